@@ -1,0 +1,1 @@
+"""Device discovery and telemetry backends."""

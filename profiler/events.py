@@ -1,0 +1,98 @@
+"""Engine events and the bus that delivers them to observers.
+
+The engine publishes; it never knows who listens (CLI progress line, history
+store, the GUI's bridge, a worker pipe). Events are small frozen dataclasses so
+they pickle cheaply across a process boundary. Handlers run on the publishing
+thread and must be quick; a handler that raises is logged and dropped, never
+allowed to break a run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunStateChanged:
+    """A run moved to ``state`` (see ``profiler.results.result.RunState``)."""
+
+    run_id: str
+    state: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class StepFinished:
+    """One optimizer step finished. ``t_s`` is seconds since the run started."""
+
+    run_id: str
+    step: int
+    phase: str  # "warmup" | "timed" | "compile"
+    t_s: float
+    step_time_s: float
+    samples: int
+    loss: float | None
+
+
+@dataclass(frozen=True)
+class TelemetrySample:
+    """One telemetry reading. ``values`` maps unit-named keys to numbers or None (n/a)."""
+
+    run_id: str
+    source: str  # "host" or a device id such as "cuda:0"
+    t_s: float
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunNotice:
+    """Something a user should know mid-run (compile fallback, throttling, noisy data)."""
+
+    run_id: str
+    kind: str  # "info" | "warning" | "throttle"
+    message: str
+    t_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    """The run ended; ``result`` is the JSON-ready result dict (``RunResult.to_dict``)."""
+
+    run_id: str
+    result: dict[str, Any]
+
+
+Event = Union[RunStateChanged, StepFinished, TelemetrySample, RunNotice, RunFinished]
+Handler = Callable[[Event], None]
+
+
+class EventBus:
+    """Thread-safe publish/subscribe for engine events."""
+
+    def __init__(self) -> None:
+        self._handlers: list[Handler] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, handler: Handler) -> Callable[[], None]:
+        """Add ``handler``; returns a function that removes it again."""
+        with self._lock:
+            self._handlers = [*self._handlers, handler]
+
+        def unsubscribe() -> None:
+            with self._lock:
+                self._handlers = [h for h in self._handlers if h is not handler]
+
+        return unsubscribe
+
+    def publish(self, event: Event) -> None:
+        for handler in self._handlers:  # copy-on-write list: no lock needed to read
+            try:
+                handler(event)
+            except Exception:
+                log.exception("event handler %r failed on %s; dropped", handler, type(event).__name__)

@@ -1,0 +1,1 @@
+"""Run specifications, results, statistics and everything derived from them."""

@@ -1,0 +1,186 @@
+"""The outcome of one run: raw measurements plus summaries derived on demand."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from profiler.results.spec import RunSpec
+from profiler.results.stats import StepTimeSummary, summarize
+
+
+class RunState:
+    """Run states, in the order a healthy run passes through them."""
+
+    PENDING = "pending"
+    PREPARING = "preparing"  # building model, probing peak, compiling
+    WARMING = "warming"
+    MEASURING = "measuring"
+    COMPLETED = "completed"
+    STOPPED = "stopped"  # cancelled by the user; what was measured is kept
+    FAILED = "failed"
+    OOM = "oom"
+    INTERRUPTED = "interrupted"  # found "running" in history after a crash
+
+    FINAL = frozenset({COMPLETED, STOPPED, FAILED, OOM, INTERRUPTED})
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+
+
+@dataclass
+class RunResult:
+    """Raw, measured facts of a run. Derived figures are properties, never stored twice.
+
+    ``step_times_s`` holds only the timed window (after warm-up), each synchronized.
+    ``telemetry`` maps a reading name (``cpu_util_percent``, ``process_rss_bytes``,
+    ``cuda:0.power_w``) to ``{"mean": x, "max": y}`` over the timed window; n/a readings
+    have ``None`` for both.
+    """
+
+    spec: RunSpec
+    run_id: str = field(default_factory=new_run_id)
+    status: str = RunState.PENDING
+    environment: dict[str, Any] = field(default_factory=dict)
+    device_info: dict[str, Any] = field(default_factory=dict)
+    started_at: float = field(default_factory=time.time)
+    ended_at: float | None = None
+    batch_size: int = 0
+    samples_per_step: int = 0
+    params: int = 0
+    flops_per_step: float | None = None
+    step_times_s: list[float] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+    warmup_steps: int = 0
+    warmup_s: float = 0.0
+    compile_s: float | None = None
+    peak_flops_per_s: float | None = None
+    peak_source: str | None = None
+    datasheet_peak_flops_per_s: float | None = None
+    datasheet_source: str | None = None
+    energy_j: float | None = None
+    telemetry: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    error: str | None = None
+    advice: str | None = None
+
+    # ---- derived -------------------------------------------------------------------
+    @property
+    def timed_s(self) -> float:
+        return float(sum(self.step_times_s))
+
+    @property
+    def summary(self) -> StepTimeSummary | None:
+        return summarize(self.step_times_s)
+
+    @property
+    def samples_per_s(self) -> float | None:
+        total = self.timed_s
+        if total <= 0:
+            return None
+        return self.samples_per_step * len(self.step_times_s) / total
+
+    @property
+    def achieved_flops_per_s(self) -> float | None:
+        total = self.timed_s
+        if total <= 0 or not self.flops_per_step:
+            return None
+        return self.flops_per_step * len(self.step_times_s) / total
+
+    @property
+    def mfu(self) -> float | None:
+        """Achieved FLOP/s over the measured (probe) peak of this device and dtype."""
+        achieved = self.achieved_flops_per_s
+        if achieved is None or not self.peak_flops_per_s:
+            return None
+        return achieved / self.peak_flops_per_s
+
+    @property
+    def mfu_datasheet(self) -> float | None:
+        achieved = self.achieved_flops_per_s
+        if achieved is None or not self.datasheet_peak_flops_per_s:
+            return None
+        return achieved / self.datasheet_peak_flops_per_s
+
+    @property
+    def samples_per_j(self) -> float | None:
+        if not self.energy_j or not self.step_times_s:
+            return None
+        return self.samples_per_step * len(self.step_times_s) / self.energy_j
+
+    @property
+    def name(self) -> str:
+        return self.spec.title
+
+    # ---- serialisation -------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; the keys documented for ``horsepower run --json``."""
+        summary = self.summary
+        step_time = (
+            summary.to_dict()
+            if summary
+            else {"n": 0, "median": None, "mean": None, "p5": None, "p95": None}
+        )
+        return {
+            "schema": 1,
+            "run_id": self.run_id,
+            "name": self.name,
+            "status": self.status,
+            "device": self.spec.device,
+            "device_info": self.device_info,
+            "workload": self.spec.workload,
+            "size": self.spec.size,
+            "precision": self.spec.precision,
+            "batch_size": self.batch_size,
+            "samples_per_step": self.samples_per_step,
+            "params": self.params,
+            "flops_per_step": self.flops_per_step,
+            "samples_per_s": self.samples_per_s,
+            "achieved_flops_per_s": self.achieved_flops_per_s,
+            "peak_flops_per_s": self.peak_flops_per_s,
+            "peak_source": self.peak_source,
+            "mfu": self.mfu,
+            "datasheet_peak_flops_per_s": self.datasheet_peak_flops_per_s,
+            "datasheet_source": self.datasheet_source,
+            "mfu_datasheet": self.mfu_datasheet,
+            "energy_j": self.energy_j,
+            "samples_per_j": self.samples_per_j,
+            "step_time_s": step_time,
+            "step_times_s": list(self.step_times_s),
+            "losses": list(self.losses),
+            "loss_first": self.losses[0] if self.losses else None,
+            "loss_last": self.losses[-1] if self.losses else None,
+            "timed_steps": len(self.step_times_s),
+            "timed_s": self.timed_s,
+            "warmup_steps": self.warmup_steps,
+            "warmup_s": self.warmup_s,
+            "compile_s": self.compile_s,
+            "telemetry": self.telemetry,
+            "warnings": list(self.warnings),
+            "notices": list(self.notices),
+            "error": self.error,
+            "advice": self.advice,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "spec": self.spec.to_dict(),
+            "environment": self.environment,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        """Rebuild a result from ``to_dict`` output (derived keys are ignored)."""
+        result = cls(spec=RunSpec.from_dict(dict(data["spec"])), run_id=str(data["run_id"]))
+        for key in (
+            "status", "environment", "device_info", "started_at", "ended_at", "batch_size",
+            "samples_per_step", "params", "flops_per_step", "step_times_s", "losses",
+            "warmup_steps", "warmup_s", "compile_s", "peak_flops_per_s", "peak_source",
+            "datasheet_peak_flops_per_s", "datasheet_source", "energy_j", "telemetry",
+            "warnings", "notices", "error", "advice",
+        ):
+            if key in data:
+                setattr(result, key, data[key])
+        return result

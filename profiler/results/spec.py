@@ -1,0 +1,94 @@
+"""The frozen description of one measured run, and the environment it ran in."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import platform
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
+SIZES = ("S", "M", "L")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything that decides what a run measures. Frozen: a spec never changes mid-run.
+
+    ``knobs`` holds workload-specific sizes (``width``, ``depth``, ``seq_len``, ...) that
+    override the size preset. ``duration_s`` and ``steps`` bound the timed window; when
+    both are set the first reached ends it. ``threads`` is the CPU thread count
+    (None: torch's default, all cores).
+    """
+
+    workload: str
+    device: str = "cpu"
+    size: str = "S"
+    batch_size: int | None = None
+    knobs: dict[str, int] = field(default_factory=dict)
+    precision: str = "fp32"
+    duration_s: float | None = 10.0
+    steps: int | None = None
+    warmup_max_steps: int = 60
+    warmup_max_s: float = 15.0
+    threads: int | None = None
+    channels_last: bool = False
+    compile: bool = False
+    input_pipeline: bool = False
+    loader_workers: int = 2
+    pin_memory: bool = True
+    sample_hz: float = 10.0
+    seed: int = 0
+    name: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSpec:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"unknown run spec field(s): {', '.join(unknown)}")
+        return cls(**data)
+
+    def replace(self, **changes: Any) -> RunSpec:
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def title(self) -> str:
+        """Short human label, e.g. ``mlp-S bs256 fp32 on cpu``."""
+        bs = f" bs{self.batch_size}" if self.batch_size else ""
+        return self.name or f"{self.workload}-{self.size}{bs} {self.precision} on {self.device}"
+
+
+def cpu_model() -> str:
+    """The CPU's marketing name, best effort."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def capture_environment(threads: int | None = None) -> dict[str, Any]:
+    """What a reader of a result needs to reproduce it: software and host facts."""
+    import torch
+
+    return {
+        "torch": torch.__version__,
+        "cuda_runtime": torch.version.cuda,
+        "hip_runtime": getattr(torch.version, "hip", None),
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+        "platform": platform.platform(),
+        "hostname": socket.gethostname(),
+        "cpu_model": cpu_model(),
+        "logical_cpus": os.cpu_count(),
+        "torch_threads": threads if threads is not None else torch.get_num_threads(),
+    }

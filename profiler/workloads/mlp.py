@@ -1,0 +1,65 @@
+"""MLP: MNIST-shaped fully connected classifier (784-1024-1024-10 by default)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from profiler.workloads.base import BuiltWorkload, Workload
+from profiler.workloads.data import classification_dataset, classification_pool, cycle_pool
+
+
+def make_mlp(in_features: int, width: int, depth: int, classes: int) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    features = in_features
+    for _ in range(depth):
+        layers += [nn.Linear(features, width), nn.ReLU()]
+        features = width
+    layers.append(nn.Linear(features, classes))
+    return nn.Sequential(*layers)
+
+
+class MLP(Workload):
+    name = "mlp"
+    title = "MLP (MNIST-shaped)"
+    description = "Fully connected classifier on 28x28 inputs: dense matmuls, the simplest accelerator win."
+    presets = {
+        "S": {"in_features": 784, "width": 1024, "depth": 2, "classes": 10},
+        "M": {"in_features": 784, "width": 2048, "depth": 3, "classes": 10},
+        "L": {"in_features": 784, "width": 4096, "depth": 4, "classes": 10},
+    }
+    default_batch = {"S": 256, "M": 256, "L": 512}
+    knob_help = {
+        "in_features": "input features per sample (784 = 28x28)",
+        "width": "neurons in each hidden layer",
+        "depth": "number of hidden layers",
+        "classes": "output classes",
+    }
+
+    def _build(self, device: torch.device, batch_size: int, knobs: dict[str, int], channels_last: bool) -> BuiltWorkload:
+        model = make_mlp(knobs["in_features"], knobs["width"], knobs["depth"], knobs["classes"]).to(device)
+        shape = (knobs["in_features"],)
+        pool = classification_pool(shape, knobs["classes"], batch_size, device)
+        return BuiltWorkload(
+            model=model,
+            make_batch=cycle_pool(pool),
+            loss_fn=nn.functional.cross_entropy,
+            batch_size=batch_size,
+            samples_per_step=batch_size,
+            host_dataset=lambda n: classification_dataset(shape, knobs["classes"], n),
+            knobs=knobs,
+        )
+
+
+def analytic_train_flops(batch: int, in_features: int, width: int, depth: int, classes: int) -> int:
+    """Forward + backward matmul FLOPs of one step (input needs no grad: first layer skips dX).
+
+    Forward: 2*B*in*out per Linear. Backward: dW for every layer (2*B*in*out) and dX for every
+    layer but the first.
+    """
+    dims = [in_features] + [width] * depth + [classes]
+    pairs = list(zip(dims[:-1], dims[1:]))
+    fwd = sum(2 * batch * a * b for a, b in pairs)
+    bwd_w = fwd
+    bwd_x = sum(2 * batch * a * b for a, b in pairs[1:])
+    return fwd + bwd_w + bwd_x
