@@ -197,5 +197,5 @@ def describe_device(device_id: str) -> DeviceInfo:
     kind = device_id.split(":")[0]
     for d in devices:
         if d.kind == kind and not d.available:
-            raise ValueError(f"device {device_id!r} is not usable: {d.reason}. Valid devices: {valid}")
+            raise ValueError(f"device {device_id!r} is not usable: {d.reason}; valid devices: {valid}")
     raise ValueError(f"unknown device {device_id!r}; valid devices: {valid}")

@@ -37,6 +37,31 @@ class TelemetryError(RuntimeError):
     """A backend cannot be opened; the message is meant for a user."""
 
 
+class LibraryMissingError(TelemetryError):
+    """The vendor library (Python binding or shared library) is not installed."""
+
+
+class DriverNotLoadedError(TelemetryError):
+    """The vendor library is present but its kernel driver is not loaded."""
+
+
+class DriverMismatchError(TelemetryError):
+    """The user-space library and the kernel driver disagree on their version."""
+
+
+class TelemetryPermissionError(TelemetryError):
+    """The OS refuses this process access to the device's counters."""
+
+
+class DeviceNotFoundError(TelemetryError):
+    """The vendor library runs but cannot find the requested device."""
+
+
+def none_reading(keys: frozenset[str] | set[str]) -> dict[str, Any]:
+    """A reading with every key in ``keys`` set to None (n/a)."""
+    return dict.fromkeys(sorted(keys))
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """Which readings a backend can give for its device, and why the others are n/a."""

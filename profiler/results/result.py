@@ -62,6 +62,7 @@ class RunResult:
     datasheet_peak_flops_per_s: float | None = None
     datasheet_source: str | None = None
     energy_j: float | None = None
+    input_wait_s: float | None = None  # host time spent waiting for the DataLoader (timed window)
     telemetry: dict[str, dict[str, float | None]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
@@ -148,6 +149,10 @@ class RunResult:
             "datasheet_source": self.datasheet_source,
             "mfu_datasheet": self.mfu_datasheet,
             "energy_j": self.energy_j,
+            "input_wait_s": self.input_wait_s,
+            "input_wait_fraction": (
+                self.input_wait_s / self.timed_s if self.input_wait_s is not None and self.timed_s > 0 else None
+            ),
             "samples_per_j": self.samples_per_j,
             "step_time_s": step_time,
             "step_times_s": list(self.step_times_s),
@@ -178,7 +183,7 @@ class RunResult:
             "status", "environment", "device_info", "started_at", "ended_at", "batch_size",
             "samples_per_step", "params", "flops_per_step", "step_times_s", "losses",
             "warmup_steps", "warmup_s", "compile_s", "peak_flops_per_s", "peak_source",
-            "datasheet_peak_flops_per_s", "datasheet_source", "energy_j", "telemetry",
+            "datasheet_peak_flops_per_s", "datasheet_source", "energy_j", "input_wait_s", "telemetry",
             "warnings", "notices", "error", "advice",
         ):
             if key in data:

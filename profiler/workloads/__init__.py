@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from profiler.workloads.base import BuiltWorkload, Workload, WorkloadError
+from profiler.workloads.cnn import CNN
+from profiler.workloads.gpt import GPT
+from profiler.workloads.lstm import LSTM
 from profiler.workloads.mlp import MLP
 
-WORKLOADS: dict[str, Workload] = {w.name: w for w in (MLP(),)}
+WORKLOADS: dict[str, Workload] = {w.name: w for w in (MLP(), CNN(), GPT(), LSTM())}
 
 
 def get_workload(name: str) -> Workload:

@@ -14,6 +14,8 @@ import torch
 from torch.utils.data import TensorDataset
 
 POOL_BATCHES = 8
+#: noise standard deviation around each class template in ``pattern_pool`` (templates have std 1)
+PATTERN_NOISE = 1.0
 
 
 def cycle_pool(batches: list[tuple[torch.Tensor, torch.Tensor]]) -> Callable[[], tuple[torch.Tensor, torch.Tensor]]:
@@ -26,7 +28,7 @@ def teacher_classes(x: torch.Tensor, n_classes: int, seed: int = 1234) -> torch.
     """Class labels from a fixed random linear teacher over the flattened inputs."""
     flat = x.reshape(x.shape[0], -1).float()
     gen = torch.Generator(device="cpu").manual_seed(seed)
-    w = torch.randn(flat.shape[1], n_classes, generator=gen).to(flat.device)
+    w = torch.randn(flat.shape[1], n_classes, generator=gen, device="cpu").to(flat.device)
     return (flat @ w).argmax(dim=1)
 
 
@@ -46,6 +48,32 @@ def classification_dataset(shape: tuple[int, ...], n_classes: int, n: int) -> Te
     return TensorDataset(x, teacher_classes(x, n_classes))
 
 
+def pattern_pool(
+    shape: tuple[int, ...], n_classes: int, batch_size: int, device: torch.device, n_batches: int = POOL_BATCHES
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Image-like batches: a fixed random template per class plus noise (easy for a CNN)."""
+    templates = class_templates(shape, n_classes).to(device)
+    pool = []
+    for _ in range(n_batches):
+        y = torch.randint(0, n_classes, (batch_size,), device=device)
+        x = templates[y] + PATTERN_NOISE * torch.randn(batch_size, *shape, device=device)
+        pool.append((x, y))
+    return pool
+
+
+def pattern_dataset(shape: tuple[int, ...], n_classes: int, n: int) -> TensorDataset:
+    """The same task as ``pattern_pool`` but CPU-resident, for the input pipeline."""
+    y = torch.randint(0, n_classes, (n,))
+    x = class_templates(shape, n_classes)[y] + PATTERN_NOISE * torch.randn(n, *shape)
+    return TensorDataset(x, y)
+
+
+def class_templates(shape: tuple[int, ...], n_classes: int, seed: int = 4321) -> torch.Tensor:
+    """One fixed random pattern per class, shape ``(n_classes, *shape)``, on the CPU."""
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    return torch.randn(n_classes, *shape, generator=gen, device="cpu")
+
+
 def token_pool(
     vocab: int, seq_len: int, batch_size: int, device: torch.device, n_batches: int = POOL_BATCHES
 ) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -63,7 +91,7 @@ def token_dataset(vocab: int, seq_len: int, n: int) -> TensorDataset:
 
 
 def _affine_sequences(vocab: int, length: int, n: int) -> torch.Tensor:
-    start = torch.randint(0, vocab, (n, 1))
-    steps = torch.arange(length).unsqueeze(0)
+    start = torch.randint(0, vocab, (n, 1), device="cpu")
+    steps = torch.arange(length, device="cpu").unsqueeze(0)
     # A fixed-stride walk: predictable from the previous token, so a small model learns it.
     return (start + 7 * steps) % vocab

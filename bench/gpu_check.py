@@ -1,0 +1,220 @@
+"""Check our NVIDIA telemetry against nvidia-smi, then measure every workload in bf16.
+
+Run on a machine with an NVIDIA GPU:  python bench/gpu_check.py [--duration-s 12] [--compare 6]
+
+Prints JSON lines:
+  {"kind": "device", ...}              torch's name, UUID, our backends, the datasheet peak
+  {"kind": "telemetry", ...}           our merged readings beside nvidia-smi's, at the same moment,
+                                       while a bf16 matmul load runs (one line per second)
+  {"kind": "matmul", ...}              that load's achieved TFLOP/s and its share of the datasheet peak
+  {"kind": "workload", ...}            per workload: samples/s, achieved TFLOP/s, MFU (probe and datasheet)
+Exits 2 with a clear message where there is no usable NVIDIA GPU. About 2-3 minutes on an H200
+with the defaults (4 workloads or fewer at 12 s each plus warm-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import torch
+
+SMI_FIELDS = (
+    "index,uuid,name,utilization.gpu,memory.used,memory.total,power.draw,power.limit,"
+    "temperature.gpu,clocks.sm,clocks.mem,clocks.max.sm"
+)
+# nvidia-smi column -> (our reading key, factor from our unit to nvidia-smi's unit)
+PAIRS = {
+    "utilization.gpu": ("util_percent", 1.0),
+    "memory.used": ("mem_used_bytes", 1 / 2**20),
+    "memory.total": ("mem_total_bytes", 1 / 2**20),
+    "power.draw": ("power_w", 1.0),
+    "power.limit": ("power_limit_w", 1.0),
+    "temperature.gpu": ("temp_c", 1.0),
+    "clocks.sm": ("sm_clock_mhz", 1.0),
+    "clocks.mem": ("mem_clock_mhz", 1.0),
+    "clocks.max.sm": ("sm_clock_max_mhz", 1.0),
+}
+
+
+def emit(kind: str, **fields: Any) -> None:
+    print(json.dumps({"kind": kind, **fields}, default=str), flush=True)
+
+
+def query_smi(uuid: str) -> dict[str, Any] | None:
+    """nvidia-smi's row for the GPU with this UUID, numbers parsed; None when unavailable."""
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return None
+    out = subprocess.run(
+        [exe, f"--query-gpu={SMI_FIELDS}", "--format=csv,noheader,nounits"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    ).stdout
+    names = SMI_FIELDS.split(",")
+    for line in out.strip().splitlines():
+        row = dict(zip(names, (c.strip() for c in line.split(",")), strict=False))
+        if row.get("uuid", "").removeprefix("GPU-") == uuid.removeprefix("GPU-"):
+            for key in PAIRS:
+                try:
+                    row[key] = float(row[key])
+                except (KeyError, ValueError):
+                    row[key] = None
+            return row
+    return None
+
+
+class MatmulLoad:
+    """bf16 matmuls on cuda:0 in a background thread until stopped; counts FLOPs done."""
+
+    def __init__(self, n: int = 8192) -> None:
+        self.n = n
+        self.flops = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="matmul-load", daemon=True)
+        self.elapsed_s = 0.0
+
+    def _run(self) -> None:
+        a = torch.randn(self.n, self.n, device="cuda:0", dtype=torch.bfloat16)
+        b = torch.randn(self.n, self.n, device="cuda:0", dtype=torch.bfloat16)
+        for _ in range(3):
+            a @ b
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        while not self._stop.is_set():
+            for _ in range(20):
+                a @ b
+            torch.cuda.synchronize()
+            self.flops += 20 * 2.0 * self.n**3
+        self.elapsed_s = time.perf_counter() - t0
+
+    def __enter__(self) -> MatmulLoad:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def compare_telemetry(uuid: str, seconds: int, peak: tuple[float, str] | None) -> None:
+    from profiler.devices.registry import close_backends, merge_readings, open_backends
+
+    backends = open_backends("cuda:0", device_uuid=uuid)
+    emit(
+        "backends",
+        names=[b.backend for b in backends],
+        missing={k: v for b in backends for k, v in b.capabilities.missing_reasons.items()},
+    )
+    try:
+        with MatmulLoad() as load:
+            time.sleep(2.0)  # let clocks and the 1 s power average settle
+            for i in range(seconds):
+                ours = merge_readings(backends)
+                smi = query_smi(uuid)
+                pairs = {}
+                for col, (key, factor) in PAIRS.items():
+                    mine = ours.get(key)
+                    pairs[col] = {
+                        "ours": None if mine is None else round(mine * factor, 2),
+                        "nvidia_smi": None if smi is None else smi.get(col),
+                    }
+                emit(
+                    "telemetry",
+                    i=i,
+                    pairs=pairs,
+                    energy_j=ours.get("energy_j"),
+                    throttle_reasons=ours.get("throttle_reasons"),
+                )
+                time.sleep(1.0)
+        achieved = load.flops / load.elapsed_s if load.elapsed_s else None
+        emit(
+            "matmul",
+            n=load.n,
+            tflops=achieved and achieved / 1e12,
+            datasheet_tflops=peak and peak[0] / 1e12,
+            share_of_datasheet=(achieved / peak[0]) if (achieved and peak) else None,
+        )
+    finally:
+        close_backends(backends)
+
+
+def run_workloads(names: list[str], duration_s: float) -> None:
+    try:
+        from profiler.results.spec import RunSpec
+        from profiler.runner import run_training
+    except ImportError as exc:
+        emit("error", message=f"profiler.runner is not available: {exc}")
+        return
+    for name in names:
+        t0 = time.perf_counter()
+        try:
+            result = run_training(RunSpec(workload=name, device="cuda:0", precision="bf16", duration_s=duration_s))
+            d = result.to_dict()
+        except Exception as exc:
+            emit("workload", workload=name, error=f"{type(exc).__name__}: {exc}")
+            continue
+        achieved = d.get("achieved_flops_per_s")
+        emit(
+            "workload",
+            workload=name,
+            status=d.get("status"),
+            batch_size=d.get("batch_size"),
+            samples_per_s=d.get("samples_per_s"),
+            achieved_tflops=achieved and achieved / 1e12,
+            mfu=d.get("mfu"),
+            peak_tflops=d.get("peak_flops_per_s") and d["peak_flops_per_s"] / 1e12,
+            mfu_datasheet=d.get("mfu_datasheet"),
+            datasheet_source=d.get("datasheet_source"),
+            energy_j=d.get("energy_j"),
+            samples_per_j=d.get("samples_per_j"),
+            wall_s=round(time.perf_counter() - t0, 1),
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration-s", type=float, default=12.0, help="timed seconds per workload")
+    parser.add_argument("--compare", type=int, default=6, help="telemetry comparisons (1 per second)")
+    parser.add_argument("--workloads", nargs="*", help="default: every built-in workload")
+    args = parser.parse_args(argv)
+
+    if not torch.cuda.is_available() or torch.version.cuda is None:
+        from profiler.devices.discovery import cuda_unavailable_reason
+
+        message = f"no usable NVIDIA GPU: {cuda_unavailable_reason()}"
+        emit("error", message=message)
+        print(f"gpu_check: {message}", file=sys.stderr)
+        return 2
+
+    from profiler.devices.peaks import datasheet_peak
+    from profiler.devices.registry import torch_device_uuid
+    from profiler.workloads import WORKLOADS
+
+    name = torch.cuda.get_device_name(0)
+    uuid = torch_device_uuid(0) or ""
+    peak = datasheet_peak(name, "bf16")
+    emit(
+        "device",
+        name=name,
+        uuid=uuid,
+        torch=torch.__version__,
+        cuda=torch.version.cuda,
+        datasheet_bf16_tflops=peak and peak[0] / 1e12,
+        datasheet_source=peak and peak[1],
+    )
+    compare_telemetry(uuid, args.compare, peak)
+    run_workloads(args.workloads or sorted(WORKLOADS), args.duration_s)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

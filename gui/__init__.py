@@ -1,0 +1,1 @@
+"""Horsepower's desktop window: observes the engine in ``profiler``; never drives training itself."""

@@ -1,0 +1,128 @@
+"""Entry point of the window: ``run_app(argv) -> exit code``.
+
+``gui.launcher`` calls it for ``horsepower`` with no arguments and for ``horsepower gui ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+
+from gui.display import display_problem
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="horsepower gui", description="Open the live profiling window."
+    )
+    p.add_argument("--run", metavar="DEVICE:WORKLOAD", help="start this run at once, e.g. cpu:mlp")
+    p.add_argument("--duration", type=float, default=None, metavar="S",
+                   help="timed seconds of the --run (default 10)")
+    p.add_argument("--size", default="S", help="size preset of the --run (S, M, L)")
+    p.add_argument("--batch-size", type=int, default=None, help="batch size of the --run")
+    p.add_argument("--precision", default="fp32", help="precision of the --run")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
+    p.add_argument("--screenshot", metavar="FILE", help="save a PNG of the window when done")
+    p.add_argument("--json", metavar="FILE", help="write the run's result JSON when done")
+    p.add_argument("--quit-after", type=float, metavar="SECONDS",
+                   help="quit after this many seconds (stopping a run still going)")
+    p.add_argument("--demo", action="store_true", help="start in demo mode (full screen loop)")
+    p.add_argument("--dark", action="store_true", help="dark theme")
+    p.add_argument("--full-screen", action="store_true", help="open full screen")
+    return p
+
+
+def run_app(argv: Sequence[str] | None = None) -> int:
+    """Open the window; returns the process exit code (2: no display or bad arguments)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["gui"]:
+        args_list = args_list[1:]
+    try:
+        args = build_parser().parse_args(args_list)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    problem = display_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    spec = None
+    if args.run:
+        from gui.scripted import parse_run
+        from profiler.results.spec import RunSpec
+
+        try:
+            device, workload = parse_run(args.run)
+            spec = RunSpec(
+                workload=workload, device=device, size=args.size, batch_size=args.batch_size,
+                precision=args.precision, threads=args.threads,
+                duration_s=args.duration if args.duration is not None else 10.0,
+            )
+        except ValueError as exc:
+            print(f"horsepower gui: {exc}", file=sys.stderr)
+            return 2
+    return _open_window(args, spec)
+
+
+def _open_window(args: argparse.Namespace, spec: object) -> int:
+    import threading
+
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from gui.logging_setup import ErrorReporter, install_excepthooks, setup_logging
+    from gui.main_window import MainWindow
+    from gui.scripted import ScriptedRun
+    from gui.theme import app_icon, apply_theme
+
+    log_path = setup_logging()
+    app = QApplication.instance() or QApplication(["horsepower"])
+    app.setApplicationName("Horsepower")
+    app.setWindowIcon(app_icon())
+    apply_theme(app, args.dark or args.demo)  # type: ignore[arg-type]
+    window = MainWindow(log_path=str(log_path))
+    reporter = ErrorReporter(log_path, window)
+    install_excepthooks(reporter)
+    if args.dark:
+        window.set_dark(True)
+    window.showFullScreen() if args.full_screen else window.show()
+    _report_startup_when_shown()
+    script = None
+    if spec is not None or args.quit_after is not None:
+        script = ScriptedRun(window, spec, args.screenshot, args.json, args.quit_after)  # type: ignore[arg-type]
+        script.start()
+    if args.demo:
+        window.demo.enter()
+    log.info("window open (log: %s)", log_path)
+    rc = app.exec()
+    window.shutdown()
+    code = rc or (script.exit_code if script else 0)
+    sys.excepthook, threading.excepthook = sys.__excepthook__, threading.__excepthook__
+    window.deleteLater()  # delete widgets while the QApplication still exists
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return code
+
+
+def _report_startup_when_shown() -> None:
+    """With HORSEPOWER_REPORT_STARTUP=1, print the seconds from process start to the shown window.
+
+    Used by ``packaging/build-and-selftest`` to time a cold start of the frozen bundle.
+    """
+    if not os.environ.get("HORSEPOWER_REPORT_STARTUP"):
+        return
+    import psutil
+    from PySide6.QtCore import QTimer
+
+    started_s = psutil.Process().create_time()
+    QTimer.singleShot(
+        0, lambda: print(f"startup: window shown after {time.time() - started_s:.2f}s", flush=True)
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(run_app())

@@ -1,0 +1,93 @@
+"""Device and workload discovery off the GUI thread (it imports torch: ~2 s).
+
+The window shows at once with a busy device list; ``CatalogLoader`` fills it in when the
+background thread is done. The loaded catalog is plain data, so the GUI thread never
+touches torch objects.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkloadInfo:
+    """What the run controls need to know about a sample workload."""
+
+    name: str
+    title: str
+    description: str
+    sizes: tuple[str, ...]
+    default_batch: dict[str, int]
+    presets: dict[str, dict[str, int]] = field(default_factory=dict)
+    knob_help: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Devices (``DeviceInfo``-like objects), workloads by name, and the torch version."""
+
+    devices: list[Any]
+    workloads: dict[str, WorkloadInfo]
+    torch_version: str
+
+
+def load_catalog() -> Catalog:
+    """Discover devices and workloads. Slow (imports torch); call it off the GUI thread."""
+    import torch
+
+    from profiler.devices.discovery import list_devices
+    from profiler.workloads import WORKLOADS
+
+    workloads = {
+        name: WorkloadInfo(
+            name=name, title=w.title, description=w.description, sizes=tuple(w.presets),
+            default_batch=dict(w.default_batch), presets={k: dict(v) for k, v in w.presets.items()},
+            knob_help=dict(w.knob_help),
+        )
+        for name, w in WORKLOADS.items()
+    }
+    return Catalog(devices=list_devices(), workloads=workloads, torch_version=torch.__version__)
+
+
+class CatalogLoader(QObject):
+    """Runs ``load_fn`` on a plain thread; reports on the GUI thread through signals."""
+
+    sig_loaded = Signal(object)
+    """(Catalog). Emitted on the loader thread; connect queued."""
+
+    sig_failed = Signal(str)
+    """(message). Emitted on the loader thread; connect queued."""
+
+    def __init__(self, load_fn: Callable[[], Catalog] = load_catalog, parent: QObject | None = None):
+        super().__init__(parent)
+        self._load_fn = load_fn
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="horsepower-discovery")
+        self._thread.start()
+
+    def join(self, timeout_s: float) -> bool:
+        """Wait for the loader thread; True when it has ended."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        try:
+            catalog = self._load_fn()
+        except Exception as exc:
+            log.exception("device discovery failed")
+            self.sig_failed.emit(f"{type(exc).__name__}: {exc}")
+            return
+        self.sig_loaded.emit(catalog)

@@ -1,0 +1,285 @@
+"""The main window: composes the widgets and wires engine signals to them. GUI thread.
+
+It owns no measurement logic: runs live in ``RunManager`` (profiling threads), data in
+the ``SeriesStore`` (filled by the bridge), per-session bookkeeping in ``Session``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.bridge import EngineBridge
+from gui.discovery import Catalog, CatalogLoader, load_catalog
+from gui.overhead import ObserverMeter
+from gui.profiling_thread import SuperviseFn
+from gui.run_manager import RunManager
+from gui.series import SeriesStore
+from gui.session import FAILED_STATES, Session
+from gui.theme import app_icon, apply_theme
+from gui.widgets.demo import DemoController
+from gui.widgets.device_picker import DevicePicker
+from gui.widgets.live_plots import LivePlots, RunTrace
+from gui.widgets.message_banner import ADVICE, MessageBanner
+from gui.widgets.results_table import ResultsTable
+from gui.widgets.run_controls import RunControls
+from gui.widgets.status_bar import StatusBar
+from gui.widgets.summary_cards import SummaryCards
+from profiler.results.spec import RunSpec
+
+log = logging.getLogger(__name__)
+
+REFRESH_IDLE_MS = 100  # 10 Hz when no CPU run competes with the window
+REFRESH_CPU_RUN_MS = 250  # 4 Hz while a CPU run is active: leave the cores to training
+SHUTDOWN_TIMEOUT_S = 2.0
+
+
+class MainWindow(QMainWindow):
+    """Device picker and run controls on the left; cards, plots and results on the right."""
+
+    def __init__(
+        self, catalog_fn: Callable[[], Catalog] = load_catalog,
+        supervise_fn: SuperviseFn | None = None, log_path: str = "",
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("Horsepower — what your hardware is worth to PyTorch")
+        self.setWindowIcon(app_icon())
+        self.log_path = log_path
+        self.store = SeriesStore()
+        self.bridge = EngineBridge(self.store, self)
+        self.runs = RunManager(self.bridge, supervise_fn, self)
+        self.session = Session()
+        self.meter = ObserverMeter(self)
+        self.dark = False
+        self._build_widgets()
+        self._wire()
+        self._refresh = QTimer(self, interval=REFRESH_IDLE_MS)
+        self._refresh.timeout.connect(self.tick)
+        self._refresh.start()
+        self.meter.start()
+        self.demo = DemoController(self.start_selected, self.set_demo_look, parent=self)
+        self.runs.sig_busy_changed.connect(self.demo.on_busy_changed)
+        self._shortcuts()
+        self.cards.display(None)
+        self.loader = CatalogLoader(catalog_fn, self)
+        self.loader.sig_loaded.connect(self._on_catalog_loaded, Qt.ConnectionType.QueuedConnection)
+        self.loader.sig_failed.connect(self.picker.set_failed, Qt.ConnectionType.QueuedConnection)
+        self.loader.start()
+        self._closed = False
+
+    # ---- construction ---------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.picker = DevicePicker()
+        self.controls = RunControls()
+        self.banner = MessageBanner()
+        self.cards = SummaryCards()
+        self.plots = LivePlots(self.store, self.meter.add_paint)
+        self.table = ResultsTable()
+        self.status = StatusBar(self.meter, self)
+        self.setStatusBar(self.status)
+        self.sidebar = self._sidebar()
+        right = QWidget()
+        rlay = QVBoxLayout(right)
+        rlay.setContentsMargins(8, 8, 8, 8)
+        rlay.addWidget(self.banner)
+        rlay.addWidget(self.cards)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.plots)
+        split.addWidget(self.table)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+        rlay.addWidget(split, 1)
+        central = QWidget()
+        lay = QHBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.sidebar)
+        lay.addWidget(right, 1)
+        self.setCentralWidget(central)
+        self.resize(1400, 900)
+
+    def _sidebar(self) -> QWidget:
+        side = QWidget(objectName="sidebar")
+        side.setFixedWidth(310)
+        lay = QVBoxLayout(side)
+        lay.setContentsMargins(12, 12, 12, 12)
+        header = QHBoxLayout()
+        logo = QLabel()
+        logo.setPixmap(app_icon().pixmap(36, 36))
+        header.addWidget(logo)
+        header.addWidget(QLabel("Horsepower", objectName="appTitle"), 1)
+        lay.addLayout(header)
+        for title, widget in (("Devices", self.picker), ("Workload", self.controls)):
+            box = QGroupBox(title)
+            QVBoxLayout(box).addWidget(widget)
+            lay.addWidget(box)
+        lay.addStretch(1)
+        hint = QLabel("F5 start · Shift+F5 stop · F11 full screen · Ctrl+D demo",
+                      objectName="mutedLabel", wordWrap=True)
+        lay.addWidget(hint)
+        return side
+
+    def _wire(self) -> None:
+        b = self.bridge
+        b.connect_queued(b.sig_run_started, self._on_run_started)
+        b.connect_queued(b.sig_run_state_changed, self._on_run_state_changed)
+        b.connect_queued(b.sig_run_notice, self._on_run_notice)
+        b.connect_queued(b.sig_run_finished, self._on_run_finished)
+        self.runs.sig_busy_changed.connect(self._on_busy_changed)
+        self.controls.sig_start_requested.connect(self.start_selected)
+        self.controls.sig_stop_requested.connect(self.stop_runs)
+
+    def _shortcuts(self) -> None:
+        for keys, slot in (
+            ("F5", self.start_selected), ("Ctrl+Return", self.start_selected),
+            ("Shift+F5", self.stop_runs), ("Ctrl+.", self.stop_runs),
+            ("F11", self.toggle_full_screen), ("Ctrl+D", self.demo.toggle),
+            ("Escape", self._on_escape), ("Ctrl+Q", self.close),
+        ):
+            QShortcut(QKeySequence(keys), self, activated=slot)
+
+    # ---- actions --------------------------------------------------------------------
+    def start_selected(self) -> bool:
+        """Start the ticked devices with the current settings; False if nothing started."""
+        if self.runs.busy:
+            return False
+        specs = self.controls.specs_for(self.picker.selected_ids())
+        if not specs:
+            if self.controls.workloads:
+                self.banner.show_message("warning", "No device selected",
+                                         advice="Tick at least one device on the left.")
+            return False
+        self.start_runs(specs, race=self.controls.race)
+        return True
+
+    def start_runs(self, specs: Sequence[RunSpec], race: bool = False) -> list[str]:
+        """Start ``specs`` (fresh plots); returns the run ids."""
+        self.banner.hide()
+        self.store.clear()
+        self.plots.set_runs([])
+        if specs:  # runs overlay on a shared relative time axis, in both modes
+            self.plots.expect_duration(max(s.duration_s or 0.0 for s in specs))
+        self.status.set_sampling_hz(specs[0].sample_hz if specs else 10.0)
+        self.meter.reset_latency()
+        return self.runs.start(specs, race=race)
+
+    def stop_runs(self) -> None:
+        if self.runs.busy:
+            self.status.showMessage("Stopping…", 3000)
+            self.runs.stop()
+
+    def toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def set_demo_look(self, on: bool) -> None:
+        """Dark theme, large numbers, no sidebar, full screen (or back)."""
+        self.set_dark(on)
+        self.sidebar.setVisible(not on)
+        self.setProperty("demo", on)
+        self.table.setVisible(not on)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setStyleSheet(app.styleSheet())  # re-polish for the [demo] selectors
+        self.showFullScreen() if on else self.showNormal()
+
+    def set_dark(self, dark: bool) -> None:
+        self.dark = dark
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, dark)
+        self.plots.set_dark(dark)
+
+    def _on_escape(self) -> None:
+        if self.demo.active:
+            self.demo.leave()
+        elif self.isFullScreen():
+            self.showNormal()
+
+    # ---- engine signals (GUI thread, queued) ----------------------------------------
+    def _on_catalog_loaded(self, catalog: Catalog) -> None:
+        self.picker.set_devices(catalog.devices)
+        self.controls.set_workloads(catalog.workloads)
+        self.controls.set_running(self.runs.busy)
+        self.status.set_torch_version(catalog.torch_version)
+        log.info("found %d device(s), %d workload(s)", len(catalog.devices), len(catalog.workloads))
+
+    def _on_run_started(self, run_id: str, spec: RunSpec) -> None:
+        self.session.started(run_id, spec)
+        traces = [*self.plots.runs, RunTrace(run_id, spec.device, spec.title)]
+        self.plots.set_runs(traces)
+        self.status.showMessage(f"{spec.title}: starting…")
+        self._update_refresh_rate()
+
+    def _on_run_state_changed(self, run_id: str, state: str, message: str) -> None:
+        spec = self.session.specs.get(run_id)
+        if spec is not None:
+            self.status.showMessage(f"{spec.title}: {state}" + (f" — {message}" if message else ""))
+
+    def _on_run_notice(self, run_id: str, kind: str, message: str) -> None:
+        spec = self.session.specs.get(run_id)
+        title = spec.title if spec else run_id
+        if kind in ("warning", "throttle"):
+            self.banner.show_message("warning", f"{title}: {kind}", message)
+        else:
+            self.status.showMessage(f"{title}: {message}", 8000)
+
+    def _on_run_finished(self, run_id: str, result: dict[str, Any]) -> None:
+        self.session.finished(run_id, result)
+        self.table.add_result(result, self.session.cpu_baseline(result))
+        status = str(result.get("status"))
+        title = str(result.get("name") or run_id)
+        if status in FAILED_STATES:
+            self.banner.show_message(
+                "error", f"Run failed: {title} ({status})",
+                str(result.get("error") or "the run ended without a reason"),
+                str(result.get("advice") or ADVICE.get(status, ADVICE["failed"])),
+                f"Log file: {self.log_path}" if self.log_path else "",
+            )
+        self.status.showMessage(f"{title}: {status}", 10000)
+        self._update_refresh_rate()
+        self.tick()
+
+    def _on_busy_changed(self, busy: bool) -> None:
+        self.controls.set_running(busy)
+        self._update_refresh_rate()
+
+    def _update_refresh_rate(self) -> None:
+        cpu_busy = "cpu" in self.session.active_devices() and self.runs.busy
+        self._refresh.setInterval(REFRESH_CPU_RUN_MS if cpu_busy else REFRESH_IDLE_MS)
+
+    def tick(self) -> None:
+        """One refresh: pull snapshots into plots, update the cards."""
+        self.plots.refresh()
+        self.cards.display(self.session.card_values(self.store))
+        self.meter.frame_done()
+
+    # ---- shutdown -------------------------------------------------------------------
+    def shutdown(self, timeout_s: float = SHUTDOWN_TIMEOUT_S) -> bool:
+        """Stop every run and join every thread; True when all ended in time."""
+        if self._closed:
+            return True
+        self._closed = True
+        self.demo.leave()
+        self._refresh.stop()
+        self.meter.stop()
+        ok = self.runs.shutdown(timeout_s)
+        ok = self.loader.join(timeout_s) and ok
+        log.info("window closed (clean=%s)", ok)
+        return ok
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        event.accept()

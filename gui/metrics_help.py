@@ -1,0 +1,55 @@
+"""One sentence per metric, for tooltips everywhere in the window. Qt-free."""
+
+from __future__ import annotations
+
+HELP: dict[str, str] = {
+    "samples_per_s": "Training samples processed per second in the timed window (after warm-up), "
+    "including forward, backward and optimizer step.",
+    "tflops": "Trillions of floating-point operations per second the model actually did, "
+    "from FLOPs counted per step over measured step time.",
+    "mfu": "Model FLOPs utilization: achieved FLOP/s as a share of this device's peak, "
+    "measured by a short matmul probe in the same precision.",
+    "speedup": "This run's samples/s divided by the CPU's samples/s on the same workload, "
+    "size, batch and precision in this session.",
+    "step_time": "Wall time of one optimizer step in milliseconds, synchronized with the device.",
+    "step_p50": "Median step time of the timed window, in milliseconds.",
+    "spread": "Step-time spread: 95th over 5th percentile; above ~1.2x the machine was busy "
+    "or the run was still warming up.",
+    "loss": "Training loss on synthetic data: it should fall, which shows the model really trains.",
+    "cpu_util": "Share of all CPU cores busy, host-wide, in percent.",
+    "per_core": "Busy percent of each logical core right now; an idle core while training "
+    "on the CPU means threads are waiting.",
+    "device_util": "Percent of time a kernel was running on the device (NVML's definition: "
+    "not how many cores were busy).",
+    "rss": "Resident memory of the worker process (host RAM it actually holds).",
+    "alloc": "Device memory held by tensors in torch's caching allocator.",
+    "reserved": "Device memory torch's caching allocator has reserved from the driver.",
+    "peak_mem": "Highest memory seen during the run: device tensors on accelerators, "
+    "worker RSS on the CPU.",
+    "energy": "Energy the device used during the timed window, from its energy counter.",
+    "status": "How the run ended: completed, stopped by you, failed, or out of memory.",
+    "gui_cpu": "CPU time the window's GUI thread used per second (1.0 = one whole core): "
+    "what watching costs the run.",
+    "paint_ms": "Milliseconds spent painting the plots per refresh.",
+    "latency": "99th-percentile delay of the window's event loop: how long a click can wait.",
+    "refresh": "Plot refreshes per second; lowered while a CPU run is active so the window "
+    "leaves the cores to training.",
+    "sampling": "Telemetry readings per second taken by the engine's sampler.",
+}
+
+NA_REASONS: dict[str, str] = {
+    "tflops": "n/a: FLOPs are counted by the engine and reported when the run finishes.",
+    "mfu": "n/a: needs a measured peak for this device and precision (known when the run finishes).",
+    "speedup": "n/a: run the same workload on the CPU in this session to get a baseline.",
+    "samples_per_s": "n/a: no timed steps yet (the run is still warming up).",
+    "energy": "n/a: this device has no energy counter torch or its driver can read.",
+    "device_util": "n/a: this device does not report utilization.",
+}
+
+
+def tip(metric: str) -> str:
+    return HELP.get(metric, "")
+
+
+def na_tip(metric: str) -> str:
+    return NA_REASONS.get(metric, "n/a: this reading is not available on this device.")

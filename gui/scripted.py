@@ -1,0 +1,89 @@
+"""Scripted window runs: start one run, save a screenshot and the result JSON, quit.
+
+``horsepower gui --run DEVICE:WORKLOAD --screenshot FILE --json FILE --quit-after S``.
+The deadline stops a run that is still going, so the command always ends.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from gui.main_window import MainWindow
+from profiler.results.spec import RunSpec
+
+log = logging.getLogger(__name__)
+
+SETTLE_MS = 600  # let the last refresh paint before the screenshot
+
+
+def parse_run(text: str) -> tuple[str, str]:
+    """``DEVICE:WORKLOAD`` -> (device, workload); the device may itself hold a colon."""
+    device, sep, workload = text.rpartition(":")
+    if not sep or not device or not workload:
+        raise ValueError(f"--run wants DEVICE:WORKLOAD (e.g. cpu:mlp), got {text!r}")
+    return device, workload
+
+
+class ScriptedRun(QObject):
+    """Drives one window through a scripted run. ``exit_code`` is 0 when it completed."""
+
+    def __init__(self, window: MainWindow, spec: RunSpec | None, screenshot: str | None,
+                 json_path: str | None, quit_after_s: float | None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.spec = spec
+        self.screenshot = screenshot
+        self.json_path = json_path
+        self.result: dict[str, Any] | None = None
+        self.exit_code = 0 if spec is None else 1
+        self.run_id: str | None = None
+        self._done = False
+        self._deadline = QTimer(self, singleShot=True)
+        self._deadline.timeout.connect(self._on_deadline)
+        if quit_after_s is not None:
+            self._deadline.setInterval(int(quit_after_s * 1000))
+
+    def start(self) -> None:
+        bridge = self.window.bridge
+        bridge.connect_queued(bridge.sig_run_finished, self._on_run_finished)
+        if self._deadline.interval() > 0:
+            self._deadline.start()
+        if self.spec is not None:
+            self.run_id = self.window.start_runs([self.spec])[0]
+            log.info("scripted run %s: %s", self.run_id, self.spec.title)
+
+    def _on_run_finished(self, run_id: str, result: dict[str, Any]) -> None:
+        if run_id != self.run_id:
+            return
+        self.result = result
+        self.exit_code = 0 if result.get("status") == "completed" else 1
+        QTimer.singleShot(SETTLE_MS, self._finish)
+
+    def _on_deadline(self) -> None:
+        if self.spec is not None and self.result is None:
+            log.warning("--quit-after reached before the run ended; stopping it")
+            self.window.stop_runs()
+            self.window.runs.shutdown(2.0)
+            QApplication.processEvents()  # deliver the queued finished signal
+        self._finish()
+
+    def _finish(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        self.window.tick()
+        if self.screenshot:
+            Path(self.screenshot).parent.mkdir(parents=True, exist_ok=True)
+            if not self.window.grab().save(self.screenshot, "PNG"):
+                log.error("could not save screenshot to %s", self.screenshot)
+                self.exit_code = 1
+        if self.json_path and self.result is not None:
+            Path(self.json_path).write_text(json.dumps(self.result, indent=2), encoding="utf-8")
+        QTimer.singleShot(0, self.window.close)
+        QTimer.singleShot(0, QApplication.quit)

@@ -1,0 +1,1 @@
+"""Widgets of the main window; each owns one part of the screen."""

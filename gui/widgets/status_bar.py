@@ -1,0 +1,51 @@
+"""Status bar: torch version, sampling rate, plot refresh rate and the observer's own cost."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from gui.metrics_help import tip
+from gui.overhead import ObserverMeter
+
+
+class StatusBar(QStatusBar):
+    """Permanent fields on the right; transient messages on the left."""
+
+    def __init__(self, meter: ObserverMeter, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.meter = meter
+        self.torch = self._field("torch …", "Version of torch the engine runs (loading).")
+        self.sampling = self._field("sampling 10 Hz", tip("sampling"))
+        self.refresh = self._field("refresh – Hz", tip("refresh"))
+        self.overhead = self._field(
+            "observer n/a",
+            "What watching costs: " + tip("gui_cpu") + " " + tip("paint_ms") + " " + tip("latency"),
+        )
+        meter.sig_report.connect(self.update_overhead)
+
+    def _field(self, text: str, tooltip: str) -> QLabel:
+        label = QLabel(text, self)
+        label.setToolTip(tooltip)
+        self.addPermanentWidget(label)
+        return label
+
+    def set_torch_version(self, version: str) -> None:
+        self.torch.setText(f"torch {version}")
+        self.torch.setToolTip("Version of torch the engine runs.")
+
+    def set_sampling_hz(self, hz: float) -> None:
+        self.sampling.setText(f"sampling {hz:g} Hz")
+
+    def update_overhead(self) -> None:
+        m = self.meter
+        if m.refresh_hz is not None:
+            self.refresh.setText(f"refresh {m.refresh_hz:.1f} Hz")
+        parts = []
+        if m.gui_cpu_fraction is not None:
+            parts.append(f"GUI {m.gui_cpu_fraction * 100:.1f}% of a core")
+        if m.paint_ms_per_frame is not None:
+            parts.append(f"paint {m.paint_ms_per_frame:.1f} ms/frame")
+        p99 = m.latency_p99_ms()
+        if p99 is not None:
+            parts.append(f"loop p99 {p99:.0f} ms")
+        self.overhead.setText("observer: " + " · ".join(parts) if parts else "observer n/a")

@@ -1,0 +1,1 @@
+"""Analysis over measured runs: comparison, value (per joule / per dollar), crossover sweeps."""

@@ -1,0 +1,121 @@
+"""Sweep a knob over devices and find each accelerator's crossover against the baseline.
+
+Runs are sequential (one device busy at a time, so runs do not disturb each other) through an
+injected ``run_fn(spec) -> RunResult`` (default ``profiler.runner.run_training``). Runs on
+the calling thread; ``cancel`` (a ``threading.Event``) stops between runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from profiler.analysis.crossover import Crossover, find_crossover
+from profiler.results.result import RunResult
+from profiler.results.spec import RunSpec
+
+log = logging.getLogger(__name__)
+
+RunFn = Callable[[RunSpec], RunResult]
+BATCH_KNOB = "batch_size"
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One (knob value, device) run; ``samples_per_s`` None when it failed (``error`` says why)."""
+
+    value: int
+    device: str
+    samples_per_s: float | None
+    status: str
+    run_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    workload: str
+    knob: str
+    values: tuple[int, ...]
+    devices: tuple[str, ...]
+    baseline: str
+    points: tuple[SweepPoint, ...]
+    crossovers: dict[str, Crossover] = field(default_factory=dict)
+
+    def curve(self, device: str) -> dict[float, float | None]:
+        """Knob value -> samples/s on ``device``."""
+        return _curve(self.points, device)
+
+    @property
+    def curves(self) -> dict[str, dict[float, float | None]]:
+        return {d: self.curve(d) for d in self.devices}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "workload": self.workload, "knob": self.knob, "values": list(self.values),
+            "devices": list(self.devices), "baseline": self.baseline,
+            "points": [asdict(p) for p in self.points],
+            "crossovers": {d: asdict(c) for d, c in self.crossovers.items()},
+        }
+
+
+def spec_for(workload: str, knob: str, value: int, device: str, base: RunSpec | None) -> RunSpec:
+    """The spec of one sweep point: ``base`` with the knob (or batch size) and device set."""
+    spec = base or RunSpec(workload=workload)
+    spec = spec.replace(workload=workload, device=device, name="")
+    if knob == BATCH_KNOB:
+        return spec.replace(batch_size=int(value))
+    return spec.replace(knobs={**spec.knobs, knob: int(value)})
+
+
+def _default_run_fn(spec: RunSpec) -> RunResult:
+    from profiler.runner import run_training
+
+    return run_training(spec)
+
+
+def sweep(
+    workload: str,
+    knob: str,
+    values: Sequence[int],
+    devices: Sequence[str],
+    run_fn: RunFn | None = None,
+    base: RunSpec | None = None,
+    cancel: threading.Event | None = None,
+    on_point: Callable[[SweepPoint], None] | None = None,
+) -> SweepResult:
+    """Run every (value, device), values ascending; crossovers vs CPU (else the first device)."""
+    if not values or not devices:
+        raise ValueError("a sweep needs at least one knob value and one device")
+    run = run_fn or _default_run_fn
+    ordered = tuple(sorted(set(int(v) for v in values)))
+    points: list[SweepPoint] = []
+    for value in ordered:
+        for device in devices:
+            if cancel is not None and cancel.is_set():
+                break
+            spec = spec_for(workload, knob, value, device, base)
+            try:
+                result = run(spec)
+                point = SweepPoint(value, device, result.samples_per_s, result.status,
+                                   result.run_id, result.error)
+            except Exception as exc:  # one failed point must not end the sweep
+                log.warning("sweep point %s=%s on %s failed: %s", knob, value, device, exc)
+                point = SweepPoint(value, device, None, "failed", None, str(exc))
+            points.append(point)
+            if on_point is not None:
+                on_point(point)
+    baseline = next((d for d in devices if d.startswith("cpu")), devices[0])
+    base_curve = _curve(points, baseline)
+    crossovers = {
+        device: find_crossover(base_curve, _curve(points, device), knob, device, baseline)
+        for device in devices if device != baseline
+    }
+    return SweepResult(workload, knob, ordered, tuple(devices), baseline, tuple(points), crossovers)
+
+
+def _curve(points: Sequence[SweepPoint], device: str) -> dict[float, float | None]:
+    return {p.value: p.samples_per_s for p in points if p.device == device}

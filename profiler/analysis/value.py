@@ -1,0 +1,170 @@
+"""What a device's throughput is worth: samples per joule, per dollar, and job projections.
+
+Pure functions over frozen dataclasses; no I/O (prices are loaded by ``prices.py``).
+Money is in the price book's currency. A purchase price is spread over its useful life
+(``amortise_years`` x 365 x ``hours_per_day``) and electricity is added from the measured
+power; a cloud rate per hour is taken to include electricity. Where energy was not
+measured the energy figures are None (n/a) and a note says so; nothing is invented.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+NA_ENERGY = "n/a: energy not measured"
+DAYS_PER_YEAR = 365.0
+
+
+@dataclass(frozen=True)
+class DevicePrice:
+    """The price of one device (``cpu``, ``cuda:0``...): a purchase or a cloud rate per hour."""
+
+    device: str
+    purchase_price: float | None = None
+    amortise_years: float = 3.0
+    hours_per_day: float = 8.0
+    cloud_per_h: float | None = None
+
+    @property
+    def basis(self) -> str | None:
+        """``cloud``, ``purchase`` or None when no price is set."""
+        if self.cloud_per_h is not None:
+            return "cloud"
+        return "purchase" if self.purchase_price is not None else None
+
+    @property
+    def hardware_per_h(self) -> float | None:
+        """Hardware cost per hour of use: the cloud rate or the amortised purchase."""
+        if self.cloud_per_h is not None:
+            return self.cloud_per_h
+        if self.purchase_price is None:
+            return None
+        return self.purchase_price / (self.amortise_years * DAYS_PER_YEAR * self.hours_per_day)
+
+
+@dataclass(frozen=True)
+class PriceBook:
+    """Prices of every device plus electricity (per kWh), in one currency."""
+
+    electricity_per_kwh: float | None = None
+    currency: str = "USD"
+    devices: tuple[DevicePrice, ...] = ()
+
+    def price_for(self, device: str) -> DevicePrice | None:
+        return next((p for p in self.devices if p.device == device), None)
+
+    def with_device(self, price: DevicePrice) -> PriceBook:
+        others = tuple(p for p in self.devices if p.device != price.device)
+        return replace(self, devices=(*others, price))
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What a run measured that value needs. ``power_w`` is the mean over the timed window."""
+
+    device: str
+    samples_per_s: float | None
+    power_w: float | None
+    power_source: str  # "energy counter", "mean power telemetry" or NA_ENERGY
+
+
+@dataclass(frozen=True)
+class Value:
+    """Throughput per joule and per unit of money on one device."""
+
+    device: str
+    samples_per_s: float | None
+    power_w: float | None
+    samples_per_j: float | None
+    cost_per_h: float | None
+    samples_per_dollar: float | None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A training job: ``dataset_samples`` x ``epochs`` samples."""
+
+    dataset_samples: int
+    epochs: float = 1.0
+
+    @property
+    def total_samples(self) -> float:
+        return self.dataset_samples * self.epochs
+
+
+@dataclass(frozen=True)
+class Projection:
+    """What ``job`` would take on ``device``: time (s), energy (Wh), cost (currency)."""
+
+    device: str
+    time_s: float | None
+    energy_wh: float | None
+    cost: float | None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _power_keys(device: str) -> tuple[str, ...]:
+    keys = (f"{device}.power_w",)
+    if device == "cpu":
+        keys += ("cpu.power_w", "cpu_package_power_w", "cpu_power_w")
+    return keys
+
+
+def measured_from_result(result: Mapping[str, Any]) -> Measured:
+    """Mean power from ``energy_j`` over the timed window, else mean power telemetry."""
+    device = str(result.get("device", ""))
+    sps = result.get("samples_per_s")
+    energy_j, timed_s = result.get("energy_j"), result.get("timed_s")
+    if energy_j and timed_s:
+        return Measured(device, sps, energy_j / timed_s, "energy counter")
+    telemetry = result.get("telemetry") or {}
+    for key in _power_keys(device):
+        mean = (telemetry.get(key) or {}).get("mean")
+        if mean:
+            return Measured(device, sps, float(mean), "mean power telemetry")
+    return Measured(device, sps, None, NA_ENERGY)
+
+
+def device_value(measured: Measured, price: DevicePrice | None,
+                 electricity_per_kwh: float | None) -> Value:
+    """Samples per joule and per unit of money for one measured device."""
+    notes: list[str] = []
+    sps, power_w = measured.samples_per_s, measured.power_w
+    per_j = sps / power_w if sps is not None and power_w else None
+    if power_w is None:
+        notes.append(NA_ENERGY)
+    cost_per_h = price.hardware_per_h if price is not None else None
+    if price is None or price.basis is None:
+        notes.append("no price set")
+    elif price.basis == "purchase":
+        if power_w is not None and electricity_per_kwh is not None:
+            cost_per_h = (cost_per_h or 0.0) + power_w / 1000.0 * electricity_per_kwh
+        else:
+            notes.append("cost excludes electricity")
+    per_dollar = sps * 3600.0 / cost_per_h if sps is not None and cost_per_h else None
+    return Value(measured.device, sps, power_w, per_j, cost_per_h, per_dollar, tuple(notes))
+
+
+def project(job: Job, value: Value) -> Projection:
+    """Time, energy and cost of ``job`` at the measured rate of ``value``."""
+    if not value.samples_per_s:
+        return Projection(value.device, None, None, None, ("no throughput measured",))
+    time_s = job.total_samples / value.samples_per_s
+    energy_wh = value.power_w * time_s / 3600.0 if value.power_w is not None else None
+    cost = value.cost_per_h * time_s / 3600.0 if value.cost_per_h is not None else None
+    return Projection(value.device, time_s, energy_wh, cost, value.notes)
+
+
+def value_table(results: list[Mapping[str, Any]], prices: PriceBook,
+                job: Job | None = None) -> list[tuple[Value, Projection | None]]:
+    """Value (and the job's projection) for each result, in order."""
+    rows = []
+    for result in results:
+        measured = measured_from_result(result)
+        value = device_value(measured, prices.price_for(measured.device),
+                             prices.electricity_per_kwh)
+        rows.append((value, project(job, value) if job is not None else None))
+    return rows

@@ -1,0 +1,79 @@
+"""``horsepower devices`` and ``horsepower probe``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from profiler.results import format as fmt
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("devices", help="list the devices torch can train on, and why others are unavailable")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_devices)
+    p = sub.add_parser("probe", help="measure a device's matmul peak per precision and its memory bandwidth")
+    p.add_argument("--device", default="cpu", help="device to probe (default: cpu)")
+    p.add_argument("--seconds", type=float, default=1.0, help="time per measurement (default: 1)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_probe)
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from profiler.devices.discovery import list_devices
+    from profiler.devices.registry import accelerator_report
+
+    devices = list_devices()
+    report = accelerator_report()
+    if args.json:
+        print(json.dumps({"devices": [d.to_dict() for d in devices], "telemetry": report}, indent=2))
+        return 0
+    for d in devices:
+        if d.available:
+            units = f", {d.compute_units} {d.compute_unit_name}" if d.compute_units else ""
+            print(f"{d.id:<8} {d.name} ({d.vendor}{units}, {fmt.nbytes(d.memory_bytes)})")
+        else:
+            print(f"{d.id:<8} unavailable: {d.reason}")
+    if report:
+        print("\nTelemetry:")
+        for line in report:
+            print(f"  {line}")
+    return 0
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    from profiler.cli_errors import UsageError
+    from profiler.devices.discovery import describe_device
+    from profiler.results.spec import PRECISIONS
+    from profiler.runner.precision import supported_precisions
+    from profiler.workloads.probes import memory_bandwidth, peak_for
+
+    if not args.seconds > 0:
+        raise UsageError(f"--seconds must be positive, got {args.seconds}")
+    try:
+        info = describe_device(args.device)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    rows: dict[str, Any] = {"device": info.id, "name": info.name, "matmul_flops_per_s": {}, "reasons": {}}
+    reasons = supported_precisions(info.id)
+    for precision in PRECISIONS:
+        if reasons[precision]:
+            rows["matmul_flops_per_s"][precision] = None
+            rows["reasons"][precision] = reasons[precision]
+            continue
+        probe = peak_for(info.id, precision, seconds=args.seconds)
+        rows["matmul_flops_per_s"][precision] = probe.value
+        if probe.reason:
+            rows["reasons"][precision] = probe.reason
+    bandwidth = memory_bandwidth(info.id, seconds=args.seconds)
+    rows["bandwidth_bytes_per_s"] = bandwidth.value
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{info.id}: {info.name}")
+    table = [(f"matmul {p}", fmt.flops(v) + (f"  ({rows['reasons'][p]})" if p in rows["reasons"] else ""))
+             for p, v in rows["matmul_flops_per_s"].items()]
+    table.append(("memory bandwidth", fmt.si(bandwidth.value, "B/s")))
+    print(fmt.table(table))
+    return 0

@@ -1,0 +1,67 @@
+"""The columnar time-series shape shared by the store, exports and charts.
+
+``{"steps": {"step", "phase", "t_s", "step_time_s", "samples", "loss"}: lists,
+"telemetry": {key: {"t_s": [...], "value": [...]}}, "notices": [{"t_s", "kind", "message"}]}``
+Times are seconds since the run started.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+STEP_COLUMNS = ("step", "phase", "t_s", "step_time_s", "samples", "loss")
+
+
+def empty_series() -> dict[str, Any]:
+    return {"steps": {c: [] for c in STEP_COLUMNS}, "telemetry": {}, "notices": []}
+
+
+def series_from_steps(rows: Sequence[Sequence[Any]]) -> dict[str, list[Any]]:
+    """Columns from ``(step, phase, t_s, step_time_s, samples, loss)`` rows."""
+    cols: dict[str, list[Any]] = {c: [] for c in STEP_COLUMNS}
+    for row in rows:
+        for name, value in zip(STEP_COLUMNS, row, strict=True):
+            cols[name].append(value)
+    return cols
+
+
+def steps_from_result(
+    result: dict[str, Any], series: dict[str, Any] | None
+) -> list[tuple[int, str, float, float, int, float | None]]:
+    """Step rows for storing: from ``series`` if given, else rebuilt from ``step_times_s``.
+
+    Rebuilt rows are the timed window only, at cumulative times; losses are attached only
+    when there is exactly one per timed step.
+    """
+    if series and series.get("steps") and series["steps"].get("t_s"):
+        s = series["steps"]
+        return [
+            (int(s["step"][i]), str(s["phase"][i]), float(s["t_s"][i]),
+             float(s["step_time_s"][i]), int(s["samples"][i]),
+             None if s["loss"][i] is None else float(s["loss"][i]))
+            for i in range(len(s["t_s"]))
+        ]
+    times = [float(t) for t in result.get("step_times_s") or []]
+    losses = result.get("losses") or []
+    per_step = int(result.get("samples_per_step") or result.get("batch_size") or 0)
+    rows = []
+    t_s = float(result.get("warmup_s") or 0.0)
+    for i, step_time_s in enumerate(times):
+        t_s += step_time_s
+        loss = float(losses[i]) if len(losses) == len(times) else None
+        rows.append((i, "timed", t_s, step_time_s, per_step, loss))
+    return rows
+
+
+def throughput_points(series: dict[str, Any], phase: str | None = "timed") -> tuple[list[float], list[float]]:
+    """(t_s, samples/s) per recorded step, optionally only of one phase."""
+    s = series["steps"]
+    xs, ys = [], []
+    for i, t_s in enumerate(s["t_s"]):
+        if phase is not None and s["phase"][i] != phase:
+            continue
+        if s["step_time_s"][i] > 0:
+            xs.append(float(t_s))
+            ys.append(s["samples"][i] / s["step_time_s"][i])
+    return xs, ys

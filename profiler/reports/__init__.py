@@ -1,0 +1,1 @@
+"""Exports, imports and self-contained HTML reports of runs and comparisons."""

@@ -1,0 +1,225 @@
+"""Strict validation of a run file before import: anything unexpected is rejected.
+
+Accepts the export envelope (``{"format": "horsepower-run", "schema": 1, "run": {...},
+"series": {...}}``) or a bare result dict (``horsepower run --json``). Errors are
+``ImportRejected`` with a one-line message naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from profiler.history.series import STEP_COLUMNS
+from profiler.results.result import RunResult, RunState
+from profiler.results.spec import RunSpec
+
+FORMAT = "horsepower-run"
+SCHEMA = 1
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_DEPTH = 8
+MAX_TEXT = 10_000
+MAX_ITEMS = 2_000_000
+MAX_KEYS = 1_000
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")
+STATES = {RunState.PENDING, RunState.PREPARING, RunState.WARMING, RunState.MEASURING,
+          *RunState.FINAL}
+
+NUM, INT, TEXT, OBJ, LIST = "number", "integer", "text", "object", "list"
+RESULT_KEYS: dict[str, tuple[str, bool]] = {  # key -> (kind, may be null)
+    "schema": (INT, False), "run_id": (TEXT, False), "name": (TEXT, True),
+    "status": (TEXT, False), "device": (TEXT, False), "workload": (TEXT, False),
+    "spec": (OBJ, False), "step_times_s": (LIST, False),
+    "device_info": (OBJ, True), "size": (TEXT, True), "precision": (TEXT, True),
+    "batch_size": (INT, True), "samples_per_step": (INT, True), "params": (INT, True),
+    "flops_per_step": (NUM, True), "samples_per_s": (NUM, True),
+    "achieved_flops_per_s": (NUM, True), "peak_flops_per_s": (NUM, True),
+    "peak_source": (TEXT, True), "mfu": (NUM, True), "datasheet_peak_flops_per_s": (NUM, True),
+    "datasheet_source": (TEXT, True), "mfu_datasheet": (NUM, True), "energy_j": (NUM, True),
+    "samples_per_j": (NUM, True), "step_time_s": (OBJ, True), "losses": (LIST, True),
+    "loss_first": (NUM, True), "loss_last": (NUM, True), "timed_steps": (INT, True),
+    "timed_s": (NUM, True), "warmup_steps": (INT, True), "warmup_s": (NUM, True),
+    "compile_s": (NUM, True), "telemetry": (OBJ, True), "warnings": (LIST, True),
+    "notices": (LIST, True), "error": (TEXT, True), "advice": (TEXT, True),
+    "started_at": (NUM, True), "ended_at": (NUM, True), "environment": (OBJ, True),
+}
+SCALAR = "number or text"
+REQUIRED = ("schema", "run_id", "status", "device", "workload", "spec", "step_times_s")
+
+
+class ImportRejected(ValueError):
+    """The file is not an acceptable run; the message is one line for a user."""
+
+
+def known_keys() -> dict[str, tuple[str, bool]]:
+    """Every key ``RunResult.to_dict`` writes; keys missing from the table are nullable scalars."""
+    keys = RunResult(spec=RunSpec(workload="x")).to_dict()
+    return {k: RESULT_KEYS.get(k, (SCALAR, True)) for k in keys}
+
+
+def _is(kind: str, value: Any) -> bool:
+    if kind == SCALAR:
+        return isinstance(value, (str, int, float))
+    if kind == INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == NUM:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, {TEXT: str, OBJ: dict, LIST: list}[kind])
+
+
+def _reject_constant(name: str) -> None:
+    raise ImportRejected(f"{name} is not allowed in a run file (numbers must be finite)")
+
+
+def _check_tree(data: Any) -> None:
+    """Depth, sizes, string lengths and finiteness of every value (iterative walk)."""
+    stack = [(data, 1, "$")]
+    while stack:
+        value, depth, where = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ImportRejected(f"nested deeper than {MAX_DEPTH} levels at {where}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ImportRejected(f"non-finite number at {where}")
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            raise ImportRejected(f"text longer than {MAX_TEXT} characters at {where}")
+        if isinstance(value, dict):
+            if len(value) > MAX_KEYS:
+                raise ImportRejected(f"more than {MAX_KEYS} keys at {where}")
+            for key, item in value.items():
+                if len(key) > 200:
+                    raise ImportRejected(f"key longer than 200 characters at {where}")
+                stack.append((item, depth + 1, f"{where}.{key[:40]}"))
+        elif isinstance(value, list):
+            if len(value) > MAX_ITEMS:
+                raise ImportRejected(f"list of more than {MAX_ITEMS} items at {where}")
+            if value and not all(isinstance(v, (int, float)) for v in value):
+                stack.extend((item, depth + 1, f"{where}[{i}]") for i, item in enumerate(value))
+            elif any(isinstance(v, float) and not math.isfinite(v) for v in value):
+                raise ImportRejected(f"non-finite number in {where}")
+
+
+def _check_spec(spec: dict[str, Any]) -> None:
+    fields = {f.name: str(f.type) for f in dataclasses.fields(RunSpec)}
+    unknown = sorted(set(spec) - set(fields))
+    if unknown:
+        raise ImportRejected(f"unknown spec field(s): {', '.join(unknown)[:200]}")
+    for name, value in spec.items():
+        kinds = fields[name].replace(" ", "").split("|")
+        if value is None and "None" in kinds:
+            continue
+        base = kinds[0]
+        ok = {
+            "str": isinstance(value, str), "bool": isinstance(value, bool),
+            "int": _is(INT, value), "float": _is(NUM, value),
+            "dict[str,int]": isinstance(value, dict)
+            and all(isinstance(k, str) and _is(INT, v) for k, v in value.items()),
+        }.get(base, True)
+        if not ok:
+            raise ImportRejected(f"spec field {name} must be {fields[name]}, got {type(value).__name__}")
+    if not spec.get("workload"):
+        raise ImportRejected("spec has no workload")
+
+
+def check_result(run: Any) -> None:
+    """Keys, types and values of a result dict."""
+    if not isinstance(run, dict):
+        raise ImportRejected("the run must be a JSON object")
+    missing = [k for k in REQUIRED if k not in run]
+    if missing:
+        raise ImportRejected(f"missing required key(s): {', '.join(missing)}")
+    allowed = known_keys()
+    unknown = sorted(set(run) - set(allowed))
+    if unknown:
+        raise ImportRejected(f"unknown key(s): {', '.join(unknown)[:200]}")
+    for key, value in run.items():
+        kind, nullable = allowed[key]
+        if not (value is None and nullable) and not _is(kind, value):
+            raise ImportRejected(f"{key} must be {'null or ' if nullable else ''}{kind}")
+    if run["schema"] != SCHEMA:
+        raise ImportRejected(f"unsupported schema {run['schema']} (this version reads {SCHEMA})")
+    if not RUN_ID.match(run["run_id"]):
+        raise ImportRejected("run_id must be 1-80 letters, digits, '.', '_', ':' or '-'")
+    if run["status"] not in STATES:
+        raise ImportRejected(f"status must be one of {', '.join(sorted(STATES))}")
+    if not all(_is(NUM, t) and t >= 0 for t in run["step_times_s"]):
+        raise ImportRejected("step_times_s must be a list of non-negative numbers")
+    if not all(_is(NUM, x) for x in run.get("losses") or []):
+        raise ImportRejected("losses must be a list of numbers")
+    for key in ("warnings", "notices"):
+        if not all(isinstance(x, str) for x in run.get(key) or []):
+            raise ImportRejected(f"{key} must be a list of texts")
+    for name, stats in (run.get("telemetry") or {}).items():
+        if not isinstance(stats, dict) or not all(v is None or _is(NUM, v) for v in stats.values()):
+            raise ImportRejected(f"telemetry {name[:40]!r} must map to numbers or null")
+    _check_spec(run["spec"])
+
+
+def check_series(series: Any) -> None:
+    """Columns of equal length with the right types."""
+    if not isinstance(series, dict) or set(series) - {"steps", "telemetry", "notices"}:
+        raise ImportRejected("series must be an object with steps, telemetry, notices")
+    steps = series.get("steps") or {}
+    if not isinstance(steps, dict) or set(steps) != set(STEP_COLUMNS):
+        raise ImportRejected(f"series.steps must have exactly {', '.join(STEP_COLUMNS)}")
+    cols = [steps[c] for c in STEP_COLUMNS]
+    if not all(isinstance(c, list) for c in cols) or len({len(c) for c in cols}) != 1:
+        raise ImportRejected("series.steps columns must be lists of one length")
+    step, phase, t_s, step_time, samples, loss = cols
+    if not (all(_is(INT, x) for x in step) and all(isinstance(x, str) for x in phase)
+            and all(_is(NUM, x) for x in t_s + step_time) and all(_is(INT, x) for x in samples)
+            and all(x is None or _is(NUM, x) for x in loss)):
+        raise ImportRejected("series.steps has a value of the wrong type")
+    telemetry = series.get("telemetry") or {}
+    if not isinstance(telemetry, dict):
+        raise ImportRejected("series.telemetry must be an object")
+    for key, col in telemetry.items():
+        if (not isinstance(col, dict) or set(col) != {"t_s", "value"}
+                or not all(isinstance(col[c], list) for c in col)
+                or len(col["t_s"]) != len(col["value"])
+                or not all(_is(NUM, x) for x in col["t_s"] + col["value"])):
+            raise ImportRejected(f"series.telemetry {key[:40]!r} must be equal lists of numbers")
+    for note in series.get("notices") or []:
+        if (not isinstance(note, dict) or set(note) != {"t_s", "kind", "message"}
+                or not _is(NUM, note["t_s"]) or not isinstance(note["kind"], str)
+                or not isinstance(note["message"], str)):
+            raise ImportRejected("series.notices must be objects with t_s, kind, message")
+
+
+def read_run_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Parse and validate a run file; returns (result dict, series or None)."""
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ImportRejected(f"file is {size / 1e6:.0f} MB; run files are at most 50 MB")
+        text = file.read_bytes().decode("utf-8")
+        data = json.loads(text, parse_constant=_reject_constant)
+    except ImportRejected:
+        raise
+    except OSError as exc:
+        raise ImportRejected(f"cannot read {file}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ImportRejected("file is not UTF-8 text") from exc
+    except RecursionError as exc:
+        raise ImportRejected(f"nested deeper than {MAX_DEPTH} levels") from exc
+    except ValueError as exc:
+        raise ImportRejected(f"not valid JSON: {str(exc)[:120]}") from exc
+    if not isinstance(data, dict):
+        raise ImportRejected("a run file must hold one JSON object")
+    _check_tree(data)
+    if "format" in data:
+        if data.get("format") != FORMAT or data.get("schema") != SCHEMA:
+            raise ImportRejected(f"not a {FORMAT} file of schema {SCHEMA}")
+        if set(data) - {"format", "schema", "exported_at", "horsepower", "run", "series"}:
+            raise ImportRejected("unknown key(s) in the file envelope")
+        run, series = data.get("run"), data.get("series")
+        if series is not None:
+            check_series(series)
+    else:
+        run, series = data, None
+    check_result(run)
+    return run, series

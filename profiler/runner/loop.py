@@ -1,0 +1,323 @@
+"""The measured training run: prepare, warm up, time a window, summarize.
+
+Thread: ``run_training`` runs on the calling thread (the CLI's main thread or a worker
+process). It publishes events on ``bus`` and checks ``cancel`` after every step.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import torch
+
+from profiler.devices.discovery import DeviceInfo
+from profiler.events import EventBus, RunFinished, RunNotice, RunStateChanged, StepFinished
+from profiler.results.result import RunResult, RunState, new_run_id
+from profiler.results.spec import RunSpec, capture_environment
+from profiler.results.stats import quality_warnings
+from profiler.runner import faults
+from profiler.runner.clock import StepClock
+from profiler.runner.oom import free_device_memory, is_oom, largest_fitting_batch, oom_advice
+from profiler.runner.precision import plan_precision
+from profiler.runner.sampler import TelemetrySampler
+from profiler.runner.step import StepFn, make_optimizer, make_step
+from profiler.runner.validate import validate_spec
+from profiler.runner.warmup import WarmupGate
+from profiler.workloads import get_workload
+from profiler.workloads.base import Batch, BuiltWorkload
+from profiler.workloads.sync import synchronize
+
+log = logging.getLogger(__name__)
+
+#: decides after each step whether a phase is over: (resolved step times, unresolved steps) -> stop?
+StopRule = Callable[[list[float], int], bool]
+
+PIPELINE_SAMPLES = 4096  # host-resident samples behind the DataLoader in input-pipeline mode
+
+
+def run_training(
+    spec: RunSpec,
+    bus: EventBus | None = None,
+    cancel: threading.Event | None = None,
+    run_id: str | None = None,
+) -> RunResult:
+    """Train ``spec``'s workload and measure it. Raises SpecError for a spec that cannot run
+    (before anything starts); every other failure ends in a result with status failed/oom."""
+    device_info = validate_spec(spec)
+    run = _Run(spec, bus or EventBus(), cancel or threading.Event(), run_id or new_run_id(), device_info)
+    return run.execute()
+
+
+class _Run:
+    def __init__(
+        self, spec: RunSpec, bus: EventBus, cancel: threading.Event, run_id: str, device_info: DeviceInfo
+    ) -> None:
+        self.spec = spec
+        self.bus = bus
+        self.cancel = cancel
+        self.device = torch.device(spec.device)
+        self.t0 = time.perf_counter()
+        self.result = RunResult(spec=spec, run_id=run_id, device_info=device_info.to_dict())
+        self.fault = faults.configured_fault()
+        self.sampler: TelemetrySampler | None = None
+        self.step_index = 0
+
+    # ---- helpers ---------------------------------------------------------------------
+    def now_s(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def set_state(self, state: str, message: str = "") -> None:
+        self.result.status = state
+        self.bus.publish(RunStateChanged(self.result.run_id, state, message))
+
+    def notice(self, kind: str, message: str) -> None:
+        if kind == "warning":
+            self.result.warnings.append(message)
+        else:
+            self.result.notices.append(message)
+        self.bus.publish(RunNotice(self.result.run_id, kind, message, self.now_s()))
+
+    # ---- phases ----------------------------------------------------------------------
+    def execute(self) -> RunResult:
+        result = self.result
+        self.set_state(RunState.PREPARING, f"building {self.spec.workload}-{self.spec.size} on {self.spec.device}")
+        with ExitStack() as stack:
+            try:
+                if self.spec.threads is not None:
+                    torch.set_num_threads(self.spec.threads)
+                result.environment = capture_environment(self.spec.threads)
+                built = self._build()
+                batches = self._batches(built, stack)
+                step = self._prepare_step(built, batches)
+                self._start_sampler()
+                self._warm_up(step, batches)
+                if not self.cancel.is_set():
+                    self._measure(step, batches)
+                result.status = RunState.STOPPED if self.cancel.is_set() else RunState.COMPLETED
+            except Exception as exc:
+                self._fail(exc)
+            finally:
+                self._finish()
+        return result
+
+    def _build(self) -> BuiltWorkload:
+        spec, result = self.spec, self.result
+        workload = get_workload(spec.workload)
+        built = workload.build(self.device, spec.size, spec.batch_size, spec.knobs, spec.channels_last, spec.seed)
+        if spec.channels_last and not built.channels_last:
+            self.notice("info", f"{spec.workload} has no convolutions: channels_last ignored")
+        result.batch_size = built.batch_size
+        result.samples_per_step = built.samples_per_step
+        result.params = built.params
+        result.flops_per_step = self._count_flops(built)
+        self._peaks()
+        return built
+
+    def _count_flops(self, built: BuiltWorkload) -> float | None:
+        from profiler.workloads.flops import count_train_flops
+
+        spec = self.spec
+        try:
+            return float(count_train_flops(get_workload(spec.workload), spec.size, built.batch_size, dict(built.knobs),
+                                           channels_last=built.channels_last))
+        except Exception as exc:
+            log.exception("FLOP counting failed")
+            self.notice("warning", f"FLOPs could not be counted ({exc}); TFLOP/s and MFU are n/a")
+            return None
+
+    def _peaks(self) -> None:
+        from profiler.devices.peaks import datasheet_peak
+        from profiler.workloads.probes import peak_for
+
+        result, spec = self.result, self.spec
+        try:
+            probe = peak_for(spec.device, spec.precision)
+            result.peak_flops_per_s = probe.value
+            result.peak_source = f"measured: {probe.dtype} matmul n={probe.n}" if probe.value else probe.reason
+        except Exception as exc:
+            log.exception("peak probe failed")
+            result.peak_source = f"probe failed: {exc}"
+        sheet = datasheet_peak(str(result.device_info.get("name", "")), spec.precision)
+        if sheet is not None:
+            result.datasheet_peak_flops_per_s, result.datasheet_source = sheet
+
+    def _batches(self, built: BuiltWorkload, stack: ExitStack) -> Iterator[Batch]:
+        if not self.spec.input_pipeline:
+            make = built.make_batch
+            return iter(make, None)  # type: ignore[call-overload]  # never ends: make() never returns None
+        from profiler.workloads.pipeline import device_batches, make_loader
+
+        loader = make_loader(built, PIPELINE_SAMPLES, self.spec.loader_workers, self.spec.pin_memory)
+        stack.callback(_shutdown_loader, loader)
+        self.result.input_wait_s = 0.0
+        return device_batches(loader, self.device)
+
+    def _prepare_step(self, built: BuiltWorkload, batches: Iterator[Batch]) -> StepFn:
+        plan = plan_precision(self.spec.device, self.spec.precision)
+        optimizer = make_optimizer(built.model)
+        built.model.train()
+        if not self.spec.compile:
+            return make_step(built, built.model, optimizer, plan)
+        self.notice("info", "compiling the model with torch.compile (first step includes compilation)")
+        compiled = torch.compile(built.model)
+        step = make_step(built, compiled, optimizer, plan)
+        start = time.perf_counter()
+        try:
+            loss = step(next(batches))
+            synchronize(self.device)
+            self.result.compile_s = time.perf_counter() - start
+            self.bus.publish(StepFinished(self.result.run_id, 0, "compile", self.now_s(), self.result.compile_s,
+                                          built.samples_per_step, float(loss)))
+            return step
+        except Exception as exc:
+            if is_oom(exc):
+                raise
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            self.notice("warning", f"torch.compile failed ({type(exc).__name__}: {first_line[:160]}); ran eager instead")
+            return make_step(built, built.model, optimizer, plan)
+
+    def _start_sampler(self) -> None:
+        from profiler.devices.registry import open_backends
+
+        uuid = str(self.result.device_info.get("details", {}).get("uuid") or "") or None
+        device_id = self.spec.device
+        self.sampler = TelemetrySampler(
+            self.result.run_id, self.bus, self.t0, self.spec.sample_hz, device_id,
+            open_backends=lambda: open_backends(device_id, uuid),
+        )
+        self.sampler.start()
+
+    def _run_steps(self, step: StepFn, batches: Iterator[Batch], clock: StepClock, phase: str,
+                   samples: int, stop_when: StopRule) -> list[float]:
+        """Run steps until ``stop_when`` says so; return their synchronized step times (s)."""
+        times: list[float] = []
+        pending: list[tuple[int, torch.Tensor]] = []
+        losses = self.result.losses
+        run_id = self.result.run_id
+        track_wait = self.result.input_wait_s is not None and phase == "timed"
+        clock.start()
+        while not self.cancel.is_set():
+            self.step_index += 1
+            if phase == "timed":
+                faults.maybe_fire(self.fault, len(times) + len(pending) + 1)
+            if track_wait:
+                wait_start = time.perf_counter()
+                batch = next(batches)
+                self.result.input_wait_s += time.perf_counter() - wait_start  # type: ignore[operator]
+            else:
+                batch = next(batches)
+            pending.append((self.step_index, step(batch)))
+            if clock.step_done():
+                self._emit(clock.collect(), pending, times, losses, run_id, phase, samples)
+            if stop_when(times, len(pending)):
+                break
+        self._emit(clock.finish(), pending, times, losses, run_id, phase, samples)
+        return times
+
+    def _emit(self, resolved: list[float], pending: list[tuple[int, torch.Tensor]], times: list[float],
+              losses: list[float], run_id: str, phase: str, samples: int) -> None:
+        now = self.now_s()
+        for step_time in resolved:
+            index, loss_t = pending.pop(0)
+            loss = float(loss_t)
+            if phase == "timed":
+                losses.append(loss)
+            else:
+                self.result.warmup_steps += 1  # counted as they happen: a crash keeps the count
+            times.append(step_time)
+            self.bus.publish(StepFinished(run_id, index, phase, now, step_time, samples, loss))
+
+    def _warm_up(self, step: StepFn, batches: Iterator[Batch]) -> None:
+        self.set_state(RunState.WARMING, "warming up until step time settles")
+        gate = WarmupGate(self.spec.warmup_max_steps, self.spec.warmup_max_s)
+        seen = 0
+
+        def settled(times: list[float], _pending: int) -> bool:
+            nonlocal seen
+            done = False
+            for t in times[seen:]:
+                done = gate.add(t) or done
+            seen = len(times)
+            return done
+
+        clock = StepClock(self.device, flush_every_s=0.0)  # resolve every step: the gate needs them
+        start = time.perf_counter()
+        times = self._run_steps(step, batches, clock, "warmup", self.result.samples_per_step, settled)
+        self.result.warmup_s = time.perf_counter() - start
+        if gate.timed_out:
+            self.notice("warning", f"step time had not settled after {len(times)} warm-up steps "
+                                   f"({self.result.warmup_s:.1f} s); early timed steps may be slow")
+
+    def _measure(self, step: StepFn, batches: Iterator[Batch]) -> None:
+        spec = self.spec
+        self.set_state(RunState.MEASURING, "timed window")
+        assert self.sampler is not None
+        self.sampler.mark_window(self.now_s())
+        deadline = time.perf_counter() + spec.duration_s if spec.duration_s else math.inf
+        max_steps = spec.steps or math.inf
+
+        def done(times: list[float], pending: int) -> bool:
+            return len(times) + pending >= max_steps or time.perf_counter() >= deadline
+
+        clock = StepClock(self.device)
+        self.result.step_times_s = self._run_steps(step, batches, clock, "timed", self.result.samples_per_step, done)
+        self.sampler.close_window(self.now_s())
+
+    def _fail(self, exc: Exception) -> None:
+        result = self.result
+        if is_oom(exc):
+            result.status = RunState.OOM
+            result.error = f"out of memory: {str(exc).splitlines()[0][:300]}"
+            free_device_memory(self.device)
+            result.advice = oom_advice(result.batch_size, self._fitting_batch())
+            log.warning("run %s ran out of memory", result.run_id)
+        else:
+            log.exception("run %s failed", result.run_id)
+            result.status = RunState.FAILED
+            result.error = f"{type(exc).__name__}: {exc}"
+            result.advice = "see the log for the traceback; try a smaller size or another precision"
+
+    def _fitting_batch(self) -> int | None:
+        if not self.result.batch_size:
+            return None
+        spec = self.spec
+        workload = get_workload(spec.workload)
+
+        def try_batch(batch_size: int) -> None:
+            built = workload.build(self.device, spec.size, batch_size, spec.knobs, spec.channels_last, spec.seed)
+            step = make_step(built, built.model, make_optimizer(built.model), plan_precision(spec.device, spec.precision))
+            step(built.make_batch())
+            synchronize(self.device)
+
+        return largest_fitting_batch(self.result.batch_size, try_batch, self.device)
+
+    def _finish(self) -> None:
+        result = self.result
+        if self.sampler is not None:
+            self.sampler.stop()
+            result.telemetry = self.sampler.summary()
+            result.energy_j = self.sampler.energy_delta_j()
+        result.warnings.extend(w for w in quality_warnings(result.step_times_s) if result.step_times_s
+                               or result.status == RunState.COMPLETED)
+        if result.losses and not all(math.isfinite(x) for x in result.losses):
+            result.warnings.append("loss became NaN or infinite: the numbers may not reflect real training")
+        if self.device.type == "cpu":
+            threads = result.environment.get("torch_threads")
+            cores = result.environment.get("logical_cpus")
+            if threads and cores and threads < cores:
+                result.notices.append(f"used {threads} of {cores} CPU threads")
+        result.ended_at = time.time()
+        self.bus.publish(RunStateChanged(result.run_id, result.status, result.error or ""))
+        self.bus.publish(RunFinished(result.run_id, result.to_dict()))
+
+
+def _shutdown_loader(loader: Any) -> None:
+    from profiler.workloads.pipeline import shutdown_loader
+
+    shutdown_loader(loader)

@@ -1,0 +1,61 @@
+"""Out-of-memory handling: recognise it, free memory, find the largest batch that fits."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import Callable
+
+import torch
+
+log = logging.getLogger(__name__)
+
+MAX_TRIES = 6
+
+
+def is_oom(exc: BaseException) -> bool:
+    if isinstance(exc, torch.OutOfMemoryError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and (
+        "out of memory" in text or "can't allocate memory" in text or "failed to allocate" in text
+    )
+
+
+def free_device_memory(device: torch.device) -> None:
+    gc.collect()
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+    elif device.type == "mps":
+        torch.mps.empty_cache()
+    elif device.type == "xpu":
+        torch.xpu.empty_cache()
+
+
+def largest_fitting_batch(
+    batch_size: int, try_batch: Callable[[int], None], device: torch.device
+) -> int | None:
+    """Halve ``batch_size`` until ``try_batch(b)`` (one training step) no longer runs out of memory."""
+    candidate = batch_size // 2
+    for _ in range(MAX_TRIES):
+        if candidate < 1:
+            return None
+        free_device_memory(device)
+        try:
+            try_batch(candidate)
+            return candidate
+        except Exception as exc:
+            if not is_oom(exc):
+                log.info("batch %d failed for another reason: %s", candidate, exc)
+                return None
+        candidate //= 2
+    return None
+
+
+def oom_advice(batch_size: int, fitting: int | None) -> str:
+    if fitting:
+        return (
+            f"batch size {batch_size} ran out of memory; the largest batch that fit was {fitting}. "
+            f"Try --batch-size {fitting}, a smaller size preset, or bf16"
+        )
+    return f"batch size {batch_size} ran out of memory; try a smaller size preset, a smaller batch, or bf16"

@@ -1,0 +1,48 @@
+"""One training step, built once per run: forward, loss, backward, optimizer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from profiler.runner.precision import PrecisionPlan
+from profiler.workloads.base import Batch, BuiltWorkload
+
+StepFn = Callable[[Batch], torch.Tensor]
+
+
+def make_optimizer(model: torch.nn.Module) -> torch.optim.Optimizer:
+    """AdamW with settings that train every built-in workload stably."""
+    return torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
+
+
+def make_step(
+    built: BuiltWorkload,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    plan: PrecisionPlan,
+) -> StepFn:
+    """Return ``step(batch) -> detached loss``. ``model`` may be the compiled wrapper."""
+    loss_fn = built.loss_fn
+    scaler = plan.scaler
+    autocast = plan.autocast
+    channels_last = built.channels_last
+
+    def step(batch: Batch) -> torch.Tensor:
+        inputs, targets = batch
+        if channels_last and inputs.dim() == 4:
+            inputs = inputs.contiguous(memory_format=torch.channels_last)
+        with autocast():
+            loss = loss_fn(model(inputs), targets)
+        optimizer.zero_grad(set_to_none=True)
+        if scaler is not None:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            loss.backward()
+            optimizer.step()
+        return loss.detach()
+
+    return step

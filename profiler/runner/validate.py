@@ -1,0 +1,66 @@
+"""Check a RunSpec before anything runs: every bad input gets one clear line."""
+
+from __future__ import annotations
+
+from profiler.devices.discovery import DeviceInfo, describe_device
+from profiler.results.spec import PRECISIONS, SIZES, RunSpec
+from profiler.runner.precision import check_precision
+from profiler.workloads import WorkloadError, get_workload
+
+
+class SpecError(ValueError):
+    """A run spec that cannot run; the message names the valid choices."""
+
+
+ADAM_STATE_FACTOR = 4  # weights + grads + two Adam moments, fp32
+
+
+def validate_spec(spec: RunSpec) -> DeviceInfo:
+    """Raise SpecError for a spec that cannot run; return the device's description."""
+    try:
+        workload = get_workload(spec.workload)
+        device = describe_device(spec.device)
+        if spec.size not in SIZES:
+            raise SpecError(f"unknown size {spec.size!r}; choose from {', '.join(SIZES)}")
+        if spec.batch_size is not None and spec.batch_size <= 0:
+            raise SpecError(f"batch size must be a positive integer, got {spec.batch_size}")
+        if spec.precision not in PRECISIONS:
+            raise SpecError(f"unknown precision {spec.precision!r}; choose from {', '.join(PRECISIONS)}")
+        check_precision(spec.device, spec.precision)
+        workload.resolve_knobs(spec.size, spec.knobs)
+    except SpecError:
+        raise
+    except (ValueError, WorkloadError) as exc:
+        raise SpecError(str(exc)) from None
+    if spec.duration_s is not None and not spec.duration_s > 0:
+        raise SpecError(f"duration must be a positive number of seconds, got {spec.duration_s}")
+    if spec.steps is not None and spec.steps <= 0:
+        raise SpecError(f"steps must be a positive integer, got {spec.steps}")
+    if spec.duration_s is None and spec.steps is None:
+        raise SpecError("give a duration or a step count, or the run never ends")
+    if spec.threads is not None and spec.threads <= 0:
+        raise SpecError(f"threads must be a positive integer, got {spec.threads}")
+    if spec.input_pipeline and spec.loader_workers < 0:
+        raise SpecError(f"loader workers must be 0 or more, got {spec.loader_workers}")
+    if not spec.sample_hz > 0 or spec.sample_hz > 100:
+        raise SpecError(f"sample rate must be in (0, 100] Hz, got {spec.sample_hz}")
+    _check_fits(spec, device)
+    return device
+
+
+def _check_fits(spec: RunSpec, device: DeviceInfo) -> None:
+    """Reject a model whose weights and optimizer state alone exceed the device's memory."""
+    if not device.memory_bytes:
+        return
+    import torch
+
+    workload = get_workload(spec.workload)
+    with torch.device("meta"):  # count parameters without allocating them
+        built = workload.build("meta", spec.size, spec.batch_size, spec.knobs)
+    need = built.params * 4 * ADAM_STATE_FACTOR
+    if need > device.memory_bytes:
+        raise SpecError(
+            f"{spec.workload}-{spec.size} with these knobs needs {need / 2**30:.1f} GiB for weights and "
+            f"optimizer state alone; {device.id} has {device.memory_bytes / 2**30:.1f} GiB. "
+            "Choose a smaller size or knobs"
+        )

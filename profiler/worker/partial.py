@@ -1,0 +1,72 @@
+"""Rebuild what a run measured from its events, for when the worker dies mid-run.
+
+No run data is lost when a worker crashes: the supervisor feeds every event it relays
+into a ``PartialRun`` and, if no final result arrives, turns it into a failed result that
+keeps every step and telemetry sample received.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from profiler.events import Event, RunNotice, RunStateChanged, StepFinished, TelemetrySample
+from profiler.results.result import RunResult, RunState
+from profiler.results.spec import RunSpec
+from profiler.runner.sampler import DEVICE_PREFIX, summarize_samples
+
+MAX_KEPT_SAMPLES = 36_000
+
+
+class PartialRun:
+    """Accumulates a run's events (supervisor thread only)."""
+
+    def __init__(self, spec: RunSpec, run_id: str) -> None:
+        self.spec = spec
+        self.run_id = run_id
+        self.state = RunState.PENDING
+        self.started_at = time.time()
+        self.warmup_steps = 0
+        self.step_times_s: list[float] = []
+        self.losses: list[float] = []
+        self.samples_per_step = 0
+        self.window_start_s: float | None = None
+        self.host: list[dict[str, Any]] = []
+        self.device: list[dict[str, Any]] = []
+        self.notices: list[str] = []
+        self.warnings: list[str] = []
+
+    def observe(self, event: Event) -> None:
+        if isinstance(event, StepFinished):
+            self.samples_per_step = event.samples
+            if event.phase == "timed":
+                if self.window_start_s is None:
+                    self.window_start_s = event.t_s - event.step_time_s
+                self.step_times_s.append(event.step_time_s)
+                if event.loss is not None:
+                    self.losses.append(event.loss)
+            elif event.phase == "warmup":
+                self.warmup_steps += 1
+        elif isinstance(event, TelemetrySample):
+            if self.state == RunState.MEASURING and len(self.host) + len(self.device) < MAX_KEPT_SAMPLES:
+                (self.host if event.source == "host" else self.device).append(event.values)
+        elif isinstance(event, RunStateChanged):
+            self.state = event.state
+        elif isinstance(event, RunNotice):
+            (self.warnings if event.kind == "warning" else self.notices).append(event.message)
+
+    def to_result(self, status: str, error: str | None, advice: str | None = None) -> RunResult:
+        result = RunResult(spec=self.spec, run_id=self.run_id, status=status, started_at=self.started_at)
+        result.ended_at = time.time()
+        result.samples_per_step = self.samples_per_step
+        result.batch_size = self.spec.batch_size or self.samples_per_step
+        result.step_times_s = list(self.step_times_s)
+        result.losses = list(self.losses)
+        result.warmup_steps = self.warmup_steps
+        result.telemetry = summarize_samples(self.host)
+        result.telemetry.update(summarize_samples(self.device, DEVICE_PREFIX))
+        result.notices = list(self.notices)
+        result.warnings = list(self.warnings)
+        result.error = error
+        result.advice = advice
+        return result

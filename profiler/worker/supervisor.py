@@ -1,0 +1,156 @@
+"""Run the engine in a supervised child process and relay its events.
+
+``supervise`` blocks the calling thread (the GUI's profiling thread, or a CLI) while a
+``spawn``ed worker trains. It re-publishes the worker's events on ``bus`` from the
+calling thread and always returns a ``RunResult``: the worker's own, or, when the worker
+dies (a Python exception escaping, SIGABRT, SIGKILL by the OOM killer) or must be killed
+after a stop request, one rebuilt from every event received so far.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import signal
+import threading
+import time
+from typing import Any
+
+from profiler.events import EventBus, RunFinished, RunStateChanged
+from profiler.results.result import RunResult, RunState, new_run_id
+from profiler.results.spec import RunSpec
+from profiler.runner.validate import SpecError, validate_spec
+from profiler.worker.child import child_main
+from profiler.worker.partial import PartialRun
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE_S = 1.0  # after a stop request, how long the worker may take to finish its step
+JOIN_TIMEOUT_S = 2.0
+POLL_S = 0.05
+
+
+def describe_exit(exitcode: int | None) -> str:
+    """'exit code 3' or 'SIGABRT' for a process exit code."""
+    if exitcode is None:
+        return "still running"
+    if exitcode < 0:
+        try:
+            return signal.Signals(-exitcode).name
+        except ValueError:
+            return f"signal {-exitcode}"
+    return f"exit code {exitcode}"
+
+
+def supervise(
+    spec: RunSpec,
+    bus: EventBus,
+    cancel: threading.Event,
+    run_id: str | None = None,
+    stop_grace_s: float = STOP_GRACE_S,
+) -> RunResult:
+    """Run ``spec`` in a worker process; return its result. Raises SpecError up front."""
+    validate_spec(spec)
+    run_id = run_id or new_run_id()
+    return _Supervision(spec, bus, cancel, run_id, stop_grace_s).run()
+
+
+class _Supervision:
+    def __init__(self, spec: RunSpec, bus: EventBus, cancel: threading.Event, run_id: str, grace_s: float) -> None:
+        self.spec, self.bus, self.cancel, self.run_id, self.grace_s = spec, bus, cancel, run_id, grace_s
+        self.partial = PartialRun(spec, run_id)
+        self.final: dict[str, Any] | None = None
+        self.crash: str | None = None
+        self.spec_error: str | None = None
+
+    def run(self) -> RunResult:
+        ctx = mp.get_context("spawn")
+        recv, send = ctx.Pipe(duplex=False)
+        child_cancel = ctx.Event()
+        proc = ctx.Process(
+            target=child_main,
+            args=(self.spec.to_dict(), self.run_id, send, child_cancel, logging.getLogger().getEffectiveLevel()),
+            name=f"horsepower-worker-{self.run_id}",
+            daemon=True,
+        )
+        self.bus.publish(RunStateChanged(self.run_id, RunState.PENDING, "starting worker process"))
+        proc.start()
+        send.close()  # the child holds the only writer: EOF tells us it is gone
+        try:
+            killed_on_stop = self._pump(proc, recv, child_cancel)
+            if self.final is not None:  # report first; the worker's interpreter teardown can take a while
+                result = RunResult.from_dict(self.final)
+                self.bus.publish(RunFinished(self.run_id, result.to_dict()))
+        finally:
+            recv.close()
+            _reap(proc)
+        if self.spec_error:
+            raise SpecError(self.spec_error)
+        if self.final is None:
+            result = self._result(proc.exitcode, killed_on_stop)
+            self.bus.publish(RunFinished(self.run_id, result.to_dict()))
+        return result
+
+    def _pump(self, proc: Any, recv: Any, child_cancel: Any) -> bool:
+        """Relay messages until the worker is done. Returns True if it was killed after a stop."""
+        stop_asked_at: float | None = None
+        while True:
+            if self.cancel.is_set() and stop_asked_at is None:
+                child_cancel.set()
+                stop_asked_at = time.perf_counter()
+            if stop_asked_at is not None and self.final is None and time.perf_counter() - stop_asked_at > self.grace_s:
+                log.warning("worker %s did not stop within %.1f s; killing it", proc.pid, self.grace_s)
+                proc.kill()
+                return True
+            try:
+                if not recv.poll(POLL_S):
+                    if not proc.is_alive() and not recv.poll(0):
+                        return False
+                    continue
+                kind, payload = recv.recv()
+            except (EOFError, OSError):
+                return False
+            self._handle(kind, payload)
+
+    def _handle(self, kind: str, payload: Any) -> None:
+        if kind == "events":
+            for event in payload:
+                if isinstance(event, RunFinished):
+                    self.final = event.result
+                    continue  # published once, by us, after the worker is reaped
+                self.partial.observe(event)
+                self.bus.publish(event)
+        elif kind == "crash":
+            self.crash = str(payload)
+        elif kind == "spec_error":
+            self.spec_error = str(payload)
+
+    def _result(self, exitcode: int | None, killed_on_stop: bool) -> RunResult:
+        """The result of a worker that sent none: stopped by force, or dead."""
+        if killed_on_stop:
+            result = self.partial.to_result(RunState.STOPPED, None)
+            result.notices.append(f"the worker was stopped mid-step after {self.grace_s:.0f} s; "
+                                  "every completed step is kept")
+            return result
+        how = describe_exit(exitcode)
+        reason = f"worker process died ({how})"
+        if self.crash:
+            reason += f": {self.crash}"
+        advice = (
+            "the training process crashed natively (a bug or a driver fault in torch); the window is unaffected. "
+            "Try another precision or size, and see the log"
+            if exitcode is not None and exitcode < 0
+            else "see the log for the traceback"
+        )
+        return self.partial.to_result(RunState.FAILED, reason, advice)
+
+
+def _reap(proc: Any) -> None:
+    proc.join(JOIN_TIMEOUT_S)
+    if proc.is_alive():
+        log.warning("worker %s still alive after %.1f s; terminating", proc.pid, JOIN_TIMEOUT_S)
+        proc.terminate()
+        proc.join(1.0)
+    if proc.is_alive():
+        proc.kill()
+        proc.join(1.0)

@@ -1,0 +1,96 @@
+"""CNN: a ResNet-style image classifier on 3x32x32 inputs (CIFAR-shaped), plain ``torch.nn``.
+
+Three stages of basic residual blocks (two 3x3 convs + BatchNorm + ReLU each) at 32x32,
+16x16 and 8x8, with ``width``, ``2*width`` and ``4*width`` channels; global average pool and
+a linear classifier. ``depth=1`` is ResNet-8 (1 stem conv + 3*2 block convs + 1 linear).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from profiler.workloads.base import BuiltWorkload, Workload
+from profiler.workloads.data import cycle_pool, pattern_dataset, pattern_pool
+
+IMAGE_SHAPE = (3, 32, 32)
+
+
+class BasicBlock(nn.Module):
+    """Two 3x3 conv-BN layers with an identity (or 1x1 projection) shortcut."""
+
+    def __init__(self, in_ch: int, out_ch: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_ch, out_ch, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_ch)
+        self.conv2 = nn.Conv2d(out_ch, out_ch, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_ch)
+        self.relu = nn.ReLU(inplace=True)
+        self.shortcut: nn.Module = nn.Identity()
+        if stride != 1 or in_ch != out_ch:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_ch, out_ch, 1, stride=stride, bias=False), nn.BatchNorm2d(out_ch)
+            )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu(out + self.shortcut(x))
+
+
+def make_resnet(width: int, depth: int, classes: int) -> nn.Sequential:
+    """ResNet-(6*depth+2) for 32x32 RGB inputs with base channel count ``width``."""
+    layers: list[nn.Module] = [
+        nn.Conv2d(IMAGE_SHAPE[0], width, 3, padding=1, bias=False),
+        nn.BatchNorm2d(width),
+        nn.ReLU(inplace=True),
+    ]
+    in_ch = width
+    for stage in range(3):
+        out_ch = width * 2**stage
+        for block in range(depth):
+            stride = 2 if stage > 0 and block == 0 else 1
+            layers.append(BasicBlock(in_ch, out_ch, stride))
+            in_ch = out_ch
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(in_ch, classes)]
+    return nn.Sequential(*layers)
+
+
+class CNN(Workload):
+    name = "cnn"
+    title = "CNN (ResNet-style, CIFAR-shaped)"
+    description = (
+        "Residual convolutional classifier on 3x32x32 images: convolutions, BatchNorm and "
+        "memory layout (channels_last) matter."
+    )
+    presets = {
+        "S": {"width": 32, "depth": 1, "classes": 10},
+        "M": {"width": 64, "depth": 2, "classes": 10},
+        "L": {"width": 128, "depth": 3, "classes": 100},
+    }
+    default_batch = {"S": 64, "M": 128, "L": 256}
+    knob_help = {
+        "width": "channels of the first stage (doubled at each of the 3 stages)",
+        "depth": "residual blocks per stage (1 = ResNet-8, 3 = ResNet-20)",
+        "classes": "output classes",
+    }
+    supports_channels_last = True
+
+    def _build(
+        self, device: torch.device, batch_size: int, knobs: dict[str, int], channels_last: bool
+    ) -> BuiltWorkload:
+        model = make_resnet(knobs["width"], knobs["depth"], knobs["classes"]).to(device)
+        pool = pattern_pool(IMAGE_SHAPE, knobs["classes"], batch_size, device)
+        if channels_last:
+            model = model.to(memory_format=torch.channels_last)
+            pool = [(x.contiguous(memory_format=torch.channels_last), y) for x, y in pool]
+        return BuiltWorkload(
+            model=model,
+            make_batch=cycle_pool(pool),
+            loss_fn=nn.functional.cross_entropy,
+            batch_size=batch_size,
+            samples_per_step=batch_size,
+            host_dataset=lambda n: pattern_dataset(IMAGE_SHAPE, knobs["classes"], n),
+            knobs=knobs,
+            channels_last=channels_last,
+        )

@@ -1,0 +1,124 @@
+"""FLOPs of one training step, counted by torch rather than assumed.
+
+``count_train_flops`` builds the workload on the ``meta`` device (shapes only: instant even
+for L sizes, nothing allocated) and runs one forward + backward under
+``torch.utils.flop_counter.FlopCounterMode``. On ``meta`` attention dispatches to the math
+path and LSTM to its per-step matmuls, both of which FlopCounterMode sees; on a real CPU it
+counts 0 for SDPA's fused kernel and misses oneDNN's fused LSTM (see FIELD_NOTES). The
+optimizer step is not counted.
+
+Recurrent workloads unroll into thousands of small ops, each slow under a Python dispatch
+mode; a workload whose step cost is exactly affine in one knob (LSTM: ``seq_len``) names it
+in ``flops_affine_knob`` and is counted at two short lengths, then extrapolated. Results are cached per (workload, size, batch, knobs,
+channels_last); thread-safe as far as that cache goes (worst case: counted twice).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from profiler.workloads.base import Workload
+
+log = logging.getLogger(__name__)
+
+_CACHE: dict[tuple[object, ...], int] = {}
+
+
+def count_train_flops(
+    workload: Workload,
+    size: str,
+    batch_size: int | None = None,
+    knobs: Mapping[str, int] | None = None,
+    channels_last: bool = False,
+) -> int:
+    """FLOPs (multiply-add = 2) of one training step: forward + backward, optimizer excluded.
+
+    Raises ``WorkloadError`` for bad knobs, as ``Workload.build`` does.
+    """
+    key = (
+        workload.name,
+        size,
+        batch_size,
+        tuple(sorted((knobs or {}).items())),
+        channels_last,
+    )
+    if key not in _CACHE:
+        _CACHE[key] = _count_extrapolated(workload, size, batch_size, knobs, channels_last)
+    return _CACHE[key]
+
+
+def _count_extrapolated(
+    workload: Workload,
+    size: str,
+    batch_size: int | None,
+    knobs: Mapping[str, int] | None,
+    channels_last: bool,
+) -> int:
+    """Count directly, or at two values of ``flops_affine_knob`` and extrapolate exactly."""
+    affine = getattr(workload, "flops_affine_knob", None)
+    resolved = workload.resolve_knobs(size, knobs)
+    if affine is None or resolved[affine] <= 3:
+        return _count(workload, size, batch_size, knobs, channels_last)
+    at2, at3 = (
+        _count(workload, size, batch_size, {**resolved, affine: n}, channels_last) for n in (2, 3)
+    )
+    return at2 + (resolved[affine] - 2) * (at3 - at2)
+
+
+def count_forward_flops(
+    workload: Workload,
+    size: str,
+    batch_size: int | None = None,
+    knobs: Mapping[str, int] | None = None,
+) -> int:
+    """FLOPs of one forward pass (training mode), counted on ``meta`` like ``count_train_flops``."""
+    return _count(workload, size, batch_size, knobs, False, backward=False)
+
+
+def flops_by_op(
+    workload: Workload,
+    size: str,
+    batch_size: int | None = None,
+    knobs: Mapping[str, int] | None = None,
+) -> dict[str, int]:
+    """Training-step FLOPs per aten op name (e.g. ``{"aten.mm": ..., "aten.bmm": ...}``)."""
+    counter = _run(workload, size, batch_size, knobs, False, backward=True)
+    return {str(op): n for op, n in counter.get_flop_counts()["Global"].items()}
+
+
+def _count(
+    workload: Workload,
+    size: str,
+    batch_size: int | None,
+    knobs: Mapping[str, int] | None,
+    channels_last: bool,
+    backward: bool = True,
+) -> int:
+    counter = _run(workload, size, batch_size, knobs, channels_last, backward)
+    total = int(counter.get_total_flops())
+    log.debug("%s-%s bs=%s: %d FLOPs per step (backward=%s)", workload.name, size, batch_size, total, backward)
+    return total
+
+
+def _run(
+    workload: Workload,
+    size: str,
+    batch_size: int | None,
+    knobs: Mapping[str, int] | None,
+    channels_last: bool,
+    backward: bool,
+) -> FlopCounterMode:
+    with torch.random.fork_rng(devices=[]), torch.device("meta"):
+        built = workload.build("meta", size, batch_size, knobs, channels_last)
+    built.model.train()
+    inputs, targets = built.make_batch()
+    counter = FlopCounterMode(display=False)
+    with counter:
+        loss = built.loss_fn(built.model(inputs), targets)
+        if backward:
+            loss.backward()
+    return counter

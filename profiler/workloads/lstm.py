@@ -1,0 +1,84 @@
+"""LSTM: a recurrent language model (embedding -> stacked nn.LSTM -> linear head).
+
+Sequential over time, so it shows how a device copes with many small dependent matmuls
+(and, on CPU, what oneDNN's fused RNN kernel is worth). Next-token prediction on synthetic
+sequences with a learnable rule (see ``data.token_pool``).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from profiler.workloads.base import BuiltWorkload, Workload
+from profiler.workloads.data import cycle_pool, token_dataset, token_pool
+from profiler.workloads.gpt import lm_loss
+
+
+class LSTMModel(nn.Module):
+    """(B, T) int64 tokens -> (B, T, vocab) logits; embedding width equals ``hidden``."""
+
+    def __init__(self, vocab: int, hidden: int, layers: int) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(vocab, hidden)
+        self.lstm = nn.LSTM(hidden, hidden, num_layers=layers, batch_first=True)
+        self.head = nn.Linear(hidden, vocab)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        out, _ = self.lstm(self.embed(tokens))
+        return self.head(out)
+
+
+class LSTM(Workload):
+    name = "lstm"
+    title = "LSTM (recurrent LM)"
+    description = (
+        "Stacked LSTM on next-token prediction: a long chain of small, dependent matmuls "
+        "that is hard to keep a wide device busy with."
+    )
+    presets = {
+        "S": {"vocab": 1024, "hidden": 256, "layers": 2, "seq_len": 64},
+        "M": {"vocab": 8192, "hidden": 512, "layers": 2, "seq_len": 128},
+        "L": {"vocab": 16384, "hidden": 1024, "layers": 3, "seq_len": 256},
+    }
+    default_batch = {"S": 32, "M": 64, "L": 64}
+    #: step FLOPs are exactly affine in this knob (see ``flops.count_train_flops``)
+    flops_affine_knob = "seq_len"
+    knob_help = {
+        "vocab": "vocabulary size (token ids and output classes)",
+        "hidden": "LSTM hidden size (and embedding width)",
+        "layers": "stacked LSTM layers",
+        "seq_len": "time steps per training sequence",
+    }
+
+    def _build(
+        self, device: torch.device, batch_size: int, knobs: dict[str, int], channels_last: bool
+    ) -> BuiltWorkload:
+        model = LSTMModel(knobs["vocab"], knobs["hidden"], knobs["layers"]).to(device)
+        pool = token_pool(knobs["vocab"], knobs["seq_len"], batch_size, device)
+        return BuiltWorkload(
+            model=model,
+            make_batch=cycle_pool(pool),
+            loss_fn=lm_loss,
+            batch_size=batch_size,
+            samples_per_step=batch_size,
+            host_dataset=lambda n: token_dataset(knobs["vocab"], knobs["seq_len"], n),
+            knobs=knobs,
+        )
+
+
+def analytic_train_flops(batch: int, vocab: int, hidden: int, layers: int, seq_len: int) -> int:
+    """Forward + backward matmul FLOPs of one LSTM training step (optimizer excluded).
+
+    Counted: per layer and time step the gate matmuls W_ih @ x and W_hh @ h
+    (2 * 4h * (h + h) per sample forward), and the vocab head (2 * h * vocab per token).
+    Backward is twice forward (dW and dX for every matmul; the embedding output needs grad)
+    except the recurrent dX at t=0, where the zero initial state needs no grad.
+    Not counted: embedding lookup, gate nonlinearities, bias adds, the loss.
+    """
+    h = hidden
+    tokens = batch * seq_len
+    gates_fwd = 2 * tokens * 4 * h * (h + h) * layers
+    skipped_dh0 = 2 * batch * 4 * h * h * layers
+    head_fwd = 2 * tokens * h * vocab
+    return 3 * (gates_fwd + head_fwd) - skipped_dh0

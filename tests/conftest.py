@@ -1,0 +1,19 @@
+"""Shared test set-up: offscreen Qt, small torch thread counts, isolated user dirs."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every test away from the real history database, logs and settings."""
+    root = tmp_path_factory.mktemp("userdirs")
+    monkeypatch.setenv("HORSEPOWER_DATA_DIR", str(root / "data"))
+    monkeypatch.setenv("HORSEPOWER_CONFIG_DIR", str(root / "config"))
+    monkeypatch.setenv("HORSEPOWER_LOG_DIR", str(root / "log"))
+    monkeypatch.delenv("HORSEPOWER_FAULT", raising=False)

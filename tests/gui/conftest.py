@@ -1,0 +1,54 @@
+"""GUI tests run offscreen and fail when they leave a thread or worker process behind."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import threading
+import time
+
+import psutil
+import pytest
+
+from gui.profiling_thread import live_threads
+
+LEFTOVER_GRACE_S = 3.0
+
+
+def _worker_children() -> list[psutil.Process]:
+    """Child processes except multiprocessing's long-lived resource tracker."""
+    out = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "resource_tracker" in " ".join(child.cmdline()):
+                continue
+            out.append(child)
+        except psutil.Error:
+            continue
+    return out
+
+
+def _leftovers(before: set[threading.Thread]) -> list[str]:
+    threads = [
+        t.name for t in threading.enumerate()
+        if t not in before and t.is_alive() and not isinstance(t, threading._DummyThread)
+    ]
+    qthreads = [f"ProfilingThread{t.jobs[:1]}" for t in live_threads()]
+    procs = [f"pid {p.pid}" for p in _worker_children()]
+    return threads + qthreads + procs
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_threads():
+    """Fail a test that leaves a Python thread, a QThread or a worker process running."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + LEFTOVER_GRACE_S
+    left = _leftovers(before)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = _leftovers(before)
+    if left:
+        pytest.fail(f"test left running: {', '.join(left)}")

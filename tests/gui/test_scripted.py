@@ -1,0 +1,30 @@
+"""`horsepower gui --run ... --screenshot --json --quit-after` end to end, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from PySide6.QtGui import QImage
+
+
+def test_scripted_run_writes_screenshot_and_result_json(tmp_path):
+    shot, result_json = tmp_path / "window.png", tmp_path / "result.json"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "gui.app", "gui", "--run", "cpu:mlp", "--duration", "1",
+         "--batch-size", "32", "--threads", "1", "--screenshot", str(shot),
+         "--json", str(result_json), "--quit-after", "90"],
+        env=env, capture_output=True, text=True, timeout=150,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    image = QImage(str(shot))
+    assert not image.isNull() and image.width() >= 800 and image.height() >= 600
+    result = json.loads(result_json.read_text())
+    assert result["status"] == "completed"
+    assert result["device"] == "cpu" and result["workload"] == "mlp"
+    assert result["samples_per_s"] > 0
+    for key in ("run_id", "step_time_s", "telemetry", "environment", "spec", "mfu", "error"):
+        assert key in result

@@ -1,0 +1,36 @@
+"""Sweep view: request signal, curves and the break-even text (offscreen)."""
+
+from __future__ import annotations
+
+from gui.widgets.sweep_view import SweepView
+from profiler.analysis.sweep import sweep
+from profiler.history import HistoryStore
+from profiler.results.result import RunResult
+
+
+def fake_run(spec):
+    result = RunResult(spec=spec, status="completed", samples_per_step=100)
+    rate = 1000.0 if spec.device == "cpu" else spec.knobs["width"] * 2.0
+    result.step_times_s = [100.0 / rate] * 3
+    return result
+
+
+def test_sweep_view_request_and_result(qtbot, tmp_path):
+    store = HistoryStore(tmp_path)
+    view = SweepView(store)
+    qtbot.addWidget(view)
+    view.devices.setText("cpu, cuda:0")
+    with qtbot.waitSignal(view.sig_sweep_requested) as blocker:
+        view.run_button.click()
+    request = blocker.args[0]
+    assert request["values"] == [64, 256, 1024, 4096] and request["devices"] == ["cpu", "cuda:0"]
+    result = sweep(request["workload"], request["knob"], request["values"], request["devices"],
+                   run_fn=fake_run)
+    view.show_result(result)
+    assert "overtakes cpu at width ~ 500" in view.breakeven_label.text()
+    assert len(view.plot.getPlotItem().listDataItems()) == 2
+    view.values.setText("64,-1")
+    with qtbot.assertNotEmitted(view.sig_sweep_requested):
+        view.run_button.click()
+    assert "positive integers" in view.error_label.text()
+    store.close()

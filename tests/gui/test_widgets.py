@@ -1,0 +1,85 @@
+"""Widgets and session bookkeeping in isolation."""
+
+from __future__ import annotations
+
+from gui import ingest
+from gui.series import SeriesStore
+from gui.session import Session
+from gui.widgets.live_plots import LivePlots, RunTrace, nice_ceiling
+from gui.widgets.results_table import ResultsTable
+from gui.widgets.summary_cards import CardValues, SummaryCards
+from profiler.results.spec import RunSpec
+
+
+def _result(device: str, rate: float | None, status: str = "completed", **extra):
+    return {"device": device, "workload": "mlp", "size": "S", "precision": "fp32",
+            "batch_size": 256, "status": status, "samples_per_s": rate, "spec": {},
+            "name": f"mlp on {device}", **extra}
+
+
+def test_nice_ceiling_steps():
+    assert [nice_ceiling(v) for v in (0.3, 1, 1.2, 3, 7, 42, 0)] == [0.5, 1, 2, 5, 10, 50, 1]
+
+
+def test_speedup_vs_cpu_uses_comparable_cpu_run():
+    session = Session()
+    session.started("c", RunSpec(workload="mlp", device="cpu"))
+    session.finished("c", _result("cpu", 1000.0))
+    session.started("g", RunSpec(workload="mlp", device="cuda:0"))
+    session.finished("g", _result("cuda:0", 25000.0, achieved_flops_per_s=2e12, mfu=0.4))
+    values = session.card_values(SeriesStore())
+    assert values.speedup == 25.0 and values.tflops == 2.0 and values.mfu == 0.4
+    other = _result("cuda:0", 5000.0, precision="bf16")
+    assert session.cpu_baseline(other) is None  # another precision is not comparable
+
+
+def test_live_card_values_come_from_the_store():
+    session, store = Session(), SeriesStore()
+    session.started("r", RunSpec(workload="mlp", device="cpu"))
+    store.set_scalar("r", ingest.TIMED_SAMPLES_PER_S, 1234.0)
+    values = session.card_values(store)
+    assert values.live and values.samples_per_s == 1234.0 and values.tflops is None
+
+
+def test_cards_show_na_with_reason(qtbot):
+    cards = SummaryCards()
+    qtbot.addWidget(cards)
+    cards.display(CardValues("cpu", "mlp on cpu", 9876.0, None, None, None))
+    assert cards.samples.value.text() == "9,876"
+    assert cards.tflops.value.text() == "n/a"
+    assert cards.tflops.value.toolTip().startswith("n/a:")
+    assert "baseline" in cards.speedup.value.toolTip()
+
+
+def test_results_table_rows_and_na_cells(qtbot):
+    table = ResultsTable()
+    qtbot.addWidget(table)
+    table.add_result(_result("cpu", 1000.0), 1000.0)
+    table.add_result(_result("cuda:0", None, "failed", error="worker process died (SIGABRT)"), 1000.0)
+    assert table.rowCount() == 2
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    rate_col, status_col = headers.index("Samples/s"), headers.index("Status")
+    texts = {table.item(r, status_col).text(): r for r in range(2)}
+    failed_row = texts["failed"]
+    assert table.item(failed_row, rate_col).text() == "n/a"
+    assert table.item(failed_row, rate_col).toolTip().startswith("n/a")
+    assert "SIGABRT" in table.item(failed_row, status_col).toolTip()
+    assert all(table.horizontalHeaderItem(c).toolTip() for c in range(4, table.columnCount()))
+
+
+def test_live_plots_update_only_changed_curves_and_bound_points(qtbot):
+    store = SeriesStore(capacity=100)
+    plots = LivePlots(store, on_paint=lambda ms: None)
+    qtbot.addWidget(plots)
+    plots.set_runs([RunTrace("r", "cpu", "mlp on cpu")])
+    for i in range(500):
+        store.append("r", ingest.SAMPLES_PER_S, i * 0.1, 1000.0 + i)
+    store.append("r", "host.cpu_util_percent", 1.0, 50.0)
+    store.set_vector("r", "host.cpu_per_core_percent", [10.0, 90.0])
+    assert plots.refresh() == 2
+    assert plots.refresh() == 0  # nothing changed: no setData
+    assert plots.curve_points() == {"throughput": 100, "util": 1}
+    assert plots._x_max >= 49.9  # the time axis grew in a coarse step to fit
+    assert list(plots._bars.opts["height"]) == [10.0, 90.0]
+    plots.set_runs([])
+    assert plots.curve_points() == {}

@@ -1,0 +1,47 @@
+"""The engine never imports Qt, pyqtgraph or the GUI."""
+
+from __future__ import annotations
+
+import pkgutil
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import profiler
+
+
+def all_profiler_modules() -> list[str]:
+    return [m.name for m in pkgutil.walk_packages(profiler.__path__, "profiler.")]
+
+
+def test_importing_every_engine_module_loads_no_qt() -> None:
+    modules = all_profiler_modules()
+    assert len(modules) > 10
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'gui', 'shiboken6'))\n"
+        "print(bad)\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_launcher_imports_no_qt_or_torch_for_headless_commands() -> None:
+    code = (
+        "import sys, gui.launcher, profiler.cli\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'torch'))\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.skipif(shutil.which("lint-imports") is None, reason="import-linter not installed")
+def test_import_linter_contract_holds() -> None:
+    proc = subprocess.run(["lint-imports"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -1,0 +1,99 @@
+"""Process isolation: the supervised worker relays events and survives every way of dying."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psutil
+import pytest
+
+from profiler.events import EventBus, RunFinished, StepFinished
+from profiler.results.result import RunState
+from profiler.results.spec import RunSpec
+from profiler.runner import SpecError
+from profiler.worker import describe_exit, supervise
+
+
+def tiny(**changes: object) -> RunSpec:
+    spec = RunSpec(workload="mlp", knobs={"width": 64, "depth": 1}, batch_size=32, duration_s=0.5, threads=1,
+                   warmup_max_steps=20, warmup_max_s=2.0)
+    return spec.replace(**changes)
+
+
+def collect() -> tuple[EventBus, list[object]]:
+    bus = EventBus()
+    events: list[object] = []
+    bus.subscribe(events.append)
+    return bus, events
+
+
+def no_worker_left() -> bool:
+    """No worker process remains (multiprocessing's shared resource tracker is not a worker)."""
+    alive = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "resource_tracker" not in " ".join(child.cmdline()):
+                alive.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return not alive
+
+
+def test_worker_run_completes_and_relays_events() -> None:
+    bus, events = collect()
+    result = supervise(tiny(), bus, threading.Event())
+    assert result.status == RunState.COMPLETED
+    assert result.samples_per_s and result.samples_per_s > 0
+    timed = [e for e in events if isinstance(e, StepFinished) and e.phase == "timed"]
+    assert len(timed) == len(result.step_times_s)
+    finished = [e for e in events if isinstance(e, RunFinished)]
+    assert len(finished) == 1 and finished[0].result["status"] == "completed"
+    assert no_worker_left()
+
+
+def test_stop_ends_a_worker_run_within_a_second() -> None:
+    bus, events = collect()
+    cancel = threading.Event()
+    measuring = threading.Event()
+    bus.subscribe(lambda e: measuring.set() if isinstance(e, StepFinished) and e.phase == "timed" else None)
+    box: dict[str, object] = {}
+    thread = threading.Thread(target=lambda: box.update(result=supervise(tiny(duration_s=60), bus, cancel)))
+    thread.start()
+    assert measuring.wait(60)
+    asked = time.perf_counter()
+    cancel.set()
+    while not any(isinstance(e, RunFinished) for e in events):
+        assert time.perf_counter() - asked < 1.0, "no result within 1 s of Stop"
+        time.sleep(0.01)
+    thread.join(5)
+    assert not thread.is_alive()
+    assert box["result"].status == RunState.STOPPED  # type: ignore[attr-defined]
+    assert no_worker_left()
+
+
+@pytest.mark.parametrize(("fault", "expect"), [("worker-abort", "SIGABRT"), ("worker-exception", "injected fault")])
+def test_a_dying_worker_yields_a_failed_result_that_keeps_its_steps(
+    monkeypatch: pytest.MonkeyPatch, fault: str, expect: str
+) -> None:
+    monkeypatch.setenv("HORSEPOWER_FAULT", fault)
+    bus, events = collect()
+    result = supervise(tiny(), bus, threading.Event())
+    assert result.status == RunState.FAILED
+    assert expect in (result.error or "")
+    assert result.warmup_steps >= 2, "steps published before the crash are kept"
+    assert [e for e in events if isinstance(e, RunFinished)][0].result["status"] == "failed"
+    assert no_worker_left()
+
+
+def test_bad_spec_is_rejected_before_a_worker_starts() -> None:
+    bus, events = collect()
+    with pytest.raises(SpecError):
+        supervise(tiny(batch_size=0), bus, threading.Event())
+    assert events == []
+
+
+def test_describe_exit() -> None:
+    assert describe_exit(-6) == "SIGABRT"
+    assert describe_exit(-9) == "SIGKILL"
+    assert describe_exit(3) == "exit code 3"
