@@ -7,6 +7,7 @@ with its traceback and shown in a dialog naming the log file; the app keeps runn
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import traceback
@@ -24,7 +25,9 @@ LOG_FORMAT = "%(asctime)s %(levelname)s [%(threadName)s] %(name)s: %(message)s"
 
 
 def log_file_path() -> Path:
-    return Path(platformdirs.user_log_dir("horsepower")) / "horsepower.log"
+    """``$HORSEPOWER_LOG_DIR/horsepower.log``, else the platform's user log dir."""
+    folder = os.environ.get("HORSEPOWER_LOG_DIR") or platformdirs.user_log_dir("horsepower")
+    return Path(folder) / "horsepower.log"
 
 
 def setup_logging(level: int = logging.INFO) -> Path:

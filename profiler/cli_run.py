@@ -198,7 +198,8 @@ class ProgressLine:
         parts = [f"[{self.state}]"]
         if self.state == RunState.MEASURING and self.window_start is not None and self.spec.duration_s:
             parts.append(f"{min(self.t_s - self.window_start, self.spec.duration_s):.1f}/{self.spec.duration_s:.0f} s")
-        parts += [f"step {self.step}", f"{fmt.count(self.rate)} samples/s"]
+        if self.step:
+            parts += [f"step {self.step}", f"{fmt.count(self.rate)} samples/s"]
         if self.loss is not None:
             parts.append(f"loss {self.loss:.4f}")
         if self.cpu is not None:

@@ -92,6 +92,7 @@ class ResultsTable(QTableWidget):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setAlternatingRowColors(True)
         self.setSortingEnabled(True)
+        self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # run order
 
     def add_result(self, result: dict[str, Any], cpu_baseline: float | None) -> None:
         self.results.append(result)

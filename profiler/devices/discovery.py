@@ -144,9 +144,11 @@ def _mps() -> list[DeviceInfo]:
         return [DeviceInfo("mps", "mps", "Apple GPU (MPS)", "Apple", False, "MPS needs macOS 12.3+ on Apple silicon")]
     import psutil
 
+    from profiler.devices.mps import apple_gpu_name
+
     return [
         DeviceInfo(
-            "mps", "mps", "Apple GPU (MPS)", "Apple",
+            "mps", "mps", apple_gpu_name() or "Apple GPU (MPS)", "Apple",
             memory_bytes=psutil.virtual_memory().total,  # unified memory
             details={"unified_memory": True},
         )

@@ -9,25 +9,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import threading
 import time
 
-import psutil
 import pytest
+from gui_fakes import worker_children
 
 from gui.profiling_thread import live_threads
 
 LEFTOVER_GRACE_S = 3.0
-
-
-def _worker_children() -> list[psutil.Process]:
-    """Child processes except multiprocessing's long-lived resource tracker."""
-    out = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if "resource_tracker" in " ".join(child.cmdline()):
-                continue
-            out.append(child)
-        except psutil.Error:
-            continue
-    return out
 
 
 def _leftovers(before: set[threading.Thread]) -> list[str]:
@@ -36,7 +23,7 @@ def _leftovers(before: set[threading.Thread]) -> list[str]:
         if t not in before and t.is_alive() and not isinstance(t, threading._DummyThread)
     ]
     qthreads = [f"ProfilingThread{t.jobs[:1]}" for t in live_threads()]
-    procs = [f"pid {p.pid}" for p in _worker_children()]
+    procs = [f"pid {p.pid}" for p in worker_children()]
     return threads + qthreads + procs
 
 

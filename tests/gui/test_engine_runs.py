@@ -8,12 +8,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from gui_fakes import fake_catalog, worker_children
 
 from gui import ingest
 from gui.main_window import MainWindow
 from profiler.results.spec import RunSpec
-from tests.gui.conftest import _worker_children
-from tests.gui.fakes import fake_catalog
 
 WORKER_START_TIMEOUT_MS = 30_000
 
@@ -70,12 +69,12 @@ def test_close_mid_run_leaves_no_thread_or_worker(qtbot):
     win.show()
     [run_id] = win.start_runs([tiny(60.0)])
     _wait_for_steps(qtbot, win, run_id)
-    assert _worker_children(), "the run should have a worker process"
+    assert worker_children(), "the run should have a worker process"
     started = time.perf_counter()
     win.close()
     assert time.perf_counter() - started < 2.0
     assert not win.runs.busy
-    assert not _worker_children()
+    assert not worker_children()
 
 
 @pytest.mark.parametrize(("fault", "reason"), [

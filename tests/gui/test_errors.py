@@ -9,13 +9,12 @@ import threading
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from gui import logging_setup
 from gui.logging_setup import ErrorReporter, install_excepthooks, setup_logging
 
 
 @pytest.fixture
 def log_path(tmp_path, monkeypatch):
-    monkeypatch.setattr(logging_setup.platformdirs, "user_log_dir", lambda app: str(tmp_path))
+    monkeypatch.setenv("HORSEPOWER_LOG_DIR", str(tmp_path))
     root = logging.getLogger()
     before, level = list(root.handlers), root.level
     path = setup_logging()

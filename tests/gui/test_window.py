@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
+from gui_fakes import CUDA_REASON, fake_catalog, fake_supervise, raising_supervise
 from PySide6.QtCore import Qt
 
 from gui import ingest
 from gui.main_window import MainWindow
 from profiler.results.spec import RunSpec
-from tests.gui.fakes import CUDA_REASON, fake_catalog, fake_supervise, raising_supervise
 
 
 @pytest.fixture
@@ -123,3 +123,16 @@ def test_bridge_emits_coarse_signals_only_and_refresh_slows_for_cpu_runs(window,
     assert steps > 50
     assert len(emitted) <= 4  # started, state, finished: never one signal per sample
     qtbot.waitUntil(lambda: window._refresh.interval() == REFRESH_IDLE_MS, timeout=3000)
+
+
+def test_gpu_run_plots_device_util_and_memory_and_speedup(window, qtbot):
+    ids = window.start_runs([spec("cpu", 0.5), spec("cuda:0", 0.5)])
+    qtbot.waitUntil(lambda: all(r in window.session.results for r in ids), timeout=5000)
+    window.tick()
+    points = window.plots.curve_points()
+    # cpu: host util + rss; gpu: device util + dotted host util, rss + alloc + reserved
+    assert len([k for k in window.plots._curves if k[1] == "util"]) == 3
+    assert len([k for k in window.plots._curves if k[1] == "memory"]) == 4
+    assert points["util"] > 4
+    assert window.cards.speedup.value.text().endswith("×")  # focus: the GPU run vs the CPU run
+    assert "n/a" not in window.cards.speedup.value.text()

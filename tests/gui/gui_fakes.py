@@ -1,4 +1,5 @@
-"""Synthetic engine pieces for GUI tests that need no torch: a catalog and a supervise."""
+"""Synthetic engine pieces for GUI tests that need no torch (a catalog, a supervise), and
+the worker-process check the tests share."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+import psutil
 
 from gui.discovery import Catalog, WorkloadInfo
 from profiler.events import EventBus, RunFinished, RunStateChanged, StepFinished, TelemetrySample
@@ -67,6 +70,11 @@ def fake_supervise(spec: RunSpec, bus: EventBus, cancel: threading.Event,
                 "cpu_util_percent": 50.0, "cpu_per_core_percent": [40.0, 60.0],
                 "process_rss_bytes": 300 * 2**20, "cpu_freq_mhz": None,
             }))
+            if spec.device != "cpu":
+                bus.publish(TelemetrySample(run_id, spec.device, t, {
+                    "util_percent": 90.0, "alloc_bytes": 2**30, "reserved_bytes": 2 * 2**30,
+                    "power_w": None,
+                }))
     result.status = RunState.STOPPED if cancel.is_set() else RunState.COMPLETED
     result.ended_at = time.time()
     bus.publish(RunFinished(run_id, result.to_dict()))
@@ -76,3 +84,16 @@ def fake_supervise(spec: RunSpec, bus: EventBus, cancel: threading.Event,
 def raising_supervise(spec: RunSpec, bus: EventBus, cancel: threading.Event,
                       run_id: str | None = None) -> RunResult:
     raise RuntimeError("supervisor exploded")
+
+
+def worker_children() -> list[psutil.Process]:
+    """Child processes of this one, except multiprocessing's long-lived resource tracker."""
+    out = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "resource_tracker" in " ".join(child.cmdline()):
+                continue
+            out.append(child)
+        except psutil.Error:
+            continue
+    return out
