@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
-import time
 from collections.abc import Sequence
 
 from gui.display import display_problem
@@ -28,14 +26,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=None, help="batch size of the --run")
     p.add_argument("--precision", default="fp32", help="precision of the --run")
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
-    p.add_argument("--screenshot", metavar="FILE", help="save a PNG of the window when done")
+    p.add_argument("--screenshot", metavar="FILE",
+                   help="save a PNG of the window when done (or mid-run with --screenshot-at)")
+    p.add_argument("--screenshot-at", type=float, default=None, metavar="SECONDS",
+                   help="take the --screenshot this many seconds into the timed window of the --run")
     p.add_argument("--json", metavar="FILE", help="write the run's result JSON when done")
     p.add_argument("--quit-after", type=float, metavar="SECONDS",
                    help="quit after this many seconds (stopping a run still going)")
     p.add_argument("--demo", action="store_true", help="start in demo mode (full screen loop)")
     p.add_argument("--dark", action="store_true", help="dark theme")
     p.add_argument("--full-screen", action="store_true", help="open full screen")
+    p.add_argument("--window-size", metavar="WxH", type=_window_size, default=None,
+                   help="open the window at this size, e.g. 1280x800")
     return p
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    if not sep or not width.isdigit() or not height.isdigit() or int(width) < 200 or int(height) < 200:
+        raise argparse.ArgumentTypeError(f"want WIDTHxHEIGHT such as 1280x800, got {text!r}")
+    return int(width), int(height)
 
 
 def run_app(argv: Sequence[str] | None = None) -> int:
@@ -47,6 +57,9 @@ def run_app(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(args_list)
     except SystemExit as exc:
         return int(exc.code or 0)
+    if args.screenshot_at is not None and not (args.run and args.screenshot):
+        print("horsepower gui: --screenshot-at needs --run and --screenshot", file=sys.stderr)
+        return 2
     problem = display_problem()
     if problem:
         print(problem, file=sys.stderr)
@@ -75,9 +88,11 @@ def _open_window(args: argparse.Namespace, spec: object) -> int:
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
+    from gui.discovery import Catalog, load_catalog
     from gui.logging_setup import ErrorReporter, install_excepthooks, setup_logging
     from gui.main_window import MainWindow
     from gui.scripted import ScriptedRun
+    from gui.startup_gate import StartupGate
     from gui.theme import app_icon, apply_theme
 
     log_path = setup_logging()
@@ -85,43 +100,37 @@ def _open_window(args: argparse.Namespace, spec: object) -> int:
     app.setApplicationName("Horsepower")
     app.setWindowIcon(app_icon())
     apply_theme(app, args.dark or args.demo)  # type: ignore[arg-type]
-    window = MainWindow(log_path=str(log_path))
+    # Device discovery imports torch (~2 s, mostly holding the GIL): only after the first paint.
+    gate = StartupGate()
+    def no_catalog() -> Catalog:  # the window closed before discovery began
+        return Catalog(devices=[], workloads={}, torch_version="")
+
+    window = MainWindow(catalog_fn=gate.deferred(load_catalog, no_catalog), log_path=str(log_path))
+    gate.setParent(window)
+    gate.watch(window)
     reporter = ErrorReporter(log_path, window)
     install_excepthooks(reporter)
     if args.dark:
         window.set_dark(True)
+    if args.window_size:
+        window.resize(*args.window_size)
     window.showFullScreen() if args.full_screen else window.show()
-    _report_startup_when_shown()
     script = None
     if spec is not None or args.quit_after is not None:
-        script = ScriptedRun(window, spec, args.screenshot, args.json, args.quit_after)  # type: ignore[arg-type]
-        script.start()
+        script = ScriptedRun(window, spec, args.screenshot, args.json, args.quit_after,  # type: ignore[arg-type]
+                             screenshot_at_s=args.screenshot_at)
+        gate.call_when_open(script.start)
     if args.demo:
         window.demo.enter()
     log.info("window open (log: %s)", log_path)
     rc = app.exec()
+    gate.cancel()
     window.shutdown()
     code = rc or (script.exit_code if script else 0)
     sys.excepthook, threading.excepthook = sys.__excepthook__, threading.__excepthook__
     window.deleteLater()  # delete widgets while the QApplication still exists
     app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return code
-
-
-def _report_startup_when_shown() -> None:
-    """With HORSEPOWER_REPORT_STARTUP=1, print the seconds from process start to the shown window.
-
-    Used by ``packaging/build-and-selftest`` to time a cold start of the frozen bundle.
-    """
-    if not os.environ.get("HORSEPOWER_REPORT_STARTUP"):
-        return
-    import psutil
-    from PySide6.QtCore import QTimer
-
-    started_s = psutil.Process().create_time()
-    QTimer.singleShot(
-        0, lambda: print(f"startup: window shown after {time.time() - started_s:.2f}s", flush=True)
-    )
 
 
 if __name__ == "__main__":

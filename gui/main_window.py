@@ -1,12 +1,15 @@
 """The main window: composes the widgets and wires engine signals to them. GUI thread.
 
 It owns no measurement logic: runs live in ``RunManager`` (profiling threads), data in
-the ``SeriesStore`` (filled by the bridge), per-session bookkeeping in ``Session``.
+the ``SeriesStore`` (filled by the bridge), per-session bookkeeping in ``Session``, the run
+history in ``HistoryLink`` (every run is recorded from its profiling thread), and the
+History / Compare / Value / Sweep tabs in ``WorkspaceTabs``.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from gui.bridge import EngineBridge
 from gui.discovery import Catalog, CatalogLoader, load_catalog
+from gui.history_link import HistoryLink
 from gui.overhead import ObserverMeter
 from gui.profiling_thread import SuperviseFn
 from gui.run_manager import RunManager
@@ -39,6 +43,7 @@ from gui.widgets.results_table import ResultsTable
 from gui.widgets.run_controls import RunControls
 from gui.widgets.status_bar import StatusBar
 from gui.widgets.summary_cards import SummaryCards
+from gui.workspace_tabs import WorkspaceTabs
 from profiler.results.spec import RunSpec
 
 log = logging.getLogger(__name__)
@@ -49,7 +54,8 @@ SHUTDOWN_TIMEOUT_S = 2.0
 
 
 class MainWindow(QMainWindow):
-    """Device picker and run controls on the left; cards, plots and results on the right."""
+    """Device picker and run controls on the left; tabs on the right: Live (cards, plots,
+    results), History, Compare, Value and Sweep."""
 
     def __init__(
         self, catalog_fn: Callable[[], Catalog] = load_catalog,
@@ -61,11 +67,12 @@ class MainWindow(QMainWindow):
         self.log_path = log_path
         self.store = SeriesStore()
         self.bridge = EngineBridge(self.store, self)
-        self.runs = RunManager(self.bridge, supervise_fn, self)
+        self.history = HistoryLink(parent=self)
+        self.runs = RunManager(self.bridge, supervise_fn, self, record_fn=self.history.recording)
         self.session = Session()
         self.meter = ObserverMeter(self)
         self.dark = False
-        self._build_widgets()
+        self._build_widgets(supervise_fn)
         self._wire()
         self._refresh = QTimer(self, interval=REFRESH_IDLE_MS)
         self._refresh.timeout.connect(self.tick)
@@ -79,10 +86,11 @@ class MainWindow(QMainWindow):
         self.loader.sig_loaded.connect(self._on_catalog_loaded, Qt.ConnectionType.QueuedConnection)
         self.loader.sig_failed.connect(self.picker.set_failed, Qt.ConnectionType.QueuedConnection)
         self.loader.start()
+        self.history.start()  # opens the store on its own thread; tabs fill in when it is ready
         self._closed = False
 
     # ---- construction ---------------------------------------------------------------
-    def _build_widgets(self) -> None:
+    def _build_widgets(self, supervise_fn: SuperviseFn | None) -> None:
         self.picker = DevicePicker()
         self.controls = RunControls()
         self.banner = MessageBanner()
@@ -95,7 +103,6 @@ class MainWindow(QMainWindow):
         right = QWidget()
         rlay = QVBoxLayout(right)
         rlay.setContentsMargins(8, 8, 8, 8)
-        rlay.addWidget(self.banner)
         rlay.addWidget(self.cards)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.plots)
@@ -104,11 +111,19 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(1, 1)
         self.table.setMinimumHeight(110)
         rlay.addWidget(split, 1)
+        self.workspace = WorkspaceTabs(right, self.plots, self.history, lambda: self.runs.busy,
+                                       supervise_fn)
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)  # above the tabs: its messages concern every tab
+        column.addWidget(self.workspace, 1)
         central = QWidget()
         lay = QHBoxLayout(central)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
         lay.addWidget(self.sidebar)
-        lay.addWidget(right, 1)
+        lay.addLayout(column, 1)
         self.setCentralWidget(central)
         self.resize(1400, 900)
 
@@ -142,6 +157,11 @@ class MainWindow(QMainWindow):
         self.runs.sig_busy_changed.connect(self._on_busy_changed)
         self.controls.sig_start_requested.connect(self.start_selected)
         self.controls.sig_stop_requested.connect(self.stop_runs)
+        w = self.workspace
+        w.sig_rerun_requested.connect(self.rerun)
+        w.sig_message.connect(lambda kind, title, text: self.banner.show_message(kind, title, text))
+        w.sig_status.connect(lambda text: self.status.showMessage(text, 8000))
+        w.sweeps.sig_busy_changed.connect(self._on_busy_changed)
 
     def _shortcuts(self) -> None:
         for keys, slot in (
@@ -155,7 +175,7 @@ class MainWindow(QMainWindow):
     # ---- actions --------------------------------------------------------------------
     def start_selected(self) -> bool:
         """Start the ticked devices with the current settings; False if nothing started."""
-        if self.runs.busy:
+        if self.runs.busy or self._sweep_refuses():
             return False
         specs = self.controls.specs_for(self.picker.selected_ids())
         if not specs:
@@ -167,7 +187,8 @@ class MainWindow(QMainWindow):
         return True
 
     def start_runs(self, specs: Sequence[RunSpec], race: bool = False) -> list[str]:
-        """Start ``specs`` (fresh plots); returns the run ids."""
+        """Start ``specs`` (fresh plots) on the Live tab; returns the run ids."""
+        self.workspace.show_live()
         self.banner.hide()
         self.store.clear()
         self.plots.set_runs([])
@@ -176,6 +197,24 @@ class MainWindow(QMainWindow):
         self.status.set_sampling_hz(specs[0].sample_hz if specs else 10.0)
         self.meter.reset_latency()
         return self.runs.start(specs, race=race)
+
+    def rerun(self, spec: RunSpec) -> list[str]:
+        """Run a stored spec again (History's Re-run); [] when runs or a sweep are going."""
+        if self.runs.busy:
+            self.banner.show_message("warning", f"Cannot re-run {spec.title} now",
+                                     advice="Stop the current run first.")
+            return []
+        if self._sweep_refuses():
+            return []
+        return self.start_runs([spec])
+
+    def _sweep_refuses(self) -> bool:
+        if not self.workspace.sweeps.busy:
+            return False
+        self.banner.show_message("warning", "A sweep is running",
+                                 advice="Wait for it or press Stop sweep on the Sweep tab, so "
+                                 "runs do not compete for the machine.")
+        return True
 
     def stop_runs(self) -> None:
         if self.runs.busy:
@@ -191,6 +230,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setVisible(not on)
         self.setProperty("demo", on)
         self.table.setVisible(not on)
+        self.workspace.set_demo(on)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.setStyleSheet(app.styleSheet())  # re-polish for the [demo] selectors
@@ -202,6 +242,7 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             apply_theme(app, dark)
         self.plots.set_dark(dark)
+        self.workspace.set_dark(dark)
 
     def _on_escape(self) -> None:
         if self.demo.active:
@@ -253,8 +294,11 @@ class MainWindow(QMainWindow):
         self._update_refresh_rate()
         self.tick()
 
-    def _on_busy_changed(self, busy: bool) -> None:
-        self.controls.set_running(busy)
+    def _on_busy_changed(self, _busy: bool) -> None:
+        """Live runs or a sweep started or ended: one at a time keeps the numbers fair."""
+        self.controls.set_running(self.runs.busy)
+        if self.workspace.sweeps.busy:
+            self.controls.start_button.setEnabled(False)
         self._update_refresh_rate()
 
     def _update_refresh_rate(self) -> None:
@@ -276,8 +320,12 @@ class MainWindow(QMainWindow):
         self.demo.leave()
         self._refresh.stop()
         self.meter.stop()
+        started = time.monotonic()
+        self.workspace.sweeps.stop()  # both stop at once, then share the time to join
         ok = self.runs.shutdown(timeout_s)
+        ok = self.workspace.shutdown(max(0.1, timeout_s - (time.monotonic() - started))) and ok
         ok = self.loader.join(timeout_s) and ok
+        ok = self.history.close(timeout_s, close_store=ok) and ok
         log.info("window closed (clean=%s)", ok)
         return ok
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 HELP: dict[str, str] = {
     "samples_per_s": "Training samples processed per second in the timed window (after warm-up), "
     "including forward, backward and optimizer step.",
-    "tflops": "Trillions of floating-point operations per second the model actually did, "
-    "from FLOPs counted per step over measured step time.",
+    "tflops": "Floating-point operations per second the model actually did (G = 1e9, "
+    "T = 1e12), from the FLOPs counted per step over measured step time.",
     "mfu": "Model FLOPs utilization: achieved FLOP/s as a share of this device's peak, "
     "measured by a short matmul probe in the same precision.",
     "speedup": "This run's samples/s divided by the CPU's samples/s on the same workload, "
@@ -38,8 +38,8 @@ HELP: dict[str, str] = {
 }
 
 NA_REASONS: dict[str, str] = {
-    "tflops": "n/a: FLOPs are counted by the engine and reported when the run finishes.",
-    "mfu": "n/a: needs a measured peak for this device and precision (known when the run finishes).",
+    "tflops": "n/a: the engine has not counted this model's FLOPs (yet).",
+    "mfu": "n/a: needs counted FLOPs and a measured peak for this device and precision.",
     "speedup": "n/a: run the same workload on the CPU in this session to get a baseline.",
     "samples_per_s": "n/a: no timed steps yet (the run is still warming up).",
     "energy": "n/a: this device has no energy counter torch or its driver can read.",

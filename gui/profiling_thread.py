@@ -13,18 +13,21 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread
 
 from gui.bridge import EngineBridge
-from profiler.events import EventBus
+from profiler.events import EventBus, RunFinished
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
 
 log = logging.getLogger(__name__)
 
 SuperviseFn = Callable[..., Any]  # (spec, bus, cancel, run_id=...) -> RunResult
+RecordFn = Callable[[EventBus, str, RunSpec], AbstractContextManager[Any]]
+"""(bus, run_id, spec) -> a context that stores the run's events while it is open."""
 
 _LIVE: weakref.WeakSet[ProfilingThread] = weakref.WeakSet()
 
@@ -58,12 +61,14 @@ class ProfilingThread(QThread):
         cancel: threading.Event,
         supervise_fn: SuperviseFn | None = None,
         parent: QObject | None = None,
+        record_fn: RecordFn | None = None,
     ) -> None:
         super().__init__(parent)
         self.jobs = list(jobs)
         self.bridge = bridge
         self.cancel = cancel
         self._supervise_fn = supervise_fn
+        self._record_fn = record_fn
         self.results: dict[str, dict[str, Any]] = {}
         _LIVE.add(self)
 
@@ -87,12 +92,15 @@ class ProfilingThread(QThread):
     def _run_one(self, supervise: SuperviseFn, bus: EventBus, run_id: str, spec: RunSpec) -> None:
         self.bridge.announce_start(run_id, spec)
         started = time.perf_counter()
-        try:
-            result = supervise(spec, bus, self.cancel, run_id=run_id)
-            data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
-        except Exception as exc:
-            log.exception("run %s raised in the supervisor", run_id)
-            data = _failed(spec, run_id, f"{type(exc).__name__}: {exc}")
+        record = self._record_fn(bus, run_id, spec) if self._record_fn else nullcontext()
+        with record:  # the run's events go to history from this thread, ~1 s flushes
+            try:
+                result = supervise(spec, bus, self.cancel, run_id=run_id)
+                data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
+            except Exception as exc:
+                log.exception("run %s raised in the supervisor", run_id)
+                data = _failed(spec, run_id, f"{type(exc).__name__}: {exc}")
+                bus.publish(RunFinished(run_id, data))  # the window and history both see it
         log.info("run %s on %s took %.1f s", run_id, spec.device, time.perf_counter() - started)
         self._finish(run_id, data)
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QObject, Signal
 
 from gui.bridge import EngineBridge
-from gui.profiling_thread import ProfilingThread, SuperviseFn
+from gui.profiling_thread import ProfilingThread, RecordFn, SuperviseFn
 from profiler.results.result import new_run_id
 from profiler.results.spec import RunSpec
 
@@ -30,11 +30,12 @@ class RunManager(QObject):
 
     def __init__(
         self, bridge: EngineBridge, supervise_fn: SuperviseFn | None = None,
-        parent: QObject | None = None,
+        parent: QObject | None = None, record_fn: RecordFn | None = None,
     ) -> None:
         super().__init__(parent)
         self.bridge = bridge
         self.supervise_fn = supervise_fn
+        self.record_fn = record_fn
         self._threads: list[ProfilingThread] = []
         self._cancel = threading.Event()
 
@@ -51,7 +52,8 @@ class RunManager(QObject):
         jobs = [(new_run_id(), spec) for spec in specs]
         groups = [[job] for job in jobs] if race else [jobs]
         for group in groups:
-            thread = ProfilingThread(group, self.bridge, self._cancel, self.supervise_fn, self)
+            thread = ProfilingThread(group, self.bridge, self._cancel, self.supervise_fn, self,
+                                     record_fn=self.record_fn)
             thread.finished.connect(self._on_thread_finished)
             self._threads.append(thread)
             thread.start()

@@ -1,13 +1,17 @@
 """Scripted window runs: start one run, save a screenshot and the result JSON, quit.
 
-``horsepower gui --run DEVICE:WORKLOAD --screenshot FILE --json FILE --quit-after S``.
-The deadline stops a run that is still going, so the command always ends.
+``horsepower gui --run DEVICE:WORKLOAD --screenshot FILE [--screenshot-at S] --json FILE
+--quit-after S``. The screenshot is taken when the run ends or, with ``--screenshot-at``,
+that many seconds after the timed window starts (mid-run, plots moving); the JSON is
+always written after the run ends. The deadline stops a run that is still going, so the
+command always ends.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from gui.main_window import MainWindow
+from profiler.results.result import RunState
 from profiler.results.spec import RunSpec
 
 log = logging.getLogger(__name__)
@@ -34,7 +39,8 @@ class ScriptedRun(QObject):
     """Drives one window through a scripted run. ``exit_code`` is 0 when it completed."""
 
     def __init__(self, window: MainWindow, spec: RunSpec | None, screenshot: str | None,
-                 json_path: str | None, quit_after_s: float | None) -> None:
+                 json_path: str | None, quit_after_s: float | None,
+                 screenshot_at_s: float | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.spec = spec
@@ -43,6 +49,9 @@ class ScriptedRun(QObject):
         self.result: dict[str, Any] | None = None
         self.exit_code = 0 if spec is None else 1
         self.run_id: str | None = None
+        self.screenshot_at_s = screenshot_at_s
+        self.screenshot_taken_at_s: float | None = None  # seconds into the timed window
+        self._measuring_since: float | None = None
         self._done = False
         self._deadline = QTimer(self, singleShot=True)
         self._deadline.timeout.connect(self._on_deadline)
@@ -52,11 +61,37 @@ class ScriptedRun(QObject):
     def start(self) -> None:
         bridge = self.window.bridge
         bridge.connect_queued(bridge.sig_run_finished, self._on_run_finished)
+        if self.screenshot and self.screenshot_at_s is not None:
+            bridge.connect_queued(bridge.sig_run_state_changed, self._on_state_changed)
         if self._deadline.interval() > 0:
             self._deadline.start()
         if self.spec is not None:
             self.run_id = self.window.start_runs([self.spec])[0]
             log.info("scripted run %s: %s", self.run_id, self.spec.title)
+
+    def _on_state_changed(self, run_id: str, state: str, message: str) -> None:
+        if run_id != self.run_id or state != RunState.MEASURING or self._measuring_since is not None:
+            return
+        self._measuring_since = time.monotonic()
+        QTimer.singleShot(int(max(0.0, self.screenshot_at_s or 0.0) * 1000), self._mid_run_shot)
+
+    def _mid_run_shot(self) -> None:
+        if self._done or self.result is not None or self.screenshot_taken_at_s is not None:
+            return
+        self.window.tick()  # the latest data, as the next refresh would show it
+        self._save_screenshot()
+        since = self._measuring_since or time.monotonic()
+        self.screenshot_taken_at_s = time.monotonic() - since
+        log.info("mid-run screenshot %s at %.1f s into the timed window",
+                 self.screenshot, self.screenshot_taken_at_s)
+
+    def _save_screenshot(self) -> None:
+        if not self.screenshot:
+            return
+        Path(self.screenshot).parent.mkdir(parents=True, exist_ok=True)
+        if not self.window.grab().save(self.screenshot, "PNG"):
+            log.error("could not save screenshot to %s", self.screenshot)
+            self.exit_code = 1
 
     def _on_run_finished(self, run_id: str, result: dict[str, Any]) -> None:
         if run_id != self.run_id:
@@ -78,11 +113,11 @@ class ScriptedRun(QObject):
             return
         self._done = True
         self.window.tick()
-        if self.screenshot:
-            Path(self.screenshot).parent.mkdir(parents=True, exist_ok=True)
-            if not self.window.grab().save(self.screenshot, "PNG"):
-                log.error("could not save screenshot to %s", self.screenshot)
-                self.exit_code = 1
+        if self.screenshot and self.screenshot_taken_at_s is None:
+            if self.screenshot_at_s is not None:
+                log.warning("the run ended before --screenshot-at %.1f s; screenshot taken at the end",
+                            self.screenshot_at_s)
+            self._save_screenshot()
         if self.json_path and self.result is not None:
             Path(self.json_path).write_text(json.dumps(self.result, indent=2), encoding="utf-8")
         QTimer.singleShot(0, self.window.close)

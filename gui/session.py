@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gui import ingest
+from gui.card_values import FAILED, CardValues, final_values, live_values
 from gui.series import SeriesStore
-from gui.widgets.summary_cards import CardValues
 
-FAILED_STATES = ("failed", "oom", "interrupted")
+FAILED_STATES = FAILED
 
 
 def _comparable(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -49,31 +49,22 @@ class Session:
         return max(rates) if rates else None
 
     def card_values(self, store: SeriesStore) -> CardValues | None:
-        """Figures for the run in focus: final when finished, live while running."""
+        """Figures for the run in focus: final when finished, live (timed steps only) while running."""
         run_id = self.focus
         if run_id is None or run_id not in self.specs:
             return None
         spec = self.specs[run_id]
         result = self.results.get(run_id)
-        caption = f"{spec.workload}-{spec.size} {spec.precision} on {spec.device}"
+        caption = str(getattr(spec, "title", "") or f"{spec.workload}-{spec.size} {spec.precision} on {spec.device}")
         if result is None:
-            live = store.scalar(run_id, ingest.TIMED_SAMPLES_PER_S)
-            if live is None:
-                live = store.last(run_id, ingest.SAMPLES_PER_S)
             base = self.cpu_baseline(
                 {"workload": spec.workload, "size": spec.size, "precision": spec.precision,
                  "batch_size": _batch_of(self.results, spec)}
             ) if spec.device != "cpu" else None
-            speedup = live / base if (live and base) else None
-            return CardValues(spec.device, caption, live, None, None, speedup, live=True)
-        rate = result.get("samples_per_s")
-        flops = result.get("achieved_flops_per_s")
-        base = self.cpu_baseline(result)
-        speedup = (1.0 if result.get("device") == "cpu" else rate / base) if (rate and base) else None
-        return CardValues(
-            spec.device, f"{caption} · {result.get('status')}", rate,
-            flops / 1e12 if flops else None, result.get("mfu"), speedup,
-        )
+            return live_values(store, run_id, spec.device, caption, base)
+        info = store.scalar(run_id, ingest.DESCRIBED)
+        unit = str(info.get("sample_unit") or "samples") if isinstance(info, dict) else "samples"
+        return final_values(result, caption, self.cpu_baseline(result), unit)
 
 
 def _batch_of(results: dict[str, dict[str, Any]], spec: Any) -> int | None:

@@ -246,20 +246,23 @@ def render_summary(result: RunResult) -> str:
         ("MFU", fmt.percent(d["mfu"])),
     ]
     if d["datasheet_peak_flops_per_s"]:
-        rows.append(("MFU (datasheet)", f"{fmt.percent(d['mfu_datasheet'])} of {fmt.flops(d['datasheet_peak_flops_per_s'])}"))
+        sheet = fmt.flops(d["datasheet_peak_flops_per_s"])
+        rows.append(("MFU (datasheet)", f"{fmt.percent(d['mfu_datasheet'])} of {sheet}"))
     if d["compile_s"] is not None:
         rows.append(("compile time", fmt.seconds(d["compile_s"])))
     if d["input_wait_fraction"] is not None:
         rows.append(("input wait", f"{fmt.percent(d['input_wait_fraction'])} of the timed window"))
     if d["loss_first"] is not None:
         rows.append(("loss", f"{d['loss_first']:.4f} -> {d['loss_last']:.4f}"))
+    cpu_mean, cpu_max = fmt.count(tmean("cpu_util_percent")), fmt.count(tmean("cpu_util_percent", "max"))
     rows += [
-        ("CPU util", f"mean {fmt.count(tmean('cpu_util_percent'), 0)}%  max {fmt.count(tmean('cpu_util_percent', 'max'), 0)}%"),
+        ("CPU util", f"mean {cpu_mean}%  max {cpu_max}%"),
         ("process RSS", f"max {fmt.nbytes(tmean('process_rss_bytes', 'max'))}"),
         ("energy", f"{d['energy_j']:.1f} J" if d["energy_j"] is not None else "n/a (no energy counter on this device)"),
     ]
     if tmean("device_power_w") is not None:
-        rows.append(("device power", f"mean {tmean('device_power_w'):.0f} W  max {tmean('device_power_w', 'max'):.0f} W"))
+        power_max = tmean("device_power_w", "max")
+        rows.append(("device power", f"mean {tmean('device_power_w'):.0f} W  max {power_max:.0f} W"))
     lines = [f"\n{result.name}", fmt.table(rows)]
     for w in d["warnings"]:
         lines.append(f"  warning: {w}")

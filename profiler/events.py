@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,20 @@ class RunStateChanged:
     run_id: str
     state: str
     message: str = ""
+
+
+@dataclass(frozen=True)
+class RunDescribed:
+    """What the run measures, known once the model is built and before warm-up.
+
+    ``info`` holds ``batch_size``, ``samples_per_step``, ``params``, ``flops_per_step``,
+    ``peak_flops_per_s`` (measured), ``peak_source``, ``datasheet_peak_flops_per_s``,
+    ``device_name`` and ``sample_unit``; a figure that is not known is None. Observers use it
+    to show live FLOP/s and MFU from step times.
+    """
+
+    run_id: str
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -68,7 +82,7 @@ class RunFinished:
     result: dict[str, Any]
 
 
-Event = Union[RunStateChanged, StepFinished, TelemetrySample, RunNotice, RunFinished]
+Event = RunStateChanged | RunDescribed | StepFinished | TelemetrySample | RunNotice | RunFinished
 Handler = Callable[[Event], None]
 
 

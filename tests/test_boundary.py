@@ -6,10 +6,13 @@ import pkgutil
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import profiler
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def all_profiler_modules() -> list[str]:
@@ -43,5 +46,12 @@ def test_launcher_imports_no_qt_or_torch_for_headless_commands() -> None:
 
 @pytest.mark.skipif(shutil.which("lint-imports") is None, reason="import-linter not installed")
 def test_import_linter_contract_holds() -> None:
-    proc = subprocess.run(["lint-imports"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(["lint-imports"], capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff not installed")
+def test_ruff_finds_nothing() -> None:
+    proc = subprocess.run(["ruff", "check", "--output-format", "concise", "."], capture_output=True, text=True,
+                          timeout=120, cwd=REPO)
     assert proc.returncode == 0, proc.stdout + proc.stderr

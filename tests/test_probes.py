@@ -41,16 +41,16 @@ def test_default_sizes_by_device() -> None:
 def test_slow_dtype_shrinks_n_instead_of_running_for_minutes() -> None:
     result = matmul_peak("cpu", torch.bfloat16, seconds=0.2, n=4096)
     assert result.value is not None and result.value > 0
-    assert result.n is not None and probes.MIN_N <= result.n <= 4096
+    assert result.n is not None and probes.TRIAL_N <= result.n <= 4096
     if result.n < 4096:
         assert "reduced" in result.reason
     assert result.seconds < 20
 
 
 def test_unsupported_dtype_gives_none_with_reason() -> None:
-    result = matmul_peak("cpu", torch.complex32, seconds=0.1, n=64)
+    result = matmul_peak("cpu", torch.uint16, seconds=0.1, n=64)  # no CPU matmul kernel
     assert result.value is None and result.flops_per_s is None
-    assert result.reason
+    assert "not implemented" in result.reason
 
 
 def test_memory_bandwidth_cpu() -> None:
@@ -110,3 +110,14 @@ def test_cuda_matmul_peak() -> None:
     result = peak_for("cuda", "bf16", seconds=0.5)
     assert result.value is not None and result.value > 1e12
     synchronize("cuda")
+
+
+def test_fit_n_ramps_up_and_flags_a_slow_dtype(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scripted timings: fp32 at 100 GFLOP/s, bf16 at 1 GFLOP/s (an AVX2 CPU's real ratio)."""
+    rates = {torch.float32: 100e9, torch.bfloat16: 1e9}
+    monkeypatch.setattr(probes, "_call_s", lambda dev, dtype, side, calls: 2 * side**3 / rates[dtype])
+    cpu = torch.device("cpu")
+    assert probes._fit_n(cpu, torch.float32, 2048, budget_s=0.5) == (2048, "")
+    side, note = probes._fit_n(cpu, torch.bfloat16, 2048, budget_s=0.5)
+    assert side == 512  # 0.27 s a matmul; 1024 would take 2.1 s
+    assert "1% of float32" in note and "n reduced from 2048 to 512" in note

@@ -13,7 +13,15 @@ from profiler.workloads.pipeline import InputPipeline, device_batches, make_load
 
 
 def _children() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True) if p.is_running()]
+    """Live child processes, except multiprocessing's shared resource tracker (not a worker)."""
+    alive = []
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if proc.is_running() and "resource_tracker" not in " ".join(proc.cmdline()):
+                alive.append(proc)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
 
 
 def _wait_no_children(timeout_s: float = 10.0) -> list[psutil.Process]:

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 log = logging.getLogger(__name__)
 
 PAUSE_BETWEEN_ROUNDS_MS = 5000
+RETRY_MS = 500  # nothing could start yet (devices still loading): look again this soon
 
 
 class DemoController(QObject):
@@ -33,6 +34,8 @@ class DemoController(QObject):
         self.rounds = 0
         self._next = QTimer(self, singleShot=True, interval=pause_ms)
         self._next.timeout.connect(self._on_next_round)
+        self._retry = QTimer(self, singleShot=True, interval=RETRY_MS)
+        self._retry.timeout.connect(self._on_next_round)
 
     def enter(self) -> None:
         if self.active:
@@ -48,6 +51,7 @@ class DemoController(QObject):
             return
         self.active = False
         self._next.stop()
+        self._retry.stop()
         self._set_look(False)
         self.sig_active_changed.emit(False)
         log.info("demo mode off after %d round(s)", self.rounds)
@@ -66,4 +70,4 @@ class DemoController(QObject):
         if self._start_round():
             self.rounds += 1
         else:
-            self._next.start()  # nothing to run yet (devices still loading): try again later
+            self._retry.start()  # nothing to run yet (devices still loading): try again soon

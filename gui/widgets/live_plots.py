@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from gui import ingest
@@ -30,6 +31,12 @@ pg.setConfigOptions(antialias=False, useOpenGL=False, foreground=PLOT_FG["light"
 GIB = float(2**30)
 TITLE_SIZE = "10pt"
 PREPARE_ALLOWANCE_S = 10.0  # model build, peak probe and warm-up before the timed window
+IDLE_HINT = (
+    "<p style='font-size:13pt'><b>Nothing measured yet</b></p>"
+    "<p>Tick a device, pick a workload and press <b>Start</b> (F5).<br>"
+    "Throughput, step time, loss, utilization and memory stream in here live,<br>"
+    "and the cards above show samples/s, FLOP/s and MFU as the run goes.</p>"
+)
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,9 @@ class LivePlots(QWidget):
         self._cores_run: str | None = None
         self._titles: dict[str, str] = {}
         self._last_cores: tuple[float, ...] = ()
+        self.hint = QLabel(IDLE_HINT, self, objectName="plotHint")
+        self.hint.setTextFormat(Qt.TextFormat.RichText)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.legend = QLabel("", self, objectName="legendLabel")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         grid = QGridLayout()
@@ -132,6 +142,18 @@ class LivePlots(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.legend)
         outer.addLayout(grid)
+        self.hint.raise_()
+        self.legend.hide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_hint()
+
+    def _place_hint(self) -> None:
+        self.hint.adjustSize()
+        x = max(0, (self.width() - self.hint.width()) // 2)
+        y = max(0, (self.height() - self.hint.height()) // 2)
+        self.hint.move(x, y)
 
     def _new_widget(self, on_paint: Callable[[float], None]) -> TimedPlotWidget:
         widget = TimedPlotWidget(on_paint, background=PLOT_BG["light"])
@@ -178,6 +200,7 @@ class LivePlots(QWidget):
     # ---- run list -------------------------------------------------------------------
     def expect_duration(self, seconds: float) -> None:
         """Size the time axis for a run of about ``seconds`` (plus preparation and warm-up)."""
+        self.hint.hide()  # a run is coming: the idle hint has served its purpose
         self._x_max = nice_ceiling(seconds + PREPARE_ALLOWANCE_S)
         for name in PLOTS:
             self._plots[name].setXRange(0, self._x_max, padding=0)
@@ -189,6 +212,8 @@ class LivePlots(QWidget):
             self._plots[key[1]].removeItem(self._curves.pop(key))
             self._versions.pop(key, None)
         self.runs = list(runs)
+        if runs:
+            self.hint.hide()
         if not runs:
             self._x_max = 30.0
             for name, (_, _, _, y_fixed, _) in PLOTS.items():
@@ -199,6 +224,7 @@ class LivePlots(QWidget):
         self.legend.setText("   ".join(
             f'<span style="color:{device_colour(r.device)}">&#9632;</span> {r.label}' for r in runs
         ))
+        self.legend.setVisible(bool(runs))
 
     def set_dark(self, dark: bool) -> None:
         mode = "dark" if dark else "light"

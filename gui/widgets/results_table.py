@@ -1,4 +1,8 @@
-"""Table of finished runs, one row each, coloured by device. GUI thread."""
+"""Table of finished runs, one row each, coloured by device. GUI thread.
+
+A result the engine flagged (noisy step times, few steps, throughput still rising) gets a
+warning icon on its status cell, amber measured figures, and the warnings in every tooltip.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,19 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyle,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
 
 from gui.metrics_help import na_tip, tip
-from gui.theme import colour_icon, device_colour, fmt_bytes, fmt_count
+from gui.theme import WARNING_COLOUR, colour_icon, device_colour, fmt_bytes, fmt_count
+from profiler.results import format as fmt
 
 Extractor = Callable[[dict[str, Any], float | None], tuple[str | None, float | None]]
 
@@ -43,26 +56,31 @@ def _p50(r: dict[str, Any]) -> float | None:
 
 
 #: header, tooltip metric, extractor(result, cpu_baseline) -> (text or None for n/a, sort key)
+#: columns holding measured figures: amber when the result carries quality warnings
+MEASURED = ("samples_per_s", "tflops", "mfu", "speedup", "step_p50", "spread")
+STATUS_COL = 3
+HEADER_PAD_PX = 16  # section padding (QSS: 6 px a side) and a little air
+
 COLUMNS: list[tuple[str, str, Extractor]] = [
     ("Device", "", lambda r, _: (r.get("device"), None)),
-    ("Workload", "", lambda r, _: (f"{r.get('workload')}-{r.get('size')}", None)),
-    ("Precision", "", lambda r, _: (r.get("precision"), None)),
+    ("Workload", "", lambda r, _: (f"{r.get('workload')}-{r.get('size')} {r.get('precision')}", None)),
     ("Batch", "", lambda r, _: _num(r.get("batch_size") or None, "{:d}")),
     ("Status", "status", lambda r, _: (r.get("status"), None)),
     ("Samples/s", "samples_per_s", lambda r, _: (
         (fmt_count(r["samples_per_s"]), r["samples_per_s"]) if r.get("samples_per_s") else (None, None)
     )),
-    ("TFLOP/s", "tflops", lambda r, _: _num(
-        r["achieved_flops_per_s"] / 1e12 if r.get("achieved_flops_per_s") else None, "{:.3g}")),
+    ("FLOP/s", "tflops", lambda r, _: (
+        (fmt.flops(r["achieved_flops_per_s"]), float(r["achieved_flops_per_s"]))
+        if r.get("achieved_flops_per_s") else (None, None))),
     ("MFU", "mfu", lambda r, _: _num(r.get("mfu"), "{:.0%}")),
-    ("Speedup vs CPU", "speedup", lambda r, cpu: _num(
+    ("vs CPU", "speedup", lambda r, cpu: _num(
         r["samples_per_s"] / cpu if cpu and r.get("samples_per_s") else None, "{:.3g}×")),
-    ("Step p50 (ms)", "step_p50", lambda r, _: _num(
-        _p50(r) * 1e3 if _p50(r) else None, "{:.3g}")),
+    ("Step p50", "step_p50", lambda r, _: _num(
+        _p50(r) * 1e3 if _p50(r) else None, "{:.3g} ms")),
     ("Spread", "spread", lambda r, _: _num(_spread(r), "{:.2f}×")),
-    ("Peak memory", "peak_mem", lambda r, _: (
+    ("Peak mem", "peak_mem", lambda r, _: (
         (fmt_bytes(_peak_mem(r)), _peak_mem(r)) if _peak_mem(r) else (None, None))),
-    ("Energy (J)", "energy", lambda r, _: _num(r.get("energy_j"), "{:.4g}")),
+    ("Energy", "energy", lambda r, _: _num(r.get("energy_j"), "{:.4g} J")),
 ]
 
 
@@ -86,19 +104,22 @@ class ResultsTable(QTableWidget):
             item.setToolTip(tip(metric) if metric else "")
             self.setHorizontalHeaderItem(col, item)
         self.verticalHeader().hide()
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setStretchLastSection(True)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setAlternatingRowColors(True)
         self.setSortingEnabled(True)
         self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # run order
+        self.fit_columns()
 
     def add_result(self, result: dict[str, Any], cpu_baseline: float | None) -> None:
         self.results.append(result)
         self.setSortingEnabled(False)
         row = self.rowCount()
         self.insertRow(row)
+        warnings = [str(w) for w in result.get("warnings") or ()]
+        flagged = "\n\u26a0 " + "\n\u26a0 ".join(warnings) if warnings else ""
         for col, (_, metric, extract) in enumerate(COLUMNS):
             text, key = extract(result, cpu_baseline)
             item = _SortItem("n/a" if text is None else str(text))
@@ -106,12 +127,39 @@ class ResultsTable(QTableWidget):
             if text is None:
                 item.setToolTip(na_tip(metric))
             elif metric:
-                item.setToolTip(tip(metric))
+                item.setToolTip(tip(metric) + (flagged if metric in MEASURED else ""))
             if col == 0:
                 item.setIcon(colour_icon(device_colour(str(result.get("device", "")))))
-            if col == 4 and result.get("error"):
-                item.setToolTip(str(result["error"]))
-            if col > 2:
+            if col == STATUS_COL:
+                self._status_cell(item, result, warnings)
+            elif warnings and text is not None and metric in MEASURED:
+                item.setForeground(QBrush(QColor(WARNING_COLOUR)))
+            if col == 2 or col > STATUS_COL:  # numbers right-aligned
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.setItem(row, col, item)
         self.setSortingEnabled(True)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Columns as wide as their cells or header text, without the room Qt's
+        ResizeToContents keeps for a sort arrow on every header (that pushed the last
+        columns off a 1280-pixel window)."""
+        header = self.horizontalHeader()
+        bold = QFont(header.font())
+        bold.setWeight(QFont.Weight.DemiBold)  # the stylesheet's header weight
+        metrics = QFontMetrics(bold)
+        for col in range(self.columnCount() - 1):
+            head = self.horizontalHeaderItem(col)
+            text_px = metrics.horizontalAdvance(head.text() if head else "") + HEADER_PAD_PX
+            header.resizeSection(col, max(text_px, self.sizeHintForColumn(col)))
+
+    def _status_cell(self, item: QTableWidgetItem, result: dict[str, Any], warnings: list[str]) -> None:
+        if result.get("error"):
+            item.setToolTip(str(result["error"]))
+            item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical))
+        elif warnings:
+            tag = "noisy" if any(w.startswith("noisy") for w in warnings) else "flagged"
+            item.setText(f"{item.text()} · {tag}")
+            item.setToolTip("Treat these figures with care:\n" + "\n".join(warnings))
+            item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+            item.setForeground(QBrush(QColor(WARNING_COLOUR)))

@@ -1,85 +1,221 @@
-"""Big-number cards: samples/s, TFLOP/s, MFU and speedup vs CPU of the run in focus."""
+"""Big-number cards: samples/s, FLOP/s, MFU and speedup vs CPU of the run in focus. GUI thread.
+
+A strip above the cards says whose figures these are and on what basis ("LIVE · last
+2.0 s" while running, "FINAL · 412 timed steps" after). FLOP/s take the unit that fits
+the value (GFLOP/s on a CPU, TFLOP/s on a GPU). Every n/a has a tooltip saying why, and a
+result with quality warnings (noisy, few steps, still warming) is flagged in amber.
+
+``display`` runs on every refresh tick (a few Hz), so it only touches labels whose text
+changed and re-polishes styles only when a state flips.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from gui.card_values import CardValues
 from gui.metrics_help import na_tip, tip
 from gui.theme import device_colour, fmt_count
+from profiler.results import format as fmt
+
+__all__ = ["Card", "CardValues", "SummaryCards", "split_unit"]
+
+IDLE_ACCENT = "#9CA3AF"
+UNIT_SCALE = 0.42  # unit text size relative to the big number
+WARNING_SIGN = "\u26a0"
 
 
-@dataclass(frozen=True)
-class CardValues:
-    """What the cards show; None means n/a. ``device`` picks the accent colour."""
+def split_unit(text: str) -> tuple[str, str]:
+    """``"4.31 GFLOP/s"`` -> ``("4.31", "GFLOP/s")``; text without a unit -> (text, "")."""
+    number, sep, unit = text.partition(" ")
+    return (number, unit) if sep else (text, "")
 
-    device: str
-    caption: str
-    samples_per_s: float | None = None
-    tflops: float | None = None
-    mfu: float | None = None
-    speedup: float | None = None
-    live: bool = False
+
+def _set_text(label: QLabel, text: str) -> None:
+    if label.text() != text:
+        label.setText(text)
+
+
+def _set_flag(widget: QWidget, name: str, on: bool) -> None:
+    """Flip a dynamic property used by the stylesheet; re-polish only when it changes."""
+    if bool(widget.property(name)) != on:
+        widget.setProperty(name, on)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
 
 
 class Card(QFrame):
-    """Title, one big number, and a caption."""
+    """Title (with a warning flag), one big number with its unit, and a caption."""
 
     def __init__(self, title: str, metric: str, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="card")
         self.metric_name = metric
         self.title = QLabel(title.upper(), self, objectName="cardTitle")
+        self.flag = QLabel(WARNING_SIGN, self, objectName="cardFlag")
+        self.flag.hide()
         self.value = QLabel("n/a", self, objectName="cardValue")
+        self.value.setTextFormat(Qt.TextFormat.AutoText)
         self.caption = QLabel("", self, objectName="cardCaption")
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        head.addWidget(self.title, 1)
+        head.addWidget(self.flag)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 10, 14, 10)
-        layout.setSpacing(2)
-        for w in (self.title, self.value, self.caption):
-            layout.addWidget(w)
+        layout.setContentsMargins(14, 8, 14, 8)
+        layout.setSpacing(0)
+        layout.addLayout(head)
+        layout.addWidget(self.value)
+        layout.addWidget(self.caption)
         self.setToolTip(tip(metric))
         self._accent = ""
+        self._plain = "n/a"
 
-    def show_value(self, text: str | None, caption: str, accent: str) -> None:
-        self.value.setText(text if text is not None else "n/a")
-        self.caption.setText(caption)
-        self.value.setToolTip(tip(self.metric_name) if text is not None else na_tip(self.metric_name))
+    def plain_value(self) -> str:
+        """The value as plain text, unit included (``"4.31 GFLOP/s"``, ``"n/a"``)."""
+        return self._plain
+
+    def show_value(self, text: str | None, caption: str, accent: str, na_reason: str = "",
+                   with_unit: bool = False) -> None:
+        """Show ``text`` (None: n/a, with ``na_reason`` as tooltip); ``with_unit`` draws the
+        part after the first space smaller."""
+        self._plain = text if text is not None else "n/a"
+        if text is None:
+            shown = "n/a"
+        elif with_unit:
+            number, unit = split_unit(text)
+            unit_pt = max(7.0, self.value.font().pointSizeF() * UNIT_SCALE)
+            shown = f'{number}<span style="font-size:{unit_pt:.0f}pt">&nbsp;{unit}</span>'
+        else:
+            shown = text
+        _set_text(self.value, shown)
+        _set_flag(self.value, "na", text is None)
+        _set_text(self.caption, caption)
+        want = tip(self.metric_name) if text is not None else (na_reason or na_tip(self.metric_name))
+        if self.value.toolTip() != want:
+            self.value.setToolTip(want)
         if accent != self._accent:  # restyling is costly: only when the device changes
             self._accent = accent
             self.setStyleSheet(f"#card {{ border-left: 4px solid {accent}; }}")
 
+    def show_warnings(self, warnings: tuple[str, ...]) -> None:
+        """Flag the card amber with the warnings as tooltip; an empty tuple clears it."""
+        self.flag.setVisible(bool(warnings))
+        self.flag.setToolTip("Treat this figure with care:\n" + "\n".join(warnings) if warnings else "")
+        _set_flag(self, "warn", bool(warnings))
+
 
 class SummaryCards(QWidget):
-    """The row of four cards."""
+    """A basis strip (live or final, and for which run) over a row of four cards."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.badge = QLabel("IDLE", self, objectName="basisBadge")
+        self.basis = QLabel("", self, objectName="basisLabel")
+        self.warning = QLabel("", self, objectName="warningChip")
+        self.warning.hide()
         self.samples = Card("Samples / s", "samples_per_s", self)
-        self.tflops = Card("TFLOP / s", "tflops", self)
+        self.tflops = Card("Achieved FLOP / s", "tflops", self)
         self.mfu = Card("MFU", "mfu", self)
         self.speedup = Card("Speedup vs CPU", "speedup", self)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        strip = QHBoxLayout()
+        strip.setContentsMargins(2, 0, 2, 0)
+        strip.addWidget(self.badge)
+        strip.addWidget(self.basis, 1)
+        strip.addWidget(self.warning)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
         for card in self.cards():
-            layout.addWidget(card)
+            row.addWidget(card)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(strip)
+        layout.addLayout(row)
+        self._badge_kind = ""
 
     def cards(self) -> tuple[Card, ...]:
         return (self.samples, self.tflops, self.mfu, self.speedup)
 
     def display(self, values: CardValues | None) -> None:
         if values is None:
+            self._set_badge("idle", "IDLE")
+            _set_text(self.basis, "No run yet: tick a device on the left and press Start (F5).")
             for card in self.cards():
-                card.show_value(None, "press Start", "#9CA3AF")
+                card.show_value(None, "press Start", IDLE_ACCENT, "n/a: no run yet; press Start.")
+                card.show_warnings(())
+            self.warning.hide()
             return
+        self._show_basis(values)
         accent = device_colour(values.device)
-        caption = values.caption + (" · live" if values.live else "")
+        na = values.na
+        unit = values.sample_unit or "samples"
+        _set_text(self.samples.title, f"{unit.upper()} / S")
         self.samples.show_value(
-            fmt_count(values.samples_per_s) if values.samples_per_s else None, caption, accent
+            fmt_count(values.samples_per_s) if values.samples_per_s else None,
+            self._samples_caption(values), accent, na.get("samples_per_s", ""),
         )
+        per_step = fmt.si(values.flops_per_step, "FLOP") if values.flops_per_step else None
         self.tflops.show_value(
-            f"{values.tflops:.3g}" if values.tflops is not None else None, caption, accent
+            fmt.flops(values.flops_per_s) if values.flops_per_s is not None else None,
+            f"{per_step} per step" if per_step else "FLOPs not counted", accent,
+            na.get("tflops", ""), with_unit=True,
         )
-        self.mfu.show_value(f"{values.mfu:.0%}" if values.mfu is not None else None, caption, accent)
+        peak = values.peak_flops_per_s
+        self.mfu.show_value(
+            f"{values.mfu:.0%}" if values.mfu is not None else None,
+            f"of {fmt.flops(peak)} measured peak" if peak else "no measured peak", accent,
+            na.get("mfu", ""),
+        )
         self.speedup.show_value(
-            f"{values.speedup:.3g}×" if values.speedup is not None else None, caption, accent
+            f"{values.speedup:.3g}×" if values.speedup is not None else None,
+            self._speedup_caption(values), accent, na.get("speedup", ""),
         )
+        for card in (self.samples, self.tflops, self.mfu):
+            card.show_warnings(values.warnings)
+        self.speedup.show_warnings(())
+
+    def _show_basis(self, values: CardValues) -> None:
+        if values.failed:
+            self._set_badge("failed", "FAILED")
+        elif values.live and values.warming_up:
+            self._set_badge("warmup", "WARM-UP")
+        elif values.live:
+            self._set_badge("live", "\u25cf LIVE")
+        else:
+            self._set_badge("final", "FINAL")
+        _set_text(self.basis, f"{values.caption} · {values.basis}" if values.basis else values.caption)
+        if values.warnings:
+            first = values.warnings[0]
+            more = f" (+{len(values.warnings) - 1})" if len(values.warnings) > 1 else ""
+            _set_text(self.warning, f"{WARNING_SIGN} {first}{more}")
+            self.warning.setToolTip("The engine flagged this result:\n" + "\n".join(values.warnings))
+            self.warning.show()
+        else:
+            self.warning.hide()
+
+    @staticmethod
+    def _samples_caption(values: CardValues) -> str:
+        parts = []
+        if values.batch_size:
+            parts.append(f"batch {values.batch_size}")
+        if values.params:
+            parts.append(f"{fmt.si(values.params, 'params')}")
+        return " · ".join(parts) or values.caption
+
+    @staticmethod
+    def _speedup_caption(values: CardValues) -> str:
+        if values.device == "cpu":
+            return "the CPU is the baseline"
+        if values.baseline_samples_per_s:
+            return f"CPU did {fmt_count(values.baseline_samples_per_s)} {values.sample_unit}/s"
+        return "no CPU run to compare yet"
+
+    def _set_badge(self, kind: str, text: str) -> None:
+        if kind == self._badge_kind:
+            return
+        self._badge_kind = kind
+        self.badge.setText(text)
+        self.badge.setProperty("kind", kind)
+        self.badge.style().unpolish(self.badge)
+        self.badge.style().polish(self.badge)

@@ -77,7 +77,8 @@ class SweepView(QWidget):
         for i, device in enumerate(result.devices):
             points = [(v, s) for v, s in result.curve(device).items() if s is not None]
             self.plot.plot([p[0] for p in points], [p[1] for p in points], name=device,
-                           pen=pg.mkPen(PALETTE[i % len(PALETTE)]), symbol="o")
+                           pen=pg.mkPen(PALETTE[i % len(PALETTE)]), symbol="o",
+                           symbolBrush=PALETTE[i % len(PALETTE)])
         for crossing in result.crossovers.values():
             if crossing.knob_value is not None:
                 self.plot.addItem(pg.InfiniteLine(math.log10(crossing.knob_value), angle=90,

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from profiler.devices.discovery import DeviceInfo
-from profiler.events import EventBus, RunFinished, RunNotice, RunStateChanged, StepFinished
+from profiler.events import EventBus, RunDescribed, RunFinished, RunNotice, RunStateChanged, StepFinished
 from profiler.results.result import RunResult, RunState, new_run_id
 from profiler.results.spec import RunSpec, capture_environment
 from profiler.results.stats import quality_warnings
@@ -117,6 +117,17 @@ class _Run:
         result.params = built.params
         result.flops_per_step = self._count_flops(built)
         self._peaks()
+        self.bus.publish(RunDescribed(result.run_id, {
+            "batch_size": result.batch_size,
+            "samples_per_step": result.samples_per_step,
+            "params": result.params,
+            "flops_per_step": result.flops_per_step,
+            "peak_flops_per_s": result.peak_flops_per_s,
+            "peak_source": result.peak_source,
+            "datasheet_peak_flops_per_s": result.datasheet_peak_flops_per_s,
+            "device_name": result.device_info.get("name"),
+            "sample_unit": workload.sample_unit,
+        }))
         return built
 
     def _count_flops(self, built: BuiltWorkload) -> float | None:
@@ -179,7 +190,8 @@ class _Run:
             if is_oom(exc):
                 raise
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            self.notice("warning", f"torch.compile failed ({type(exc).__name__}: {first_line[:160]}); ran eager instead")
+            self.notice("warning",
+                        f"torch.compile failed ({type(exc).__name__}: {first_line[:160]}); ran eager instead")
             return make_step(built, built.model, optimizer, plan)
 
     def _start_sampler(self) -> None:
@@ -291,7 +303,8 @@ class _Run:
 
         def try_batch(batch_size: int) -> None:
             built = workload.build(self.device, spec.size, batch_size, spec.knobs, spec.channels_last, spec.seed)
-            step = make_step(built, built.model, make_optimizer(built.model), plan_precision(spec.device, spec.precision))
+            plan = plan_precision(spec.device, spec.precision)
+            step = make_step(built, built.model, make_optimizer(built.model), plan)
             step(built.make_batch())
             synchronize(self.device)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from profiler.events import Event, RunNotice, RunStateChanged, StepFinished, TelemetrySample
+from profiler.events import Event, RunDescribed, RunNotice, RunStateChanged, StepFinished, TelemetrySample
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
 from profiler.runner.sampler import DEVICE_PREFIX, summarize_samples
@@ -35,6 +35,7 @@ class PartialRun:
         self.device: list[dict[str, Any]] = []
         self.notices: list[str] = []
         self.warnings: list[str] = []
+        self.described: dict[str, Any] = {}
 
     def observe(self, event: Event) -> None:
         if isinstance(event, StepFinished):
@@ -50,6 +51,8 @@ class PartialRun:
         elif isinstance(event, TelemetrySample):
             if self.state == RunState.MEASURING and len(self.host) + len(self.device) < MAX_KEPT_SAMPLES:
                 (self.host if event.source == "host" else self.device).append(event.values)
+        elif isinstance(event, RunDescribed):
+            self.described = dict(event.info)
         elif isinstance(event, RunStateChanged):
             self.state = event.state
         elif isinstance(event, RunNotice):
@@ -59,7 +62,13 @@ class PartialRun:
         result = RunResult(spec=self.spec, run_id=self.run_id, status=status, started_at=self.started_at)
         result.ended_at = time.time()
         result.samples_per_step = self.samples_per_step
-        result.batch_size = self.spec.batch_size or self.samples_per_step
+        info = self.described
+        result.batch_size = info.get("batch_size") or self.spec.batch_size or self.samples_per_step
+        result.params = info.get("params") or 0
+        result.flops_per_step = info.get("flops_per_step")
+        result.peak_flops_per_s = info.get("peak_flops_per_s")
+        result.peak_source = info.get("peak_source")
+        result.datasheet_peak_flops_per_s = info.get("datasheet_peak_flops_per_s")
         result.step_times_s = list(self.step_times_s)
         result.losses = list(self.losses)
         result.warmup_steps = self.warmup_steps

@@ -7,6 +7,8 @@ a linear classifier. ``depth=1`` is ResNet-8 (1 stem conv + 3*2 block convs + 1 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 from torch import nn
 
@@ -14,6 +16,31 @@ from profiler.workloads.base import BuiltWorkload, Workload
 from profiler.workloads.data import cycle_pool, pattern_dataset, pattern_pool
 
 IMAGE_SHAPE = (3, 32, 32)
+
+
+#: below this many input channels a strided 1x1 conv subsamples first (see ``Projection``)
+SMALL_CHANNELS = 8
+
+
+class Projection(nn.Module):
+    """The 1x1 shortcut conv with ``stride``: ``Conv2d(in_ch, out_ch, 1, stride)``.
+
+    With fewer than 8 input channels it subsamples first and runs the 1x1 conv at stride 1
+    (the same arithmetic): torch 2.13's oneDNN backward of a strided 1x1 channels_last conv
+    with 3-7 input channels corrupts the heap on AVX2 CPUs (measured: hangs or
+    ``free(): invalid next size``). The presets (width >= 32) never take that path.
+    """
+
+    def __init__(self, in_ch: int, out_ch: int, stride: int) -> None:
+        super().__init__()
+        self.stride = stride
+        self.subsample = stride > 1 and in_ch < SMALL_CHANNELS
+        self.conv = nn.Conv2d(in_ch, out_ch, 1, stride=1 if self.subsample else stride, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.subsample:
+            x = x[:, :, :: self.stride, :: self.stride]
+        return self.conv(x)
 
 
 class BasicBlock(nn.Module):
@@ -28,9 +55,7 @@ class BasicBlock(nn.Module):
         self.relu = nn.ReLU(inplace=True)
         self.shortcut: nn.Module = nn.Identity()
         if stride != 1 or in_ch != out_ch:
-            self.shortcut = nn.Sequential(
-                nn.Conv2d(in_ch, out_ch, 1, stride=stride, bias=False), nn.BatchNorm2d(out_ch)
-            )
+            self.shortcut = nn.Sequential(Projection(in_ch, out_ch, stride), nn.BatchNorm2d(out_ch))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
@@ -63,13 +88,13 @@ class CNN(Workload):
         "Residual convolutional classifier on 3x32x32 images: convolutions, BatchNorm and "
         "memory layout (channels_last) matter."
     )
-    presets = {
+    presets: ClassVar[dict[str, dict[str, int]]] = {
         "S": {"width": 32, "depth": 1, "classes": 10},
         "M": {"width": 64, "depth": 2, "classes": 10},
         "L": {"width": 128, "depth": 3, "classes": 100},
     }
-    default_batch = {"S": 64, "M": 128, "L": 256}
-    knob_help = {
+    default_batch: ClassVar[dict[str, int]] = {"S": 64, "M": 128, "L": 256}
+    knob_help: ClassVar[dict[str, str]] = {
         "width": "channels of the first stage (doubled at each of the 3 stages)",
         "depth": "residual blocks per stage (1 = ResNet-8, 3 = ResNet-20)",
         "classes": "output classes",

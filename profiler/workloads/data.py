@@ -16,6 +16,9 @@ from torch.utils.data import TensorDataset
 POOL_BATCHES = 8
 #: noise standard deviation around each class template in ``pattern_pool`` (templates have std 1)
 PATTERN_NOISE = 1.0
+#: at most this many distinct tokens appear in synthetic sequences: a small model learns the
+#: rule over them within tens of steps, while the output layer still spans the whole vocab
+TOKEN_ALPHABET = 128
 
 
 def cycle_pool(batches: list[tuple[torch.Tensor, torch.Tensor]]) -> Callable[[], tuple[torch.Tensor, torch.Tensor]]:
@@ -77,7 +80,7 @@ def class_templates(shape: tuple[int, ...], n_classes: int, seed: int = 4321) ->
 def token_pool(
     vocab: int, seq_len: int, batch_size: int, device: torch.device, n_batches: int = POOL_BATCHES
 ) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Next-token batches from a learnable sequence: token[t+1] = (a * token[t] + b) % vocab."""
+    """Next-token batches from a learnable rule: token[t+1] = (token[t] + 7) % min(vocab, 128)."""
     pool = []
     for _ in range(n_batches):
         seq = _affine_sequences(vocab, seq_len + 1, batch_size).to(device)
@@ -91,7 +94,8 @@ def token_dataset(vocab: int, seq_len: int, n: int) -> TensorDataset:
 
 
 def _affine_sequences(vocab: int, length: int, n: int) -> torch.Tensor:
-    start = torch.randint(0, vocab, (n, 1), device="cpu")
+    alphabet = min(vocab, TOKEN_ALPHABET)
+    start = torch.randint(0, alphabet, (n, 1), device="cpu")
     steps = torch.arange(length, device="cpu").unsqueeze(0)
     # A fixed-stride walk: predictable from the previous token, so a small model learns it.
-    return (start + 7 * steps) % vocab
+    return (start + 7 * steps) % alphabet

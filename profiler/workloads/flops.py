@@ -9,8 +9,10 @@ optimizer step is not counted.
 
 Recurrent workloads unroll into thousands of small ops, each slow under a Python dispatch
 mode; a workload whose step cost is exactly affine in one knob (LSTM: ``seq_len``) names it
-in ``flops_affine_knob`` and is counted at two short lengths, then extrapolated. Results are cached per (workload, size, batch, knobs,
-channels_last); thread-safe as far as that cache goes (worst case: counted twice).
+in ``flops_affine_knob`` and is counted at two short lengths, then extrapolated.
+
+Results are cached per (workload, size, batch, knobs, channels_last); thread-safe as far as
+that cache goes (worst case: counted twice).
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ sequences with a learnable rule (see ``data.token_pool``).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 from torch import nn
 
@@ -36,15 +38,15 @@ class LSTM(Workload):
         "Stacked LSTM on next-token prediction: a long chain of small, dependent matmuls "
         "that is hard to keep a wide device busy with."
     )
-    presets = {
+    presets: ClassVar[dict[str, dict[str, int]]] = {
         "S": {"vocab": 1024, "hidden": 256, "layers": 2, "seq_len": 64},
         "M": {"vocab": 8192, "hidden": 512, "layers": 2, "seq_len": 128},
         "L": {"vocab": 16384, "hidden": 1024, "layers": 3, "seq_len": 256},
     }
-    default_batch = {"S": 32, "M": 64, "L": 64}
+    default_batch: ClassVar[dict[str, int]] = {"S": 32, "M": 64, "L": 64}
     #: step FLOPs are exactly affine in this knob (see ``flops.count_train_flops``)
-    flops_affine_knob = "seq_len"
-    knob_help = {
+    flops_affine_knob: ClassVar[str] = "seq_len"
+    knob_help: ClassVar[dict[str, str]] = {
         "vocab": "vocabulary size (token ids and output classes)",
         "hidden": "LSTM hidden size (and embedding width)",
         "layers": "stacked LSTM layers",

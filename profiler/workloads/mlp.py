@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+from typing import ClassVar
+
 import torch
 from torch import nn
 
@@ -23,20 +26,22 @@ class MLP(Workload):
     name = "mlp"
     title = "MLP (MNIST-shaped)"
     description = "Fully connected classifier on 28x28 inputs: dense matmuls, the simplest accelerator win."
-    presets = {
+    presets: ClassVar[dict[str, dict[str, int]]] = {
         "S": {"in_features": 784, "width": 1024, "depth": 2, "classes": 10},
         "M": {"in_features": 784, "width": 2048, "depth": 3, "classes": 10},
         "L": {"in_features": 784, "width": 4096, "depth": 4, "classes": 10},
     }
-    default_batch = {"S": 256, "M": 256, "L": 512}
-    knob_help = {
+    default_batch: ClassVar[dict[str, int]] = {"S": 256, "M": 256, "L": 512}
+    knob_help: ClassVar[dict[str, str]] = {
         "in_features": "input features per sample (784 = 28x28)",
         "width": "neurons in each hidden layer",
         "depth": "number of hidden layers",
         "classes": "output classes",
     }
 
-    def _build(self, device: torch.device, batch_size: int, knobs: dict[str, int], channels_last: bool) -> BuiltWorkload:
+    def _build(
+        self, device: torch.device, batch_size: int, knobs: dict[str, int], channels_last: bool
+    ) -> BuiltWorkload:
         model = make_mlp(knobs["in_features"], knobs["width"], knobs["depth"], knobs["classes"]).to(device)
         shape = (knobs["in_features"],)
         pool = classification_pool(shape, knobs["classes"], batch_size, device)
@@ -58,7 +63,7 @@ def analytic_train_flops(batch: int, in_features: int, width: int, depth: int, c
     layer but the first.
     """
     dims = [in_features] + [width] * depth + [classes]
-    pairs = list(zip(dims[:-1], dims[1:]))
+    pairs = list(pairwise(dims))
     fwd = sum(2 * batch * a * b for a, b in pairs)
     bwd_w = fwd
     bwd_x = sum(2 * batch * a * b for a, b in pairs[1:])

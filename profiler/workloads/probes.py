@@ -35,7 +35,10 @@ PRECISION_DTYPES: dict[str, torch.dtype] = {
     "fp16": torch.float16,
 }
 REPEATS = 5
-MIN_N = 128
+#: one matmul may take up to seconds / this before n is reduced
+MIN_REPEATS_IN_BUDGET = 3
+#: a reduced-precision matmul slower than this fraction of fp32 is flagged in ``reason``
+SLOW_DTYPE_RATIO = 0.5
 TRIAL_N = 256
 CPU_N = 2048
 ACCELERATOR_N = 8192
@@ -124,26 +127,45 @@ def _timed_repeats(
     return times
 
 
-def _fit_n(dev: torch.device, dtype: torch.dtype, n: int, budget_s: float) -> tuple[int, str]:
-    """Shrink ``n`` so one matmul fits in ``budget_s`` (slow dtypes, e.g. bf16 on AVX2 CPUs)."""
-    side = min(n, TRIAL_N)
+def _call_s(dev: torch.device, dtype: torch.dtype, side: int, calls: int) -> float:
+    """Seconds of the fastest of ``calls`` single ``side``-sized matmuls."""
     a = torch.randn(side, side, device=dev).to(dtype)
     best_s = math.inf
-    for _ in range(3):  # the first call also pays for thread-pool and kernel start-up
+    for _ in range(calls):
         synchronize(dev)
         t0 = time.perf_counter()
         torch.mm(a, a)
         synchronize(dev)
         best_s = min(best_s, time.perf_counter() - t0)
-    trial_rate = 2 * side**3 / max(best_s, 1e-9)
-    if 2 * n**3 / trial_rate <= budget_s:
-        return n, ""
-    fitted = max(MIN_N, min(n, int((budget_s * trial_rate / 2) ** (1 / 3)) // 64 * 64))
-    note = (
-        f"n reduced from {n} to {fitted}: {dtype_name(dtype)} matmul runs at only "
-        f"~{trial_rate / 1e9:.1f} GFLOP/s here (no fast kernel for it on this device)"
-    )
-    return fitted, note
+    return best_s
+
+
+def _fit_n(dev: torch.device, dtype: torch.dtype, n: int, budget_s: float) -> tuple[int, str]:
+    """The largest side up to ``n`` whose matmul should fit ``budget_s``; notes for ``reason``.
+
+    Ramps up from ``TRIAL_N``, doubling while the next size is predicted (time x 8) to fit:
+    timing real sizes, not extrapolating from a tiny one, because on a busy CPU a small
+    matmul can wait a whole scheduler slice for a preempted thread (measured: 16 ms for a
+    0.3 ms matmul). bf16/fp16 far slower than fp32 at the chosen size is flagged.
+    """
+    side = min(n, TRIAL_N)
+    took_s = _call_s(dev, dtype, side, 2)
+    while side < n and took_s * (min(2 * side, n) / side) ** 3 <= budget_s:
+        side = min(2 * side, n)
+        took_s = _call_s(dev, dtype, side, 2)
+    notes = []
+    if dtype in (torch.bfloat16, torch.float16):
+        rate = 2 * side**3 / took_s
+        fp32_side = max(side, 2 * TRIAL_N)
+        fp32_rate = 2 * fp32_side**3 / _call_s(dev, torch.float32, fp32_side, 3)
+        if rate < SLOW_DTYPE_RATIO * fp32_rate:
+            notes.append(
+                f"{dtype_name(dtype)} matmul runs at {100 * rate / fp32_rate:.0f}% of float32 "
+                f"speed here: this device has no fast kernel for it"
+            )
+    if side < n:
+        notes.append(f"n reduced from {n} to {side} to fit the time budget")
+    return side, "; ".join(notes)
 
 
 def matmul_peak(
@@ -152,15 +174,17 @@ def matmul_peak(
     """Achieved FLOP/s of square ``n x n`` matmuls in ``dtype`` on ``device`` (best repeat).
 
     ``n`` defaults to 2048 on CPU and 8192 on accelerators, and is reduced when one matmul
-    would not fit the time budget. A dtype the device cannot multiply gives ``value=None``
-    with the error as ``reason``.
+    would take more than a third of ``seconds`` (then the probe may run over ``seconds``
+    by up to a few matmuls). A bf16/fp16 matmul far slower than fp32 is flagged in
+    ``reason``. A dtype the device cannot multiply gives ``value=None`` with the error as
+    ``reason``.
     """
     dev = torch.device(device)
     side = default_matmul_n(dev) if n is None else int(n)
     started = time.perf_counter()
     base = {"device": str(dev), "what": "matmul", "dtype": dtype_name(dtype), "threads": _threads(dev)}
     try:
-        side, note = _fit_n(dev, dtype, side, seconds / REPEATS)
+        side, note = _fit_n(dev, dtype, side, seconds / MIN_REPEATS_IN_BUDGET)
         a = torch.randn(side, side, device=dev).to(dtype)
         b = torch.randn(side, side, device=dev).to(dtype)
         c = torch.empty(side, side, device=dev, dtype=dtype)
@@ -177,16 +201,26 @@ def matmul_peak(
     )
 
 
+def _default_copy_bytes(dev: torch.device) -> int:
+    if dev.type == "cpu":
+        return CPU_COPY_BYTES
+    if dev.type == "cuda":
+        free_bytes, _total = torch.cuda.mem_get_info(dev)
+        return max(64 * 2**20, min(ACCELERATOR_COPY_BYTES, free_bytes // 4))
+    return ACCELERATOR_COPY_BYTES
+
+
 def memory_bandwidth(
     device: torch.device | str, seconds: float = 1.0, n_bytes: int | None = None
 ) -> ProbeResult:
     """Achieved bytes/s of a large tensor copy on ``device``, read + write counted.
 
-    ``n_bytes`` (per tensor) defaults to 256 MiB on CPU, 2 GiB on accelerators: far past
-    any cache, so this is memory bandwidth. Best of the timed repeats.
+    ``n_bytes`` (per tensor) defaults to 256 MiB on CPU, 2 GiB on accelerators (at most a
+    quarter of free CUDA memory): far past any cache, so this is memory bandwidth. Best of
+    the timed repeats.
     """
     dev = torch.device(device)
-    size = (CPU_COPY_BYTES if dev.type == "cpu" else ACCELERATOR_COPY_BYTES) if n_bytes is None else n_bytes
+    size = _default_copy_bytes(dev) if n_bytes is None else n_bytes
     started = time.perf_counter()
     base = {"device": str(dev), "what": "bandwidth", "dtype": "uint8", "threads": _threads(dev)}
     try:

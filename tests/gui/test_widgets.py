@@ -36,7 +36,7 @@ def test_speedup_vs_cpu_uses_comparable_cpu_run():
 def test_live_card_values_come_from_the_store():
     session, store = Session(), SeriesStore()
     session.started("r", RunSpec(workload="mlp", device="cpu"))
-    store.set_scalar("r", ingest.TIMED_SAMPLES_PER_S, 1234.0)
+    store.set_scalar("r", ingest.LIVE, ingest.LiveFigures(1234.0, None, None, 5, 1.0, 5))
     values = session.card_values(store)
     assert values.live and values.samples_per_s == 1234.0 and values.tflops is None
 

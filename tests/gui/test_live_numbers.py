@@ -1,0 +1,171 @@
+"""Live FLOP/s, MFU and speedup from engine events; units that fit; flagged results; mid-run shot."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtGui import QImage
+
+from gui import ingest
+from gui.card_values import NA_WARMING
+from gui.ingest import EventIngest
+from gui.series import SeriesStore
+from gui.session import Session
+from gui.widgets.results_table import ResultsTable
+from gui.widgets.summary_cards import CardValues, SummaryCards
+from profiler.events import RunDescribed, StepFinished
+from profiler.results.spec import RunSpec
+
+INFO = {"batch_size": 64, "samples_per_step": 64, "params": 1000, "flops_per_step": 2e9,
+        "peak_flops_per_s": 4e11, "peak_source": "measured: float32 matmul n=2048",
+        "datasheet_peak_flops_per_s": None, "device_name": "Test CPU", "sample_unit": "samples"}
+
+
+def _feed_warmup(handle: EventIngest, run: str = "r") -> None:
+    handle(RunDescribed(run, dict(INFO)))
+    for step in range(1, 4):  # slow warm-up steps: must never reach a live figure
+        handle(StepFinished(run, step, "warmup", step * 0.5, 0.5, 64, 2.0))
+
+
+def test_live_flops_and_mfu_come_from_timed_steps_only():
+    store = SeriesStore()
+    handle = EventIngest(store)
+    _feed_warmup(handle)
+    assert store.scalar("r", ingest.LIVE) is None
+    assert store.scalar("r", ingest.DESCRIBED)["flops_per_step"] == 2e9
+    t = 1.5
+    for step in range(4, 104):  # 100 timed steps of 10 ms
+        t += 0.01
+        handle(StepFinished("r", step, "timed", t, 0.01, 64, 1.0))
+    live = store.scalar("r", ingest.LIVE)
+    assert live.flops_per_s == pytest.approx(2e9 / 0.01)
+    assert live.mfu == pytest.approx(2e11 / 4e11)
+    assert live.samples_per_s == pytest.approx(6400.0)
+    assert live.timed_steps == 100 and live.window_steps == 100
+
+
+def test_live_window_follows_the_last_seconds():
+    store = SeriesStore()
+    handle = EventIngest(store)
+    _feed_warmup(handle)
+    t = 1.5
+    for step in range(4, 54):  # 50 steps of 0.1 s (5 s), then 20 of 0.02 s (0.4 s)
+        t += 0.1
+        handle(StepFinished("r", step, "timed", t, 0.1, 64, 1.0))
+    for step in range(54, 74):
+        t += 0.02
+        handle(StepFinished("r", step, "timed", t, 0.02, 64, 1.0))
+    live = store.scalar("r", ingest.LIVE)
+    assert live.window_s <= ingest.LIVE_WINDOW_S + 0.1 + 1e-9
+    assert live.window_steps < 70 and live.timed_steps == 70
+    recent_s = 20 * 0.02 + (live.window_steps - 20) * 0.1
+    assert live.flops_per_s == pytest.approx(2e9 * live.window_steps / recent_s)
+
+
+def test_session_cards_warmup_live_then_final():
+    session, store = Session(), SeriesStore()
+    handle = EventIngest(store)
+    session.started("r", RunSpec(workload="mlp", device="cpu"))
+    _feed_warmup(handle)
+    values = session.card_values(store)
+    assert values.live and values.warming_up
+    assert values.samples_per_s is None and values.flops_per_s is None and values.mfu is None
+    assert values.na["samples_per_s"] == NA_WARMING and "warm" in values.basis
+    for step in range(4, 24):
+        handle(StepFinished("r", step, "timed", 1.5 + step * 0.01, 0.01, 64, 1.0))
+    values = session.card_values(store)
+    assert not values.warming_up and values.basis.startswith("live")
+    assert values.flops_per_s == pytest.approx(2e11) and values.mfu == pytest.approx(0.5)
+    assert values.speedup == 1.0  # a CPU run is its own baseline
+    session.finished("r", {"device": "cpu", "status": "completed", "samples_per_s": 6000.0,
+                           "achieved_flops_per_s": 1.9e11, "mfu": 0.47, "timed_steps": 412,
+                           "flops_per_step": 2e9, "peak_flops_per_s": 4e11,
+                           "warnings": ["noisy: step-time CV 14%"], "workload": "mlp",
+                           "size": "S", "precision": "fp32", "batch_size": 64})
+    final = session.card_values(store)
+    assert not final.live and final.basis == "final · 412 timed steps"
+    assert final.flops_per_s == 1.9e11 and final.warnings == ("noisy: step-time CV 14%",)
+
+
+def test_live_speedup_against_a_cpu_result_of_the_same_workload():
+    session, store = Session(), SeriesStore()
+    session.started("c", RunSpec(workload="mlp", device="cpu", batch_size=64))
+    session.finished("c", {"device": "cpu", "workload": "mlp", "size": "S", "precision": "fp32",
+                           "batch_size": 64, "status": "completed", "samples_per_s": 1000.0})
+    session.started("g", RunSpec(workload="mlp", device="cuda:0", batch_size=64))
+    handle = EventIngest(store)
+    handle(RunDescribed("g", {**INFO, "peak_flops_per_s": None, "peak_source": "probe failed: x"}))
+    for step in range(1, 11):
+        handle(StepFinished("g", step, "timed", step * 0.0025, 0.0025, 64, 1.0))
+    values = session.card_values(store)
+    assert values.speedup == pytest.approx(25.6)  # 25,600 samples/s vs 1,000
+    assert values.mfu is None and "probe failed" in values.na["mfu"]
+
+
+@pytest.mark.parametrize(("flops", "shown"), [(4.31e9, "4.31 GFLOP/s"), (4.12e14, "412 TFLOP/s")])
+def test_flops_card_takes_the_unit_that_fits(qtbot, flops, shown):
+    cards = SummaryCards()
+    qtbot.addWidget(cards)
+    cards.display(CardValues("cpu", "mlp-S fp32 on cpu", 9876.0, flops, 0.42, None, live=True,
+                             basis="live · last 2.0 s (38 of 90 steps)", flops_per_step=1.2e9,
+                             peak_flops_per_s=1.5e11))
+    assert cards.tflops.plain_value() == shown
+    number, unit = shown.split(" ")
+    assert number in cards.tflops.value.text() and unit in cards.tflops.value.text()
+    assert cards.mfu.value.text() == "42%" and "150 GFLOP/s" in cards.mfu.caption.text()
+    assert "1.2 GFLOP per step" in cards.tflops.caption.text()
+    assert "LIVE" in cards.badge.text() and "38 of 90 steps" in cards.basis.text()
+
+
+def test_na_cards_say_why(qtbot):
+    cards = SummaryCards()
+    qtbot.addWidget(cards)
+    cards.display(CardValues("cuda:0", "mlp on cuda:0", 5000.0, 1e12, None, None,
+                             na={"mfu": "n/a: no measured peak (probe failed: boom)."}))
+    assert cards.mfu.value.text() == "n/a" and "probe failed: boom" in cards.mfu.value.toolTip()
+    assert cards.speedup.value.toolTip().startswith("n/a")
+
+
+def test_noisy_result_is_flagged_on_cards_and_table(qtbot):
+    warning = "noisy: step-time CV 14%"
+    cards = SummaryCards()
+    qtbot.addWidget(cards)
+    cards.display(CardValues("cpu", "mlp on cpu", 9876.0, 4.3e9, 0.3, 1.0, warnings=(warning,)))
+    assert not cards.samples.flag.isHidden() and warning in cards.samples.flag.toolTip()
+    assert not cards.warning.isHidden() and warning in cards.warning.text()
+    cards.display(CardValues("cpu", "mlp on cpu", 9876.0, 4.3e9, 0.3, 1.0))
+    assert cards.samples.flag.isHidden() and cards.warning.isHidden()
+
+    table = ResultsTable()
+    qtbot.addWidget(table)
+    table.add_result({"device": "cpu", "workload": "mlp", "size": "S", "precision": "fp32",
+                      "batch_size": 64, "status": "completed", "samples_per_s": 9876.0,
+                      "achieved_flops_per_s": 4.31e9, "warnings": [warning]}, 9876.0)
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    status, flops = table.item(0, headers.index("Status")), table.item(0, headers.index("FLOP/s"))
+    assert flops.text() == "4.31 GFLOP/s"
+    assert "noisy" in status.text() and warning in status.toolTip() and not status.icon().isNull()
+    assert warning in flops.toolTip()
+
+
+def test_screenshot_at_saves_a_png_mid_run(tmp_path):
+    shot, result_json, logs = tmp_path / "mid.png", tmp_path / "result.json", tmp_path / "logs"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HORSEPOWER_LOG_DIR": str(logs)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "gui.app", "gui", "--run", "cpu:mlp", "--duration", "3",
+         "--batch-size", "32", "--threads", "1", "--screenshot", str(shot), "--screenshot-at", "0.5",
+         "--json", str(result_json), "--quit-after", "90"],
+        env=env, capture_output=True, text=True, timeout=150,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert not QImage(str(shot)).isNull()
+    result = json.loads(result_json.read_text())
+    assert result["status"] == "completed" and result["timed_s"] >= 2.5
+    log_text = (logs / "horsepower.log").read_text()
+    assert "mid-run screenshot" in log_text
+    # taken ~0.5 s into a 3 s timed window: well before the result was written
+    assert shot.stat().st_mtime < result_json.stat().st_mtime - 1.5
