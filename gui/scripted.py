@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from gui.main_window import MainWindow
@@ -66,8 +66,37 @@ class ScriptedRun(QObject):
         if self._deadline.interval() > 0:
             self._deadline.start()
         if self.spec is not None:
+            self._show_settings(self.spec)
             self.run_id = self.window.start_runs([self.spec])[0]
             log.info("scripted run %s: %s", self.run_id, self.spec.title)
+
+    def _show_settings(self, spec: RunSpec) -> None:
+        """Make the sidebar show the scripted run's settings (screenshots must not disagree)."""
+        controls = getattr(self.window, "controls", None)
+        if controls is None:
+            return
+        index = controls.size.findText(spec.size)
+        if index >= 0:
+            controls.size.setCurrentIndex(index)
+        controls.batch.setValue(spec.batch_size or 0)
+        index = controls.precision.findText(spec.precision)
+        if index >= 0:
+            controls.precision.setCurrentIndex(index)
+        controls.duration.setValue(spec.duration_s or controls.duration.value())
+        controls.threads.setValue(spec.threads or 0)
+        loader = getattr(self.window, "loader", None)
+        if loader is not None:
+            loader.sig_loaded.connect(self._show_workload, Qt.ConnectionType.QueuedConnection)
+        self._show_workload()
+
+    def _show_workload(self, *_: object) -> None:
+        controls = self.window.controls
+        if self.spec is None or not controls.workloads:
+            return
+        index = controls.workload.findData(self.spec.workload)
+        if index >= 0:
+            controls.workload.setCurrentIndex(index)
+            controls.set_running(self.window.runs.busy)
 
     def _on_state_changed(self, run_id: str, state: str, message: str) -> None:
         if run_id != self.run_id or state != RunState.MEASURING or self._measuring_since is not None:

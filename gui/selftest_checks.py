@@ -169,11 +169,13 @@ def check_qt_platform(choice: dict[str, str]) -> str:
         capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, check=False,
     )
     if proc.returncode != 0:
+        from profiler.worker import describe_exit
+
         choice["platform"] = "offscreen"
         lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
         qt_lines = [ln for ln in lines if "qt." in ln or "plugin" in ln or "needed" in ln] or lines[-3:]
         raise RuntimeError(
-            f"the Qt platform plugin cannot start on this display ({_exit_words(proc.returncode)}): "
+            f"the Qt platform plugin cannot start on this display ({describe_exit(proc.returncode)}): "
             + " | ".join(qt_lines[:4])
         )
     return proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else "started"
@@ -221,14 +223,3 @@ def check_window(platform_name: str | None) -> dict[str, Any]:
         if not clean:
             raise RuntimeError("the main window's threads did not stop within their timeout")
         app.processEvents()
-
-
-def _exit_words(returncode: int) -> str:
-    if returncode < 0:
-        import signal
-
-        try:
-            return signal.Signals(-returncode).name
-        except ValueError:
-            return f"signal {-returncode}"
-    return f"exit code {returncode}"

@@ -17,7 +17,9 @@ def _children() -> list[psutil.Process]:
     alive = []
     for proc in psutil.Process().children(recursive=True):
         try:
-            if proc.is_running() and "resource_tracker" not in " ".join(proc.cmdline()):
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                continue  # exited; its parent (multiprocessing) reaps it lazily
+            if "resource_tracker" not in " ".join(proc.cmdline()):
                 alive.append(proc)
         except psutil.NoSuchProcess:
             pass

@@ -68,6 +68,18 @@ def nice_ceiling(value: float) -> float:
     return float(10 ** (exp + 1))
 
 
+TIME_STEPS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_time_ceiling(seconds: float) -> float:
+    """The next round length at or above ``seconds`` (finer than 1-2-5, so a 20 s run with
+    its preparation fits a 30 s axis rather than a half-empty 50 s one)."""
+    if seconds <= 0 or not math.isfinite(seconds):
+        return 1.0
+    exp = 10 ** math.floor(math.log10(seconds))
+    return next(float(step * exp) for step in TIME_STEPS if step * exp >= seconds - 1e-9)
+
+
 class TimedPlotWidget(pg.PlotWidget):
     """A PlotWidget that reports each paint's duration (ms) to ``on_paint``."""
 
@@ -175,7 +187,7 @@ class LivePlots(QWidget):
         item.setLabel("bottom", "s since run start")
         item.setLabel("left", unit)
         item.disableAutoRange()
-        item.setXRange(0, self._x_max, padding=0)
+        self._set_x(item)
         self._y_max[name] = y_fixed or 1.0
         item.setYRange(0, self._y_max[name], padding=0.02)
         widget.setToolTip(tip(metric) + (f"\n{PLOT_NOTES[name]}" if name in PLOT_NOTES else ""))
@@ -193,6 +205,7 @@ class LivePlots(QWidget):
         item.setYRange(0, 100, padding=0.02)
         self._bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=device_colour("cpu"))
         item.addItem(self._bars)
+        item.getAxis("bottom").setTicks([[]])  # no fractional core numbers before the first reading
         widget.setToolTip(tip("per_core"))
         self._plots["cores"] = item
         return widget
@@ -201,9 +214,16 @@ class LivePlots(QWidget):
     def expect_duration(self, seconds: float) -> None:
         """Size the time axis for a run of about ``seconds`` (plus preparation and warm-up)."""
         self.hint.hide()  # a run is coming: the idle hint has served its purpose
-        self._x_max = nice_ceiling(seconds + PREPARE_ALLOWANCE_S)
+        self._x_max = nice_time_ceiling(seconds + PREPARE_ALLOWANCE_S)
         for name in PLOTS:
-            self._plots[name].setXRange(0, self._x_max, padding=0)
+            self._set_x(self._plots[name])
+
+    def _set_x(self, item: pg.PlotItem) -> None:
+        """Time axis 0.._x_max with fixed 1-2-5 tick steps (about 6 labels), so every plot
+        shows the same ticks and pyqtgraph does not re-derive them on each paint."""
+        item.setXRange(0, self._x_max, padding=0)
+        major = nice_ceiling(self._x_max / 6)
+        item.getAxis("bottom").setTickSpacing(levels=[(major, 0.0)])  # one level: no minor labels
 
     def set_runs(self, runs: Sequence[RunTrace]) -> None:
         """Show exactly ``runs`` (overlaid); curves of other runs are removed."""
@@ -219,8 +239,10 @@ class LivePlots(QWidget):
             for name, (_, _, _, y_fixed, _) in PLOTS.items():
                 self._y_max[name] = y_fixed or 1.0
                 self._plots[name].setYRange(0, self._y_max[name], padding=0.02)
-                self._plots[name].setXRange(0, self._x_max, padding=0)
+                self._set_x(self._plots[name])
             self._bars.setOpts(x=[], height=[])
+            self._plots["cores"].getAxis("bottom").setTicks([[]])
+            self._cores_run = None
         self.legend.setText("   ".join(
             f'<span style="color:{device_colour(r.device)}">&#9632;</span> {r.label}' for r in runs
         ))
@@ -293,9 +315,9 @@ class LivePlots(QWidget):
         if t_max <= self._x_max:
             return
         while self._x_max < t_max:
-            self._x_max *= 2
+            self._x_max = nice_time_ceiling(self._x_max * 1.5)
         for name in PLOTS:
-            self._plots[name].setXRange(0, self._x_max, padding=0)
+            self._set_x(self._plots[name])
 
     def _update_cores(self) -> None:
         for run in reversed(self.runs):

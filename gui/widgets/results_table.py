@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -59,6 +59,8 @@ def _p50(r: dict[str, Any]) -> float | None:
 #: columns holding measured figures: amber when the result carries quality warnings
 MEASURED = ("samples_per_s", "tflops", "mfu", "speedup", "step_p50", "spread")
 STATUS_COL = 3
+EMPTY_TEXT = "Finished runs land here, one row each: sort by any column, hover a cell for what it means."
+EMPTY_TEXT_COLOUR = "#9CA3AF"
 HEADER_PAD_PX = 16  # section padding (QSS: 6 px a side) and a little air
 
 COLUMNS: list[tuple[str, str, Extractor]] = [
@@ -112,6 +114,15 @@ class ResultsTable(QTableWidget):
         self.setSortingEnabled(True)
         self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # run order
         self.fit_columns()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.rowCount():
+            return
+        painter = QPainter(self.viewport())  # an empty table says what will appear in it
+        painter.setPen(QColor(EMPTY_TEXT_COLOUR))
+        painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, EMPTY_TEXT)
+        painter.end()
 
     def add_result(self, result: dict[str, Any], cpu_baseline: float | None) -> None:
         self.results.append(result)

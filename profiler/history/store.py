@@ -126,6 +126,19 @@ class HistoryStore:
                  os.getpid(), socket.gethostname()),
             )
 
+    def _insert_series(self, run_id: str, steps: Sequence[StepRow], telemetry: Sequence[TelemetryRow],
+                       notices: Sequence[NoticeRow]) -> None:
+        """Insert series rows; the caller holds the lock and the transaction."""
+        self._conn.executemany(
+            "INSERT INTO steps(run_id, step, phase, t_s, step_time_s, samples, loss)"
+            " VALUES(?,?,?,?,?,?,?)", [(run_id, *row) for row in steps])
+        self._conn.executemany(
+            "INSERT INTO telemetry(run_id, t_s, key, value) VALUES(?,?,?,?)",
+            [(run_id, *row) for row in telemetry])
+        self._conn.executemany(
+            "INSERT INTO notices(run_id, t_s, kind, message) VALUES(?,?,?,?)",
+            [(run_id, *row) for row in notices])
+
     def append(
         self,
         run_id: str,
@@ -136,15 +149,7 @@ class HistoryStore:
     ) -> None:
         """Add buffered series rows (and maybe a new status) in one transaction."""
         with self._lock, self._conn:
-            self._conn.executemany(
-                "INSERT INTO steps(run_id, step, phase, t_s, step_time_s, samples, loss)"
-                " VALUES(?,?,?,?,?,?,?)", [(run_id, *row) for row in steps])
-            self._conn.executemany(
-                "INSERT INTO telemetry(run_id, t_s, key, value) VALUES(?,?,?,?)",
-                [(run_id, *row) for row in telemetry])
-            self._conn.executemany(
-                "INSERT INTO notices(run_id, t_s, kind, message) VALUES(?,?,?,?)",
-                [(run_id, *row) for row in notices])
+            self._insert_series(run_id, steps, telemetry, notices)
             if status is not None:
                 self._conn.execute("UPDATE runs SET status=?, updated_at=? WHERE id=?",
                                    (status, time.time(), run_id))
@@ -200,15 +205,7 @@ class HistoryStore:
                      str(result["workload"]), json.dumps(result["spec"]), json.dumps(result),
                      *self._figures(result), float(result.get("started_at") or now), now),
                 )
-                self._conn.executemany(
-                    "INSERT INTO steps(run_id, step, phase, t_s, step_time_s, samples, loss)"
-                    " VALUES(?,?,?,?,?,?,?)", [(run_id, *row) for row in steps])
-                self._conn.executemany(
-                    "INSERT INTO telemetry(run_id, t_s, key, value) VALUES(?,?,?,?)",
-                    [(run_id, *row) for row in telemetry])
-                self._conn.executemany(
-                    "INSERT INTO notices(run_id, t_s, kind, message) VALUES(?,?,?,?)",
-                    [(run_id, *row) for row in notes])
+                self._insert_series(run_id, steps, telemetry, notes)
         return run_id
 
     def rename(self, run_id: str, name: str) -> None:
