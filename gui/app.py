@@ -9,6 +9,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from gui.display import display_problem
 
@@ -88,11 +89,8 @@ def _open_window(args: argparse.Namespace, spec: object) -> int:
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
-    from gui.discovery import Catalog, load_catalog
     from gui.logging_setup import ErrorReporter, install_excepthooks, setup_logging
-    from gui.main_window import MainWindow
     from gui.scripted import ScriptedRun
-    from gui.startup_gate import StartupGate
     from gui.theme import app_icon, apply_theme
 
     log_path = setup_logging()
@@ -100,14 +98,7 @@ def _open_window(args: argparse.Namespace, spec: object) -> int:
     app.setApplicationName("Horsepower")
     app.setWindowIcon(app_icon())
     apply_theme(app, args.dark or args.demo)  # type: ignore[arg-type]
-    # Device discovery imports torch (~2 s, mostly holding the GIL): only after the first paint.
-    gate = StartupGate()
-    def no_catalog() -> Catalog:  # the window closed before discovery began
-        return Catalog(devices=[], workloads={}, torch_version="")
-
-    window = MainWindow(catalog_fn=gate.deferred(load_catalog, no_catalog), log_path=str(log_path))
-    gate.setParent(window)
-    gate.watch(window)
+    window, gate = _gated_window(str(log_path))
     reporter = ErrorReporter(log_path, window)
     install_excepthooks(reporter)
     if args.dark:
@@ -131,6 +122,23 @@ def _open_window(args: argparse.Namespace, spec: object) -> int:
     window.deleteLater()  # delete widgets while the QApplication still exists
     app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return code
+
+
+def _gated_window(log_path: str) -> tuple[Any, Any]:
+    """The main window, and the gate that holds device discovery (it imports torch: ~2 s,
+    mostly holding the GIL) until the window has painted once."""
+    from gui.discovery import Catalog, load_catalog
+    from gui.main_window import MainWindow
+    from gui.startup_gate import StartupGate
+
+    def no_catalog() -> Catalog:  # the window closed before discovery began
+        return Catalog(devices=[], workloads={}, torch_version="")
+
+    gate = StartupGate()
+    window = MainWindow(catalog_fn=gate.deferred(load_catalog, no_catalog), log_path=log_path)
+    gate.setParent(window)
+    gate.watch(window)
+    return window, gate
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from gui import ingest
 from gui.series import SeriesStore
 
 FAILED = ("failed", "oom", "interrupted")
+MFU_PLAUSIBLE = 1.0  # above this the peak probe under-measured
 NA_WARMING = "n/a: still warming up; figures start with the timed window (warm-up steps never count)."
 NA_PREPARING = "n/a: the engine is still building the model and counting its FLOPs."
 NA_NO_FLOPS = "n/a: the engine could not count this model's FLOPs."
@@ -50,6 +51,15 @@ class CardValues:
     params: int | None = None
     failed: bool = False
     na: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def mfu_warning(self) -> str:
+        """Why an MFU above 100% cannot be right, or "" when it is plausible."""
+        if self.mfu is None or self.mfu <= MFU_PLAUSIBLE:
+            return ""
+        return (f"MFU {self.mfu:.0%} is above 100%: the measured peak is too low, most likely "
+                "because the matmul probe ran while the machine was busier than during training. "
+                "Run again on a quieter machine.")
 
     @property
     def tflops(self) -> float | None:
@@ -121,15 +131,19 @@ def final_values(result: Mapping[str, Any], caption: str, baseline: float | None
         "speedup": NA_NO_STEPS if not steps else NA_NO_BASELINE,
     }
     status = str(result.get("status") or "")
+    failed = status in FAILED
+    if failed:
+        na["speedup"] = f"n/a: the run {status}; a speedup needs a run that completed."
+    speedup = None if failed else _speedup(str(result.get("device") or ""), rate, baseline)
     return CardValues(
         str(result.get("device") or ""), caption, rate, result.get("achieved_flops_per_s"),
-        result.get("mfu"), _speedup(str(result.get("device") or ""), rate, baseline),
+        result.get("mfu"), speedup,
         basis=f"final · {steps} timed steps" + (f" · {status}" if status != "completed" else ""),
         warnings=tuple(str(w) for w in result.get("warnings") or ()), sample_unit=sample_unit,
         flops_per_step=result.get("flops_per_step"), peak_flops_per_s=result.get("peak_flops_per_s"),
         peak_source=str(result.get("peak_source") or ""), baseline_samples_per_s=baseline,
         batch_size=result.get("batch_size") or None, params=result.get("params") or None,
-        failed=status in FAILED, na=na,
+        failed=failed, na=na,
     )
 
 

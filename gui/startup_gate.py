@@ -42,11 +42,11 @@ class StartupGate(QObject):
         """Open one loop turn after ``window`` first paints (or after ``fallback_ms``)."""
         self._window = window
         window.installEventFilter(self)
-        QTimer.singleShot(fallback_ms, self.open)
+        QTimer.singleShot(fallback_ms, self, self.open)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self._window and event.type() == QEvent.Type.Paint and not self.is_open():
-            QTimer.singleShot(0, self.open)  # after this paint has reached the screen
+            QTimer.singleShot(0, self, self.open)  # after this paint has reached the screen
         return False
 
     def is_open(self) -> bool:

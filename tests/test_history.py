@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 
 import pytest
 
@@ -73,6 +74,9 @@ def test_recorder_flushes_periodically_without_finish(tmp_path):
     recorder = RunRecorder(store, "r2", RunSpec(workload="mlp"), flush_interval_s=0.0)
     recorder(RunStateChanged("r2", "measuring"))
     recorder(StepFinished("r2", 0, "timed", 0.2, 0.2, 16, None))
+    deadline = time.monotonic() + 5
+    while recorder.steps_committed < 1 and time.monotonic() < deadline:  # the writer thread commits
+        time.sleep(0.01)
     other = HistoryStore(tmp_path)  # a second connection sees committed rows only
     run = other.get("r2")
     assert run["status"] == "measuring"
@@ -80,6 +84,7 @@ def test_recorder_flushes_periodically_without_finish(tmp_path):
     assert run["samples_per_s"] == pytest.approx(80.0)
     assert run["history"]["final"] is False
     other.close()
+    recorder.close()
     store.close()
 
 
@@ -116,13 +121,15 @@ def test_import_rebuilds_steps_and_refuses_duplicates(tmp_path):
 
 def test_stale_running_run_marked_interrupted_live_one_kept(tmp_path):
     store = HistoryStore(tmp_path)
-    RunRecorder(store, "live", RunSpec(workload="mlp"))(RunStateChanged("live", "measuring"))
+    live = RunRecorder(store, "live", RunSpec(workload="mlp"))
+    live(RunStateChanged("live", "measuring"))
     store.begin_run("dead", RunSpec(workload="mlp"), status="measuring")
     with store._conn:
         store._conn.execute("UPDATE runs SET owner_pid=999999999 WHERE id='dead'")
     reopened = HistoryStore(tmp_path)
     statuses = {r.run_id: r.status for r in reopened.list_runs()}
     assert statuses == {"live": "measuring", "dead": "interrupted"}
+    live.close()
 
 
 @pytest.mark.parametrize("content", [b"this is not a database at all" * 100,

@@ -21,16 +21,16 @@ CHILD = textwrap.dedent(
     store = HistoryStore(sys.argv[1])
     rec = RunRecorder(store, "crashy", RunSpec(workload="mlp"), flush_interval_s=0.2)
     rec(RunStateChanged("crashy", "measuring"))
-    flushed = rec._last_flush
+    committed = 0
     step = 0
     while True:
         rec(StepFinished("crashy", step, "timed", step * 0.01, 0.01, 8, 1.0))
         rec(TelemetrySample("crashy", "host", step * 0.01, {"cpu_util_percent": 99.0}))
         step += 1
-        if rec._last_flush != flushed:
-            flushed = rec._last_flush
-            print(step, flush=True)
-            if sys.argv[2] == "exit" and step >= 20:
+        if rec.steps_committed != committed:
+            committed = rec.steps_committed
+            print(committed, flush=True)
+            if sys.argv[2] == "exit" and committed >= 20:
                 os._exit(3)
         time.sleep(0.005)
     """

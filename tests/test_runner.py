@@ -156,3 +156,11 @@ def test_real_compile_time_is_reported_apart_from_steady_state() -> None:
         assert any("torch.compile failed" in w for w in result.warnings)
     else:
         assert result.compile_s > 10 * (result.summary.median if result.summary else 0)
+
+
+def test_a_failure_mid_window_keeps_every_timed_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HORSEPOWER_FAULT", "worker-exception")  # fires on timed step 3
+    result = run_training(tiny())
+    assert result.status == RunState.FAILED
+    assert len(result.step_times_s) == 2 and len(result.losses) == 2
+    assert result.to_dict()["samples_per_s"] > 0

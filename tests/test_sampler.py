@@ -83,3 +83,40 @@ def test_summary_ignores_lists_and_bools() -> None:
 def test_invalid_rate_is_rejected() -> None:
     with pytest.raises(ValueError, match="positive"):
         TelemetrySampler("r", EventBus(), 0.0, hz=0)
+
+
+class EnergyCounter(PartialBackend):
+    """A device whose cumulative energy counter rises at exactly 100 W."""
+
+    def __init__(self, device_id: str, t0: float) -> None:
+        super().__init__(device_id)
+        self.t0 = t0
+
+    def read(self) -> dict[str, Any]:
+        return {"energy_j": 100.0 * (time.perf_counter() - self.t0), "power_w": 100.0}
+
+
+def test_energy_over_the_window_is_interpolated_at_its_edges() -> None:
+    t0 = time.perf_counter()
+    sampler = TelemetrySampler("e", EventBus(), t0, hz=20, device_id="sim:0",
+                               open_backends=lambda: [EnergyCounter("sim:0", t0)])
+    sampler.start()
+    time.sleep(0.33)
+    start = time.perf_counter() - t0
+    sampler.mark_window(start)
+    time.sleep(0.57)
+    end = time.perf_counter() - t0
+    sampler.close_window(end)
+    time.sleep(0.3)  # samples after the window must not count
+    sampler.stop()
+    assert sampler.energy_delta_j() == pytest.approx(100.0 * (end - start), rel=0.02)
+    assert sampler.summary()["device_power_w"]["mean"] == 100.0
+
+
+def test_no_timed_window_means_no_summary() -> None:
+    sampler = TelemetrySampler("w", EventBus(), time.perf_counter(), hz=20)
+    sampler.start()
+    time.sleep(0.2)
+    sampler.stop()
+    assert sampler.summary() == {}
+    assert sampler.energy_delta_j() is None

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.card_values import FAILED, MFU_PLAUSIBLE
 from gui.metrics_help import na_tip, tip
 from gui.theme import WARNING_COLOUR, colour_icon, device_colour, fmt_bytes, fmt_count
 from profiler.results import format as fmt
@@ -135,7 +136,9 @@ class ResultsTable(QTableWidget):
             text, key = extract(result, cpu_baseline)
             item = _SortItem("n/a" if text is None else str(text))
             item.setData(Qt.ItemDataRole.UserRole, key)
-            if text is None:
+            if text is None and result.get("status") in FAILED and metric in MEASURED:
+                item.setToolTip(f"n/a: the run {result.get('status')} before this was measured.")
+            elif text is None:
                 item.setToolTip(na_tip(metric))
             elif metric:
                 item.setToolTip(tip(metric) + (flagged if metric in MEASURED else ""))
@@ -145,6 +148,10 @@ class ResultsTable(QTableWidget):
                 self._status_cell(item, result, warnings)
             elif warnings and text is not None and metric in MEASURED:
                 item.setForeground(QBrush(QColor(WARNING_COLOUR)))
+            if metric == "mfu" and (result.get("mfu") or 0.0) > MFU_PLAUSIBLE:
+                item.setForeground(QBrush(QColor(WARNING_COLOUR)))
+                item.setToolTip(item.toolTip() + "\n\u26a0 above 100%: the measured peak is too low "
+                                "(the probe ran while the machine was busier than during training)")
             if col == 2 or col > STATUS_COL:  # numbers right-aligned
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.setItem(row, col, item)

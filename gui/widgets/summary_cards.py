@@ -171,8 +171,10 @@ class SummaryCards(QWidget):
             f"{values.speedup:.3g}×" if values.speedup is not None else None,
             self._speedup_caption(values), accent, na.get("speedup", ""),
         )
-        for card in (self.samples, self.tflops, self.mfu):
+        for card in (self.samples, self.tflops):
             card.show_warnings(values.warnings)
+        mfu_warning = values.mfu_warning
+        self.mfu.show_warnings(values.warnings + ((mfu_warning,) if mfu_warning else ()))
         self.speedup.show_warnings(())
 
     def _show_basis(self, values: CardValues) -> None:

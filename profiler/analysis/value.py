@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from profiler.results.result import DEVICE_TELEMETRY_PREFIX
+
 NA_ENERGY = "n/a: energy not measured"
 DAYS_PER_YEAR = 365.0
 
@@ -107,10 +109,8 @@ class Projection:
 
 
 def _power_keys(device: str) -> tuple[str, ...]:
-    keys = (f"{device}.power_w",)
-    if device == "cpu":
-        keys += ("cpu.power_w", "cpu_package_power_w", "cpu_power_w")
-    return keys
+    """Telemetry summary keys holding the run's device power (see ``runner.sampler``)."""
+    return (f"{DEVICE_TELEMETRY_PREFIX}power_w",)
 
 
 def measured_from_result(result: Mapping[str, Any]) -> Measured:

@@ -2,8 +2,9 @@
 
 ``RunRecorder`` is called on the publishing thread (the engine thread, the telemetry
 sampler thread, or the thread that re-publishes a worker's events). Handling an event is a
-list append under a lock; at most ``flush_interval_s`` apart (and at every state change)
-the buffer is written in one transaction, so a crash or power cut loses about a second.
+list append under a lock; its own writer thread writes the buffer in one transaction every
+``flush_interval_s`` (and at every state change), so a crash or power cut loses about a
+second, and a commit's fsync never lands inside a measured training step.
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ def _number(value: Any) -> float | None:
 class RunRecorder:
     """Records events of run ``run_id`` into ``store``; other runs' events are ignored.
 
-    The run's row is created at construction (status ``pending``). Telemetry keys are
-    ``<reading>`` for the host and ``<source>.<reading>`` for devices (``cuda:0.power_w``),
-    like ``RunResult.telemetry``; non-numeric and n/a readings are not stored.
+    The run's row is created at construction (status ``pending``). Series telemetry keys are
+    ``<reading>`` for the host and ``<source>.<reading>`` for devices (``cuda:0.power_w``);
+    non-numeric and n/a readings are not stored. ``close()`` joins the writer thread.
     """
 
     def __init__(
@@ -66,7 +67,20 @@ class RunRecorder:
         self._notices: list[NoticeRow] = []
         self._status: str | None = None
         self._last_flush = time.monotonic()
+        self._flush_lock = threading.Lock()  # one writer at a time, in buffer order
+        #: steps committed to the database so far (what a crash right now would keep)
+        self.steps_committed = 0
         store.begin_run(run_id, spec)
+        self._stop = threading.Event()
+        self._writer = threading.Thread(target=self._write_loop, name=f"history-{run_id}", daemon=True)
+        self._writer.start()
+
+    def _write_loop(self) -> None:
+        while not self._stop.wait(max(self.flush_interval_s, 0.05)):
+            try:
+                self.flush()
+            except Exception:  # history must never break a run; the next flush retries
+                log.exception("writing run %s to history failed", self.run_id)
 
     def __call__(self, event: Event) -> None:
         if getattr(event, "run_id", None) != self.run_id or self.finished:
@@ -91,25 +105,30 @@ class RunRecorder:
             self.flush()
             return
         elif isinstance(event, RunFinished):
+            self._stop.set()
             self.flush()
             self.store.finish_run(self.run_id, event.result)
             self.finished = True
-            return
-        if time.monotonic() - self._last_flush >= self.flush_interval_s:
-            self.flush()
 
     def flush(self) -> None:
         """Write everything buffered so far (one commit)."""
-        with self._lock:
-            steps, self._steps = self._steps, []
-            telemetry, self._telemetry = self._telemetry, []
-            notices, self._notices = self._notices, []
-            status, self._status = self._status, None
-            self._last_flush = time.monotonic()
-        self.store.append(self.run_id, steps, telemetry, notices, status)
+        with self._flush_lock:
+            with self._lock:
+                steps, self._steps = self._steps, []
+                telemetry, self._telemetry = self._telemetry, []
+                notices, self._notices = self._notices, []
+                status, self._status = self._status, None
+                self._last_flush = time.monotonic()
+            if steps or telemetry or notices or status is not None:
+                self.store.append(self.run_id, steps, telemetry, notices, status)
+                self.steps_committed += len(steps)
 
     def close(self) -> None:
-        """Flush what is left (a run that never sent RunFinished keeps its last status)."""
+        """Stop the writer thread and flush what is left (a run that never sent RunFinished
+        keeps its last status)."""
+        self._stop.set()
+        if self._writer.is_alive() and self._writer is not threading.current_thread():
+            self._writer.join(5.0)
         if not self.finished:
             self.flush()
 

@@ -27,6 +27,10 @@ class RunState:
     FINAL = frozenset({COMPLETED, STOPPED, FAILED, OOM, INTERRUPTED})
 
 
+#: prefix of device readings in ``RunResult.telemetry`` (``device_power_w``, ``device_util_percent``)
+DEVICE_TELEMETRY_PREFIX = "device_"
+
+
 def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
 
@@ -36,9 +40,9 @@ class RunResult:
     """Raw, measured facts of a run. Derived figures are properties, never stored twice.
 
     ``step_times_s`` holds only the timed window (after warm-up), each synchronized.
-    ``telemetry`` maps a reading name (``cpu_util_percent``, ``process_rss_bytes``,
-    ``cuda:0.power_w``) to ``{"mean": x, "max": y}`` over the timed window; n/a readings
-    have ``None`` for both.
+    ``telemetry`` maps a reading name to ``{"mean": x, "max": y}`` over the timed window: host
+    readings by name (``cpu_util_percent``), device readings with ``DEVICE_TELEMETRY_PREFIX``
+    (``device_power_w``); n/a readings have ``None`` for both.
     """
 
     spec: RunSpec

@@ -32,10 +32,16 @@ class StepClock:
     @staticmethod
     def _events_work(device: torch.device) -> bool:
         try:
-            torch.Event(device=device.type, enable_timing=True)
+            torch.Event(device=device, enable_timing=True)
             return True
         except Exception:
             return False
+
+    def _record(self) -> Any:
+        """An event recorded on this device's current stream (not the current device's)."""
+        event = torch.Event(device=self.device, enable_timing=True)
+        event.record(torch.accelerator.current_stream(self.device))
+        return event
 
     @property
     def uses_device_events(self) -> bool:
@@ -48,8 +54,7 @@ class StepClock:
         self._done.clear()
         self._pending.clear()
         if self._events:
-            self._prev_event = torch.Event(device=self.device.type, enable_timing=True)
-            self._prev_event.record()
+            self._prev_event = self._record()
 
     def step_done(self) -> bool:
         """Call after each step. Returns True when resolved times are ready to ``collect``."""
@@ -61,9 +66,7 @@ class StepClock:
             self._done.append(now - self._last_host)
             self._last_host = now
             return True
-        event = torch.Event(device=self.device.type, enable_timing=True)
-        event.record()
-        self._pending.append(event)
+        self._pending.append(self._record())
         if now - self._last_flush >= self.flush_every_s:
             self._resolve()
             self._last_flush = now

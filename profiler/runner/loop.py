@@ -10,6 +10,7 @@ import logging
 import math
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -89,22 +90,32 @@ class _Run:
         self.set_state(RunState.PREPARING, f"building {self.spec.workload}-{self.spec.size} on {self.spec.device}")
         with ExitStack() as stack:
             try:
-                if self.spec.threads is not None:
-                    torch.set_num_threads(self.spec.threads)
-                result.environment = capture_environment(self.spec.threads)
-                built = self._build()
-                batches = self._batches(built, stack)
-                step = self._prepare_step(built, batches)
-                self._start_sampler()
-                self._warm_up(step, batches)
-                if not self.cancel.is_set():
-                    self._measure(step, batches)
+                self._train(stack)
                 result.status = RunState.STOPPED if self.cancel.is_set() else RunState.COMPLETED
             except Exception as exc:
+                # Drop the failed model, optimizer and batches held by the traceback's frames, so
+                # the OOM search below and the next run get the memory back.
+                traceback.clear_frames(exc.__traceback__)
                 self._fail(exc)
             finally:
                 self._finish()
         return result
+
+    def _train(self, stack: ExitStack) -> None:
+        spec = self.spec
+        if spec.threads is not None:
+            torch.set_num_threads(spec.threads)
+        if self.device.type != "cpu" and self.device.index is not None:
+            # Events, streams and capability queries use the current device: make it ours.
+            torch.accelerator.set_device_index(self.device.index)
+        self.result.environment = capture_environment(spec.threads)
+        built = self._build()
+        batches = self._batches(built, stack)
+        step = self._prepare_step(built, batches)
+        self._start_sampler()
+        self._warm_up(step, batches)
+        if not self.cancel.is_set():
+            self._measure(step, batches)
 
     def _build(self) -> BuiltWorkload:
         spec, result = self.spec, self.result
@@ -117,6 +128,8 @@ class _Run:
         result.params = built.params
         result.flops_per_step = self._count_flops(built)
         self._peaks()
+        if self.device.type != "cpu":
+            free_device_memory(self.device)  # the probe's matrices must not show as the run's memory
         self.bus.publish(RunDescribed(result.run_id, {
             "batch_size": result.batch_size,
             "samples_per_step": result.samples_per_step,
@@ -125,7 +138,9 @@ class _Run:
             "peak_flops_per_s": result.peak_flops_per_s,
             "peak_source": result.peak_source,
             "datasheet_peak_flops_per_s": result.datasheet_peak_flops_per_s,
+            "datasheet_source": result.datasheet_source,
             "device_name": result.device_info.get("name"),
+            "device_info": result.device_info,
             "sample_unit": workload.sample_unit,
         }))
         return built
@@ -206,9 +221,10 @@ class _Run:
         self.sampler.start()
 
     def _run_steps(self, step: StepFn, batches: Iterator[Batch], clock: StepClock, phase: str,
-                   samples: int, stop_when: StopRule) -> list[float]:
-        """Run steps until ``stop_when`` says so; return their synchronized step times (s)."""
-        times: list[float] = []
+                   stop_when: StopRule, times: list[float]) -> None:
+        """Run steps until ``stop_when`` says so, appending synchronized step times (s) to ``times``
+        as they resolve: a failure mid-phase keeps every step measured so far."""
+        samples = self.result.samples_per_step
         pending: list[tuple[int, torch.Tensor]] = []
         losses = self.result.losses
         run_id = self.result.run_id
@@ -230,7 +246,6 @@ class _Run:
             if stop_when(times, len(pending)):
                 break
         self._emit(clock.finish(), pending, times, losses, run_id, phase, samples)
-        return times
 
     def _emit(self, resolved: list[float], pending: list[tuple[int, torch.Tensor]], times: list[float],
               losses: list[float], run_id: str, phase: str, samples: int) -> None:
@@ -260,7 +275,8 @@ class _Run:
 
         clock = StepClock(self.device, flush_every_s=0.0)  # resolve every step: the gate needs them
         start = time.perf_counter()
-        times = self._run_steps(step, batches, clock, "warmup", self.result.samples_per_step, settled)
+        times: list[float] = []
+        self._run_steps(step, batches, clock, "warmup", settled, times)
         self.result.warmup_s = time.perf_counter() - start
         if gate.timed_out:
             self.notice("warning", f"step time had not settled after {len(times)} warm-up steps "
@@ -278,7 +294,7 @@ class _Run:
             return len(times) + pending >= max_steps or time.perf_counter() >= deadline
 
         clock = StepClock(self.device)
-        self.result.step_times_s = self._run_steps(step, batches, clock, "timed", self.result.samples_per_step, done)
+        self._run_steps(step, batches, clock, "timed", done, self.result.step_times_s)
         self.sampler.close_window(self.now_s())
 
     def _fail(self, exc: Exception) -> None:
@@ -316,6 +332,7 @@ class _Run:
             self.sampler.stop()
             result.telemetry = self.sampler.summary()
             result.energy_j = self.sampler.energy_delta_j()
+            result.warnings.extend(self.sampler.throttle_messages)
         result.warnings.extend(w for w in quality_warnings(result.step_times_s) if result.step_times_s
                                or result.status == RunState.COMPLETED)
         if result.losses and not all(math.isfinite(x) for x in result.losses):

@@ -14,16 +14,17 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 from profiler.devices.telemetry import TelemetryBackend
 from profiler.events import EventBus, RunNotice, TelemetrySample
+from profiler.results.result import DEVICE_TELEMETRY_PREFIX as DEVICE_PREFIX
 from profiler.runner.host import HostReader
 
 log = logging.getLogger(__name__)
 
 MAX_SAMPLES = 36_000  # per source: one hour at 10 Hz
-DEVICE_PREFIX = "device_"
 
 
 class TelemetrySampler:
@@ -57,6 +58,7 @@ class TelemetrySampler:
         self._window: tuple[float, float | None] | None = None
         self._thread = threading.Thread(target=self._loop, name=f"sampler-{run_id}", daemon=True)
         self.sample_cost_s: deque[float] = deque(maxlen=1000)  # wall time per tick, for overhead
+        self.throttle_messages: list[str] = []  # one per throttling episode, for the result
 
     def start(self) -> None:
         self._thread.start()
@@ -144,6 +146,7 @@ class TelemetrySampler:
         for detector in detectors:
             event = detector.update(t_s, device_values)
             if event is not None:
+                self.throttle_messages.append(str(event))
                 self.bus.publish(RunNotice(self.run_id, "throttle", str(event), t_s))
 
     # ---- summaries -----------------------------------------------------------------
@@ -162,26 +165,27 @@ class TelemetrySampler:
 
     def _in_window(self, samples: list[tuple[float, dict[str, Any]]]) -> list[dict[str, Any]]:
         if self._window is None:
-            return [v for _, v in samples]
+            return []  # no timed window (stopped during warm-up): nothing to summarize
         start, end = self._window
         chosen = [v for t, v in samples if t >= start and (end is None or t <= end)]
         # A window shorter than one sampling period still deserves its nearest reading.
         return chosen or [v for _, v in samples[-1:]]
 
     def energy_delta_j(self) -> float | None:
-        """Device energy used inside the window, from the cumulative ``energy_j`` counter."""
-        with self._lock:
-            device = list(self._device)
+        """Device energy (J) used inside the timed window, from the cumulative ``energy_j``
+        counter interpolated at the window's start and end. None when the device has no
+        counter or the counter does not span the window."""
         if self._window is None:
             return None
-        values = [(t, v.get("energy_j")) for t, v in device]
-        inside = [(t, e) for t, e in values if e is not None and t >= self._window[0]]
-        before = [(t, e) for t, e in values if e is not None and t < self._window[0]]
-        if len(inside) < 1 or not (before or len(inside) > 1):
+        start, end = self._window
+        with self._lock:
+            points = [(t, float(v["energy_j"])) for t, v in self._device if v.get("energy_j") is not None]
+        if end is None:
+            end = points[-1][0] if points else start
+        first, last = _interpolate(points, start), _interpolate(points, end)
+        if first is None or last is None:
             return None
-        first = before[-1][1] if before else inside[0][1]
-        return float(inside[-1][1] - first)
-
+        return last - first
 
 def summarize_samples(samples: list[dict[str, Any]], prefix: str = "") -> dict[str, dict[str, float | None]]:
     """Mean and max of every numeric reading in ``samples``; all-n/a readings get None."""
@@ -201,3 +205,11 @@ def summarize_samples(samples: list[dict[str, Any]], prefix: str = "") -> dict[s
             {"mean": sum(numbers) / len(numbers), "max": max(numbers)} if numbers else {"mean": None, "max": None}
         )
     return out
+
+
+def _interpolate(points: list[tuple[float, float]], t: float) -> float | None:
+    """Linear interpolation of a sampled counter at time ``t``; None outside the samples."""
+    for (t0, v0), (t1, v1) in pairwise(points):
+        if t0 <= t <= t1:
+            return v1 if t1 == t0 else v0 + (v1 - v0) * (t - t0) / (t1 - t0)
+    return None

@@ -23,8 +23,9 @@ URGENT = ("RunStateChanged", "RunNotice", "RunFinished")
 class PipeForwarder:
     """Bus handler that batches events into ``conn`` (thread-safe: sampler and trainer publish)."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, on_broken: Any = None) -> None:
         self.conn = conn
+        self.on_broken = on_broken  # called once when the parent is gone
         self._lock = threading.Lock()
         self._batch: list[Any] = []
         self._last_send = time.perf_counter()
@@ -50,7 +51,23 @@ class PipeForwarder:
         try:
             self.conn.send(("events", batch))
         except (BrokenPipeError, EOFError, OSError):
-            self.broken = True  # the parent is gone; keep training would be pointless but harmless
+            self.broken = True  # the parent is gone: nobody will see this run, so stop it
+            if self.on_broken is not None:
+                self.on_broken()
+
+
+def _die_with_parent() -> None:
+    """On Linux, ask the kernel to SIGTERM this worker if the window's process dies."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):
+        logging.getLogger(__name__).debug("prctl(PR_SET_PDEATHSIG) unavailable")
 
 
 def child_main(spec_dict: dict[str, Any], run_id: str, conn: Connection, cancel: Any, log_level: int) -> None:
@@ -65,7 +82,8 @@ def child_main(spec_dict: dict[str, Any], run_id: str, conn: Connection, cancel:
 
     watcher = threading.Thread(target=watch_cancel, name="cancel-watch", daemon=True)
     watcher.start()
-    forward = PipeForwarder(conn)
+    _die_with_parent()
+    forward = PipeForwarder(conn, on_broken=cancel_flag.set)
     try:
         from profiler.events import EventBus
         from profiler.results.spec import RunSpec

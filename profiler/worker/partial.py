@@ -13,6 +13,7 @@ from typing import Any
 from profiler.events import Event, RunDescribed, RunNotice, RunStateChanged, StepFinished, TelemetrySample
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
+from profiler.results.stats import quality_warnings
 from profiler.runner.sampler import DEVICE_PREFIX, summarize_samples
 
 MAX_KEPT_SAMPLES = 36_000
@@ -30,24 +31,24 @@ class PartialRun:
         self.step_times_s: list[float] = []
         self.losses: list[float] = []
         self.samples_per_step = 0
-        self.window_start_s: float | None = None
         self.host: list[dict[str, Any]] = []
         self.device: list[dict[str, Any]] = []
         self.notices: list[str] = []
         self.warnings: list[str] = []
         self.described: dict[str, Any] = {}
+        self.compile_s: float | None = None
 
     def observe(self, event: Event) -> None:
         if isinstance(event, StepFinished):
             self.samples_per_step = event.samples
             if event.phase == "timed":
-                if self.window_start_s is None:
-                    self.window_start_s = event.t_s - event.step_time_s
                 self.step_times_s.append(event.step_time_s)
                 if event.loss is not None:
                     self.losses.append(event.loss)
             elif event.phase == "warmup":
                 self.warmup_steps += 1
+            elif event.phase == "compile":
+                self.compile_s = event.step_time_s
         elif isinstance(event, TelemetrySample):
             if self.state == RunState.MEASURING and len(self.host) + len(self.device) < MAX_KEPT_SAMPLES:
                 (self.host if event.source == "host" else self.device).append(event.values)
@@ -64,7 +65,7 @@ class PartialRun:
         result.samples_per_step = self.samples_per_step
         info = self.described
         result.batch_size = info.get("batch_size") or self.spec.batch_size or self.samples_per_step
-        result.params = info.get("params") or 0
+        result.params = info.get("params") or 0  # 0: the model was never built
         result.flops_per_step = info.get("flops_per_step")
         result.peak_flops_per_s = info.get("peak_flops_per_s")
         result.peak_source = info.get("peak_source")
@@ -74,8 +75,12 @@ class PartialRun:
         result.warmup_steps = self.warmup_steps
         result.telemetry = summarize_samples(self.host)
         result.telemetry.update(summarize_samples(self.device, DEVICE_PREFIX))
+        result.compile_s = self.compile_s
+        result.device_info = dict(info.get("device_info") or {})
+        result.datasheet_source = info.get("datasheet_source")
         result.notices = list(self.notices)
         result.warnings = list(self.warnings)
+        result.warnings.extend(quality_warnings(result.step_times_s))
         result.error = error
         result.advice = advice
         return result

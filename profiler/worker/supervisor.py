@@ -71,7 +71,7 @@ class _Supervision:
             target=child_main,
             args=(self.spec.to_dict(), self.run_id, send, child_cancel, logging.getLogger().getEffectiveLevel()),
             name=f"horsepower-worker-{self.run_id}",
-            daemon=True,
+            daemon=False,  # a daemonic process may not start DataLoader workers; we reap it ourselves
         )
         self.bus.publish(RunStateChanged(self.run_id, RunState.PENDING, "starting worker process"))
         proc.start()
@@ -98,10 +98,15 @@ class _Supervision:
             if self.cancel.is_set() and stop_asked_at is None:
                 child_cancel.set()
                 stop_asked_at = time.perf_counter()
-            if stop_asked_at is not None and self.final is None and time.perf_counter() - stop_asked_at > self.grace_s:
-                log.warning("worker %s did not stop within %.1f s; killing it", proc.pid, self.grace_s)
+            if stop_asked_at is not None and self.final is None and time.perf_counter() - stop_asked_at > self._grace():
+                self._drain(recv)  # the result may already be in the pipe
+                if self.final is not None:
+                    return False
+                log.warning("worker %s did not stop within %.1f s; killing it", proc.pid, self._grace())
                 proc.kill()
-                return True
+                proc.join(JOIN_TIMEOUT_S)
+                self._drain(recv)  # steps it sent before dying are kept
+                return self.final is None
             try:
                 if not recv.poll(POLL_S):
                     if not proc.is_alive() and not recv.poll(0):
@@ -111,6 +116,18 @@ class _Supervision:
             except (EOFError, OSError):
                 return False
             self._handle(kind, payload)
+
+    def _grace(self) -> float:
+        """How long a stop may take before the worker is killed. Fixed, so Stop and closing the
+        window stay prompt even when one step takes longer; every step already sent is kept."""
+        return self.grace_s
+
+    def _drain(self, recv: Any) -> None:
+        try:
+            while recv.poll(0):
+                self._handle(*recv.recv())
+        except (EOFError, OSError):
+            pass
 
     def _handle(self, kind: str, payload: Any) -> None:
         if kind == "events":
@@ -129,7 +146,7 @@ class _Supervision:
         """The result of a worker that sent none: stopped by force, or dead."""
         if killed_on_stop:
             result = self.partial.to_result(RunState.STOPPED, None)
-            result.notices.append(f"the worker was stopped mid-step after {self.grace_s:.0f} s; "
+            result.notices.append(f"the worker was stopped mid-step after {self._grace():.1f} s; "
                                   "every completed step is kept")
             return result
         how = describe_exit(exitcode)

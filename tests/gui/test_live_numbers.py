@@ -169,3 +169,12 @@ def test_screenshot_at_saves_a_png_mid_run(tmp_path):
     assert "mid-run screenshot" in log_text
     # taken ~0.5 s into a 3 s timed window: well before the result was written
     assert shot.stat().st_mtime < result_json.stat().st_mtime - 1.5
+
+
+def test_mfu_above_100_percent_is_flagged(qtbot):
+    cards = SummaryCards()
+    qtbot.addWidget(cards)
+    cards.display(CardValues("cpu", "mlp on cpu", 7872.0, 7.5e10, 1.05, 1.0, peak_flops_per_s=7.2e10))
+    assert cards.mfu.value.text() == "105%"
+    assert not cards.mfu.flag.isHidden() and "peak" in cards.mfu.flag.toolTip()
+    assert cards.samples.flag.isHidden()

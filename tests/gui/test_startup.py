@@ -6,6 +6,12 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
+
+from PySide6.QtWidgets import QWidget
+
+from gui.startup_gate import StartupGate
 
 STARTUP_LINE = re.compile(r"startup: window shown after ([0-9.]+)s \(torch imported: (yes|no)\)")
 
@@ -24,3 +30,42 @@ def test_window_is_shown_before_torch_is_imported(tmp_path):
     assert 0 < float(match.group(1)) < 60
     # after the first paint, device discovery (which imports torch) still ran
     assert re.search(r"found \d+ device\(s\)", (tmp_path / "horsepower.log").read_text())
+
+
+def test_gate_holds_work_until_the_first_paint(qtbot):
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    gate = StartupGate(widget)
+    gate.watch(widget, fallback_ms=60_000)
+    ran: list[str] = []
+    gate.call_when_open(lambda: ran.append("callback"))
+    gated = gate.deferred(lambda: "loaded", lambda: "cancelled")
+    out: list[str] = []
+    worker = threading.Thread(target=lambda: out.append(gated()))
+    worker.start()
+    time.sleep(0.2)
+    assert out == [] and ran == [] and not gate.is_open()
+    widget.show()
+    qtbot.waitUntil(gate.is_open, timeout=3000)
+    worker.join(5)
+    assert out == ["loaded"] and ran == ["callback"]
+
+
+def test_gate_cancel_releases_waiters_without_their_work(qtbot):
+    gate = StartupGate()
+    gated = gate.deferred(lambda: "loaded", lambda: "cancelled")
+    out: list[str] = []
+    worker = threading.Thread(target=lambda: out.append(gated()))
+    worker.start()
+    gate.call_when_open(lambda: out.append("callback"))
+    gate.cancel()
+    worker.join(5)
+    assert out == ["cancelled"]
+
+
+def test_gate_opens_after_the_fallback_for_a_window_never_painted(qtbot):
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    gate = StartupGate(widget)
+    gate.watch(widget, fallback_ms=50)
+    qtbot.waitUntil(gate.is_open, timeout=2000)
