@@ -15,6 +15,8 @@ from gui.display import display_problem
 
 log = logging.getLogger(__name__)
 
+STRAGGLER_WAIT_S = 10.0  # extra wait for a thread still joining after close (a worker being killed)
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -116,7 +118,8 @@ def _open_window(args: argparse.Namespace, spec: object) -> int:
     log.info("window open (log: %s)", log_path)
     rc = app.exec()
     gate.cancel()
-    window.shutdown()
+    if not window.shutdown() and not window.join_stragglers(STRAGGLER_WAIT_S):
+        log.error("threads still running %.0f s after close; exiting anyway", STRAGGLER_WAIT_S)
     code = rc or (script.exit_code if script else 0)
     sys.excepthook, threading.excepthook = sys.__excepthook__, threading.__excepthook__
     window.deleteLater()  # delete widgets while the QApplication still exists

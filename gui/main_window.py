@@ -285,7 +285,7 @@ class MainWindow(QMainWindow):
         title = str(result.get("name") or run_id)
         if status in FAILED_STATES:
             self.banner.show_message(
-                "error", f"Run failed: {title} ({status})",
+                "error", f"{'Out of memory' if status == 'oom' else 'Run failed'}: {title}",
                 str(result.get("error") or "the run ended without a reason"),
                 str(result.get("advice") or ADVICE.get(status, ADVICE["failed"])),
                 f"Log file: {self.log_path}" if self.log_path else "",
@@ -328,6 +328,12 @@ class MainWindow(QMainWindow):
         ok = self.history.close(timeout_s, close_store=ok) and ok
         log.info("window closed (clean=%s)", ok)
         return ok
+
+    def join_stragglers(self, timeout_s: float) -> bool:
+        """After a ``shutdown`` that ran out of time, wait up to ``timeout_s`` more for the
+        threads still running: a QThread alive at interpreter exit aborts the process."""
+        ok = self.runs.shutdown(timeout_s)
+        return self.workspace.shutdown(timeout_s) and ok
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
