@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any
 
 import psutil
@@ -22,13 +23,21 @@ class HostReader:
     thread that will call ``read``.
     """
 
-    def __init__(self, pid: int | None = None) -> None:
+    #: how often to look for new child processes: scanning /proc costs ~2 ms, 20x a whole tick
+    CHILD_SCAN_S = 2.0
+    #: how often to re-read slow-moving readings (CPU frequency, system RAM): ~80 us each
+    SLOW_READ_S = 0.5
+
+    def __init__(self, pid: int | None = None, track_children: bool = False) -> None:
         self._proc = psutil.Process(pid or os.getpid())
+        self._track_children = track_children
         self._children: dict[int, psutil.Process] = {}
-        psutil.cpu_percent(None)
+        self._next_scan = 0.0
         psutil.cpu_percent(None, percpu=True)
         self._proc.cpu_percent(None)
         self._freq_ok = True
+        self._slow: dict[str, Any] = {}
+        self._next_slow = 0.0
 
     def _cpu_freq_mhz(self) -> float | None:
         if not self._freq_ok:
@@ -43,34 +52,53 @@ class HostReader:
         return float(freq.current)
 
     def _process_cpu_percent(self) -> float:
-        """CPU of the run's process plus its children (DataLoader workers), percent of one core."""
+        """CPU of the run's process, plus its children (DataLoader workers) when tracked,
+        in percent of one core."""
         total = self._proc.cpu_percent(None)
-        try:
-            live = {c.pid: c for c in self._proc.children(recursive=True)}
-        except psutil.Error:
-            live = {}
-        for pid, child in live.items():
-            known = self._children.setdefault(pid, child)
+        if not self._track_children:
+            return total
+        now = time.monotonic()
+        if now >= self._next_scan:
+            self._next_scan = now + self.CHILD_SCAN_S
             try:
-                total += known.cpu_percent(None)
+                live = {c.pid: c for c in self._proc.children(recursive=True)}
             except psutil.Error:
-                pass
-        self._children = {pid: self._children[pid] for pid in live}
+                live = {}
+            for pid, child in live.items():
+                if pid not in self._children:
+                    self._children[pid] = child
+                    child.cpu_percent(None)  # prime: its first reading would be 0.0
+            self._children = {pid: self._children[pid] for pid in live}
+        for pid, child in list(self._children.items()):
+            try:
+                total += child.cpu_percent(None)
+            except psutil.Error:
+                del self._children[pid]
         return total
 
+    def _slow_readings(self) -> dict[str, Any]:
+        now = time.monotonic()
+        if now >= self._next_slow:
+            self._next_slow = now + self.SLOW_READ_S
+            vm = psutil.virtual_memory()
+            self._slow = {
+                "ram_used_bytes": int(vm.total - vm.available),
+                "ram_total_bytes": int(vm.total),
+                "cpu_freq_mhz": self._cpu_freq_mhz(),
+            }
+        return self._slow
+
     def read(self) -> dict[str, Any]:
-        vm = psutil.virtual_memory()
         try:
             rss: int | None = self._proc.memory_info().rss
             proc_cpu: float | None = self._process_cpu_percent()
         except psutil.Error:
             rss, proc_cpu = None, None
+        per_core = psutil.cpu_percent(None, percpu=True)
         return {
-            "cpu_util_percent": psutil.cpu_percent(None),
-            "cpu_per_core_percent": psutil.cpu_percent(None, percpu=True),
+            "cpu_util_percent": sum(per_core) / len(per_core) if per_core else None,
+            "cpu_per_core_percent": per_core,
             "process_cpu_percent": proc_cpu,
-            "ram_used_bytes": int(vm.total - vm.available),
-            "ram_total_bytes": int(vm.total),
             "process_rss_bytes": rss,
-            "cpu_freq_mhz": self._cpu_freq_mhz(),
+            **self._slow_readings(),
         }

@@ -217,6 +217,7 @@ class _Run:
         self.sampler = TelemetrySampler(
             self.result.run_id, self.bus, self.t0, self.spec.sample_hz, device_id,
             open_backends=lambda: open_backends(device_id, uuid),
+            track_children=self.spec.input_pipeline,
         )
         self.sampler.start()
 

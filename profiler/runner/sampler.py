@@ -42,6 +42,7 @@ class TelemetrySampler:
         hz: float = 10.0,
         device_id: str = "cpu",
         open_backends: Callable[[], list[TelemetryBackend]] | None = None,
+        track_children: bool = False,
     ) -> None:
         if not hz > 0:
             raise ValueError(f"sample rate must be positive, got {hz}")
@@ -51,6 +52,7 @@ class TelemetrySampler:
         self.period_s = 1.0 / hz
         self.device_id = device_id
         self._open_backends = open_backends
+        self._track_children = track_children  # count DataLoader workers' CPU (input pipeline)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._host: deque[tuple[float, dict[str, Any]]] = deque(maxlen=MAX_SAMPLES)
@@ -79,7 +81,7 @@ class TelemetrySampler:
 
     # ---- the thread ----------------------------------------------------------------
     def _loop(self) -> None:
-        host = HostReader()
+        host = HostReader(track_children=self._track_children)
         backends = self._open_safely()
         detectors = self._make_detectors(backends)
         next_tick = time.perf_counter()
