@@ -129,17 +129,33 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
-        for device in result.devices:
-            curve = result.curve(device)
-            print(f"{device}: " + ", ".join(f"{v}={fmt.num(s)}" for v, s in curve.items()))
-        for crossing in result.crossovers.values():
-            print(crossing.message)
+        print(render_sweep(result))
     if args.html:
         from profiler.reports.html import comparison_report
 
         with open(args.html, "w", encoding="utf-8") as fh:
             fh.write(comparison_report([], sweep=result, title=f"Horsepower sweep: {args.knob}"))
     return 0
+
+
+def render_sweep(result: Any) -> str:
+    """One row per (knob value, device): samples/s, achieved FLOP/s, MFU; then the verdict."""
+    from profiler.results import format as rfmt
+
+    header = f"{result.knob:>10}  {'device':<8} {'samples/s':>12} {'achieved':>14} {'MFU':>7}  notes"
+    lines = [f"{result.workload} sweep over {result.knob}", header]
+    for point in sorted(result.points, key=lambda p: (p.value, result.devices.index(p.device))):
+        notes = point.error or "; ".join(point.warnings)
+        lines.append(
+            f"{point.value:>10}  {point.device:<8} {rfmt.count(point.samples_per_s):>12} "
+            f"{rfmt.flops(point.achieved_flops_per_s):>14} {rfmt.percent(point.mfu):>7}  {notes}".rstrip()
+        )
+    if result.crossovers:
+        lines += [crossing.message for crossing in result.crossovers.values()]
+    else:
+        lines.append("no accelerator in this sweep: add --device cuda:0 (or mps, xpu:0) to find where it "
+                     "overtakes the CPU")
+    return "\n".join(lines)
 
 
 def cmd_value_show(args: argparse.Namespace) -> int:

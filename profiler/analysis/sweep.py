@@ -33,6 +33,9 @@ class SweepPoint:
     status: str
     run_id: str | None = None
     error: str | None = None
+    achieved_flops_per_s: float | None = None
+    mfu: float | None = None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,8 @@ def sweep(
             try:
                 result = run(spec)
                 point = SweepPoint(value, device, result.samples_per_s, result.status,
-                                   result.run_id, result.error)
+                                   result.run_id, result.error, result.achieved_flops_per_s,
+                                   result.mfu, tuple(result.warnings))
             except Exception as exc:  # one failed point must not end the sweep
                 log.warning("sweep point %s=%s on %s failed: %s", knob, value, device, exc)
                 point = SweepPoint(value, device, None, "failed", None, str(exc))
