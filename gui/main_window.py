@@ -49,7 +49,7 @@ from profiler.results.spec import RunSpec
 log = logging.getLogger(__name__)
 
 REFRESH_IDLE_MS = 100  # 10 Hz when no CPU run competes with the window
-REFRESH_CPU_RUN_MS = 250  # 4 Hz while a CPU run is active: leave the cores to training
+REFRESH_CPU_RUN_MS = 500  # 2 Hz while a CPU run is active: leave the cores to training
 SHUTDOWN_TIMEOUT_S = 2.0
 
 
