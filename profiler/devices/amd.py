@@ -10,7 +10,6 @@ temperature, energy counter (delta since open) and GFX/memory clocks. A field th
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -23,6 +22,7 @@ from profiler.devices.telemetry import (
     TelemetryError,
     none_reading,
 )
+from profiler.devices.vendor_session import VendorSession
 
 log = logging.getLogger(__name__)
 
@@ -44,41 +44,22 @@ class _FieldNotSupported(Exception):
     """amdsmi answered 'N/A' or a not-supported status."""
 
 
-class AmdSmiSession:
+class AmdSmiSession(VendorSession):
     """Reference-counted ``amdsmi_init`` / ``amdsmi_shut_down``; thread-safe."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._refs = 0
-        self._module: ModuleType | None = None
+    def _init(self) -> ModuleType:
+        try:
+            import amdsmi
+        except ImportError as exc:
+            raise LibraryMissingError("amdsmi is not installed (pip install 'horsepower[amd]')") from exc
+        try:
+            amdsmi.amdsmi_init()
+        except Exception as exc:
+            raise TelemetryError(f"AMD SMI could not start (is the amdgpu driver loaded?): {exc}") from exc
+        return amdsmi
 
-    def acquire(self) -> ModuleType:
-        with self._lock:
-            if self._refs == 0:
-                try:
-                    import amdsmi
-                except ImportError as exc:
-                    raise LibraryMissingError("amdsmi is not installed (pip install 'horsepower[amd]')") from exc
-                try:
-                    amdsmi.amdsmi_init()
-                except Exception as exc:
-                    raise TelemetryError(f"AMD SMI could not start (is the amdgpu driver loaded?): {exc}") from exc
-                self._module = amdsmi
-            self._refs += 1
-            assert self._module is not None
-            return self._module
-
-    def release(self) -> None:
-        with self._lock:
-            if self._refs == 0:
-                return
-            self._refs -= 1
-            if self._refs == 0 and self._module is not None:
-                try:
-                    self._module.amdsmi_shut_down()
-                except Exception as exc:
-                    log.debug("amdsmi_shut_down failed: %s", exc)
-                self._module = None
+    def _shutdown(self, module: ModuleType) -> None:
+        module.amdsmi_shut_down()
 
 
 AMDSMI_SESSION = AmdSmiSession()

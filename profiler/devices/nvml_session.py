@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from types import ModuleType
 from typing import Any
 
@@ -20,6 +19,7 @@ from profiler.devices.telemetry import (
     TelemetryError,
     TelemetryPermissionError,
 )
+from profiler.devices.vendor_session import VendorSession
 
 log = logging.getLogger(__name__)
 
@@ -71,42 +71,11 @@ def nvml_uuid(uuid: Any) -> str:
     return f"GPU-{text}"
 
 
-class NvmlSession:
+class NvmlSession(VendorSession):
     """Reference-counted NVML initialisation shared by all NVIDIA backends in this process."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._refs = 0
-        self._module: ModuleType | None = None
-
-    @property
-    def active(self) -> bool:
-        return self._refs > 0
-
-    def acquire(self) -> ModuleType:
+    def _init(self) -> ModuleType:
         """The initialised ``pynvml`` module; raises TelemetryError with a user message."""
-        with self._lock:
-            if self._refs == 0:
-                self._module = self._init()
-            self._refs += 1
-            assert self._module is not None
-            return self._module
-
-    def release(self) -> None:
-        """Drop one reference; the last one shuts NVML down. Extra releases are ignored."""
-        with self._lock:
-            if self._refs == 0:
-                return
-            self._refs -= 1
-            if self._refs == 0 and self._module is not None:
-                try:
-                    self._module.nvmlShutdown()
-                except Exception as exc:  # shutting down must never fail a run
-                    log.debug("nvmlShutdown failed: %s", exc)
-                self._module = None
-
-    @staticmethod
-    def _init() -> ModuleType:
         try:
             import pynvml
         except ImportError as exc:
@@ -116,6 +85,9 @@ class NvmlSession:
         except Exception as exc:
             raise classify_init_error(exc) from exc
         return pynvml
+
+    def _shutdown(self, module: ModuleType) -> None:
+        module.nvmlShutdown()
 
 
 NVML_SESSION = NvmlSession()
