@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from profiler.devices.telemetry import Capabilities, TelemetryBackend
+from profiler.devices.telemetry import READINGS, Capabilities, TelemetryBackend
 
 SIM_NAME = "Simulated GPU"
 MEM_TOTAL_BYTES = 24 * 2**30
@@ -22,25 +22,7 @@ POWER_IDLE_W, POWER_SWING_W, POWER_LIMIT_W = 200.0, 100.0, 350.0
 WAVE_PERIOD_S = 20.0
 SM_MAX_MHZ, SM_THROTTLED_MHZ, MEM_MHZ = 1800.0, 1350.0, 1215.0
 THROTTLE_PERIOD_S, THROTTLE_START_S, THROTTLE_LEN_S = 60.0, 40.0, 6.0
-KEYS = frozenset(
-    {
-        "util_percent",
-        "mem_used_bytes",
-        "mem_total_bytes",
-        "alloc_bytes",
-        "reserved_bytes",
-        "peak_alloc_bytes",
-        "power_w",
-        "power_limit_w",
-        "energy_j",
-        "temp_c",
-        "sm_clock_mhz",
-        "sm_clock_max_mhz",
-        "mem_clock_mhz",
-        "mem_clock_max_mhz",
-        "throttle_reasons",
-    }
-)
+KEYS = frozenset(READINGS)  # a simulated device reports every reading there is
 
 
 def is_simulated(device_id: str) -> bool:
