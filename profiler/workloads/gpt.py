@@ -76,6 +76,20 @@ def lm_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
 
 
+def language_model(model: nn.Module, batch_size: int, knobs: dict[str, int], device: torch.device) -> BuiltWorkload:
+    """A next-token model (GPT, LSTM) on synthetic token sequences, with ``lm_loss``."""
+    pool = token_pool(knobs["vocab"], knobs["seq_len"], batch_size, device)
+    return BuiltWorkload(
+        model=model,
+        make_batch=cycle_pool(pool),
+        loss_fn=lm_loss,
+        batch_size=batch_size,
+        samples_per_step=batch_size,
+        host_dataset=lambda n: token_dataset(knobs["vocab"], knobs["seq_len"], n),
+        knobs=knobs,
+    )
+
+
 class GPT(Workload):
     name = "gpt"
     title = "GPT (causal transformer LM)"
@@ -105,17 +119,7 @@ class GPT(Workload):
             raise WorkloadError(
                 f"d_model ({knobs['d_model']}) must be divisible by n_heads ({knobs['n_heads']})"
             )
-        model = GPTModel(**knobs).to(device)
-        pool = token_pool(knobs["vocab"], knobs["seq_len"], batch_size, device)
-        return BuiltWorkload(
-            model=model,
-            make_batch=cycle_pool(pool),
-            loss_fn=lm_loss,
-            batch_size=batch_size,
-            samples_per_step=batch_size,
-            host_dataset=lambda n: token_dataset(knobs["vocab"], knobs["seq_len"], n),
-            knobs=knobs,
-        )
+        return language_model(GPTModel(**knobs).to(device), batch_size, knobs, device)
 
 
 def analytic_train_flops(

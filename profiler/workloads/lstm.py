@@ -13,8 +13,7 @@ import torch
 from torch import nn
 
 from profiler.workloads.base import BuiltWorkload, Workload
-from profiler.workloads.data import cycle_pool, token_dataset, token_pool
-from profiler.workloads.gpt import lm_loss
+from profiler.workloads.gpt import language_model
 
 
 class LSTMModel(nn.Module):
@@ -57,16 +56,7 @@ class LSTM(Workload):
         self, device: torch.device, batch_size: int, knobs: dict[str, int], channels_last: bool
     ) -> BuiltWorkload:
         model = LSTMModel(knobs["vocab"], knobs["hidden"], knobs["layers"]).to(device)
-        pool = token_pool(knobs["vocab"], knobs["seq_len"], batch_size, device)
-        return BuiltWorkload(
-            model=model,
-            make_batch=cycle_pool(pool),
-            loss_fn=lm_loss,
-            batch_size=batch_size,
-            samples_per_step=batch_size,
-            host_dataset=lambda n: token_dataset(knobs["vocab"], knobs["seq_len"], n),
-            knobs=knobs,
-        )
+        return language_model(model, batch_size, knobs, device)
 
 
 def analytic_train_flops(batch: int, vocab: int, hidden: int, layers: int, seq_len: int) -> int:
