@@ -91,3 +91,14 @@ def test_import_bare_result_recomputes_derived_figures(tmp_path):
     with pytest.raises(ImportRejected, match="already in history"):
         import_run(path, store)
     assert len(store.list_runs()) == 1
+
+
+def test_a_run_exported_mid_run_is_imported_as_interrupted(tmp_path):
+    data = fabricated("midrun").to_dict()
+    data["status"] = "measuring"
+    path = tmp_path / "midrun.json"
+    path.write_text(json.dumps(data))
+    store = HistoryStore(tmp_path / "db")
+    run_id = import_run(path, store)
+    assert store.get(run_id)["status"] == "interrupted"
+    store.close()

@@ -222,4 +222,7 @@ def read_run_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any] | No
     else:
         run, series = data, None
     check_result(run)
+    if run["status"] not in RunState.FINAL:
+        # Exported while it ran: on this machine it is not running, and never will finish.
+        run["status"] = RunState.INTERRUPTED
     return run, series
