@@ -3,8 +3,8 @@
 The engine publishes; it never knows who listens (CLI progress line, history
 store, the GUI's bridge, a worker pipe). Events are small frozen dataclasses so
 they pickle cheaply across a process boundary. Handlers run on the publishing
-thread and must be quick; a handler that raises is logged and dropped, never
-allowed to break a run.
+thread and must be quick; a handler that raises is logged (with its traceback the first
+time) and never allowed to break a run.
 """
 
 from __future__ import annotations
@@ -92,6 +92,7 @@ class EventBus:
     def __init__(self) -> None:
         self._handlers: list[Handler] = []
         self._lock = threading.Lock()
+        self._failed: set[int] = set()  # ids of handlers whose traceback was logged once
 
     def subscribe(self, handler: Handler) -> Callable[[], None]:
         """Add ``handler``; returns a function that removes it again."""
@@ -109,4 +110,9 @@ class EventBus:
             try:
                 handler(event)
             except Exception:
-                log.exception("event handler %r failed on %s; dropped", handler, type(event).__name__)
+                if id(handler) in self._failed:
+                    log.debug("event handler %r failed again on %s", handler, type(event).__name__)
+                else:
+                    self._failed.add(id(handler))
+                    log.exception("event handler %r failed on %s; the event is skipped for it",
+                                  handler, type(event).__name__)
