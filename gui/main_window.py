@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         self.table.setMinimumHeight(110)
         rlay.addWidget(split, 1)
         self.workspace = WorkspaceTabs(right, self.plots, self.history, lambda: self.runs.busy,
-                                       supervise_fn)
+                                       supervise_fn, settings_fn=self._sidebar_settings)
         column = QVBoxLayout()
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
@@ -304,6 +304,10 @@ class MainWindow(QMainWindow):
     def _update_refresh_rate(self) -> None:
         cpu_busy = "cpu" in self.session.active_devices() and self.runs.busy
         self._refresh.setInterval(REFRESH_CPU_RUN_MS if cpu_busy else REFRESH_IDLE_MS)
+
+    def _sidebar_settings(self) -> RunSpec | None:
+        """The sidebar's settings as a CPU spec (sweeps apply them to every point)."""
+        return next(iter(self.controls.specs_for(["cpu"])), None)
 
     def tick(self) -> None:
         """One refresh: pull snapshots into plots, update the cards."""

@@ -43,9 +43,11 @@ class WorkspaceTabs(QTabWidget):
 
     def __init__(self, live: QWidget, plot_area: QWidget, link: HistoryLink,
                  busy_fn: Callable[[], bool], supervise_fn: SuperviseFn | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None,
+                 settings_fn: Callable[[], RunSpec | None] | None = None) -> None:
         super().__init__(parent, objectName="workspaceTabs")
         self.link = link
+        self.settings_fn = settings_fn  # the sidebar's current settings, applied to sweep points
         self.plot_area = plot_area
         self.busy_fn = busy_fn
         self.dark = False
@@ -224,6 +226,7 @@ class WorkspaceTabs(QTabWidget):
                                      "have the machine to themselves.")
             return False
         view.error_label.setText("")
+        request = self._with_sidebar_settings(request)
         self.sweep.points = []
         self.sweep.progress.setRange(0, len(set(request["values"])) * len(request["devices"]))
         self.sweep.progress.setValue(0)
@@ -231,6 +234,16 @@ class WorkspaceTabs(QTabWidget):
         self._sweep_started = time.monotonic()
         self.sweeps.start(request, run_fn)
         return True
+
+    def _with_sidebar_settings(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Sweep points use the sidebar's size, precision, batch and threads, as a run would."""
+        settings = self.settings_fn() if self.settings_fn and "base" not in request else None
+        if settings is None:
+            return request
+        same_workload = settings.workload == request["workload"]
+        base = settings.replace(workload=str(request["workload"]), knobs={},
+                                batch_size=settings.batch_size if same_workload else None)
+        return {**request, "base": base.to_dict()}
 
     def _on_sweep_point_state(self, text: str, done: int, total: int) -> None:
         self.sweep.progress_label.setText(f"Point {done + 1} of {total} · {text}")

@@ -44,6 +44,30 @@ def test_fake_sweep_shows_progress_curves_and_break_even(qtbot):
     win.shutdown()
 
 
+def test_sweep_points_use_the_sidebar_settings(qtbot):
+    win = make_window(qtbot)
+    qtbot.waitUntil(lambda: win.controls.workload_name() == "mlp", timeout=5000)
+    win.controls.size.setCurrentText("M")
+    win.controls.precision.setCurrentText("bf16")
+    win.controls.threads.setValue(1)
+    seen: list[RunSpec] = []
+
+    def record(spec: RunSpec):
+        seen.append(spec)
+        return fake_run(spec)
+
+    tabs = win.workspace
+    tabs.show_tab("Sweep")
+    view = tabs.sweep.view
+    view.devices.setText("cpu")
+    view.values.setText("64,256")
+    assert tabs.start_sweep(view.request(), run_fn=record)
+    qtbot.waitUntil(lambda: not tabs.sweeps.busy, timeout=5000)
+    assert [s.knobs.get("width") for s in seen] == [64, 256]
+    assert {(s.size, s.precision, s.threads) for s in seen} == {("M", "bf16", 1)}
+    win.shutdown()
+
+
 def test_real_two_point_sweep_completes_and_is_recorded(qtbot):
     win = make_window(qtbot)
     tabs = win.workspace
