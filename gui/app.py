@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -79,8 +80,16 @@ def run_app(argv: Sequence[str] | None = None) -> int:
                 precision=args.precision, threads=args.threads,
                 duration_s=args.duration if args.duration is not None else 10.0,
             )
+            from profiler.runner.validate import validate_spec  # imports torch: fine for a script
+
+            validate_spec(spec)  # SpecError is a ValueError: one line, exit 2, no window
         except ValueError as exc:
             print(f"horsepower gui: {exc}", file=sys.stderr)
+            return 2
+    for path in (args.json, args.screenshot):
+        parent = os.path.dirname(os.path.abspath(path)) if path else ""
+        if path and not os.path.isdir(parent):
+            print(f"horsepower gui: cannot write {path}: directory {parent} does not exist", file=sys.stderr)
             return 2
     return _open_window(args, spec)
 

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QThread
 from gui.bridge import EngineBridge
 from profiler.events import EventBus, RunFinished
 from profiler.results.result import RunResult, RunState
-from profiler.results.spec import RunSpec
+from profiler.results.spec import RunSpec, SpecError
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,10 @@ class ProfilingThread(QThread):
             try:
                 result = supervise(spec, bus, self.cancel, run_id=run_id)
                 data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
+            except SpecError as exc:  # bad input: the message is the whole story
+                log.warning("run %s rejected: %s", run_id, exc)
+                data = _failed(spec, run_id, str(exc))
+                bus.publish(RunFinished(run_id, data))
             except Exception as exc:
                 log.exception("run %s raised in the supervisor", run_id)
                 data = _failed(spec, run_id, f"{type(exc).__name__}: {exc}")

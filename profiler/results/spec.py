@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
+
+
+class SpecError(ValueError):
+    """A run spec that cannot run; the message names the valid choices."""
+
 SIZES = ("S", "M", "L")
 
 

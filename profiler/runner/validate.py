@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 from profiler.devices.discovery import DeviceInfo, describe_device
-from profiler.results.spec import PRECISIONS, SIZES, RunSpec
+from profiler.results.spec import PRECISIONS, SIZES, RunSpec, SpecError
 from profiler.runner.precision import check_precision
 from profiler.workloads import WorkloadError, get_workload
-
-
-class SpecError(ValueError):
-    """A run spec that cannot run; the message names the valid choices."""
-
 
 ADAM_STATE_FACTOR = 4  # weights + grads + two Adam moments, fp32
 

@@ -28,3 +28,14 @@ def test_scripted_run_writes_screenshot_and_result_json(tmp_path):
     assert result["samples_per_s"] > 0
     for key in ("run_id", "step_time_s", "telemetry", "environment", "spec", "mfu", "error"):
         assert key in result
+
+
+def test_scripted_bad_input_exits_2_before_any_window(tmp_path, capsys):
+    from gui.app import run_app
+
+    out = tmp_path / "r.json"
+    assert run_app(["--run", "cpu:bert", "--json", str(out), "--quit-after", "5"]) == 2
+    assert "unknown workload 'bert'; choose from mlp" in capsys.readouterr().err
+    assert run_app(["--run", "cpu:mlp", "--json", str(tmp_path / "nope" / "r.json")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not out.exists()
