@@ -29,6 +29,10 @@ from profiler.devices.throttle import decode_clock_event_reasons
 
 log = logging.getLogger(__name__)
 
+
+class MissingBindingError(RuntimeError):
+    """The installed nvidia-ml-py lacks the call for a field: the field is dropped as n/a."""
+
 #: NVML query groups and the readings each one yields
 FIELDS: dict[str, tuple[str, ...]] = {
     "util": ("util_percent",),
@@ -214,6 +218,6 @@ class NvmlBackend(TelemetryBackend):
 
     def _read_throttle(self) -> dict[str, Any]:
         if self._throttle_fn is None:
-            raise NotImplementedError("this nvidia-ml-py has no clock-event reasons call")
+            raise MissingBindingError("this nvidia-ml-py has no clock-event reasons call")
         mask = int(self._throttle_fn(self._handle))
         return {"throttle_reasons": ",".join(decode_clock_event_reasons(mask))}
