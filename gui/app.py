@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -86,11 +85,15 @@ def run_app(argv: Sequence[str] | None = None) -> int:
         except ValueError as exc:
             print(f"horsepower gui: {exc}", file=sys.stderr)
             return 2
-    for path in (args.json, args.screenshot):
-        parent = os.path.dirname(os.path.abspath(path)) if path else ""
-        if path and not os.path.isdir(parent):
-            print(f"horsepower gui: cannot write {path}: directory {parent} does not exist", file=sys.stderr)
-            return 2
+    from profiler.cli_errors import UsageError
+    from profiler.cli_run import check_output_path
+
+    try:
+        for path in (args.json, args.screenshot):
+            check_output_path(path)
+    except UsageError as exc:
+        print(f"horsepower gui: {exc}", file=sys.stderr)
+        return 2
     return _open_window(args, spec)
 
 
