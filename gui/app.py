@@ -85,13 +85,12 @@ def run_app(argv: Sequence[str] | None = None) -> int:
         except ValueError as exc:
             print(f"horsepower gui: {exc}", file=sys.stderr)
             return 2
-    from profiler.cli_errors import UsageError
-    from profiler.cli_run import check_output_path
+    from profiler.outputs import OutputPathError, check_output_path
 
     try:
         for path in (args.json, args.screenshot):
             check_output_path(path)
-    except UsageError as exc:
+    except OutputPathError as exc:
         print(f"horsepower gui: {exc}", file=sys.stderr)
         return 2
     return _open_window(args, spec)

@@ -99,7 +99,7 @@ class HistoryLink(QObject):
         from profiler.history.recorder import recording
 
         try:
-            with recording(bus, spec, run_id, store) as recorder:
+            with recording(bus, run_id, spec, store) as recorder:
                 yield recorder
         finally:
             if not self._closed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from profiler.analysis import fmt
+from profiler import units
 from profiler.analysis.sweep import SweepPoint, SweepResult
 
 
@@ -22,7 +22,7 @@ def point_text(point: SweepPoint, knob: str = "") -> str:
     """'width 256 on cpu: 12,300 samples/s' (or the reason it has no figure)."""
     head = f"{knob} {point.value} on {point.device}".strip()
     if point.samples_per_s is not None:
-        return f"{head}: {fmt.num(point.samples_per_s)} samples/s"
+        return f"{head}: {units.num(point.samples_per_s)} samples/s"
     return f"{head}: {point.status}" + (f" ({point.error})" if point.error else "")
 
 
@@ -32,7 +32,7 @@ def finished_text(result: SweepResult, stopped: bool, elapsed_s: float) -> str:
     failed = [p for p in result.points if p.samples_per_s is None]
     total = len(result.values) * len(result.devices)
     head = "Stopped" if stopped else "Done"
-    text = f"{head}: {measured} of {total} points measured in {fmt.duration(elapsed_s)}"
+    text = f"{head}: {measured} of {total} points measured in {units.duration(elapsed_s)}"
     if failed:
         text += f"; {len(failed)} without a figure (first: {point_text(failed[0], result.knob)})"
     return text + ". Every point is in the History tab."

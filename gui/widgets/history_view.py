@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from profiler.analysis import fmt
+from profiler import units
 from profiler.history import HistoryStore, RunSummary
 from profiler.reports.export import export_run
 
@@ -69,9 +69,9 @@ class HistoryTableModel(QAbstractTableModel):
             return None
         col = COLUMNS[index.column()]
         if col == "samples/s":
-            return fmt.num(value)
+            return units.num(value)
         if col == "MFU":
-            return fmt.pct(value)
+            return units.percent(value)
         if col == "when":
             return time.strftime("%Y-%m-%d %H:%M", time.localtime(value))
         return str(value)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from gui.card_values import FAILED, MFU_PLAUSIBLE
 from gui.metrics_help import na_tip, tip
 from gui.theme import WARNING_COLOUR, colour_icon, device_colour, fmt_bytes, fmt_count
-from profiler.results import format as fmt
+from profiler import units
 
 Extractor = Callable[[dict[str, Any], float | None], tuple[str | None, float | None]]
 
@@ -73,7 +73,7 @@ COLUMNS: list[tuple[str, str, Extractor]] = [
         (fmt_count(r["samples_per_s"]), r["samples_per_s"]) if r.get("samples_per_s") else (None, None)
     )),
     ("FLOP/s", "tflops", lambda r, _: (
-        (fmt.flops(r["achieved_flops_per_s"]), float(r["achieved_flops_per_s"]))
+        (units.flops(r["achieved_flops_per_s"]), float(r["achieved_flops_per_s"]))
         if r.get("achieved_flops_per_s") else (None, None))),
     ("MFU", "mfu", lambda r, _: _num(r.get("mfu"), "{:.0%}")),
     ("vs CPU", "speedup", lambda r, cpu: _num(

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from gui.card_values import CardValues
 from gui.metrics_help import na_tip, tip
 from gui.theme import device_colour, fmt_count
-from profiler.results import format as fmt
+from profiler import units
 
 __all__ = ["Card", "CardValues", "SummaryCards", "split_unit"]
 
@@ -155,16 +155,16 @@ class SummaryCards(QWidget):
             fmt_count(values.samples_per_s) if values.samples_per_s else None,
             self._samples_caption(values), accent, na.get("samples_per_s", ""),
         )
-        per_step = fmt.si(values.flops_per_step, "FLOP") if values.flops_per_step else None
+        per_step = units.si(values.flops_per_step, "FLOP") if values.flops_per_step else None
         self.tflops.show_value(
-            fmt.flops(values.flops_per_s) if values.flops_per_s is not None else None,
+            units.flops(values.flops_per_s) if values.flops_per_s is not None else None,
             f"{per_step} per step" if per_step else "FLOPs not counted", accent,
             na.get("tflops", ""), with_unit=True,
         )
         peak = values.peak_flops_per_s
         self.mfu.show_value(
             f"{values.mfu:.0%}" if values.mfu is not None else None,
-            f"of {fmt.flops(peak)} measured peak" if peak else "no measured peak", accent,
+            f"of {units.flops(peak)} measured peak" if peak else "no measured peak", accent,
             na.get("mfu", ""),
         )
         self.speedup.show_value(
@@ -202,7 +202,7 @@ class SummaryCards(QWidget):
         if values.batch_size:
             parts.append(f"batch {values.batch_size}")
         if values.params:
-            parts.append(f"{fmt.si(values.params, 'params')}")
+            parts.append(f"{units.si(values.params, 'params')}")
         return " · ".join(parts) or values.caption
 
     @staticmethod

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from profiler.analysis import fmt
+from profiler import units
 from profiler.analysis.prices import PricesError, load_prices, save_prices
 from profiler.analysis.value import DevicePrice, Job, PriceBook, value_table
 from profiler.history import HistoryStore
@@ -106,9 +106,9 @@ class ValueView(QWidget):
         for r, (run, (value, proj)) in enumerate(zip(self.runs, rows, strict=True)):
             assert proj is not None
             cells = (str(run.get("name") or run["run_id"]), value.device,
-                     fmt.num(value.samples_per_s), fmt.num(value.samples_per_j),
-                     fmt.num(value.samples_per_dollar), fmt.duration(proj.time_s),
-                     fmt.num(proj.energy_wh), fmt.money(proj.cost, cur), "; ".join(value.notes))
+                     units.num(value.samples_per_s), units.num(value.samples_per_j),
+                     units.num(value.samples_per_dollar), units.duration(proj.time_s),
+                     units.num(proj.energy_wh), units.money(proj.cost, cur), "; ".join(value.notes))
             for c, text in enumerate(cells):
                 self.projection.setItem(r, c, QTableWidgetItem(text))
 

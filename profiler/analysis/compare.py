@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from profiler.analysis import fmt
+from profiler import units
 from profiler.analysis.value import PriceBook, device_value, measured_from_result
 
 
@@ -81,13 +81,13 @@ HEADERS = ("run", "device", "samples/s", "TFLOP/s", "MFU", "samples/J", "samples
 
 def table_cells(comparison: Comparison) -> list[tuple[str, ...]]:
     """Formatted cells per row, in ``HEADERS`` order (shared by CLI and HTML)."""
-    out = []
+    out: list[tuple[str, ...]] = []
     for r in comparison.rows:
         tflops = r.achieved_flops_per_s / 1e12 if r.achieved_flops_per_s is not None else None
         mark = " (baseline)" if r.run_id == comparison.baseline_id else ""
-        out.append((r.name or r.run_id, r.device, fmt.num(r.samples_per_s), fmt.num(tflops),
-                    fmt.pct(r.mfu), fmt.num(r.samples_per_j), fmt.num(r.samples_per_dollar),
-                    fmt.ratio(r.speedup) + mark))
+        out.append((r.name or r.run_id, r.device, units.num(r.samples_per_s), units.num(tflops),
+                    units.percent(r.mfu), units.num(r.samples_per_j), units.num(r.samples_per_dollar),
+                    units.ratio(r.speedup) + mark))
     return out
 
 

@@ -9,11 +9,11 @@ measured the energy figures are None (n/a) and a note says so; nothing is invent
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from profiler.results.result import DEVICE_TELEMETRY_PREFIX
+from profiler.metrics import keys
 
 NA_ENERGY = "n/a: energy not measured"
 DAYS_PER_YEAR = 365.0
@@ -108,11 +108,6 @@ class Projection:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _power_keys(device: str) -> tuple[str, ...]:
-    """Telemetry summary keys holding the run's device power (see ``runner.sampler``)."""
-    return (f"{DEVICE_TELEMETRY_PREFIX}power_w",)
-
-
 def measured_from_result(result: Mapping[str, Any]) -> Measured:
     """Mean power from ``energy_j`` over the timed window, else mean power telemetry."""
     device = str(result.get("device", ""))
@@ -120,11 +115,9 @@ def measured_from_result(result: Mapping[str, Any]) -> Measured:
     energy_j, timed_s = result.get("energy_j"), result.get("timed_s")
     if energy_j and timed_s:
         return Measured(device, sps, energy_j / timed_s, "energy counter")
-    telemetry = result.get("telemetry") or {}
-    for key in _power_keys(device):
-        mean = (telemetry.get(key) or {}).get("mean")
-        if mean:
-            return Measured(device, sps, float(mean), "mean power telemetry")
+    mean = keys.stat(result.get("telemetry") or {}, device, "power_w")
+    if mean:
+        return Measured(device, sps, mean, "mean power telemetry")
     return Measured(device, sps, None, NA_ENERGY)
 
 
@@ -158,7 +151,7 @@ def project(job: Job, value: Value) -> Projection:
     return Projection(value.device, time_s, energy_wh, cost, value.notes)
 
 
-def value_table(results: list[Mapping[str, Any]], prices: PriceBook,
+def value_table(results: Sequence[Mapping[str, Any]], prices: PriceBook,
                 job: Job | None = None) -> list[tuple[Value, Projection | None]]:
     """Value (and the job's projection) for each result, in order."""
     rows = []

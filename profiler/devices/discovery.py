@@ -185,10 +185,6 @@ def list_devices() -> list[DeviceInfo]:
     return [_cpu(), *_cuda(), *_mps(), *_xpu()]
 
 
-def usable_device_ids() -> list[str]:
-    return [d.id for d in list_devices() if d.available]
-
-
 def describe_device(device_id: str) -> DeviceInfo:
     """The DeviceInfo for a usable device id, or ValueError naming the valid choices."""
     devices = list_devices()

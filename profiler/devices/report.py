@@ -93,7 +93,7 @@ def intel_line() -> str:
         available = bool(xpu and xpu.is_available())
     except Exception:
         available = False
-    if not available:
+    if not available or xpu is None:
         return "Intel: no XPU device usable by this torch"
     util = "utilization ~1 Hz" if hasattr(xpu, "utilization") else "no utilization (torch 2.6+ needed)"
     return f"Intel: {xpu.device_count()} XPU device(s): allocator memory, {util}"
@@ -117,5 +117,4 @@ def report_lines() -> list[str]:
         except Exception as exc:
             log.exception("telemetry probe %s failed", probe.__name__)
             lines.append(f"{probe.__name__}: failed: {exc}")
-    lines.append("Simulated: sim:0 is always available (synthetic readings for demos and tests)")
     return lines

@@ -13,7 +13,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,11 +27,10 @@ from profiler.events import (
     TelemetrySample,
 )
 from profiler.history.store import HistoryStore, NoticeRow, StepRow, TelemetryRow
+from profiler.metrics import keys
 from profiler.results.spec import RunSpec
 
 log = logging.getLogger(__name__)
-
-HOST_SOURCE = "host"
 
 
 def _number(value: Any) -> float | None:
@@ -46,7 +45,7 @@ class RunRecorder:
     """Records events of run ``run_id`` into ``store``; other runs' events are ignored.
 
     The run's row is created at construction (status ``pending``). Series telemetry keys are
-    ``<reading>`` for the host and ``<source>.<reading>`` for devices (``cuda:0.power_w``);
+    ``profiler.metrics.keys`` keys (``host.cpu_util_percent``, ``cuda:0.power_w``);
     non-numeric and n/a readings are not stored. ``close()`` joins the writer thread.
     """
 
@@ -91,8 +90,7 @@ class RunRecorder:
                 self._steps.append((event.step, event.phase, event.t_s, event.step_time_s,
                                     event.samples, loss))
         elif isinstance(event, TelemetrySample):
-            prefix = "" if event.source == HOST_SOURCE else f"{event.source}."
-            rows = [(event.t_s, prefix + key, v) for key, raw in event.values.items()
+            rows = [(event.t_s, keys.key(event.source, name), v) for name, raw in event.values.items()
                     if (v := _number(raw)) is not None]
             with self._lock:
                 self._telemetry.extend(rows)
@@ -136,21 +134,26 @@ class RunRecorder:
 @contextmanager
 def recording(
     bus: EventBus,
-    spec: RunSpec,
     run_id: str,
+    spec: RunSpec,
     store: HistoryStore | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Iterator[RunRecorder | None]:
     """Record run ``run_id`` published on ``bus`` into history for the block's duration.
 
-    For the CLI ``run`` command: history that cannot be opened is logged and skipped
-    (yields None); a run never fails because history does.
+    The one hook-up of history to a run, used by the CLI, sweeps and the window. ``store``
+    defaults to the user's history (opened and closed here). History that cannot be opened
+    is reported through ``warn`` (default: the log) and skipped, yielding None: a run never
+    fails because history does.
     """
     own = store is None
     try:
         store = store or HistoryStore.open()
+        for notice in store.notices if own else ():
+            (warn or log.warning)(notice)
         recorder = RunRecorder(store, run_id, spec)
     except Exception as exc:
-        log.warning("run history unavailable, this run is not recorded: %s", exc)
+        (warn or log.warning)(f"run history unavailable, this run is not recorded: {exc}")
         yield None
         return
     unsubscribe = bus.subscribe(recorder)

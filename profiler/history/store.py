@@ -24,6 +24,7 @@ import psutil
 from profiler.history.database import HistoryError, connect
 from profiler.history.paths import history_db_path
 from profiler.history.series import empty_series, series_from_steps, steps_from_result
+from profiler.metrics import keys
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
 
@@ -186,7 +187,7 @@ class HistoryStore:
         run_id = str(result["run_id"])
         steps = steps_from_result(result, series)
         telemetry = [
-            (float(t), str(key), float(v))
+            (float(t), str(key) if "." in str(key) else keys.host(str(key)), float(v))
             for key, col in ((series or {}).get("telemetry") or {}).items()
             for t, v in zip(col["t_s"], col["value"], strict=True)
         ]
@@ -285,6 +286,7 @@ class HistoryStore:
         series = self.series(run_id)
         if result_json:
             data = json.loads(result_json)
+            data["telemetry"] = keys.normalize(data.get("telemetry") or {}, str(data.get("device") or ""))
         else:
             data = self._partial_result(run_id, status, json.loads(spec_json), series, created)
         data["series"] = series
@@ -321,6 +323,8 @@ class HistoryStore:
         out = empty_series()
         out["steps"] = series_from_steps(steps)
         for t_s, key, value in tele:
+            if "." not in key:  # stored before the one key scheme: a bare key is a host reading
+                key = keys.host(key)
             col = out["telemetry"].setdefault(key, {"t_s": [], "value": []})
             col["t_s"].append(t_s)
             col["value"].append(value)

@@ -12,8 +12,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from profiler import __version__
-from profiler.analysis import fmt
+from profiler import __version__, units
 from profiler.analysis.compare import HEADERS, compare, table_cells
 from profiler.analysis.sweep import SweepResult
 from profiler.analysis.value import Job, PriceBook, value_table
@@ -41,7 +40,7 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], cls: str = "")
 def _kv(data: Mapping[str, Any]) -> str:
     rows = [(k, v if isinstance(v, (str, int, float)) or v is None else json.dumps(v))
             for k, v in data.items()]
-    return _table(("", ""), [(k, fmt.NA if v is None else v) for k, v in rows], cls="kv")
+    return _table(("", ""), [(k, units.NA if v is None else v) for k, v in rows], cls="kv")
 
 
 def _page(title: str, sections: Sequence[str]) -> str:
@@ -64,17 +63,17 @@ def _summary_rows(run: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [
         ("status", str(run.get("status"))), ("device", str(run.get("device"))),
         ("workload", f"{run.get('workload')} size {run.get('size')} {run.get('precision')}"),
-        ("batch size", str(run.get("batch_size"))), ("parameters", fmt.num(run.get("params"))),
-        ("samples/s", fmt.num(run.get("samples_per_s"))),
-        ("achieved FLOP/s", fmt.si(run.get("achieved_flops_per_s"), "FLOP/s")),
-        ("peak FLOP/s", f"{fmt.si(run.get('peak_flops_per_s'), 'FLOP/s')} "
+        ("batch size", str(run.get("batch_size"))), ("parameters", units.num(run.get("params"))),
+        ("samples/s", units.num(run.get("samples_per_s"))),
+        ("achieved FLOP/s", units.si(run.get("achieved_flops_per_s"), "FLOP/s")),
+        ("peak FLOP/s", f"{units.si(run.get('peak_flops_per_s'), 'FLOP/s')} "
                         f"({run.get('peak_source') or 'source n/a'})"),
-        ("MFU", fmt.pct(run.get("mfu"))),
-        ("step time median (p5-p95)", f"{fmt.si(st.get('median'), 's')} "
-                                      f"({fmt.si(st.get('p5'), 's')} - {fmt.si(st.get('p95'), 's')})"),
+        ("MFU", units.percent(run.get("mfu"))),
+        ("step time median (p5-p95)", f"{units.si(st.get('median'), 's')} "
+                                      f"({units.si(st.get('p5'), 's')} - {units.si(st.get('p95'), 's')})"),
         ("timed steps", str(run.get("timed_steps"))),
-        ("energy", fmt.si(run.get("energy_j"), "J")),
-        ("samples/J", fmt.num(run.get("samples_per_j"))),
+        ("energy", units.si(run.get("energy_j"), "J")),
+        ("samples/J", units.num(run.get("samples_per_j"))),
     ]
 
 
@@ -96,16 +95,16 @@ def _value_section(runs: Sequence[Mapping[str, Any]], prices: PriceBook | None,
     cur = prices.currency
     rows = []
     for run, (value, proj) in zip(runs, value_table(list(runs), prices, job), strict=True):
-        row = [_label(run), value.device, fmt.num(value.power_w), fmt.num(value.samples_per_j),
-               fmt.money(value.cost_per_h, cur), fmt.num(value.samples_per_dollar)]
+        row = [_label(run), value.device, units.num(value.power_w), units.num(value.samples_per_j),
+               units.money(value.cost_per_h, cur), units.num(value.samples_per_dollar)]
         if proj is not None:
-            row += [fmt.duration(proj.time_s), fmt.num(proj.energy_wh), fmt.money(proj.cost, cur)]
+            row += [units.duration(proj.time_s), units.num(proj.energy_wh), units.money(proj.cost, cur)]
         rows.append([*row, "; ".join(value.notes)])
     headers = ["run", "device", "power (W)", "samples/J", "cost/h", f"samples per {cur}"]
     if job is not None:
         headers += ["job time", "job energy (Wh)", "job cost"]
     intro = "" if job is None else (
-        f"<p>Job: {fmt.num(job.dataset_samples)} samples x {job.epochs:g} epochs.</p>")
+        f"<p>Job: {units.num(job.dataset_samples)} samples x {job.epochs:g} epochs.</p>")
     return "<h2>Value</h2>" + intro + _table([*headers, "notes"], rows)
 
 

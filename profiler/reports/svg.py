@@ -10,10 +10,10 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-from profiler.analysis import fmt
+from profiler import units
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
-Series = tuple[str, Sequence[float], Sequence[float]]  # label, xs, ys
+Series = tuple[str, Sequence[float], Sequence[float | None]]  # label, xs, ys (None: a gap)
 
 
 def _text(x: float, y: float, content: str, anchor: str = "start", size: int = 12,
@@ -41,12 +41,12 @@ def bar_chart(labels: Sequence[str], values: Sequence[float | None], title: str,
         short = label if len(label) <= 28 else label[:27] + "…"
         body.append(_text(left - 6, y + bar_h * 0.7, short, anchor="end"))
         if value is None:
-            body.append(_text(left + 4, y + bar_h * 0.7, fmt.NA))
+            body.append(_text(left + 4, y + bar_h * 0.7, units.NA))
             continue
         w = max(plot_w * max(value, 0.0) / scale_max, 1.0)
         body.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" '
                     f'fill="{PALETTE[i % len(PALETTE)]}"/>')
-        body.append(_text(left + w + 4, y + bar_h * 0.7, fmt.si(value, unit)))
+        body.append(_text(left + w + 4, y + bar_h * 0.7, units.si(value, unit)))
     return _svg(width, height, title, body)
 
 
@@ -91,11 +91,11 @@ def line_chart(series: Sequence[Series], title: str, x_label: str, y_label: str,
     body.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>')
     x_range = (10 ** x_lo, 10 ** x_hi) if log_x else (x_lo, x_hi)
     for tick in _ticks(*x_range, log_x):
-        body.append(_text(px(tick), top + ph + 14, fmt.si(tick), anchor="middle", size=10))
+        body.append(_text(px(tick), top + ph + 14, units.si(tick), anchor="middle", size=10))
     for tick in _ticks(y_lo, y_hi, False):
         body.append(f'<line x1="{left}" x2="{left + pw}" y1="{py(tick):.1f}" y2="{py(tick):.1f}" '
                     'stroke="#eee"/>')
-        body.append(_text(left - 4, py(tick) + 3, fmt.si(tick), anchor="end", size=10))
+        body.append(_text(left - 4, py(tick) + 3, units.si(tick), anchor="end", size=10))
     body.append(_text(left + pw / 2, top + ph + 30, x_label, anchor="middle"))
     body.append(_text(12, top + ph / 2, y_label, size=11))
     for i, (label, xs, ys) in enumerate(series):

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from profiler.history.series import STEP_COLUMNS
+from profiler.results.result import SCHEMA as RESULT_SCHEMA
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
 
 FORMAT = "horsepower-run"
-SCHEMA = 1
+SCHEMA = 1  # of the export envelope
+RESULT_SCHEMAS = (1, RESULT_SCHEMA)  # 1: telemetry keys before the one key scheme (rewritten on import)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_DEPTH = 8
 MAX_TEXT = 10_000
@@ -139,8 +141,9 @@ def check_result(run: Any) -> None:
         kind, nullable = allowed[key]
         if not (value is None and nullable) and not _is(kind, value):
             raise ImportRejected(f"{key} must be {'null or ' if nullable else ''}{kind}")
-    if run["schema"] != SCHEMA:
-        raise ImportRejected(f"unsupported schema {run['schema']} (this version reads {SCHEMA})")
+    if run["schema"] not in RESULT_SCHEMAS:
+        readable = ", ".join(str(s) for s in RESULT_SCHEMAS)
+        raise ImportRejected(f"unsupported result schema {run['schema']} (this version reads {readable})")
     if not RUN_ID.match(run["run_id"]):
         raise ImportRejected("run_id must be 1-80 letters, digits, '.', '_', ':' or '-'")
     if run["status"] not in STATES:
@@ -222,6 +225,7 @@ def read_run_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any] | No
     else:
         run, series = data, None
     check_result(run)
+    assert isinstance(run, dict)  # check_result rejects anything else
     if run["status"] not in RunState.FINAL:
         # Exported while it ran: on this machine it is not running, and never will finish.
         run["status"] = RunState.INTERRUPTED

@@ -7,8 +7,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from profiler.metrics import keys
+from profiler.metrics.figures import Figures, figures
 from profiler.results.spec import RunSpec
 from profiler.results.stats import StepTimeSummary, summarize
+
+#: version of ``RunResult.to_dict``'s layout; 2: telemetry keys are ``<source>.<reading>``
+SCHEMA = 2
 
 
 class RunState:
@@ -27,10 +32,6 @@ class RunState:
     FINAL = frozenset({COMPLETED, STOPPED, FAILED, OOM, INTERRUPTED})
 
 
-#: prefix of device readings in ``RunResult.telemetry`` (``device_power_w``, ``device_util_percent``)
-DEVICE_TELEMETRY_PREFIX = "device_"
-
-
 def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
 
@@ -40,9 +41,9 @@ class RunResult:
     """Raw, measured facts of a run. Derived figures are properties, never stored twice.
 
     ``step_times_s`` holds only the timed window (after warm-up), each synchronized.
-    ``telemetry`` maps a reading name to ``{"mean": x, "max": y}`` over the timed window: host
-    readings by name (``cpu_util_percent``), device readings with ``DEVICE_TELEMETRY_PREFIX``
-    (``device_power_w``); n/a readings have ``None`` for both.
+    ``telemetry`` maps a reading's key (``profiler.metrics.keys``: ``host.cpu_util_percent``,
+    ``cuda:0.power_w``) to ``{"mean": x, "max": y}`` over the timed window; n/a readings have
+    ``None`` for both.
     """
 
     spec: RunSpec
@@ -83,39 +84,38 @@ class RunResult:
         return summarize(self.step_times_s)
 
     @property
+    def figures(self) -> Figures:
+        """Throughput, FLOP/s and MFU over the whole timed window (``profiler.metrics``)."""
+        return figures(self.step_times_s, self.samples_per_step, self.flops_per_step,
+                       self.peak_flops_per_s, self.datasheet_peak_flops_per_s)
+
+    @property
     def samples_per_s(self) -> float | None:
-        total = self.timed_s
-        if total <= 0:
-            return None
-        return self.samples_per_step * len(self.step_times_s) / total
+        return self.figures.samples_per_s
 
     @property
     def achieved_flops_per_s(self) -> float | None:
-        total = self.timed_s
-        if total <= 0 or not self.flops_per_step:
-            return None
-        return self.flops_per_step * len(self.step_times_s) / total
+        return self.figures.flops_per_s
 
     @property
     def mfu(self) -> float | None:
         """Achieved FLOP/s over the measured (probe) peak of this device and dtype."""
-        achieved = self.achieved_flops_per_s
-        if achieved is None or not self.peak_flops_per_s:
-            return None
-        return achieved / self.peak_flops_per_s
+        return self.figures.mfu
 
     @property
     def mfu_datasheet(self) -> float | None:
-        achieved = self.achieved_flops_per_s
-        if achieved is None or not self.datasheet_peak_flops_per_s:
-            return None
-        return achieved / self.datasheet_peak_flops_per_s
+        return self.figures.mfu_datasheet
 
     @property
     def samples_per_j(self) -> float | None:
         if not self.energy_j or not self.step_times_s:
             return None
         return self.samples_per_step * len(self.step_times_s) / self.energy_j
+
+    @property
+    def input_wait_fraction(self) -> float | None:
+        timed = self.timed_s
+        return self.input_wait_s / timed if self.input_wait_s is not None and timed > 0 else None
 
     @property
     def name(self) -> str:
@@ -125,13 +125,14 @@ class RunResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; the keys documented for ``horsepower run --json``."""
         summary = self.summary
+        figs = self.figures
         step_time = (
             summary.to_dict()
             if summary
             else {"n": 0, "median": None, "mean": None, "p5": None, "p95": None}
         )
         return {
-            "schema": 1,
+            "schema": SCHEMA,
             "run_id": self.run_id,
             "name": self.name,
             "status": self.status,
@@ -144,19 +145,17 @@ class RunResult:
             "samples_per_step": self.samples_per_step,
             "params": self.params,
             "flops_per_step": self.flops_per_step,
-            "samples_per_s": self.samples_per_s,
-            "achieved_flops_per_s": self.achieved_flops_per_s,
+            "samples_per_s": figs.samples_per_s,
+            "achieved_flops_per_s": figs.flops_per_s,
             "peak_flops_per_s": self.peak_flops_per_s,
             "peak_source": self.peak_source,
-            "mfu": self.mfu,
+            "mfu": figs.mfu,
             "datasheet_peak_flops_per_s": self.datasheet_peak_flops_per_s,
             "datasheet_source": self.datasheet_source,
-            "mfu_datasheet": self.mfu_datasheet,
+            "mfu_datasheet": figs.mfu_datasheet,
             "energy_j": self.energy_j,
             "input_wait_s": self.input_wait_s,
-            "input_wait_fraction": (
-                self.input_wait_s / self.timed_s if self.input_wait_s is not None and self.timed_s > 0 else None
-            ),
+            "input_wait_fraction": self.input_wait_fraction,
             "samples_per_j": self.samples_per_j,
             "step_time_s": step_time,
             "step_times_s": list(self.step_times_s),
@@ -164,7 +163,7 @@ class RunResult:
             "loss_first": self.losses[0] if self.losses else None,
             "loss_last": self.losses[-1] if self.losses else None,
             "timed_steps": len(self.step_times_s),
-            "timed_s": self.timed_s,
+            "timed_s": figs.window_s,
             "warmup_steps": self.warmup_steps,
             "warmup_s": self.warmup_s,
             "compile_s": self.compile_s,
@@ -181,7 +180,8 @@ class RunResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
-        """Rebuild a result from ``to_dict`` output (derived keys are ignored)."""
+        """Rebuild a result from ``to_dict`` output (derived keys are ignored; telemetry keys of
+        schema 1 are rewritten to the current scheme)."""
         result = cls(spec=RunSpec.from_dict(dict(data["spec"])), run_id=str(data["run_id"]))
         for key in (
             "status", "environment", "device_info", "started_at", "ended_at", "batch_size",
@@ -192,4 +192,5 @@ class RunResult:
         ):
             if key in data:
                 setattr(result, key, data[key])
+        result.telemetry = keys.normalize(result.telemetry, result.spec.device)
         return result

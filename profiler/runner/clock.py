@@ -43,10 +43,6 @@ class StepClock:
         event.record(torch.accelerator.current_stream(self.device))
         return event
 
-    @property
-    def uses_device_events(self) -> bool:
-        return self._events
-
     def start(self) -> None:
         """Begin a window: synchronize so earlier work is not billed to the first step."""
         synchronize(self.device)

@@ -47,10 +47,16 @@ def run_training(
     bus: EventBus | None = None,
     cancel: threading.Event | None = None,
     run_id: str | None = None,
+    device_info: DeviceInfo | None = None,
 ) -> RunResult:
     """Train ``spec``'s workload and measure it. Raises SpecError for a spec that cannot run
-    (before anything starts); every other failure ends in a result with status failed/oom."""
-    device_info = validate_spec(spec)
+    (before anything starts); every other failure ends in a result with status failed/oom.
+
+    ``device_info`` is ``validate_spec(spec)``'s answer when the caller already validated the
+    spec (the spec is validated once per run); without it the spec is validated here.
+    """
+    if device_info is None:
+        device_info = validate_spec(spec)
     run = _Run(spec, bus or EventBus(), cancel or threading.Event(), run_id or new_run_id(), device_info)
     return run.execute()
 

@@ -18,8 +18,9 @@ from itertools import pairwise
 from typing import Any
 
 from profiler.devices.telemetry import TelemetryBackend
+from profiler.devices.throttle import ThrottleDetector
 from profiler.events import EventBus, RunNotice, TelemetrySample
-from profiler.results.result import DEVICE_TELEMETRY_PREFIX as DEVICE_PREFIX
+from profiler.metrics import keys
 from profiler.runner.host import HostReader
 
 log = logging.getLogger(__name__)
@@ -111,16 +112,11 @@ class TelemetrySampler:
             log.exception("opening telemetry backends for %s failed; host telemetry only", self.device_id)
             return []
 
-    def _make_detectors(self, backends: list[TelemetryBackend]) -> list[Any]:
-        if not backends:
-            return []
-        try:
-            from profiler.devices.throttle import ThrottleDetector
-        except ImportError:
-            return []
-        return [ThrottleDetector()]
+    def _make_detectors(self, backends: list[TelemetryBackend]) -> list[ThrottleDetector]:
+        return [ThrottleDetector()] if backends else []
 
-    def _tick(self, t_s: float, host: HostReader, backends: list[TelemetryBackend], detectors: list[Any]) -> None:
+    def _tick(self, t_s: float, host: HostReader, backends: list[TelemetryBackend],
+              detectors: list[ThrottleDetector]) -> None:
         try:
             host_values = host.read()
         except Exception:
@@ -128,7 +124,7 @@ class TelemetrySampler:
             host_values = {}
         with self._lock:
             self._host.append((t_s, host_values))
-        self.bus.publish(TelemetrySample(self.run_id, "host", t_s, host_values))
+        self.bus.publish(TelemetrySample(self.run_id, keys.HOST, t_s, host_values))
         if not backends:
             return
         device_values: dict[str, Any] = {}
@@ -155,14 +151,14 @@ class TelemetrySampler:
     def summary(self) -> dict[str, dict[str, float | None]]:
         """Mean and max of each numeric reading inside the timed window.
 
-        Host readings keep their names (``cpu_util_percent``); device readings are prefixed
-        ``device_`` (``device_power_w``). A reading that was n/a throughout has None for both.
+        Keys follow ``profiler.metrics.keys`` (``host.cpu_util_percent``, ``cuda:0.power_w``).
+        A reading that was n/a throughout has None for both.
         """
         with self._lock:
             host = list(self._host)
             device = list(self._device)
-        out = summarize_samples(self._in_window(host), "")
-        out.update(summarize_samples(self._in_window(device), DEVICE_PREFIX))
+        out = summarize_samples(self._in_window(host), keys.HOST)
+        out.update(summarize_samples(self._in_window(device), self.device_id))
         return out
 
     def _in_window(self, samples: list[tuple[float, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -189,21 +185,22 @@ class TelemetrySampler:
             return None
         return last - first
 
-def summarize_samples(samples: list[dict[str, Any]], prefix: str = "") -> dict[str, dict[str, float | None]]:
-    """Mean and max of every numeric reading in ``samples``; all-n/a readings get None."""
-    keys: dict[str, None] = {}
+def summarize_samples(samples: list[dict[str, Any]], source: str) -> dict[str, dict[str, float | None]]:
+    """Mean and max of every numeric reading of ``source`` in ``samples``, keyed
+    ``<source>.<reading>``; all-n/a readings get None."""
+    readings: dict[str, None] = {}
     for sample in samples:
-        for key, value in sample.items():
+        for name, value in sample.items():
             if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-                keys.setdefault(key, None)
+                readings.setdefault(name, None)
     out: dict[str, dict[str, float | None]] = {}
-    for key in keys:
+    for name in readings:
         numbers = [
-            float(s[key]) for s in samples
-            if isinstance(s.get(key), (int, float)) and not isinstance(s.get(key), bool)
-            and math.isfinite(float(s[key]))
+            float(s[name]) for s in samples
+            if isinstance(s.get(name), (int, float)) and not isinstance(s.get(name), bool)
+            and math.isfinite(float(s[name]))
         ]
-        out[prefix + key] = (
+        out[keys.key(source, name)] = (
             {"mean": sum(numbers) / len(numbers), "max": max(numbers)} if numbers else {"mean": None, "max": None}
         )
     return out

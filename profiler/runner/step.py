@@ -19,7 +19,7 @@ def make_optimizer(model: torch.nn.Module) -> torch.optim.Optimizer:
 
 def make_step(
     built: BuiltWorkload,
-    model: torch.nn.Module,
+    model: Callable[..., torch.Tensor],
     optimizer: torch.optim.Optimizer,
     plan: PrecisionPlan,
 ) -> StepFn:

@@ -70,8 +70,11 @@ def _die_with_parent() -> None:
         logging.getLogger(__name__).debug("prctl(PR_SET_PDEATHSIG) unavailable")
 
 
-def child_main(spec_dict: dict[str, Any], run_id: str, conn: Connection, cancel: Any, log_level: int) -> None:
-    """Entry point of the worker process (must be importable at module level for spawn)."""
+def child_main(spec_dict: dict[str, Any], run_id: str, device_info: dict[str, Any], conn: Connection,
+               cancel: Any, log_level: int) -> None:
+    """Entry point of the worker process (must be importable at module level for spawn).
+
+    The parent validated the spec; ``device_info`` is its answer, so it is not validated twice."""
     logging.basicConfig(level=log_level, format="%(asctime)s worker %(levelname)s %(name)s: %(message)s")
     cancel_flag = threading.Event()
 
@@ -85,6 +88,7 @@ def child_main(spec_dict: dict[str, Any], run_id: str, conn: Connection, cancel:
     _die_with_parent()
     forward = PipeForwarder(conn, on_broken=cancel_flag.set)
     try:
+        from profiler.devices.discovery import DeviceInfo
         from profiler.events import EventBus
         from profiler.results.spec import RunSpec
         from profiler.runner import SpecError, run_training
@@ -92,7 +96,8 @@ def child_main(spec_dict: dict[str, Any], run_id: str, conn: Connection, cancel:
         bus = EventBus()
         bus.subscribe(forward)
         try:
-            run_training(RunSpec.from_dict(spec_dict), bus=bus, cancel=cancel_flag, run_id=run_id)
+            run_training(RunSpec.from_dict(spec_dict), bus=bus, cancel=cancel_flag, run_id=run_id,
+                         device_info=DeviceInfo(**device_info))
         except SpecError as exc:
             forward.flush()
             conn.send(("spec_error", str(exc)))

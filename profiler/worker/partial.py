@@ -11,10 +11,11 @@ import time
 from typing import Any
 
 from profiler.events import Event, RunDescribed, RunNotice, RunStateChanged, StepFinished, TelemetrySample
+from profiler.metrics import keys
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
 from profiler.results.stats import quality_warnings
-from profiler.runner.sampler import DEVICE_PREFIX, summarize_samples
+from profiler.runner.sampler import summarize_samples
 
 MAX_KEPT_SAMPLES = 36_000
 
@@ -51,7 +52,7 @@ class PartialRun:
                 self.compile_s = event.step_time_s
         elif isinstance(event, TelemetrySample):
             if self.state == RunState.MEASURING and len(self.host) + len(self.device) < MAX_KEPT_SAMPLES:
-                (self.host if event.source == "host" else self.device).append(event.values)
+                (self.host if event.source == keys.HOST else self.device).append(event.values)
         elif isinstance(event, RunDescribed):
             self.described = dict(event.info)
         elif isinstance(event, RunStateChanged):
@@ -73,8 +74,8 @@ class PartialRun:
         result.step_times_s = list(self.step_times_s)
         result.losses = list(self.losses)
         result.warmup_steps = self.warmup_steps
-        result.telemetry = summarize_samples(self.host)
-        result.telemetry.update(summarize_samples(self.device, DEVICE_PREFIX))
+        result.telemetry = summarize_samples(self.host, keys.HOST)
+        result.telemetry.update(summarize_samples(self.device, self.spec.device))
         result.compile_s = self.compile_s
         result.device_info = dict(info.get("device_info") or {})
         result.datasheet_source = info.get("datasheet_source")

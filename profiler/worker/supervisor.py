@@ -16,6 +16,7 @@ import threading
 import time
 from typing import Any
 
+from profiler.devices.discovery import DeviceInfo
 from profiler.events import EventBus, RunFinished, RunStateChanged
 from profiler.results.result import RunResult, RunState, new_run_id
 from profiler.results.spec import RunSpec
@@ -48,16 +49,23 @@ def supervise(
     cancel: threading.Event,
     run_id: str | None = None,
     stop_grace_s: float = STOP_GRACE_S,
+    device_info: DeviceInfo | None = None,
 ) -> RunResult:
-    """Run ``spec`` in a worker process; return its result. Raises SpecError up front."""
-    validate_spec(spec)
+    """Run ``spec`` in a worker process; return its result. Raises SpecError up front.
+
+    The spec is validated once, here (or by the caller, who passes ``device_info``); the
+    worker trusts it. The supervisor is the only publisher of the run's ``RunFinished``.
+    """
+    info = device_info or validate_spec(spec)
     run_id = run_id or new_run_id()
-    return _Supervision(spec, bus, cancel, run_id, stop_grace_s).run()
+    return _Supervision(spec, bus, cancel, run_id, stop_grace_s, info).run()
 
 
 class _Supervision:
-    def __init__(self, spec: RunSpec, bus: EventBus, cancel: threading.Event, run_id: str, grace_s: float) -> None:
+    def __init__(self, spec: RunSpec, bus: EventBus, cancel: threading.Event, run_id: str, grace_s: float,
+                 device_info: DeviceInfo) -> None:
         self.spec, self.bus, self.cancel, self.run_id, self.grace_s = spec, bus, cancel, run_id, grace_s
+        self.device_info = device_info
         self.partial = PartialRun(spec, run_id)
         self.final: dict[str, Any] | None = None
         self.crash: str | None = None
@@ -69,7 +77,8 @@ class _Supervision:
         child_cancel = ctx.Event()
         proc = ctx.Process(
             target=child_main,
-            args=(self.spec.to_dict(), self.run_id, send, child_cancel, logging.getLogger().getEffectiveLevel()),
+            args=(self.spec.to_dict(), self.run_id, self.device_info.to_dict(), send, child_cancel,
+                  logging.getLogger().getEffectiveLevel()),
             name=f"horsepower-worker-{self.run_id}",
             daemon=False,  # a daemonic process may not start DataLoader workers; we reap it ourselves
         )
@@ -79,8 +88,8 @@ class _Supervision:
         try:
             killed_on_stop = self._pump(proc, recv, child_cancel)
             if self.final is not None:  # report first; the worker's interpreter teardown can take a while
+                self.bus.publish(RunFinished(self.run_id, self.final))  # the worker's one serialised copy
                 result = RunResult.from_dict(self.final)
-                self.bus.publish(RunFinished(self.run_id, result.to_dict()))
         finally:
             recv.close()
             _reap(proc)

@@ -107,7 +107,7 @@ class CNN(Workload):
         model = make_resnet(knobs["width"], knobs["depth"], knobs["classes"]).to(device)
         pool = pattern_pool(IMAGE_SHAPE, knobs["classes"], batch_size, device)
         if channels_last:
-            model = model.to(memory_format=torch.channels_last)
+            model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
             pool = [(x.contiguous(memory_format=torch.channels_last), y) for x, y in pool]
         return BuiltWorkload(
             model=model,

@@ -182,7 +182,7 @@ def matmul_peak(
     dev = torch.device(device)
     side = default_matmul_n(dev) if n is None else int(n)
     started = time.perf_counter()
-    base = {"device": str(dev), "what": "matmul", "dtype": dtype_name(dtype), "threads": _threads(dev)}
+    base: dict[str, Any] = {"device": str(dev), "what": "matmul", "dtype": dtype_name(dtype), "threads": _threads(dev)}
     try:
         side, note = _fit_n(dev, dtype, side, seconds / MIN_REPEATS_IN_BUDGET)
         a = torch.randn(side, side, device=dev).to(dtype)
@@ -222,7 +222,7 @@ def memory_bandwidth(
     dev = torch.device(device)
     size = _default_copy_bytes(dev) if n_bytes is None else n_bytes
     started = time.perf_counter()
-    base = {"device": str(dev), "what": "bandwidth", "dtype": "uint8", "threads": _threads(dev)}
+    base: dict[str, Any] = {"device": str(dev), "what": "bandwidth", "dtype": "uint8", "threads": _threads(dev)}
     try:
         src = torch.ones(size, dtype=torch.uint8, device=dev)
         dst = torch.empty_like(src)
@@ -295,9 +295,3 @@ def clear_cache() -> None:
     with _LOCK:
         _CACHE.clear()
 
-
-def gflops(value: float | None) -> str:
-    """``123.4 GFLOP/s`` or ``n/a``, for logs and tables."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    return f"{value / 1e9:.1f} GFLOP/s"

@@ -10,9 +10,9 @@ import threading
 import time
 
 import pytest
-from gui_fakes import worker_children
 
 from gui.profiling_thread import live_threads
+from tests.fakes.engine import worker_children
 
 LEFTOVER_GRACE_S = 3.0
 

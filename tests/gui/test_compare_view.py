@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from test_history import fabricated
-
 from gui.widgets.compare_view import CompareView
 from profiler.history import HistoryStore
+from tests.helpers import fabricated
 
 
 def test_compare_view_speedup_and_baseline(qtbot, tmp_path):
@@ -17,12 +16,12 @@ def test_compare_view_speedup_and_baseline(qtbot, tmp_path):
     view.set_runs(["gpu-run", "cpu-run"])
     assert view.comparison.baseline_id == "cpu-run"
     assert view.table.item(0, 2).text() == "6,400"
-    assert view.table.item(0, 7).text() == "4.00x"
+    assert view.table.item(0, 7).text() == "4.00×"
     assert view.table.item(0, 5).text() == "64"  # 20 steps x 32 samples / 10 J
     assert view.table.item(1, 5).text() == "n/a"
     with qtbot.waitSignal(view.sig_baseline_changed) as blocker:
         view.baseline_box.setCurrentIndex(0)
     assert blocker.args == ["gpu-run"]
-    assert view.table.item(1, 7).text() == "0.25x"
+    assert view.table.item(1, 7).text() == "0.25×"
     assert len(view.lines.getPlotItem().listDataItems()) == 2
     store.close()

@@ -8,20 +8,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from gui_fakes import fake_catalog, worker_children
 
 from gui import ingest
 from gui.main_window import MainWindow
-from profiler.results.spec import RunSpec
-
-WORKER_START_TIMEOUT_MS = 30_000
-
-
-def tiny(duration_s: float = 1.0) -> RunSpec:
-    return RunSpec(
-        workload="mlp", device="cpu", batch_size=32, knobs={"width": 64, "depth": 1},
-        duration_s=duration_s, warmup_max_steps=10, warmup_max_s=0.5, threads=1,
-    )
+from tests.fakes.engine import fake_catalog, worker_children
+from tests.helpers import WORKER_START_TIMEOUT_MS, tiny
 
 
 @pytest.fixture

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from gui_fakes import fake_catalog
-from test_engine_runs import WORKER_START_TIMEOUT_MS, tiny
-
 from gui.main_window import MainWindow
 from profiler.history import HistoryStore
+from tests.fakes.engine import fake_catalog
+from tests.helpers import WORKER_START_TIMEOUT_MS, tiny
 
 
 def test_real_cpu_run_is_stored_with_its_steps_and_listed(qtbot):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from test_history import fabricated
 
 from gui.widgets.history_view import HistoryView
 from profiler.history import HistoryStore
+from tests.helpers import fabricated
 
 
 @pytest.fixture

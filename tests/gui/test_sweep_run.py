@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 
-from gui_fakes import fake_catalog, worker_children
-from test_sweep_view import fake_run
-
 from gui.main_window import MainWindow
 from profiler.results.spec import RunSpec
+from tests.fakes.engine import fake_catalog, worker_children
+from tests.helpers import fake_sweep_point as fake_run
 
 REAL_SWEEP_TIMEOUT_MS = 60_000
 

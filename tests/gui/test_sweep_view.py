@@ -5,14 +5,7 @@ from __future__ import annotations
 from gui.widgets.sweep_view import SweepView
 from profiler.analysis.sweep import sweep
 from profiler.history import HistoryStore
-from profiler.results.result import RunResult
-
-
-def fake_run(spec):
-    result = RunResult(spec=spec, status="completed", samples_per_step=100)
-    rate = 1000.0 if spec.device == "cpu" else spec.knobs["width"] * 2.0
-    result.step_times_s = [100.0 / rate] * 3
-    return result
+from tests.helpers import fake_sweep_point as fake_run
 
 
 def test_sweep_view_request_and_result(qtbot, tmp_path):

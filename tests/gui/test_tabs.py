@@ -7,15 +7,15 @@ import io
 import os
 
 import pytest
-from gui_fakes import fake_catalog, fake_supervise
 from PySide6.QtGui import QImage
-from test_history import fabricated
 
 from gui import export_actions
 from gui.main_window import MainWindow
 from gui.workspace_tabs import TABS
 from profiler.history import HistoryStore
 from profiler.results.spec import RunSpec
+from tests.fakes.engine import fake_catalog, fake_supervise
+from tests.helpers import fabricated
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_run_from_window_is_recorded_and_listed(window, qtbot):
     run = window.workspace.store.get(run_id)
     assert run["status"] == "completed"
     assert len(run["series"]["steps"]["step"]) > 20
-    assert run["series"]["telemetry"]["cpu_util_percent"]["value"]
+    assert run["series"]["telemetry"]["host.cpu_util_percent"]["value"]
     window.workspace.show_tab("History")
     assert not window.workspace.history.showing_empty
 
@@ -120,7 +120,7 @@ def test_compare_selected_runs_shows_speedup_and_saves(window, qtbot, saved, tmp
     assert tabs.currentWidget() is tabs.compare and not tabs.compare.showing_empty
     view = tabs.compare.view
     speedups = {view.table.item(r, 1).text(): view.table.item(r, 7).text() for r in range(2)}
-    assert speedups == {"cpu": "1.00x (baseline)", "cuda:0": "4.00x"}
+    assert speedups == {"cpu": "1.00× (baseline)", "cuda:0": "4.00×"}
     tabs.compare.png_button.click()
     tabs.compare.html_button.click()
     tabs.compare.csv_button.click()
@@ -128,7 +128,7 @@ def test_compare_selected_runs_shows_speedup_and_saves(window, qtbot, saved, tmp
     pngs = list(tmp_path.glob("horsepower-comparison*.png"))
     assert len(pngs) == 1 and QImage(str(pngs[0])).width() > 200
     html = next(tmp_path.glob("horsepower-comparison*.html")).read_text()
-    assert "Horsepower comparison" in html and "4.00x" in html
+    assert "Horsepower comparison" in html and "4.00×" in html
     rows = list(csv.DictReader(io.StringIO(next(tmp_path.glob("*.csv")).read_text())))
     by_device = {r["device"]: r for r in rows}
     assert float(by_device["cuda:0"]["speedup"]) == pytest.approx(4.0)

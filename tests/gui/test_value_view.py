@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import QTableWidgetItem
-from test_history import fabricated
 
 from gui.widgets.value_view import ValueView
 from profiler.analysis.prices import load_prices
 from profiler.history import HistoryStore
+from tests.helpers import fabricated
 
 
 def test_value_view_projection(qtbot, tmp_path):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from gui_fakes import CUDA_REASON, fake_catalog, fake_supervise, raising_supervise
 from PySide6.QtCore import Qt
 
 from gui import ingest
 from gui.main_window import MainWindow
 from profiler.results.spec import RunSpec
+from tests.fakes.engine import CUDA_REASON, fake_catalog, fake_supervise, raising_supervise
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """``horsepower`` command line: the same engine as the window, headless.
 
-Exit codes: 0 success, 1 the run failed or ran out of memory, 2 bad input (nothing
+One module per command family; each has ``register(subparsers)``. Exit codes (see
+``common``): 0 success, 1 the run failed or ran out of memory, 2 bad input (nothing
 written), 130 stopped by Ctrl-C (what was measured is still printed and saved).
 """
 
@@ -12,12 +13,13 @@ import sys
 from collections.abc import Sequence
 
 from profiler import __version__
-from profiler.cli_errors import EXIT_USAGE, UsageError
+from profiler.cli import compare, devices, history, run, sweep, value
+from profiler.cli.common import EXIT_USAGE, UsageError
+
+COMMAND_MODULES = (devices, run, history, compare, sweep, value)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from profiler import cli_devices, cli_run
-
     parser = argparse.ArgumentParser(
         prog="horsepower",
         description="Measure what this machine's hardware is worth to PyTorch. "
@@ -26,14 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"horsepower {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log engine details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    cli_devices.register(sub)
-    cli_run.register(sub)
-    try:
-        from profiler import cli_history
-    except ImportError:  # history commands ship with the history package
-        pass
-    else:
-        cli_history.register(sub)
+    for module in COMMAND_MODULES:
+        module.register(sub)
     return parser
 
 

@@ -39,8 +39,8 @@ def test_completed_run_has_measured_numbers_and_json_keys() -> None:
     assert set(data["step_time_s"]) >= {"median", "p5", "p95"}
     assert data["step_time_s"]["p5"] <= data["step_time_s"]["median"] <= data["step_time_s"]["p95"]
     assert data["warmup_steps"] >= 3
-    assert data["telemetry"]["cpu_util_percent"]["mean"] is not None
-    assert data["telemetry"]["process_rss_bytes"]["max"] > 10 * 2**20
+    assert data["telemetry"]["host.cpu_util_percent"]["mean"] is not None
+    assert data["telemetry"]["host.process_rss_bytes"]["max"] > 10 * 2**20
     # samples/s is batch * steps / summed step time: check the arithmetic on the raw data
     steps = data["step_times_s"]
     assert data["samples_per_s"] == pytest.approx(32 * len(steps) / sum(steps))

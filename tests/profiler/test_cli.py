@@ -47,8 +47,8 @@ def test_run_writes_json_with_documented_keys(tmp_path: Path, capsys: pytest.Cap
         assert key in data, key
     assert data["name"] == "tiny cpu"
     assert {"median", "p5", "p95"} <= set(data["step_time_s"])
-    assert "mean" in data["telemetry"]["cpu_util_percent"]
-    assert "max" in data["telemetry"]["process_rss_bytes"]
+    assert "mean" in data["telemetry"]["host.cpu_util_percent"]
+    assert "max" in data["telemetry"]["host.process_rss_bytes"]
     summary = capsys.readouterr().out
     assert "samples/s" in summary and "MFU" in summary
 

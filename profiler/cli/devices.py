@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from profiler.results import format as fmt
+from profiler import units
+from profiler.cli.common import UsageError, print_json
 
 
 def register(sub: Any) -> None:
@@ -27,12 +27,12 @@ def cmd_devices(args: argparse.Namespace) -> int:
     devices = list_devices()
     report = accelerator_report()
     if args.json:
-        print(json.dumps({"devices": [d.to_dict() for d in devices], "telemetry": report}, indent=2))
+        print_json({"devices": [d.to_dict() for d in devices], "telemetry": report})
         return 0
     for d in devices:
         if d.available:
-            units = f", {d.compute_units} {d.compute_unit_name}" if d.compute_units else ""
-            print(f"{d.id:<8} {d.name} ({d.vendor}{units}, {fmt.nbytes(d.memory_bytes)})")
+            cores = f", {d.compute_units} {d.compute_unit_name}" if d.compute_units else ""
+            print(f"{d.id:<8} {d.name} ({d.vendor}{cores}, {units.nbytes(d.memory_bytes)})")
         else:
             print(f"{d.id:<8} unavailable: {d.reason}")
     if report:
@@ -43,7 +43,6 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
-    from profiler.cli_errors import UsageError
     from profiler.devices.discovery import describe_device
     from profiler.results.spec import PRECISIONS
     from profiler.runner.precision import supported_precisions
@@ -69,11 +68,11 @@ def cmd_probe(args: argparse.Namespace) -> int:
     bandwidth = memory_bandwidth(info.id, seconds=args.seconds)
     rows["bandwidth_bytes_per_s"] = bandwidth.value
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print_json(rows)
         return 0
     print(f"{info.id}: {info.name}")
-    table = [(f"matmul {p}", fmt.flops(v) + (f"  ({rows['reasons'][p]})" if p in rows["reasons"] else ""))
+    table = [(f"matmul {p}", units.flops(v) + (f"  ({rows['reasons'][p]})" if p in rows["reasons"] else ""))
              for p, v in rows["matmul_flops_per_s"].items()]
-    table.append(("memory bandwidth", fmt.si(bandwidth.value, "B/s")))
-    print(fmt.table(table))
+    table.append(("memory bandwidth", units.si(bandwidth.value, "B/s")))
+    print(units.table(table))
     return 0

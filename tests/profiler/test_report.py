@@ -6,8 +6,6 @@ import csv
 import io
 import json
 
-from test_history import fabricated, publish_run
-
 from profiler.analysis.sweep import sweep
 from profiler.analysis.value import DevicePrice, Job, PriceBook
 from profiler.events import EventBus
@@ -15,6 +13,7 @@ from profiler.history import HistoryStore, RunRecorder
 from profiler.reports.export import export_run, import_run, run_to_csv
 from profiler.reports.html import comparison_report, run_report
 from profiler.reports.svg import bar_chart, line_chart
+from tests.helpers import fabricated, publish_run
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -67,7 +66,7 @@ def test_comparison_report_with_sweep(tmp_path):
     swept = sweep("mlp", "width", [10, 1000], ["cpu", "cuda:0"], run_fn=fake)
     page = comparison_report([run, other], prices=PriceBook(), sweep=swept, title=HOSTILE)
     assert_safe(page)
-    assert "2.00x" in page and "(baseline)" in page
+    assert "2.00×" in page and "(baseline)" in page
     assert "overtakes cpu at width ~ 100" in page and "break-even" in page
 
 
@@ -82,10 +81,10 @@ def test_csv_has_steps_and_telemetry(tmp_path):
     run = recorded_store(tmp_path).get("r1")
     rows = list(csv.DictReader(io.StringIO(run_to_csv(run))))
     assert list(rows[0]) == ["t_s", "step", "phase", "step_time_s", "samples_per_s", "loss",
-                             "cpu_util_percent", "cuda:0.power_w"]
+                             "cuda:0.power_w", "host.cpu_util_percent"]
     steps = [r for r in rows if r["step"]]
     assert len(steps) == 5 and float(steps[0]["samples_per_s"]) == 320.0
-    tele = [r for r in rows if r["cpu_util_percent"]]
+    tele = [r for r in rows if r["host.cpu_util_percent"]]
     assert len(tele) == 5 and tele[0]["step_time_s"] == ""
     assert [float(r["t_s"]) for r in rows] == sorted(float(r["t_s"]) for r in rows)
 

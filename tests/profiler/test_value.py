@@ -75,7 +75,7 @@ def test_purchase_without_energy_says_cost_excludes_electricity():
 
 def test_power_from_telemetry_and_no_price():
     result = {"device": "cuda:0", "samples_per_s": 500.0, "energy_j": None, "timed_s": 2.0,
-              "telemetry": {"device_power_w": {"mean": 125.0, "max": 130.0}}}
+              "telemetry": {"cuda:0.power_w": {"mean": 125.0, "max": 130.0}}}
     measured = measured_from_result(result)
     assert measured.power_w == 125.0 and measured.power_source == "mean power telemetry"
     value = device_value(measured, None, None)

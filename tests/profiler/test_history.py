@@ -10,40 +10,13 @@ import pytest
 
 from profiler.events import (
     EventBus,
-    RunFinished,
-    RunNotice,
     RunStateChanged,
     StepFinished,
-    TelemetrySample,
 )
 from profiler.history import HistoryError, HistoryStore, RunRecorder, recording
 from profiler.results.result import RunResult
 from profiler.results.spec import RunSpec
-
-
-def fabricated(run_id: str, device: str = "cpu", step_s: float = 0.01, batch: int = 32,
-               energy_j: float | None = None, name: str = "") -> RunResult:
-    spec = RunSpec(workload="mlp", device=device, batch_size=batch, name=name)
-    result = RunResult(spec=spec, run_id=run_id, status="completed", batch_size=batch,
-                       samples_per_step=batch, flops_per_step=1e9, peak_flops_per_s=1e12)
-    result.step_times_s = [step_s] * 20
-    result.losses = [2.0 - 0.05 * i for i in range(20)]
-    result.energy_j = energy_j
-    return result
-
-
-def publish_run(bus: EventBus, run_id: str, n_steps: int = 5) -> RunResult:
-    bus.publish(RunStateChanged(run_id, "preparing"))
-    bus.publish(RunStateChanged(run_id, "measuring"))
-    for i in range(n_steps):
-        bus.publish(StepFinished(run_id, i, "timed", 0.1 * (i + 1), 0.1, 32, 1.0 / (i + 1)))
-        bus.publish(TelemetrySample(run_id, "host", 0.1 * i, {"cpu_util_percent": 50.0 + i,
-                                                              "note": "text", "gone": None}))
-        bus.publish(TelemetrySample(run_id, "cuda:0", 0.1 * i, {"power_w": 100.0}))
-    bus.publish(RunNotice(run_id, "warning", "noisy <b>", 0.3))
-    result = fabricated(run_id)
-    bus.publish(RunFinished(run_id, result.to_dict()))
-    return result
+from tests.helpers import fabricated, publish_run
 
 
 def test_recorder_stores_series_and_result(tmp_path):
@@ -62,8 +35,8 @@ def test_recorder_stores_series_and_result(tmp_path):
     assert steps["step"] == [0, 1, 2, 3, 4]
     assert steps["loss"][1] == pytest.approx(0.5)
     tele = run["series"]["telemetry"]
-    assert sorted(tele) == ["cpu_util_percent", "cuda:0.power_w"]
-    assert tele["cpu_util_percent"]["value"] == [50.0, 51.0, 52.0, 53.0, 54.0]
+    assert sorted(tele) == ["cuda:0.power_w", "host.cpu_util_percent"]
+    assert tele["host.cpu_util_percent"]["value"] == [50.0, 51.0, 52.0, 53.0, 54.0]
     assert run["series"]["notices"][0]["message"] == "noisy <b>"
     [summary] = store.list_runs()
     assert summary.run_id == "r1" and summary.samples_per_s == pytest.approx(3200.0)
@@ -161,21 +134,29 @@ def test_env_var_sets_location(tmp_path, monkeypatch):
 def test_recording_context_for_cli(tmp_path):
     bus = EventBus()
     store = HistoryStore(tmp_path)
-    with recording(bus, fabricated("c").spec, "c", store=store) as recorder:
+    with recording(bus, "c", fabricated("c").spec, store=store) as recorder:
         assert recorder is not None
         publish_run(bus, "c")
     assert store.get("c")["status"] == "completed"
     assert json.loads(json.dumps(store.get("c")))["run_id"] == "c"
 
 
-def test_attach_recorder_learns_run_id(tmp_path):
-    from profiler.history.cli_support import attach_recorder
+def test_recording_reports_unusable_history_and_yields_none(tmp_path):
+    """A history that cannot open is said once through ``warn``; the run goes on unrecorded."""
+    said: list[str] = []
 
-    bus = EventBus()
-    store = HistoryStore(tmp_path)
-    attachment = attach_recorder(bus, store=store)
-    publish_run(bus, "picked-by-runner")
-    attachment.close()
-    run = store.get("picked-by-runner")
-    assert run["status"] == "completed" and run["workload"] == "mlp"
-    assert store.list_runs()[0].workload == "mlp"
+    class Broken:
+        @staticmethod
+        def open():
+            raise OSError("disk on fire")
+
+    import profiler.history.recorder as recorder_module
+
+    original = recorder_module.HistoryStore
+    recorder_module.HistoryStore = Broken  # type: ignore[assignment]
+    try:
+        with recording(EventBus(), "x", fabricated("x").spec, warn=said.append) as recorder:
+            assert recorder is None
+    finally:
+        recorder_module.HistoryStore = original
+    assert len(said) == 1 and "disk on fire" in said[0]

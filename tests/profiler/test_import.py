@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_history import fabricated
 
 from profiler.history import HistoryStore
 from profiler.reports.export import ImportRejected, import_run
 from profiler.reports.validate import MAX_FILE_BYTES
+from tests.helpers import fabricated
 
 
 def good() -> dict:
@@ -32,7 +32,7 @@ CASES = {
     "deep nesting": ('{"a":' * 5000 + "1" + "}" * 5000, "nested deeper"),
     "moderate nesting": (mutate(lambda d: d["environment"].update(
         x={"a": {"b": {"c": {"d": {"e": {"f": {"g": 1}}}}}}})), "nested deeper"),
-    "schema": (mutate(lambda d: d.update(schema=99)), "unsupported schema"),
+    "schema": (mutate(lambda d: d.update(schema=99)), "unsupported result schema"),
     "missing key": (mutate(lambda d: d.pop("spec")), "missing required key(s): spec"),
     "unknown key": (mutate(lambda d: d.update(payload="x")), "unknown key(s): payload"),
     "wrong type": (mutate(lambda d: d.update(samples_per_s="fast")), "samples_per_s must be"),

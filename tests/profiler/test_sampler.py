@@ -57,9 +57,9 @@ def test_sampler_publishes_at_its_rate_and_summarizes_the_window() -> None:
     assert 10 <= len(host) <= 20, len(host)
     assert len(device) == len(host)
     summary = sampler.summary()
-    assert summary["device_mem_used_bytes"] == {"mean": 123.0, "max": 123.0}
-    assert summary["device_power_w"] == {"mean": None, "max": None}, "n/a stays n/a, never 0"
-    assert summary["cpu_util_percent"]["mean"] is not None
+    assert summary["sim:0.mem_used_bytes"] == {"mean": 123.0, "max": 123.0}
+    assert summary["sim:0.power_w"] == {"mean": None, "max": None}, "n/a stays n/a, never 0"
+    assert summary["host.cpu_util_percent"]["mean"] is not None
     assert sampler.energy_delta_j() is None
 
 
@@ -76,8 +76,8 @@ def test_a_backend_that_raises_does_not_stop_host_sampling() -> None:
 
 
 def test_summary_ignores_lists_and_bools() -> None:
-    out = summarize_samples([{"a": 1, "b": [1, 2], "c": True}, {"a": 3, "b": [3], "c": False}])
-    assert out == {"a": {"mean": 2.0, "max": 3.0}}
+    out = summarize_samples([{"a": 1, "b": [1, 2], "c": True}, {"a": 3, "b": [3], "c": False}], "host")
+    assert out == {"host.a": {"mean": 2.0, "max": 3.0}}
 
 
 def test_invalid_rate_is_rejected() -> None:
@@ -110,7 +110,7 @@ def test_energy_over_the_window_is_interpolated_at_its_edges() -> None:
     time.sleep(0.3)  # samples after the window must not count
     sampler.stop()
     assert sampler.energy_delta_j() == pytest.approx(100.0 * (end - start), rel=0.02)
-    assert sampler.summary()["device_power_w"]["mean"] == 100.0
+    assert sampler.summary()["sim:0.power_w"]["mean"] == 100.0
 
 
 def test_no_timed_window_means_no_summary() -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_history import fabricated
 
-from profiler import cli, cli_analysis
+from profiler import cli
+from profiler.cli import sweep as sweep_command
 from profiler.history import HistoryStore
 from profiler.results.result import RunResult
+from tests.helpers import fabricated
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_compare_speedup_vs_cpu(two_runs, capsys, tmp_path):
     assert data["rows"][0]["speedup"] == pytest.approx(4.0)
     assert report.read_text().startswith("<!DOCTYPE html>")
     assert cli.main(["compare", "gpu-run", "cpu-run", "--baseline", "gpu"]) == 0
-    assert "0.25x" in capsys.readouterr().out
+    assert "0.25×" in capsys.readouterr().out
 
 
 def test_export_import_round_trip(two_runs, tmp_path, capsys, monkeypatch):
@@ -59,7 +60,7 @@ def test_bad_input_exits_2_and_writes_nothing(two_runs, tmp_path, capsys):
     assert not target.exists()
     assert cli.main(["export", "-", "--csv", str(tmp_path / "missing" / "x.csv")]) == 2
     assert cli.main(["compare", "cpu-run", "gpu-run", "--baseline", "zzz"]) == 2
-    assert "must be one of the compared runs" in capsys.readouterr().err
+    assert "no compared run 'zzz'" in capsys.readouterr().err
     bad = tmp_path / "bad.json"
     bad.write_text("[]")
     assert cli.main(["import", str(bad)]) == 2
@@ -81,8 +82,8 @@ def test_sweep_command_with_fake_runs(monkeypatch, capsys):
             return result
         return run
 
-    monkeypatch.setattr(cli_analysis, "recording_run_fn", fake_fn)
-    monkeypatch.setattr(cli_analysis, "check_sweep", lambda args, values: None)
+    monkeypatch.setattr(sweep_command, "recording_run_fn", fake_fn)
+    monkeypatch.setattr(sweep_command, "check_sweep", lambda *args: None)
     code = cli.main(["sweep", "--knob", "width", "--values", "64,1024", "--device", "cpu",
                      "--device", "cuda:0", "--json"])
     assert code == 0

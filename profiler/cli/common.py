@@ -1,0 +1,72 @@
+"""What every command shares: exit codes, the usage error, output paths, the history store."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from profiler.outputs import OutputPathError, check_output_path, write_text
+
+if TYPE_CHECKING:
+    from profiler.history import HistoryStore
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as one line, exit code 2, nothing written."""
+
+
+def check_output(path: str | None) -> None:
+    """UsageError unless ``path`` can be written (checked before any work starts)."""
+    try:
+        check_output_path(path)
+    except OutputPathError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def write_json(path: str, data: Any) -> None:
+    """``data`` as indented JSON to ``path`` (``-``: stdout, nothing else printed there)."""
+    write_text(path, json.dumps(data, indent=2, allow_nan=False, default=str))
+
+
+def print_json(data: Any) -> None:
+    write_json("-", data)
+
+
+def open_store() -> HistoryStore:
+    """The user's history store; its notices (a damaged file moved aside) go to stderr."""
+    from profiler.history import HistoryStore
+
+    store = HistoryStore.open()
+    for notice in store.notices:
+        print(f"horsepower: notice: {notice}", file=sys.stderr)
+    return store
+
+
+def match_ref(ref: str, ids: Sequence[str], what: str) -> str:
+    """The one id ``ref`` names (exactly or as a unique prefix); UsageError otherwise."""
+    matches = [ref] if ref in ids else [i for i in ids if i.startswith(ref)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise UsageError(f"{what} {ref!r} is ambiguous: {', '.join(matches[:5])}")
+    recent = ", ".join(ids[:5]) or "none yet"
+    raise UsageError(f"no {what} {ref!r}; recent: {recent} (see `horsepower history`)")
+
+
+def resolve_run(store: HistoryStore, ref: str) -> dict[str, Any]:
+    """The stored run ``ref`` names (exact id or unique prefix); UsageError otherwise."""
+    run_id = match_ref(ref, store.run_ids(), "run")
+    run = store.get(run_id)
+    if run is None:
+        raise UsageError(f"run {run_id!r} vanished from history while reading it")
+    return run
+
+
+def resolve_runs(refs: Sequence[str]) -> list[dict[str, Any]]:
+    """The stored runs ``refs`` name, in order (store opened and closed here)."""
+    with open_store() as store:
+        return [resolve_run(store, ref) for ref in refs]

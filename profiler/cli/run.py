@@ -1,0 +1,133 @@
+"""``horsepower run``: one measured training run with a live progress line and a summary."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from typing import Any
+
+from profiler.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, check_output, write_json
+from profiler.results.spec import PRECISIONS, SIZES, RunSpec
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("run", help="train a sample workload on a device and measure it")
+    p.add_argument("--device", default="cpu", help="cpu, cuda:0, mps, xpu:0 (see `horsepower devices`)")
+    p.add_argument("--workload", default="mlp", help="mlp, cnn, gpt, lstm")
+    p.add_argument("--size", default="S", choices=SIZES, help="size preset (default S)")
+    p.add_argument("--batch-size", type=int, help="samples per step (default: the preset's)")
+    p.add_argument("--knob", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a workload knob, e.g. --knob width=2048 (repeatable)")
+    p.add_argument("--precision", default="fp32", choices=PRECISIONS, help="numeric precision (default fp32)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--duration", type=float, help="timed window in seconds (default 10)")
+    group.add_argument("--steps", type=int, help="timed window in steps")
+    p.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
+    p.add_argument("--channels-last", action="store_true", help="channels_last memory format (CNN)")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model (falls back to eager)")
+    p.add_argument("--input-pipeline", action="store_true",
+                   help="feed batches from host memory through a DataLoader")
+    p.add_argument("--workers", type=int, default=2, help="DataLoader workers in --input-pipeline mode")
+    p.add_argument("--isolated", action="store_true", help="run in a supervised worker process")
+    p.add_argument("--name", default="", help="a name for this run")
+    p.add_argument("--json", metavar="FILE", help="write the result as JSON to FILE ('-' for stdout)")
+    p.add_argument("--no-history", action="store_true", help="do not store this run in the history")
+    p.set_defaults(func=cmd_run)
+
+
+def parse_knobs(items: list[str]) -> dict[str, int]:
+    """``["width=2048"] -> {"width": 2048}``; UsageError for anything else."""
+    knobs: dict[str, int] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip().lstrip("-").isdigit():
+            raise UsageError(f"--knob takes NAME=INTEGER, got {item!r}")
+        knobs[name.strip()] = int(value)
+    return knobs
+
+
+def spec_from_args(args: argparse.Namespace) -> RunSpec:
+    duration = args.duration if args.duration is not None or args.steps is not None else 10.0
+    return RunSpec(
+        workload=args.workload, device=args.device, size=args.size, batch_size=args.batch_size,
+        knobs=parse_knobs(args.knob), precision=args.precision, duration_s=duration, steps=args.steps,
+        threads=args.threads, channels_last=args.channels_last, compile=args.compile,
+        input_pipeline=args.input_pipeline, loader_workers=args.workers, name=args.name,
+    )
+
+
+class FinalResult:
+    """Bus handler keeping the finished run's result dict: the one serialised copy."""
+
+    def __init__(self) -> None:
+        self.result: dict[str, Any] | None = None
+
+    def __call__(self, event: Any) -> None:
+        from profiler.events import RunFinished
+
+        if isinstance(event, RunFinished):
+            self.result = event.result
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from profiler.cli.progress import ProgressLine
+    from profiler.cli.summary import render_summary
+    from profiler.events import EventBus
+    from profiler.history import recording
+    from profiler.results.result import RunState, new_run_id
+    from profiler.runner import SpecError, run_training, validate_spec
+
+    spec = spec_from_args(args)
+    check_output(args.json)
+    try:
+        device_info = validate_spec(spec)
+    except SpecError as exc:
+        raise UsageError(str(exc)) from None
+    bus, cancel, run_id, final = EventBus(), threading.Event(), new_run_id(), FinalResult()
+    progress = ProgressLine(spec, sys.stderr)
+    bus.subscribe(progress)
+    bus.subscribe(final)
+    history = nullcontext() if args.no_history else recording(bus, run_id, spec, warn=_warn)
+    with history, _sigint_sets(cancel):
+        if args.isolated:
+            from profiler.worker import supervise
+
+            result = supervise(spec, bus, cancel, run_id=run_id, device_info=device_info)
+        else:
+            result = run_training(spec, bus=bus, cancel=cancel, run_id=run_id, device_info=device_info)
+    progress.done()
+    data = final.result or result.to_dict()
+    print(render_summary(data), file=sys.stderr if args.json == "-" else sys.stdout)
+    if args.json:
+        write_json(args.json, data)
+    if data["status"] in (RunState.FAILED, RunState.OOM):
+        return EXIT_FAILED
+    return EXIT_INTERRUPTED if cancel.is_set() else EXIT_OK
+
+
+def _warn(message: str) -> None:
+    print(f"horsepower: warning: {message}", file=sys.stderr)
+
+
+@contextmanager
+def _sigint_sets(cancel: threading.Event) -> Iterator[None]:
+    """First Ctrl-C asks the run to stop after its current step; a second one aborts."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        print("\nstopping after the current step (Ctrl-C again to abort)...", file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -1,0 +1,93 @@
+"""``horsepower value show|set|project``: hardware prices, and what a job costs on each device."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict, replace
+from typing import Any
+
+from profiler import units
+from profiler.cli.common import UsageError, print_json, resolve_runs
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("value", help="show or set hardware prices; project a job's cost")
+    vsub = p.add_subparsers(dest="value_command", metavar="ACTION", required=True)
+    show = vsub.add_parser("show", help="print the saved prices")
+    show.set_defaults(func=cmd_value_show)
+    setp = vsub.add_parser("set", help="set a device's price or the electricity price")
+    setp.add_argument("device", nargs="?", help="device id (cpu, cuda:0, ...)")
+    setp.add_argument("--purchase", type=float, help="purchase price")
+    setp.add_argument("--years", type=float, default=3.0, help="years to amortise over (default 3)")
+    setp.add_argument("--hours-per-day", type=float, default=8.0, help="hours of use a day (default 8)")
+    setp.add_argument("--cloud", type=float, help="cloud rate per hour (includes electricity)")
+    setp.add_argument("--electricity", type=float, help="electricity price per kWh")
+    setp.add_argument("--currency", help="currency code, e.g. USD or EUR")
+    setp.set_defaults(func=cmd_value_set)
+    proj = vsub.add_parser("project", help="time, energy and cost of a job on stored runs' devices")
+    proj.add_argument("runs", nargs="+", metavar="RUN")
+    proj.add_argument("--samples", type=float, required=True, help="dataset size in samples (1e9 works)")
+    proj.add_argument("--epochs", type=float, default=1.0, help="epochs (default 1)")
+    proj.add_argument("--json", action="store_true")
+    proj.set_defaults(func=cmd_value_project)
+
+
+def _prices() -> Any:
+    from profiler.cli.compare import load_prices_or_exit
+
+    return load_prices_or_exit()
+
+
+def cmd_value_show(args: argparse.Namespace) -> int:
+    from profiler.analysis.prices import book_to_dict
+
+    print_json(book_to_dict(_prices()))
+    return 0
+
+
+def cmd_value_set(args: argparse.Namespace) -> int:
+    from profiler.analysis.prices import PricesError, check_amount, check_price, save_prices
+    from profiler.analysis.value import DevicePrice
+
+    book = _prices()
+    try:
+        if args.electricity is not None or args.currency:
+            book = replace(book, electricity_per_kwh=args.electricity
+                           if args.electricity is not None else book.electricity_per_kwh,
+                           currency=args.currency or book.currency)
+            check_amount("--electricity", book.electricity_per_kwh)
+        if args.device:
+            if (args.purchase is None) == (args.cloud is None):
+                raise UsageError("give exactly one of --purchase PRICE or --cloud RATE_PER_HOUR")
+            book = book.with_device(check_price(DevicePrice(
+                args.device, purchase_price=args.purchase, amortise_years=args.years,
+                hours_per_day=args.hours_per_day, cloud_per_h=args.cloud)))
+        elif args.electricity is None and not args.currency:
+            raise UsageError("give a DEVICE with --purchase/--cloud, or --electricity/--currency")
+    except PricesError as exc:
+        raise UsageError(str(exc)) from None
+    path = save_prices(book)
+    print(f"prices saved to {path}")
+    return 0
+
+
+def cmd_value_project(args: argparse.Namespace) -> int:
+    from profiler.analysis.value import Job, value_table
+
+    if not (args.samples > 0 and args.samples == int(args.samples)) or not args.epochs > 0:
+        raise UsageError("--samples must be a positive whole number and --epochs positive")
+    prices = _prices()
+    runs = resolve_runs(args.runs)
+    rows = value_table(runs, prices, Job(int(args.samples), args.epochs))
+    if args.json:
+        print_json([{"run_id": r["run_id"], "value": asdict(v), "projection": asdict(p) if p else None}
+                    for r, (v, p) in zip(runs, rows, strict=True)])
+        return 0
+    cur = prices.currency
+    for run, (value, proj) in zip(runs, rows, strict=True):
+        assert proj is not None
+        notes = f"  ({'; '.join(value.notes)})" if value.notes else ""
+        print(f"{run['run_id']} on {value.device}: {units.duration(proj.time_s)}, "
+              f"{units.num(proj.energy_wh)} Wh, {units.money(proj.cost, cur)}, "
+              f"{units.per_money(value.samples_per_dollar, 'samples', cur)}{notes}")
+    return 0

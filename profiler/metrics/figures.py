@@ -1,0 +1,104 @@
+"""Throughput, FLOP/s and MFU over a set of timed steps: one definition for every view.
+
+A final result feeds every timed step; a live view feeds the steps of the last
+``LIVE_WINDOW_S`` seconds (``live_window``). Warm-up and compile steps are never fed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+#: live figures cover the timed steps of the last seconds, but never fewer than this many steps
+LIVE_WINDOW_S = 2.0
+LIVE_MIN_STEPS = 3
+
+#: (t_s at the step's end, step_time_s, samples) of one timed step
+Step = tuple[float, float, int]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Figures over ``steps`` timed steps taking ``window_s`` seconds; None is n/a.
+
+    ``mfu`` is achieved FLOP/s over ``peak_flops_per_s`` (the reference peak the caller
+    passes), ``mfu_datasheet`` over the datasheet peak; ``basis`` names the window in words.
+    """
+
+    steps: int
+    window_s: float
+    samples: int
+    samples_per_s: float | None
+    flops_per_s: float | None
+    mfu: float | None
+    mfu_datasheet: float | None
+    basis: str
+
+    @property
+    def tflops(self) -> float | None:
+        return None if self.flops_per_s is None else self.flops_per_s / 1e12
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """``numerator / denominator``, or None when either is n/a or the denominator is 0."""
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def figures(
+    step_times_s: Sequence[float],
+    samples_per_step: int | Sequence[int],
+    flops_per_step: float | None = None,
+    peak_flops_per_s: float | None = None,
+    datasheet_peak_flops_per_s: float | None = None,
+    basis: str = "",
+) -> Figures:
+    """Figures over these timed steps. ``samples_per_step`` is one count or one per step."""
+    n = len(step_times_s)
+    window_s = float(sum(step_times_s))
+    if isinstance(samples_per_step, int):
+        samples = samples_per_step * n
+    else:
+        samples = int(sum(samples_per_step))
+    samples_per_s = samples / window_s if window_s > 0 and samples > 0 else None
+    flops_per_s = flops_per_step * n / window_s if window_s > 0 and flops_per_step else None
+    return Figures(
+        steps=n, window_s=window_s, samples=samples, samples_per_s=samples_per_s,
+        flops_per_s=flops_per_s, mfu=ratio(flops_per_s, peak_flops_per_s),
+        mfu_datasheet=ratio(flops_per_s, datasheet_peak_flops_per_s),
+        basis=basis or f"whole timed window ({n} steps)",
+    )
+
+
+def live_window(steps: Sequence[Step], window_s: float = LIVE_WINDOW_S,
+                min_steps: int = LIVE_MIN_STEPS) -> Sequence[Step]:
+    """The tail of ``steps`` that ended within ``window_s`` of the last one (at least
+    ``min_steps`` of them, or all there are)."""
+    if not steps:
+        return steps
+    end = steps[-1][0]
+    start = len(steps)
+    while start > 0 and (len(steps) - start < min_steps or end - steps[start - 1][0] <= window_s):
+        start -= 1
+    return steps[start:]
+
+
+def live_figures(
+    steps: Sequence[Step],
+    timed_steps: int,
+    flops_per_step: float | None = None,
+    peak_flops_per_s: float | None = None,
+    datasheet_peak_flops_per_s: float | None = None,
+) -> Figures | None:
+    """Figures of the last seconds of a running run (``steps`` = its recent timed steps,
+    ``timed_steps`` = how many it has measured in all); None before the first timed step."""
+    recent = live_window(steps)
+    if not recent:
+        return None
+    span = sum(dt for _, dt, _ in recent)
+    return figures(
+        [dt for _, dt, _ in recent], [s for _, _, s in recent], flops_per_step,
+        peak_flops_per_s, datasheet_peak_flops_per_s,
+        basis=f"last {span:.1f} s ({len(recent)} of {timed_steps} steps)",
+    )

@@ -1,0 +1,169 @@
+"""Human-readable numbers with units: the one formatter of the CLI, the reports and the window.
+
+Every function takes a plain number (or None) and returns text; ``None`` always renders as
+``n/a``, never as 0. Prefixes are chosen by size (``82.5 GFLOP/s``, ``1.38 s``), so one
+figure reads the same in every view.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+NA = "n/a"
+TIMES = "\u00d7"  # the one speedup / ratio sign: 2.50×
+_SI = ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+_BINARY = ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"))
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def si(value: float | None, unit: str = "", digits: int = 3, spaced: bool = False) -> str:
+    """``si(1.5e12, "FLOP/s") -> "1.5 TFLOP/s"``; ``spaced`` puts a space after the prefix
+    (``78.9 M samples/$``) for units that are words."""
+    if not _finite(value):
+        return NA
+    assert value is not None
+    gap = " " if spaced else ""
+    for scale, prefix in _SI:
+        if abs(value) >= scale:
+            return f"{value / scale:.{digits}g} {prefix}{gap}{unit}".rstrip()
+    return f"{value:.{digits}g} {unit}".rstrip()
+
+
+def flops(value: float | None) -> str:
+    """A FLOP rate: ``82.5 GFLOP/s``, ``1.2 TFLOP/s``."""
+    return si(value, "FLOP/s")
+
+
+def flop(value: float | None) -> str:
+    """A FLOP count: ``2.45 GFLOP``."""
+    return si(value, "FLOP")
+
+
+def count(value: float | None, digits: int = 0) -> str:
+    """Thousands-separated number: ``9,812``; small values keep 3 significant digits."""
+    if not _finite(value):
+        return NA
+    assert value is not None
+    if digits == 0 and abs(value) < 100 and value != int(value):
+        return f"{value:.3g}"
+    return f"{value:,.{digits}f}"
+
+
+def num(value: float | None, digits: int = 3) -> str:
+    """A plain figure: ``9,812`` for large values, ``3.14`` for small ones."""
+    if not _finite(value):
+        return NA
+    assert value is not None
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}"
+
+
+def rate(value: float | None, unit: str = "samples") -> str:
+    """A throughput in a sample unit: ``9,812 samples/s``."""
+    return NA if not _finite(value) else f"{count(value)} {unit}/s"
+
+
+def nbytes(value: float | None) -> str:
+    """Bytes with a binary prefix: ``1.5 GiB``."""
+    if not _finite(value):
+        return NA
+    assert value is not None
+    for scale, unit in _BINARY:
+        if abs(value) >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value:.0f} B"
+
+
+def percent(fraction: float | None, digits: int = 1) -> str:
+    """A fraction (0.42) as ``42.0%``."""
+    if not _finite(fraction):
+        return NA
+    assert fraction is not None
+    return f"{fraction * 100:.{digits}f}%"
+
+
+def ratio(value: float | None) -> str:
+    """A speedup or any ratio: ``2.50×``, ``0.51×``, ``38.0×``, ``412×``."""
+    if not _finite(value):
+        return NA
+    assert value is not None
+    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
+    return f"{value:.{digits}f}{TIMES}"
+
+
+def seconds(value: float | None) -> str:
+    """A short time: ``850 µs``, ``12.3 ms``, ``1.38 s``, ``2.5 min`` (3 significant digits)."""
+    if not _finite(value):
+        return NA
+    assert value is not None
+    if value >= 120:
+        return duration(value)
+    if abs(value) < 1e-3:
+        return f"{value * 1e6:.3g} µs"
+    if abs(value) < 1:
+        return f"{value * 1e3:.3g} ms"
+    return f"{value:.3g} s"
+
+
+def duration(value: float | None) -> str:
+    """A long time: ``42 s``, ``3.5 min``, ``2.1 h``, ``4.0 days``."""
+    if not _finite(value):
+        return NA
+    assert value is not None
+    if value < 120:
+        return f"{value:.3g} s"
+    if value < 7200:
+        return f"{value / 60:.1f} min"
+    if value < 172800:
+        return f"{value / 3600:.1f} h"
+    return f"{value / 86400:.1f} days"
+
+
+def money(value: float | None, currency: str = "USD") -> str:
+    """An amount with its currency: ``1,234 USD``, ``0.40 USD``, ``0.00123 USD``."""
+    if not _finite(value):
+        return NA
+    assert value is not None
+    if abs(value) >= 100:
+        return f"{value:,.0f} {currency}"
+    if abs(value) >= 0.01 or value == 0:
+        return f"{value:.2f} {currency}"
+    return f"{value:.3g} {currency}"
+
+
+def per_money(value: float | None, unit: str, currency: str = "USD") -> str:
+    """A count per unit of money: ``78.9 M samples/USD``."""
+    return si(value, f"{unit}/{currency}", spaced=True)
+
+
+def power(value: float | None) -> str:
+    """Watts: ``245 W``."""
+    return NA if not _finite(value) else f"{value:.3g} W"
+
+
+def energy(value: float | None) -> str:
+    """Joules with a prefix: ``512 J``, ``1.2 kJ``."""
+    return si(value, "J")
+
+
+def table(rows: list[tuple[str, str]]) -> str:
+    """Two aligned columns, indented by two spaces."""
+    width = max((len(k) for k, _ in rows), default=0)
+    return "\n".join(f"  {k.ljust(width)}  {v}" for k, v in rows)
+
+
+def columns(rows: Sequence[Sequence[str]], right: tuple[int, ...] = ()) -> str:
+    """A plain-text table with a rule under the header; ``right`` lists right-aligned columns."""
+    if not rows:
+        return ""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.rjust(w) if i in right else cell.ljust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
