@@ -30,6 +30,8 @@ class RunState:
     INTERRUPTED = "interrupted"  # found "running" in history after a crash
 
     FINAL = frozenset({COMPLETED, STOPPED, FAILED, OOM, INTERRUPTED})
+    #: ended without a usable measurement of the whole window
+    UNSUCCESSFUL = frozenset({FAILED, OOM, INTERRUPTED})
 
 
 def new_run_id() -> str:
