@@ -43,24 +43,14 @@ def parse_values(text: str) -> list[int]:
 
 
 def check_sweep(workload_name: str, knob: str, values: list[int], devices: list[str], base: RunSpec) -> None:
-    """UsageError for a sweep that cannot run, before any point starts."""
-    from profiler.analysis.sweep import BATCH_KNOB, spec_for
-    from profiler.runner import SpecError, validate_spec
-    from profiler.workloads import WorkloadError, get_workload
+    """UsageError for a sweep that cannot run, before any point starts (the engine's checks)."""
+    from profiler.analysis.sweep import check_sweep as engine_check
+    from profiler.results.spec import SpecError
 
     try:
-        workload = get_workload(workload_name)
-    except WorkloadError as exc:
+        engine_check(workload_name, knob, values, devices, base)
+    except SpecError as exc:
         raise UsageError(str(exc)) from None
-    knobs = sorted({k for preset in workload.presets.values() for k in preset})
-    if knob != BATCH_KNOB and knob not in knobs:
-        raise UsageError(f"unknown knob {knob!r} for {workload_name}; choose from {', '.join([BATCH_KNOB, *knobs])}")
-    for device in devices:
-        for value in values:
-            try:
-                validate_spec(spec_for(workload_name, knob, value, device, base))
-            except SpecError as exc:
-                raise UsageError(str(exc)) from None
 
 
 def recording_run_fn(store: HistoryStore | None) -> Any:

@@ -53,6 +53,15 @@ class RunSummary:
     mfu: float | None
     samples_per_j: float | None
     energy_j: float | None
+    #: the run's configuration, for History's config columns (from its spec and result)
+    size: str = ""
+    precision: str = ""
+    batch_size: int | None = None
+    knobs: str = ""
+    threads: int | None = None
+    origin: str = ""
+    timed_steps: int = 0
+    partial: str = ""
 
 
 def _finite(value: Any) -> float | None:
@@ -258,14 +267,16 @@ class HistoryStore:
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         sql = (
             "SELECT id, name, status, device, workload, created_at, updated_at, samples_per_s,"
-            f" achieved_flops_per_s, mfu, samples_per_j, energy_j FROM runs{where}"
+            " achieved_flops_per_s, mfu, samples_per_j, energy_j, spec,"
+            " json_extract(result, '$.batch_size'), json_extract(result, '$.timed_steps'),"
+            f" json_extract(result, '$.timed_s') FROM runs{where}"
             " ORDER BY created_at DESC, id DESC"
         )
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
-        return [RunSummary(*row) for row in rows]
+        return [_summary(row) for row in rows]
 
     def run_ids(self) -> list[str]:
         return [s.run_id for s in self.list_runs()]
@@ -330,6 +341,32 @@ class HistoryStore:
             col["value"].append(value)
         out["notices"] = [{"t_s": t, "kind": k, "message": m} for t, k, m in notes]
         return out
+
+
+def _summary(row: Sequence[Any]) -> RunSummary:
+    """A ``RunSummary`` from a ``list_runs`` row: figures, plus the config from the spec JSON.
+    Its name is the user's, else the automatic name (which says what differs)."""
+    from profiler.metrics.naming import auto_name
+    from profiler.metrics.quality import partial_reason
+
+    try:
+        spec = json.loads(row[12]) if row[12] else {}
+    except ValueError:
+        spec = {}
+    spec = spec if isinstance(spec, dict) else {}
+    batch, steps, timed_s = row[13], int(row[14] or 0), row[15]
+    knobs = " ".join(f"{k}={v}" for k, v in sorted(dict(spec.get("knobs") or {}).items()))
+    name = str(spec.get("name") or (auto_name(spec) if spec else row[1]))
+    partial = partial_reason({"status": row[2], "timed_steps": steps, "timed_s": timed_s, "spec": spec})
+    status, device, workload, created, updated, sps, flops, mfu, per_j, energy = row[2:12]
+    return RunSummary(
+        str(row[0]), name, status, device, workload, created, updated, sps, flops, mfu, per_j, energy,
+        size=str(spec.get("size") or ""),
+        precision=str(spec.get("precision") or ""),
+        batch_size=int(batch) if batch else spec.get("batch_size"), knobs=knobs,
+        threads=spec.get("threads"), origin=str(spec.get("origin") or ""), timed_steps=steps,
+        partial=partial,
+    )
 
 
 __all__ = ["HistoryError", "HistoryStore", "RunSummary"]

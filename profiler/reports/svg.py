@@ -28,25 +28,36 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> str:
             f"<title>{escape(title)}</title>" + "".join(body) + "</svg>")
 
 
+MUTED = "#C7CBD1"
+
+
 def bar_chart(labels: Sequence[str], values: Sequence[float | None], title: str,
-              unit: str = "", width: int = 640) -> str:
-    """Horizontal bars, one per label; a None value is drawn as ``n/a`` with no bar."""
-    bar_h, gap, left, top = 22, 8, 180, 30
+              unit: str = "", width: int = 760, notes: Sequence[str] | None = None,
+              muted: Sequence[bool] | None = None, value_text: Sequence[str] | None = None) -> str:
+    """Horizontal bars, one per label; a None value is drawn as ``n/a`` with no bar.
+
+    ``notes`` adds a grey word after each value ("4.00× vs baseline", "not comparable");
+    ``muted`` bars are drawn grey (runs that are not comparable with the baseline);
+    ``value_text`` replaces the formatted values.
+    """
+    bar_h, gap, left, top = 22, 8, 270, 30
     height = top + len(labels) * (bar_h + gap) + 10
     scale_max = max([v for v in values if v is not None and v > 0], default=1.0)
-    plot_w = width - left - 110
+    plot_w = width - left - 230
     body = [_text(8, 18, title, size=14, weight="bold")]
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = top + i * (bar_h + gap)
-        short = label if len(label) <= 28 else label[:27] + "…"
+        short = label if len(label) <= 42 else label[:41] + "…"
         body.append(_text(left - 6, y + bar_h * 0.7, short, anchor="end"))
         if value is None:
             body.append(_text(left + 4, y + bar_h * 0.7, units.NA))
             continue
         w = max(plot_w * max(value, 0.0) / scale_max, 1.0)
-        body.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" '
-                    f'fill="{PALETTE[i % len(PALETTE)]}"/>')
-        body.append(_text(left + w + 4, y + bar_h * 0.7, units.si(value, unit)))
+        colour = MUTED if muted and muted[i] else PALETTE[i % len(PALETTE)]
+        body.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colour}"/>')
+        shown = value_text[i] if value_text else units.si(value, unit)
+        note = f"  {notes[i]}" if notes and notes[i] else ""
+        body.append(_text(left + w + 4, y + bar_h * 0.7, shown + note))
     return _svg(width, height, title, body)
 
 

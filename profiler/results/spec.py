@@ -9,6 +9,8 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any
 
+from profiler.metrics.naming import auto_name
+
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
 
 
@@ -47,6 +49,8 @@ class RunSpec:
     sample_hz: float = 10.0
     seed: int = 0
     name: str = ""
+    #: why the run was started: "" by hand, "sweep", "demo" (presentation loop), "re-run"
+    origin: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -64,9 +68,9 @@ class RunSpec:
 
     @property
     def title(self) -> str:
-        """Short human label, e.g. ``mlp-S bs256 fp32 on cpu``."""
-        bs = f" bs{self.batch_size}" if self.batch_size else ""
-        return self.name or f"{self.workload}-{self.size}{bs} {self.precision} on {self.device}"
+        """The user's name, else one that says what differs (``profiler.metrics.naming``):
+        ``mlp-S width=256 bs128 bf16 1 thread on cpu · sweep``."""
+        return self.name or auto_name(self.to_dict())
 
 
 def cpu_model() -> str:

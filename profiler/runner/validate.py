@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from profiler.devices.discovery import DeviceInfo, describe_device
+from profiler.metrics.naming import ORIGINS
 from profiler.results.spec import PRECISIONS, SIZES, RunSpec, SpecError
 from profiler.runner.precision import check_precision
 from profiler.workloads import WorkloadError, get_workload
@@ -37,6 +38,8 @@ def validate_spec(spec: RunSpec) -> DeviceInfo:
         raise SpecError(f"threads must be a positive integer, got {spec.threads}")
     if spec.input_pipeline and spec.loader_workers < 0:
         raise SpecError(f"loader workers must be 0 or more, got {spec.loader_workers}")
+    if spec.origin not in ORIGINS:
+        raise SpecError(f"unknown run origin {spec.origin!r}; choose from {', '.join(repr(o) for o in ORIGINS)}")
     if not spec.sample_hz > 0 or spec.sample_hz > 100:
         raise SpecError(f"sample rate must be in (0, 100] Hz, got {spec.sample_hz}")
     _check_fits(spec, device)
