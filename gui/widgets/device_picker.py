@@ -90,6 +90,21 @@ class DevicePicker(QWidget):
             if self._list.item(i).checkState() == Qt.CheckState.Checked
         ]
 
+    def select(self, device_ids: Sequence[str]) -> None:
+        """Tick exactly the usable devices among ``device_ids`` (restoring a saved choice);
+        when none of them is usable the current ticks stay."""
+        usable = [i for i in range(self._list.count())
+                  if self._list.item(i).flags() & Qt.ItemFlag.ItemIsUserCheckable]
+        wanted = set(device_ids)
+        if not any(self._list.item(i).data(ID_ROLE) in wanted for i in usable):
+            return
+        self._list.blockSignals(True)
+        for i in usable:
+            item = self._list.item(i)
+            item.setCheckState(Qt.CheckState.Checked if item.data(ID_ROLE) in wanted else Qt.CheckState.Unchecked)
+        self._list.blockSignals(False)
+        self.sig_selection_changed.emit(self.selected_ids())
+
     def item_for(self, device_id: str) -> QListWidgetItem | None:
         for i in range(self._list.count()):
             if self._list.item(i).data(ID_ROLE) == device_id:

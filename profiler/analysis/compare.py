@@ -76,8 +76,9 @@ def comparable_count(run: Mapping[str, Any], runs: Sequence[Mapping[str, Any]]) 
 
 
 def pick_baseline(runs: Sequence[Mapping[str, Any]], baseline: str | None = None) -> str:
-    """``baseline`` if given (must be one of the runs); else the run most others are
-    comparable with, a CPU run first among equals, else the first run."""
+    """``baseline`` if given (must be one of the runs); else a CPU run that others can be
+    compared with (the one most can), else the run most others are comparable with, else
+    the first run."""
     ids = [str(r["run_id"]) for r in runs]
     if not ids:
         raise ValueError("nothing to compare: no runs given")
@@ -85,8 +86,9 @@ def pick_baseline(runs: Sequence[Mapping[str, Any]], baseline: str | None = None
         if baseline not in ids:
             raise ValueError(f"baseline {baseline!r} is not one of the compared runs: {', '.join(ids)}")
         return baseline
-    scored = [(comparable_count(r, runs), str(r.get("device", "")).startswith("cpu"), -i)
-              for i, r in enumerate(runs)]
+    counts = [comparable_count(r, runs) for r in runs]
+    scored = [(n > 0, str(r.get("device", "")).startswith("cpu"), n, -i)
+              for i, (r, n) in enumerate(zip(runs, counts, strict=True))]
     best = max(range(len(runs)), key=lambda i: scored[i])
     return ids[best]
 

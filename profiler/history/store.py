@@ -357,7 +357,8 @@ def _summary(row: Sequence[Any]) -> RunSummary:
     batch, steps, timed_s = row[13], int(row[14] or 0), row[15]
     knobs = " ".join(f"{k}={v}" for k, v in sorted(dict(spec.get("knobs") or {}).items()))
     name = str(spec.get("name") or (auto_name(spec) if spec else row[1]))
-    partial = partial_reason({"status": row[2], "timed_steps": steps, "timed_s": timed_s, "spec": spec})
+    partial = partial_reason({"status": row[2], "timed_steps": steps, "timed_s": timed_s, "spec": spec,
+                              "samples_per_s": row[7]})
     status, device, workload, created, updated, sps, flops, mfu, per_j, energy = row[2:12]
     return RunSummary(
         str(row[0]), name, status, device, workload, created, updated, sps, flops, mfu, per_j, energy,

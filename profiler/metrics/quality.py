@@ -22,7 +22,7 @@ def partial_reason(run: Mapping[str, Any]) -> str:
     if status not in PARTIAL_STATES:
         return ""
     steps = int(run.get("timed_steps") or len(run.get("step_times_s") or ()))
-    if not steps:
+    if not steps or not run.get("samples_per_s"):
         return ""  # nothing was measured: there is no figure to mark
     timed = run.get("timed_s")
     spec = part(run, "spec")

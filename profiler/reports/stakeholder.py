@@ -131,8 +131,7 @@ def value_section(data: ReportInput) -> str:
                if value.cost_per_h is not None else units.NA,
                units.per_money(value.samples_per_dollar, "samples", cur)]
         if proj is not None:
-            row += [units.duration(proj.time_s), units.energy(proj.energy_wh * 3600.0)
-                    if proj.energy_wh is not None else units.NA, units.money(proj.cost, cur)]
+            row += [units.duration(proj.time_s), units.si(proj.energy_wh, "Wh"), units.money(proj.cost, cur)]
         rows.append(row)
         models.append(f"{label}: " + cost_model(prices.price_for(str(run.get("device"))),
                                                   prices.electricity_per_kwh,

@@ -40,11 +40,12 @@ def _open_device(device_id: str) -> list[Any]:
 
 class MachineMonitor:
     """Publishes machine readings through ``publish`` (an ``EventBus.publish`` or any
-    callable taking an event) at ``hz`` until ``stop``. Thread-safe controls."""
+    callable taking an event) at ``hz`` until ``stop``. ``t0`` is where its clock starts
+    (default: now). Thread-safe controls."""
 
     def __init__(self, publish: Callable[[Event], None], hz: float = IDLE_HZ,
                  clock: Callable[[], float] = time.monotonic,
-                 open_device: Callable[[str], list[Any]] = _open_device) -> None:
+                 open_device: Callable[[str], list[Any]] = _open_device, t0: float | None = None) -> None:
         if not hz > 0:
             raise ValueError(f"sample rate must be positive, got {hz}")
         self._publish = publish
@@ -56,7 +57,7 @@ class MachineMonitor:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._lock = threading.Lock()
-        self.t0 = clock()
+        self.t0 = clock() if t0 is None else t0
         self.ticks = 0
         self._thread = threading.Thread(target=self._loop, name="horsepower-machine", daemon=True)
 
@@ -65,7 +66,12 @@ class MachineMonitor:
         return self._clock() - self.t0
 
     def start(self) -> None:
+        """Read on the monitor's own thread."""
         self._thread.start()
+
+    def run(self) -> None:
+        """Read on the calling thread until ``stop`` (for a caller that owns the thread)."""
+        self._loop()
 
     def set_rate(self, hz: float) -> None:
         """Read ``hz`` times a second from the next tick on."""

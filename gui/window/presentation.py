@@ -1,0 +1,140 @@
+"""Presentation mode: a big-screen look over the Live page, and a clean way back. GUI thread.
+
+On: dark theme with large type (``presentation.qss``), thick plot lines, the sidebar, tab
+bar, results table and status bar (developer telemetry) hidden, a title strip with the
+headline result (``profiler.analysis.headline``) and an exit hint, full screen. Between
+loops the last round's curves, cards and headline stay until the next round measures.
+Off: the theme the user had, every hidden part back, the window state it had.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+
+from gui.viewmodel import series_store as sk
+from gui.widgets.plot_kit import RunTrace
+from gui.widgets.theme import apply_theme
+
+if TYPE_CHECKING:
+    from gui.viewmodel.card_values import CardValues
+    from gui.window.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+class Presentation:
+    """Applies and undoes the look; keeps the previous round on screen between loops."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.active = False
+        self._was_state = Qt.WindowState.WindowNoState
+        self._previous: list[RunTrace] = []
+        self._last_values: CardValues | None = None
+
+    # ---- the look ----------------------------------------------------------------
+    def apply_theme(self, dark: bool) -> None:
+        """The user's theme (or the presentation look while active) on app, plots and tabs."""
+        w = self.window
+        dark_now = dark or self.active
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, dark_now, presenting=self.active)
+        w.plots.set_dark(dark_now)
+        w.workspace.set_dark(dark_now)
+
+    def set_active(self, on: bool) -> None:
+        """Enter (True) or leave (False) the look; the demo controller calls this."""
+        w = self.window
+        if on == self.active:
+            return
+        if on:
+            self._was_state = w.windowState()
+        self.active = on
+        self.apply_theme(w.dark)
+        w.sidebar.setVisible(not on)
+        w.statusBar().setVisible(not on)
+        w.banner.hide()
+        w.workspace.set_demo(on)
+        w.live.set_presenting(on)
+        self._previous, self._last_values = [], None
+        if on:
+            self._set_title()
+            w.live.header.set_headline("Measuring the first round…", "")
+            self.on_result(list(w.session.results.values()))
+            w.showFullScreen()
+        else:
+            w.setWindowState(self._was_state)
+            if not self._was_state & (Qt.WindowState.WindowFullScreen | Qt.WindowState.WindowMaximized):
+                w.showNormal()
+            self._repolish()
+        log.info("presentation %s", "on" if on else "off")
+
+    def _repolish(self) -> None:
+        """Re-lay out the sidebar with the normal fonts (presentation's big type must not
+        leave a label sized for it, e.g. a cut-off "Workloac")."""
+        for widget in self.window.sidebar.findChildren(QWidget):
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+            widget.updateGeometry()
+        self.window.sidebar.adjustSize()
+
+    def _set_title(self) -> None:
+        w = self.window
+        name = w.controls.workload.currentText() or "Horsepower"
+        devices = ", ".join(w.picker.selected_ids()) or "the ticked devices"
+        w.live.header.set_title(f"Horsepower · {name}", f"size {w.controls.size.currentText()} · "
+                                f"{w.controls.precision.currentText()} · on {devices}")
+
+    # ---- rounds --------------------------------------------------------------------
+    def keep_previous(self, traces: Sequence[RunTrace]) -> None:
+        """A new round starts: keep ``traces`` (the last round) on screen until it measures."""
+        w = self.window
+        keep = {t.run_id for t in traces}
+        for run_id in w.store.run_ids():
+            if run_id not in keep and run_id != "machine":
+                w.store.drop_run(run_id)
+        self._previous = list(traces)
+
+    def tick(self) -> None:
+        """Drop the last round once every new run measures live figures."""
+        if not self.active or not self._previous:
+            return
+        w = self.window
+        old = {t.run_id for t in self._previous}
+        new = [t for t in w.plots.runs if t.run_id not in old]
+        if new and all(w.store.scalar(t.run_id, sk.LIVE) is not None for t in new):
+            for run_id in old:
+                w.store.drop_run(run_id)
+            w.plots.set_runs(new)
+            w.plots.run_plots.show_final(None)
+            self._previous = []
+
+    def card_values(self, values: CardValues | None) -> CardValues | None:
+        """While presenting, a round that has not measured yet shows the last result."""
+        if not self.active:
+            return values
+        if values is not None and (not values.live or not values.warming_up):
+            self._last_values = values
+            return values
+        return self._last_values or values
+
+    def on_result(self, results: list[dict[str, Any]]) -> None:
+        """A run finished: the headline of everything measured so far (kept between loops)."""
+        if not self.active:
+            return
+        from profiler.analysis.headline import headline
+        from profiler.analysis.prices import PricesError, load_prices
+
+        try:
+            prices = load_prices()
+        except PricesError:
+            prices = None
+        line = headline(results, prices)
+        if line is not None:
+            self.window.live.header.set_headline(line.sentence, line.basis)
