@@ -69,10 +69,13 @@ class CompareView(QWidget):
         self.bars.setMouseEnabled(x=False, y=False)
         self.bars.hideButtons()
         self.bars.getAxis("bottom").enableAutoSIPrefix(False)
-        self.lines = pg.PlotWidget(title="Throughput over the timed window (1 s average, warm-up left out)")
+        self.lines = pg.PlotWidget(title="Samples/s over time · 1 s average, no warm-up")
+        self.lines.setToolTip("Each run's samples/s over its timed window, averaged over 1 s (warm-up "
+                              "left out); colours as in the bars.")
         self.lines.setLabel("bottom", "s since the timed window began")
         self.lines.getAxis("left").enableAutoSIPrefix(False)
-        self.lines.addLegend(offset=(-10, 10))
+        self.lines.setMouseEnabled(x=False, y=False)
+        self.lines.hideButtons()
         top = QHBoxLayout()
         top.addWidget(QLabel("Compare against:"))
         top.addWidget(self.baseline_box, 1)
@@ -163,7 +166,7 @@ class CompareView(QWidget):
         left.setTicks([[(y, r.label if len(r.label) <= 36 else r.label[:35] + "…") for y, r in zip(ys, rows,
                                                                                                    strict=True)]])
         top = max(values, default=0.0) or 1.0
-        self.bars.setXRange(0, top * 1.45, padding=0)
+        self.bars.setXRange(0, top * 1.75, padding=0)
         self.bars.setYRange(-0.6, n - 0.4, padding=0)
         ink = PLOT_FG["dark" if self.dark else "light"]
         cells = table_cells(comparison)

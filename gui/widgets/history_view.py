@@ -38,8 +38,8 @@ from profiler.reports.export import export_run
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("name", "status", "device", "model", "batch", "precision", "threads", "samples/s", "MFU", "when")
-NUMERIC = frozenset({"batch", "threads", "samples/s", "MFU"})
+COLUMNS = ("Name", "Status", "Device", "Model", "Batch", "Precision", "Threads", "Samples/s", "MFU", "Started")
+NUMERIC = frozenset({"Batch", "Threads", "Samples/s", "MFU"})
 GENERATED = frozenset({"sweep", "demo"})  # origins History can hide
 PARTIAL_COLOUR = "#B45309"
 Index = QModelIndex | QPersistentModelIndex
@@ -58,8 +58,8 @@ def _cells(run: RunSummary) -> tuple[Any, ...]:
         (run.precision or units.NA, run.precision),
         (str(run.threads) if run.threads else "all" if run.device == "cpu" else "", run.threads or 0),
         (units.count(run.samples_per_s), run.samples_per_s or 0.0),
-        (units.percent(run.mfu), run.mfu or 0.0),
-        (time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created_at)), run.created_at),
+        (units.share(run.mfu), run.mfu or 0.0),
+        (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.created_at)), run.created_at),
     )
 
 
@@ -96,12 +96,12 @@ class HistoryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return value
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col == "status" and run.partial:
+            if col == "Status" and run.partial:
                 return run.partial[:1].upper() + run.partial[1:]
-            if col == "samples/s":
+            if col == "Samples/s":
                 return "Samples per second over the whole timed window" + (" (partial)" if run.partial else "")
             return f"{run.name}\n{run.run_id}"
-        if role == Qt.ItemDataRole.ForegroundRole and run.partial and col in ("status", "samples/s", "MFU"):
+        if role == Qt.ItemDataRole.ForegroundRole and run.partial and col in ("Status", "Samples/s", "MFU"):
             return QBrush(QColor(PARTIAL_COLOUR))
         if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 from gui.widgets.machine_plots import MachinePlots
 from gui.widgets.plot_kit import RunTrace, nice_ceiling, nice_time_ceiling
 from gui.widgets.run_plots import RunPlots
-from gui.widgets.theme import device_colour
 
 if TYPE_CHECKING:
     from gui.viewmodel.series_store import SeriesStore
@@ -89,7 +88,8 @@ class LivePlots(QWidget):
         if runs:
             self.hint.hide()
         self.legend.setText("   ".join(
-            f'<span style="color:{device_colour(r.device)}">&#9632;</span> {r.label}' for r in runs))
+            f'<span style="color:{r.colour}">&#9632;</span> {r.label}' + (" (last round)" if r.previous else "")
+            for r in runs))
         self.legend.setVisible(bool(runs))
 
     def expect_duration(self, seconds: float) -> None:

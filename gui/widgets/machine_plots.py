@@ -20,8 +20,9 @@ from PySide6.QtCore import Qt
 
 from gui.widgets import series_keys as sk
 from gui.widgets.metric_help import tip
-from gui.widgets.plot_kit import GIB, RunTrace, TimedPlotWidget, new_plot, nice_ceiling, pen, style_item
+from gui.widgets.plot_kit import GIB, RunTrace, TimedPlotWidget, fine_ceiling, new_plot, pen, style_item
 from gui.widgets.theme import device_colour
+from profiler import units
 from profiler.metrics import keys
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ MACHINE = sk.MACHINE
 WINDOW_S = 60.0
 MACHINE_COLOUR = "#6B7280"
 X_TICKS = [[(-60.0, "60 s ago"), (-45.0, "45"), (-30.0, "30"), (-15.0, "15"), (0.0, "now")]]
+X_RANGE = (-WINDOW_S - 3.0, 2.5)  # room for the edge labels
 TITLES = {"util": "Utilization · last minute", "memory": "Memory · last minute",
           "cores": "CPU per core · now"}
 DASH, DOT, SOLID = Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.SolidLine
@@ -92,10 +94,11 @@ class MachinePlots:
         self._accelerators: tuple[str, ...] = ()
         self._seen = (-1, ())
         self._mem_top = 1.0
+        self._memory_title = TITLES["memory"]
         for name, unit in (("util", "%"), ("memory", "GiB")):
             widget = new_plot(on_paint, TITLES[name], unit, "")
             item = widget.getPlotItem()
-            item.setXRange(-WINDOW_S, 0, padding=0)
+            item.setXRange(*X_RANGE, padding=0)
             item.getAxis("bottom").setTicks(X_TICKS)
             item.setYRange(0, 100 if name == "util" else 1.0, padding=0.02)
             item.addLegend(offset=(6, 4), labelTextSize="8pt", verSpacing=-6)
@@ -114,7 +117,8 @@ class MachinePlots:
 
     # ---- what is drawn ---------------------------------------------------------------
     def set_runs(self, runs: Sequence[RunTrace]) -> None:
-        self._runs = list(runs)
+        """Put these runs' processes beside the machine (a kept previous round is left out)."""
+        self._runs = [r for r in runs if not r.previous]
         self._rebuild()
 
     def _accelerators_seen(self) -> tuple[str, ...]:
@@ -149,7 +153,8 @@ class MachinePlots:
 
     def restyle(self) -> None:
         for name, widget in self.widgets.items():
-            style_item(widget, TITLES[name], self.dark, self.presenting)
+            style_item(widget, self._memory_title if name == "memory" else TITLES[name], self.dark,
+                       self.presenting)
 
     # ---- the timer tick --------------------------------------------------------------
     def refresh(self) -> int:
@@ -180,13 +185,17 @@ class MachinePlots:
         return updated
 
     def _range_memory(self) -> None:
-        total = self.store.last(MACHINE, keys.host("ram_total_bytes")) or 0.0
-        for device in self._accelerators:
-            total = max(total, self.store.last(MACHINE, keys.key(device, "mem_total_bytes")) or 0.0)
-        top = nice_ceiling(total / GIB) if total else max(self._mem_top, nice_ceiling(self._memory_max() * 1.1))
-        if top != self._mem_top:
+        """A y axis the memory curves fill (re-ranged in coarse steps); the machine's total
+        RAM is said in the title, as Task Manager says it beside its graph."""
+        top = fine_ceiling(self._memory_max() * 1.25)
+        if top > self._mem_top or top < self._mem_top / 3:
             self._mem_top = top
             self.widgets["memory"].getPlotItem().setYRange(0, top, padding=0.02)
+        total = self.store.last(MACHINE, keys.host("ram_total_bytes"))
+        title = f"{TITLES['memory']} · {units.nbytes(total)} RAM" if total else TITLES["memory"]
+        if title != self._memory_title:
+            self._memory_title = title
+            style_item(self.widgets["memory"], title, self.dark, self.presenting)
 
     def _memory_max(self) -> float:
         """The highest memory curve point now (GiB); used when the machine's total is unknown."""

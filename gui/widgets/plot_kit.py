@@ -30,13 +30,24 @@ PEN_WIDTH = {False: 1, True: 3}
 TIME_STEPS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
+PREVIOUS_COLOUR = "#6B7280"
+
+
 @dataclass(frozen=True)
 class RunTrace:
-    """A run shown in the plots: its id, device (its colour) and label (its legend)."""
+    """A run shown in the plots: its id, device (its colour) and label (its legend).
+    ``previous``: the last round of a presentation loop, kept (greyed) until the next measures."""
 
     run_id: str
     device: str
     label: str
+    previous: bool = False
+
+    @property
+    def colour(self) -> str:
+        from gui.widgets.theme import device_colour
+
+        return PREVIOUS_COLOUR if self.previous else device_colour(self.device)
 
 
 def nice_ceiling(value: float) -> float:
@@ -48,6 +59,11 @@ def nice_ceiling(value: float) -> float:
         if step * 10**exp >= value:
             return float(step * 10**exp)
     return float(10 ** (exp + 1))
+
+
+def fine_ceiling(value: float) -> float:
+    """The next 1-1.5-2-3-4-5-6-8 step at or above ``value``: a y axis that data fills."""
+    return nice_time_ceiling(value)
 
 
 def nice_time_ceiling(seconds: float) -> float:
@@ -114,5 +130,8 @@ def style_item(widget: pg.PlotWidget, title: str, dark: bool, presenting: bool) 
         axis.label.setFont(font)
     legend = item.legend
     if legend is not None:
+        size = f"{TICK_PT[presenting]}pt"
         legend.setLabelTextColor(PLOT_FG[mode])
-        legend.setLabelTextSize(f"{TICK_PT[presenting]}pt")
+        legend.setLabelTextSize(size)
+        for _sample, label in legend.items:  # entries made before this call keep their old look
+            label.setText(label.text, color=PLOT_FG[mode], size=size)

@@ -85,7 +85,7 @@ COLUMNS: list[tuple[str, str, Extractor]] = [
     ("Status", "status", _status),
     ("Samples/s", "samples_per_s", lambda r, _: _num(r.get("samples_per_s") or None, units.count)),
     ("FLOP/s", "tflops", lambda r, _: _num(r.get("achieved_flops_per_s") or None, units.flops)),
-    ("MFU", "mfu", lambda r, _: _num(r.get("mfu"), lambda v: units.percent(v, 0))),
+    ("MFU", "mfu", lambda r, _: _num(r.get("mfu"), units.share)),
     ("Speedup", "speedup", _speedup),
     ("Step p50", "step_p50", lambda r, _: _num((r.get("step_time_s") or {}).get("median"), units.seconds)),
     ("Spread", "spread", lambda r, _: _num((r.get("step_time_s") or {}).get("spread"),
@@ -161,7 +161,7 @@ class ResultsTable(QTableWidget):
                 item.setIcon(colour_icon(device_colour(str(result.get("device", "")))))
             if col == STATUS_COL:
                 self._status_cell(item, result, warnings)
-            elif warnings and text is not None and metric in MEASURED:
+            elif warnings and text is not None and metric in MEASURED and not grey:
                 item.setForeground(QBrush(QColor(WARNING_COLOUR)))
             if metric == "mfu" and (result.get("mfu") or 0.0) > MFU_PLAUSIBLE:
                 item.setForeground(QBrush(QColor(WARNING_COLOUR)))

@@ -22,9 +22,9 @@ from gui.widgets.metric_help import tip
 from gui.widgets.plot_kit import (
     RunTrace,
     TimedPlotWidget,
+    fine_ceiling,
     fixed_x,
     new_plot,
-    nice_ceiling,
     nice_time_ceiling,
     pen,
     style_item,
@@ -82,10 +82,11 @@ class RunPlots:
         self.widgets["throughput"].getPlotItem().addItem(self._warmup_label)
         self._warmup_end: float | None = None
         dashed = pg.mkPen("#111827", width=1, style=Qt.PenStyle.DashLine)
-        self._final = pg.InfiniteLine(angle=0, movable=False, pen=dashed, label="",
-                                      labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 1)], "color": "#111827"})
-        self._final.hide()
-        self.widgets["throughput"].getPlotItem().addItem(self._final)
+        self._final = pg.InfiniteLine(angle=0, movable=False, pen=dashed)
+        self._final_label = pg.TextItem("", color="#111827", anchor=(1, 1))
+        for item in (self._final, self._final_label):
+            item.hide()
+            self.widgets["throughput"].getPlotItem().addItem(item)
 
     # ---- runs ------------------------------------------------------------------------
     def set_runs(self, runs: Sequence[RunTrace]) -> None:
@@ -95,6 +96,9 @@ class RunPlots:
             self.widgets[ck[1]].getPlotItem().removeItem(self._curves.pop(ck))
             self._versions.pop(ck, None)
         self.runs = list(runs)
+        for (run_id, _name), curve in self._curves.items():  # a kept round turns grey
+            trace = next(r for r in runs if r.run_id == run_id)
+            curve.setPen(pen(trace.colour, self.presenting))
         if not runs:
             self.x_max = 30.0
             for name, widget in self.widgets.items():
@@ -122,18 +126,21 @@ class RunPlots:
         """Mark the finished focus run's figure over its whole timed window (None: hide)."""
         if samples_per_s is None:
             self._final.hide()
+            self._final_label.hide()
             return
         self._final.setValue(samples_per_s)
-        self._final.label.setFormat(f"whole timed window: {units.rate(samples_per_s, unit)}")
-        self._final.show()
+        self._final_label.setText(f"whole timed window: {units.rate(samples_per_s, unit)}")
         self._rerange_y("throughput", np.array([samples_per_s]))
+        self._final_label.setPos(self.x_max, samples_per_s)
+        self._final.show()
+        self._final_label.show()
 
     # ---- look ------------------------------------------------------------------------
     def set_presenting(self, on: bool) -> None:
         self.presenting = on
         for (run_id, _name), curve in self._curves.items():
-            device = next((r.device for r in self.runs if r.run_id == run_id), "cpu")
-            curve.setPen(pen(device_colour(device), on))
+            trace = next((r for r in self.runs if r.run_id == run_id), None)
+            curve.setPen(pen(trace.colour if trace else device_colour("cpu"), on))
         self.restyle()
 
     def set_dark(self, dark: bool) -> None:
@@ -145,7 +152,7 @@ class RunPlots:
         for name, widget in self.widgets.items():
             style_item(widget, self.titles[name], self.dark, self.presenting)
         self._final.setPen(pg.mkPen(PLOT_FG[mode], width=1 + self.presenting, style=Qt.PenStyle.DashLine))
-        self._final.label.setColor(QColor(PLOT_FG[mode]))
+        self._final_label.setColor(QColor(PLOT_FG[mode]))
 
     # ---- the timer tick --------------------------------------------------------------
     def refresh(self) -> int:
@@ -156,8 +163,9 @@ class RunPlots:
                 n, t_last = self._update_curve(run, name, key)
                 updated += n
                 t_max = max(t_max, t_last)
-        if self.runs:
-            start = self.store.scalar(self.runs[-1].run_id, sk.TIMED_START)
+        current = [r for r in self.runs if not r.previous]
+        if current:
+            start = self.store.scalar(current[-1].run_id, sk.TIMED_START)
             self._show_warmup(start if isinstance(start, float) else None)
         self._rerange_x(t_max)
         return updated
@@ -170,7 +178,7 @@ class RunPlots:
         t, v, version = self.store.snapshot(run.run_id, key)
         curve = self._curves.get(ck)
         if curve is None:
-            curve = pg.PlotDataItem(pen=pen(device_colour(run.device), self.presenting), name=run.label)
+            curve = pg.PlotDataItem(pen=pen(run.colour, self.presenting), name=run.label)
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
             self.widgets[name].getPlotItem().addItem(curve)
@@ -201,7 +209,7 @@ class RunPlots:
             return
         top = float(np.nanmax(values))
         if top > self._y_max[name]:
-            self._y_max[name] = nice_ceiling(top * 1.1)
+            self._y_max[name] = fine_ceiling(top * 1.1)
             self.widgets[name].getPlotItem().setYRange(0, self._y_max[name], padding=0.02)
             if name == "throughput" and self._warmup_end:
                 self._warmup_label.setPos(0.3, self._y_max[name])
@@ -213,6 +221,7 @@ class RunPlots:
             self.x_max = nice_time_ceiling(self.x_max * 1.5)
         for widget in self.widgets.values():
             fixed_x(widget.getPlotItem(), 0, self.x_max)
+        self._final_label.setPos(self.x_max, self._final.value())
 
     def curve_points(self) -> dict[str, int]:
         counts: dict[str, int] = {}

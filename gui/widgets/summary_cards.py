@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.widgets.metric_help import na_tip, tip
 from gui.widgets.theme import device_colour
@@ -61,6 +61,9 @@ class Card(QFrame):
         self.value = QLabel("n/a", self, objectName="cardValue")
         self.value.setTextFormat(Qt.TextFormat.AutoText)
         self.caption = QLabel("", self, objectName="cardCaption")
+        for label in (self.title, self.value, self.caption):  # large type must never widen the window
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(0)
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(self.title, 1)
@@ -167,7 +170,7 @@ class SummaryCards(QWidget):
         )
         peak = values.peak_flops_per_s
         self.mfu.show_value(
-            units.percent(values.mfu, 0) if values.mfu is not None else None,
+            units.share(values.mfu) if values.mfu is not None else None,
             f"of {units.flops(peak)} measured peak" if peak else "no peak known", accent,
             na.get("mfu", ""),
         )

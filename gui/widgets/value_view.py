@@ -10,9 +10,10 @@ each device's cost per hour is worked out (``profiler.analysis.value.cost_model`
 from __future__ import annotations
 
 from collections.abc import Mapping
+from html import escape
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
@@ -50,7 +51,6 @@ PROJECTION_TIPS = (
     "How long the job would take at the measured rate.",
     "Energy the job would use at the measured power.",
     "What the job would cost at the cost per hour.",
-    "How the cost per hour is worked out, and what is left out.",
 )
 
 
@@ -60,7 +60,7 @@ def price_headers(currency: str) -> tuple[str, ...]:
 
 def projection_headers(currency: str) -> tuple[str, ...]:
     return ("run", "device", "samples/s", "samples/J", f"samples per {currency}", "cost per hour",
-            "job time", "job energy", "job cost", "how the cost is worked out")
+            "job time", "job energy", "job cost")
 
 
 def _headers(table: QTableWidget, names: tuple[str, ...], tips: tuple[str, ...]) -> None:
@@ -96,13 +96,17 @@ class ValueView(QWidget):
         self.electricity.setToolTip("Price of a kWh: added to a purchased device's cost per hour from "
                                     "its measured power. 'not set' leaves electricity out.")
         self.samples = QSpinBox(maximum=2_000_000_000, singleStep=10_000)
+        self.samples.setGroupSeparatorShown(True)
         self.samples.setValue(1_000_000)
         self.samples.setToolTip("Samples in the training set of the job to project.")
         self.epochs = QSpinBox(minimum=1, maximum=100_000)
         self.epochs.setValue(10)
         self.epochs.setToolTip("Passes over the training set.")
         self.prices_table = QTableWidget(0, 5)
-        self.projection = QTableWidget(0, 10)
+        self.prices_table.horizontalHeader().setMinimumSectionSize(90)
+        self.projection = QTableWidget(0, 9)
+        self.cost_words = QLabel("", objectName="costWords", wordWrap=True)
+        self.cost_words.setTextFormat(Qt.TextFormat.RichText)
         for table in (self.prices_table, self.projection):
             table.verticalHeader().hide()
             table.horizontalHeader().setStretchLastSection(True)
@@ -134,6 +138,8 @@ class ValueView(QWidget):
         layout.addWidget(self.saved_label)
         layout.addWidget(section_label("The job on each run's device"))
         layout.addWidget(self.projection, 1)
+        layout.addWidget(section_label("How each device's cost per hour is worked out"))
+        layout.addWidget(self.cost_words)
 
     def _set_headers(self) -> None:
         cur = self.book.currency
@@ -216,21 +222,25 @@ class ValueView(QWidget):
         cur = self.book.currency
         labels = distinct_labels(self.runs)
         self.projection.setRowCount(len(rows))
+        words_by_device: dict[str, str] = {}
         for r, (run, label, (value, proj)) in enumerate(zip(self.runs, labels, rows, strict=True)):
             assert proj is not None
             words = cost_model(self.book.price_for(value.device), self.book.electricity_per_kwh,
                                measured_from_result(run).power_w, cur)
+            words_by_device.setdefault(value.device, words)
             per_h = f"{units.money(value.cost_per_h, cur)}/h" if value.cost_per_h is not None else units.NA
             energy = units.si(proj.energy_wh, "Wh")
             cells = (label, value.device, units.rate(value.samples_per_s),
                      units.si(value.samples_per_j, "samples/J", spaced=True),
                      units.per_money(value.samples_per_dollar, "samples", cur), per_h,
-                     units.duration(proj.time_s), energy, units.money(proj.cost, cur),
-                     "; ".join([words, *(n for n in value.notes if n != "no price set")]))
+                     units.duration(proj.time_s), energy, units.money(proj.cost, cur))
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text if c in (0, 9) else PROJECTION_TIPS[c])
+                item.setToolTip(f"{text}\n{words}" if c in (0, 5) else PROJECTION_TIPS[c])
+                if c >= 2:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.projection.setItem(r, c, item)
+        self.cost_words.setText("<br>".join(f"<b>{escape(d)}</b>: {escape(w)}" for d, w in words_by_device.items()))
 
     # ---- remembered job --------------------------------------------------------------
     def apply_job(self, values: Mapping[str, Any]) -> None:
@@ -242,6 +252,7 @@ class ValueView(QWidget):
         return {"samples": self.samples.value(), "epochs": self.epochs.value()}
 
     def fit_tables(self) -> None:
-        """The prices table as tall as its rows; projection columns to their contents."""
+        """The prices table as tall as its rows; columns as wide as their headers and cells."""
         fit_table_height(self.prices_table)
-        self.projection.resizeColumnsToContents()
+        for table in (self.prices_table, self.projection):
+            table.resizeColumnsToContents()

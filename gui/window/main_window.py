@@ -258,6 +258,8 @@ class MainWindow(QMainWindow):
 
     def _on_run_started(self, run_id: str, spec: RunSpec) -> None:
         self.session.started(run_id, spec)
+        if self.presentation.active:
+            self.presentation.round_started(run_id)
         traces = [*self.plots.runs, RunTrace(run_id, spec.device, spec.title)]
         self.plots.set_runs(traces)
         self.status.showMessage(f"{spec.title}: {phases.words(RunState.PENDING)}…")
@@ -329,6 +331,8 @@ class MainWindow(QMainWindow):
             if isinstance(info, dict) and info.get("sample_unit"):
                 self.plots.run_plots.set_unit(str(info["sample_unit"]))
         self.plots.refresh()
+        if self.workspace.sweep.isVisible():
+            self.workspace.sweep.refresh_point(self.workspace.sweeps)
         if self.live.isVisible():
             self.cards.display(self.presentation.card_values(self.session.card_values(self.store)))
         self.meter.frame_done()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -34,8 +35,10 @@ class Presentation:
         self.window = window
         self.active = False
         self._was_state = Qt.WindowState.WindowNoState
+        self._was_geometry = window.saveGeometry()
         self._previous: list[RunTrace] = []
         self._last_values: CardValues | None = None
+        self._round: set[str] = set()  # run ids of the round going now
 
     # ---- the look ----------------------------------------------------------------
     def apply_theme(self, dark: bool) -> None:
@@ -55,6 +58,7 @@ class Presentation:
             return
         if on:
             self._was_state = w.windowState()
+            self._was_geometry = w.saveGeometry()
         self.active = on
         self.apply_theme(w.dark)
         w.sidebar.setVisible(not on)
@@ -62,16 +66,17 @@ class Presentation:
         w.banner.hide()
         w.workspace.set_demo(on)
         w.live.set_presenting(on)
-        self._previous, self._last_values = [], None
+        self._previous, self._last_values, self._round = [], None, set()
         if on:
             self._set_title()
             w.live.header.set_headline("Measuring the first round…", "")
-            self.on_result(list(w.session.results.values()))
             w.showFullScreen()
         else:
-            w.setWindowState(self._was_state)
-            if not self._was_state & (Qt.WindowState.WindowFullScreen | Qt.WindowState.WindowMaximized):
-                w.showNormal()
+            w.plots.set_runs([replace(t, previous=False) for t in w.plots.runs])
+            w.showNormal()
+            w.restoreGeometry(self._was_geometry)
+            if self._was_state & (Qt.WindowState.WindowFullScreen | Qt.WindowState.WindowMaximized):
+                w.setWindowState(self._was_state)
             self._repolish()
         log.info("presentation %s", "on" if on else "off")
 
@@ -95,11 +100,16 @@ class Presentation:
     def keep_previous(self, traces: Sequence[RunTrace]) -> None:
         """A new round starts: keep ``traces`` (the last round) on screen until it measures."""
         w = self.window
-        keep = {t.run_id for t in traces}
+        keep = {t.run_id for t in traces if not t.previous}
         for run_id in w.store.run_ids():
-            if run_id not in keep and run_id != "machine":
+            if run_id not in keep and run_id != sk.MACHINE:
                 w.store.drop_run(run_id)
-        self._previous = list(traces)
+        self._previous = [replace(t, previous=True) for t in traces if t.run_id in keep]
+        self._round = set()
+        w.plots.set_runs(self._previous)
+
+    def round_started(self, run_id: str) -> None:
+        self._round.add(run_id)
 
     def tick(self) -> None:
         """Drop the last round once every new run measures live figures."""
@@ -116,18 +126,28 @@ class Presentation:
             self._previous = []
 
     def card_values(self, values: CardValues | None) -> CardValues | None:
-        """While presenting, a round that has not measured yet shows the last result."""
+        """While presenting, a round that has not measured yet shows the last result, and a
+        repeat of an earlier round is not a comparison worth a card (its spread is noise
+        between rounds): the card shows the baseline instead."""
         if not self.active:
             return values
+        if values is not None and values.speedup_kind == "repeat":
+            values = replace(values, speedup_kind="baseline", spread=None,
+                             speedup_label="the CPU is the baseline for the other devices")
         if values is not None and (not values.live or not values.warming_up):
             self._last_values = values
             return values
         return self._last_values or values
 
     def on_result(self, results: list[dict[str, Any]]) -> None:
-        """A run finished: the headline of everything measured so far (kept between loops)."""
+        """A run finished: the headline of this round's runs once they all finished (the last
+        round's headline stays until then)."""
         if not self.active:
             return
+        done = {str(r.get("run_id")) for r in results}
+        if self._round and not self._round <= done:
+            return  # the round is still going
+        results = [r for r in results if str(r.get("run_id")) in self._round] or results
         from profiler.analysis.headline import headline
         from profiler.analysis.prices import PricesError, load_prices
 

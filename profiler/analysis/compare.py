@@ -75,10 +75,17 @@ def comparable_count(run: Mapping[str, Any], runs: Sequence[Mapping[str, Any]]) 
     return sum(1 for other in runs if other is not run and speedup(other, run).comparable)
 
 
+def reference_settings(run: Mapping[str, Any]) -> bool:
+    """True for the plain way to run a model: fp32, all cores, eager, no input pipeline."""
+    spec = part(run, "spec")
+    return (str(run.get("precision") or spec.get("precision") or "fp32") == "fp32" and not spec.get("threads")
+            and not any(spec.get(k) for k in ("compile", "channels_last", "input_pipeline")))
+
+
 def pick_baseline(runs: Sequence[Mapping[str, Any]], baseline: str | None = None) -> str:
     """``baseline`` if given (must be one of the runs); else a CPU run that others can be
-    compared with (the one most can), else the run most others are comparable with, else
-    the first run."""
+    compared with (plain settings first, then the one most can), else the run most others
+    are comparable with, else the first run."""
     ids = [str(r["run_id"]) for r in runs]
     if not ids:
         raise ValueError("nothing to compare: no runs given")
@@ -87,7 +94,7 @@ def pick_baseline(runs: Sequence[Mapping[str, Any]], baseline: str | None = None
             raise ValueError(f"baseline {baseline!r} is not one of the compared runs: {', '.join(ids)}")
         return baseline
     counts = [comparable_count(r, runs) for r in runs]
-    scored = [(n > 0, str(r.get("device", "")).startswith("cpu"), n, -i)
+    scored = [(n > 0, str(r.get("device", "")).startswith("cpu"), reference_settings(r), n, -i)
               for i, (r, n) in enumerate(zip(runs, counts, strict=True))]
     best = max(range(len(runs)), key=lambda i: scored[i])
     return ids[best]
@@ -156,7 +163,7 @@ def table_cells(comparison: Comparison) -> list[tuple[str, ...]]:
     for r in comparison.rows:
         out.append((r.label or r.name or r.run_id, r.model, r.settings, r.device,
                     units.count(r.samples_per_s), units.flops(r.achieved_flops_per_s),
-                    units.percent(r.mfu), units.si(r.samples_per_j, spaced=True),
+                    units.share(r.mfu), units.si(r.samples_per_j, spaced=True),
                     units.si(r.samples_per_dollar, spaced=True),
                     speedup_text(r, comparison.baseline_id)))
     return out

@@ -39,7 +39,7 @@ def sweep_section(result: SweepResult) -> str:
     failed = [p for p in result.points if p.error]
     fails = table(("value", "device", "error"), [(str(p.value), p.device, str(p.error)) for p in failed]) \
         if failed else ""
-    rows = [(f"{p.value:,}", p.device, units.rate(p.samples_per_s), units.percent(p.mfu), p.status)
+    rows = [(f"{p.value:,}", p.device, units.rate(p.samples_per_s), units.share(p.mfu), p.status)
             for p in result.points]
     points = table((result.knob, "device", "samples/s", "MFU", "status"), rows, numeric=(0, 2, 3))
     return section("Sweep", f'<div class="chart">{chart}</div>{text}{points}{fails}')

@@ -80,8 +80,9 @@ def chart_section(data: ReportInput) -> str:
         xs, ys = series_throughput(run.get("series") or {})
         if xs:
             lines.append((label, xs, ys))
-    over_time = svg.line_chart(lines, "Throughput over the timed window (1 s average, warm-up left out)",
-                               "seconds since the timed window began", "samples/s") if lines else ""
+    over_time = svg.line_chart(lines, "Samples/s over time (1 s average, warm-up left out)",
+                               "seconds since the timed window began", "samples/s", width=760,
+                               markers=False) if lines else ""
     grey = ("<p class=\"muted\">Grey bars are not comparable with the baseline: a speedup between "
             "them would be meaningless (see the caveats).</p>") if any(
         r.run_id != comparison.baseline_id and not r.comparable and r.speedup_kind != "repeat"
@@ -106,8 +107,8 @@ def numbers_section(data: ReportInput) -> str:
     cells = []
     for run, row in zip(data.runs, comparison.rows, strict=True):
         memory, _what = peak_memory(run)
-        cells.append((row.label, device_words(run), units.rate(row.samples_per_s, row.sample_unit),
-                      units.flops(row.achieved_flops_per_s), units.percent(row.mfu),
+        cells.append((row.label, row.device, units.rate(row.samples_per_s, row.sample_unit),
+                      units.flops(row.achieved_flops_per_s), units.share(row.mfu),
                       _step_time(run), units.nbytes(memory), units.si(row.samples_per_j, spaced=True),
                       speedup_text(row, comparison.baseline_id)))
     grid = table(headers, cells, numeric=(2, 3, 4, 5, 6, 7, 8))
@@ -165,14 +166,26 @@ def _device_row(run: Run) -> tuple[str, ...]:
     units_text = units.NA
     if info.get("compute_units"):
         units_text = f"{info['compute_units']} {info.get('compute_unit_name') or ''}".strip()
-    measured = units.flops(run.get("peak_flops_per_s"))
-    if run.get("peak_flops_per_s"):
-        measured += f" {run.get('precision')}"
     sheet = units.flops(run.get("datasheet_peak_flops_per_s"))
     if run.get("datasheet_source"):
         sheet += f" ({run['datasheet_source']})"
     return (str(run.get("device") or ""), str(info.get("name") or units.NA),
-            units.nbytes(info.get("memory_bytes")), units_text, measured, sheet)
+            units.nbytes(info.get("memory_bytes")), units_text, sheet)
+
+
+def _measured_peaks(runs: Sequence[Run]) -> str:
+    """"fp32 219-436 GFLOP/s, bf16 1.06 TFLOP/s on cpu": each run's probe, by device and precision."""
+    found: dict[tuple[str, str], list[float]] = {}
+    for run in runs:
+        if run.get("peak_flops_per_s"):
+            key = (str(run.get("device")), str(run.get("precision")))
+            found.setdefault(key, []).append(float(run["peak_flops_per_s"]))
+    parts = []
+    for (device, precision), peaks in found.items():
+        lo, hi = min(peaks), max(peaks)
+        span = units.flops(lo) if hi <= lo * 1.02 else f"{units.flops(lo)} to {units.flops(hi)}"
+        parts.append(f"{device} {precision}: {span}")
+    return "; ".join(parts)
 
 
 def machine_section(data: ReportInput) -> str:
@@ -185,10 +198,14 @@ def machine_section(data: ReportInput) -> str:
     devices: dict[tuple[str, ...], tuple[str, ...]] = {}
     for run in data.runs:
         row = _device_row(run)
-        devices.setdefault((*row[:2], row[4]), row)
+        devices.setdefault(row[:2], row)
     body = "".join(kv(rows) for rows in hosts.values())
-    body += table(("device", "name", "memory", "compute units", "measured matmul peak", "datasheet peak"),
-                  list(devices.values()), numeric=(2, 4))
+    body += table(("device", "name", "memory", "compute units", "datasheet peak"), list(devices.values()),
+                  numeric=(2,))
+    peaks = _measured_peaks(data.runs)
+    if peaks:
+        body += (f"<p>Measured matmul peaks, the reference of each run's MFU: {esc(peaks)}. Each run "
+                 "measures its own with a short probe, so a busier machine gives a lower peak.</p>")
     return section("The machine", body)
 
 

@@ -78,9 +78,10 @@ def _ticks(lo: float, hi: float, log: bool) -> list[float]:
 
 def line_chart(series: Sequence[Series], title: str, x_label: str, y_label: str,
                log_x: bool = False, width: int = 640, height: int = 300,
-               marker_x: float | None = None, marker_label: str = "") -> str:
-    """Lines (with point markers) for each series; ``marker_x`` draws a vertical guide."""
-    left, right, top, bottom = 70, 20, 30, 45 + 16 * len(series)
+               marker_x: float | None = None, marker_label: str = "", markers: bool = True) -> str:
+    """Lines (with point markers when ``markers``) for each series; ``marker_x`` draws a
+    vertical guide."""
+    left, right, top, bottom = 76, 20, 30, 45 + 16 * len(series)
     pts = [(x, y) for _, xs, ys in series for x, y in zip(xs, ys, strict=True)
            if y is not None and (x > 0 or not log_x)]
     body = [_text(8, 18, title, size=14, weight="bold")]
@@ -108,14 +109,15 @@ def line_chart(series: Sequence[Series], title: str, x_label: str, y_label: str,
                     'stroke="#eee"/>')
         body.append(_text(left - 4, py(tick) + 3, units.si(tick), anchor="end", size=10))
     body.append(_text(left + pw / 2, top + ph + 30, x_label, anchor="middle"))
-    body.append(_text(12, top + ph / 2, y_label, size=11))
+    body.append(f'<text x="14" y="{top + ph / 2:.1f}" font-size="11" text-anchor="middle" '
+                f'transform="rotate(-90 14 {top + ph / 2:.1f})">{escape(y_label)}</text>')
     for i, (label, xs, ys) in enumerate(series):
         color = PALETTE[i % len(PALETTE)]
         coords = [(px(x), py(y)) for x, y in zip(xs, ys, strict=True) if y is not None and (x > 0 or not log_x)]
         if coords:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
             body.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="1.5"/>')
-            if len(coords) <= 60:
+            if markers and len(coords) <= 60:
                 body.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>'
                             for x, y in coords)
         ly = top + ph + 44 + 16 * i

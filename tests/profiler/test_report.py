@@ -49,7 +49,7 @@ def test_run_report_escapes_user_text(tmp_path):
                       job=Job(1000, 2))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert_safe(page)
-    assert "<svg" in page and "Throughput over the timed window" in page
+    assert "<svg" in page and "Samples/s over time" in page
     assert "samples/s" in page and "3,200" in page
 
 
