@@ -110,7 +110,7 @@ def speedup_parts(device: str, run: Mapping[str, Any] | None,
     finished run of this session, from ``Session.baseline_for``), or why there is none."""
     if baseline is None:
         if device == "cpu":
-            return SpeedupParts(BASELINE, label="the CPU is the baseline for the other devices")
+            return SpeedupParts(BASELINE, label="baseline for the other devices")
         return SpeedupParts(na=NA_NO_BASELINE)
     if run is None:
         return SpeedupParts(na=NA_FIRST_STEP)

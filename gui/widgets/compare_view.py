@@ -19,6 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -27,16 +28,18 @@ from PySide6.QtWidgets import (
 )
 
 from gui.widgets.form_parts import fit_table_height
-from gui.widgets.theme import PLOT_FG, style_plot
+from gui.widgets.theme import PLOT_FG, WARNING_COLOUR, style_plot
 from profiler.analysis.compare import Comparison, comparable_count, compare, headers, table_cells
 from profiler.analysis.prices import PricesError, load_prices
 from profiler.analysis.value import PriceBook
 from profiler.history import HistoryStore
+from profiler.metrics.figures import MFU_PLAUSIBLE
 from profiler.metrics.series import series_throughput
 from profiler.reports.svg import MUTED, PALETTE
 
 GREY = "#9CA3AF"
 SPEEDUP_COL = 9
+MFU_COL = 6
 NUMERIC_FROM = 4
 
 
@@ -144,6 +147,10 @@ class CompareView(QWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if row.run_id == comparison.baseline_id:
                     item.setFont(bold)
+                if c == MFU_COL and (row.mfu or 0.0) > MFU_PLAUSIBLE:
+                    item.setForeground(QBrush(QColor(WARNING_COLOUR)))
+                    item.setToolTip("MFU above 100%: the measured peak is too low for this run (the "
+                                    "probe ran while the machine was busier); trust the throughput")
                 if c == SPEEDUP_COL:
                     item.setToolTip(row.speedup_note or "")
                     if muted:
@@ -196,6 +203,10 @@ class CompareView(QWidget):
             self._render(self.comparison.baseline_id)
 
     def fit_table(self) -> None:
-        """Columns to their contents, the table as tall as its rows: the charts get the rest."""
+        """Columns to their contents (the run names take what is left), the table as tall as
+        its rows: the charts get the rest."""
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
         self.table.resizeColumnsToContents()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         fit_table_height(self.table)

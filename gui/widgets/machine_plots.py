@@ -32,7 +32,7 @@ MACHINE = sk.MACHINE
 WINDOW_S = 60.0
 MACHINE_COLOUR = "#6B7280"
 X_TICKS = [[(-60.0, "60 s ago"), (-45.0, "45"), (-30.0, "30"), (-15.0, "15"), (0.0, "now")]]
-X_RANGE = (-WINDOW_S - 3.0, 2.5)  # room for the edge labels
+X_RANGE = (-WINDOW_S - 8.0, 4.0)  # room for the edge labels
 TITLES = {"util": "Utilization · last minute", "memory": "Memory · last minute",
           "cores": "CPU per core · now"}
 DASH, DOT, SOLID = Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.SolidLine
@@ -51,10 +51,10 @@ class Line:
     scale: float = 1.0
 
 
-def machine_lines(accelerators: Sequence[str]) -> list[Line]:
+def machine_lines(accelerators: Sequence[str], ram_label: str = "machine RAM used") -> list[Line]:
     """The machine-wide curves: CPU and RAM, and utilization and memory of each accelerator."""
     lines = [Line(MACHINE, keys.host("cpu_util_percent"), "util", "machine CPU", MACHINE_COLOUR),
-             Line(MACHINE, keys.host("ram_used_bytes"), "memory", "machine RAM used", MACHINE_COLOUR,
+             Line(MACHINE, keys.host("ram_used_bytes"), "memory", ram_label, MACHINE_COLOUR,
                   scale=1 / GIB)]
     for device in accelerators:
         colour = device_colour(device)
@@ -88,13 +88,13 @@ class MachinePlots:
         self.presenting = False
         self.dark = False
         self.widgets: dict[str, TimedPlotWidget] = {}
-        self._curves: dict[tuple[str, str, str], pg.PlotDataItem] = {}
+        self._curves: dict[tuple[str, str, str, str], pg.PlotDataItem] = {}
         self._lines: list[Line] = []
         self._runs: list[RunTrace] = []
         self._accelerators: tuple[str, ...] = ()
         self._seen = (-1, ())
         self._mem_top = 1.0
-        self._memory_title = TITLES["memory"]
+        self._ram_label = "machine RAM used"
         for name, unit in (("util", "%"), ("memory", "GiB")):
             widget = new_plot(on_paint, TITLES[name], unit, "")
             item = widget.getPlotItem()
@@ -127,12 +127,13 @@ class MachinePlots:
 
     def _rebuild(self) -> None:
         alone = len(self._runs) == 1
-        lines = machine_lines(self._accelerators) + [ln for r in self._runs for ln in run_lines(r, alone)]
-        wanted = {(ln.run_id, ln.key, ln.plot) for ln in lines}
+        lines = machine_lines(self._accelerators, self._ram_label) + \
+            [ln for r in self._runs for ln in run_lines(r, alone)]
+        wanted = {(ln.run_id, ln.key, ln.plot, ln.label) for ln in lines}
         for ck in [k for k in self._curves if k not in wanted]:
             self.widgets[ck[2]].getPlotItem().removeItem(self._curves.pop(ck))
         for ln in lines:
-            ck = (ln.run_id, ln.key, ln.plot)
+            ck = (ln.run_id, ln.key, ln.plot, ln.label)
             if ck not in self._curves:
                 curve = pg.PlotDataItem(pen=pen(ln.colour, self.presenting, ln.style), name=ln.label)
                 curve.setClipToView(True)
@@ -144,7 +145,7 @@ class MachinePlots:
     def set_presenting(self, on: bool) -> None:
         self.presenting = on
         for ln in self._lines:
-            self._curves[(ln.run_id, ln.key, ln.plot)].setPen(pen(ln.colour, on, ln.style))
+            self._curves[(ln.run_id, ln.key, ln.plot, ln.label)].setPen(pen(ln.colour, on, ln.style))
         self.restyle()
 
     def set_dark(self, dark: bool) -> None:
@@ -153,8 +154,7 @@ class MachinePlots:
 
     def restyle(self) -> None:
         for name, widget in self.widgets.items():
-            style_item(widget, self._memory_title if name == "memory" else TITLES[name], self.dark,
-                       self.presenting)
+            style_item(widget, TITLES[name], self.dark, self.presenting)
 
     # ---- the timer tick --------------------------------------------------------------
     def refresh(self) -> int:
@@ -178,8 +178,8 @@ class MachinePlots:
             t, v, _ = self.store.snapshot(ln.run_id, ln.key)
             x = t + offset - now
             keep = x >= -WINDOW_S - 1.0
-            self._curves[(ln.run_id, ln.key, ln.plot)].setData(x[keep], v[keep] * ln.scale,
-                                                               skipFiniteCheck=True)
+            self._curves[(ln.run_id, ln.key, ln.plot, ln.label)].setData(x[keep], v[keep] * ln.scale,
+                                                                         skipFiniteCheck=True)
             updated += 1
         self._range_memory()
         return updated
@@ -192,14 +192,14 @@ class MachinePlots:
             self._mem_top = top
             self.widgets["memory"].getPlotItem().setYRange(0, top, padding=0.02)
         total = self.store.last(MACHINE, keys.host("ram_total_bytes"))
-        title = f"{TITLES['memory']} · {units.nbytes(total)} RAM" if total else TITLES["memory"]
-        if title != self._memory_title:
-            self._memory_title = title
-            style_item(self.widgets["memory"], title, self.dark, self.presenting)
+        label = f"machine RAM used (of {units.nbytes(total)})" if total else "machine RAM used"
+        if label != self._ram_label:
+            self._ram_label = label
+            self._rebuild()
 
     def _memory_max(self) -> float:
         """The highest memory curve point now (GiB); used when the machine's total is unknown."""
-        tops = [float(np.nanmax(y)) for (_, _, plot), c in self._curves.items() if plot == "memory"
+        tops = [float(np.nanmax(y)) for (_, _, plot, _), c in self._curves.items() if plot == "memory"
                 for y in (c.getData()[1],) if y is not None and len(y) and np.isfinite(y).any()]
         return max(tops, default=0.0)
 
@@ -221,7 +221,7 @@ class MachinePlots:
 
     def curve_points(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for (_, _, plot), curve in self._curves.items():
+        for (_, _, plot, _), curve in self._curves.items():
             x, _ = curve.getData()
             n = 0 if x is None else len(x)
             if n:

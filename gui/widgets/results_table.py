@@ -58,7 +58,7 @@ def _speedup(r: dict[str, Any], baseline: Mapping[str, Any] | None) -> Cell:
         word = "" if found.kind == DEVICE else " settings"
         return units.ratio(found.value) + word, found.value, f"\n{found.label}"
     if found.kind == REPEAT:
-        return GREY + f"±{units.percent(found.spread)} repeat", None, \
+        return GREY + f"±{units.share(found.spread)} repeat", None, \
             f"\nrun-to-run spread against {baseline.get('name')}: a repeat, not a speedup"
     return GREY + "not comparable", None, f"\nn/a: {found.reason}"
 

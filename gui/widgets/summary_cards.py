@@ -163,9 +163,10 @@ class SummaryCards(QWidget):
             self._samples_caption(values), accent, na.get("samples_per_s", ""),
         )
         per_step = units.flop(values.flops_per_step) if values.flops_per_step else None
+        params = f" · {units.si(values.params, 'params', spaced=True)}" if values.params else ""
         self.tflops.show_value(
             units.flops(values.flops_per_s) if values.flops_per_s is not None else None,
-            f"{per_step} per step" if per_step else "FLOPs not counted", accent,
+            f"{per_step} per step{params}" if per_step else "FLOPs not counted", accent,
             na.get("tflops", ""), with_unit=True,
         )
         peak = values.peak_flops_per_s
@@ -188,7 +189,7 @@ class SummaryCards(QWidget):
         if kind == "baseline":
             text: str | None = "baseline"
         elif kind == "repeat":
-            text = f"±{units.percent(values.spread)}" if values.spread is not None else None
+            text = f"±{units.share(values.spread)}" if values.spread is not None else None
         else:
             text = units.ratio(values.speedup) if values.speedup is not None else None
         self.speedup.show_value(text, self._speedup_caption(values), accent, values.na.get("speedup", ""))
@@ -211,8 +212,6 @@ class SummaryCards(QWidget):
         parts = ["last 2 s" if values.live else "whole timed window"]
         if values.batch_size:
             parts.append(f"batch {values.batch_size}")
-        if values.params:
-            parts.append(units.si(values.params, "params"))
         return " · ".join(parts)
 
     @staticmethod

@@ -137,9 +137,10 @@ class ValueView(QWidget):
         layout.addWidget(self.error_label)
         layout.addWidget(self.saved_label)
         layout.addWidget(section_label("The job on each run's device"))
-        layout.addWidget(self.projection, 1)
+        layout.addWidget(self.projection)
         layout.addWidget(section_label("How each device's cost per hour is worked out"))
         layout.addWidget(self.cost_words)
+        layout.addStretch(1)
 
     def _set_headers(self) -> None:
         cur = self.book.currency
@@ -254,5 +255,6 @@ class ValueView(QWidget):
     def fit_tables(self) -> None:
         """The prices table as tall as its rows; columns as wide as their headers and cells."""
         fit_table_height(self.prices_table)
+        fit_table_height(self.projection, max_rows=12)
         for table in (self.prices_table, self.projection):
             table.resizeColumnsToContents()

@@ -72,7 +72,7 @@ class Presentation:
             w.live.header.set_headline("Measuring the first round…", "")
             w.showFullScreen()
         else:
-            w.plots.set_runs([replace(t, previous=False) for t in w.plots.runs])
+            w.plots.set_runs([t for t in w.plots.runs if not t.previous])
             w.showNormal()
             w.restoreGeometry(self._was_geometry)
             if self._was_state & (Qt.WindowState.WindowFullScreen | Qt.WindowState.WindowMaximized):
@@ -133,7 +133,7 @@ class Presentation:
             return values
         if values is not None and values.speedup_kind == "repeat":
             values = replace(values, speedup_kind="baseline", spread=None,
-                             speedup_label="the CPU is the baseline for the other devices")
+                             speedup_label="baseline for the other devices")
         if values is not None and (not values.live or not values.warming_up):
             self._last_values = values
             return values

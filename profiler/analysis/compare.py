@@ -145,7 +145,7 @@ def speedup_text(row: CompareRow, baseline_id: str) -> str:
     if row.comparable:
         return units.ratio(row.speedup)
     if row.speedup_kind == REPEAT:
-        return f"±{units.percent(row.spread)} (repeat)"
+        return f"±{units.share(row.spread)} (repeat)"
     return "not comparable"
 
 

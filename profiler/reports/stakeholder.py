@@ -66,10 +66,8 @@ def chart_section(data: ReportInput) -> str:
     if comparison is None or not data.runs:
         return ""
     rows = comparison.rows
-    notes = []
-    for row in rows:
-        text = speedup_text(row, comparison.baseline_id)
-        notes.append(text if text in ("baseline", "not comparable") else f"{text} vs baseline")
+    notes = [speedup_text(row, comparison.baseline_id) + (" vs baseline" if row.comparable else "")
+             for row in rows]
     chart = svg.bar_chart(data.labels, [r.samples_per_s for r in rows], "Samples per second",
                           notes=notes if len(rows) > 1 else None,
                           muted=[r.run_id != comparison.baseline_id and not r.comparable
@@ -125,7 +123,8 @@ def value_section(data: ReportInput) -> str:
     if prices is None or not data.runs or not any(p.basis for p in prices.devices):
         return ""
     cur = prices.currency
-    rows, models = [], []
+    rows: list[list[str]] = []
+    models: dict[str, str] = {}
     for run, label, (value, proj) in zip(data.runs, data.labels,
                                          value_table(list(data.runs), prices, data.job), strict=True):
         row = [label, units.power(value.power_w), units.money(value.cost_per_h, cur) + "/h"
@@ -134,9 +133,9 @@ def value_section(data: ReportInput) -> str:
         if proj is not None:
             row += [units.duration(proj.time_s), units.si(proj.energy_wh, "Wh"), units.money(proj.cost, cur)]
         rows.append(row)
-        models.append(f"{label}: " + cost_model(prices.price_for(str(run.get("device"))),
-                                                  prices.electricity_per_kwh,
-                                                  measured_from_result(run).power_w, cur))
+        device = str(run.get("device"))
+        models.setdefault(device, f"{device}: " + cost_model(prices.price_for(device), prices.electricity_per_kwh,
+                                                             measured_from_result(run).power_w, cur))
     headers = ["run", "power", "cost", f"samples per {cur}"]
     intro = ""
     if data.job is not None:
@@ -144,7 +143,7 @@ def value_section(data: ReportInput) -> str:
         intro = (f"<p>Job: {units.count(data.job.dataset_samples)} samples × {data.job.epochs:g} "
                  "epochs at each run's measured rate.</p>")
     return section("Value", intro + table(headers, rows, numeric=tuple(range(1, len(headers))))
-                   + "<h3>How each cost is worked out</h3>" + bullet_list(models, "caveats"))
+                   + "<h3>How each device's cost is worked out</h3>" + bullet_list(list(models.values()), "caveats"))
 
 
 def _host_rows(run: Run) -> list[tuple[str, str]]:
@@ -283,7 +282,7 @@ SECTIONS: tuple[Section, ...] = (headline_section, chart_section, numbers_sectio
 def report_input(runs: Sequence[Run], baseline: str | None = None, prices: PriceBook | None = None,
                  job: Job | None = None) -> ReportInput:
     comparison = compare(runs, baseline, prices) if runs else None
-    line = headline(runs, prices, comparison.baseline_id if comparison and baseline else None)
+    line = headline(runs, prices, comparison.baseline_id if comparison else None)
     return ReportInput(tuple(runs), comparison, prices, job, line)
 
 

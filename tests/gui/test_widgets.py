@@ -92,7 +92,7 @@ def test_live_plots_update_only_changed_curves_and_bound_points(qtbot):
     assert plots.curve_points() == {"throughput": 100, "util": 2}
     assert plots.x_max >= 49.9  # the time axis grew in a coarse step to fit
     assert plots.machine.bar_heights() == [10.0, 90.0]
-    x, y = next(c for (run, key, _), c in plots.machine._curves.items() if run == "r" and "cpu" in key).getData()
+    x, y = next(c for (run, key, *_), c in plots.machine._curves.items() if run == "r" and "cpu" in key).getData()
     assert list(x) == [pytest.approx(-1.0)] and list(y) == [40.0]  # 1 s ago on the machine clock
     plots.set_runs([])
     assert plots.curve_points() == {"util": 1}  # the machine stays live with no run
