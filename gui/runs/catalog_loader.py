@@ -45,11 +45,14 @@ class Catalog:
 
 def load_catalog() -> Catalog:
     """Discover devices and workloads. Slow (imports torch); call it off the GUI thread."""
-    import torch
+    from gui.runs.engine_import import engine_imports
 
-    from profiler.devices.discovery import list_devices
-    from profiler.runner.precision import supported_precisions
-    from profiler.workloads import WORKLOADS
+    with engine_imports():
+        import torch
+
+        from profiler.devices.discovery import list_devices
+        from profiler.runner.precision import supported_precisions
+        from profiler.workloads import WORKLOADS
 
     workloads = {
         name: WorkloadInfo(

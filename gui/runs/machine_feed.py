@@ -50,7 +50,10 @@ class MachineFeed:
                 self._thread.start()
 
     def _run(self) -> None:  # the feed's thread
-        from profiler.runner.machine import MachineMonitor
+        from gui.runs.engine_import import engine_imports
+
+        with engine_imports():
+            from profiler.runner.machine import MachineMonitor
 
         monitor = MachineMonitor(self.publish, hz=IDLE_HZ, t0=self._t0)
         with self._lock:

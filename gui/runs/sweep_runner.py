@@ -53,7 +53,10 @@ class SweepThread(QThread):
         return len(set(self.request["values"])) * len(self.request["devices"])
 
     def run(self) -> None:  # sweep thread
-        from profiler.analysis.sweep import sweep
+        from gui.runs.engine_import import engine_imports
+
+        with engine_imports():
+            from profiler.analysis.sweep import sweep
 
         req = self.request
         try:

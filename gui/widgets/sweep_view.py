@@ -221,7 +221,7 @@ class SweepView(QWidget):
             lo, hi = math.log10(min(values)), math.log10(max(values))
             pad = 0.5 if hi - lo < 1e-9 else 0.1 * (hi - lo)
             self.plot.setXRange(lo - pad, hi + pad, padding=0)
-            self.plot.getAxis("bottom").setTicks([[(math.log10(v), f"{v:,}") for v in values], []])
+            self.plot.getAxis("bottom").setTicks([[(math.log10(v), units.count(v)) for v in values], []])
         top = max(ys, default=0.0)
         self.plot.setYRange(0, top * 1.15 if top > 0 else 1.0, padding=0)
         self.plot.setLabel("bottom", result.knob.replace("_", " "))
