@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from gui.widgets.form_parts import fit_table_height
 from gui.widgets.theme import PLOT_FG, WARNING_COLOUR, style_plot
+from profiler import units
 from profiler.analysis.compare import Comparison, comparable_count, compare, headers, table_cells
 from profiler.analysis.prices import PricesError, load_prices
 from profiler.analysis.value import PriceBook
@@ -68,7 +69,7 @@ class CompareView(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.bars = pg.PlotWidget(title="Samples/s over the whole timed window")
+        self.bars = pg.PlotWidget(title="Samples/s (whole timed window) · speedup")
         self.bars.setMouseEnabled(x=False, y=False)
         self.bars.hideButtons()
         self.bars.getAxis("bottom").enableAutoSIPrefix(False)
@@ -158,6 +159,8 @@ class CompareView(QWidget):
                 elif c == 0:
                     item.setToolTip(f"{row.label}\n{row.run_id}")
                 self.table.setItem(r, c, item)
+        for c in range(len(cells[0]) if cells else 0):  # a column that is n/a for every run says nothing
+            self.table.setColumnHidden(c, all(texts[c] == units.NA for texts in cells))
 
     def _draw_bars(self, comparison: Comparison) -> None:
         rows = comparison.rows
@@ -177,8 +180,8 @@ class CompareView(QWidget):
         self.bars.setYRange(-0.6, n - 0.4, padding=0)
         ink = PLOT_FG["dark" if self.dark else "light"]
         cells = table_cells(comparison)
-        for y, row, value, grey, texts in zip(ys, rows, values, muted, cells, strict=True):
-            note = texts[SPEEDUP_COL] + (" vs baseline" if row.comparable else "")
+        for y, value, grey, texts in zip(ys, values, muted, cells, strict=True):
+            note = texts[SPEEDUP_COL]
             label = pg.TextItem(note, color=GREY if grey else ink, anchor=(0, 0.5))
             label.setPos(value + top * 0.02, y)
             self.bars.addItem(label)

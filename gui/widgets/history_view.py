@@ -142,7 +142,7 @@ class HistoryView(QWidget):
             self.buttons[name] = QPushButton(name)
             buttons.addWidget(self.buttons[name])
         buttons.addStretch(1)
-        self.export_button = QToolButton(text="Export ▾", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_button = QToolButton(text="Export…", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
         self.export_menu = QMenu(self.export_button)
         self.export_actions: dict[str, Any] = {}
         for fmt, text in (("tidy", "Summary CSV of the selected runs (one row per run)"),

@@ -101,8 +101,11 @@ class LivePlots(QWidget):
         self.machine.set_dark(dark)
 
     def set_presenting(self, on: bool) -> None:
+        """Presentation keeps the run's plots only, larger: the machine row steps aside."""
         self.run_plots.set_presenting(on)
         self.machine.set_presenting(on)
+        for widget in self.machine.widgets.values():
+            widget.setVisible(not on)
 
     def refresh(self, force: bool = False) -> int:
         """Pull changed series into the curves; returns curves updated (0 while hidden)."""

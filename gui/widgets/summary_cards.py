@@ -166,7 +166,7 @@ class SummaryCards(QWidget):
         params = f" · {units.si(values.params, 'params', spaced=True)}" if values.params else ""
         self.tflops.show_value(
             units.flops(values.flops_per_s) if values.flops_per_s is not None else None,
-            f"{per_step} per step{params}" if per_step else "FLOPs not counted", accent,
+            f"{per_step}/step{params}" if per_step else "FLOPs not counted", accent,
             na.get("tflops", ""), with_unit=True,
         )
         peak = values.peak_flops_per_s

@@ -135,12 +135,11 @@ class ValueView(QWidget):
         layout.addWidget(section_label("Prices per device (blank: not set) · changes apply as you type"))
         layout.addWidget(self.prices_table)
         layout.addWidget(self.error_label)
-        layout.addWidget(self.saved_label)
-        layout.addWidget(section_label("The job on each run's device"))
-        layout.addWidget(self.projection)
         layout.addWidget(section_label("How each device's cost per hour is worked out"))
         layout.addWidget(self.cost_words)
-        layout.addStretch(1)
+        layout.addWidget(self.saved_label)
+        layout.addWidget(section_label("The job on each run's device"))
+        layout.addWidget(self.projection, 1)
 
     def _set_headers(self) -> None:
         cur = self.book.currency
@@ -242,6 +241,10 @@ class ValueView(QWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.projection.setItem(r, c, item)
         self.cost_words.setText("<br>".join(f"<b>{escape(d)}</b>: {escape(w)}" for d, w in words_by_device.items()))
+        for c in range(self.projection.columnCount()):  # a column that is n/a for every run says nothing
+            empty = all((self.projection.item(r, c) or QTableWidgetItem()).text() == units.NA
+                        for r in range(self.projection.rowCount()))
+            self.projection.setColumnHidden(c, empty and self.projection.rowCount() > 0)
 
     # ---- remembered job --------------------------------------------------------------
     def apply_job(self, values: Mapping[str, Any]) -> None:
@@ -255,6 +258,5 @@ class ValueView(QWidget):
     def fit_tables(self) -> None:
         """The prices table as tall as its rows; columns as wide as their headers and cells."""
         fit_table_height(self.prices_table)
-        fit_table_height(self.projection, max_rows=12)
         for table in (self.prices_table, self.projection):
             table.resizeColumnsToContents()

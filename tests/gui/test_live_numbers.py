@@ -150,7 +150,7 @@ def test_flops_card_takes_the_unit_that_fits(qtbot, flops, shown):
     number, unit = shown.split(" ")
     assert number in cards.tflops.value.text() and unit in cards.tflops.value.text()
     assert cards.mfu.value.text() == "42%" and "150 GFLOP/s" in cards.mfu.caption.text()
-    assert "1.2 GFLOP per step" in cards.tflops.caption.text()
+    assert "1.2 GFLOP/step" in cards.tflops.caption.text()
     assert "LIVE" in cards.badge.text() and "38 of 90 steps" in cards.basis.text()
 
 
