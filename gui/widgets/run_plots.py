@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 
 from gui.widgets import series_keys as sk
 from gui.widgets.metric_help import tip
 from gui.widgets.plot_kit import (
+    TICK_PT,
     RunTrace,
     TimedPlotWidget,
     fine_ceiling,
@@ -153,6 +154,10 @@ class RunPlots:
             style_item(widget, self.titles[name], self.dark, self.presenting)
         self._final.setPen(pg.mkPen(PLOT_FG[mode], width=1 + self.presenting, style=Qt.PenStyle.DashLine))
         self._final_label.setColor(QColor(PLOT_FG[mode]))
+        font = QFont()
+        font.setPointSize(TICK_PT[self.presenting] + 1)
+        for item in (self._final_label, self._warmup_label):
+            item.setFont(font)
 
     # ---- the timer tick --------------------------------------------------------------
     def refresh(self) -> int:

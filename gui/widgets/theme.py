@@ -69,7 +69,8 @@ def resource(name: str) -> Traversable | None:
 
 
 def load_stylesheet(dark: bool = False, presenting: bool = False) -> str:
-    """The light or dark theme; presentation adds its large type on top."""
+    """The light or dark theme; presentation adds its large type on top. ``@RES@`` in a
+    stylesheet names the resources folder (the dark theme's arrow images)."""
     names = ["style_dark.qss" if dark else "style.qss"] + (["presentation.qss"] if presenting else [])
     parts = []
     for name in names:
@@ -77,7 +78,8 @@ def load_stylesheet(dark: bool = False, presenting: bool = False) -> str:
         if path is None:
             log.warning("style %s not found; using Qt's default look", name)
             continue
-        parts.append(path.read_text(encoding="utf-8"))
+        folder = Path(str(path)).parent.as_posix()
+        parts.append(path.read_text(encoding="utf-8").replace("@RES@", folder))
     return "\n".join(parts)
 
 

@@ -245,6 +245,7 @@ class ValueView(QWidget):
             empty = all((self.projection.item(r, c) or QTableWidgetItem()).text() == units.NA
                         for r in range(self.projection.rowCount()))
             self.projection.setColumnHidden(c, empty and self.projection.rowCount() > 0)
+        self.projection.resizeColumnsToContents()
 
     # ---- remembered job --------------------------------------------------------------
     def apply_job(self, values: Mapping[str, Any]) -> None:
