@@ -54,12 +54,15 @@ def record_runs(seconds: float) -> list[str]:
     ids = []
     store = HistoryStore.open()
     try:
-        for spec in specs:
-            run_id, bus = new_run_id(), EventBus()
+        for spec in [*specs, RunSpec(workload="mlp", duration_s=60, precision="bf16", name="")]:
+            run_id, bus, cancel = new_run_id(), EventBus(), threading.Event()
+            if spec.duration_s == 60:  # stopped early, as when the window closes mid-run: partial
+                threading.Timer(seconds + 4.0, cancel.set).start()
             with recording(bus, run_id, spec, store):
-                result = supervise(spec, bus, threading.Event(), run_id=run_id)
+                result = supervise(spec, bus, cancel, run_id=run_id)
             print(f"  {spec.title}: {result.status}, {result.samples_per_s or 0:,.0f} samples/s", flush=True)
-            ids.append(run_id)
+            if spec.duration_s != 60:
+                ids.append(run_id)
     finally:
         store.close()
     return ids
@@ -122,11 +125,16 @@ def live_shots(d: Driver, seconds: float) -> None:
     d.shot("live-final")
 
 
-def history_shots(d: Driver, run_ids: list[str]) -> None:
+def history_shot(d: Driver) -> None:
     tabs = d.win.workspace
     tabs.show_tab("History")
+    tabs.history.refresh()
     d.wait(1.0)
     d.shot("history")
+
+
+def history_shots(d: Driver, run_ids: list[str]) -> None:
+    tabs = d.win.workspace
     tabs.compare_runs(run_ids)
     d.wait(1.0)
     d.shot("compare")
@@ -149,9 +157,15 @@ def sweep_shots(d: Driver, seconds: float) -> None:
     view.values.setText("64,256,1024")
     view.duration.setValue(seconds)
     view.run_button.click()
-    d.wait(120, lambda: len(tabs.sweep.points) >= 1 and tabs.sweeps.current_point is not None
-           and tabs.sweep.points[-1].value == 64)
-    d.wait(3.0)
+    from profiler.metrics import keys
+
+    def second_point_measuring() -> bool:
+        point = tabs.sweeps.current_point
+        if len(tabs.sweep.points) != 1 or point is None:
+            return False
+        return len(tabs.sweeps.point_store.snapshot(point[0], keys.run("samples_per_s"))[0]) > 20
+
+    d.wait(180, second_point_measuring)
     d.shot("sweep-running")
     d.wait(300, lambda: not tabs.sweeps.busy)
     d.wait(1.0)
@@ -165,8 +179,10 @@ def presentation_shots(d: Driver, seconds: float) -> None:
     d.win.demo._next.setInterval(2000)
     d.win.demo.enter()
     d.wait(120, lambda: any(r.get("spec", {}).get("origin") == "demo" for r in d.win.session.results.values()))
-    d.wait(90, lambda: any(d.win.store.scalar(r, sk.LIVE) is not None for r in list(d.win.session.specs)[-1:]))
-    d.wait(min(seconds * 0.5, 5))
+    d.wait(60, lambda: d.win.demo.rounds >= 2 and len(d.win.session.specs) >= 2)  # the second round began
+    newest = list(d.win.session.specs)[-1]
+    d.wait(90, lambda: d.win.store.scalar(newest, sk.LIVE) is not None)
+    d.wait(min(seconds * 0.6, 5))
     d.shot("presentation")
     d.win.demo.leave()
     d.wait(60, lambda: not d.win.runs.busy)
@@ -206,7 +222,7 @@ def report_shot(out: Path, run_ids: list[str], suffix: str) -> None:
 
 def main() -> int:
     args = parse_args()
-    out = Path(args.out)
+    out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="horsepower-shots-"))
     for var, sub in (("HORSEPOWER_DATA_DIR", "data"), ("HORSEPOWER_CONFIG_DIR", "config"),
@@ -219,8 +235,9 @@ def main() -> int:
     try:
         live_shots(d, seconds)
         history_shots(d, run_ids)
-        sweep_shots(d, 2.0 if args.quick else 4.0)
+        sweep_shots(d, 3.0 if args.quick else 6.0)
         presentation_shots(d, seconds)
+        history_shot(d)
     finally:
         d.win.close()
         d.app.processEvents()

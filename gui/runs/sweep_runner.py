@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal
 from gui.runs.event_ingest import EventIngest
 from gui.runs.history_link import HistoryLink
 from gui.runs.profiling_thread import SuperviseFn, default_supervise
+from gui.viewmodel import phases
 from gui.viewmodel.series_store import SeriesStore
 from profiler.events import Event, EventBus, RunFinished, RunStateChanged
 from profiler.results.result import RunResult, RunState, new_run_id
@@ -83,7 +84,7 @@ class SweepThread(QThread):
 
         def on_event(event: Event) -> None:
             if isinstance(event, RunStateChanged):
-                self.runner.sig_point_state.emit(f"{label}: {event.state}", self._done,
+                self.runner.sig_point_state.emit(f"{label}: {phases.words(event.state)}", self._done,
                                                  self.total)
 
         bus.subscribe(on_event)

@@ -49,17 +49,29 @@ def _model(run: RunSummary) -> str:
     return f"{run.workload}-{run.size or '?'}" + (f" {run.knobs}" if run.knobs else "")
 
 
+def short_name(run: RunSummary) -> str:
+    """The name without " on <device>" (the Device column says it); the origin stays."""
+    head, sep, tail = run.name.partition(f" on {run.device}")
+    return head + tail if sep else run.name
+
+
+def when(created_at: float) -> str:
+    """``11:26:33`` today, ``2026-11-30 09:12`` before."""
+    today = time.strftime("%Y-%m-%d") == time.strftime("%Y-%m-%d", time.localtime(created_at))
+    return time.strftime("%H:%M:%S" if today else "%Y-%m-%d %H:%M", time.localtime(created_at))
+
+
 def _cells(run: RunSummary) -> tuple[Any, ...]:
     """(display, sort value) per column."""
     status = f"{run.status} · partial" if run.partial else run.status
     return (
-        (run.name, run.name), (status, run.status), (run.device, run.device), (_model(run), _model(run)),
+        (short_name(run), run.name), (status, run.status), (run.device, run.device), (_model(run), _model(run)),
         (str(run.batch_size) if run.batch_size else units.NA, run.batch_size or 0),
         (run.precision or units.NA, run.precision),
         (str(run.threads) if run.threads else "all" if run.device == "cpu" else "", run.threads or 0),
         (units.count(run.samples_per_s), run.samples_per_s or 0.0),
         (units.share(run.mfu), run.mfu or 0.0),
-        (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.created_at)), run.created_at),
+        (when(run.created_at), run.created_at),
     )
 
 
@@ -131,6 +143,7 @@ class HistoryView(QWidget):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)

@@ -53,6 +53,8 @@ class LivePlots(QWidget):
             grid.addWidget(self.run_plots.widgets[name], 0, col)
         for col, name in enumerate(("util", "memory", "cores")):
             grid.addWidget(self.machine.widgets[name], 1, col)
+        grid.setRowStretch(0, 1)
+        grid.setRowStretch(1, 1)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(2)

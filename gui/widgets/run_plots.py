@@ -168,10 +168,10 @@ class RunPlots:
                 n, t_last = self._update_curve(run, name, key)
                 updated += n
                 t_max = max(t_max, t_last)
-        current = [r for r in self.runs if not r.previous]
-        if current:
-            start = self.store.scalar(current[-1].run_id, sk.TIMED_START)
-            self._show_warmup(start if isinstance(start, float) else None)
+        starts = [self.store.scalar(r.run_id, sk.TIMED_START) for r in reversed(self.runs)]
+        start = next((s for s in starts if isinstance(s, float)), None)  # the newest run that has one
+        if self.runs:
+            self._show_warmup(start)
         self._rerange_x(t_max)
         return updated
 

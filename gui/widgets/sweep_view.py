@@ -231,6 +231,10 @@ class SweepView(QWidget):
         self.point_curve.setPen(pg.mkPen(device_colour(device), width=2))
         self.point_curve.setData(list(t_s), list(samples_per_s))
         last = samples_per_s[-1] if len(samples_per_s) else None
+        if last is None:
+            self.point_plot.setTitle(f"{label} · starting…")
+            return
         if len(samples_per_s):
             self.point_plot.setYRange(0, max(samples_per_s) * 1.15 or 1.0, padding=0)
+            self.point_plot.setXRange(0, max(max(t_s) * 1.05, 1.0), padding=0)
         self.point_plot.setTitle(f"{label} · {units.rate(last)} (last 2 s)" if last else label)

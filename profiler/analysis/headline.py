@@ -108,9 +108,11 @@ def _basis(*runs: Mapping[str, Any]) -> str:
     first = runs[0]
     spec = part(first, "spec")
     batch = first.get("batch_size") or spec.get("batch_size")
-    timed = ", ".join(units.seconds(r.get("timed_s")) for r in runs)
-    return (f"{model_part(spec or first)}, batch {batch}, {first.get('precision')}; "
-            f"timed windows {timed} after warm-up; samples/s over the whole timed window")
+    timed = " and ".join(units.seconds(r.get("timed_s")) for r in runs)
+    precisions = " vs ".join(dict.fromkeys(str(r.get("precision")) for r in runs))
+    windows = "timed window" if len(runs) == 1 else "timed windows"
+    return (f"{model_part(spec or first)}, batch {batch}, {precisions}; {windows} of {timed} after "
+            "warm-up; samples/s over the whole timed window")
 
 
 def _sentence(head: str, extras: Sequence[str]) -> str:
