@@ -42,12 +42,21 @@ dl.meaning dd{margin:0;color:#374151}
 .chart{margin:6px 0}
 .run{border-top:1px solid var(--rule);padding-top:6px;margin-top:10px}
 footer{margin-top:28px;color:var(--muted);font-size:12px;border-top:1px solid var(--rule);padding-top:8px}
+.chart svg{max-width:100%;height:auto}
 @media print{
- @page{size:A4;margin:14mm}
- body{margin:0;max-width:none;font-size:11.5px}
- h2{break-after:avoid;margin-top:16px}
- table,svg,.headline,.run,dl.meaning{break-inside:avoid}
+ @page{size:A4;margin:11mm}
+ body{margin:0;max-width:none;font-size:9.5px;line-height:1.3}
+ h1{font-size:17px}h2{font-size:12px;break-after:avoid;margin:10px 0 4px}h3{font-size:10.5px;margin:6px 0 3px}
+ .headline{padding:8px 12px;margin:8px 0}.headline .big{font-size:15px}.headline .basis{font-size:10px}
+ table{font-size:9px;margin:3px 0 6px}td,th{padding:2px 5px}
+ dl.meaning{font-size:9px;gap:1px 10px}
+ .charts{display:flex;gap:10px;align-items:flex-start}.charts .chart{flex:1 1 50%}
+ table,svg,.headline,.run,dl.meaning,.charts{break-inside:avoid}
  .details{break-before:page}
+ footer{font-size:8.5px;margin-top:10px}
+ p,.muted{font-size:9px;margin:3px 0}
+ table.kv td{padding:1px 5px}
+ ul.caveats li{margin:1px 0}
  a{color:inherit;text-decoration:none}
 }
 """

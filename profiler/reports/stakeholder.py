@@ -85,8 +85,8 @@ def chart_section(data: ReportInput) -> str:
             "them would be meaningless (see the caveats).</p>") if any(
         r.run_id != comparison.baseline_id and not r.comparable and r.speedup_kind != "repeat"
         for r in rows) else ""
-    return section("Comparison", f'<div class="chart">{chart}</div>{grey}'
-                   f'<div class="chart">{over_time}</div>')
+    return section("Comparison", f'<div class="charts"><div class="chart">{chart}</div>'
+                   f'<div class="chart">{over_time}</div></div>{grey}')
 
 
 def _step_time(run: Run) -> str:
