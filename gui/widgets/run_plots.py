@@ -38,7 +38,9 @@ if TYPE_CHECKING:
     from gui.viewmodel.series_store import SeriesStore
 
 PREPARE_ALLOWANCE_S = 10.0  # model build, peak probe and warm-up before the timed window
-WARMUP_BRUSH = (245, 158, 11, 40)  # amber, translucent
+#: the warm-up shade: amber at 16% over each theme's plot background, pre-blended, because
+#: an alpha-blended fill repainted every frame costs more than the curves themselves
+WARMUP_FILL = {False: "#FDF0D9", True: "#352D23"}
 KEYS = {"throughput": keys.run("samples_per_s"), "step_time": keys.run("step_time_ms"), "loss": keys.run("loss")}
 UNITS = {"throughput": "samples/s", "step_time": "ms", "loss": ""}
 METRIC = {"throughput": "samples_per_s", "step_time": "step_time", "loss": "loss"}
@@ -72,7 +74,7 @@ class RunPlots:
             widget.getPlotItem().setYRange(0, 1.0, padding=0.02)
             fixed_x(widget.getPlotItem(), 0, self.x_max)
         self.widgets["throughput"].getPlotItem().getAxis("left").enableAutoSIPrefix(False)
-        self._warmup = {name: pg.LinearRegionItem((0, 0), movable=False, brush=WARMUP_BRUSH,
+        self._warmup = {name: pg.LinearRegionItem((0, 0), movable=False, brush=WARMUP_FILL[False],
                                                   pen=pg.mkPen(None)) for name in KEYS}
         for name, region in self._warmup.items():
             region.setZValue(-10)
@@ -154,6 +156,8 @@ class RunPlots:
             style_item(widget, self.titles[name], self.dark, self.presenting)
         self._final.setPen(pg.mkPen(PLOT_FG[mode], width=1 + self.presenting, style=Qt.PenStyle.DashLine))
         self._final_label.setColor(QColor(PLOT_FG[mode]))
+        for region in self._warmup.values():
+            region.setBrush(pg.mkBrush(WARMUP_FILL[self.dark]))
         font = QFont()
         font.setPointSize(TICK_PT[self.presenting] + 1)
         for item in (self._final_label, self._warmup_label):
