@@ -102,3 +102,10 @@ def live_figures(
         peak_flops_per_s, datasheet_peak_flops_per_s,
         basis=f"last {span:.1f} s ({len(recent)} of {timed_steps} steps)",
     )
+
+
+def tokens_per_s(samples_per_s: float | None, tokens_per_sample: int | None) -> float | None:
+    """Tokens per second of a sequence model (None unless both are known)."""
+    if samples_per_s is None or not tokens_per_sample:
+        return None
+    return samples_per_s * tokens_per_sample

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from profiler.metrics import keys
-from profiler.metrics.figures import Figures, figures
+from profiler.metrics.figures import Figures, figures, tokens_per_s
 from profiler.results.spec import RunSpec
 from profiler.results.stats import StepTimeSummary, summarize
 
@@ -43,7 +43,10 @@ class RunResult:
     ``step_times_s`` holds only the timed window (after warm-up), each synchronized.
     ``telemetry`` maps a reading's key (``profiler.metrics.keys``: ``host.cpu_util_percent``,
     ``cuda:0.power_w``) to ``{"mean": x, "max": y}`` over the timed window; n/a readings have
-    ``None`` for both.
+    ``None`` for both. ``error`` is one line; ``error_details`` the full traceback (or a dead
+    worker's stack dump): for a user's model, their code's, to be shown in a details box.
+    ``sample_unit`` names a sample ("sequences", "images"); ``tokens_per_sample`` is set for
+    sequence models (tokens/s = samples/s x tokens per sample).
     """
 
     spec: RunSpec
@@ -73,6 +76,9 @@ class RunResult:
     notices: list[str] = field(default_factory=list)
     error: str | None = None
     advice: str | None = None
+    error_details: str | None = None
+    sample_unit: str = "samples"
+    tokens_per_sample: int | None = None
 
     # ---- derived -------------------------------------------------------------------
     @property
@@ -105,6 +111,10 @@ class RunResult:
     @property
     def mfu_datasheet(self) -> float | None:
         return self.figures.mfu_datasheet
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        return tokens_per_s(self.figures.samples_per_s, self.tokens_per_sample)
 
     @property
     def samples_per_j(self) -> float | None:
@@ -146,6 +156,9 @@ class RunResult:
             "params": self.params,
             "flops_per_step": self.flops_per_step,
             "samples_per_s": figs.samples_per_s,
+            "sample_unit": self.sample_unit,
+            "tokens_per_sample": self.tokens_per_sample,
+            "tokens_per_s": tokens_per_s(figs.samples_per_s, self.tokens_per_sample),
             "achieved_flops_per_s": figs.flops_per_s,
             "peak_flops_per_s": self.peak_flops_per_s,
             "peak_source": self.peak_source,
@@ -171,6 +184,7 @@ class RunResult:
             "warnings": list(self.warnings),
             "notices": list(self.notices),
             "error": self.error,
+            "error_details": self.error_details,
             "advice": self.advice,
             "started_at": self.started_at,
             "ended_at": self.ended_at,
@@ -188,7 +202,7 @@ class RunResult:
             "samples_per_step", "params", "flops_per_step", "step_times_s", "losses",
             "warmup_steps", "warmup_s", "compile_s", "peak_flops_per_s", "peak_source",
             "datasheet_peak_flops_per_s", "datasheet_source", "energy_j", "input_wait_s", "telemetry",
-            "warnings", "notices", "error", "advice",
+            "warnings", "notices", "error", "advice", "error_details", "sample_unit", "tokens_per_sample",
         ):
             if key in data:
                 setattr(result, key, data[key])

@@ -11,6 +11,11 @@ Recurrent workloads unroll into thousands of small ops, each slow under a Python
 mode; a workload whose step cost is exactly affine in one knob (LSTM: ``seq_len``) names it
 in ``flops_affine_knob`` and is counted at two short lengths, then extrapolated.
 
+A model that cannot run on ``meta`` (one whose forward reads a tensor's values, such as
+Hugging Face's mask helpers calling ``.all()``) is counted on its real device by
+``count_on_device``, with SDPA on its MATH backend and oneDNN off so the counter sees
+attention and LSTM matmuls; the run's optimizer state is untouched.
+
 Results are cached per (workload, size, batch, knobs, channels_last); thread-safe as far as
 that cache goes (worst case: counted twice).
 """
@@ -23,7 +28,8 @@ from collections.abc import Mapping
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from profiler.workloads.base import Workload
+from profiler.workloads.base import BuiltWorkload, Workload
+from profiler.workloads.batching import forward_loss
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +48,7 @@ def count_train_flops(
     Raises ``WorkloadError`` for bad knobs, as ``Workload.build`` does.
     """
     key = (
-        workload.name,
+        *workload.cache_key,
         size,
         batch_size,
         tuple(sorted((knobs or {}).items())),
@@ -117,10 +123,30 @@ def _run(
     with torch.random.fork_rng(devices=[]), torch.device("meta"):
         built = workload.build("meta", size, batch_size, knobs, channels_last)
     built.model.train()
-    inputs, targets = built.make_batch()
+    batch = built.make_batch()
     counter = FlopCounterMode(display=False)
     with counter:
-        loss = built.loss_fn(built.model(inputs), targets)
+        loss = forward_loss(built.model, built.loss_fn, batch)
         if backward:
             loss.backward()
     return counter
+
+
+def count_on_device(built: BuiltWorkload) -> int:
+    """FLOPs of one training step of ``built`` on its own device (forward + backward).
+
+    For models that cannot run on ``meta``. Runs one real forward and backward of the next
+    pool batch under the MATH SDPA backend with oneDNN off (FIELD_NOTES: the CPU's fused SDPA
+    and LSTM kernels are invisible to FlopCounterMode), then drops the gradients. Thread: the
+    run's own.
+    """
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    model = built.model
+    model.train()
+    counter = FlopCounterMode(display=False)
+    with torch.random.fork_rng(devices=[]), sdpa_kernel(SDPBackend.MATH), \
+            torch.backends.mkldnn.flags(enabled=False), counter:
+        forward_loss(model, built.loss_fn, built.make_batch()).backward()
+    model.zero_grad(set_to_none=True)
+    return int(counter.get_total_flops())

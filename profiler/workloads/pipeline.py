@@ -17,7 +17,8 @@ from types import TracebackType
 import torch
 from torch.utils.data import DataLoader, default_collate
 
-from profiler.workloads.base import Batch, BuiltWorkload
+from profiler.workloads.base import Batch, BuiltWorkload, WorkloadError
+from profiler.workloads.batching import batch_to, to_channels_last
 from profiler.workloads.sync import is_accelerator
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,7 @@ def model_device(built: BuiltWorkload) -> torch.device:
 
 def channels_last_collate(samples: list[Batch]) -> Batch:
     """``default_collate``, then image inputs in ``torch.channels_last`` (kept through the copy)."""
-    inputs, targets = default_collate(samples)
-    return inputs.contiguous(memory_format=torch.channels_last), targets
+    return to_channels_last(default_collate(samples))
 
 
 def make_loader(built: BuiltWorkload, n_samples: int, workers: int, pin_memory: bool) -> DataLoader:
@@ -48,6 +48,8 @@ def make_loader(built: BuiltWorkload, n_samples: int, workers: int, pin_memory: 
         raise ValueError(f"n_samples ({n_samples}) must be at least one batch ({built.batch_size})")
     if workers < 0:
         raise ValueError(f"workers must be >= 0, got {workers}")
+    if built.host_dataset is None:
+        raise WorkloadError("this workload has no host_dataset(n), so it cannot feed an input pipeline")
     pin = bool(pin_memory) and is_accelerator(model_device(built))
     return DataLoader(
         built.host_dataset(n_samples),
@@ -67,12 +69,13 @@ def device_batches(
 ) -> Generator[Batch, None, None]:
     """Cycle ``loader`` forever, copying each batch to ``device`` with ``non_blocking=True``.
 
-    The copy keeps the batch's memory layout (``channels_last`` from ``make_loader``).
+    The copy keeps the batch's memory layout (``channels_last`` from ``make_loader``); a
+    batch may be a tuple or a dict (``batching``).
     """
     dev = torch.device(device)
     while True:
-        for inputs, targets in loader:
-            yield inputs.to(dev, non_blocking=True), targets.to(dev, non_blocking=True)
+        for batch in loader:
+            yield batch_to(batch, dev)
 
 
 def shutdown_loader(loader: DataLoader) -> None:
