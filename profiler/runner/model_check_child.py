@@ -29,6 +29,8 @@ def check_child_main(spec_dicts: list[dict[str, Any]], conn: Connection, dump_pa
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s model-check %(levelname)s %(name)s: %(message)s")
     open_dump(dump_path)
     offer_to_oom_killer()
+    import profiler.workloads.user  # noqa: F401  # torch and the engine load before any deadline starts
+
     try:
         for index, data in enumerate(spec_dicts):
             spec = RunSpec.from_dict(data)

@@ -1,12 +1,13 @@
 """How one batch reaches the model and the loss (the workload protocol's batch rules).
 
-============================  ============================  ==========================
-``make_batch`` returns        the model is called as        the loss is called as
-============================  ============================  ==========================
-a tensor ``x``                ``model(x)``                  ``loss(output, x)``
-a tuple ``(a, b, ..., y)``    ``model(a, b, ...)``          ``loss(output, y)``
-a dict ``{"k": v, ...}``      ``model(k=v, ...)``           ``loss(output, batch)``
-============================  ============================  ==========================
+===============================  ============================  ==========================
+``make_batch`` returns           the model is called as        the loss is called as
+===============================  ============================  ==========================
+a tensor ``x``                   ``model(x)``                  ``loss(output, x)``
+a tuple ``(a, b, ..., y)``       ``model(a, b, ...)``          ``loss(output, y)``
+a tuple ``({"k": v, ...}, y)``   ``model(k=v, ...)``           ``loss(output, y)``
+a dict ``{"k": v, ...}``         ``model(k=v, ...)``           ``loss(output, batch)``
+===============================  ============================  ==========================
 
 With no loss function the output is the loss, or carries it (``output.loss`` /
 ``output["loss"]``, as a Hugging Face model given ``labels`` does). Pure functions; thread-safe.
@@ -39,6 +40,8 @@ def split_batch(batch: Batch) -> tuple[tuple[Any, ...], dict[str, Any], Any]:
     if isinstance(batch, (tuple, list)):
         if len(batch) < 2:
             raise BatchError(f"a tuple batch is (inputs..., targets): at least two items, got {len(batch)}")
+        if len(batch) == 2 and isinstance(batch[0], Mapping):
+            return (), dict(batch[0]), batch[1]
         return tuple(batch[:-1]), {}, batch[-1]
     raise BatchError(f"make_batch returned {type(batch).__name__}: a batch is a tensor, a tuple "
                      "(inputs..., targets) or a dict of the model's keyword arguments")

@@ -23,13 +23,16 @@ that cache goes (worst case: counted twice).
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping
+from contextlib import ExitStack
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from profiler.workloads.base import BuiltWorkload, Workload
 from profiler.workloads.batching import forward_loss
+from profiler.workloads.pipeline import model_device
 
 log = logging.getLogger(__name__)
 
@@ -136,17 +139,34 @@ def count_on_device(built: BuiltWorkload) -> int:
     """FLOPs of one training step of ``built`` on its own device (forward + backward).
 
     For models that cannot run on ``meta``. Runs one real forward and backward of the next
-    pool batch under the MATH SDPA backend with oneDNN off (FIELD_NOTES: the CPU's fused SDPA
-    and LSTM kernels are invisible to FlopCounterMode), then drops the gradients. Thread: the
-    run's own.
+    pool batch under the MATH SDPA backend with oneDNN (CPU) or cuDNN (CUDA) off: the fused
+    SDPA and RNN kernels are invisible to FlopCounterMode (FIELD_NOTES). Then drops the
+    gradients. Thread: the run's own.
     """
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
     model = built.model
     model.train()
     counter = FlopCounterMode(display=False)
-    with torch.random.fork_rng(devices=[]), sdpa_kernel(SDPBackend.MATH), \
-            torch.backends.mkldnn.flags(enabled=False), counter:
+    with ExitStack() as stack:
+        stack.enter_context(torch.random.fork_rng(devices=[]))
+        stack.enter_context(sdpa_kernel(SDPBackend.MATH))
+        _plain_kernels(stack, model_device(built))
+        stack.enter_context(counter)
         forward_loss(model, built.loss_fn, built.make_batch()).backward()
     model.zero_grad(set_to_none=True)
     return int(counter.get_total_flops())
+
+
+def _plain_kernels(stack: ExitStack, device: torch.device) -> None:
+    """Switch off the fused RNN libraries for the count; skipped where torch refuses (the
+    flags also touch TF32 settings, which raise when another TF32 API was used first)."""
+    backend = {"cpu": torch.backends.mkldnn, "cuda": torch.backends.cudnn}.get(device.type)
+    if backend is None:
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*TF32 acceleration on top of oneDNN.*")
+            stack.enter_context(backend.flags(enabled=False))  # type: ignore[attr-defined]
+    except (RuntimeError, TypeError) as exc:
+        log.info("could not switch off %s for FLOP counting: %s", backend.__name__, exc)

@@ -31,3 +31,25 @@ def build() -> dict:
 
 def crashes_when_built() -> dict:
     os.abort()
+
+
+class RaisesLater(nn.Module):
+    """Raises from its forward on the fifth real call: the run fails with this traceback."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(8, 2)
+        self.calls = 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.device.type != "meta":
+            self.calls += 1
+            if self.calls >= 5:
+                raise ValueError("my model broke at call 5")
+        return self.linear(x)
+
+
+def raises_later() -> dict:
+    parts = build()
+    parts["model"] = RaisesLater()
+    return parts
