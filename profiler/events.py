@@ -33,8 +33,9 @@ class RunDescribed:
 
     ``info`` holds ``batch_size``, ``samples_per_step``, ``params``, ``flops_per_step``,
     ``peak_flops_per_s`` (measured), ``peak_source``, ``datasheet_peak_flops_per_s``,
-    ``device_name`` and ``sample_unit``; a figure that is not known is None. Observers use it
-    to show live FLOP/s and MFU from step times.
+    ``device_name``, ``sample_unit``, ``tokens_per_sample`` (sequence models, else None) and
+    ``model`` (the model in words: ``mlp-S``, ``gpt2 (hf)``); a figure that is not known is
+    None. Observers use it to show live FLOP/s and MFU from step times.
     """
 
     run_id: str

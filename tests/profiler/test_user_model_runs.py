@@ -54,10 +54,26 @@ def _fresh_checks() -> object:
     forget_checks()
 
 
+def worker_oom_scores() -> list[int]:
+    """oom_score_adj of this process's worker children (Linux)."""
+    scores = []
+    for child in psutil.Process().children():
+        try:
+            if "horsepower-worker" in child.name() or "spawn_main" in " ".join(child.cmdline()):
+                scores.append(int(Path(f"/proc/{child.pid}/oom_score_adj").read_text()))
+        except (psutil.NoSuchProcess, OSError, ValueError):
+            pass
+    return scores
+
+
 def test_a_file_model_runs_in_the_worker_with_counted_flops() -> None:
     bus, events = collect()
+    scores: list[int] = []
+    bus.subscribe(lambda e: scores.extend(worker_oom_scores()) if isinstance(e, RunDescribed) else None)
     run_spec = spec(f"{MODELS / 'tiny_mlp.py'}:build", knobs={"width": 24}, batch_size=16)
     result = supervise(run_spec, bus, threading.Event())
+    if Path("/proc/self/oom_score_adj").exists():
+        assert 1000 in scores, "a leaking model takes its worker down first, never the window"
     assert result.status == RunState.COMPLETED, result.error
     assert result.flops_per_step == tiny_mlp.analytic_train_flops(16, 24, 1)
     assert result.params == 24 * 32 + 24 + 24 * 4 + 4 and result.samples_per_s
