@@ -153,6 +153,19 @@ def phase_summary(record: PhaseRecord | None, step_times_s: Sequence[float]) -> 
     }
 
 
+#: a live split covers the last this many phase samples (about 2 s at the sampling rate cap)
+LIVE_SAMPLES = 8
+
+
+def live_phase_split(samples: Sequence[Mapping[str, float]], last: int = LIVE_SAMPLES) -> dict[str, Any] | None:
+    """The split of a running run from its latest ``PhaseSample.phases``: the same figures as
+    ``phase_summary`` (``order``, ``mean_s``, ``fraction``, ...) over the last ``last``
+    samples; the step-time comparison is None (no timed steps are passed). None before the
+    first sample."""
+    recent = [_sample(s) for s in samples[-last:]] if last > 0 else []
+    return phase_summary(PhaseRecord(0, 0.0, len(recent), recent), []) if recent else None
+
+
 def input_fraction(summary: Mapping[str, Any]) -> float:
     """Share of the sampled step spent getting the batch onto the device (data wait + copy)."""
     fraction = summary.get("fraction") or {}

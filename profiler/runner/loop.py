@@ -310,7 +310,9 @@ class _Run:
         self.bus.publish(RunNotice(self.result.run_id, "info", f"recording a trace of {request.steps} steps with "
                                    "torch.profiler after the timed window (not in the figures)", self.now_s()))
         try:
-            self.result.trace = capture_trace(step, batches, self.device, request)
+            self.result.trace = capture_trace(step, batches, self.device, request, self.cancel.is_set)
+            if self.result.trace is None:
+                self.notice("info", "the trace was abandoned: the run was stopped while recording it")
         except Exception as exc:  # the measured figures stand; only the trace is missing
             log.exception("trace capture failed")
             self.notice("warning", f"the trace could not be recorded ({type(exc).__name__}: {exc}); "

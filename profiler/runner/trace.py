@@ -18,6 +18,7 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -63,20 +64,27 @@ def _write(prof: torch.profiler.profile, path: str) -> int:
     return os.path.getsize(path)
 
 
-def capture_trace(step: StepFn, feed: BatchFeed, device: torch.device, request: TraceRequest) -> dict[str, Any]:
+def capture_trace(step: StepFn, feed: BatchFeed, device: torch.device, request: TraceRequest,
+                  cancelled: Callable[[], bool] = lambda: False) -> dict[str, Any] | None:
     """Train ``request.steps`` steps (plus one unrecorded warm-up) under the profiler and
     write the trace. Returns what the result keeps (``RunResult.trace``): path, steps,
-    activities, size in bytes, seconds taken, format."""
+    activities, size in bytes, seconds taken, format; None when ``cancelled()`` turned true
+    between steps (nothing is written then)."""
     acts = activities(device)
     schedule = torch.profiler.schedule(wait=0, warmup=1, active=request.steps, repeat=1)
     start = time.perf_counter()
     synchronize(device)
     with torch.profiler.profile(activities=acts, schedule=schedule) as prof:
         for index in range(request.steps + 1):
+            if cancelled():
+                break
             step(feed.next())
             if index == request.steps:
                 synchronize(device)  # every recorded kernel has finished when this step() collects
             prof.step()
+    if cancelled():
+        log.info("trace abandoned: the run was stopped")
+        return None
     size = _write(prof, request.path)
     elapsed = time.perf_counter() - start
     log.info("trace of %d steps written to %s (%d bytes, %.1f s)", request.steps, request.path, size, elapsed)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
 from profiler.cli import main
 from profiler.events import EventBus, PhaseSample, RunNotice, StepFinished
@@ -196,3 +197,20 @@ def test_import_rejects_a_broken_phase_split(tmp_path: Path, capsys: pytest.Capt
     path.write_text(json.dumps(data))
     assert main(["import", str(path)]) == 2
     assert "unknown phase(s) teleport" in capsys.readouterr().err
+
+
+def test_a_stop_during_the_trace_abandons_it_and_writes_nothing(tmp_path: Path) -> None:
+    from profiler.runner.phases import BatchFeed
+    from profiler.runner.precision import plan_precision
+    from profiler.runner.step import make_optimizer, make_step
+    from profiler.runner.trace import capture_trace
+    from profiler.workloads import get_workload
+
+    built = get_workload("mlp").build("cpu", "S", 8, {"width": 16, "depth": 1})
+    step = make_step(built, built.model, make_optimizer(built.model), plan_precision("cpu", "fp32"))
+    calls = iter(range(100))
+    path = tmp_path / "t.json"
+    got = capture_trace(step, BatchFeed(built.make_batch), torch.device("cpu"),
+                        TraceRequest(str(path), 5), cancelled=lambda: next(calls) >= 2)
+    assert got is None
+    assert list(tmp_path.iterdir()) == []

@@ -168,3 +168,16 @@ def test_summary_shows_the_split_its_cost_and_the_verdict() -> None:
     assert "verdict          input-bound: 60% of each step waits for data" in text
     plain = RunResult(spec=RunSpec(workload="mlp"), status="completed", step_times_s=[0.010] * 4)
     assert "step phases" not in render_summary(plain.to_dict())
+
+
+def test_live_split_covers_the_latest_samples_for_a_stacked_bar() -> None:
+    from profiler.metrics.phases import live_phase_split
+
+    assert live_phase_split([]) is None
+    old = [{"data_wait": 0.09, "forward": 0.01}] * 20
+    new = [{"data_wait": 0.02, "forward": 0.03}] * 8
+    split = live_phase_split(old + new)
+    assert split is not None and split["order"] == ["data_wait", "forward"]
+    assert split["fraction"] == pytest.approx({"data_wait": 0.4, "forward": 0.6})
+    got = verdict(split, "cpu", input_pipeline=True, loader_workers=2)
+    assert got is not None and got.kind == INPUT_BOUND
