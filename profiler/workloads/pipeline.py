@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Generator
 from types import TracebackType
+from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, default_collate
@@ -76,6 +77,22 @@ def device_batches(
     while True:
         for batch in loader:
             yield batch_to(batch, dev)
+
+
+def host_batches(loader: DataLoader) -> Generator[Any, None, None]:
+    """Cycle ``loader`` forever, yielding its batches as they come (still in host memory).
+
+    With ``batch_to_device`` this is ``device_batches`` in two steps, so a phase-sampled step
+    can time waiting for the loader apart from the copy.
+    """
+    while True:
+        yield from loader
+
+
+def batch_to_device(batch: Any, device: torch.device) -> Any:
+    """``batch`` with every tensor in it (a tensor, a tuple or list, a dict of them, nested) on
+    ``device``, copied with ``non_blocking=True`` and keeping its memory layout."""
+    return batch_to(batch, device)
 
 
 def shutdown_loader(loader: DataLoader) -> None:
