@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except UsageError as exc:
-        hint = "" if not exc.details or args.verbose else " (`horsepower -v ...` prints the traceback from your code)"
+        hint = "" if not exc.details or args.verbose else "; `horsepower -v ...` prints the traceback"
         print(f"horsepower: error: {exc}{hint}", file=sys.stderr)
         if exc.details and args.verbose:
             print(exc.details.rstrip(), file=sys.stderr)

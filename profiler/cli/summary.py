@@ -68,7 +68,7 @@ def render_summary(d: dict[str, Any]) -> str:
     if d["advice"]:
         lines.append(f"  advice: {d['advice']}")
     if d.get("error_details") and d["workload"] == USER_WORKLOAD:
-        lines.append("  traceback from the model's code:")
+        lines.append("  where the model failed (error_details):")
         lines += [f"    {line}" for line in str(d["error_details"]).rstrip().splitlines()]
     return "\n".join(lines)
 

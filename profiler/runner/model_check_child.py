@@ -53,7 +53,7 @@ def check_one(spec: RunSpec, phase: Callable[[str], None]) -> dict[str, Any]:
     """Check ``spec``'s model; a ``ModelCheck`` as a dict (one line plus details on failure)."""
     from profiler.runner.model_check import ModelCheck
     from profiler.workloads.batching import BatchError
-    from profiler.workloads.loading import UserCodeError, first_line
+    from profiler.workloads.loading import LibraryError, UserCodeError, first_line
     from profiler.workloads.protocol import WorkloadError
     from profiler.workloads.user import UserWorkload
 
@@ -71,9 +71,10 @@ def check_one(spec: RunSpec, phase: Callable[[str], None]) -> dict[str, Any]:
             tokens_per_sample=built.tokens_per_sample, host_dataset=built.host_dataset is not None,
             checked_on=where, library=source.library,
         ).to_dict()
+    except LibraryError as exc:
+        return ModelCheck(label, error=str(exc), details=exc.details).to_dict()
     except UserCodeError as exc:
-        return ModelCheck(label, error=f"{exc} (the traceback is in the details; {PROTOCOL})",
-                          details=exc.details).to_dict()
+        return ModelCheck(label, error=f"{exc} ({PROTOCOL})", details=exc.details).to_dict()
     except BatchError as exc:
         return ModelCheck(label, error=f"{label}: {exc} ({PROTOCOL})", details=traceback.format_exc()).to_dict()
     except (WorkloadError, ModelRefError) as exc:
@@ -81,7 +82,7 @@ def check_one(spec: RunSpec, phase: Callable[[str], None]) -> dict[str, Any]:
     except Exception as exc:
         return ModelCheck(label, details=traceback.format_exc(), error=(
             f"{label}: a batch from make_batch does not run through the model: {first_line(exc)} "
-            f"(the traceback is in the details; {PROTOCOL})")).to_dict()
+            f"({PROTOCOL})")).to_dict()
 
 
 def _run_one_batch(workload: Any, spec: RunSpec, phase: Callable[[str], None], label: str) -> tuple[Any, str]:

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from profiler.workloads.loading import Knob, user_error
+from profiler.workloads.loading import Knob, LibraryError, user_error
 from profiler.workloads.protocol import ModelWorkload, WorkloadError
 
 IMAGE_SIZE = 224
@@ -48,10 +48,11 @@ def import_library(module: str, prefix: str) -> ModuleType:
         if exc.name == module:
             raise WorkloadError(f"{prefix}: models need the {module} library, which is not installed here "
                                 f"(pip install {module})") from None
-        raise user_error(f"{module} is installed but does not import (a missing dependency?)", exc) from None
+        raise user_error(f"{module} is installed but does not import (a missing dependency?)", exc,
+                         LibraryError) from None
     except Exception as exc:
         raise user_error(f"{module} is installed but does not import beside torch {torch.__version__}: install "
-                         f"the {module} build made for this torch", exc) from None
+                         f"the {module} build made for this torch", exc, LibraryError) from None
 
 
 def logits_loss(output: Any, labels: torch.Tensor) -> torch.Tensor:

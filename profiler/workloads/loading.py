@@ -34,6 +34,10 @@ class UserCodeError(WorkloadError):
         self.details = details
 
 
+class LibraryError(UserCodeError):
+    """A model library that is installed but does not import (``details``: its traceback)."""
+
+
 @dataclass(frozen=True)
 class Knob:
     """One integer keyword argument of a factory: its default and its help (may be "")."""
@@ -49,10 +53,10 @@ def first_line(exc: BaseException, limit: int = 300) -> str:
     return f"{type(exc).__name__}: {text[0][:limit]}" if text else type(exc).__name__
 
 
-def user_error(message: str, exc: BaseException) -> UserCodeError:
-    """A ``UserCodeError`` for ``exc`` raised by user code (call inside its ``except``)."""
+def user_error(message: str, exc: BaseException, kind: type[UserCodeError] = UserCodeError) -> UserCodeError:
+    """A ``UserCodeError`` (or ``kind``) for ``exc`` raised by user code (call inside its ``except``)."""
     details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return UserCodeError(f"{message}: {first_line(exc)}", details)
+    return kind(f"{message}: {first_line(exc)}", details)
 
 
 def load_module(ref: ModelRef) -> ModuleType:

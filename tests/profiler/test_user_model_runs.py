@@ -154,3 +154,18 @@ def test_an_hf_model_runs_with_flops_counted_on_its_device() -> None:
     assert result.environment["model_library"].startswith("transformers ")
     assert result.to_dict()["name"] == "gpt2 (hf) bs2 fp32 on cpu"
     assert result.tokens_per_sample == 16 and result.losses[-1] < result.losses[0] + 1.0
+
+
+def test_flops_that_cannot_be_counted_are_na_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    import profiler.workloads.flops as flops
+
+    def refuse(built: object) -> int:
+        raise RuntimeError("no counter for this op")
+
+    monkeypatch.setattr(flops, "count_on_device", refuse)
+    result = run_training(spec("tests.models.reads_values:build"), device_info=describe_device("cpu"))
+    assert result.status == RunState.COMPLETED, result.error
+    assert result.flops_per_step is None and result.mfu is None and result.achieved_flops_per_s is None
+    [warning] = [w for w in result.warnings if w.startswith("FLOPs n/a")]
+    assert warning.startswith("FLOPs n/a: could not count (RuntimeError: no counter for this op; on meta: "
+                              "RuntimeError: Tensor.item() cannot be called on meta tensors)")
