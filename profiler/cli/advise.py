@@ -13,7 +13,7 @@ from profiler.outputs import write_text
 
 def register(sub: Any) -> None:
     p = sub.add_parser("advise", help="project a measured run onto hardware you do not own")
-    p.add_argument("run", metavar="RUN", help="a run id (or unique prefix) from history, or a run file")
+    p.add_argument("run", metavar="RUN", nargs="?", help="a run id (or unique prefix) from history, or a run file")
     p.add_argument("--samples", help="dataset size in samples (1e6 works; default 1,000,000)")
     p.add_argument("--epochs", help="epochs (default 1)")
     p.add_argument("--budget", help="money for the job (50) or per hour (2/h), in USD")
@@ -28,6 +28,8 @@ def register(sub: Any) -> None:
     p.add_argument("--all", action="store_true", help="every catalogue device, not only the featured ones")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument("--html", metavar="FILE", help="also write the answer as a one-page HTML report")
+    p.add_argument("--catalogue", action="store_true",
+                   help="print the hardware catalogue (every figure with its source and age) as JSON instead")
     p.set_defaults(func=cmd_advise, mode="auto")
 
 
@@ -57,6 +59,14 @@ def cmd_advise(args: argparse.Namespace) -> int:
     from profiler.reports.advisor import advise_run, gather_inputs, read_constraints
 
     check_output(args.html)
+    if args.catalogue:
+        try:
+            print_json(load_catalogue().to_dict())
+        except OverrideError as exc:
+            raise UsageError(str(exc)) from None
+        return 0
+    if not args.run:
+        raise UsageError("give a RUN (a run id from `horsepower history`, or a run file), or --catalogue")
     try:
         constraints = read_constraints(args.samples, args.epochs, args.budget, args.deadline, args.mode,
                                        args.years, args.hours_per_day, args.electricity)

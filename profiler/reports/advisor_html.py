@@ -8,13 +8,14 @@ carry "projected, not measured"; the Epoch AI credit follows wherever its figure
 from __future__ import annotations
 
 import math
+import time
 from html import escape
 
-from profiler import units
+from profiler import __version__, units
 from profiler.analysis.advisor import PROJECTED, Advice
 from profiler.analysis.advisor.text import HEADERS, row_cells
 from profiler.reports import svg
-from profiler.reports.html import _page, _table
+from profiler.reports.html import CSS, _table
 
 
 def _scale(values: list[float], lo_px: float, hi_px: float) -> tuple[float, float, float]:
@@ -82,5 +83,12 @@ def advice_section(advice: Advice, limit: int | None = 25) -> str:
 
 
 def advice_report(advice: Advice) -> str:
-    """A one-page report holding only the advisor's section."""
-    return _page(f"Horsepower advisor: {advice.run_name}", [advice_section(advice, limit=None)])
+    """A one-page report holding only the advisor's section (its header says which figures
+    are measured: only the rows marked so)."""
+    title = f"Horsepower advisor: {advice.run_name}"
+    stamp = time.strftime("%Y-%m-%d %H:%M")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{escape(title)}</title><style>{CSS}</style></head><body><h1>{escape(title)}</h1>"
+            f"<p class=\"muted\">Generated {escape(stamp)} by Horsepower {escape(__version__)}. Rows marked "
+            f"measured were measured; every other figure is {escape(PROJECTED)}.</p>"
+            + advice_section(advice, limit=None) + "</body></html>\n")

@@ -171,3 +171,9 @@ def test_budget_words() -> None:
 def test_bad_constraints(kwargs: dict[str, object]) -> None:
     with pytest.raises(ConstraintError):
         Constraints(**kwargs)  # type: ignore[arg-type]
+
+
+def test_an_imported_run_from_another_host_is_not_yours() -> None:
+    advice = advise(result("imported", hostname="colleague-box"), CAT, JOB)
+    mine = rows_by_id(advice)["test-cpu"]
+    assert mine.measured and not mine.owned and mine.cost.kind != "own"

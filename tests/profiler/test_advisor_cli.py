@@ -91,3 +91,13 @@ def test_bad_override_file_exits_2(stored: str, tmp_path: Path, capsys: pytest.C
 
 def test_unwritable_html_exits_2(stored: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["advise", stored, "--html", str(tmp_path / "missing" / "x.html")]) == 2
+
+
+def test_catalogue_listing_and_missing_run(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["advise", "--catalogue"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    h100 = next(d for d in data["devices"] if d["id"] == "h100-sxm")
+    assert h100["memory_bytes"]["epoch"] and h100["peak_flops_per_s"]["bf16"]["age_days"] > 0
+    assert EPOCH_CREDIT in data["credits"] and all(p["age_days"] >= 0 for p in data["prices"])
+    assert main(["advise"]) == 2
+    assert "give a RUN" in capsys.readouterr().err

@@ -22,6 +22,7 @@ from profiler.analysis.advisor.efficiency import Point, measure_point
 from profiler.analysis.advisor.hardware import HardwareDevice
 from profiler.analysis.advisor.pareto import pareto_points
 from profiler.analysis.advisor.project import MEASURED, NA, Projection, calibration_points, project_all, run_device
+from profiler.analysis.advisor.recommend import recommendation
 from profiler.analysis.advisor.roofline import NO_FIT
 
 
@@ -145,8 +146,6 @@ def advise(run: Mapping[str, Any], catalogue: Catalogue, constraints: Constraint
            history: Sequence[Mapping[str, Any]] = (), reference: Sequence[Mapping[str, Any]] = (),
            device_ids: Sequence[str] | None = None, show_all: bool = False) -> Advice:
     """Project ``run`` (a result dict) onto the catalogue under ``constraints``."""
-    from profiler.analysis.advisor.recommend import recommendation
-
     facts = step_facts(run)
     subject_device, how = run_device(run, catalogue)
     subject = measure_point(run, subject_device, "subject", facts) if subject_device is not None else None
@@ -155,7 +154,9 @@ def advise(run: Mapping[str, Any], catalogue: Catalogue, constraints: Constraint
     runs_by_id = {str(r.get("run_id")): r for r in (*others, *reference)}
     runs_by_id[str(run.get("run_id"))] = run
     host = socket.gethostname()
-    owned_ids = {subject_device.id} if subject_device is not None else set()
+    run_host = (run.get("environment") or {}).get("hostname")
+    mine = subject_device is not None and run_host in (None, "", host)  # an imported run is someone else's
+    owned_ids = {subject_device.id} if mine and subject_device is not None else set()
     owned_ids |= {p.device.id for p in points if p.origin == "history"
                   and (runs_by_id[p.run_id].get("environment") or {}).get("hostname") == host}
     rows = []

@@ -11,7 +11,8 @@ kernel launch instead. ``choose`` picks, for a target device, the best-founded e
 4. runs of other models measured on the target's family;
 5. the literature prior of the family (``PRIORS``), whose source is stated.
 
-Each step widens the band by a stated factor; every choice says where it came from.
+Each step widens the band by a stated factor; every choice says where it came from. Only
+measurements of the target's precision count (an fp32 run says nothing about AMX bf16).
 """
 
 from __future__ import annotations
@@ -61,6 +62,17 @@ PRIORS: dict[str, Prior] = {
                  "torch.mm reaches about 40% of a Zen 5's FMA peak, so about 25-45% of hardware peak; oneDNN "
                  "convolutions reach 95%"),
 }
+#: where one precision runs far from the family's usual share of its peak
+PRECISION_PRIORS: dict[tuple[str, str], Prior] = {
+    ("cpu", "bf16"): Prior(Band(0.01, 0.05, 0.40), None,
+                           "project prior: a 1-thread bf16 2048^3 matmul reached 404 GFLOP/s on an AMX Xeon, 10% of "
+                           "its 3.9 TFLOP/s tile peak (measured 2026-12-01, busy machine); Zen 5's AVX512_BF16 path "
+                           "reaches about 90% of its peak (FIELD_NOTES): training steps reach less, hence 1-40%"),
+}
+
+
+def prior_for(family: str, precision: str) -> Prior:
+    return PRECISION_PRIORS.get((family, precision)) or PRIORS.get(family, PRIORS["other"])
 
 
 @dataclass(frozen=True)
@@ -135,9 +147,15 @@ def _launch(points: Sequence[Point], family: str) -> tuple[Band | None, str]:
     return prior.per_kernel_s, ""
 
 
-def choose(target: HardwareDevice, subject: Point | None, points: Sequence[Point], key: str) -> Choice:
-    """The efficiency for ``target`` (see the module doc for the order)."""
+def choose(target: HardwareDevice, subject: Point | None, points: Sequence[Point], key: str,
+           precision: str | None = None) -> Choice:
+    """The efficiency for ``target`` at ``precision`` (default: the subject's; see the module
+    doc for the order). Measurements of one precision never stand in for another."""
     family = target.family
+    precision = precision or (subject.precision if subject is not None else "fp32")
+    if subject is not None and subject.precision != precision:
+        subject = None
+    points = [p for p in points if p.precision == precision]
     per_kernel, launch_note = _launch([*points, *([subject] if subject else [])], family)
 
     def made(band: Band, basis: str, source: str, used: Sequence[Point]) -> Choice:
@@ -162,5 +180,5 @@ def choose(target: HardwareDevice, subject: Point | None, points: Sequence[Point
         values = [p.efficiency for p in fellows if p.efficiency]
         return made(_spread(values, OTHER_MODELS), "calibrated", f"calibrated: {len(values)} run(s) of other "
                     f"models on {family} devices", fellows)
-    prior = PRIORS.get(family, PRIORS["other"])
+    prior = prior_for(family, precision)
     return made(prior.efficiency, "prior", prior.source, [])

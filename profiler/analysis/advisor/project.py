@@ -114,8 +114,8 @@ def project_all(run: Mapping[str, Any], facts: StepFacts, subject: Point | None,
         if here:
             best = here[0]
             blind_subject = subject if subject is not None and subject.device.id != target.id else None
-            blind = project(facts, target, precision, choose(target, blind_subject, blind_points, key))
+            blind = project(facts, target, precision, choose(target, blind_subject, blind_points, key, precision))
             out.append((measured(best), blind))
             continue
-        out.append((project(facts, target, precision, choose(target, subject, points, key)), None))
+        out.append((project(facts, target, precision, choose(target, subject, points, key, precision)), None))
     return out
