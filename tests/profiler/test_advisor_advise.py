@@ -73,7 +73,8 @@ def test_pareto_front_and_deadline_budget_ranking() -> None:
     rows = rows_by_id(timed)
     assert rows["test-cpu"].meets_deadline is False and not rows["test-cpu"].feasible
     assert [r.device.id for r in timed.rows][:2] == ["gpu-a", "gpu-b"]  # a deadline ranks by cost
-    assert timed.recommendation.startswith("Buying GPU-A finishes in")
+    assert timed.recommendation.startswith("Buying GPU-A (1,000 USD up front) finishes in")
+    assert "as this job's share of its amortised price and electricity" in timed.recommendation
     assert "Fastest: renting GPU-B (Cloud, 2.00 USD/h)" in timed.recommendation
     assert "This machine (Test CPU 9000) would need 16.7 min (measured rate)" in timed.recommendation
     broke = advise(result("cpu-run"), CAT, Constraints(samples=1_000_000, electricity_per_kwh=0.3, budget_total=0.02))

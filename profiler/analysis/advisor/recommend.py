@@ -29,8 +29,8 @@ def _who(row: Row) -> str:
     name = row.device.name
     if row.cost.kind == RENTED and row.cost.price is not None:
         return f"renting {name} ({row.cost.price.provider}, {units.money(row.cost.price.usd_per_h, 'USD')}/h)"
-    if row.cost.kind == BOUGHT:
-        return f"buying {name}"
+    if row.cost.kind == BOUGHT and row.device.release_price_usd is not None:
+        return f"buying {name} ({units.money(row.device.release_price_usd.value, 'USD')} up front)"
     if row.owned:
         return f"{name} (yours)"
     return name
@@ -40,8 +40,8 @@ def _cost(row: Row, currency: str) -> str:
     amount = row.cost.amount
     if amount is None:
         return f"cost n/a ({row.cost.basis})"
-    what = " of electricity" if row.cost.kind == OWN else ""
-    return f"about {units.money(amount.nominal, currency)}{what}"
+    what = {OWN: " of electricity", BOUGHT: " as this job's share of its amortised price and electricity"}
+    return f"about {units.money(amount.nominal, currency)}{what.get(row.cost.kind, '')}"
 
 
 def sentence(row: Row, currency: str) -> str:
