@@ -10,7 +10,7 @@ from profiler.analysis.advisor import EPOCH_CREDIT, PROJECTED, ConstraintError, 
 from profiler.analysis.advisor.constraints import parse_budget, parse_deadline
 from profiler.analysis.advisor.text import render, to_dict
 from profiler.reports.advisor_html import advice_section
-from tests.advisor_factories import catalogue, cpu, gpu, price, result
+from tests.helpers import catalogue, cpu, gpu, price, result
 
 # Hand-worked: the subject is a 16-core 4 GHz x 64 FLOP/cycle CPU = 4.096 TFLOP/s; a step of
 # 1e11 FLOP at 1,000 samples/s (batch 100) takes 0.1 s against a 24.4 ms roofline: 24.4% efficient.

@@ -9,7 +9,7 @@ import pytest
 from profiler.analysis.advisor.bands import Band, band_max, divide
 from profiler.analysis.advisor.pareto import front
 from profiler.analysis.advisor.roofline import MAYBE, NO_FIT, NoFigure, memory_fit, roof, step_time
-from tests.advisor_factories import cpu, facts, gpu
+from tests.helpers import cpu, facts, gpu
 
 
 def test_band_arithmetic_by_hand() -> None:
