@@ -15,6 +15,7 @@ from profiler.metrics import keys
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
 from profiler.results.stats import quality_warnings
+from profiler.runner.references import reference_warnings
 from profiler.runner.sampler import summarize_samples
 
 MAX_KEPT_SAMPLES = 36_000
@@ -70,7 +71,10 @@ class PartialRun:
         result.flops_per_step = info.get("flops_per_step")
         result.peak_flops_per_s = info.get("peak_flops_per_s")
         result.peak_source = info.get("peak_source")
-        result.datasheet_peak_flops_per_s = info.get("datasheet_peak_flops_per_s")
+        result.peak_inputs = dict(info.get("peak_inputs") or {})
+        result.ceiling_flops_per_s = info.get("ceiling_flops_per_s")
+        result.ceiling_source = info.get("ceiling_source")
+        result.ceiling_inputs = dict(info.get("ceiling_inputs") or {})
         result.step_times_s = list(self.step_times_s)
         result.losses = list(self.losses)
         result.warmup_steps = self.warmup_steps
@@ -78,10 +82,10 @@ class PartialRun:
         result.telemetry.update(summarize_samples(self.device, self.spec.device))
         result.compile_s = self.compile_s
         result.device_info = dict(info.get("device_info") or {})
-        result.datasheet_source = info.get("datasheet_source")
         result.notices = list(self.notices)
         result.warnings = list(self.warnings)
         result.warnings.extend(quality_warnings(result.step_times_s))
+        result.warnings.extend(reference_warnings(result))
         result.error = error
         result.advice = advice
         return result
