@@ -10,28 +10,31 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "horsepower"
 
 
-def _dir(env: str, default: str) -> Path:
+def _dir(env: str, kind: str) -> Path:
     override = os.environ.get(env)
-    path = Path(override) if override else Path(default)
+    if override:
+        path = Path(override)
+    else:
+        import platformdirs  # only for the platform default: an override needs no platformdirs
+
+        path = Path(getattr(platformdirs, f"user_{kind}_dir")(APP_NAME))
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def data_dir() -> Path:
     """The user data dir (history lives here); created if missing."""
-    return _dir("HORSEPOWER_DATA_DIR", platformdirs.user_data_dir(APP_NAME))
+    return _dir("HORSEPOWER_DATA_DIR", "data")
 
 
 def config_dir() -> Path:
     """The user config dir (prices live here); created if missing."""
-    return _dir("HORSEPOWER_CONFIG_DIR", platformdirs.user_config_dir(APP_NAME))
+    return _dir("HORSEPOWER_CONFIG_DIR", "config")
 
 
 def cache_dir() -> Path:
     """The user cache dir (measured GEMM ceilings live here: safe to delete); created if missing."""
-    return _dir("HORSEPOWER_CACHE_DIR", platformdirs.user_cache_dir(APP_NAME))
+    return _dir("HORSEPOWER_CACHE_DIR", "cache")

@@ -38,11 +38,12 @@ def test_the_machine_code_is_what_the_docstring_says(tmp_path: object) -> None:
 def test_clock_and_fma_rate_are_plausible() -> None:
     cpu = read_cpu_identity()
     isa = "avx512" if cpu.has("avx512f") else ("avx2" if cpu.has("avx2") and cpu.has("fma") else None)
-    result = mb.measure(1, isa, target_s=0.005, repeats=3)
-    assert 0.3 < result.single_clock_ghz < 7.0  # any real x86 core
-    assert 0.05 < result.clock_ghz < 7.0  # all-core reading: may be low on a busy machine
-    if isa:
-        assert result.fma_flop_per_cycle is not None and 4 < result.fma_flop_per_cycle < 1.3 * 4 * mb.LANES[isa]
+    result = mb.measure(1, isa)  # best-of-many short calls: robust to a busy machine
+    assert 0.3 < result.single_clock_ghz < 7.0, result  # any real x86 core
+    assert 0.05 < result.clock_ghz < 7.0, result  # may read low when other processes run
+    if isa:  # between one half-width FMA unit and two full-width ones (+ noise)
+        assert result.fma_flop_per_cycle is not None, result
+        assert 0.5 * mb.LANES[isa] < result.fma_flop_per_cycle < 1.5 * 4 * mb.LANES[isa], result
 
 
 @needs_x86

@@ -198,3 +198,21 @@ def test_a_failed_microbenchmark_falls_back_to_a_flagged_nominal_clock(monkeypat
         hp.clear_cache()
     assert result.source == "ISA table" and result.flops_per_s == pytest.approx(2 * 32 * 4.0e9)
     assert any("clock not measured (no exec mmap here): using the nominal/max clock" in n for n in result.notes)
+
+
+def test_accelerators_use_the_datasheet_row() -> None:
+    h100 = hp.hardware_peak("cuda:0", "NVIDIA H100 80GB HBM3", "bf16", None)
+    assert h100.source == "datasheet" and h100.flops_per_s == pytest.approx(989.5e12, rel=1e-3)
+    assert "H100" in h100.inputs["source"]
+    unknown = hp.hardware_peak("cuda:0", "NVIDIA Imaginary 9000", "bf16", None)
+    assert unknown.flops_per_s is None and unknown.source is None and "no datasheet figure" in unknown.reason
+    mig = hp.hardware_peak("cuda:0", "NVIDIA H100 80GB HBM3 MIG 1g.10gb", "bf16", None)
+    assert mig.flops_per_s is None  # a MIG slice has only part of the GPU
+
+
+def test_gpu_fingerprint_follows_name_uuid_and_runtime() -> None:
+    info = {"name": "NVIDIA H200", "details": {"uuid": "GPU-1", "cuda_runtime": "13.0"}}
+    same = hp.hardware_fingerprint("cuda:0", info)
+    assert same == hp.hardware_fingerprint("cuda:0", dict(info))
+    assert same != hp.hardware_fingerprint("cuda:0", {**info, "details": {"uuid": "GPU-2", "cuda_runtime": "13.0"}})
+    assert same != hp.hardware_fingerprint("cuda:0", {**info, "details": {"uuid": "GPU-1", "cuda_runtime": "12.8"}})
