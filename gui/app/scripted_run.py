@@ -18,7 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from gui.main_window import MainWindow
+from gui.window.main_window import MainWindow
 from profiler.results.result import RunState
 from profiler.results.spec import RunSpec
 

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyqtgraph as pg
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QApplication
 
@@ -93,27 +94,18 @@ def apply_theme(app: QApplication, dark: bool) -> None:
     app.setStyleSheet(load_stylesheet(dark))
 
 
-def fmt_si(value: float | None, unit: str = "", digits: int = 3) -> str:
-    """3 significant digits with k/M/G/T prefixes; ``n/a`` for None."""
-    if value is None:
-        return "n/a"
-    for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= factor:
-            return f"{value / factor:.{digits}g} {prefix}{unit}".rstrip()
-    return f"{value:.{digits}g} {unit}".rstrip()
-
-
-def fmt_count(value: float | None) -> str:
-    """Thousands separators for big readable numbers (samples/s); ``n/a`` for None."""
-    if value is None:
-        return "n/a"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
-
-
-def fmt_bytes(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    for factor, unit in ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
-        if value >= factor:
-            return f"{value / factor:.3g} {unit}"
-    return f"{value:.0f} B"
+def style_plot(widget: pg.PlotWidget, dark: bool) -> None:
+    """Give a pyqtgraph plot the window's light or dark plot colours."""
+    mode = "dark" if dark else "light"
+    widget.setBackground(PLOT_BG[mode])
+    item = widget.getPlotItem()
+    for axis in ("left", "bottom"):
+        ax = item.getAxis(axis)
+        ax.setPen(PLOT_FG[mode])
+        ax.setTextPen(PLOT_FG[mode])
+    item.showGrid(x=True, y=True, alpha=0.15)
+    if item.legend is not None:
+        item.legend.setLabelTextColor(PLOT_FG[mode])
+    title = item.titleLabel.text
+    if title:
+        item.setTitle(title, color=PLOT_FG[mode])

@@ -1,4 +1,4 @@
-"""The individual checks of ``horsepower --self-test`` (see ``gui.selftest``).
+"""The individual checks of ``horsepower --self-test`` (see ``gui.app.selftest``).
 
 Each check returns a JSON-ready detail on success, raises ``NotApplicable`` when it does
 not apply on this machine (no accelerator, no display), and raises anything else on
@@ -21,7 +21,7 @@ STACK = (
     "torch", "numpy", "psutil", "platformdirs",
     "PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "pyqtgraph",
     "profiler", "profiler.runner", "profiler.worker", "profiler.devices.discovery",
-    "profiler.devices.registry", "gui", "gui.app", "gui.main_window", "resources",
+    "profiler.devices.registry", "gui", "gui.app.window_command", "gui.window.main_window", "resources",
 )
 TRAINING_TIMEOUT_S = 180.0
 PROBE_TIMEOUT_S = 60.0
@@ -165,7 +165,7 @@ def check_qt_platform(choice: dict[str, str]) -> str:
     if not sys.platform.startswith("linux"):
         return "native (bundled platform plugin)"
     proc = subprocess.run(
-        [sys.executable, "-m", "gui.selftest", "--probe-qt"],
+        [sys.executable, "-m", "gui.app.selftest", "--probe-qt"],
         capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, check=False,
     )
     if proc.returncode != 0:
@@ -197,7 +197,7 @@ def check_window(platform_name: str | None) -> dict[str, Any]:
     if platform_name and QApplication.instance() is None:
         os.environ["QT_QPA_PLATFORM"] = platform_name
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
     window = MainWindow()
     try:

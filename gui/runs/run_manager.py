@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Signal
 
-from gui.bridge import EngineBridge
-from gui.profiling_thread import ProfilingThread, RecordFn, SuperviseFn
+from gui.runs.bridge import EngineBridge
+from gui.runs.profiling_thread import ProfilingThread, RecordFn, SuperviseFn
 from profiler.results.result import new_run_id
 from profiler.results.spec import RunSpec
 

@@ -21,29 +21,28 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from gui.bridge import EngineBridge
-from gui.discovery import Catalog, CatalogLoader, load_catalog
-from gui.history_link import HistoryLink
-from gui.overhead import ObserverMeter
-from gui.profiling_thread import SuperviseFn
-from gui.run_manager import RunManager
-from gui.series import SeriesStore
-from gui.session import FAILED_STATES, Session
-from gui.theme import app_icon, apply_theme
-from gui.widgets.demo import DemoController
+from gui.runs.bridge import EngineBridge
+from gui.runs.catalog_loader import Catalog, CatalogLoader, load_catalog
+from gui.runs.history_link import HistoryLink
+from gui.runs.profiling_thread import SuperviseFn
+from gui.runs.run_manager import RunManager
+from gui.viewmodel.series_store import SeriesStore
+from gui.viewmodel.session import Session
 from gui.widgets.device_picker import DevicePicker
-from gui.widgets.live_plots import LivePlots, RunTrace
+from gui.widgets.live_plots import RunTrace
 from gui.widgets.message_banner import ADVICE, MessageBanner
-from gui.widgets.results_table import ResultsTable
 from gui.widgets.run_controls import RunControls
 from gui.widgets.status_bar import StatusBar
-from gui.widgets.summary_cards import SummaryCards
-from gui.workspace_tabs import WorkspaceTabs
+from gui.widgets.theme import app_icon, apply_theme
+from gui.window.demo_mode import DemoController
+from gui.window.observer_meter import ObserverMeter
+from gui.window.pages.live_page import LivePage
+from gui.window.tabs import WorkspaceTabs
+from profiler.results.result import RunState
 from profiler.results.spec import RunSpec
 
 log = logging.getLogger(__name__)
@@ -94,24 +93,12 @@ class MainWindow(QMainWindow):
         self.picker = DevicePicker()
         self.controls = RunControls()
         self.banner = MessageBanner()
-        self.cards = SummaryCards()
-        self.plots = LivePlots(self.store, self.meter.add_paint)
-        self.table = ResultsTable()
+        self.live = LivePage(self.store, self.meter.add_paint)
+        self.cards, self.plots, self.table = self.live.cards, self.live.plots, self.live.table
         self.status = StatusBar(self.meter, self)
         self.setStatusBar(self.status)
         self.sidebar = self._sidebar()
-        right = QWidget()
-        rlay = QVBoxLayout(right)
-        rlay.setContentsMargins(8, 8, 8, 8)
-        rlay.addWidget(self.cards)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.plots)
-        split.addWidget(self.table)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        self.table.setMinimumHeight(110)
-        rlay.addWidget(split, 1)
-        self.workspace = WorkspaceTabs(right, self.plots, self.history, lambda: self.runs.busy,
+        self.workspace = WorkspaceTabs(self.live, self.plots, self.history, lambda: self.runs.busy,
                                        supervise_fn, settings_fn=self._sidebar_settings)
         column = QVBoxLayout()
         column.setContentsMargins(0, 0, 0, 0)
@@ -229,7 +216,7 @@ class MainWindow(QMainWindow):
         self.set_dark(on)
         self.sidebar.setVisible(not on)
         self.setProperty("demo", on)
-        self.table.setVisible(not on)
+        self.live.set_presenting(on)
         self.workspace.set_demo(on)
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -283,7 +270,7 @@ class MainWindow(QMainWindow):
         self.table.add_result(result, self.session.cpu_baseline(result))
         status = str(result.get("status"))
         title = str(result.get("name") or run_id)
-        if status in FAILED_STATES:
+        if status in RunState.UNSUCCESSFUL:
             self.banner.show_message(
                 "error", f"{'Out of memory' if status == 'oom' else 'Run failed'}: {title}",
                 str(result.get("error") or "the run ended without a reason"),

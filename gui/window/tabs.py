@@ -16,11 +16,14 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QPushButton, QTabWidget, QWidget
 
-from gui import export_actions
-from gui.history_link import HistoryLink
-from gui.profiling_thread import SuperviseFn
-from gui.sweep_runner import RunFn, SweepRunner
-from gui.workspace_pages import UNAVAILABLE, ComparePage, HistoryPage, SweepPage, ValuePage
+from gui.runs.history_link import HistoryLink
+from gui.runs.profiling_thread import SuperviseFn
+from gui.runs.sweep_runner import RunFn, SweepRunner
+from gui.window import exports as export_actions
+from gui.window.pages.compare_page import ComparePage
+from gui.window.pages.history_page import UNAVAILABLE, HistoryPage
+from gui.window.pages.sweep_page import SweepPage
+from gui.window.pages.value_page import ValuePage
 from profiler.results.spec import RunSpec
 
 if TYPE_CHECKING:
@@ -214,7 +217,7 @@ class WorkspaceTabs(QTabWidget):
     # ---- sweep -----------------------------------------------------------------------
     def ensure_sweep_view(self) -> Any:
         if self.sweep.view is None:
-            view = self.sweep.build(self.store, self.dark)
+            view = self.sweep.build(self.dark)
             view.sig_sweep_requested.connect(self.start_sweep)
         return self.sweep.view
 
@@ -249,7 +252,7 @@ class WorkspaceTabs(QTabWidget):
         self.sweep.progress_label.setText(f"Point {done + 1} of {total} · {text}")
 
     def _on_sweep_point_finished(self, point: Any, done: int, total: int) -> None:
-        from gui.sweep_progress import partial_result, point_text
+        from gui.viewmodel.sweep_progress import partial_result, point_text
 
         request = self.sweeps.request or {}
         self.sweep.points.append(point)
@@ -260,7 +263,7 @@ class WorkspaceTabs(QTabWidget):
                                "The break-even is worked out when every point has finished.")
 
     def _on_sweep_finished(self, result: Any, stopped: bool) -> None:
-        from gui.sweep_progress import finished_text
+        from gui.viewmodel.sweep_progress import finished_text
 
         self.sweep.show_result(result)
         elapsed = time.monotonic() - self._sweep_started

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from gui.selftest_checks import (
+from gui.app.selftest_checks import (
     NotApplicable,
     check_devices,
     check_imports,

@@ -16,8 +16,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
-from gui.history_link import HistoryLink
-from gui.profiling_thread import SuperviseFn, default_supervise
+from gui.runs.history_link import HistoryLink
+from gui.runs.profiling_thread import SuperviseFn, default_supervise
 from profiler.events import Event, EventBus, RunStateChanged
 from profiler.results.result import RunResult, new_run_id
 from profiler.results.spec import RunSpec

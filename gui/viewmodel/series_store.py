@@ -15,6 +15,17 @@ import numpy as np
 
 DEFAULT_CAPACITY = 3000
 
+# Series keys follow ``profiler.metrics.keys``: ``host.cpu_util_percent``, ``cuda:0.alloc_bytes``,
+# and the run's own live figures ``run.samples_per_s``, ``run.step_time_ms``, ``run.loss``.
+# Scalars (the latest value of something that is not a time series):
+STATE = "state"  # the last RunState
+PHASE = "phase"  # phase of the last step: warmup | timed | compile
+STEPS = "steps"  # steps seen
+DESCRIBED = "described"  # the RunDescribed info dict
+LIVE = "live"  # profiler.metrics.figures.Figures of the timed window's last seconds
+TIMED = "timed"  # Figures of the whole timed window so far
+THROTTLE = "throttle"  # the last throttling notice
+
 
 class RingBuffer:
     """The last ``capacity`` (t, value) points. Not thread-safe on its own: the store locks."""
@@ -57,8 +68,9 @@ class RingBuffer:
 class SeriesStore:
     """Per-run series keyed by ``(run_id, key)``, plus latest scalars and vectors.
 
-    ``key`` names a reading with its source, e.g. ``host.cpu_util_percent``,
-    ``cuda:0.alloc_bytes``, ``samples_per_s``. All methods are thread-safe.
+    ``key`` names a reading with its source (``profiler.metrics.keys``), e.g.
+    ``host.cpu_util_percent``, ``cuda:0.alloc_bytes``, ``run.samples_per_s``. All methods are
+    thread-safe.
     """
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:

@@ -1,4 +1,4 @@
-"""Building blocks of the workspace pages: header, empty state, lazily built body. GUI thread.
+"""The page frame every workspace tab uses: a header, an empty state, a lazily built body. GUI thread.
 
 A ``Page`` shows an ``EmptyState`` (what to do to fill it) until its content exists and has
 something to show; the content widget is built on first use so that opening the window
@@ -9,20 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
-
-from gui.theme import PLOT_BG, PLOT_FG
 
 
 class EmptyState(QWidget):
@@ -111,41 +106,3 @@ class Page(QWidget):
     @property
     def showing_empty(self) -> bool:
         return self.stack.currentWidget() is self.empty
-
-
-def style_plot(widget: pg.PlotWidget, dark: bool) -> None:
-    """Give a pyqtgraph plot the window's light or dark plot colours."""
-    mode = "dark" if dark else "light"
-    widget.setBackground(PLOT_BG[mode])
-    item = widget.getPlotItem()
-    for axis in ("left", "bottom"):
-        ax = item.getAxis(axis)
-        ax.setPen(PLOT_FG[mode])
-        ax.setTextPen(PLOT_FG[mode])
-    item.showGrid(x=True, y=True, alpha=0.15)
-    if item.legend is not None:
-        item.legend.setLabelTextColor(PLOT_FG[mode])
-    title = item.titleLabel.text
-    if title:
-        item.setTitle(title, color=PLOT_FG[mode])
-
-
-def fit_table_height(table: QTableView, max_rows: int = 8) -> None:
-    """Make ``table`` as tall as its rows (at most ``max_rows``), so charts get the rest."""
-    rows = min(max(table.model().rowCount(), 1), max_rows)
-    row_h = table.verticalHeader().defaultSectionSize()
-    header_h = table.horizontalHeader().sizeHint().height()
-    table.setFixedHeight(header_h + rows * row_h + 2 * table.frameWidth() + 4)
-
-
-def narrow_fields(form: QFormLayout, max_width: int = 360) -> None:
-    """Keep a form's fields at a readable width instead of the page's full width."""
-    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-    for row in range(form.rowCount()):
-        item = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
-        if item is not None and item.widget() is not None:
-            item.widget().setMinimumWidth(max_width)
-
-
-def section_label(text: str) -> QLabel:
-    return QLabel(text, objectName="sectionLabel")

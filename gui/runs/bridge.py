@@ -12,14 +12,13 @@ The bridge object lives on the GUI thread, so connections made with
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 
-from gui.ingest import EventIngest
-from gui.series import SeriesStore
+from gui.runs.event_ingest import EventIngest
+from gui.viewmodel.series_store import SeriesStore
 from profiler.events import Event, RunFinished, RunNotice, RunStateChanged
 
 log = logging.getLogger(__name__)
@@ -38,14 +37,13 @@ class EngineBridge(QObject):
     """(run_id, kind, message); kind is info | warning | throttle. Profiling thread."""
 
     sig_run_finished = Signal(str, object)
-    """(run_id, result dict as ``RunResult.to_dict()``). Once per run. Profiling thread."""
+    """(run_id, result dict as ``RunResult.to_dict()``). Once per run: from the run's one
+    ``RunFinished`` event (published by the supervisor). Profiling thread."""
 
     def __init__(self, store: SeriesStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.ingest = EventIngest(store)
-        self._finished: set[str] = set()
-        self._lock = threading.Lock()
 
     def connect_queued(self, signal: SignalInstance, slot: Callable[..., Any]) -> None:
         """Connect so that ``slot`` always runs on the bridge's (GUI) thread."""
@@ -60,20 +58,9 @@ class EngineBridge(QObject):
         elif isinstance(event, RunNotice):
             self.sig_run_notice.emit(event.run_id, event.kind, event.message)
         elif isinstance(event, RunFinished):
-            self.announce_result(event.run_id, event.result)
+            log.info("run %s finished: %s", event.run_id, event.result.get("status"))
+            self.ingest.forget(event.run_id)
+            self.sig_run_finished.emit(event.run_id, event.result)
 
     def announce_start(self, run_id: str, spec: Any) -> None:
-        with self._lock:
-            self._finished.discard(run_id)
         self.sig_run_started.emit(run_id, spec)
-
-    def announce_result(self, run_id: str, result: dict[str, Any]) -> bool:
-        """Emit ``sig_run_finished`` unless this run already finished; True if emitted."""
-        with self._lock:
-            if run_id in self._finished:
-                return False
-            self._finished.add(run_id)
-        log.info("run %s finished: %s", run_id, result.get("status"))
-        self.ingest.forget(run_id)
-        self.sig_run_finished.emit(run_id, result)
-        return True

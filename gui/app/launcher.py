@@ -17,11 +17,11 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] == "gui":
-        from gui.app import run_app
+        from gui.app.window_command import run_app
 
         return run_app(args[1:] if args else [])
     if args[0] == "--self-test":
-        from gui.selftest import main as self_test
+        from gui.app.selftest import main as self_test
 
         return self_test(args[1:])
     from profiler.cli import main as cli_main
@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def main_gui() -> int:
     """Entry for the windowed launcher (``horsepower-gui``): always the window."""
-    from gui.app import run_app
+    from gui.app.window_command import run_app
 
     return run_app(sys.argv[1:])
 

@@ -1,6 +1,6 @@
 """Entry point of the window: ``run_app(argv) -> exit code``.
 
-``gui.launcher`` calls it for ``horsepower`` with no arguments and for ``horsepower gui ...``.
+``gui.app.launcher`` calls it for ``horsepower`` with no arguments and for ``horsepower gui ...``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from gui.display import display_problem
+from gui.app.display_check import display_problem
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def run_app(argv: Sequence[str] | None = None) -> int:
         return 2
     spec = None
     if args.run:
-        from gui.scripted import parse_run
+        from gui.app.scripted_run import parse_run
         from profiler.results.spec import RunSpec
 
         try:
@@ -102,9 +102,9 @@ def _open_window(args: argparse.Namespace, spec: object) -> int:
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
-    from gui.logging_setup import ErrorReporter, install_excepthooks, setup_logging
-    from gui.scripted import ScriptedRun
-    from gui.theme import app_icon, apply_theme
+    from gui.app.logging_setup import ErrorReporter, install_excepthooks, setup_logging
+    from gui.app.scripted_run import ScriptedRun
+    from gui.widgets.theme import app_icon, apply_theme
 
     log_path = setup_logging()
     app = QApplication.instance() or QApplication(["horsepower"])
@@ -141,9 +141,9 @@ def _open_window(args: argparse.Namespace, spec: object) -> int:
 def _gated_window(log_path: str) -> tuple[Any, Any]:
     """The main window, and the gate that holds device discovery (it imports torch: ~2 s,
     mostly holding the GIL) until the window has painted once."""
-    from gui.discovery import Catalog, load_catalog
-    from gui.main_window import MainWindow
-    from gui.startup_gate import StartupGate
+    from gui.app.startup_gate import StartupGate
+    from gui.runs.catalog_loader import Catalog, load_catalog
+    from gui.window.main_window import MainWindow
 
     def no_catalog() -> Catalog:  # the window closed before discovery began
         return Catalog(devices=[], workloads={}, torch_version="")

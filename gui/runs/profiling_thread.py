@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread
 
-from gui.bridge import EngineBridge
+from gui.runs.bridge import EngineBridge
 from profiler.events import EventBus, RunFinished
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec, SpecError
@@ -69,7 +69,7 @@ class ProfilingThread(QThread):
         self.cancel = cancel
         self._supervise_fn = supervise_fn
         self._record_fn = record_fn
-        self.results: dict[str, dict[str, Any]] = {}
+        self.done: list[str] = []  # run ids whose supervision ended, in order
         _LIVE.add(self)
 
     def run(self) -> None:  # profiling thread
@@ -84,33 +84,28 @@ class ProfilingThread(QThread):
         except Exception:
             log.exception("profiling thread failed")
             for run_id, spec in self.jobs:
-                if run_id not in self.results:
-                    self._finish(run_id, _failed(spec, run_id, "could not start the engine"))
+                if run_id not in self.done:
+                    bus.publish(RunFinished(run_id, _failed(spec, run_id, "could not start the engine")))
         finally:
             unsubscribe()
 
     def _run_one(self, supervise: SuperviseFn, bus: EventBus, run_id: str, spec: RunSpec) -> None:
+        """One run: the supervisor publishes its ``RunFinished``; when the supervisor itself
+        fails (bad spec, a bug), this thread publishes a failed result in its place."""
         self.bridge.announce_start(run_id, spec)
         started = time.perf_counter()
         record = self._record_fn(bus, run_id, spec) if self._record_fn else nullcontext()
         with record:  # the run's events go to history from this thread, ~1 s flushes
             try:
-                result = supervise(spec, bus, self.cancel, run_id=run_id)
-                data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
+                supervise(spec, bus, self.cancel, run_id=run_id)
             except SpecError as exc:  # bad input: the message is the whole story
                 log.warning("run %s rejected: %s", run_id, exc)
-                data = _failed(spec, run_id, str(exc))
-                bus.publish(RunFinished(run_id, data))
+                bus.publish(RunFinished(run_id, _failed(spec, run_id, str(exc))))
             except Exception as exc:
                 log.exception("run %s raised in the supervisor", run_id)
-                data = _failed(spec, run_id, f"{type(exc).__name__}: {exc}")
-                bus.publish(RunFinished(run_id, data))  # the window and history both see it
+                bus.publish(RunFinished(run_id, _failed(spec, run_id, f"{type(exc).__name__}: {exc}")))
         log.info("run %s on %s took %.1f s", run_id, spec.device, time.perf_counter() - started)
-        self._finish(run_id, data)
-
-    def _finish(self, run_id: str, data: dict[str, Any]) -> None:
-        self.results[run_id] = data
-        self.bridge.announce_result(run_id, data)
+        self.done.append(run_id)
 
 
 def _failed(spec: RunSpec, run_id: str, error: str) -> dict[str, Any]:
