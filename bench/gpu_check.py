@@ -7,7 +7,7 @@ Prints JSON lines:
   {"kind": "telemetry", ...}           our merged readings beside nvidia-smi's, at the same moment,
                                        while a bf16 matmul load runs (one line per second)
   {"kind": "matmul", ...}              that load's achieved TFLOP/s and its share of the datasheet peak
-  {"kind": "workload", ...}            per workload: samples/s, achieved TFLOP/s, MFU (probe and datasheet)
+  {"kind": "workload", ...}            per workload: samples/s, TFLOP/s, MFU (datasheet peak; best GEMM measured here)
 Exits 2 with a clear message where there is no usable NVIDIA GPU. About 2-3 minutes on an H200
 with the defaults (4 workloads or fewer at 12 s each plus warm-up).
 """
@@ -172,8 +172,11 @@ def run_workloads(names: list[str], duration_s: float) -> None:
             achieved_tflops=achieved and achieved / 1e12,
             mfu=d.get("mfu"),
             peak_tflops=d.get("peak_flops_per_s") and d["peak_flops_per_s"] / 1e12,
-            mfu_datasheet=d.get("mfu_datasheet"),
-            datasheet_source=d.get("datasheet_source"),
+            peak_source=d.get("peak_source"),
+            peak_inputs=d.get("peak_inputs"),
+            mfu_ceiling=d.get("mfu_ceiling"),
+            ceiling_tflops=d.get("ceiling_flops_per_s") and d["ceiling_flops_per_s"] / 1e12,
+            ceiling_source=d.get("ceiling_source"),
             energy_j=d.get("energy_j"),
             samples_per_j=d.get("samples_per_j"),
             wall_s=round(time.perf_counter() - t0, 1),

@@ -16,13 +16,13 @@ from typing import Any
 
 from profiler.history.series import STEP_COLUMNS
 from profiler.metrics.phases import PhaseRecord
-from profiler.results.result import SCHEMA as RESULT_SCHEMA
-from profiler.results.result import RunResult, RunState
+from profiler.results.result import LEGACY_KEYS, RunResult, RunState
 from profiler.results.spec import RunSpec
 
 FORMAT = "horsepower-run"
 SCHEMA = 1  # of the export envelope
-RESULT_SCHEMAS = (1, RESULT_SCHEMA)  # 1: telemetry keys before the one key scheme (rewritten on import)
+#: 1: telemetry keys before the one key scheme; 1-2: the in-process probe as "peak" (both rewritten on import)
+RESULT_SCHEMAS = (1, 2, 3)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_DEPTH = 8
 MAX_TEXT = 10_000
@@ -41,8 +41,10 @@ RESULT_KEYS: dict[str, tuple[str, bool]] = {  # key -> (kind, may be null)
     "batch_size": (INT, True), "samples_per_step": (INT, True), "params": (INT, True),
     "flops_per_step": (NUM, True), "samples_per_s": (NUM, True),
     "achieved_flops_per_s": (NUM, True), "peak_flops_per_s": (NUM, True),
-    "peak_source": (TEXT, True), "mfu": (NUM, True), "datasheet_peak_flops_per_s": (NUM, True),
-    "datasheet_source": (TEXT, True), "mfu_datasheet": (NUM, True), "energy_j": (NUM, True),
+    "peak_source": (TEXT, True), "peak_inputs": (OBJ, True), "mfu": (NUM, True),
+    "ceiling_flops_per_s": (NUM, True), "ceiling_source": (TEXT, True), "ceiling_inputs": (OBJ, True),
+    "mfu_ceiling": (NUM, True), "host_cpu_percent": (NUM, True), "run_cpu_percent": (NUM, True),
+    "other_cpu_percent": (NUM, True), "energy_j": (NUM, True),
     "samples_per_j": (NUM, True), "step_time_s": (OBJ, True), "losses": (LIST, True),
     "loss_first": (NUM, True), "loss_last": (NUM, True), "timed_steps": (INT, True),
     "timed_s": (NUM, True), "warmup_steps": (INT, True), "warmup_s": (NUM, True),
@@ -50,6 +52,10 @@ RESULT_KEYS: dict[str, tuple[str, bool]] = {  # key -> (kind, may be null)
     "notices": (LIST, True), "error": (TEXT, True), "advice": (TEXT, True),
     "started_at": (NUM, True), "ended_at": (NUM, True), "environment": (OBJ, True),
     "phases": (OBJ, True), "verdict": (OBJ, True), "trace": (OBJ, True),
+}
+#: keys only schema 1/2 results have (``RunResult.from_dict`` migrates them)
+LEGACY_RESULT_KEYS: dict[str, tuple[str, bool]] = {
+    k: ((TEXT, True) if k.endswith("_source") else (NUM, True)) for k in LEGACY_KEYS
 }
 SCALAR = "number or text"
 REQUIRED = ("schema", "run_id", "status", "device", "workload", "spec", "step_times_s")
@@ -136,6 +142,8 @@ def check_result(run: Any) -> None:
     if missing:
         raise ImportRejected(f"missing required key(s): {', '.join(missing)}")
     allowed = known_keys()
+    if run.get("schema") in (1, 2):
+        allowed.update(LEGACY_RESULT_KEYS)
     unknown = sorted(set(run) - set(allowed))
     if unknown:
         raise ImportRejected(f"unknown key(s): {', '.join(unknown)[:200]}")
