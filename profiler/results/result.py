@@ -12,8 +12,9 @@ from profiler.metrics.figures import Figures, figures
 from profiler.results.spec import RunSpec
 from profiler.results.stats import StepTimeSummary, summarize
 
-#: version of ``RunResult.to_dict``'s layout; 2: telemetry keys are ``<source>.<reading>``
-SCHEMA = 2
+#: version of ``RunResult.to_dict``'s layout; 2: telemetry keys are ``<source>.<reading>``;
+#: 3: ``spec.world_size`` and the ``distributed`` section of a multi-rank run
+SCHEMA = 3
 
 
 class RunState:
@@ -44,6 +45,10 @@ class RunResult:
     ``telemetry`` maps a reading's key (``profiler.metrics.keys``: ``host.cpu_util_percent``,
     ``cuda:0.power_w``) to ``{"mean": x, "max": y}`` over the timed window; n/a readings have
     ``None`` for both.
+
+    A distributed run (``profiler.distributed``) is one result: ``samples_per_step`` is the
+    global batch, ``step_times_s`` the steps of the rank whose timed window was longest, and
+    ``distributed`` holds the world size, nodes and per-rank figures (None for one process).
     """
 
     spec: RunSpec
@@ -73,6 +78,7 @@ class RunResult:
     notices: list[str] = field(default_factory=list)
     error: str | None = None
     advice: str | None = None
+    distributed: dict[str, Any] | None = None
 
     # ---- derived -------------------------------------------------------------------
     @property
@@ -176,19 +182,20 @@ class RunResult:
             "ended_at": self.ended_at,
             "spec": self.spec.to_dict(),
             "environment": self.environment,
+            "distributed": self.distributed,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
         """Rebuild a result from ``to_dict`` output (derived keys are ignored; telemetry keys of
-        schema 1 are rewritten to the current scheme)."""
+        schema 1 are rewritten to the current scheme; results before schema 3 ran on one rank)."""
         result = cls(spec=RunSpec.from_dict(dict(data["spec"])), run_id=str(data["run_id"]))
         for key in (
             "status", "environment", "device_info", "started_at", "ended_at", "batch_size",
             "samples_per_step", "params", "flops_per_step", "step_times_s", "losses",
             "warmup_steps", "warmup_s", "compile_s", "peak_flops_per_s", "peak_source",
             "datasheet_peak_flops_per_s", "datasheet_source", "energy_j", "input_wait_s", "telemetry",
-            "warnings", "notices", "error", "advice",
+            "warnings", "notices", "error", "advice", "distributed",
         ):
             if key in data:
                 setattr(result, key, data[key])
