@@ -32,11 +32,33 @@ FALLBACK_FNS = {"alloc_bytes": "memory_allocated", "reserved_bytes": "memory_res
                 "peak_alloc_bytes": "max_memory_allocated"}
 
 
-def _device(device: torch.device | str) -> torch.device:
-    return device if isinstance(device, torch.device) else torch.device(device)
+class _Dev:
+    """A device's kind and index, parsed without torch (a PrivateUse1 name is a device type
+    only once its plugin renamed the backend)."""
+
+    __slots__ = ("index", "type")
+    type: str
+    index: int | None
+
+    def __init__(self, device: torch.device | str | _Dev) -> None:
+        if isinstance(device, (torch.device, _Dev)):
+            self.type, self.index = device.type, device.index
+            return
+        kind, _, index = str(device).partition(":")
+        self.type, self.index = kind, (int(index) if index.isdigit() else None)
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def torch(self) -> torch.device:
+        return torch.device(str(self))
 
 
-def _index(dev: torch.device) -> int:
+def _device(device: torch.device | str) -> _Dev:
+    return _Dev(device)
+
+
+def _index(dev: _Dev) -> int:
     return dev.index if dev.index is not None else 0
 
 
@@ -46,12 +68,12 @@ def synchronize(device: torch.device | str) -> None:
     if dev.type in HOST_KINDS:
         return
     if dev.type == "xla":
-        xla.synchronize(dev)
+        xla.synchronize(dev.torch())
         return
     if dev.type == "hpu":
         _hpu_mark_step()
     if through_accelerator(dev.type):
-        torch.accelerator.synchronize(dev)
+        torch.accelerator.synchronize(_index(dev))
         return
     module = backend_module(dev.type)
     sync = getattr(module, "synchronize", None)
@@ -60,7 +82,7 @@ def synchronize(device: torch.device | str) -> None:
     if dev.type == "mps":
         sync()
     else:
-        sync(dev)
+        sync(_index(dev))
 
 
 def _hpu_mark_step() -> None:
@@ -95,7 +117,7 @@ def events_supported(device: torch.device | str) -> bool:
     if dev.type in HOST_KINDS or dev.type == "xla" or not hasattr(torch, "Event"):
         return False
     try:
-        torch.Event(device=dev, enable_timing=True)
+        torch.Event(device=dev.torch(), enable_timing=True)
         return True
     except Exception:
         return False
@@ -105,11 +127,11 @@ def current_stream(device: torch.device | str) -> Any:
     """The current stream of ``device`` (for recording an event on it)."""
     dev = _device(device)
     if through_accelerator(dev.type):
-        return torch.accelerator.current_stream(dev)
+        return torch.accelerator.current_stream(_index(dev))
     module = backend_module(dev.type)
     if dev.type == "mps":
         return None
-    return module.current_stream(dev)
+    return module.current_stream(_index(dev))
 
 
 def empty_cache(device: torch.device | str) -> None:
@@ -142,7 +164,7 @@ def memory_readings(device: torch.device | str) -> dict[str, int | None]:
     if dev.type in HOST_KINDS:
         return dict.fromkeys(STAT_KEYS)
     if dev.type == "xla":
-        info = xla.memory_info(dev)
+        info = xla.memory_info(dev.torch())
         return {"alloc_bytes": info[0] if info else None, "reserved_bytes": None, "peak_alloc_bytes": None}
     if dev.type == "mps":
         alloc = int(torch.mps.current_allocated_memory())

@@ -4,4 +4,5 @@ import sys
 
 from profiler.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # importing the module (tests import every engine module) runs nothing
+    sys.exit(main())

@@ -35,6 +35,13 @@ class RankEnv:
     master_port: int
     node: int | None
     host: str
+    #: the index of this rank's device when it is not LOCAL_RANK (a launcher that shows each
+    #: process one GPU, as Ray Train can, makes it 0 on every rank)
+    device_index: int | None = None
+
+    @property
+    def device_slot(self) -> int:
+        return self.local_rank if self.device_index is None else self.device_index
 
     @property
     def is_node_leader(self) -> bool:

@@ -40,14 +40,10 @@ def check_rank_device(config: DistConfig, env: RankEnv) -> Any:
         _, per_rank = config.batches(env.world_size, preset)
     except WorkloadError as exc:
         raise DistConfigError(str(exc)) from None
-    device = rank_device(config.device, env.local_rank)
-    module = getattr(torch, config.device, None)
-    if config.device not in ("cpu", "mps") and module is not None and hasattr(module, "device_count"):
-        try:
-            count = int(module.device_count())
-        except Exception:
-            count = 0
-        if env.local_rank >= count:
+    device = rank_device(config.device, env.device_slot)
+    if config.device not in ("cpu", "mps"):
+        count = accelerator.device_count(config.device)
+        if env.device_slot >= count:
             raise DistConfigError(f"local rank {env.local_rank} has no {config.device} device: this node has {count}")
     spec = config.rank_spec(1, device, preset).replace(batch_size=per_rank)
     try:
@@ -65,6 +61,21 @@ def _join_group(config: DistConfig, env: RankEnv, device: torch.device) -> bool:
     return True
 
 
+def _node_meter(config: DistConfig, env: RankEnv, report: RankReport) -> NodeEnergyMeter | None:
+    """The energy meter of this node, on its local rank 0 only (None elsewhere, or when local
+    rank 0 cannot see every device of the node: then the node's energy is n/a, with why)."""
+    if not env.is_node_leader:
+        return None
+    devices = node_devices(config.device, env.local_world_size)
+    visible = len(devices) if config.device in ("cpu", "mps") else accelerator.device_count(config.device)
+    if visible < len(devices):
+        report.node_energy = {"devices": devices, "energy_j": None,
+                              "reason": f"local rank 0 sees {visible} of the node's {len(devices)} {config.device} "
+                                        "devices, so it cannot meter the node"}
+        return None
+    return NodeEnergyMeter(devices)
+
+
 def _train(config: DistConfig, env: RankEnv, device: torch.device, fault: RankFault | None) -> RankReport:
     trainer = RankTrainer(config, env.rank, env.world_size, device, fault)
     report = RankReport(env.rank, env.local_rank, env.node, env.host, str(device), trainer.per_rank,
@@ -74,7 +85,7 @@ def _train(config: DistConfig, env: RankEnv, device: torch.device, fault: RankFa
         report.params = built.params
         warm = trainer.warm_up(step, batches, report)
         n = trainer.timed_steps(warm)
-        meter = NodeEnergyMeter(node_devices(config.device, env.local_world_size)) if env.is_node_leader else None
+        meter = _node_meter(config, env, report)
         if meter is not None:
             meter.start()
         trainer.measure(step, batches, n, report)

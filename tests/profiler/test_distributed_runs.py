@@ -122,3 +122,19 @@ def test_the_multi_node_worker_under_torchrun_writes_one_importable_result(tmp_p
     finally:
         store.close()
     json.loads(out.read_text())  # plain JSON, as `horsepower import` reads it
+
+
+def test_stopping_a_launch_stops_every_rank():
+    import threading
+
+    marker = f"stop-{uuid.uuid4().hex[:8]}"
+    cancel = threading.Event()
+    timer = threading.Timer(8.0, cancel.set)
+    timer.start()
+    try:
+        outcome = launch(LaunchPlan(tiny(marker, steps=None, duration_s=600.0).to_argv(), 2,
+                                    f"127.0.0.1:{free_port()}", local_addr="127.0.0.1", deadline_s=120), cancel)
+    finally:
+        timer.cancel()
+    assert outcome.stopped and not outcome.ok and outcome.reason.startswith("stopped")
+    assert processes_named(marker) == []
