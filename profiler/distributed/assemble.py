@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from profiler.distributed.config import DistConfig
-from profiler.metrics.scaling import SPLIT_NOISE, straggler
+from profiler.metrics.scaling import SPLIT_NOISE, Straggler, straggler
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import capture_environment
 from profiler.results.stats import quality_warnings
@@ -92,9 +92,8 @@ def _flops(config: DistConfig, per_rank: int, world: int, result: RunResult) -> 
         result.warnings.append(f"FLOPs could not be counted ({exc}); TFLOP/s and MFU are n/a")
 
 
-def _warn(reports: list[dict[str, Any]], rows: list[dict[str, Any]], result: RunResult, threads: int | None) -> None:
-    busy = {row["rank"]: row["split"]["input_s"] + row["split"]["compute_s"] for row in rows if row["split"]}
-    slow = straggler(busy)
+def _warn(reports: list[dict[str, Any]], rows: list[dict[str, Any]], result: RunResult,
+          slow: Straggler | None) -> None:
     if slow is not None and (slow.ratio_to_median or 0) > STRAGGLER_WARN_RATIO:
         result.warnings.append(f"rank {slow.rank} is a straggler: its compute takes {slow.ratio_to_median:.2f}x "
                                "the median rank's, and every other rank waits for it each step")
@@ -142,7 +141,7 @@ def assemble(config: DistConfig, reports: list[dict[str, Any]], result: RunResul
         "launcher": launcher,
     }
     result.warnings.extend(quality_warnings(result.step_times_s))
-    _warn(reports, rows, result, config.rank_threads())
+    _warn(reports, rows, result, slow)
     result.status = RunState.COMPLETED
     result.ended_at = time.time()
     return result

@@ -21,8 +21,9 @@ from profiler.results.spec import PRECISIONS, SIZES, RunSpec
 
 MODES = ("strong", "weak")
 STRATEGIES = ("ddp", "fsdp")
-#: device kinds a rank can train on; each rank uses ``<kind>:<LOCAL_RANK>`` (cpu: "cpu")
-DEVICE_KINDS = ("cpu", "cuda", "xpu", "hpu", "npu", "mps")
+#: device kinds a rank can train on; each rank uses ``<kind>:<LOCAL_RANK>`` (cpu: "cpu"). Not here:
+#: mps (one GPU per Mac, and gloo takes no MPS tensors) and TPUs (torch_xla brings its own launcher)
+DEVICE_KINDS = ("cpu", "cuda", "xpu", "hpu", "npu")
 DEFAULT_TIMEOUT_S = 300.0  # a collective that waits longer than this fails the run
 
 

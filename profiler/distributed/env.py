@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 #: process-group backend per device kind (torch.distributed.Backend.default_device_backend_map,
 #: plus the vendor backends that their plugins register)
-BACKENDS = {"cpu": "gloo", "cuda": "nccl", "xpu": "xccl", "hpu": "hccl", "npu": "hccl", "mps": "gloo"}
+BACKENDS = {"cpu": "gloo", "cuda": "nccl", "xpu": "xccl", "hpu": "hccl", "npu": "hccl"}
 REQUIRED = ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
 
 

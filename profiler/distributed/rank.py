@@ -56,7 +56,6 @@ def _join_group(config: DistConfig, env: RankEnv, device: torch.device) -> bool:
     """Join (or create) the default group; True when this call created it."""
     if dist.is_initialized():
         return False
-    accelerator.set_device(device)  # NCCL and gather_object use the current device
     dist.init_process_group(backend_for(config.device), timeout=datetime.timedelta(seconds=config.timeout_s))
     return True
 
@@ -125,6 +124,7 @@ def run_rank(config: DistConfig, env: RankEnv | None = None, fault: RankFault | 
     if threads is not None:
         torch.set_num_threads(threads)
     started = time.time()
+    accelerator.set_device(device)  # NCCL, events and gather_object use the current device
     created = _join_group(config, env, device)
     try:
         if dist.get_world_size() != env.world_size:

@@ -81,8 +81,6 @@ def check_sweep(config: DistConfig, nprocs: Sequence[int], port: int | None = No
         raise DistConfigError(f"{max(nprocs)} ranks need {max(nprocs)} {config.device} devices (one per rank); "
                               f"this machine has {count}")
     backend_for(config.device)
-    if config.strategy == "fsdp" and config.device == "mps":
-        raise DistConfigError("FSDP needs a collective backend for the device; MPS has only gloo on the CPU")
     _, per_rank = config.batches(nprocs[0], preset)
     spec = config.rank_spec(1, rank_device(config.device, 0), preset).replace(batch_size=per_rank)
     try:

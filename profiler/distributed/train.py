@@ -12,6 +12,8 @@ which nothing reads afterwards.
 Data: every rank builds the workload with the same seed at the global batch, so all hold the
 same weights and the same pool of global batches, and each rank trains on its own slice of
 each global batch. In strong mode one rank therefore sees exactly the data that N ranks share.
+In input-pipeline mode each rank has its own DataLoader over the same host dataset: it measures
+what feeding a rank costs, not a sharded epoch.
 Thread: the rank's main thread; the process group must be initialised.
 """
 
