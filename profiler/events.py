@@ -55,6 +55,22 @@ class StepFinished:
 
 
 @dataclass(frozen=True)
+class PhaseSample:
+    """Where one phase-sampled step's time went (``profiler.runner.phases``).
+
+    ``phases`` maps phase names (``profiler.metrics.phases.PHASES``: ``data_wait``, ``h2d_copy``,
+    ``forward``, ``backward``, ``optimizer``, ``device_wait``) to seconds; they add up to the
+    step's time. A sampled step is not a timed step: it has no ``StepFinished``. At most a few
+    per second (``MIN_INTERVAL_S``), so the worker pipe stays cheap.
+    """
+
+    run_id: str
+    step: int
+    t_s: float
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class TelemetrySample:
     """One telemetry reading. ``values`` maps unit-named keys to numbers or None (n/a)."""
 
@@ -82,7 +98,7 @@ class RunFinished:
     result: dict[str, Any]
 
 
-Event = RunStateChanged | RunDescribed | StepFinished | TelemetrySample | RunNotice | RunFinished
+Event = RunStateChanged | RunDescribed | StepFinished | PhaseSample | TelemetrySample | RunNotice | RunFinished
 Handler = Callable[[Event], None]
 
 

@@ -25,6 +25,21 @@ def check_output_path(path: str | None) -> None:
         raise OutputPathError(f"cannot write {path}: directory {parent} does not exist")
     if os.path.isdir(path):
         raise OutputPathError(f"cannot write {path}: it is a directory")
+    _probe_directory(path, parent)
+
+
+def _probe_directory(path: str, parent: str) -> None:
+    """Create and remove an empty file in ``parent``: the one honest test that a file can be
+    written there (permission bits say nothing to root, nor about a read-only mount)."""
+    probe = os.path.join(parent, f".horsepower-write-check-{os.getpid()}")
+    try:
+        fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return  # our own probe from a moment ago: the directory is writable
+    except OSError as exc:
+        raise OutputPathError(f"cannot write {path}: {exc.strerror or exc}") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def write_text(path: str, text: str) -> None:

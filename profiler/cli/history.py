@@ -24,11 +24,14 @@ def register(sub: Any) -> None:
     p.add_argument("--limit", type=int, default=50, help="at most this many runs (default 50)")
     p.set_defaults(func=cmd_history)
 
-    p = sub.add_parser("export", help="write a stored run as CSV, JSON or a one-page HTML report")
+    p = sub.add_parser("export", help="write a stored run as CSV, JSON or a one-page HTML report, "
+                                      "or its torch.profiler trace")
     p.add_argument("run", help="run id (or a unique prefix)")
     group = p.add_mutually_exclusive_group(required=True)
     for name in EXPORT_FORMATS:
         group.add_argument(f"--{name}", dest="format", action="store_const", const=name)
+    group.add_argument("--trace", dest="format", action="store_const", const="trace",
+                       help="the run's trace (from `run --trace`) as Chrome/Perfetto JSON; .gz compresses")
     p.add_argument("file", help="file to write")
     p.set_defaults(func=cmd_export)
 
@@ -55,11 +58,18 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from profiler.reports.export import export_run
+    from profiler.reports.export import NoTrace, export_run, export_trace
 
     check_output(args.file)
     with open_store() as store:
         run = resolve_run(store, args.run)
+        if args.format == "trace":
+            try:
+                path = export_trace(run, store, args.file)
+            except NoTrace as exc:
+                raise UsageError(str(exc)) from None
+            print(f"wrote the trace of run {run['run_id']} to {path} (open it in https://ui.perfetto.dev)")
+            return 0
     path = export_run(run, args.format, args.file)
     print(f"wrote {args.format.upper()} of run {run['run_id']} to {path}")
     return 0

@@ -7,6 +7,7 @@ from typing import Any
 from profiler import units
 from profiler.metrics import keys
 from profiler.metrics.memory import peak_memory
+from profiler.metrics.phases import SHORT_LABELS
 
 
 def render_summary(d: dict[str, Any]) -> str:
@@ -34,6 +35,7 @@ def render_summary(d: dict[str, Any]) -> str:
         rows.append(("compile time", units.seconds(d["compile_s"])))
     if d["input_wait_fraction"] is not None:
         rows.append(("input wait", f"{units.percent(d['input_wait_fraction'])} of the timed window"))
+    rows += phase_rows(d)
     if d["loss_first"] is not None:
         rows.append(("loss", f"{d['loss_first']:.4f} -> {d['loss_last']:.4f}"))
     cpu_mean = keys.stat(tele, keys.HOST, "cpu_util_percent")
@@ -49,6 +51,10 @@ def render_summary(d: dict[str, Any]) -> str:
     if power_mean is not None:
         power_max = keys.stat(tele, device, "power_w", "max")
         rows.append(("device power", f"mean {units.power(power_mean)}  max {units.power(power_max)}"))
+    trace = d.get("trace")
+    if trace:
+        rows.append(("trace", f"{trace['steps']} steps after the timed window -> {trace['path']}  "
+                              f"({units.nbytes(trace.get('bytes'))}; open in https://ui.perfetto.dev)"))
     lines = [f"\n{d['name']}", units.table(rows)]
     lines += [f"  warning: {w}" for w in d["warnings"]]
     lines += [f"  note: {n}" for n in d["notices"]]
@@ -57,3 +63,35 @@ def render_summary(d: dict[str, Any]) -> str:
     if d["advice"]:
         lines.append(f"  advice: {d['advice']}")
     return "\n".join(lines)
+
+
+def _steps(n: int) -> str:
+    return f"{n} step" if n == 1 else f"{n} steps"
+
+
+def phase_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
+    """The step's phase split, how it was sampled, and the verdict (nothing for a result
+    without a split: sampling off, too few steps, or written before it existed)."""
+    phases = d.get("phases")
+    if not phases:
+        return []
+    fraction = phases["fraction"]
+    split = " | ".join(f"{SHORT_LABELS.get(name, name)} {units.percent(fraction.get(name), 0)}"
+                       for name in phases["order"])
+    rate = (f"{_steps(phases['sampled_steps'])} sampled at random, 1 per "
+            f"{units.num(phases.get('timed_steps_per_sample'), 2)} timed steps")
+    overhead = phases.get("overhead")
+    if phases.get("in_timed_window"):
+        cost = f"{rate}; no synchronization needed, so they stay timed steps"
+    else:
+        sign = "+" if overhead is not None and overhead >= 0 else ""
+        cost = (f"{rate}; synchronized between phases, a sampled step took {sign}{units.percent(overhead, 0)}"
+                "; not in the figures")
+    rows = [
+        ("step phases", f"{split}  (mean {units.seconds(phases['sampled_step_s'])} per sampled step)"),
+        ("phase sampling", cost),
+    ]
+    verdict = d.get("verdict")
+    if verdict:
+        rows.append(("verdict", str(verdict["message"])))
+    return rows

@@ -114,6 +114,7 @@ class DistConfig:
             warmup_max_steps=self.warmup_max_steps, warmup_max_s=self.warmup_max_s,
             threads=self.rank_threads(), input_pipeline=self.input_pipeline, loader_workers=self.loader_workers,
             seed=self.seed, name=self.name, world_size=world_size,
+            phase_every=0,  # distributed steps are split into input/compute/comm instead (``train``)
         )
 
     def replace(self, **changes: Any) -> DistConfig:

@@ -24,6 +24,7 @@ import psutil
 from profiler.history.database import HistoryError, connect
 from profiler.history.paths import history_db_path
 from profiler.history.series import empty_series, series_from_steps, steps_from_result
+from profiler.history.traces import forget_trace, keep_trace, trace_path
 from profiler.metrics import keys
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
@@ -163,7 +164,9 @@ class HistoryStore:
                 self._conn.execute("UPDATE runs SET updated_at=? WHERE id=?", (time.time(), run_id))
 
     def finish_run(self, run_id: str, result: dict[str, Any]) -> None:
-        """Store the final result dict of a recorded run."""
+        """Store the final result dict of a recorded run (a trace it names is copied into the
+        history first: ``profiler.history.traces``)."""
+        result = keep_trace(self.path.parent, run_id, result)
         with self._lock, self._conn:
             self._conn.execute(
                 "UPDATE runs SET status=?, result=?, name=?, samples_per_s=?,"
@@ -190,6 +193,8 @@ class HistoryStore:
         ``HistoryError`` if the run id is already in history; stores nothing then.
         """
         run_id = str(result["run_id"])
+        if isinstance(result.get("trace"), dict):  # the trace file stayed on the other machine
+            result = {**result, "trace": {**result["trace"], "stored": None}}
         steps = steps_from_result(result, series)
         telemetry = [
             (float(t), str(key) if "." in str(key) else keys.host(str(key)), float(v))
@@ -233,12 +238,14 @@ class HistoryStore:
                      time.time(), run_id))
 
     def delete(self, run_id: str) -> bool:
-        """Remove a run and its series; False if there was no such run."""
+        """Remove a run, its series and its kept trace; False if there was no such run."""
         with self._lock, self._conn:
             for table, column in (("steps", "run_id"), ("telemetry", "run_id"),
                                   ("notices", "run_id"), ("runs", "id")):
                 cur = self._conn.execute(f"DELETE FROM {table} WHERE {column}=?", (run_id,))
-            return cur.rowcount > 0
+            deleted = cur.rowcount > 0
+        forget_trace(self.path.parent, run_id)
+        return deleted
 
     # ---- reading ---------------------------------------------------------------------
     def list_runs(
@@ -277,6 +284,12 @@ class HistoryStore:
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
         return [RunSummary(*row) for row in rows]
+
+    def trace_file(self, run_id: str) -> Path | None:
+        """The history's copy of run ``run_id``'s trace (gzip-compressed Chrome trace JSON), or
+        None when the run has no trace kept here."""
+        path = trace_path(self.path.parent, run_id)
+        return path if path.is_file() else None
 
     def run_ids(self) -> list[str]:
         return [s.run_id for s in self.list_runs()]

@@ -11,6 +11,7 @@ distributed run (``world_size``) and its data parallelism (``ddp``/``fsdp``) are
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -73,12 +74,14 @@ def model_title(run: Mapping[str, Any]) -> str:
 
 
 def device_identity(run: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(device id, device name, host) — two runs on the same physical device share it."""
+    """(device id, device name, host) — two runs on the same physical device share it. A run
+    that does not say its host (a live run) is on this one."""
     info = run.get("device_info")
     env = run.get("environment")
     info = info if isinstance(info, Mapping) else {}
     env = env if isinstance(env, Mapping) else {}
-    return (str(run.get("device") or ""), str(info.get("name") or ""), str(env.get("hostname") or ""))
+    host = str(env.get("hostname") or "") or socket.gethostname()
+    return (str(run.get("device") or ""), str(info.get("name") or ""), host)
 
 
 def device_label(run: Mapping[str, Any]) -> str:

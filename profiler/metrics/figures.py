@@ -12,6 +12,8 @@ from dataclasses import dataclass
 #: live figures cover the timed steps of the last seconds, but never fewer than this many steps
 LIVE_WINDOW_S = 2.0
 LIVE_MIN_STEPS = 3
+#: an MFU above this cannot be right: the peak it is measured against is too low
+MFU_PLAUSIBLE = 1.0
 
 #: (t_s at the step's end, step_time_s, samples) of one timed step
 Step = tuple[float, float, int]
@@ -56,18 +58,29 @@ def figures(
 ) -> Figures:
     """Figures over these timed steps. ``samples_per_step`` is one count or one per step."""
     n = len(step_times_s)
-    window_s = float(sum(step_times_s))
-    if isinstance(samples_per_step, int):
-        samples = samples_per_step * n
-    else:
-        samples = int(sum(samples_per_step))
+    samples = samples_per_step * n if isinstance(samples_per_step, int) else int(sum(samples_per_step))
+    return totals_figures(n, float(sum(step_times_s)), samples, flops_per_step, peak_flops_per_s,
+                          datasheet_peak_flops_per_s, basis)
+
+
+def totals_figures(
+    steps: int,
+    window_s: float,
+    samples: int,
+    flops_per_step: float | None = None,
+    peak_flops_per_s: float | None = None,
+    datasheet_peak_flops_per_s: float | None = None,
+    basis: str = "",
+) -> Figures:
+    """Figures from running totals: ``steps`` steps of ``samples`` samples in ``window_s``
+    seconds of step time (what ``figures`` computes, for callers that keep only sums)."""
     samples_per_s = samples / window_s if window_s > 0 and samples > 0 else None
-    flops_per_s = flops_per_step * n / window_s if window_s > 0 and flops_per_step else None
+    flops_per_s = flops_per_step * steps / window_s if window_s > 0 and flops_per_step else None
     return Figures(
-        steps=n, window_s=window_s, samples=samples, samples_per_s=samples_per_s,
+        steps=steps, window_s=window_s, samples=samples, samples_per_s=samples_per_s,
         flops_per_s=flops_per_s, mfu=ratio(flops_per_s, peak_flops_per_s),
         mfu_datasheet=ratio(flops_per_s, datasheet_peak_flops_per_s),
-        basis=basis or f"whole timed window ({n} steps)",
+        basis=basis or f"whole timed window ({steps} steps)",
     )
 
 

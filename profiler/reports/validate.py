@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from profiler.history.series import STEP_COLUMNS
+from profiler.metrics.phases import PhaseRecord
 from profiler.results.result import SCHEMA as RESULT_SCHEMA
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
@@ -49,6 +50,7 @@ RESULT_KEYS: dict[str, tuple[str, bool]] = {  # key -> (kind, may be null)
     "compile_s": (NUM, True), "telemetry": (OBJ, True), "warnings": (LIST, True),
     "notices": (LIST, True), "error": (TEXT, True), "advice": (TEXT, True),
     "started_at": (NUM, True), "ended_at": (NUM, True), "environment": (OBJ, True),
+    "phases": (OBJ, True), "verdict": (OBJ, True), "trace": (OBJ, True),
     "distributed": (OBJ, True),
 }
 SCALAR = "number or text"
@@ -186,10 +188,21 @@ def check_result(run: Any) -> None:
         if not isinstance(stats, dict) or not all(v is None or _is(NUM, v) for v in stats.values()):
             raise ImportRejected(f"telemetry {name[:40]!r} must map to numbers or null")
     _check_spec(run["spec"])
+    _check_phases(run.get("phases"))
     if run.get("distributed") is not None:
         _check_distributed(run["distributed"], run["spec"])
     elif run["spec"].get("world_size", 1) != 1:
         raise ImportRejected("a run of several ranks needs its distributed section")
+
+
+def _check_phases(phases: Any) -> None:
+    """A phase split must rebuild (its samples map known phases to seconds)."""
+    if phases is None:
+        return
+    try:
+        PhaseRecord.from_dict(phases)
+    except (TypeError, ValueError) as exc:
+        raise ImportRejected(f"phases: {str(exc)[:160]}") from None
 
 
 def check_series(series: Any) -> None:

@@ -9,6 +9,8 @@ from typing import Any
 
 from profiler.metrics import keys
 from profiler.metrics.figures import Figures, figures
+from profiler.metrics.phases import PhaseRecord, phase_summary
+from profiler.metrics.verdict import Verdict, verdict
 from profiler.results.spec import RunSpec
 from profiler.results.stats import StepTimeSummary, summarize
 
@@ -31,6 +33,8 @@ class RunState:
     INTERRUPTED = "interrupted"  # found "running" in history after a crash
 
     FINAL = frozenset({COMPLETED, STOPPED, FAILED, OOM, INTERRUPTED})
+    #: ended without a usable measurement of the whole window
+    UNSUCCESSFUL = frozenset({FAILED, OOM, INTERRUPTED})
 
 
 def new_run_id() -> str:
@@ -73,6 +77,10 @@ class RunResult:
     datasheet_source: str | None = None
     energy_j: float | None = None
     input_wait_s: float | None = None  # host time spent waiting for the DataLoader (timed window)
+    #: raw per-phase samples of the phase-sampled steps (not timed steps); None: none taken
+    phase_record: PhaseRecord | None = None
+    #: the torch.profiler trace recorded after the timed window (path, steps, bytes, ...)
+    trace: dict[str, Any] | None = None
     telemetry: dict[str, dict[str, float | None]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
@@ -124,6 +132,17 @@ class RunResult:
         return self.input_wait_s / timed if self.input_wait_s is not None and timed > 0 else None
 
     @property
+    def phases(self) -> dict[str, Any] | None:
+        """The per-phase split of the step (``profiler.metrics.phases.phase_summary``)."""
+        return phase_summary(self.phase_record, self.step_times_s)
+
+    def verdict(self, phases: dict[str, Any] | None = None) -> Verdict | None:
+        """What limits this run, from its phase split (``profiler.metrics.verdict``)."""
+        spec = self.spec
+        return verdict(self.phases if phases is None else phases, spec.device, spec.input_pipeline,
+                       spec.loader_workers, spec.pin_memory)
+
+    @property
     def name(self) -> str:
         return self.spec.title
 
@@ -132,6 +151,8 @@ class RunResult:
         """JSON-ready dict; the keys documented for ``horsepower run --json``."""
         summary = self.summary
         figs = self.figures
+        phases = self.phases
+        run_verdict = self.verdict(phases)
         step_time = (
             summary.to_dict()
             if summary
@@ -162,6 +183,9 @@ class RunResult:
             "energy_j": self.energy_j,
             "input_wait_s": self.input_wait_s,
             "input_wait_fraction": self.input_wait_fraction,
+            "phases": phases,
+            "verdict": run_verdict.to_dict() if run_verdict else None,
+            "trace": dict(self.trace) if self.trace else None,
             "samples_per_j": self.samples_per_j,
             "step_time_s": step_time,
             "step_times_s": list(self.step_times_s),
@@ -188,7 +212,8 @@ class RunResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
         """Rebuild a result from ``to_dict`` output (derived keys are ignored; telemetry keys of
-        schema 1 are rewritten to the current scheme; results before schema 3 ran on one rank)."""
+        schema 1 are rewritten to the current scheme; a result without ``phases`` or ``trace``,
+        as written before they existed, has None for them; results before schema 3 ran on one rank)."""
         result = cls(spec=RunSpec.from_dict(dict(data["spec"])), run_id=str(data["run_id"]))
         for key in (
             "status", "environment", "device_info", "started_at", "ended_at", "batch_size",
@@ -200,4 +225,8 @@ class RunResult:
             if key in data:
                 setattr(result, key, data[key])
         result.telemetry = keys.normalize(result.telemetry, result.spec.device)
+        if data.get("phases"):
+            result.phase_record = PhaseRecord.from_dict(data["phases"])
+        if data.get("trace"):
+            result.trace = dict(data["trace"])
         return result

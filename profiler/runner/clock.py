@@ -84,6 +84,19 @@ class StepClock:
             self._resolve()
         return self.collect()
 
+    def pause(self) -> list[float]:
+        """Stop timing before work that is not a step (a phase-sampled or traced step):
+        synchronize and return every step time not yet collected. ``resume()`` goes on."""
+        synchronize(self.device)
+        return self.finish()
+
+    def resume(self) -> None:
+        """Go on after ``pause()``: the next step starts now, so what ran in between is billed
+        to no step. The device is idle here (the paused work synchronized it)."""
+        self._last_host = time.perf_counter()
+        if self._events:
+            self._prev_event = self._record()
+
     def collect(self) -> list[float]:
         done, self._done = self._done, []
         return done
