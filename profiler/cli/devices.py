@@ -28,20 +28,31 @@ def register(sub: Any) -> None:
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
+    from profiler.devices.capabilities import device_capabilities
     from profiler.devices.discovery import list_devices
     from profiler.devices.registry import accelerator_report
+    from profiler.devices.support import kind_support
 
     devices = list_devices()
+    caps = {d.id: device_capabilities(d) for d in devices if d.available}
+    kinds = kind_support(devices)
     report = accelerator_report()
     if args.json:
-        print_json({"devices": [d.to_dict() for d in devices], "telemetry": report})
+        print_json({"devices": [{**d.to_dict(), "capabilities": [c.to_dict() for c in caps.get(d.id, [])]}
+                                for d in devices],
+                    "kinds": [k.to_dict() for k in kinds], "telemetry": report})
         return 0
     for d in devices:
         if d.available:
             cores = f", {d.compute_units} {d.compute_unit_name}" if d.compute_units else ""
             print(f"{d.id:<8} {d.name} ({d.vendor}{cores}, {units.nbytes(d.memory_bytes)})")
+            for cap in caps[d.id]:
+                print(f"{'':<10}{cap.text()}")
         else:
             print(f"{d.id:<8} unavailable: {d.reason}")
+    print("\nDevice kinds:")
+    for kind in kinds:
+        print(f"  {kind.line()}")
     if report:
         print("\nTelemetry:")
         for line in report:

@@ -17,12 +17,14 @@ from typing import Any
 from profiler.history.series import STEP_COLUMNS
 from profiler.metrics.phases import PhaseRecord
 from profiler.results.result import LEGACY_KEYS, RunResult, RunState
+from profiler.results.result import SCHEMA as RESULT_SCHEMA
 from profiler.results.spec import RunSpec
 
 FORMAT = "horsepower-run"
 SCHEMA = 1  # of the export envelope
-#: 1: telemetry keys before the one key scheme; 1-2: the in-process probe as "peak" (both rewritten on import)
-RESULT_SCHEMAS = (1, 2, 3)
+#: 1: telemetry keys before the one key scheme; 1-2: the in-process probe as "peak" (both rewritten
+#: on import), no distributed section
+RESULT_SCHEMAS = (1, 2, RESULT_SCHEMA)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_DEPTH = 8
 MAX_TEXT = 10_000
@@ -52,6 +54,7 @@ RESULT_KEYS: dict[str, tuple[str, bool]] = {  # key -> (kind, may be null)
     "notices": (LIST, True), "error": (TEXT, True), "advice": (TEXT, True),
     "started_at": (NUM, True), "ended_at": (NUM, True), "environment": (OBJ, True),
     "phases": (OBJ, True), "verdict": (OBJ, True), "trace": (OBJ, True),
+    "distributed": (OBJ, True),
 }
 #: keys only schema 1/2 results have (``RunResult.from_dict`` migrates them)
 LEGACY_RESULT_KEYS: dict[str, tuple[str, bool]] = {
@@ -134,6 +137,31 @@ def _check_spec(spec: dict[str, Any]) -> None:
         raise ImportRejected("spec has no workload")
 
 
+def _check_distributed(section: dict[str, Any], spec: dict[str, Any]) -> None:
+    """The ``distributed`` section of a multi-rank run: world size, nodes and per-rank rows."""
+    world = section.get("world_size")
+    if not isinstance(world, int) or isinstance(world, bool) or world < 1:
+        raise ImportRejected("distributed.world_size must be an integer of at least 1")
+    if spec.get("world_size", 1) != world:
+        raise ImportRejected(f"distributed.world_size {world} differs from spec.world_size {spec.get('world_size', 1)}")
+    nodes = section.get("nodes", 1)
+    if not _is(INT, nodes) or not 1 <= nodes <= world:
+        raise ImportRejected("distributed.nodes must be an integer from 1 to the world size")
+    ranks = section.get("ranks") or []
+    if not isinstance(ranks, list) or len(ranks) > world:
+        raise ImportRejected("distributed.ranks must be a list of at most world_size rows")
+    seen = set()
+    for row in ranks:
+        rank = row.get("rank") if isinstance(row, dict) else None
+        if not isinstance(rank, int) or isinstance(rank, bool) or not 0 <= rank < world or rank in seen:
+            raise ImportRejected("each distributed.ranks row needs a distinct rank from 0 to world_size - 1")
+        seen.add(rank)
+        split = row.get("split")
+        parts = ("step_s", "input_s", "compute_s", "comm_s")
+        if split is not None and (not isinstance(split, dict) or not all(_is(NUM, split.get(k)) for k in parts)):
+            raise ImportRejected(f"distributed.ranks[{rank}].split needs step_s, input_s, compute_s and comm_s")
+
+
 def check_result(run: Any) -> None:
     """Keys, types and values of a result dict."""
     if not isinstance(run, dict):
@@ -170,6 +198,10 @@ def check_result(run: Any) -> None:
             raise ImportRejected(f"telemetry {name[:40]!r} must map to numbers or null")
     _check_spec(run["spec"])
     _check_phases(run.get("phases"))
+    if run.get("distributed") is not None:
+        _check_distributed(run["distributed"], run["spec"])
+    elif run["spec"].get("world_size", 1) != 1:
+        raise ImportRejected("a run of several ranks needs its distributed section")
 
 
 def _check_phases(phases: Any) -> None:

@@ -18,7 +18,8 @@ from profiler.results.stats import StepTimeSummary, summarize
 #: version of ``RunResult.to_dict``'s layout; 2: telemetry keys are ``<source>.<reading>``;
 #: 3: ``peak_flops_per_s`` is the hardware peak (ISA table / FMA microbenchmark / datasheet) and
 #: the measured GEMM is ``ceiling_flops_per_s`` (schema 1/2's ``peak_flops_per_s`` was an
-#: in-process torch.mm probe, i.e. a ceiling; its ``datasheet_peak_flops_per_s`` the peak)
+#: in-process torch.mm probe, i.e. a ceiling; its ``datasheet_peak_flops_per_s`` the peak);
+#: ``spec.world_size`` and the ``distributed`` section of a multi-rank run
 SCHEMA = 3
 #: keys of schema 1/2 results that ``from_dict`` rewrites
 LEGACY_KEYS = ("datasheet_peak_flops_per_s", "datasheet_source", "mfu_datasheet")
@@ -60,6 +61,10 @@ class RunResult:
     "datasheet") and ``peak_inputs`` what from (cores, FLOP/cycle, clock and how it was
     measured, source). ``ceiling_flops_per_s`` is the best GEMM measured here (``ceiling_source``
     in words, ``ceiling_inputs`` the measurement).
+
+    A distributed run (``profiler.distributed``) is one result: ``samples_per_step`` is the
+    global batch, ``step_times_s`` the steps of the rank whose timed window was longest, and
+    ``distributed`` holds the world size, nodes and per-rank figures (None for one process).
     """
 
     spec: RunSpec
@@ -95,6 +100,7 @@ class RunResult:
     notices: list[str] = field(default_factory=list)
     error: str | None = None
     advice: str | None = None
+    distributed: dict[str, Any] | None = None
 
     # ---- derived -------------------------------------------------------------------
     @property
@@ -226,21 +232,22 @@ class RunResult:
             "ended_at": self.ended_at,
             "spec": self.spec.to_dict(),
             "environment": self.environment,
+            "distributed": self.distributed,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
         """Rebuild a result from ``to_dict`` output (derived keys are ignored). Older schemas are
         migrated: telemetry keys of schema 1 are rewritten to the current scheme, the peaks of
-        schema 1/2 are renamed (see ``SCHEMA``), and a result without ``phases`` or ``trace``, as
-        written before they existed, has None for them."""
+        schema 1/2 are renamed (see ``SCHEMA``), a result without ``phases`` or ``trace``, as
+        written before they existed, has None for them, and results before schema 3 ran on one rank."""
         result = cls(spec=RunSpec.from_dict(dict(data["spec"])), run_id=str(data["run_id"]))
         for key in (
             "status", "environment", "device_info", "started_at", "ended_at", "batch_size",
             "samples_per_step", "params", "flops_per_step", "step_times_s", "losses",
             "warmup_steps", "warmup_s", "compile_s", "peak_flops_per_s", "peak_source", "peak_inputs",
             "ceiling_flops_per_s", "ceiling_source", "ceiling_inputs", "energy_j", "input_wait_s", "telemetry",
-            "warnings", "notices", "error", "advice",
+            "warnings", "notices", "error", "advice", "distributed",
         ):
             if key in data:
                 setattr(result, key, data[key])

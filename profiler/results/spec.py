@@ -25,8 +25,10 @@ class RunSpec:
     ``knobs`` holds workload-specific sizes (``width``, ``depth``, ``seq_len``, ...) that
     override the size preset. ``duration_s`` and ``steps`` bound the timed window; when
     both are set the first reached ends it. ``threads`` is the CPU thread count
-    (None: torch's default, all cores). ``phase_every`` is how often a timed step is
-    replaced by a phase-sampled step (``profiler.runner.phases``; 0: never).
+    (None: torch's default, all cores); in a distributed run, per rank. ``phase_every`` is how
+    often a timed step is replaced by a phase-sampled step (``profiler.runner.phases``; 0: never).
+    ``world_size`` is the number of ranks (processes) that trained together
+    (``profiler.distributed``); with more than one, ``batch_size`` is the global batch over all ranks.
     """
 
     workload: str
@@ -49,6 +51,7 @@ class RunSpec:
     phase_every: int = 10
     seed: int = 0
     name: str = ""
+    world_size: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -68,7 +71,8 @@ class RunSpec:
     def title(self) -> str:
         """Short human label, e.g. ``mlp-S bs256 fp32 on cpu``."""
         bs = f" bs{self.batch_size}" if self.batch_size else ""
-        return self.name or f"{self.workload}-{self.size}{bs} {self.precision} on {self.device}"
+        ranks = f" x{self.world_size} ranks" if self.world_size > 1 else ""
+        return self.name or f"{self.workload}-{self.size}{bs} {self.precision} on {self.device}{ranks}"
 
 
 DEFAULT_TRACE_STEPS = 10

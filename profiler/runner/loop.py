@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from profiler import accelerator
 from profiler.devices.discovery import DeviceInfo
 from profiler.events import (
     EventBus,
@@ -133,7 +134,7 @@ class _Run:
             torch.set_num_threads(spec.threads)
         if self.device.type != "cpu" and self.device.index is not None:
             # Events, streams and capability queries use the current device: make it ours.
-            torch.accelerator.set_device_index(self.device.index)
+            accelerator.set_device(self.device)
         self.result.environment = capture_environment(spec.threads)
         built = self._build()
         batches = self._batches(built, stack)

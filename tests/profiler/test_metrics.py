@@ -8,7 +8,7 @@ from profiler.metrics import keys
 from profiler.metrics.comparison import DEVICE, NONE, REPEAT, SETTINGS, device_baseline, speedup
 from profiler.metrics.figures import figures, live_figures, live_window
 from profiler.metrics.memory import peak_memory
-from profiler.results.result import RunResult
+from profiler.results.result import SCHEMA, RunResult
 from tests.helpers import fabricated
 
 
@@ -28,7 +28,7 @@ def test_schema_1_result_reads_with_current_keys():
                         "device_power_w": {"mean": 100.0, "max": 120.0}}
     result = RunResult.from_dict(old)
     assert set(result.telemetry) == {"host.process_rss_bytes", "cuda:0.power_w"}
-    assert result.to_dict()["schema"] == 3
+    assert result.to_dict()["schema"] == SCHEMA
 
 
 def test_figures_over_a_window():
