@@ -20,6 +20,7 @@ def register(sub: Any) -> None:
     p.add_argument("--device", help="only runs on this device")
     p.add_argument("--status", help="only runs with this status (completed, failed, ...)")
     p.add_argument("--search", help="text to find in name, id, workload or device")
+    p.add_argument("--ranks", type=int, help="only runs of this many ranks (world size)")
     p.add_argument("--limit", type=int, default=50, help="at most this many runs (default 50)")
     p.set_defaults(func=cmd_history)
 
@@ -42,17 +43,17 @@ def register(sub: Any) -> None:
 def cmd_history(args: argparse.Namespace) -> int:
     with open_store() as store:
         runs = store.list_runs(workload=args.workload, device=args.device, status=args.status,
-                               text=args.search, limit=args.limit)
+                               text=args.search, limit=args.limit, world_size=args.ranks)
     if args.json:
         print_json([asdict(s) for s in runs])
         return 0
     if not runs:
         print("no runs in history yet (`horsepower run` stores every run)")
         return 0
-    rows = [("id", "when", "status", "device", "samples/s", "MFU", "name")]
+    rows = [("id", "when", "status", "device", "ranks", "samples/s", "MFU", "name")]
     rows += [(s.run_id, time.strftime("%Y-%m-%d %H:%M", time.localtime(s.created_at)), s.status,
-              s.device, units.num(s.samples_per_s), units.percent(s.mfu), s.name) for s in runs]
-    print(units.columns(rows, right=(4, 5)))
+              s.device, str(s.world_size), units.num(s.samples_per_s), units.percent(s.mfu), s.name) for s in runs]
+    print(units.columns(rows, right=(4, 5, 6)))
     return 0
 
 

@@ -7,8 +7,10 @@ from typing import Any
 from profiler import units
 from profiler.metrics import keys
 from profiler.metrics.comparison import model_title
+from profiler.metrics.figures import ERROR_PREFIX
 from profiler.metrics.memory import peak_memory
 from profiler.metrics.phases import SHORT_LABELS
+from profiler.metrics.references import describe_peak, mfu_sentence
 from profiler.results.model_ref import USER_WORKLOAD
 
 
@@ -27,15 +29,14 @@ def render_summary(d: dict[str, Any]) -> str:
                       f"p95 {units.seconds(st['p95'])}  ({st['n']} timed steps, {d['warmup_steps']} warm-up)"),
         ("FLOPs/step", units.flop(d["flops_per_step"])),
         ("achieved", units.flops(d["achieved_flops_per_s"])),
-        ("peak (measured)", f"{units.flops(d['peak_flops_per_s'])}  {d['peak_source'] or ''}".rstrip()),
-        ("MFU", units.percent(d["mfu"])),
+        ("MFU", mfu_sentence(d["mfu"], d["mfu_ceiling"])),
+        ("hardware peak", f"{units.flops(d['peak_flops_per_s'])}  "
+                          f"{describe_peak(d['peak_source'], d['peak_inputs'] or {})}"),
+        ("best GEMM here", f"{units.flops(d['ceiling_flops_per_s'])}  {d['ceiling_source'] or ''}".rstrip()),
     ]
     if d.get("tokens_per_s") is not None:
         rows.insert(4, ("tokens/s", f"{units.count(d['tokens_per_s'], 1)}  ({d['tokens_per_sample']} tokens "
                                     "per sample)"))
-    if d["datasheet_peak_flops_per_s"]:
-        sheet = units.flops(d["datasheet_peak_flops_per_s"])
-        rows.append(("MFU (datasheet)", f"{units.percent(d['mfu_datasheet'])} of {sheet}"))
     if d["compile_s"] is not None:
         rows.append(("compile time", units.seconds(d["compile_s"])))
     if d["input_wait_fraction"] is not None:
@@ -43,11 +44,11 @@ def render_summary(d: dict[str, Any]) -> str:
     rows += phase_rows(d)
     if d["loss_first"] is not None:
         rows.append(("loss", f"{d['loss_first']:.4f} -> {d['loss_last']:.4f}"))
-    cpu_mean = keys.stat(tele, keys.HOST, "cpu_util_percent")
     cpu_max = keys.stat(tele, keys.HOST, "cpu_util_percent", "max")
     memory, memory_label = peak_memory(d)
     rows += [
-        ("host CPU util", f"mean {units.count(cpu_mean)}%  max {units.count(cpu_max)}%  (whole machine)"),
+        ("CPU", f"host {_pct(d['host_cpu_percent'])} (whole machine, max {_pct(cpu_max)}), "
+                f"this run {_pct(d['run_cpu_percent'])}, other processes {_pct(d['other_cpu_percent'])}"),
         ("peak memory", f"{units.nbytes(memory)}  ({memory_label})" if memory else memory_label),
         ("energy", units.energy(d["energy_j"]) if d["energy_j"] is not None
          else "n/a (no energy counter on this device)"),
@@ -61,7 +62,9 @@ def render_summary(d: dict[str, Any]) -> str:
         rows.append(("trace", f"{trace['steps']} steps after the timed window -> {trace['path']}  "
                               f"({units.nbytes(trace.get('bytes'))}; open in https://ui.perfetto.dev)"))
     lines = [f"\n{d['name']}", units.table(rows)]
-    lines += [f"  warning: {w}" for w in d["warnings"]]
+    errors = [w for w in d["warnings"] if w.startswith(ERROR_PREFIX)]
+    lines += [f"  error: {w.removeprefix(ERROR_PREFIX)}" for w in errors]
+    lines += [f"  warning: {w}" for w in d["warnings"] if w not in errors]
     lines += [f"  note: {n}" for n in d["notices"]]
     if d["error"]:
         lines.append(f"  error: {d['error']}")
@@ -76,6 +79,11 @@ def render_summary(d: dict[str, Any]) -> str:
 def _unit(d: dict[str, Any]) -> str:
     unit = d.get("sample_unit") or "samples"
     return "" if unit == "samples" else f" {unit}/s"
+
+
+def _pct(value: float | None) -> str:
+    """A percent-of-the-machine reading (0-100): ``48%``."""
+    return f"{value:.0f}%" if value is not None else units.NA
 
 
 def _steps(n: int) -> str:

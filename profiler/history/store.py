@@ -54,6 +54,11 @@ class RunSummary:
     mfu: float | None
     samples_per_j: float | None
     energy_j: float | None
+    world_size: int = 1  # ranks that trained together (spec.world_size; 1 before distributed runs)
+
+
+#: the spec's world size in SQL (runs stored before the field existed ran on one rank)
+WORLD_SIZE_SQL = "COALESCE(json_extract(spec, '$.world_size'), 1)"
 
 
 def _finite(value: Any) -> float | None:
@@ -250,13 +255,19 @@ class HistoryStore:
         status: str | None = None,
         text: str | None = None,
         limit: int | None = None,
+        world_size: int | None = None,
     ) -> list[RunSummary]:
-        """Runs, newest first; ``text`` matches name, id, workload or device (case-insensitive)."""
-        clauses, params = [], []
+        """Runs, newest first; ``text`` matches name, id, workload or device (case-insensitive);
+        ``world_size`` keeps runs of that many ranks."""
+        clauses: list[str] = []
+        params: list[Any] = []
         for column, value in (("workload", workload), ("device", device), ("status", status)):
             if value:
                 clauses.append(f"{column}=?")
                 params.append(value)
+        if world_size is not None:
+            clauses.append(f"{WORLD_SIZE_SQL}=?")
+            params.append(int(world_size))
         if text:
             like = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             clauses.append("(" + " OR ".join(
@@ -265,7 +276,7 @@ class HistoryStore:
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         sql = (
             "SELECT id, name, status, device, workload, created_at, updated_at, samples_per_s,"
-            f" achieved_flops_per_s, mfu, samples_per_j, energy_j FROM runs{where}"
+            f" achieved_flops_per_s, mfu, samples_per_j, energy_j, {WORLD_SIZE_SQL} FROM runs{where}"
             " ORDER BY created_at DESC, id DESC"
         )
         if limit is not None:

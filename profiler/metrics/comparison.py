@@ -5,7 +5,8 @@ the same settings on different devices (kind ``device``), or with different sett
 the same device (kind ``settings``, labelled with what differs, e.g. "bf16 vs fp32").
 Two runs of the same thing on the same device are a ``repeat``: they show their
 run-to-run spread, not a speedup. Anything else is ``none``, with the reason in words.
-Runs are result dicts (``RunResult.to_dict``, a stored or an imported run).
+Runs are result dicts (``RunResult.to_dict``, a stored or an imported run). The ranks of a
+distributed run (``world_size``) and its data parallelism (``ddp``/``fsdp``) are settings.
 
 A user's own model (workload ``user``) is the same model when its knobs match and its
 reference does: for a file, the same bytes (``model_hash``) and factory, wherever the file
@@ -28,7 +29,7 @@ USER_WORKLOAD = "user"  # profiler.results.model_ref.USER_WORKLOAD (results sits
 MODEL_SPEC_KEYS = ("knobs", "model", "model_hash")
 #: spec fields that change how the same model is run: (field, label of the setting)
 SETTING_SPEC_KEYS = (("precision", ""), ("channels_last", "channels_last"), ("compile", "compile"),
-                     ("input_pipeline", "input pipeline"), ("world_size", "ranks"))
+                     ("input_pipeline", "input pipeline"), ("world_size", "ranks"), ("strategy", ""))
 CPU_ONLY_SETTINGS = (("threads", "threads"),)
 
 
@@ -65,6 +66,9 @@ def _field(run: Mapping[str, Any], name: str) -> Any:
         return dict(value or {})
     if name == "world_size":
         return value or 1
+    if name == "strategy":  # data parallelism of a distributed run (its ``distributed`` section)
+        section = run.get("distributed")
+        return section.get("strategy") if isinstance(section, Mapping) and _field(run, "world_size") > 1 else None
     return value
 
 
@@ -138,6 +142,8 @@ def _setting_differences(run: Mapping[str, Any], base: Mapping[str, Any], same_d
     diffs = []
     for name, label in keys:
         a, b = _field(run, name), _field(base, name)
+        if name == "strategy" and (a is None or b is None):
+            continue  # one rank has no data parallelism to differ in: the ranks say it
         if a != b:
             diffs.append(f"{_show(name, a, label)} vs {_show(name, b, label)}")
     return diffs

@@ -35,8 +35,10 @@ class RunSpec:
     ``knobs`` holds workload-specific sizes (``width``, ``depth``, ``seq_len``, ...) that
     override the size preset. ``duration_s`` and ``steps`` bound the timed window; when
     both are set the first reached ends it. ``threads`` is the CPU thread count
-    (None: torch's default, all cores). ``phase_every`` is how often a timed step is
-    replaced by a phase-sampled step (``profiler.runner.phases``; 0: never).
+    (None: torch's default, all cores); in a distributed run, per rank. ``phase_every`` is how
+    often a timed step is replaced by a phase-sampled step (``profiler.runner.phases``; 0: never).
+    ``world_size`` is the number of ranks (processes) that trained together
+    (``profiler.distributed``); with more than one, ``batch_size`` is the global batch over all ranks.
 
     A user's own model has ``workload`` ``"user"``, ``model`` its reference
     (``profiler.results.model_ref``: a file, module or library name) and ``model_hash`` the
@@ -65,6 +67,7 @@ class RunSpec:
     phase_every: int = 10
     seed: int = 0
     name: str = ""
+    world_size: int = 1
     model: str = ""
     model_hash: str = ""
     build_timeout_s: float = 300.0
@@ -96,7 +99,8 @@ class RunSpec:
     def title(self) -> str:
         """Short human label, e.g. ``mlp-S bs256 fp32 on cpu``, ``gpt2 (hf) bs8 fp32 on cpu``."""
         bs = f" bs{self.batch_size}" if self.batch_size else ""
-        return self.name or f"{self.model_label}{bs} {self.precision} on {self.device}"
+        ranks = f" x{self.world_size} ranks" if self.world_size > 1 else ""
+        return self.name or f"{self.model_label}{bs} {self.precision} on {self.device}{ranks}"
 
 
 DEFAULT_TRACE_STEPS = 10

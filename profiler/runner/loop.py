@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from profiler import accelerator
 from profiler.devices.discovery import DeviceInfo
 from profiler.events import (
     EventBus,
@@ -37,6 +38,7 @@ from profiler.runner.deadline import deadline
 from profiler.runner.oom import free_device_memory, is_oom, largest_fitting_batch, oom_advice
 from profiler.runner.phases import BatchFeed, PhaseLog, PhaseSchedule, PhaseTimer, sampled_step
 from profiler.runner.precision import plan_precision
+from profiler.runner.references import find_references, reference_warnings
 from profiler.runner.sampler import TelemetrySampler
 from profiler.runner.step import StepFn, make_optimizer, make_step
 from profiler.runner.trace import capture_trace
@@ -136,7 +138,7 @@ class _Run:
             torch.set_num_threads(spec.threads)
         if self.device.type != "cpu" and self.device.index is not None:
             # Events, streams and capability queries use the current device: make it ours.
-            torch.accelerator.set_device_index(self.device.index)
+            accelerator.set_device(self.device)
         self.result.environment = capture_environment(spec.threads)
         built = self._build()
         batches = self._batches(built, stack)
@@ -167,8 +169,6 @@ class _Run:
             result.environment["model_library"] = library
         result.flops_per_step = self._count_flops(built)
         self._peaks()
-        if self.device.type != "cpu":
-            free_device_memory(self.device)  # the probe's matrices must not show as the run's memory
         self.bus.publish(RunDescribed(result.run_id, {
             "batch_size": result.batch_size,
             "samples_per_step": result.samples_per_step,
@@ -176,8 +176,10 @@ class _Run:
             "flops_per_step": result.flops_per_step,
             "peak_flops_per_s": result.peak_flops_per_s,
             "peak_source": result.peak_source,
-            "datasheet_peak_flops_per_s": result.datasheet_peak_flops_per_s,
-            "datasheet_source": result.datasheet_source,
+            "peak_inputs": result.peak_inputs,
+            "ceiling_flops_per_s": result.ceiling_flops_per_s,
+            "ceiling_source": result.ceiling_source,
+            "ceiling_inputs": result.ceiling_inputs,
             "device_name": result.device_info.get("name"),
             "device_info": result.device_info,
             "sample_unit": built.sample_unit,
@@ -212,20 +214,18 @@ class _Run:
         return flops
 
     def _peaks(self) -> None:
-        from profiler.devices.peaks import datasheet_peak
-        from profiler.workloads.probes import peak_for
-
-        result, spec = self.result, self.spec
-        try:
-            probe = peak_for(spec.device, spec.precision)
-            result.peak_flops_per_s = probe.value
-            result.peak_source = f"measured: {probe.dtype} matmul n={probe.n}" if probe.value else probe.reason
-        except Exception as exc:
-            log.exception("peak probe failed")
-            result.peak_source = f"probe failed: {exc}"
-        sheet = datasheet_peak(str(result.device_info.get("name", "")), spec.precision)
-        if sheet is not None:
-            result.datasheet_peak_flops_per_s, result.datasheet_source = sheet
+        """The hardware peak and the best GEMM measured here, found out of this process: no
+        probe allocates here before the timed window (it would change the run's speed)."""
+        result = self.result
+        refs = find_references(self.spec.device, self.spec.precision, result.device_info)
+        result.peak_flops_per_s, result.peak_source = refs.peak.flops_per_s, refs.peak.source
+        result.peak_inputs = {**refs.peak.inputs, **({"reason": refs.peak.reason} if refs.peak.reason else {})}
+        result.ceiling_flops_per_s, result.ceiling_source = refs.ceiling.flops_per_s, refs.ceiling.source
+        result.ceiling_inputs = dict(refs.ceiling.inputs)
+        for message in refs.warnings:
+            self.notice("warning", message)
+        for message in refs.notices:
+            self.notice("info", message)
 
     def _batches(self, built: BuiltWorkload, stack: ExitStack) -> BatchFeed:
         if not self.spec.input_pipeline:
@@ -444,6 +444,7 @@ class _Run:
             result.warnings.extend(self.sampler.throttle_messages)
         result.warnings.extend(w for w in quality_warnings(result.step_times_s) if result.step_times_s
                                or result.status == RunState.COMPLETED)
+        result.warnings.extend(reference_warnings(result))
         if result.losses and not all(math.isfinite(x) for x in result.losses):
             result.warnings.append("loss became NaN or infinite: the numbers may not reflect real training")
         if self.device.type == "cpu":

@@ -88,6 +88,9 @@ def _check_settings(spec: RunSpec) -> DeviceInfo:
     if isinstance(spec.phase_every, bool) or not isinstance(spec.phase_every, int) or spec.phase_every < 0:
         raise SpecError(f"phase sampling interval must be 0 (off) or a positive number of steps, "
                         f"got {spec.phase_every!r}")
+    if spec.world_size != 1:
+        raise SpecError(f"a run of {spec.world_size} ranks runs through `horsepower scale` or the distributed "
+                        "worker (profiler.distributed), not as one process")
     if not spec.sample_hz > 0 or spec.sample_hz > 100:
         raise SpecError(f"sample rate must be in (0, 100] Hz, got {spec.sample_hz}")
     if not spec.build_timeout_s > 0:

@@ -25,6 +25,7 @@ from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
 from profiler.results.stats import quality_warnings
 from profiler.runner.phases import MIN_INTERVAL_S
+from profiler.runner.references import reference_warnings
 from profiler.runner.sampler import summarize_samples
 from profiler.workloads.sync import is_accelerator
 
@@ -87,7 +88,10 @@ class PartialRun:
         result.flops_per_step = info.get("flops_per_step")
         result.peak_flops_per_s = info.get("peak_flops_per_s")
         result.peak_source = info.get("peak_source")
-        result.datasheet_peak_flops_per_s = info.get("datasheet_peak_flops_per_s")
+        result.peak_inputs = dict(info.get("peak_inputs") or {})
+        result.ceiling_flops_per_s = info.get("ceiling_flops_per_s")
+        result.ceiling_source = info.get("ceiling_source")
+        result.ceiling_inputs = dict(info.get("ceiling_inputs") or {})
         result.step_times_s = list(self.step_times_s)
         result.losses = list(self.losses)
         result.warmup_steps = self.warmup_steps
@@ -99,12 +103,12 @@ class PartialRun:
             result.phase_record = PhaseRecord(self.spec.phase_every, MIN_INTERVAL_S, self.phase_steps,
                                               list(self.phase_samples), in_timed_window=inside)
         result.device_info = dict(info.get("device_info") or {})
-        result.datasheet_source = info.get("datasheet_source")
         result.notices = list(self.notices)
         result.warnings = list(self.warnings)
         result.warnings.extend(quality_warnings(result.step_times_s))
         result.sample_unit = str(info.get("sample_unit") or "samples")
         result.tokens_per_sample = info.get("tokens_per_sample")
+        result.warnings.extend(reference_warnings(result))
         result.error = error
         result.advice = advice
         return result
