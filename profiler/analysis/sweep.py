@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from profiler.analysis.crossover import Crossover, find_crossover
+from profiler.results.model_ref import model_label
 from profiler.results.result import RunResult
 from profiler.results.spec import RunSpec
 
@@ -40,6 +41,8 @@ class SweepPoint:
 
 @dataclass(frozen=True)
 class SweepResult:
+    """``workload`` is the spec's (``user`` for a user's model, whose reference is ``model``)."""
+
     workload: str
     knob: str
     values: tuple[int, ...]
@@ -47,6 +50,12 @@ class SweepResult:
     baseline: str
     points: tuple[SweepPoint, ...]
     crossovers: dict[str, Crossover] = field(default_factory=dict)
+    model: str = ""
+
+    @property
+    def label(self) -> str:
+        """What was swept, in words: ``mlp`` or a user model's label (``gpt2 (hf)``)."""
+        return model_label(self.model) if self.model else self.workload
 
     def curve(self, device: str) -> dict[float, float | None]:
         """Knob value -> samples/s on ``device``."""
@@ -58,7 +67,7 @@ class SweepResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "workload": self.workload, "knob": self.knob, "values": list(self.values),
+            "workload": self.workload, "model": self.model, "knob": self.knob, "values": list(self.values),
             "devices": list(self.devices), "baseline": self.baseline,
             "points": [asdict(p) for p in self.points],
             "crossovers": {d: asdict(c) for d, c in self.crossovers.items()},
@@ -118,7 +127,8 @@ def sweep(
         device: find_crossover(base_curve, _curve(points, device), knob, device, baseline)
         for device in devices if device != baseline
     }
-    return SweepResult(workload, knob, ordered, tuple(devices), baseline, tuple(points), crossovers)
+    model = base.model if base is not None and base.is_user_model else ""
+    return SweepResult(workload, knob, ordered, tuple(devices), baseline, tuple(points), crossovers, model)
 
 
 def _curve(points: Sequence[SweepPoint], device: str) -> dict[float, float | None]:

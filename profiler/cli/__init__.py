@@ -46,7 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except UsageError as exc:
-        print(f"horsepower: error: {exc}", file=sys.stderr)
+        hint = "" if not exc.details or args.verbose else "; `horsepower -v ...` prints the traceback"
+        print(f"horsepower: error: {exc}{hint}", file=sys.stderr)
+        if exc.details and args.verbose:
+            print(exc.details.rstrip(), file=sys.stderr)
         return EXIT_USAGE
 
 
