@@ -85,13 +85,17 @@ def test_cpu_phases_of_a_real_step_add_up_to_its_wall_time() -> None:
     feed = BatchFeed(built.make_batch)
     for _ in range(3):
         step(feed.next())  # warm
-    start = time.perf_counter()
-    loss, phases = sampled_step(step, feed, timer)
-    wall = time.perf_counter() - start
-    assert list(phases) == ["data_wait", "forward", "backward", "optimizer"]  # no copy, no device wait on a CPU
-    assert all(v >= 0 for v in phases.values())
-    assert sum(phases.values()) == pytest.approx(wall, rel=0.05)
-    assert torch.isfinite(loss)
+    walls, totals = [], []
+    for _ in range(5):  # the median of five: one step preempted on a busy machine is not the rule
+        start = time.perf_counter()
+        loss, phases = sampled_step(step, feed, timer)
+        walls.append(time.perf_counter() - start)
+        totals.append(sum(phases.values()))
+        assert list(phases) == ["data_wait", "forward", "backward", "optimizer"]  # no copy, no device wait
+        assert all(v >= 0 for v in phases.values())
+        assert torch.isfinite(loss)
+    ratios = sorted(t / w for t, w in zip(totals, walls, strict=True))
+    assert ratios[2] == pytest.approx(1.0, rel=0.05)
 
 
 def test_timer_splits_host_time_from_device_wait_on_an_accelerator(monkeypatch: pytest.MonkeyPatch) -> None:
