@@ -49,11 +49,11 @@ def render_summary(d: dict[str, Any]) -> str:
     if power_mean is not None:
         power_max = keys.stat(tele, device, "power_w", "max")
         rows.append(("device power", f"mean {units.power(power_mean)}  max {units.power(power_max)}"))
-    lines = [f"\n{d['name']}", units.table(rows)]
-    lines += [f"  warning: {w}" for w in d["warnings"]]
-    lines += [f"  note: {n}" for n in d["notices"]]
+    lines = [f"\n{units.plain(d['name'])}", units.table(rows)]
+    lines += [f"  warning: {units.plain(w)}" for w in d["warnings"]]
+    lines += [f"  note: {units.plain(n)}" for n in d["notices"]]
     if d["error"]:
-        lines.append(f"  error: {d['error']}")
+        lines.append(f"  error: {units.plain(d['error'])}")
     if d["advice"]:
-        lines.append(f"  advice: {d['advice']}")
+        lines.append(f"  advice: {units.plain(d['advice'])}")
     return "\n".join(lines)

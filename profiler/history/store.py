@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Sequence
@@ -21,12 +22,12 @@ from typing import Any
 
 import psutil
 
-from profiler.history.database import HistoryError, connect
-from profiler.history.paths import history_db_path
+from profiler.history.database import BUSY_TIMEOUT_S, HistoryError, connect, first_line, is_busy
+from profiler.history.paths import UserDirError, history_db_path
 from profiler.history.series import empty_series, series_from_steps, steps_from_result
 from profiler.metrics import keys
 from profiler.results.result import RunResult, RunState
-from profiler.results.spec import RunSpec
+from profiler.results.spec import MAX_EPOCH_S, MAX_NAME_CHARS, RunSpec
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ STALE_FOREIGN_S = 24 * 3600.0  # a run owned by another host is interrupted afte
 StepRow = tuple[int, str, float, float, int, "float | None"]  # step, phase, t_s, step_time_s, ...
 TelemetryRow = tuple[float, str, float]  # t_s, key, value
 NoticeRow = tuple[float, str, str]  # t_s, kind, message
+UNFINISHED = "the run ended without its final result being stored; its stored steps may be fewer than it measured"
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class RunSummary:
     mfu: float | None
     samples_per_j: float | None
     energy_j: float | None
+    #: why the stored steps are fewer than the run measured; None when history kept them all
+    incomplete: str | None = None
 
 
 def _finite(value: Any) -> float | None:
@@ -61,23 +65,47 @@ def _finite(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+def _epoch(value: Any) -> float | None:
+    """A stored time (s since 1970) that every formatter accepts, else None."""
+    t = _finite(value)
+    return t if t is not None and 0.0 <= t <= MAX_EPOCH_S else None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
 class HistoryStore:
     """Open (creating or repairing) the history in ``directory`` (default: user data dir).
 
     ``notices`` lists things the user should be told (a damaged file moved aside).
     Runs left in an active state by a dead process are marked ``interrupted`` on open.
+    ``busy_timeout_s``: how long one statement waits for another process's lock.
+    Reading never raises on a damaged row: ``list_runs`` clamps what it cannot show, ``get``
+    returns None for a run it cannot rebuild, and ``damaged`` maps such run ids to why.
+    Raises ``HistoryError`` (one line) when the history cannot be used at all.
     """
 
-    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
-        self.path: Path = history_db_path(directory)
+    def __init__(self, directory: str | os.PathLike[str] | None = None,
+                 busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
+        try:
+            self.path: Path = history_db_path(directory)
+        except UserDirError as exc:
+            raise HistoryError(str(exc)) from exc
         self.notices: list[str] = []
+        self.damaged: dict[str, str] = {}
         self._lock = threading.RLock()
-        self._conn = connect(self.path, self.notices)
-        self._mark_interrupted()
+        self._conn = connect(self.path, self.notices, busy_timeout_s)
+        try:
+            self._mark_interrupted()
+        except Exception:
+            self._conn.close()
+            raise
 
     @classmethod
-    def open(cls, directory: str | os.PathLike[str] | None = None) -> HistoryStore:
-        return cls(directory)
+    def open(cls, directory: str | os.PathLike[str] | None = None,
+             busy_timeout_s: float = BUSY_TIMEOUT_S) -> HistoryStore:
+        return cls(directory, busy_timeout_s)
 
     def close(self) -> None:
         with self._lock:
@@ -91,6 +119,8 @@ class HistoryStore:
 
     # ---- writing ---------------------------------------------------------------------
     def _mark_interrupted(self) -> None:
+        """Mark runs whose process died unfinished ``interrupted`` (and incomplete). Skipped,
+        to be done by a later open, while another process holds the write lock."""
         host = socket.gethostname()
         now = time.time()
         marks = ",".join("?" * len(ACTIVE_STATES))
@@ -102,14 +132,22 @@ class HistoryStore:
             dead = [
                 run_id
                 for run_id, pid, owner, updated in rows
-                if (owner == host and not (pid and psutil.pid_exists(pid)))
-                or (owner != host and now - updated > STALE_FOREIGN_S)
+                if (owner == host and not (isinstance(pid, int) and pid > 0 and psutil.pid_exists(pid)))
+                or (owner != host and now - (_finite(updated) or 0.0) > STALE_FOREIGN_S)
             ]
-            with self._conn:
-                self._conn.executemany(
-                    "UPDATE runs SET status=?, updated_at=? WHERE id=?",
-                    [(RunState.INTERRUPTED, now, run_id) for run_id in dead],
-                )
+            if not dead:
+                return
+            try:
+                with self._conn:
+                    self._conn.executemany(
+                        "UPDATE runs SET status=?, updated_at=?, incomplete=coalesce(incomplete, ?) WHERE id=?",
+                        [(RunState.INTERRUPTED, now, UNFINISHED, run_id) for run_id in dead],
+                    )
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                log.info("history is locked; unfinished runs are marked interrupted later")
+                return
         for run_id in dead:
             log.info("run %s was left unfinished; marked interrupted", run_id)
 
@@ -157,15 +195,17 @@ class HistoryStore:
             else:
                 self._conn.execute("UPDATE runs SET updated_at=? WHERE id=?", (time.time(), run_id))
 
-    def finish_run(self, run_id: str, result: dict[str, Any]) -> None:
-        """Store the final result dict of a recorded run."""
+    def finish_run(self, run_id: str, result: dict[str, Any], incomplete: str | None = None) -> None:
+        """Store the final result dict of a recorded run; ``incomplete`` says why its stored
+        steps are fewer than it measured (None: history holds them all)."""
         with self._lock, self._conn:
             self._conn.execute(
                 "UPDATE runs SET status=?, result=?, name=?, samples_per_s=?,"
-                " achieved_flops_per_s=?, mfu=?, samples_per_j=?, energy_j=?, updated_at=?"
-                " WHERE id=?",
+                " achieved_flops_per_s=?, mfu=?, samples_per_j=?, energy_j=?, updated_at=?,"
+                " incomplete=? WHERE id=?",
                 (str(result.get("status", RunState.COMPLETED)), json.dumps(result),
-                 str(result.get("name", run_id)), *self._figures(result), time.time(), run_id),
+                 str(result.get("name", run_id)), *self._figures(result), time.time(), incomplete,
+                 run_id),
             )
             if isinstance(result.get("spec"), dict):
                 self._conn.execute(
@@ -210,7 +250,10 @@ class HistoryStore:
         return run_id
 
     def rename(self, run_id: str, name: str) -> None:
-        """Give a run a new name (kept in its spec, so re-runs and exports carry it)."""
+        """Give a run a new name (kept in its spec, so re-runs and exports carry it).
+        ValueError for a name longer than ``MAX_NAME_CHARS``."""
+        if len(name) > MAX_NAME_CHARS:
+            raise ValueError(f"a run name is at most {MAX_NAME_CHARS} characters, got {len(name)}")
         with self._lock:
             row = self._conn.execute("SELECT spec, result FROM runs WHERE id=?", (run_id,)).fetchone()
             if row is None:
@@ -258,14 +301,34 @@ class HistoryStore:
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         sql = (
             "SELECT id, name, status, device, workload, created_at, updated_at, samples_per_s,"
-            f" achieved_flops_per_s, mfu, samples_per_j, energy_j FROM runs{where}"
+            f" achieved_flops_per_s, mfu, samples_per_j, energy_j, incomplete FROM runs{where}"
             " ORDER BY created_at DESC, id DESC"
         )
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+            sql += f" LIMIT {max(int(limit), 0)}"
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
-        return [RunSummary(*row) for row in rows]
+        return [self._summary(row) for row in rows]
+
+    def _summary(self, row: Sequence[Any]) -> RunSummary:
+        """A list row from whatever is stored: a value it cannot show is clamped (times to 0,
+        figures to n/a) and the run noted in ``damaged``."""
+        run_id, name, status, device, workload, created, updated, *figures, incomplete = row
+        run_id = _text(run_id)
+        created_at, updated_at = _epoch(created), _epoch(updated)
+        clean = [_finite(v) for v in figures]
+        if created_at is None or updated_at is None or any(
+                c is None and v is not None for c, v in zip(clean, figures, strict=True)):
+            self._note_damaged(run_id, "a stored time or figure is out of range; shown as 0 or n/a")
+        spd, flops, mfu, spj, energy = clean
+        return RunSummary(run_id, _text(name), _text(status), _text(device), _text(workload),
+                          created_at or 0.0, updated_at or created_at or 0.0, spd, flops, mfu, spj, energy,
+                          None if incomplete is None else _text(incomplete))
+
+    def _note_damaged(self, run_id: str, reason: str) -> None:
+        if run_id not in self.damaged:
+            log.info("run %s in history is damaged: %s", run_id, reason)
+        self.damaged[run_id] = reason
 
     def run_ids(self) -> list[str]:
         return [s.run_id for s in self.list_runs()]
@@ -278,20 +341,41 @@ class HistoryStore:
         """
         with self._lock:
             row = self._conn.execute(
-                "SELECT name, status, spec, result, created_at, updated_at FROM runs WHERE id=?",
+                "SELECT name, status, spec, result, created_at, updated_at, incomplete FROM runs WHERE id=?",
                 (run_id,)).fetchone()
         if row is None:
             return None
-        _name, status, spec_json, result_json, created, updated = row
+        _name, status, spec_json, result_json, created, updated, incomplete = row
         series = self.series(run_id)
-        if result_json:
-            data = json.loads(result_json)
-            data["telemetry"] = keys.normalize(data.get("telemetry") or {}, str(data.get("device") or ""))
-        else:
-            data = self._partial_result(run_id, status, json.loads(spec_json), series, created)
+        created_at = _epoch(created) or 0.0
+        data = self._stored_result(run_id, result_json) if result_json else None
+        final = data is not None
+        if data is None:
+            try:
+                data = self._partial_result(run_id, _text(status), json.loads(spec_json), series, created_at)
+            except Exception as exc:  # a row no Horsepower could have written
+                self._note_damaged(run_id, f"its spec cannot be read ({first_line(exc, 120)})")
+                return None
+        for key in ("started_at", "ended_at"):
+            if data.get(key) is not None and _epoch(data[key]) is None:
+                data[key] = created_at if key == "started_at" else None
+                self._note_damaged(run_id, f"its {key} is out of range; shown as the time it was stored")
         data["series"] = series
-        data["history"] = {"created_at": created, "updated_at": updated, "final": bool(result_json)}
+        data["history"] = {"created_at": created_at, "updated_at": _epoch(updated) or created_at,
+                           "final": final, "incomplete": None if incomplete is None else _text(incomplete)}
         return data
+
+    def _stored_result(self, run_id: str, result_json: Any) -> dict[str, Any] | None:
+        """The stored result dict, or None (run noted as damaged) when it cannot be read."""
+        try:
+            data = json.loads(result_json)
+            if not isinstance(data, dict) or not isinstance(data.get("spec"), dict):
+                raise ValueError("not a result object")
+            data["telemetry"] = keys.normalize(data.get("telemetry") or {}, str(data.get("device") or ""))
+            return data
+        except Exception as exc:
+            self._note_damaged(run_id, f"its result cannot be read ({first_line(exc, 120)}); rebuilt from its steps")
+            return None
 
     @staticmethod
     def _partial_result(run_id: str, status: str, spec: dict[str, Any],
@@ -321,7 +405,13 @@ class HistoryStore:
                 "SELECT t_s, kind, message FROM notices WHERE run_id=? ORDER BY t_s, rowid",
                 (run_id,)).fetchall()
         out = empty_series()
-        out["steps"] = series_from_steps(steps)
+        good = [row for row in steps if _step_ok(row)]
+        tele = [row for row in tele if isinstance(row[1], str) and _finite(row[0]) is not None
+                and _finite(row[2]) is not None]
+        notes = [(t, _text(k), _text(m)) for t, k, m in notes if _finite(t) is not None]
+        if len(good) < len(steps):
+            self._note_damaged(run_id, f"{len(steps) - len(good)} stored step(s) hold values out of range; skipped")
+        out["steps"] = series_from_steps(good)
         for t_s, key, value in tele:
             if "." not in key:  # stored before the one key scheme: a bare key is a host reading
                 key = keys.host(key)
@@ -330,6 +420,13 @@ class HistoryStore:
             col["value"].append(value)
         out["notices"] = [{"t_s": t, "kind": k, "message": m} for t, k, m in notes]
         return out
+
+
+def _step_ok(row: Sequence[Any]) -> bool:
+    step, phase, t_s, step_time_s, samples, loss = row
+    return (isinstance(step, int) and isinstance(phase, str) and isinstance(samples, int)
+            and _finite(t_s) is not None and _finite(step_time_s) is not None
+            and (loss is None or _finite(loss) is not None))
 
 
 __all__ = ["HistoryError", "HistoryStore", "RunSummary"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from profiler.devices.discovery import DeviceInfo, describe_device
-from profiler.results.spec import PRECISIONS, SIZES, RunSpec, SpecError
+from profiler.results.spec import MAX_DURATION_S, MAX_NAME_CHARS, PRECISIONS, SIZES, RunSpec, SpecError
 from profiler.runner.precision import check_precision
 from profiler.workloads import WorkloadError, get_workload
 
@@ -27,8 +27,14 @@ def validate_spec(spec: RunSpec) -> DeviceInfo:
         raise
     except (ValueError, WorkloadError) as exc:
         raise SpecError(str(exc)) from None
-    if spec.duration_s is not None and not spec.duration_s > 0:
-        raise SpecError(f"duration must be a positive number of seconds, got {spec.duration_s}")
+    if spec.duration_s is not None and not 0 < spec.duration_s <= MAX_DURATION_S:
+        raise SpecError(f"duration must be a positive number of seconds up to {MAX_DURATION_S:.0f} (30 days), "
+                        f"got {spec.duration_s}")
+    if not 0 <= spec.warmup_max_s <= MAX_DURATION_S or spec.warmup_max_steps < 0:
+        raise SpecError(f"warm-up limits must be 0 or more and finite, got {spec.warmup_max_steps} steps, "
+                        f"{spec.warmup_max_s} s")
+    if len(spec.name) > MAX_NAME_CHARS:
+        raise SpecError(f"a run name is at most {MAX_NAME_CHARS} characters, got {len(spec.name)}")
     if spec.steps is not None and spec.steps <= 0:
         raise SpecError(f"steps must be a positive integer, got {spec.steps}")
     if spec.duration_s is None and spec.steps is None:
@@ -44,14 +50,20 @@ def validate_spec(spec: RunSpec) -> DeviceInfo:
 
 
 def _check_fits(spec: RunSpec, device: DeviceInfo) -> None:
-    """Reject a model whose weights and optimizer state alone exceed the device's memory."""
-    if not device.memory_bytes:
-        return
+    """Reject a model that cannot be built, or whose weights and optimizer state alone exceed
+    the device's memory (built on the meta device: nothing is allocated)."""
     import torch
 
     workload = get_workload(spec.workload)
-    with torch.device("meta"):  # count parameters without allocating them
-        built = workload.build("meta", spec.size, spec.batch_size, spec.knobs)
+    try:
+        with torch.device("meta"):  # count parameters without allocating them
+            built = workload.build("meta", spec.size, spec.batch_size, spec.knobs)
+    except (RuntimeError, ValueError, OverflowError) as exc:  # e.g. "Storage size calculation overflowed"
+        first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        raise SpecError(f"{spec.workload}-{spec.size} with these knobs cannot be built ({first}); "
+                        "choose smaller knobs") from None
+    if not device.memory_bytes:
+        return
     need = built.params * 4 * ADAM_STATE_FACTOR
     if need > device.memory_bytes:
         raise SpecError(
