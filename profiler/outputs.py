@@ -151,22 +151,22 @@ def rescue_copy(name: str, text: str) -> str | None:
 
 @contextmanager
 def stdout_kept_for_data() -> Iterator[None]:
-    """Send everything written to stdout (fd 1: Python, native libraries, spawned workers) to
-    stderr for the block, so that a command printing data on stdout (``--json -``) prints
-    nothing else there."""
+    """Send everything written to stdout (``sys.stdout``, and fd 1: native libraries, spawned
+    workers) to stderr for the block, so that a command printing data on stdout (``--json -``)
+    prints nothing else there."""
+    python_stdout = sys.stdout
+    saved: int | None = None
     try:
-        sys.stdout.flush()
+        python_stdout.flush()
         saved = os.dup(1)
         os.dup2(2, 1)
     except (OSError, ValueError):
-        yield
-        return
+        saved = None
+    sys.stdout = sys.stderr
     try:
         yield
     finally:
-        try:
-            sys.stdout.flush()
-        except (OSError, ValueError):
-            pass
-        os.dup2(saved, 1)
-        os.close(saved)
+        sys.stdout = python_stdout
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)

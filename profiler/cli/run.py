@@ -143,9 +143,9 @@ def _report(args: argparse.Namespace, data: dict[str, Any], outcome: HistoryOutc
     except (OSError, ValueError):  # the terminal is gone (SIGHUP): the JSON and history are what count
         pass
     if outcome is not None and outcome.message:
-        every = " and --json" if args.json and code == EXIT_OK else ""
-        say(f"horsepower: warning: {units.plain(outcome.message)}; the summary{every} above has every "
-            "measured step")
+        where = "the summary above and the --json result have" if args.json and code == EXIT_OK \
+            else "the summary above has"
+        say(f"horsepower: warning: {units.plain(outcome.message)}; {where} every measured step")
     for notice in outcome.notices if outcome is not None else ():
         say(f"horsepower: notice: {units.plain(notice)}")
     return code

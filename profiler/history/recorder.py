@@ -276,13 +276,14 @@ class RunRecorder:
             time.sleep(0.01)
         return False
 
-    def close(self, timeout_s: float = CLOSE_TIMEOUT_S) -> HistoryOutcome:
-        """End recording: wait up to ``timeout_s`` for the last commit, then give up (a row that
-        could not be stored keeps its last status). Returns what history kept."""
+    def close(self, timeout_s: float | None = None) -> HistoryOutcome:
+        """End recording: wait up to ``timeout_s`` (default ``CLOSE_TIMEOUT_S``) for the last
+        commit, then give up (a row that could not be stored keeps its last status). Returns
+        what history kept."""
         self._stop.set()
         self._wake.set()
         if self._writer is not threading.current_thread():
-            self._writer.join(timeout_s)
+            self._writer.join(CLOSE_TIMEOUT_S if timeout_s is None else timeout_s)
             if self._writer.is_alive():
                 self._abandon.set()
                 self._wake.set()
