@@ -102,8 +102,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     run_id = _new_run_id()
     history = nullcontext() if args.no_history else recording(bus, run_id, spec, on_outcome=outcomes.append)
     quiet_stdout = stdout_kept_for_data() if args.json == "-" else nullcontext()
-    with quiet_stdout, stop_on_signals(cancel) as stopper:
-        with history:
+    with stop_on_signals(cancel) as stopper:  # also while reporting: a late SIGTERM must not lose the JSON
+        with quiet_stdout, history:
             if args.isolated:
                 from profiler.worker import supervise
 
@@ -113,9 +113,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
                 result = run_training(spec, bus=bus, cancel=cancel, run_id=run_id, device_info=device_info)
         progress.done()
-    data = final.result or result.to_dict()
-    outcome = outcomes[0] if outcomes else None
-    code = _report(args, data, outcome)
+        data = final.result or result.to_dict()
+        code = _report(args, data, outcomes[0] if outcomes else None)
     return stopper.exit_code(code) if code == EXIT_OK else code
 
 

@@ -87,14 +87,32 @@ def test_schema_version_is_recorded_and_old_databases_migrate(tmp_path: Path) ->
         assert store.list_runs()[0].incomplete is None
 
 
-def test_corruption_notice_is_short_and_said_once(capsys: pytest.CaptureFixture[str]) -> None:
-    data = Path(os.environ["HORSEPOWER_DATA_DIR"])
-    data.mkdir(parents=True, exist_ok=True)
-    (data / "history.db").write_bytes(b"garbage\n" * 5000)
-    assert cli.main(["history"]) == 0
-    err = capsys.readouterr().err
-    line = one_line(err)
+def damaged_database(path: Path) -> None:
+    """A real SQLite file whose integrity check reports ~200 lines of damage."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t(a, b)")
+    conn.execute("CREATE INDEX ti ON t(a)")
+    conn.executemany("INSERT INTO t VALUES(?, ?)", [(i, "x" * 50) for i in range(20000)])
+    conn.commit()
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.close()
+    raw = bytearray(path.read_bytes())
+    for page in range(3, pages, 3):
+        offset = page * 4096 + 200
+        raw[offset:offset + 40] = bytes((page * 7 + i * 13) % 256 for i in range(40))
+    path.write_bytes(bytes(raw))
+
+
+def test_corruption_notice_is_short_and_said_once(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    damaged_database(data / "history.db")
+    proc = subprocess.run([sys.executable, "-m", "profiler.cli", "history"], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "HORSEPOWER_DATA_DIR": str(data)})
+    assert proc.returncode == 0
+    line = one_line(proc.stderr)
     assert line.startswith("horsepower: notice: run history") and "moved to" in line and len(line) < 400
+    assert list(data.glob("history.db.corrupt-*"))
 
 
 def test_knob_that_overflows_torch_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

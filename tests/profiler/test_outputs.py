@@ -155,3 +155,46 @@ def test_json_dash_keeps_stdout_for_json_only(monkeypatch: pytest.MonkeyPatch,
     assert code == 0
     assert json.loads(out)["status"] == "completed"
     assert "python noise" in err and "native noise" in err
+
+
+TINY = ["--knob", "width=64", "--knob", "depth=1", "--batch-size", "32", "--threads", "1", "--duration", "0.3"]
+
+
+def test_late_write_failure_says_where_the_run_is_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    full = make_char_device(tmp_path / "full", 1, 7)
+    assert cli.main(["run", *TINY, "--json", str(full)]) == 1
+    out, err = capsys.readouterr()
+    [line] = [x for x in err.splitlines() if x.startswith("horsepower: error:")]
+    assert "No space left on device" in line and "is in history as" in line
+    assert "samples/s" in out  # the summary is still printed
+    run_id = line.split("is in history as ")[1].split()[0]
+    from profiler.history import HistoryStore
+
+    with HistoryStore() as store:
+        run = store.get(run_id)
+    assert run is not None and run["status"] == "completed"
+    assert stat.S_ISCHR(os.stat(full).st_mode)
+
+
+def test_late_write_failure_without_history_keeps_a_copy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    full = make_char_device(tmp_path / "full", 1, 7)
+    assert cli.main(["run", *TINY, "--json", str(full), "--no-history"]) == 1
+    err = capsys.readouterr().err
+    [line] = [x for x in err.splitlines() if x.startswith("horsepower: error:")]
+    kept = Path(line.split("saved to ")[1].split()[0])
+    try:
+        assert json.loads(kept.read_text())["status"] == "completed"
+    finally:
+        kept.unlink()
+
+
+def test_export_to_a_full_device_is_one_line_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from profiler.history import HistoryStore
+    from tests.helpers import fabricated
+
+    with HistoryStore() as store:
+        store.store_result(fabricated("x1").to_dict())
+    full = make_char_device(tmp_path / "full", 1, 7)
+    assert cli.main(["export", "x1", "--json", str(full)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"horsepower: error: cannot write {full}: No space left on device"
