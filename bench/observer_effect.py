@@ -47,14 +47,14 @@ def windowed(app, window, spec) -> tuple[float, float | None, float | None]:
 
     Latency and GUI CPU cover the measured window only (from the "measuring" state).
     """
-    from gui import ingest
+    from gui.viewmodel import series_store as sk
 
     [run_id] = window.start_runs([spec])
     cpu0 = wall0 = None
     while run_id not in window.session.results:
         app.processEvents()
         time.sleep(0.002)
-        if cpu0 is None and window.store.scalar(run_id, ingest.STATE) == "measuring":
+        if cpu0 is None and window.store.scalar(run_id, sk.STATE) == "measuring":
             window.meter.reset_latency()
             cpu0, wall0 = time.thread_time(), time.perf_counter()
     gui_cpu = (time.thread_time() - cpu0) / (time.perf_counter() - wall0) if cpu0 is not None else None
@@ -72,7 +72,7 @@ def main() -> int:
     args = parse_args()
     from PySide6.QtWidgets import QApplication
 
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
     from profiler.results.spec import RunSpec
 
     app = QApplication.instance() or QApplication(["observer-effect"])

@@ -32,7 +32,7 @@ def main() -> int:
     import psutil
     from PySide6.QtWidgets import QApplication
 
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
     from profiler.results.spec import RunSpec
 
     app = QApplication.instance() or QApplication(["soak"])

@@ -36,7 +36,7 @@ def main() -> int:
     args = sys.argv[1:]
     if args[:1] == ["-m"]:
         return _run_module(args)
-    from gui.launcher import main as launcher_main
+    from gui.app.launcher import main as launcher_main
 
     return launcher_main()
 

@@ -3,7 +3,9 @@ layers contracts hold; ruff and mypy find nothing."""
 
 from __future__ import annotations
 
+import ast
 import pkgutil
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def all_profiler_modules() -> list[str]:
-    return [m.name for m in pkgutil.walk_packages(profiler.__path__, "profiler.")]
+    return [m.name for m in pkgutil.walk_packages(profiler.__path__, "profiler.")
+            if not m.name.endswith(".__main__")]
 
 
 def test_importing_every_engine_module_loads_no_qt() -> None:
@@ -37,7 +40,7 @@ def test_importing_every_engine_module_loads_no_qt() -> None:
 
 def test_launcher_imports_no_qt_or_torch_for_headless_commands() -> None:
     code = (
-        "import sys, gui.launcher, profiler.cli\n"
+        "import sys, gui.app.launcher, profiler.cli\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'torch'))\n"
         "sys.exit(1 if bad else 0)\n"
     )
@@ -69,3 +72,39 @@ def test_mypy_finds_nothing_in_the_engine() -> None:
     proc = subprocess.run([sys.executable, "-m", "mypy", "profiler"], capture_output=True, text=True,
                           timeout=600, cwd=REPO)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+#: words that name a figure the engine computes; dividing one in the window means computing it there
+FIGURE_WORDS = ("sample", "flop", "peak", "speedup", "mfu", "baseline", "energy", "power")
+
+
+def _names_figure(names: list[str]) -> bool:
+    for name in names:
+        tokens = re.split(r"[^a-z0-9]+", name)
+        if "step_time" in name or any(t.startswith(w) for t in tokens for w in FIGURE_WORDS):
+            return True
+    return False
+
+
+def _names(node: ast.AST) -> list[str]:
+    found = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            found.append(sub.id)
+        elif isinstance(sub, ast.Attribute):
+            found.append(sub.attr)
+        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            found.append(sub.value)
+    return [n.lower() for n in found]
+
+
+def test_no_window_module_computes_a_figure() -> None:
+    """samples/s, FLOP/s, MFU, speedup, per-sample energy: computed in profiler.metrics only."""
+    offenders = []
+    for path in sorted((REPO / "gui").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.FloorDiv)):
+                if _names_figure(_names(node)):
+                    offenders.append(f"{path.relative_to(REPO)}:{node.lineno}: {ast.unparse(node)}")
+    assert not offenders, "compute these in profiler.metrics:\n" + "\n".join(offenders)

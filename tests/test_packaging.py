@@ -151,7 +151,8 @@ def test_spec_collects_resources_and_our_modules() -> None:
     for size_px in SIZES_PX:
         assert (f"resources/icons/horsepower-{size_px}.png", "resources/icons") in datas
     hidden = set(analysis["hiddenimports"])
-    assert {"gui.selftest", "gui.selftest_checks", "profiler.worker", "profiler.worker.child", "resources"} <= hidden
+    assert {"gui.app.selftest", "gui.app.selftest_checks", "profiler.worker", "profiler.worker.child",
+            "resources"} <= hidden
     assert {"tkinter", "matplotlib", "IPython", "pytest"} <= set(analysis["excludes"])
 
 
@@ -179,7 +180,7 @@ def test_entry_calls_freeze_support_before_anything_else() -> None:
 def test_entry_routes_dash_m_like_python() -> None:
     """A helper started as ``sys.executable -m module`` works through the frozen entry."""
     proc = subprocess.run(
-        [sys.executable, str(PACKAGING / "entry.py"), "-m", "gui.selftest", "--probe-qt"],
+        [sys.executable, str(PACKAGING / "entry.py"), "-m", "gui.app.selftest", "--probe-qt"],
         capture_output=True, text=True, timeout=60, cwd=ROOT,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets.form_parts import fit_table_height
+from gui.widgets.theme import style_plot
 from profiler.analysis.compare import HEADERS, Comparison, compare, table_cells
 from profiler.analysis.prices import PricesError, load_prices
 from profiler.analysis.value import PriceBook
@@ -38,6 +40,8 @@ class CompareView(QWidget):
         self.baseline_box = QComboBox()
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setHorizontalHeaderLabels(list(HEADERS))
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.bars = pg.PlotWidget(title="samples/s")
         self.lines = pg.PlotWidget(title="throughput over time")
         self.lines.setLabel("bottom", "time", units="s")
@@ -103,3 +107,12 @@ class CompareView(QWidget):
         if run_id:
             self._render(run_id)
             self.sig_baseline_changed.emit(run_id)
+
+    def set_dark(self, dark: bool) -> None:
+        style_plot(self.bars, dark)
+        style_plot(self.lines, dark)
+
+    def fit_table(self) -> None:
+        """Columns to their contents, the table as tall as its rows: the charts get the rest."""
+        self.table.resizeColumnsToContents()
+        fit_table_height(self.table)

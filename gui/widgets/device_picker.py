@@ -8,7 +8,8 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QProgressBar, QVBoxLayout, QWidget
 
-from gui.theme import colour_icon, device_colour, fmt_bytes
+from gui.widgets.theme import colour_icon, device_colour
+from profiler import units
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -17,7 +18,7 @@ def describe(device: Any) -> str:
     """One-line tooltip: name, memory, compute units."""
     parts = [f"{device.name} ({device.id})"]
     if getattr(device, "memory_bytes", None):
-        parts.append(f"{fmt_bytes(device.memory_bytes)} memory")
+        parts.append(f"{units.nbytes(device.memory_bytes)} memory")
     if getattr(device, "compute_units", None):
         parts.append(f"{device.compute_units} {device.compute_unit_name}".strip())
     return ", ".join(parts)
@@ -88,13 +89,6 @@ class DevicePicker(QWidget):
             for i in range(self._list.count())
             if self._list.item(i).checkState() == Qt.CheckState.Checked
         ]
-
-    def set_selected(self, ids: Sequence[str]) -> None:
-        for i in range(self._list.count()):
-            item = self._list.item(i)
-            if item.flags() & Qt.ItemFlag.ItemIsUserCheckable:
-                wanted = item.data(ID_ROLE) in ids
-                item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
 
     def item_for(self, device_id: str) -> QListWidgetItem | None:
         for i in range(self._list.count()):

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLineEdit,
     QMessageBox,
@@ -95,10 +96,17 @@ class HistoryView(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         for name in ("Rename", "Delete", "Re-run", "Export CSV", "Export JSON", "Export HTML"):
+            if name == "Export CSV":
+                buttons.addStretch(1)  # edits on the left, exports on the right
             self.buttons[name] = QPushButton(name)
             buttons.addWidget(self.buttons[name])
         layout = QVBoxLayout(self)

@@ -14,6 +14,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,10 +22,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from gui import ingest
-from gui.metrics_help import tip
-from gui.series import SeriesStore
-from gui.theme import PLOT_BG, PLOT_FG, device_colour
+from gui.widgets.metric_help import tip
+from gui.widgets.theme import PLOT_BG, PLOT_FG, device_colour
+from profiler.metrics import keys
+
+if TYPE_CHECKING:
+    from gui.viewmodel.series_store import SeriesStore
 
 pg.setConfigOptions(antialias=False, useOpenGL=False, foreground=PLOT_FG["light"])
 
@@ -94,27 +97,29 @@ class TimedPlotWidget(pg.PlotWidget):
 
 
 def _device_key(name: str) -> Callable[[RunTrace], str | None]:
-    return lambda r: None if r.device == "cpu" else f"{r.device}.{name}"
+    return lambda r: None if r.device == "cpu" else keys.key(r.device, name)
+
+
+HOST_CPU, HOST_RSS, HOST_CORES = keys.host("cpu_util_percent"), keys.host("process_rss_bytes"), \
+    keys.host("cpu_per_core_percent")
 
 
 PLOTS: dict[str, tuple[str, str, str, float | None, list[CurveDef]]] = {
     # name: (title, y unit label, tooltip metric, fixed y max or None, curves)
     "util": ("Utilization", "%", "cpu_util", 100.0, [
-        CurveDef(lambda r: "host.cpu_util_percent" if r.device == "cpu" else None),
+        CurveDef(lambda r: HOST_CPU if r.device == "cpu" else None),
         CurveDef(_device_key("util_percent")),
-        CurveDef(lambda r: None if r.device == "cpu" else "host.cpu_util_percent",
-                 style=Qt.PenStyle.DotLine),
+        CurveDef(lambda r: None if r.device == "cpu" else HOST_CPU, style=Qt.PenStyle.DotLine),
     ]),
     "memory": ("Memory", "GiB", "rss", None, [
-        CurveDef(lambda r: "host.process_rss_bytes", 1 / GIB,
-                 Qt.PenStyle.SolidLine),
+        CurveDef(lambda r: HOST_RSS, 1 / GIB, Qt.PenStyle.SolidLine),
         CurveDef(_device_key("alloc_bytes"), 1 / GIB, Qt.PenStyle.DashLine),
         CurveDef(_device_key("reserved_bytes"), 1 / GIB, Qt.PenStyle.DotLine),
     ]),
     "throughput": ("Samples/s", "samples/s", "samples_per_s", None,
-                   [CurveDef(lambda r: ingest.SAMPLES_PER_S)]),
-    "step_time": ("Step time", "ms", "step_time", None, [CurveDef(lambda r: ingest.STEP_TIME_MS)]),
-    "loss": ("Loss", "", "loss", None, [CurveDef(lambda r: ingest.LOSS)]),
+                   [CurveDef(lambda r: keys.run("samples_per_s"))]),
+    "step_time": ("Step time", "ms", "step_time", None, [CurveDef(lambda r: keys.run("step_time_ms"))]),
+    "loss": ("Loss", "", "loss", None, [CurveDef(lambda r: keys.run("loss"))]),
 }
 
 PLOT_NOTES = {
@@ -321,7 +326,7 @@ class LivePlots(QWidget):
 
     def _update_cores(self) -> None:
         for run in reversed(self.runs):
-            cores = self.store.vector(run.run_id, "host.cpu_per_core_percent")
+            cores = self.store.vector(run.run_id, HOST_CORES)
             if cores is self._last_cores:
                 return
             if cores:

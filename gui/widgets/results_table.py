@@ -6,7 +6,7 @@ warning icon on its status cell, amber measured figures, and the warnings in eve
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -20,43 +20,45 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.card_values import FAILED, MFU_PLAUSIBLE
-from gui.metrics_help import na_tip, tip
-from gui.theme import WARNING_COLOUR, colour_icon, device_colour, fmt_bytes, fmt_count
+from gui.widgets.metric_help import na_tip, tip
+from gui.widgets.theme import WARNING_COLOUR, colour_icon, device_colour
 from profiler import units
+from profiler.metrics.comparison import DEVICE, REPEAT, SETTINGS, speedup
+from profiler.metrics.figures import MFU_PLAUSIBLE
+from profiler.metrics.memory import peak_memory
+from profiler.results.result import RunState
 
-Extractor = Callable[[dict[str, Any], float | None], tuple[str | None, float | None]]
+#: a cell: (text or None for n/a, sort key, tooltip addition)
+Cell = tuple[str | None, float | None, str]
+Extractor = Callable[[dict[str, Any], Mapping[str, Any] | None], Cell]
 
 
-def _num(value: Any, fmt: str) -> tuple[str | None, float | None]:
+def _num(value: Any, text: Callable[[float], str]) -> Cell:
     if value is None:
-        return None, None
-    return fmt.format(value), float(value)
+        return None, None, ""
+    return text(float(value)), float(value), ""
 
 
-def _peak_mem(r: dict[str, Any]) -> float | None:
-    tele = r.get("telemetry") or {}
-    dev = r.get("device", "cpu")
-    for key in (f"{dev}.peak_alloc_bytes", f"{dev}.alloc_bytes", "host.process_rss_bytes",
-                "process_rss_bytes"):
-        stats = tele.get(key)
-        if stats and stats.get("max") is not None:
-            return float(stats["max"])
-    return None
+def _memory(r: dict[str, Any], _: Mapping[str, Any] | None) -> Cell:
+    value, what = peak_memory(r)
+    return (units.nbytes(value), value, f"\n{what}") if value else (None, None, f"\n{what}")
 
 
-def _spread(r: dict[str, Any]) -> float | None:
-    st = r.get("step_time_s") or {}
-    if st.get("p5") and st.get("p95"):
-        return st["p95"] / st["p5"]
-    return None
+def _speedup(r: dict[str, Any], baseline: Mapping[str, Any] | None) -> Cell:
+    """The engine's comparison with the session's CPU baseline: a ratio only when comparable."""
+    if r.get("device") == "cpu":
+        return None, None, "\nn/a: this is a CPU run; speedups compare other devices with the CPU"
+    if baseline is None:
+        return None, None, "\nn/a: no comparable CPU run in this session"
+    found = speedup(r, baseline)
+    if found.kind in (DEVICE, SETTINGS) and found.value is not None:
+        return units.ratio(found.value), found.value, f"\n{found.label}"
+    if found.kind == REPEAT:
+        return None, None, f"\nrun-to-run spread {units.percent(found.spread)}"
+    return None, None, f"\nn/a: {found.reason}"
 
 
-def _p50(r: dict[str, Any]) -> float | None:
-    return (r.get("step_time_s") or {}).get("median")
-
-
-#: header, tooltip metric, extractor(result, cpu_baseline) -> (text or None for n/a, sort key)
+#: header, tooltip metric, extractor(result, cpu baseline result) -> cell
 #: columns holding measured figures: amber when the result carries quality warnings
 MEASURED = ("samples_per_s", "tflops", "mfu", "speedup", "step_p50", "spread")
 STATUS_COL = 3
@@ -65,25 +67,19 @@ EMPTY_TEXT_COLOUR = "#9CA3AF"
 HEADER_PAD_PX = 16  # section padding (QSS: 6 px a side) and a little air
 
 COLUMNS: list[tuple[str, str, Extractor]] = [
-    ("Device", "", lambda r, _: (r.get("device"), None)),
-    ("Workload", "", lambda r, _: (f"{r.get('workload')}-{r.get('size')} {r.get('precision')}", None)),
-    ("Batch", "", lambda r, _: _num(r.get("batch_size") or None, "{:d}")),
-    ("Status", "status", lambda r, _: (r.get("status"), None)),
-    ("Samples/s", "samples_per_s", lambda r, _: (
-        (fmt_count(r["samples_per_s"]), r["samples_per_s"]) if r.get("samples_per_s") else (None, None)
-    )),
-    ("FLOP/s", "tflops", lambda r, _: (
-        (units.flops(r["achieved_flops_per_s"]), float(r["achieved_flops_per_s"]))
-        if r.get("achieved_flops_per_s") else (None, None))),
-    ("MFU", "mfu", lambda r, _: _num(r.get("mfu"), "{:.0%}")),
-    ("vs CPU", "speedup", lambda r, cpu: _num(
-        r["samples_per_s"] / cpu if cpu and r.get("samples_per_s") else None, "{:.3g}×")),
-    ("Step p50", "step_p50", lambda r, _: _num(
-        _p50(r) * 1e3 if _p50(r) else None, "{:.3g} ms")),
-    ("Spread", "spread", lambda r, _: _num(_spread(r), "{:.2f}×")),
-    ("Peak mem", "peak_mem", lambda r, _: (
-        (fmt_bytes(_peak_mem(r)), _peak_mem(r)) if _peak_mem(r) else (None, None))),
-    ("Energy", "energy", lambda r, _: _num(r.get("energy_j"), "{:.4g} J")),
+    ("Device", "", lambda r, _: (r.get("device"), None, "")),
+    ("Workload", "", lambda r, _: (f"{r.get('workload')}-{r.get('size')} {r.get('precision')}", None, "")),
+    ("Batch", "", lambda r, _: _num(r.get("batch_size") or None, lambda v: f"{v:.0f}")),
+    ("Status", "status", lambda r, _: (r.get("status"), None, "")),
+    ("Samples/s", "samples_per_s", lambda r, _: _num(r.get("samples_per_s") or None, units.count)),
+    ("FLOP/s", "tflops", lambda r, _: _num(r.get("achieved_flops_per_s") or None, units.flops)),
+    ("MFU", "mfu", lambda r, _: _num(r.get("mfu"), lambda v: units.percent(v, 0))),
+    ("vs CPU", "speedup", _speedup),
+    ("Step p50", "step_p50", lambda r, _: _num((r.get("step_time_s") or {}).get("median"), units.seconds)),
+    ("Spread", "spread", lambda r, _: _num((r.get("step_time_s") or {}).get("spread"),
+                                           lambda v: units.percent(v, 0))),
+    ("Peak mem", "peak_mem", _memory),
+    ("Energy", "energy", lambda r, _: _num(r.get("energy_j"), units.energy)),
 ]
 
 
@@ -125,7 +121,8 @@ class ResultsTable(QTableWidget):
         painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, EMPTY_TEXT)
         painter.end()
 
-    def add_result(self, result: dict[str, Any], cpu_baseline: float | None) -> None:
+    def add_result(self, result: dict[str, Any], cpu_baseline: Mapping[str, Any] | None) -> None:
+        """Append a row for ``result``; ``cpu_baseline`` is the comparable CPU result, if any."""
         self.results.append(result)
         self.setSortingEnabled(False)
         row = self.rowCount()
@@ -133,15 +130,15 @@ class ResultsTable(QTableWidget):
         warnings = [str(w) for w in result.get("warnings") or ()]
         flagged = "\n\u26a0 " + "\n\u26a0 ".join(warnings) if warnings else ""
         for col, (_, metric, extract) in enumerate(COLUMNS):
-            text, key = extract(result, cpu_baseline)
+            text, key, note = extract(result, cpu_baseline)
             item = _SortItem("n/a" if text is None else str(text))
             item.setData(Qt.ItemDataRole.UserRole, key)
-            if text is None and result.get("status") in FAILED and metric in MEASURED:
+            if text is None and result.get("status") in RunState.UNSUCCESSFUL and metric in MEASURED:
                 item.setToolTip(f"n/a: the run {result.get('status')} before this was measured.")
             elif text is None:
-                item.setToolTip(na_tip(metric))
+                item.setToolTip((note.strip() if note else "") or na_tip(metric))
             elif metric:
-                item.setToolTip(tip(metric) + (flagged if metric in MEASURED else ""))
+                item.setToolTip(tip(metric) + note + (flagged if metric in MEASURED else ""))
             if col == 0:
                 item.setIcon(colour_icon(device_colour(str(result.get("device", "")))))
             if col == STATUS_COL:

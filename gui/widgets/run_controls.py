@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -18,8 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.discovery import WorkloadInfo
 from profiler.results.spec import PRECISIONS, SIZES, RunSpec
+
+if TYPE_CHECKING:
+    from gui.runs.catalog_loader import WorkloadInfo
 
 PRECISION_HELP = {
     "fp32": "32-bit floats everywhere: the reference.",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from gui.metrics_help import tip
-from gui.overhead import ObserverMeter
+from gui.widgets.metric_help import tip
+
+if TYPE_CHECKING:
+    from gui.window.observer_meter import ObserverMeter
 
 
 class StatusBar(QStatusBar):

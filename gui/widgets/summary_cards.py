@@ -11,15 +11,19 @@ changed and re-polishes styles only when a state flips.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from gui.card_values import CardValues
-from gui.metrics_help import na_tip, tip
-from gui.theme import device_colour, fmt_count
+from gui.widgets.metric_help import na_tip, tip
+from gui.widgets.theme import device_colour
 from profiler import units
 
-__all__ = ["Card", "CardValues", "SummaryCards", "split_unit"]
+if TYPE_CHECKING:
+    from gui.viewmodel.card_values import CardValues
+
+__all__ = ["Card", "SummaryCards", "split_unit"]
 
 IDLE_ACCENT = "#9CA3AF"
 UNIT_SCALE = 0.42  # unit text size relative to the big number
@@ -152,10 +156,10 @@ class SummaryCards(QWidget):
         unit = values.sample_unit or "samples"
         _set_text(self.samples.title, f"{unit.upper()} / S")
         self.samples.show_value(
-            fmt_count(values.samples_per_s) if values.samples_per_s else None,
+            units.count(values.samples_per_s) if values.samples_per_s else None,
             self._samples_caption(values), accent, na.get("samples_per_s", ""),
         )
-        per_step = units.si(values.flops_per_step, "FLOP") if values.flops_per_step else None
+        per_step = units.flop(values.flops_per_step) if values.flops_per_step else None
         self.tflops.show_value(
             units.flops(values.flops_per_s) if values.flops_per_s is not None else None,
             f"{per_step} per step" if per_step else "FLOPs not counted", accent,
@@ -163,12 +167,12 @@ class SummaryCards(QWidget):
         )
         peak = values.peak_flops_per_s
         self.mfu.show_value(
-            f"{values.mfu:.0%}" if values.mfu is not None else None,
-            f"of {units.flops(peak)} measured peak" if peak else "no measured peak", accent,
+            units.percent(values.mfu, 0) if values.mfu is not None else None,
+            f"of {units.flops(peak)} peak" if peak else "no peak known", accent,
             na.get("mfu", ""),
         )
         self.speedup.show_value(
-            f"{values.speedup:.3g}×" if values.speedup is not None else None,
+            units.ratio(values.speedup) if values.speedup is not None else None,
             self._speedup_caption(values), accent, na.get("speedup", ""),
         )
         for card in (self.samples, self.tflops):
@@ -202,15 +206,17 @@ class SummaryCards(QWidget):
         if values.batch_size:
             parts.append(f"batch {values.batch_size}")
         if values.params:
-            parts.append(f"{units.si(values.params, 'params')}")
+            parts.append(units.si(values.params, "params"))
         return " · ".join(parts) or values.caption
 
     @staticmethod
     def _speedup_caption(values: CardValues) -> str:
         if values.device == "cpu":
             return "the CPU is the baseline"
+        if values.speedup is not None and values.baseline_samples_per_s:
+            return f"{values.speedup_label}: CPU did {units.rate(values.baseline_samples_per_s, values.sample_unit)}"
         if values.baseline_samples_per_s:
-            return f"CPU did {fmt_count(values.baseline_samples_per_s)} {values.sample_unit}/s"
+            return f"CPU did {units.rate(values.baseline_samples_per_s, values.sample_unit)}"
         return "no CPU run to compare yet"
 
     def _set_badge(self, kind: str, text: str) -> None:

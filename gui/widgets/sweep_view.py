@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets.form_parts import narrow_fields
 from profiler.analysis.sweep import SweepResult
-from profiler.history import HistoryStore
 from profiler.reports.svg import PALETTE
 
 
@@ -28,30 +28,32 @@ class SweepView(QWidget):
     """Run this sweep: {workload, knob, values: list[int], devices: list[str], duration_s}.
     GUI thread."""
 
-    def __init__(self, store: HistoryStore, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.store = store
         self.workload = QLineEdit("mlp")
         self.knob = QLineEdit("width")
         self.values = QLineEdit("64,256,1024,4096")
         self.devices = QLineEdit("cpu")
         self.duration = QDoubleSpinBox(minimum=0.5, maximum=600.0, value=3.0, suffix=" s")
-        self.run_button = QPushButton("Run sweep")
+        self.run_button = QPushButton("Run sweep", objectName="primaryButton")
         self.error_label = QLabel()
-        self.breakeven_label = QLabel()
+        self.breakeven_label = QLabel(objectName="breakevenLabel")
         self.breakeven_label.setWordWrap(True)
         self.plot = pg.PlotWidget(title="samples/s")
         self.plot.setLogMode(x=True, y=False)
         self.plot.addLegend()
+        self.plot.setLabel("left", "samples/s")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         form = QFormLayout()
         form.addRow("Workload", self.workload)
         form.addRow("Knob", self.knob)
         form.addRow("Values (comma-separated)", self.values)
         form.addRow("Devices (comma-separated)", self.devices)
         form.addRow("Seconds per point", self.duration)
+        narrow_fields(form)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.run_button)
+        layout.addWidget(self.run_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.error_label)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.breakeven_label)

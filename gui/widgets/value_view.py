@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets.form_parts import fit_table_height, narrow_fields, section_label
 from profiler import units
 from profiler.analysis.prices import PricesError, load_prices, save_prices
 from profiler.analysis.value import DevicePrice, Job, PriceBook, value_table
@@ -53,18 +54,24 @@ class ValueView(QWidget):
         self.prices_table.setHorizontalHeaderLabels(list(PRICE_COLUMNS))
         self.projection = QTableWidget(0, len(PROJECTION_COLUMNS))
         self.projection.setHorizontalHeaderLabels(list(PROJECTION_COLUMNS))
+        for table in (self.prices_table, self.projection):
+            table.verticalHeader().hide()
+            table.horizontalHeader().setStretchLastSection(True)
         self.error_label = QLabel()
         save = QPushButton("Save prices")
         form = QFormLayout()
         form.addRow(f"Electricity per kWh ({self.book.currency})", self.electricity)
         form.addRow("Dataset samples", self.samples)
         form.addRow("Epochs", self.epochs)
+        narrow_fields(form, 200)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(section_label("Prices per device (blank: not set)"))
         layout.addWidget(self.prices_table)
-        layout.addWidget(save)
+        layout.addWidget(save, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.error_label)
-        layout.addWidget(self.projection)
+        layout.addWidget(section_label("The job on each run's device"))
+        layout.addWidget(self.projection, 1)
         save.clicked.connect(self._on_save_clicked)
         self.samples.valueChanged.connect(self._on_job_changed)
         self.epochs.valueChanged.connect(self._on_job_changed)
@@ -128,3 +135,8 @@ class ValueView(QWidget):
 
     def _on_job_changed(self, _value: int) -> None:
         self.render_projection()
+
+    def fit_tables(self) -> None:
+        """The prices table as tall as its rows; projection columns to their contents."""
+        fit_table_height(self.prices_table)
+        self.projection.resizeColumnsToContents()

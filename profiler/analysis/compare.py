@@ -12,6 +12,7 @@ from typing import Any
 
 from profiler import units
 from profiler.analysis.value import PriceBook, device_value, measured_from_result
+from profiler.metrics.scaling import world_size_of
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class CompareRow:
     samples_per_j: float | None
     samples_per_dollar: float | None
     speedup: float | None
+    world_size: int = 1  # ranks of a distributed run
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ def compare(runs: Sequence[Mapping[str, Any]], baseline: str | None = None,
             achieved_flops_per_s=run.get("achieved_flops_per_s"), mfu=run.get("mfu"),
             samples_per_j=value.samples_per_j, samples_per_dollar=value.samples_per_dollar,
             speedup=sps / base_sps if sps is not None and base_sps else None,
+            world_size=world_size_of(run),
         ))
     return Comparison(tuple(rows), base_id, prices.currency)
 
@@ -85,7 +88,8 @@ def table_cells(comparison: Comparison) -> list[tuple[str, ...]]:
     for r in comparison.rows:
         tflops = r.achieved_flops_per_s / 1e12 if r.achieved_flops_per_s is not None else None
         mark = " (baseline)" if r.run_id == comparison.baseline_id else ""
-        out.append((r.name or r.run_id, r.device, units.num(r.samples_per_s), units.num(tflops),
+        device = f"{r.device} x{r.world_size}" if r.world_size > 1 else r.device
+        out.append((r.name or r.run_id, device, units.num(r.samples_per_s), units.num(tflops),
                     units.percent(r.mfu), units.num(r.samples_per_j), units.num(r.samples_per_dollar),
                     units.ratio(r.speedup) + mark))
     return out

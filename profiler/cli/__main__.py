@@ -4,5 +4,5 @@ import sys
 
 from profiler.cli import main
 
-if __name__ == "__main__":  # importing this module (the boundary test imports every module) runs nothing
+if __name__ == "__main__":  # importing this module (e.g. walking the package) must not run the CLI
     sys.exit(main())

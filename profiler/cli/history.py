@@ -21,6 +21,7 @@ def register(sub: Any) -> None:
     p.add_argument("--device", help="only runs on this device")
     p.add_argument("--status", help="only runs with this status (completed, failed, ...)")
     p.add_argument("--search", help="text to find in name, id, workload or device")
+    p.add_argument("--ranks", type=int, help="only runs of this many ranks (world size)")
     p.add_argument("--limit", type=int, default=50, help="at most this many runs (default 50)")
     p.set_defaults(func=cmd_history)
     actions = p.add_subparsers(dest="history_action", metavar="ACTION")
@@ -28,11 +29,14 @@ def register(sub: Any) -> None:
     delete.add_argument("runs", nargs="+", metavar="RUN", help="run ids (or unique prefixes)")
     delete.set_defaults(func=cmd_history_delete)
 
-    p = sub.add_parser("export", help="write a stored run as CSV, JSON or a one-page HTML report")
+    p = sub.add_parser("export", help="write a stored run as CSV, JSON or a one-page HTML report, "
+                                      "or its torch.profiler trace")
     p.add_argument("run", help="run id (or a unique prefix)")
     group = p.add_mutually_exclusive_group(required=True)
     for name in EXPORT_FORMATS:
         group.add_argument(f"--{name}", dest="format", action="store_const", const=name)
+    group.add_argument("--trace", dest="format", action="store_const", const="trace",
+                       help="the run's trace (from `run --trace`) as Chrome/Perfetto JSON; .gz compresses")
     p.add_argument("file", help="file to write")
     p.set_defaults(func=cmd_export)
 
@@ -44,7 +48,7 @@ def register(sub: Any) -> None:
 def cmd_history(args: argparse.Namespace) -> int:
     with open_store() as store:
         runs = store.list_runs(workload=args.workload, device=args.device, status=args.status,
-                               text=args.search, limit=args.limit)
+                               text=args.search, limit=args.limit, world_size=args.ranks)
         damaged = dict(store.damaged)
     if args.json:
         print_json([asdict(s) for s in runs])
@@ -52,10 +56,10 @@ def cmd_history(args: argparse.Namespace) -> int:
     if not runs:
         print("no runs in history yet (`horsepower run` stores every run)")
         return 0
-    rows = [("id", "when", "status", "device", "samples/s", "MFU", "name")]
+    rows = [("id", "when", "status", "device", "ranks", "samples/s", "MFU", "name")]
     rows += [(s.run_id, _when(s.created_at), s.status + ("*" if s.incomplete else ""),
-              s.device, units.num(s.samples_per_s), units.percent(s.mfu), s.name) for s in runs]
-    print(units.columns(rows, right=(4, 5)))
+              s.device, str(s.world_size), units.num(s.samples_per_s), units.percent(s.mfu), s.name) for s in runs]
+    print(units.columns(rows, right=(4, 5, 6)))
     if any(s.incomplete for s in runs):
         print("* incomplete: history holds fewer steps than the run measured")
     if damaged:
@@ -87,11 +91,19 @@ def cmd_history_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from profiler.reports.export import export_run
+    from profiler.reports.export import NoTrace, export_run, export_trace
 
     check_output(args.file)
     with open_store() as store:
         run = resolve_run(store, args.run)
+        if args.format == "trace":
+            try:
+                path = export_trace(run, store, args.file)
+            except NoTrace as exc:
+                raise UsageError(str(exc)) from None
+            print(f"wrote the trace of run {units.plain(run['run_id'])} to {units.plain(path)} "
+                  "(open it in https://ui.perfetto.dev)")
+            return 0
     path = export_run(run, args.format, args.file)
     print(f"wrote {args.format.upper()} of run {units.plain(run['run_id'])} to {units.plain(path)}")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 from contextlib import nullcontext
@@ -13,7 +14,7 @@ from profiler import units
 from profiler.cli.common import EXIT_FAILED, EXIT_OK, UsageError, check_output
 from profiler.cli.signals import say, stop_on_signals
 from profiler.outputs import OutputWriteError, rescue_copy, stdout_kept_for_data, write_text
-from profiler.results.spec import PRECISIONS, SIZES, RunSpec
+from profiler.results.spec import DEFAULT_TRACE_STEPS, PRECISIONS, SIZES, RunSpec, TraceRequest
 
 if TYPE_CHECKING:
     from profiler.history.recorder import HistoryOutcome
@@ -39,6 +40,14 @@ def register(sub: Any) -> None:
     p.add_argument("--input-pipeline", action="store_true",
                    help="feed batches from host memory through a DataLoader")
     p.add_argument("--workers", type=int, default=2, help="DataLoader workers in --input-pipeline mode")
+    p.add_argument("--phase-every", type=int, default=10, metavar="N",
+                   help="time the phases of a step (data, forward, backward, ...) every N timed steps, "
+                        "at most 4 per second; those steps are not in the figures (0: off; default 10)")
+    p.add_argument("--trace", metavar="FILE",
+                   help="after the timed window, record a few steps with torch.profiler into FILE "
+                        "(Chrome/Perfetto trace JSON; .gz compresses); kept in the history")
+    p.add_argument("--trace-steps", type=int, metavar="N",
+                   help=f"steps in the --trace (default {DEFAULT_TRACE_STEPS})")
     p.add_argument("--isolated", action="store_true", help="run in a supervised worker process")
     p.add_argument("--name", default="", help="a name for this run")
     p.add_argument("--json", metavar="FILE", help="write the result as JSON to FILE ('-' for stdout)")
@@ -66,7 +75,25 @@ def spec_from_args(args: argparse.Namespace) -> RunSpec:
         knobs=parse_knobs(args.knob), precision=args.precision, duration_s=duration, steps=args.steps,
         threads=args.threads, channels_last=args.channels_last, compile=args.compile,
         input_pipeline=args.input_pipeline, loader_workers=args.workers, name=args.name,
+        phase_every=args.phase_every,
     )
+
+
+def trace_from_args(args: argparse.Namespace) -> TraceRequest | None:
+    """The ``--trace``/``--trace-steps`` request, checked (UsageError) before anything runs."""
+    if args.trace is None:
+        if args.trace_steps is not None:
+            raise UsageError("--trace-steps needs --trace FILE")
+        return None
+    if args.trace == "-":
+        raise UsageError("--trace needs a file name; a trace does not go to stdout")
+    steps = DEFAULT_TRACE_STEPS if args.trace_steps is None else args.trace_steps
+    if steps <= 0:
+        raise UsageError(f"--trace-steps must be a positive number of steps, got {steps}")
+    if args.json and args.json != "-" and os.path.abspath(args.json) == os.path.abspath(args.trace):
+        raise UsageError("--trace and --json name the same file")
+    check_output(args.trace)
+    return TraceRequest(args.trace, steps)
 
 
 class FinalResult:
@@ -90,6 +117,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     spec = spec_from_args(args)
     check_output(args.json)
+    trace = trace_from_args(args)
     try:
         device_info = validate_spec(spec)
     except SpecError as exc:
@@ -107,11 +135,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             if args.isolated:
                 from profiler.worker import supervise
 
-                result = supervise(spec, bus, cancel, run_id=run_id, device_info=device_info)
+                result = supervise(spec, bus, cancel, run_id=run_id, device_info=device_info, trace=trace)
             else:
                 from profiler.runner import run_training
 
-                result = run_training(spec, bus=bus, cancel=cancel, run_id=run_id, device_info=device_info)
+                result = run_training(spec, bus=bus, cancel=cancel, run_id=run_id, device_info=device_info,
+                                      trace=trace)
         progress.done()
         data = final.result or result.to_dict()
         code = _report(args, data, outcomes[0] if outcomes else None)

@@ -25,6 +25,7 @@ import psutil
 from profiler.history.database import BUSY_TIMEOUT_S, HistoryError, connect, first_line, is_busy
 from profiler.history.paths import UserDirError, history_db_path
 from profiler.history.series import empty_series, series_from_steps, steps_from_result
+from profiler.history.traces import forget_trace, keep_trace, trace_path
 from profiler.metrics import keys
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import MAX_EPOCH_S, MAX_NAME_CHARS, RunSpec
@@ -55,8 +56,14 @@ class RunSummary:
     mfu: float | None
     samples_per_j: float | None
     energy_j: float | None
+    world_size: int = 1  # ranks that trained together (spec.world_size; 1 before distributed runs)
     #: why the stored steps are fewer than the run measured; None when history kept them all
     incomplete: str | None = None
+
+
+#: the spec's world size in SQL (runs stored before the field existed ran on one rank; a spec
+#: that is not JSON, which no Horsepower writes, reads as one rank instead of failing the query)
+WORLD_SIZE_SQL = "CASE WHEN json_valid(spec) THEN COALESCE(json_extract(spec, '$.world_size'), 1) ELSE 1 END"
 
 
 def _finite(value: Any) -> float | None:
@@ -196,8 +203,10 @@ class HistoryStore:
                 self._conn.execute("UPDATE runs SET updated_at=? WHERE id=?", (time.time(), run_id))
 
     def finish_run(self, run_id: str, result: dict[str, Any], incomplete: str | None = None) -> None:
-        """Store the final result dict of a recorded run; ``incomplete`` says why its stored
-        steps are fewer than it measured (None: history holds them all)."""
+        """Store the final result dict of a recorded run (a trace it names is copied into the
+        history first: ``profiler.history.traces``); ``incomplete`` says why its stored steps
+        are fewer than it measured (None: history holds them all)."""
+        result = keep_trace(self.path.parent, run_id, result)
         with self._lock, self._conn:
             self._conn.execute(
                 "UPDATE runs SET status=?, result=?, name=?, samples_per_s=?,"
@@ -225,6 +234,8 @@ class HistoryStore:
         ``HistoryError`` if the run id is already in history; stores nothing then.
         """
         run_id = str(result["run_id"])
+        if isinstance(result.get("trace"), dict):  # the trace file stayed on the other machine
+            result = {**result, "trace": {**result["trace"], "stored": None}}
         steps = steps_from_result(result, series)
         telemetry = [
             (float(t), str(key) if "." in str(key) else keys.host(str(key)), float(v))
@@ -271,12 +282,14 @@ class HistoryStore:
                      time.time(), run_id))
 
     def delete(self, run_id: str) -> bool:
-        """Remove a run and its series; False if there was no such run."""
+        """Remove a run, its series and its kept trace; False if there was no such run."""
         with self._lock, self._conn:
             for table, column in (("steps", "run_id"), ("telemetry", "run_id"),
                                   ("notices", "run_id"), ("runs", "id")):
                 cur = self._conn.execute(f"DELETE FROM {table} WHERE {column}=?", (run_id,))
-            return cur.rowcount > 0
+            deleted = cur.rowcount > 0
+        forget_trace(self.path.parent, run_id)
+        return deleted
 
     # ---- reading ---------------------------------------------------------------------
     def list_runs(
@@ -286,13 +299,19 @@ class HistoryStore:
         status: str | None = None,
         text: str | None = None,
         limit: int | None = None,
+        world_size: int | None = None,
     ) -> list[RunSummary]:
-        """Runs, newest first; ``text`` matches name, id, workload or device (case-insensitive)."""
-        clauses, params = [], []
+        """Runs, newest first; ``text`` matches name, id, workload or device (case-insensitive);
+        ``world_size`` keeps runs of that many ranks."""
+        clauses: list[str] = []
+        params: list[Any] = []
         for column, value in (("workload", workload), ("device", device), ("status", status)):
             if value:
                 clauses.append(f"{column}=?")
                 params.append(value)
+        if world_size is not None:
+            clauses.append(f"{WORLD_SIZE_SQL}=?")
+            params.append(int(world_size))
         if text:
             like = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             clauses.append("(" + " OR ".join(
@@ -301,7 +320,7 @@ class HistoryStore:
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         sql = (
             "SELECT id, name, status, device, workload, created_at, updated_at, samples_per_s,"
-            f" achieved_flops_per_s, mfu, samples_per_j, energy_j, incomplete FROM runs{where}"
+            f" achieved_flops_per_s, mfu, samples_per_j, energy_j, {WORLD_SIZE_SQL}, incomplete FROM runs{where}"
             " ORDER BY created_at DESC, id DESC"
         )
         if limit is not None:
@@ -313,7 +332,7 @@ class HistoryStore:
     def _summary(self, row: Sequence[Any]) -> RunSummary:
         """A list row from whatever is stored: a value it cannot show is clamped (times to 0,
         figures to n/a) and the run noted in ``damaged``."""
-        run_id, name, status, device, workload, created, updated, *figures, incomplete = row
+        run_id, name, status, device, workload, created, updated, *figures, world_size, incomplete = row
         run_id = _text(run_id)
         created_at, updated_at = _epoch(created), _epoch(updated)
         clean = [_finite(v) for v in figures]
@@ -321,14 +340,21 @@ class HistoryStore:
                 c is None and v is not None for c, v in zip(clean, figures, strict=True)):
             self._note_damaged(run_id, "a stored time or figure is out of range; shown as 0 or n/a")
         spd, flops, mfu, spj, energy = clean
+        ranks = world_size if isinstance(world_size, int) and world_size >= 1 else 1
         return RunSummary(run_id, _text(name), _text(status), _text(device), _text(workload),
                           created_at or 0.0, updated_at or created_at or 0.0, spd, flops, mfu, spj, energy,
-                          None if incomplete is None else _text(incomplete))
+                          ranks, None if incomplete is None else _text(incomplete))
 
     def _note_damaged(self, run_id: str, reason: str) -> None:
         if run_id not in self.damaged:
             log.info("run %s in history is damaged: %s", run_id, reason)
         self.damaged[run_id] = reason
+
+    def trace_file(self, run_id: str) -> Path | None:
+        """The history's copy of run ``run_id``'s trace (gzip-compressed Chrome trace JSON), or
+        None when the run has no trace kept here."""
+        path = trace_path(self.path.parent, run_id)
+        return path if path.is_file() else None
 
     def run_ids(self) -> list[str]:
         return [s.run_id for s in self.list_runs()]

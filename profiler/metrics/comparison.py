@@ -5,11 +5,13 @@ the same settings on different devices (kind ``device``), or with different sett
 the same device (kind ``settings``, labelled with what differs, e.g. "bf16 vs fp32").
 Two runs of the same thing on the same device are a ``repeat``: they show their
 run-to-run spread, not a speedup. Anything else is ``none``, with the reason in words.
-Runs are result dicts (``RunResult.to_dict``, a stored or an imported run).
+Runs are result dicts (``RunResult.to_dict``, a stored or an imported run). The ranks of a
+distributed run (``world_size``) and its data parallelism (``ddp``/``fsdp``) are settings.
 """
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +23,7 @@ UNUSABLE_STATES = frozenset({"failed", "oom", "interrupted", "pending"})
 MODEL_SPEC_KEYS = ("knobs", "model", "model_hash")
 #: spec fields that change how the same model is run: (field, label of the setting)
 SETTING_SPEC_KEYS = (("precision", ""), ("channels_last", "channels_last"), ("compile", "compile"),
-                     ("input_pipeline", "input pipeline"), ("world_size", "ranks"))
+                     ("input_pipeline", "input pipeline"), ("world_size", "ranks"), ("strategy", ""))
 CPU_ONLY_SETTINGS = (("threads", "threads"),)
 
 
@@ -58,6 +60,9 @@ def _field(run: Mapping[str, Any], name: str) -> Any:
         return dict(value or {})
     if name == "world_size":
         return value or 1
+    if name == "strategy":  # data parallelism of a distributed run (its ``distributed`` section)
+        section = run.get("distributed")
+        return section.get("strategy") if isinstance(section, Mapping) and _field(run, "world_size") > 1 else None
     return value
 
 
@@ -69,12 +74,14 @@ def model_title(run: Mapping[str, Any]) -> str:
 
 
 def device_identity(run: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(device id, device name, host) — two runs on the same physical device share it."""
+    """(device id, device name, host) — two runs on the same physical device share it. A run
+    that does not say its host (a live run) is on this one."""
     info = run.get("device_info")
     env = run.get("environment")
     info = info if isinstance(info, Mapping) else {}
     env = env if isinstance(env, Mapping) else {}
-    return (str(run.get("device") or ""), str(info.get("name") or ""), str(env.get("hostname") or ""))
+    host = str(env.get("hostname") or "") or socket.gethostname()
+    return (str(run.get("device") or ""), str(info.get("name") or ""), host)
 
 
 def device_label(run: Mapping[str, Any]) -> str:
@@ -104,6 +111,8 @@ def _setting_differences(run: Mapping[str, Any], base: Mapping[str, Any], same_d
     diffs = []
     for name, label in keys:
         a, b = _field(run, name), _field(base, name)
+        if name == "strategy" and (a is None or b is None):
+            continue  # one rank has no data parallelism to differ in: the ranks say it
         if a != b:
             diffs.append(f"{_show(name, a, label)} vs {_show(name, b, label)}")
     return diffs

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 HOST = "host"
+#: source of a run's own derived live series (``run.samples_per_s``, ``run.step_time_ms``, ``run.loss``)
+RUN = "run"
 LEGACY_DEVICE_PREFIX = "device_"  # result schema 1: device readings were device_<reading>
 
 V = TypeVar("V")
@@ -26,6 +28,11 @@ def key(source: str, reading: str) -> str:
 def host(reading: str) -> str:
     """A host reading's key: ``host.cpu_util_percent``."""
     return key(HOST, reading)
+
+
+def run(reading: str) -> str:
+    """A run-level live series' key: ``run.samples_per_s``."""
+    return key(RUN, reading)
 
 
 def split(telemetry_key: str) -> tuple[str, str]:

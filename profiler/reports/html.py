@@ -17,6 +17,7 @@ from profiler.analysis.compare import HEADERS, compare, table_cells
 from profiler.analysis.sweep import SweepResult
 from profiler.analysis.value import Job, PriceBook, value_table
 from profiler.history.series import throughput_points
+from profiler.metrics.references import describe_peak, mfu_sentence
 from profiler.reports import svg
 
 CSS = """
@@ -66,9 +67,11 @@ def _summary_rows(run: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("batch size", str(run.get("batch_size"))), ("parameters", units.num(run.get("params"))),
         ("samples/s", units.num(run.get("samples_per_s"))),
         ("achieved FLOP/s", units.si(run.get("achieved_flops_per_s"), "FLOP/s")),
-        ("peak FLOP/s", f"{units.si(run.get('peak_flops_per_s'), 'FLOP/s')} "
-                        f"({run.get('peak_source') or 'source n/a'})"),
-        ("MFU", units.percent(run.get("mfu"))),
+        ("hardware peak", f"{units.si(run.get('peak_flops_per_s'), 'FLOP/s')} "
+                          f"({describe_peak(run.get('peak_source'), run.get('peak_inputs') or {})})"),
+        ("best GEMM measured here", f"{units.si(run.get('ceiling_flops_per_s'), 'FLOP/s')} "
+                                    f"({run.get('ceiling_source') or 'n/a'})"),
+        ("MFU", mfu_sentence(run.get("mfu"), run.get("mfu_ceiling"))),
         ("step time median (p5-p95)", f"{units.si(st.get('median'), 's')} "
                                       f"({units.si(st.get('p5'), 's')} - {units.si(st.get('p95'), 's')})"),
         ("timed steps", str(run.get("timed_steps"))),

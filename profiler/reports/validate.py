@@ -15,13 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from profiler.history.series import STEP_COLUMNS
+from profiler.metrics.phases import PhaseRecord
+from profiler.results.result import LEGACY_KEYS, RunResult, RunState
 from profiler.results.result import SCHEMA as RESULT_SCHEMA
-from profiler.results.result import RunResult, RunState
 from profiler.results.spec import MAX_DURATION_S, MAX_EPOCH_S, MAX_NAME_CHARS, RunSpec
 
 FORMAT = "horsepower-run"
 SCHEMA = 1  # of the export envelope
-RESULT_SCHEMAS = (1, RESULT_SCHEMA)  # 1: telemetry keys before the one key scheme (rewritten on import)
+#: 1: telemetry keys before the one key scheme; 1-2: the in-process probe as "peak" (both rewritten
+#: on import), no distributed section
+RESULT_SCHEMAS = (1, 2, RESULT_SCHEMA)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_DEPTH = 8
 MAX_TEXT = 10_000
@@ -66,14 +69,22 @@ RESULT_KEYS: dict[str, tuple[str, bool]] = {  # key -> (kind, may be null)
     "batch_size": (INT, True), "samples_per_step": (INT, True), "params": (INT, True),
     "flops_per_step": (NUM, True), "samples_per_s": (NUM, True),
     "achieved_flops_per_s": (NUM, True), "peak_flops_per_s": (NUM, True),
-    "peak_source": (TEXT, True), "mfu": (NUM, True), "datasheet_peak_flops_per_s": (NUM, True),
-    "datasheet_source": (TEXT, True), "mfu_datasheet": (NUM, True), "energy_j": (NUM, True),
+    "peak_source": (TEXT, True), "peak_inputs": (OBJ, True), "mfu": (NUM, True),
+    "ceiling_flops_per_s": (NUM, True), "ceiling_source": (TEXT, True), "ceiling_inputs": (OBJ, True),
+    "mfu_ceiling": (NUM, True), "host_cpu_percent": (NUM, True), "run_cpu_percent": (NUM, True),
+    "other_cpu_percent": (NUM, True), "energy_j": (NUM, True),
     "samples_per_j": (NUM, True), "step_time_s": (OBJ, True), "losses": (LIST, True),
     "loss_first": (NUM, True), "loss_last": (NUM, True), "timed_steps": (INT, True),
     "timed_s": (NUM, True), "warmup_steps": (INT, True), "warmup_s": (NUM, True),
     "compile_s": (NUM, True), "telemetry": (OBJ, True), "warnings": (LIST, True),
     "notices": (LIST, True), "error": (TEXT, True), "advice": (TEXT, True),
     "started_at": (NUM, True), "ended_at": (NUM, True), "environment": (OBJ, True),
+    "phases": (OBJ, True), "verdict": (OBJ, True), "trace": (OBJ, True),
+    "distributed": (OBJ, True),
+}
+#: keys only schema 1/2 results have (``RunResult.from_dict`` migrates them)
+LEGACY_RESULT_KEYS: dict[str, tuple[str, bool]] = {
+    k: ((TEXT, True) if k.endswith("_source") else (NUM, True)) for k in LEGACY_KEYS
 }
 SCALAR = "number or text"
 REQUIRED = ("schema", "run_id", "status", "device", "workload", "spec", "step_times_s")
@@ -178,6 +189,31 @@ def _check_spec(spec: dict[str, Any]) -> None:
         raise ImportRejected(f"spec name is longer than {MAX_NAME_CHARS} characters")
 
 
+def _check_distributed(section: dict[str, Any], spec: dict[str, Any]) -> None:
+    """The ``distributed`` section of a multi-rank run: world size, nodes and per-rank rows."""
+    world = section.get("world_size")
+    if not isinstance(world, int) or isinstance(world, bool) or world < 1:
+        raise ImportRejected("distributed.world_size must be an integer of at least 1")
+    if spec.get("world_size", 1) != world:
+        raise ImportRejected(f"distributed.world_size {world} differs from spec.world_size {spec.get('world_size', 1)}")
+    nodes = section.get("nodes", 1)
+    if not _is(INT, nodes) or not 1 <= nodes <= world:
+        raise ImportRejected("distributed.nodes must be an integer from 1 to the world size")
+    ranks = section.get("ranks") or []
+    if not isinstance(ranks, list) or len(ranks) > world:
+        raise ImportRejected("distributed.ranks must be a list of at most world_size rows")
+    seen = set()
+    for row in ranks:
+        rank = row.get("rank") if isinstance(row, dict) else None
+        if not isinstance(rank, int) or isinstance(rank, bool) or not 0 <= rank < world or rank in seen:
+            raise ImportRejected("each distributed.ranks row needs a distinct rank from 0 to world_size - 1")
+        seen.add(rank)
+        split = row.get("split")
+        parts = ("step_s", "input_s", "compute_s", "comm_s")
+        if split is not None and (not isinstance(split, dict) or not all(_is(NUM, split.get(k)) for k in parts)):
+            raise ImportRejected(f"distributed.ranks[{rank}].split needs step_s, input_s, compute_s and comm_s")
+
+
 def check_result(run: Any) -> None:
     """Keys, types and values of a result dict."""
     if not isinstance(run, dict):
@@ -186,6 +222,8 @@ def check_result(run: Any) -> None:
     if missing:
         raise ImportRejected(f"missing required key(s): {', '.join(missing)}")
     allowed = known_keys()
+    if run.get("schema") in (1, 2):
+        allowed.update(LEGACY_RESULT_KEYS)
     unknown = sorted(set(run) - set(allowed))
     if unknown:
         raise ImportRejected(f"unknown key(s): {', '.join(unknown)[:200]}")
@@ -212,6 +250,21 @@ def check_result(run: Any) -> None:
             raise ImportRejected(f"telemetry {name[:40]!r} must map to numbers or null")
     _check_ranges(run)
     _check_spec(run["spec"])
+    _check_phases(run.get("phases"))
+    if run.get("distributed") is not None:
+        _check_distributed(run["distributed"], run["spec"])
+    elif run["spec"].get("world_size", 1) != 1:
+        raise ImportRejected("a run of several ranks needs its distributed section")
+
+
+def _check_phases(phases: Any) -> None:
+    """A phase split must rebuild (its samples map known phases to seconds)."""
+    if phases is None:
+        return
+    try:
+        PhaseRecord.from_dict(phases)
+    except (TypeError, ValueError) as exc:
+        raise ImportRejected(f"phases: {str(exc)[:160]}") from None
 
 
 def _check_ranges(run: dict[str, Any]) -> None:

@@ -32,7 +32,10 @@ class RunSpec:
     ``knobs`` holds workload-specific sizes (``width``, ``depth``, ``seq_len``, ...) that
     override the size preset. ``duration_s`` and ``steps`` bound the timed window; when
     both are set the first reached ends it. ``threads`` is the CPU thread count
-    (None: torch's default, all cores).
+    (None: torch's default, all cores); in a distributed run, per rank. ``phase_every`` is how
+    often a timed step is replaced by a phase-sampled step (``profiler.runner.phases``; 0: never).
+    ``world_size`` is the number of ranks (processes) that trained together
+    (``profiler.distributed``); with more than one, ``batch_size`` is the global batch over all ranks.
     """
 
     workload: str
@@ -52,8 +55,10 @@ class RunSpec:
     loader_workers: int = 2
     pin_memory: bool = True
     sample_hz: float = 10.0
+    phase_every: int = 10
     seed: int = 0
     name: str = ""
+    world_size: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -73,7 +78,30 @@ class RunSpec:
     def title(self) -> str:
         """Short human label, e.g. ``mlp-S bs256 fp32 on cpu``."""
         bs = f" bs{self.batch_size}" if self.batch_size else ""
-        return self.name or f"{self.workload}-{self.size}{bs} {self.precision} on {self.device}"
+        ranks = f" x{self.world_size} ranks" if self.world_size > 1 else ""
+        return self.name or f"{self.workload}-{self.size}{bs} {self.precision} on {self.device}{ranks}"
+
+
+DEFAULT_TRACE_STEPS = 10
+
+
+@dataclass(frozen=True)
+class TraceRequest:
+    """Record ``steps`` steps with ``torch.profiler`` after the timed window into ``path`` (a
+    Chrome trace JSON; ``profiler.runner.trace``). Not part of the RunSpec: it decides what is
+    written besides the run, not what the run measures."""
+
+    path: str
+    steps: int = DEFAULT_TRACE_STEPS
+
+    def __post_init__(self) -> None:
+        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps <= 0:
+            raise ValueError(f"a trace needs a positive number of steps, got {self.steps!r}")
+        if not self.path or self.path == "-":
+            raise ValueError("a trace needs a file to write, not stdout")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 def cpu_model() -> str:

@@ -11,27 +11,40 @@ import math
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
 import torch
 
+from profiler import accelerator
 from profiler.devices.discovery import DeviceInfo
-from profiler.events import EventBus, RunDescribed, RunFinished, RunNotice, RunStateChanged, StepFinished
+from profiler.events import (
+    EventBus,
+    PhaseSample,
+    RunDescribed,
+    RunFinished,
+    RunNotice,
+    RunStateChanged,
+    StepFinished,
+)
+from profiler.metrics.phases import DATA_WAIT, H2D_COPY
 from profiler.results.result import RunResult, RunState, new_run_id
-from profiler.results.spec import RunSpec, capture_environment
+from profiler.results.spec import RunSpec, TraceRequest, capture_environment
 from profiler.results.stats import quality_warnings
 from profiler.runner import faults
 from profiler.runner.clock import StepClock
 from profiler.runner.oom import free_device_memory, is_oom, largest_fitting_batch, oom_advice
+from profiler.runner.phases import BatchFeed, PhaseLog, PhaseSchedule, PhaseTimer, sampled_step
 from profiler.runner.precision import plan_precision
+from profiler.runner.references import find_references, reference_warnings
 from profiler.runner.sampler import TelemetrySampler
 from profiler.runner.step import StepFn, make_optimizer, make_step
+from profiler.runner.trace import capture_trace
 from profiler.runner.validate import validate_spec
 from profiler.runner.warmup import WarmupGate
 from profiler.workloads import get_workload
-from profiler.workloads.base import Batch, BuiltWorkload
+from profiler.workloads.base import BuiltWorkload
 from profiler.workloads.sync import synchronize
 
 log = logging.getLogger(__name__)
@@ -48,16 +61,20 @@ def run_training(
     cancel: threading.Event | None = None,
     run_id: str | None = None,
     device_info: DeviceInfo | None = None,
+    trace: TraceRequest | None = None,
 ) -> RunResult:
     """Train ``spec``'s workload and measure it. Raises SpecError for a spec that cannot run
     (before anything starts); every other failure ends in a result with status failed/oom.
 
     ``device_info`` is ``validate_spec(spec)``'s answer when the caller already validated the
     spec (the spec is validated once per run); without it the spec is validated here.
+    ``trace`` asks for a ``torch.profiler`` trace of a few steps after the timed window
+    (``profiler.runner.trace``); the caller checked that its path can be written.
     """
     if device_info is None:
         device_info = validate_spec(spec)
     run = _Run(spec, bus or EventBus(), cancel or threading.Event(), run_id or new_run_id(), device_info)
+    run.trace_request = trace
     return run.execute()
 
 
@@ -74,6 +91,10 @@ class _Run:
         self.fault = faults.configured_fault()
         self.sampler: TelemetrySampler | None = None
         self.step_index = 0
+        self.trace_request: TraceRequest | None = None
+        self.phase_schedule = PhaseSchedule(spec.phase_every, seed=spec.seed)
+        self.phase_timer = PhaseTimer(self.device)
+        self.phase_log = PhaseLog(self.phase_schedule, in_timed_window=not self.phase_timer.synchronizes)
 
     # ---- helpers ---------------------------------------------------------------------
     def now_s(self) -> float:
@@ -113,7 +134,7 @@ class _Run:
             torch.set_num_threads(spec.threads)
         if self.device.type != "cpu" and self.device.index is not None:
             # Events, streams and capability queries use the current device: make it ours.
-            torch.accelerator.set_device_index(self.device.index)
+            accelerator.set_device(self.device)
         self.result.environment = capture_environment(spec.threads)
         built = self._build()
         batches = self._batches(built, stack)
@@ -122,6 +143,8 @@ class _Run:
         self._warm_up(step, batches)
         if not self.cancel.is_set():
             self._measure(step, batches)
+        if self.trace_request is not None and not self.cancel.is_set():
+            self._record_trace(step, batches, self.trace_request)
 
     def _build(self) -> BuiltWorkload:
         spec, result = self.spec, self.result
@@ -134,8 +157,6 @@ class _Run:
         result.params = built.params
         result.flops_per_step = self._count_flops(built)
         self._peaks()
-        if self.device.type != "cpu":
-            free_device_memory(self.device)  # the probe's matrices must not show as the run's memory
         self.bus.publish(RunDescribed(result.run_id, {
             "batch_size": result.batch_size,
             "samples_per_step": result.samples_per_step,
@@ -143,8 +164,10 @@ class _Run:
             "flops_per_step": result.flops_per_step,
             "peak_flops_per_s": result.peak_flops_per_s,
             "peak_source": result.peak_source,
-            "datasheet_peak_flops_per_s": result.datasheet_peak_flops_per_s,
-            "datasheet_source": result.datasheet_source,
+            "peak_inputs": result.peak_inputs,
+            "ceiling_flops_per_s": result.ceiling_flops_per_s,
+            "ceiling_source": result.ceiling_source,
+            "ceiling_inputs": result.ceiling_inputs,
             "device_name": result.device_info.get("name"),
             "device_info": result.device_info,
             "sample_unit": workload.sample_unit,
@@ -164,33 +187,31 @@ class _Run:
             return None
 
     def _peaks(self) -> None:
-        from profiler.devices.peaks import datasheet_peak
-        from profiler.workloads.probes import peak_for
+        """The hardware peak and the best GEMM measured here, found out of this process: no
+        probe allocates here before the timed window (it would change the run's speed)."""
+        result = self.result
+        refs = find_references(self.spec.device, self.spec.precision, result.device_info)
+        result.peak_flops_per_s, result.peak_source = refs.peak.flops_per_s, refs.peak.source
+        result.peak_inputs = {**refs.peak.inputs, **({"reason": refs.peak.reason} if refs.peak.reason else {})}
+        result.ceiling_flops_per_s, result.ceiling_source = refs.ceiling.flops_per_s, refs.ceiling.source
+        result.ceiling_inputs = dict(refs.ceiling.inputs)
+        for message in refs.warnings:
+            self.notice("warning", message)
+        for message in refs.notices:
+            self.notice("info", message)
 
-        result, spec = self.result, self.spec
-        try:
-            probe = peak_for(spec.device, spec.precision)
-            result.peak_flops_per_s = probe.value
-            result.peak_source = f"measured: {probe.dtype} matmul n={probe.n}" if probe.value else probe.reason
-        except Exception as exc:
-            log.exception("peak probe failed")
-            result.peak_source = f"probe failed: {exc}"
-        sheet = datasheet_peak(str(result.device_info.get("name", "")), spec.precision)
-        if sheet is not None:
-            result.datasheet_peak_flops_per_s, result.datasheet_source = sheet
-
-    def _batches(self, built: BuiltWorkload, stack: ExitStack) -> Iterator[Batch]:
+    def _batches(self, built: BuiltWorkload, stack: ExitStack) -> BatchFeed:
         if not self.spec.input_pipeline:
-            make = built.make_batch
-            return iter(make, None)  # type: ignore[call-overload]  # never ends: make() never returns None
-        from profiler.workloads.pipeline import device_batches, make_loader
+            return BatchFeed(built.make_batch)  # batches already on the device
+        from profiler.workloads.pipeline import host_batches, make_loader
 
         loader = make_loader(built, PIPELINE_SAMPLES, self.spec.loader_workers, self.spec.pin_memory)
         stack.callback(_shutdown_loader, loader)
         self.result.input_wait_s = 0.0
-        return device_batches(loader, self.device)
+        host = host_batches(loader)
+        return BatchFeed(host.__next__, self.device)
 
-    def _prepare_step(self, built: BuiltWorkload, batches: Iterator[Batch]) -> StepFn:
+    def _prepare_step(self, built: BuiltWorkload, batches: BatchFeed) -> StepFn:
         plan = plan_precision(self.spec.device, self.spec.precision)
         optimizer = make_optimizer(built.model)
         built.model.train()
@@ -201,7 +222,7 @@ class _Run:
         step = make_step(built, compiled, optimizer, plan)
         start = time.perf_counter()
         try:
-            loss = step(next(batches))
+            loss = step(batches.next())
             synchronize(self.device)
             self.result.compile_s = time.perf_counter() - start
             self.bus.publish(StepFinished(self.result.run_id, 0, "compile", self.now_s(), self.result.compile_s,
@@ -227,32 +248,75 @@ class _Run:
         )
         self.sampler.start()
 
-    def _run_steps(self, step: StepFn, batches: Iterator[Batch], clock: StepClock, phase: str,
+    def _run_steps(self, step: StepFn, batches: BatchFeed, clock: StepClock, phase: str,
                    stop_when: StopRule, times: list[float]) -> None:
         """Run steps until ``stop_when`` says so, appending synchronized step times (s) to ``times``
-        as they resolve: a failure mid-phase keeps every step measured so far."""
+        as they resolve: a failure mid-phase keeps every step measured so far. In the timed
+        phase the phase schedule picks steps to time phase by phase: on the CPU they stay timed
+        steps (a few clock reads change nothing); on an accelerator, where the phases are
+        synchronized, they are left out of the timed window."""
         samples = self.result.samples_per_step
         pending: list[tuple[int, torch.Tensor]] = []
         losses = self.result.losses
         run_id = self.result.run_id
-        track_wait = self.result.input_wait_s is not None and phase == "timed"
+        timed = phase == "timed"
+        track_wait = self.result.input_wait_s is not None and timed
         clock.start()
         while not self.cancel.is_set():
+            sample = timed and self.phase_schedule.due(len(times) + len(pending))
+            if sample and self.phase_timer.synchronizes:
+                self._emit(clock.pause(), pending, times, losses, run_id, phase, samples)
+                self.step_index += 1
+                _loss, excluded = self._sample_phases(step, batches, len(times), track_wait=False)
+                self.bus.publish(PhaseSample(run_id, self.step_index, self.now_s(), excluded))
+                clock.resume()
+                if stop_when(times, len(pending)):
+                    break
+                continue
             self.step_index += 1
-            if phase == "timed":
+            if timed:
                 faults.maybe_fire(self.fault, len(times) + len(pending) + 1)
-            if track_wait:
+            phases: dict[str, float] | None = None
+            if sample:
+                loss, phases = self._sample_phases(step, batches, len(times) + len(pending), track_wait)
+            elif track_wait:
                 wait_start = time.perf_counter()
-                batch = next(batches)
+                batch = batches.next()
                 self.result.input_wait_s += time.perf_counter() - wait_start  # type: ignore[operator]
+                loss = step(batch)
             else:
-                batch = next(batches)
-            pending.append((self.step_index, step(batch)))
+                loss = step(batches.next())
+            pending.append((self.step_index, loss))
             if clock.step_done():
                 self._emit(clock.collect(), pending, times, losses, run_id, phase, samples)
+            if phases is not None:
+                self.bus.publish(PhaseSample(run_id, self.step_index, self.now_s(), phases))
             if stop_when(times, len(pending)):
                 break
         self._emit(clock.finish(), pending, times, losses, run_id, phase, samples)
+
+    def _sample_phases(self, step: StepFn, batches: BatchFeed, timed_steps: int,
+                       track_wait: bool) -> tuple[torch.Tensor, dict[str, float]]:
+        """One phase-timed step (``profiler.runner.phases``), logged; returns (loss, phases)."""
+        loss, phases = sampled_step(step, batches, self.phase_timer)
+        self.phase_schedule.taken(timed_steps)
+        self.phase_log.add(phases)
+        if track_wait:
+            self.result.input_wait_s += phases.get(DATA_WAIT, 0.0) + phases.get(H2D_COPY, 0.0)  # type: ignore[operator]
+        return loss, phases
+
+    def _record_trace(self, step: StepFn, batches: BatchFeed, request: TraceRequest) -> None:
+        """Record ``request.steps`` steps with torch.profiler, after the timed window closed."""
+        self.bus.publish(RunNotice(self.result.run_id, "info", f"recording a trace of {request.steps} steps with "
+                                   "torch.profiler after the timed window (not in the figures)", self.now_s()))
+        try:
+            self.result.trace = capture_trace(step, batches, self.device, request, self.cancel.is_set)
+            if self.result.trace is None:
+                self.notice("info", "the trace was abandoned: the run was stopped while recording it")
+        except Exception as exc:  # the measured figures stand; only the trace is missing
+            log.exception("trace capture failed")
+            self.notice("warning", f"the trace could not be recorded ({type(exc).__name__}: {exc}); "
+                                   "the run's figures are unaffected")
 
     def _emit(self, resolved: list[float], pending: list[tuple[int, torch.Tensor]], times: list[float],
               losses: list[float], run_id: str, phase: str, samples: int) -> None:
@@ -267,7 +331,7 @@ class _Run:
             times.append(step_time)
             self.bus.publish(StepFinished(run_id, index, phase, now, step_time, samples, loss))
 
-    def _warm_up(self, step: StepFn, batches: Iterator[Batch]) -> None:
+    def _warm_up(self, step: StepFn, batches: BatchFeed) -> None:
         self.set_state(RunState.WARMING, "warming up until step time settles")
         gate = WarmupGate(self.spec.warmup_max_steps, self.spec.warmup_max_s)
         seen = 0
@@ -289,7 +353,7 @@ class _Run:
             self.notice("warning", f"step time had not settled after {len(times)} warm-up steps "
                                    f"({self.result.warmup_s:.1f} s); early timed steps may be slow")
 
-    def _measure(self, step: StepFn, batches: Iterator[Batch]) -> None:
+    def _measure(self, step: StepFn, batches: BatchFeed) -> None:
         spec = self.spec
         self.set_state(RunState.MEASURING, "timed window")
         assert self.sampler is not None
@@ -347,6 +411,8 @@ class _Run:
 
     def _finish(self) -> None:
         result = self.result
+        if self.phase_log.record.samples:
+            result.phase_record = self.phase_log.record
         if self.sampler is not None:
             self.sampler.stop()
             result.telemetry = self.sampler.summary()
@@ -354,6 +420,7 @@ class _Run:
             result.warnings.extend(self.sampler.throttle_messages)
         result.warnings.extend(w for w in quality_warnings(result.step_times_s) if result.step_times_s
                                or result.status == RunState.COMPLETED)
+        result.warnings.extend(reference_warnings(result))
         if result.losses and not all(math.isfinite(x) for x in result.losses):
             result.warnings.append("loss became NaN or infinite: the numbers may not reflect real training")
         if self.device.type == "cpu":

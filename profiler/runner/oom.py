@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import torch
 
+from profiler import accelerator
+
 log = logging.getLogger(__name__)
 
 MAX_TRIES = 6
@@ -23,13 +25,9 @@ def is_oom(exc: BaseException) -> bool:
 
 
 def free_device_memory(device: torch.device) -> None:
+    """Collect garbage and return the allocator's cached blocks to ``device`` (any kind)."""
     gc.collect()
-    if device.type == "cuda":
-        torch.cuda.empty_cache()
-    elif device.type == "mps":
-        torch.mps.empty_cache()
-    elif device.type == "xpu":
-        torch.xpu.empty_cache()
+    accelerator.empty_cache(device)
 
 
 def largest_fitting_batch(

@@ -43,6 +43,12 @@ def validate_spec(spec: RunSpec) -> DeviceInfo:
         raise SpecError(f"threads must be a positive integer, got {spec.threads}")
     if spec.input_pipeline and spec.loader_workers < 0:
         raise SpecError(f"loader workers must be 0 or more, got {spec.loader_workers}")
+    if isinstance(spec.phase_every, bool) or not isinstance(spec.phase_every, int) or spec.phase_every < 0:
+        raise SpecError(f"phase sampling interval must be 0 (off) or a positive number of steps, "
+                        f"got {spec.phase_every!r}")
+    if spec.world_size != 1:
+        raise SpecError(f"a run of {spec.world_size} ranks runs through `horsepower scale` or the distributed "
+                        "worker (profiler.distributed), not as one process")
     if not spec.sample_hz > 0 or spec.sample_hz > 100:
         raise SpecError(f"sample rate must be in (0, 100] Hz, got {spec.sample_hz}")
     _check_fits(spec, device)

@@ -91,10 +91,11 @@ def _stop_on_signals(cancel_flag: threading.Event) -> None:
 
 
 def child_main(spec_dict: dict[str, Any], run_id: str, device_info: dict[str, Any], conn: Connection,
-               cancel: Any, log_level: int) -> None:
+               cancel: Any, log_level: int, trace: dict[str, Any] | None = None) -> None:
     """Entry point of the worker process (must be importable at module level for spawn).
 
-    The parent validated the spec; ``device_info`` is its answer, so it is not validated twice."""
+    The parent validated the spec; ``device_info`` is its answer, so it is not validated twice.
+    ``trace`` is a ``TraceRequest.to_dict()`` or None."""
     logging.basicConfig(level=log_level, format="%(asctime)s worker %(levelname)s %(name)s: %(message)s")
     cancel_flag = threading.Event()
 
@@ -111,14 +112,15 @@ def child_main(spec_dict: dict[str, Any], run_id: str, device_info: dict[str, An
     try:
         from profiler.devices.discovery import DeviceInfo
         from profiler.events import EventBus
-        from profiler.results.spec import RunSpec
+        from profiler.results.spec import RunSpec, TraceRequest
         from profiler.runner import SpecError, run_training
 
         bus = EventBus()
         bus.subscribe(forward)
         try:
             run_training(RunSpec.from_dict(spec_dict), bus=bus, cancel=cancel_flag, run_id=run_id,
-                         device_info=DeviceInfo(**device_info))
+                         device_info=DeviceInfo(**device_info),
+                         trace=TraceRequest(**trace) if trace else None)
         except SpecError as exc:
             forward.flush()
             conn.send(("spec_error", str(exc)))

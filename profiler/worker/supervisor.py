@@ -19,7 +19,7 @@ from typing import Any
 from profiler.devices.discovery import DeviceInfo
 from profiler.events import EventBus, RunFinished, RunStateChanged
 from profiler.results.result import RunResult, RunState, new_run_id
-from profiler.results.spec import RunSpec
+from profiler.results.spec import RunSpec, TraceRequest
 from profiler.runner.validate import SpecError, validate_spec
 from profiler.worker.child import child_main
 from profiler.worker.partial import PartialRun
@@ -50,15 +50,19 @@ def supervise(
     run_id: str | None = None,
     stop_grace_s: float = STOP_GRACE_S,
     device_info: DeviceInfo | None = None,
+    trace: TraceRequest | None = None,
 ) -> RunResult:
     """Run ``spec`` in a worker process; return its result. Raises SpecError up front.
 
     The spec is validated once, here (or by the caller, who passes ``device_info``); the
     worker trusts it. The supervisor is the only publisher of the run's ``RunFinished``.
+    ``trace`` is passed to the worker's ``run_training``.
     """
     info = device_info or validate_spec(spec)
     run_id = run_id or new_run_id()
-    return _Supervision(spec, bus, cancel, run_id, stop_grace_s, info).run()
+    supervision = _Supervision(spec, bus, cancel, run_id, stop_grace_s, info)
+    supervision.trace = trace
+    return supervision.run()
 
 
 class _Supervision:
@@ -70,6 +74,7 @@ class _Supervision:
         self.final: dict[str, Any] | None = None
         self.crash: str | None = None
         self.spec_error: str | None = None
+        self.trace: TraceRequest | None = None
 
     def run(self) -> RunResult:
         ctx = mp.get_context("spawn")
@@ -78,7 +83,7 @@ class _Supervision:
         proc = ctx.Process(
             target=child_main,
             args=(self.spec.to_dict(), self.run_id, self.device_info.to_dict(), send, child_cancel,
-                  logging.getLogger().getEffectiveLevel()),
+                  logging.getLogger().getEffectiveLevel(), self.trace.to_dict() if self.trace else None),
             name=f"horsepower-worker-{self.run_id}",
             daemon=False,  # a daemonic process may not start DataLoader workers; we reap it ourselves
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Generator
 from types import TracebackType
+from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, default_collate
@@ -73,6 +74,30 @@ def device_batches(
     while True:
         for inputs, targets in loader:
             yield inputs.to(dev, non_blocking=True), targets.to(dev, non_blocking=True)
+
+
+def host_batches(loader: DataLoader) -> Generator[Any, None, None]:
+    """Cycle ``loader`` forever, yielding its batches as they come (still in host memory).
+
+    With ``batch_to_device`` this is ``device_batches`` in two steps, so a phase-sampled step
+    can time waiting for the loader apart from the copy.
+    """
+    while True:
+        yield from loader
+
+
+def batch_to_device(batch: Any, device: torch.device) -> Any:
+    """``batch`` with every tensor in it (a tensor, a tuple or list, a dict of them, nested) on
+    ``device``, copied with ``non_blocking=True`` and keeping its memory layout."""
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device, non_blocking=True)
+    if isinstance(batch, dict):
+        return {key: batch_to_device(value, device) for key, value in batch.items()}
+    if isinstance(batch, tuple) and hasattr(batch, "_fields"):  # a namedtuple
+        return type(batch)(*(batch_to_device(value, device) for value in batch))
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(batch_to_device(value, device) for value in batch)
+    return batch
 
 
 def shutdown_loader(loader: DataLoader) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import psutil
 
-from gui.discovery import Catalog, WorkloadInfo
+from gui.runs.catalog_loader import Catalog, WorkloadInfo
 from profiler.events import EventBus, RunFinished, RunStateChanged, StepFinished, TelemetrySample
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec

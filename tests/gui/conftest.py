@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from gui.profiling_thread import live_threads
+from gui.runs.profiling_thread import live_threads
 from tests.fakes.engine import worker_children
 
 LEFTOVER_GRACE_S = 3.0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gui.app import run_app
-from gui.display import display_problem
-from gui.scripted import parse_run
+from gui.app.display_check import display_problem
+from gui.app.scripted_run import parse_run
+from gui.app.window_command import run_app
 
 
 def test_display_problem_cases():
@@ -45,6 +45,6 @@ def test_window_modules_do_not_import_torch():
     import subprocess
     import sys
 
-    code = ("import sys, gui.app, gui.main_window, gui.scripted; "
+    code = ("import sys, gui.app.window_command, gui.window.main_window, gui.app.scripted_run; "
             "sys.exit(1 if 'torch' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0

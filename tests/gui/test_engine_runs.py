@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from gui import ingest
-from gui.main_window import MainWindow
+from gui.runs import event_ingest as ingest
+from gui.window.main_window import MainWindow
 from tests.fakes.engine import fake_catalog, worker_children
 from tests.helpers import WORKER_START_TIMEOUT_MS, tiny
 

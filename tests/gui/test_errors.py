@@ -9,7 +9,7 @@ import threading
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from gui.logging_setup import ErrorReporter, install_excepthooks, setup_logging
+from gui.app.logging_setup import ErrorReporter, install_excepthooks, setup_logging
 
 
 @pytest.fixture

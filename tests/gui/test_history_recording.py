@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gui.main_window import MainWindow
+from gui.window.main_window import MainWindow
 from profiler.history import HistoryStore
 from tests.fakes.engine import fake_catalog
 from tests.helpers import WORKER_START_TIMEOUT_MS, tiny

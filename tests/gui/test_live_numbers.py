@@ -10,15 +10,17 @@ import sys
 import pytest
 from PySide6.QtGui import QImage
 
-from gui import ingest
-from gui.card_values import NA_WARMING
-from gui.ingest import EventIngest
-from gui.series import SeriesStore
-from gui.session import Session
+from gui.runs.event_ingest import SAMPLES_PER_S, EventIngest
+from gui.viewmodel import series_store as sk
+from gui.viewmodel.card_values import NA_WARMING, CardValues
+from gui.viewmodel.series_store import SeriesStore
+from gui.viewmodel.session import Session
 from gui.widgets.results_table import ResultsTable
-from gui.widgets.summary_cards import CardValues, SummaryCards
+from gui.widgets.summary_cards import SummaryCards
 from profiler.events import RunDescribed, StepFinished
+from profiler.metrics.figures import LIVE_WINDOW_S
 from profiler.results.spec import RunSpec
+from tests.helpers import fabricated
 
 INFO = {"batch_size": 64, "samples_per_step": 64, "params": 1000, "flops_per_step": 2e9,
         "peak_flops_per_s": 4e11, "peak_source": "measured: float32 matmul n=2048",
@@ -35,17 +37,33 @@ def test_live_flops_and_mfu_come_from_timed_steps_only():
     store = SeriesStore()
     handle = EventIngest(store)
     _feed_warmup(handle)
-    assert store.scalar("r", ingest.LIVE) is None
-    assert store.scalar("r", ingest.DESCRIBED)["flops_per_step"] == 2e9
+    assert store.scalar("r", sk.LIVE) is None
+    assert store.scalar("r", sk.DESCRIBED)["flops_per_step"] == 2e9
     t = 1.5
     for step in range(4, 104):  # 100 timed steps of 10 ms
         t += 0.01
         handle(StepFinished("r", step, "timed", t, 0.01, 64, 1.0))
-    live = store.scalar("r", ingest.LIVE)
+    live = store.scalar("r", sk.LIVE)
     assert live.flops_per_s == pytest.approx(2e9 / 0.01)
     assert live.mfu == pytest.approx(2e11 / 4e11)
     assert live.samples_per_s == pytest.approx(6400.0)
-    assert live.timed_steps == 100 and live.window_steps == 100
+    assert live.steps >= 90 and f"({live.steps} of {live.steps} steps)" in live.basis  # all of the 1 s so far
+
+
+def test_the_throughput_curve_is_the_cards_figure():
+    """The plotted samples/s and the card's live figure are one definition: they agree."""
+    store = SeriesStore()
+    handle = EventIngest(store)
+    _feed_warmup(handle)
+    t = 1.5
+    for step in range(4, 400):  # rates that change: 5 ms, then 20 ms steps
+        dt = 0.005 if step < 200 else 0.02
+        t += dt
+        handle(StepFinished("r", step, "timed", t, dt, 64, 1.0))
+    _, curve, _ = store.snapshot("r", SAMPLES_PER_S)
+    assert curve[-1] == pytest.approx(store.scalar("r", sk.LIVE).samples_per_s)
+    timed = store.scalar("r", sk.TIMED)
+    assert timed.samples_per_s == pytest.approx(64 * 396 / (196 * 0.005 + 200 * 0.02), rel=0.01)
 
 
 def test_live_window_follows_the_last_seconds():
@@ -59,11 +77,11 @@ def test_live_window_follows_the_last_seconds():
     for step in range(54, 74):
         t += 0.02
         handle(StepFinished("r", step, "timed", t, 0.02, 64, 1.0))
-    live = store.scalar("r", ingest.LIVE)
-    assert live.window_s <= ingest.LIVE_WINDOW_S + 0.1 + 1e-9
-    assert live.window_steps < 70 and live.timed_steps == 70
-    recent_s = 20 * 0.02 + (live.window_steps - 20) * 0.1
-    assert live.flops_per_s == pytest.approx(2e9 * live.window_steps / recent_s)
+    live = store.scalar("r", sk.LIVE)
+    assert live.window_s <= LIVE_WINDOW_S + 0.1 + 1e-9
+    assert live.steps < 70 and live.basis.startswith("last ")
+    assert live.flops_per_s == pytest.approx(2e9 * live.steps / live.window_s)
+    assert live.samples_per_s > 64 / 0.1  # the fast steps at the end raised it above the slow rate
 
 
 def test_session_cards_warmup_live_then_final():
@@ -87,15 +105,15 @@ def test_session_cards_warmup_live_then_final():
                            "warnings": ["noisy: step-time CV 14%"], "workload": "mlp",
                            "size": "S", "precision": "fp32", "batch_size": 64})
     final = session.card_values(store)
-    assert not final.live and final.basis == "final · 412 timed steps"
+    assert not final.live and final.basis == "final · whole timed window (412 steps)"
     assert final.flops_per_s == 1.9e11 and final.warnings == ("noisy: step-time CV 14%",)
 
 
 def test_live_speedup_against_a_cpu_result_of_the_same_workload():
     session, store = Session(), SeriesStore()
-    session.started("c", RunSpec(workload="mlp", device="cpu", batch_size=64))
-    session.finished("c", {"device": "cpu", "workload": "mlp", "size": "S", "precision": "fp32",
-                           "batch_size": 64, "status": "completed", "samples_per_s": 1000.0})
+    cpu = fabricated("c", "cpu", step_s=0.064, batch=64).to_dict()  # 1,000 samples/s
+    session.started("c", RunSpec.from_dict(cpu["spec"]))
+    session.finished("c", cpu)
     session.started("g", RunSpec(workload="mlp", device="cuda:0", batch_size=64))
     handle = EventIngest(store)
     handle(RunDescribed("g", {**INFO, "peak_flops_per_s": None, "peak_source": "probe failed: x"}))
@@ -103,7 +121,22 @@ def test_live_speedup_against_a_cpu_result_of_the_same_workload():
         handle(StepFinished("g", step, "timed", step * 0.0025, 0.0025, 64, 1.0))
     values = session.card_values(store)
     assert values.speedup == pytest.approx(25.6)  # 25,600 samples/s vs 1,000
+    assert values.speedup_label.startswith("vs cpu")
     assert values.mfu is None and "probe failed" in values.na["mfu"]
+
+
+def test_no_live_speedup_against_another_precision():
+    session, store = Session(), SeriesStore()
+    cpu = fabricated("c", "cpu", step_s=0.064, batch=64).to_dict()
+    session.started("c", RunSpec.from_dict(cpu["spec"]))
+    session.finished("c", cpu)
+    session.started("g", RunSpec(workload="mlp", device="cuda:0", batch_size=64, precision="bf16"))
+    handle = EventIngest(store)
+    handle(RunDescribed("g", dict(INFO)))
+    for step in range(1, 11):
+        handle(StepFinished("g", step, "timed", step * 0.0025, 0.0025, 64, 1.0))
+    values = session.card_values(store)
+    assert values.speedup is None and values.na["speedup"].startswith("n/a")
 
 
 @pytest.mark.parametrize(("flops", "shown"), [(4.31e9, "4.31 GFLOP/s"), (4.12e14, "412 TFLOP/s")])
@@ -125,7 +158,7 @@ def test_na_cards_say_why(qtbot):
     cards = SummaryCards()
     qtbot.addWidget(cards)
     cards.display(CardValues("cuda:0", "mlp on cuda:0", 5000.0, 1e12, None, None,
-                             na={"mfu": "n/a: no measured peak (probe failed: boom)."}))
+                             na={"mfu": "n/a: no peak (probe failed: boom)."}))
     assert cards.mfu.value.text() == "n/a" and "probe failed: boom" in cards.mfu.value.toolTip()
     assert cards.speedup.value.toolTip().startswith("n/a")
 
@@ -144,7 +177,7 @@ def test_noisy_result_is_flagged_on_cards_and_table(qtbot):
     qtbot.addWidget(table)
     table.add_result({"device": "cpu", "workload": "mlp", "size": "S", "precision": "fp32",
                       "batch_size": 64, "status": "completed", "samples_per_s": 9876.0,
-                      "achieved_flops_per_s": 4.31e9, "warnings": [warning]}, 9876.0)
+                      "achieved_flops_per_s": 4.31e9, "warnings": [warning]}, None)
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
     status, flops = table.item(0, headers.index("Status")), table.item(0, headers.index("FLOP/s"))
     assert flops.text() == "4.31 GFLOP/s"
@@ -156,7 +189,7 @@ def test_screenshot_at_saves_a_png_mid_run(tmp_path):
     shot, result_json, logs = tmp_path / "mid.png", tmp_path / "result.json", tmp_path / "logs"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HORSEPOWER_LOG_DIR": str(logs)}
     proc = subprocess.run(
-        [sys.executable, "-m", "gui.app", "gui", "--run", "cpu:mlp", "--duration", "3",
+        [sys.executable, "-m", "gui.app.launcher", "gui", "--run", "cpu:mlp", "--duration", "3",
          "--batch-size", "32", "--threads", "1", "--screenshot", str(shot), "--screenshot-at", "0.5",
          "--json", str(result_json), "--quit-after", "90"],
         env=env, capture_output=True, text=True, timeout=150,

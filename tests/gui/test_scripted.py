@@ -14,7 +14,7 @@ def test_scripted_run_writes_screenshot_and_result_json(tmp_path):
     shot, result_json = tmp_path / "window.png", tmp_path / "result.json"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     proc = subprocess.run(
-        [sys.executable, "-m", "gui.app", "gui", "--run", "cpu:mlp", "--duration", "1",
+        [sys.executable, "-m", "gui.app.launcher", "gui", "--run", "cpu:mlp", "--duration", "1",
          "--batch-size", "32", "--threads", "1", "--screenshot", str(shot),
          "--json", str(result_json), "--quit-after", "90"],
         env=env, capture_output=True, text=True, timeout=150,
@@ -31,7 +31,7 @@ def test_scripted_run_writes_screenshot_and_result_json(tmp_path):
 
 
 def test_scripted_bad_input_exits_2_before_any_window(tmp_path, capsys):
-    from gui.app import run_app
+    from gui.app.window_command import run_app
 
     out = tmp_path / "r.json"
     assert run_app(["--run", "cpu:bert", "--json", str(out), "--quit-after", "5"]) == 2

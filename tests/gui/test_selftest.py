@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from gui import selftest, selftest_checks
-from gui.selftest_checks import NotApplicable
+from gui.app import selftest, selftest_checks
+from gui.app.selftest_checks import NotApplicable
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_run_check_reports_ok_na_and_fail_with_a_hint() -> None:
@@ -88,7 +88,7 @@ def test_horsepower_self_test_passes_offscreen(tmp_path: Path) -> None:
     """The launcher's ``--self-test`` in a fresh process: every check ok or n/a, exit 0."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
     out = tmp_path / "summary.json"
-    code = "import sys; from gui.launcher import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from gui.app.launcher import main; sys.exit(main(sys.argv[1:]))"
     proc = subprocess.run(
         [sys.executable, "-c", code, "--self-test", "--json-out", str(out)],
         capture_output=True, text=True, timeout=220, cwd=tmp_path, env=env,

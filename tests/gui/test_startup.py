@@ -11,7 +11,7 @@ import time
 
 from PySide6.QtWidgets import QWidget
 
-from gui.startup_gate import StartupGate
+from gui.app.startup_gate import StartupGate
 
 STARTUP_LINE = re.compile(r"startup: window shown after ([0-9.]+)s \(torch imported: (yes|no)\)")
 
@@ -20,7 +20,7 @@ def test_window_is_shown_before_torch_is_imported(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HORSEPOWER_REPORT_STARTUP": "1",
            "HORSEPOWER_LOG_DIR": str(tmp_path)}
     proc = subprocess.run(
-        [sys.executable, "-m", "gui.launcher", "gui", "--quit-after", "6"],
+        [sys.executable, "-m", "gui.app.launcher", "gui", "--quit-after", "6"],
         env=env, capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]

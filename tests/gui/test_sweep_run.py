@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from gui.main_window import MainWindow
+from gui.window.main_window import MainWindow
 from profiler.results.spec import RunSpec
 from tests.fakes.engine import fake_catalog, worker_children
 from tests.helpers import fake_sweep_point as fake_run

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from gui.widgets.sweep_view import SweepView
 from profiler.analysis.sweep import sweep
-from profiler.history import HistoryStore
 from tests.helpers import fake_sweep_point as fake_run
 
 
-def test_sweep_view_request_and_result(qtbot, tmp_path):
-    store = HistoryStore(tmp_path)
-    view = SweepView(store)
+def test_sweep_view_request_and_result(qtbot):
+    view = SweepView()
     qtbot.addWidget(view)
     view.devices.setText("cpu, cuda:0")
     with qtbot.waitSignal(view.sig_sweep_requested) as blocker:
@@ -26,4 +24,3 @@ def test_sweep_view_request_and_result(qtbot, tmp_path):
     with qtbot.assertNotEmitted(view.sig_sweep_requested):
         view.run_button.click()
     assert "positive integers" in view.error_label.text()
-    store.close()

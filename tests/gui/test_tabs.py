@@ -9,9 +9,9 @@ import os
 import pytest
 from PySide6.QtGui import QImage
 
-from gui import export_actions
-from gui.main_window import MainWindow
-from gui.workspace_tabs import TABS
+from gui.window import exports as export_actions
+from gui.window.main_window import MainWindow
+from gui.window.tabs import TABS
 from profiler.history import HistoryStore
 from profiler.results.spec import RunSpec
 from tests.fakes.engine import fake_catalog, fake_supervise

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from gui import ingest
-from gui.series import SeriesStore
-from gui.session import Session
+from gui.runs.event_ingest import SAMPLES_PER_S
+from gui.viewmodel import series_store as sk
+from gui.viewmodel.card_values import CardValues
+from gui.viewmodel.series_store import SeriesStore
+from gui.viewmodel.session import Session
 from gui.widgets.live_plots import LivePlots, RunTrace, nice_ceiling
 from gui.widgets.results_table import ResultsTable
-from gui.widgets.summary_cards import CardValues, SummaryCards
+from gui.widgets.summary_cards import SummaryCards
+from profiler.metrics.figures import figures
 from profiler.results.spec import RunSpec
+from tests.helpers import fabricated
 
 
 def _result(device: str, rate: float | None, status: str = "completed", **extra):
+    spec = RunSpec(workload="mlp", device=device, precision=extra.get("precision", "fp32")).to_dict()
     return {"device": device, "workload": "mlp", "size": "S", "precision": "fp32",
-            "batch_size": 256, "status": status, "samples_per_s": rate, "spec": {},
-            "name": f"mlp on {device}", **extra}
+            "batch_size": 256, "status": status, "samples_per_s": rate, "spec": spec,
+            "name": f"mlp on {device}", "timed_steps": 20, **extra}
 
 
 def test_nice_ceiling_steps():
@@ -28,7 +33,7 @@ def test_speedup_vs_cpu_uses_comparable_cpu_run():
     session.started("g", RunSpec(workload="mlp", device="cuda:0"))
     session.finished("g", _result("cuda:0", 25000.0, achieved_flops_per_s=2e12, mfu=0.4))
     values = session.card_values(SeriesStore())
-    assert values.speedup == 25.0 and values.tflops == 2.0 and values.mfu == 0.4
+    assert values.speedup == 25.0 and values.flops_per_s == 2e12 and values.mfu == 0.4
     other = _result("cuda:0", 5000.0, precision="bf16")
     assert session.cpu_baseline(other) is None  # another precision is not comparable
 
@@ -36,9 +41,9 @@ def test_speedup_vs_cpu_uses_comparable_cpu_run():
 def test_live_card_values_come_from_the_store():
     session, store = Session(), SeriesStore()
     session.started("r", RunSpec(workload="mlp", device="cpu"))
-    store.set_scalar("r", ingest.LIVE, ingest.LiveFigures(1234.0, None, None, 5, 1.0, 5))
+    store.set_scalar("r", sk.LIVE, figures([1.0 / 1234.0] * 5, 1, basis="last 0.0 s (5 of 5 steps)"))
     values = session.card_values(store)
-    assert values.live and values.samples_per_s == 1234.0 and values.tflops is None
+    assert values.live and values.samples_per_s == 1234.0 and values.flops_per_s is None
 
 
 def test_cards_show_na_with_reason(qtbot):
@@ -54,8 +59,9 @@ def test_cards_show_na_with_reason(qtbot):
 def test_results_table_rows_and_na_cells(qtbot):
     table = ResultsTable()
     qtbot.addWidget(table)
-    table.add_result(_result("cpu", 1000.0), 1000.0)
-    table.add_result(_result("cuda:0", None, "failed", error="worker process died (SIGABRT)"), 1000.0)
+    table.add_result(_result("cpu", 1000.0), None)
+    table.add_result(_result("cuda:0", None, "failed", error="worker process died (SIGABRT)"),
+                     _result("cpu", 1000.0))
     assert table.rowCount() == 2
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
     rate_col, status_col = headers.index("Samples/s"), headers.index("Status")
@@ -73,7 +79,7 @@ def test_live_plots_update_only_changed_curves_and_bound_points(qtbot):
     qtbot.addWidget(plots)
     plots.set_runs([RunTrace("r", "cpu", "mlp on cpu")])
     for i in range(500):
-        store.append("r", ingest.SAMPLES_PER_S, i * 0.1, 1000.0 + i)
+        store.append("r", SAMPLES_PER_S, i * 0.1, 1000.0 + i)
     store.append("r", "host.cpu_util_percent", 1.0, 50.0)
     store.set_vector("r", "host.cpu_per_core_percent", [10.0, 90.0])
     assert plots.refresh() == 2
@@ -83,3 +89,32 @@ def test_live_plots_update_only_changed_curves_and_bound_points(qtbot):
     assert list(plots._bars.opts["height"]) == [10.0, 90.0]
     plots.set_runs([])
     assert plots.curve_points() == {}
+
+
+def test_results_table_peak_memory_of_a_gpu_run_is_device_memory(qtbot):
+    """Before the one key scheme the table looked up keys a result never had and showed the
+    worker's host RSS (300 MiB) as a GPU run's peak memory."""
+    table = ResultsTable()
+    qtbot.addWidget(table)
+    gpu = fabricated("g", "cuda:0").to_dict()
+    gpu["telemetry"] = {"host.process_rss_bytes": {"mean": 3e8, "max": 300 * 2**20},
+                        "cuda:0.peak_alloc_bytes": {"mean": 2**30, "max": 3 * 2**30}}
+    table.add_result(gpu, None)
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    cell = table.item(0, headers.index("Peak mem"))
+    assert cell.text() == "3 GiB" and "cuda:0 peak alloc" in cell.toolTip()
+
+
+def test_results_table_speedup_only_between_comparable_runs(qtbot):
+    table = ResultsTable()
+    qtbot.addWidget(table)
+    cpu = fabricated("c", "cpu", step_s=0.02).to_dict()
+    table.add_result(fabricated("g", "cuda:0", step_s=0.005).to_dict(), cpu)
+    table.add_result(fabricated("l", "cuda:0", step_s=0.005, workload="lstm").to_dict(), cpu)
+    table.add_result(fabricated("c2", "cpu", step_s=0.01).to_dict(), cpu)
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    col = headers.index("vs CPU")
+    gpu, lstm, other_cpu = (table.item(r, col) for r in range(3))
+    assert gpu.text() == "4.00×" and "vs cpu" in gpu.toolTip()
+    assert lstm.text() == "n/a" and "different workloads" in lstm.toolTip()
+    assert other_cpu.text() == "n/a" and "CPU run" in other_cpu.toolTip()

@@ -7,8 +7,9 @@ import time
 import pytest
 from PySide6.QtCore import Qt
 
-from gui import ingest
-from gui.main_window import MainWindow
+from gui.runs import event_ingest as ingest
+from gui.viewmodel import series_store as sk
+from gui.window.main_window import MainWindow
 from profiler.results.spec import RunSpec
 from tests.fakes.engine import CUDA_REASON, fake_catalog, fake_supervise, raising_supervise
 
@@ -45,10 +46,10 @@ def test_fake_run_fills_plots_cards_and_table(window, qtbot):
     qtbot.waitUntil(lambda: window.table.rowCount() == 1, timeout=5000)
     window.tick()
     points = window.plots.curve_points()
-    assert points["throughput"] > 10 and points["util"] > 1 and points["memory"] > 1
+    assert points["throughput"] >= 5 and points["util"] > 1 and points["memory"] > 1  # 10 Hz
     assert window.cards.samples.value.text() not in ("n/a", "")
     assert window.cards.mfu.value.text().endswith("%")
-    assert window.cards.speedup.value.text() == "1×"  # a CPU run is its own baseline
+    assert window.cards.speedup.value.text() == "1.00×"  # a CPU run is its own baseline
     qtbot.waitUntil(lambda: window.controls.start_button.isEnabled(), timeout=3000)
 
 
@@ -110,7 +111,7 @@ def test_demo_mode_loops_rounds(qtbot):
 
 
 def test_bridge_emits_coarse_signals_only_and_refresh_slows_for_cpu_runs(window, qtbot):
-    from gui.main_window import REFRESH_CPU_RUN_MS, REFRESH_IDLE_MS
+    from gui.window.main_window import REFRESH_CPU_RUN_MS, REFRESH_IDLE_MS
 
     emitted = []
     b = window.bridge
@@ -119,7 +120,7 @@ def test_bridge_emits_coarse_signals_only_and_refresh_slows_for_cpu_runs(window,
     [run_id] = window.start_runs([spec(duration_s=0.8)])
     qtbot.waitUntil(lambda: window._refresh.interval() == REFRESH_CPU_RUN_MS, timeout=2000)
     qtbot.waitUntil(lambda: run_id in window.session.results, timeout=5000)
-    steps = window.store.scalar(run_id, ingest.STEPS)
+    steps = window.store.scalar(run_id, sk.STEPS)
     assert steps > 50
     assert len(emitted) <= 4  # started, state, finished: never one signal per sample
     qtbot.waitUntil(lambda: window._refresh.interval() == REFRESH_IDLE_MS, timeout=3000)

@@ -18,7 +18,7 @@ TINY = ["--workload", "mlp", "--knob", "width=64", "--knob", "depth=1", "--batch
 
 
 def horsepower(*args: str, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "gui.launcher", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "gui.app.launcher", *args], capture_output=True, text=True,
                           timeout=180, **kw)  # type: ignore[call-overload]
 
 
@@ -94,7 +94,8 @@ def test_json_into_missing_directory_is_bad_input(tmp_path: Path, capsys: pytest
 def test_ctrl_c_stops_cleanly_and_still_reports(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gui.launcher", "run", *TINY, "--duration", "60", "--json", str(out), "--no-history"],
+        [sys.executable, "-m", "gui.app.launcher", "run", *TINY, "--duration", "60", "--json", str(out),
+         "--no-history"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.time() + 90

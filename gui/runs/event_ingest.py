@@ -1,0 +1,130 @@
+"""Turn engine events into series-store updates. Qt-free; runs on the publishing thread.
+
+Called for every event (hundreds a second for fast steps), so it does cheap appends under
+the store's lock and never touches Qt. Every figure it stores comes from
+``profiler.metrics.figures``: the live throughput curve and the cards' live figures are the
+same function over the same window (the last 2 s of the current phase's steps), so the plot
+and the card agree; warm-up and compile steps feed the curve (marked by phase) but never a
+card figure.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from numbers import Real
+from typing import Any
+
+from gui.viewmodel import series_store as sk
+from gui.viewmodel.series_store import SeriesStore
+from profiler.events import Event, RunDescribed, RunNotice, RunStateChanged, StepFinished, TelemetrySample
+from profiler.metrics import keys
+from profiler.metrics.figures import LIVE_MIN_STEPS, LIVE_WINDOW_S, Step, live_figures, totals_figures
+
+#: how often (seconds of run time) the live figures are recomputed and a curve point added
+LIVE_EVERY_S = 0.1
+SAMPLES_PER_S = keys.run("samples_per_s")
+STEP_TIME_MS = keys.run("step_time_ms")
+LOSS = keys.run("loss")
+
+
+class _RunTally:
+    """Steps of the current phase's last seconds, and sums over the whole timed window."""
+
+    __slots__ = ("info", "last_live_t", "phase", "recent", "timed_s", "timed_samples", "timed_steps")
+
+    def __init__(self) -> None:
+        self.recent: deque[Step] = deque()
+        self.phase = ""
+        self.last_live_t = -1.0
+        self.timed_samples = 0
+        self.timed_s = 0.0
+        self.timed_steps = 0
+        self.info: dict[str, Any] = {}
+
+    def add(self, ev: StepFinished) -> None:
+        if ev.phase != self.phase:  # a new phase starts its own window: warm-up never leaks into it
+            self.recent.clear()
+            self.phase = ev.phase
+            self.last_live_t = -1.0
+        self.recent.append((ev.t_s, ev.step_time_s, ev.samples))
+        while len(self.recent) > LIVE_MIN_STEPS and ev.t_s - self.recent[0][0] > 2 * LIVE_WINDOW_S:
+            self.recent.popleft()
+        if ev.phase == "timed":
+            self.timed_samples += ev.samples
+            self.timed_s += ev.step_time_s
+            self.timed_steps += 1
+
+    def due(self, t_s: float) -> bool:
+        if t_s - self.last_live_t < LIVE_EVERY_S:
+            return False
+        self.last_live_t = t_s
+        return True
+
+
+class EventIngest:
+    """Bus handler that records events into a ``SeriesStore``. Thread-safe."""
+
+    def __init__(self, store: SeriesStore) -> None:
+        self.store = store
+        self._tallies: dict[str, _RunTally] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, StepFinished):
+            self._step(event)
+        elif isinstance(event, TelemetrySample):
+            self._telemetry(event)
+        elif isinstance(event, RunDescribed):
+            self._described(event)
+        elif isinstance(event, RunStateChanged):
+            self.store.set_scalar(event.run_id, sk.STATE, event.state)
+        elif isinstance(event, RunNotice) and event.kind == "throttle":
+            self.store.set_scalar(event.run_id, sk.THROTTLE, event.message)
+
+    def _described(self, ev: RunDescribed) -> None:
+        with self._lock:
+            self._tallies.setdefault(ev.run_id, _RunTally()).info = dict(ev.info)
+        self.store.set_scalar(ev.run_id, sk.DESCRIBED, dict(ev.info))
+
+    def _step(self, ev: StepFinished) -> None:
+        live = timed = None
+        with self._lock:
+            tally = self._tallies.setdefault(ev.run_id, _RunTally())
+            tally.add(ev)
+            if tally.due(ev.t_s):
+                info = tally.info
+                refs = (info.get("flops_per_step"), info.get("peak_flops_per_s"),
+                        info.get("ceiling_flops_per_s"))
+                seen = tally.timed_steps if ev.phase == "timed" else len(tally.recent)
+                live = live_figures(list(tally.recent), seen, *refs)
+                if ev.phase == "timed":
+                    timed = totals_figures(tally.timed_steps, tally.timed_s, tally.timed_samples, *refs,
+                                           basis=f"whole timed window so far ({tally.timed_steps} steps)")
+        store, run = self.store, ev.run_id
+        store.append(run, STEP_TIME_MS, ev.t_s, ev.step_time_s * 1e3)
+        if ev.loss is not None:
+            store.append(run, LOSS, ev.t_s, ev.loss)
+        if live is not None and live.samples_per_s is not None:
+            store.append(run, SAMPLES_PER_S, ev.t_s, live.samples_per_s)
+            if ev.phase == "timed":
+                store.set_scalar(run, sk.LIVE, live)
+                store.set_scalar(run, sk.TIMED, timed)
+        store.set_scalar(run, sk.PHASE, ev.phase)
+        store.set_scalar(run, sk.STEPS, ev.step)
+
+    def _telemetry(self, ev: TelemetrySample) -> None:
+        for name, value in ev.values.items():
+            key = keys.key(ev.source, name)
+            if isinstance(value, bool) or value is None:
+                continue  # n/a stays absent: never plotted as 0
+            if isinstance(value, Real):
+                self.store.append(ev.run_id, key, ev.t_s, float(value))
+            elif isinstance(value, (list, tuple)):
+                self.store.set_vector(ev.run_id, key, value)
+            else:
+                self.store.set_scalar(ev.run_id, key, value)
+
+    def forget(self, run_id: str) -> None:
+        with self._lock:
+            self._tallies.pop(run_id, None)

@@ -1,0 +1,114 @@
+"""A QThread that owns runs: it supervises the engine's worker process, one run at a time.
+
+The training itself runs in a spawned child process (``profiler.worker.supervise``), so a
+native crash in torch cannot take the window down and the GUI's Python work cannot steal
+the training loop's GIL. This thread only blocks in ``supervise`` and forwards the events
+the child sends (through the bus) to the bridge.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread
+
+from gui.runs.bridge import EngineBridge
+from profiler.events import EventBus, RunFinished
+from profiler.results.result import RunResult, RunState
+from profiler.results.spec import RunSpec, SpecError
+
+log = logging.getLogger(__name__)
+
+SuperviseFn = Callable[..., Any]  # (spec, bus, cancel, run_id=...) -> RunResult
+RecordFn = Callable[[EventBus, str, RunSpec], AbstractContextManager[Any]]
+"""(bus, run_id, spec) -> a context that stores the run's events while it is open."""
+
+_LIVE: weakref.WeakSet[ProfilingThread] = weakref.WeakSet()
+
+
+def live_threads() -> list[ProfilingThread]:
+    """Profiling threads that are still running (tests check none is left behind)."""
+    running = []
+    for thread in list(_LIVE):
+        try:
+            if thread.isRunning():
+                running.append(thread)
+        except RuntimeError:  # its C++ side was deleted, which Qt only allows once it ended
+            _LIVE.discard(thread)
+    return running
+
+
+def default_supervise() -> SuperviseFn:
+    """The engine's process-isolated runner (imported lazily: it pulls in torch)."""
+    from profiler.worker import supervise
+
+    return supervise
+
+
+class ProfilingThread(QThread):
+    """Runs ``jobs`` (run_id, spec) one after another until done or ``cancel`` is set."""
+
+    def __init__(
+        self,
+        jobs: Sequence[tuple[str, RunSpec]],
+        bridge: EngineBridge,
+        cancel: threading.Event,
+        supervise_fn: SuperviseFn | None = None,
+        parent: QObject | None = None,
+        record_fn: RecordFn | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.jobs = list(jobs)
+        self.bridge = bridge
+        self.cancel = cancel
+        self._supervise_fn = supervise_fn
+        self._record_fn = record_fn
+        self.done: list[str] = []  # run ids whose supervision ended, in order
+        _LIVE.add(self)
+
+    def run(self) -> None:  # profiling thread
+        bus = EventBus()
+        unsubscribe = bus.subscribe(self.bridge.handle)
+        try:
+            supervise = self._supervise_fn or default_supervise()
+            for run_id, spec in self.jobs:
+                if self.cancel.is_set():
+                    break
+                self._run_one(supervise, bus, run_id, spec)
+        except Exception:
+            log.exception("profiling thread failed")
+            for run_id, spec in self.jobs:
+                if run_id not in self.done:
+                    bus.publish(RunFinished(run_id, _failed(spec, run_id, "could not start the engine")))
+        finally:
+            unsubscribe()
+
+    def _run_one(self, supervise: SuperviseFn, bus: EventBus, run_id: str, spec: RunSpec) -> None:
+        """One run: the supervisor publishes its ``RunFinished``; when the supervisor itself
+        fails (bad spec, a bug), this thread publishes a failed result in its place."""
+        self.bridge.announce_start(run_id, spec)
+        started = time.perf_counter()
+        record = self._record_fn(bus, run_id, spec) if self._record_fn else nullcontext()
+        with record:  # the run's events go to history from this thread, ~1 s flushes
+            try:
+                supervise(spec, bus, self.cancel, run_id=run_id)
+            except SpecError as exc:  # bad input: the message is the whole story
+                log.warning("run %s rejected: %s", run_id, exc)
+                bus.publish(RunFinished(run_id, _failed(spec, run_id, str(exc))))
+            except Exception as exc:
+                log.exception("run %s raised in the supervisor", run_id)
+                bus.publish(RunFinished(run_id, _failed(spec, run_id, f"{type(exc).__name__}: {exc}")))
+        log.info("run %s on %s took %.1f s", run_id, spec.device, time.perf_counter() - started)
+        self.done.append(run_id)
+
+
+def _failed(spec: RunSpec, run_id: str, error: str) -> dict[str, Any]:
+    result = RunResult(spec=spec, run_id=run_id, status=RunState.FAILED, error=error)
+    result.ended_at = time.time()
+    return result.to_dict()

@@ -1,0 +1,161 @@
+"""Run a knob sweep from the window: ``profiler.analysis.sweep.sweep`` on a QThread.
+
+Each point runs in its own worker process through ``supervise`` (the same isolation as a
+live run) and is recorded in history while it runs. ``stop()`` sets the cancel event that
+both the sweep (between points) and the supervisor (within a point, killing the worker
+after its grace period) watch, so a stop or a closing window ends everything in ~1 s.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal
+
+from gui.runs.history_link import HistoryLink
+from gui.runs.profiling_thread import SuperviseFn, default_supervise
+from profiler.events import Event, EventBus, RunStateChanged
+from profiler.results.result import RunResult, new_run_id
+from profiler.results.spec import RunSpec
+
+log = logging.getLogger(__name__)
+
+RunFn = Callable[[RunSpec], RunResult]
+
+
+def base_spec(request: dict[str, Any]) -> RunSpec:
+    """The spec every point starts from: ``request["base"]`` (a spec dict) or the defaults."""
+    base = request.get("base")
+    spec = RunSpec.from_dict(dict(base)) if base else RunSpec(workload=str(request["workload"]))
+    return spec.replace(duration_s=float(request.get("duration_s") or spec.duration_s or 3.0))
+
+
+class SweepThread(QThread):
+    """Runs one sweep; reports per point through ``SweepRunner``'s signals."""
+
+    def __init__(self, runner: SweepRunner, request: dict[str, Any], run_fn: RunFn | None) -> None:
+        super().__init__(runner)
+        self.runner = runner
+        self.request = dict(request)
+        self.cancel = threading.Event()
+        self.result: Any = None
+        self._run_fn = run_fn
+        self._done = 0
+
+    @property
+    def total(self) -> int:
+        return len(set(self.request["values"])) * len(self.request["devices"])
+
+    def run(self) -> None:  # sweep thread
+        from profiler.analysis.sweep import sweep
+
+        req = self.request
+        try:
+            self.result = sweep(str(req["workload"]), str(req["knob"]), req["values"],
+                                req["devices"], run_fn=self._run_fn or self._supervised_point,
+                                base=base_spec(req), cancel=self.cancel, on_point=self._on_point)
+        except Exception as exc:
+            log.exception("sweep failed")
+            self.runner.sig_sweep_failed.emit(f"{type(exc).__name__}: {exc}")
+            return
+        self.runner.sig_sweep_finished.emit(self.result, self.cancel.is_set())
+
+    def _on_point(self, point: Any) -> None:
+        self._done += 1
+        self.runner.sig_point_finished.emit(point, self._done, self.total)
+
+    def _supervised_point(self, spec: RunSpec) -> RunResult:
+        """One point in a worker process, recorded in history. Sweep thread."""
+        supervise: SuperviseFn = self.runner.supervise_fn or default_supervise()
+        run_id = new_run_id()
+        bus = EventBus()
+        label = f"{self.request['knob']} {_knob_value(spec, str(self.request['knob']))} " \
+                f"on {spec.device}"
+
+        def on_event(event: Event) -> None:
+            if isinstance(event, RunStateChanged):
+                self.runner.sig_point_state.emit(f"{label}: {event.state}", self._done,
+                                                 self.total)
+
+        bus.subscribe(on_event)
+        started = time.perf_counter()
+        with self.runner.link.recording(bus, run_id, spec):
+            result = supervise(spec, bus, self.cancel, run_id=run_id)
+        log.info("sweep point %s took %.1f s: %s", label, time.perf_counter() - started,
+                 result.status)
+        return result
+
+
+def _knob_value(spec: RunSpec, knob: str) -> object:
+    return spec.batch_size if knob == "batch_size" else spec.knobs.get(knob)
+
+
+class SweepRunner(QObject):
+    """Starts, stops and joins the window's sweep thread. GUI thread only."""
+
+    sig_point_state = Signal(str, int, int)
+    """(text, points done, points in all) a point changed state. Sweep thread; queued."""
+    sig_point_finished = Signal(object, int, int)
+    """(SweepPoint, points done, points in all). Sweep thread; connect queued."""
+    sig_sweep_finished = Signal(object, bool)
+    """(SweepResult, stopped early). Sweep thread; connect queued."""
+    sig_sweep_failed = Signal(str)
+    """(message) the sweep could not run. Sweep thread; connect queued."""
+    sig_busy_changed = Signal(bool)
+    """True when a sweep starts, False when its thread has ended. GUI thread."""
+
+    def __init__(self, link: HistoryLink, supervise_fn: SuperviseFn | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.link = link
+        self.supervise_fn = supervise_fn
+        self._thread: SweepThread | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None and self._thread.isRunning()
+
+    @property
+    def request(self) -> dict[str, Any] | None:
+        """The request of the running (or last) sweep."""
+        return self._thread.request if self._thread is not None else None
+
+    def start(self, request: dict[str, Any], run_fn: RunFn | None = None) -> None:
+        """Run ``request`` ({workload, knob, values, devices, duration_s[, base]})."""
+        if self.busy:
+            raise RuntimeError("a sweep is already running")
+        self._reap()
+        thread = SweepThread(self, request, run_fn)
+        thread.finished.connect(self._on_thread_finished, Qt.ConnectionType.QueuedConnection)
+        self._thread = thread
+        thread.start()
+        log.info("sweep started: %s", {k: v for k, v in request.items() if k != "base"})
+        self.sig_busy_changed.emit(True)
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._thread.cancel.set()
+
+    def shutdown(self, timeout_s: float = 2.0) -> bool:
+        """Stop and join the sweep thread (and so its worker); True when it ended in time."""
+        self.stop()
+        if self._thread is None:
+            return True
+        ok = self._thread.wait(max(0, int(timeout_s * 1000)))
+        if not ok:
+            log.error("sweep thread did not end within %.1f s", timeout_s)
+        return ok
+
+    def _on_thread_finished(self) -> None:
+        if self._thread is not None:
+            self._thread.wait(500)  # ``finished`` comes just before the thread's very end
+        self.sig_busy_changed.emit(False)
+
+    def _reap(self) -> None:
+        if self._thread is not None and self._thread.isFinished():
+            self._thread.deleteLater()
+            self._thread = None

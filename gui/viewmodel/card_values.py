@@ -1,0 +1,161 @@
+"""What the summary cards show for one run, live or final, and why a figure is n/a. Qt-free.
+
+Built on the GUI thread from the ``SeriesStore`` (live: the engine's live figures of the
+timed window's last seconds) or from a finished result dict (``RunResult.to_dict``). Every
+figure comes from ``profiler.metrics``; this module only picks and labels them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gui.viewmodel import series_store as sk
+from gui.viewmodel.series_store import SeriesStore
+from profiler.metrics.comparison import Speedup, speedup
+from profiler.metrics.figures import MFU_PLAUSIBLE, Figures
+from profiler.results.result import RunState
+
+NA_WARMING = "n/a: still warming up; figures start with the timed window (warm-up steps never count)."
+NA_PREPARING = "n/a: the engine is still building the model and counting its FLOPs."
+NA_NO_FLOPS = "n/a: the engine could not count this model's FLOPs."
+NA_NO_STEPS = "n/a: the run ended before any timed step was measured."
+NA_NO_BASELINE = ("n/a: run the same workload, size, batch and precision on the CPU in this "
+                  "session to get a baseline.")
+
+
+@dataclass(frozen=True)
+class CardValues:
+    """What the cards show; None means n/a. ``device`` picks the accent colour.
+
+    ``basis`` says where the figures come from ("live · last 2.0 s (38 of 412 steps)" or
+    "final · whole timed window (412 steps)"); ``na`` maps a metric (samples_per_s, tflops,
+    mfu, speedup) to the reason it is n/a; ``warnings`` are the result's quality warnings.
+    """
+
+    device: str
+    caption: str
+    samples_per_s: float | None = None
+    flops_per_s: float | None = None
+    mfu: float | None = None
+    speedup: float | None = None
+    speedup_label: str = ""
+    live: bool = False
+    basis: str = ""
+    warming_up: bool = False
+    warnings: tuple[str, ...] = ()
+    sample_unit: str = "samples"
+    flops_per_step: float | None = None
+    peak_flops_per_s: float | None = None
+    peak_source: str = ""
+    baseline_samples_per_s: float | None = None
+    batch_size: int | None = None
+    params: int | None = None
+    failed: bool = False
+    na: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def mfu_warning(self) -> str:
+        """Why an MFU above 100% cannot be right, or "" when it is plausible."""
+        if self.mfu is None or self.mfu <= MFU_PLAUSIBLE:
+            return ""
+        return (f"MFU {self.mfu:.0%} is above 100% of the hardware peak: the FLOP count or the peak "
+                "is wrong (a bug, reported in the run's warnings). Trust the throughput, not the MFU.")
+
+
+def _mfu_na(peak: float | None, source: str | None, flops_reason: str | None) -> str | None:
+    if flops_reason:
+        return flops_reason
+    if not peak:
+        why = f" ({source})" if source else ""
+        return f"n/a: no peak for this device and precision{why}."
+    return None
+
+
+def _speedup_parts(device: str, run: Mapping[str, Any] | None,
+                   baseline: Mapping[str, Any] | None) -> tuple[Speedup | None, str]:
+    """The run's speedup over ``baseline`` (a comparable CPU result), or the reason it has none."""
+    if device == "cpu":
+        return Speedup("device", 1.0, label="the CPU is the baseline"), ""
+    if run is None or baseline is None:
+        return None, NA_NO_BASELINE
+    found = speedup(run, baseline)
+    return (found, "") if found.value is not None else (None, f"n/a: {found.reason}")
+
+
+def live_values(store: SeriesStore, run_id: str, run: Mapping[str, Any], caption: str,
+                baseline: Mapping[str, Any] | None) -> CardValues:
+    """Card figures of a running run: the engine's live figures of the last seconds of the
+    timed window, never warm-up. ``run`` is the run as a partial result dict (spec fields,
+    device), ``baseline`` a comparable finished CPU result or None."""
+    info = store.scalar(run_id, sk.DESCRIBED)
+    info = info if isinstance(info, dict) else {}
+    live = store.scalar(run_id, sk.LIVE)
+    live = live if isinstance(live, Figures) else None
+    phase = store.scalar(run_id, sk.PHASE)
+    device = str(run.get("device") or "")
+    warming = live is None
+    unit = str(info.get("sample_unit") or "samples")
+    if not info:
+        flops_reason: str | None = NA_PREPARING
+    elif not info.get("flops_per_step"):
+        flops_reason = NA_NO_FLOPS
+    else:
+        flops_reason = NA_WARMING if warming else None
+    rate = live.samples_per_s if live else None
+    found, why = _speedup_parts(device, {**run, "samples_per_s": rate, "batch_size": info.get("batch_size"),
+                                         "status": RunState.MEASURING} if rate else None, baseline)
+    na = {
+        "samples_per_s": NA_WARMING,
+        "tflops": flops_reason or "",
+        "mfu": _mfu_na(info.get("peak_flops_per_s"), info.get("peak_source"), flops_reason) or NA_WARMING,
+        "speedup": NA_WARMING if warming and baseline is not None else why or NA_NO_BASELINE,
+    }
+    if live is not None:
+        basis = f"live · {live.basis}"
+    elif phase in ("warmup", "compile"):
+        basis = "warming up · not measured yet"
+    else:
+        basis = "preparing"
+    return CardValues(
+        device, caption, rate, live.flops_per_s if live else None, live.mfu if live else None,
+        found.value if found and rate else None, found.label if found else "", live=True, basis=basis,
+        warming_up=warming, sample_unit=unit, flops_per_step=info.get("flops_per_step"),
+        peak_flops_per_s=info.get("peak_flops_per_s"), peak_source=str(info.get("peak_source") or ""),
+        baseline_samples_per_s=baseline.get("samples_per_s") if baseline else None,
+        batch_size=info.get("batch_size"), params=info.get("params"), na=na,
+    )
+
+
+def final_values(result: Mapping[str, Any], caption: str, baseline: Mapping[str, Any] | None,
+                 sample_unit: str = "samples") -> CardValues:
+    """Card figures of a finished run, from its result dict (whole timed window)."""
+    steps = int(result.get("timed_steps") or 0)
+    flops_reason = None if result.get("flops_per_step") else NA_NO_FLOPS
+    if not steps:
+        flops_reason = NA_NO_STEPS
+    status = str(result.get("status") or "")
+    failed = status in RunState.UNSUCCESSFUL
+    found, why = _speedup_parts(str(result.get("device") or ""), result, baseline)
+    if failed:
+        found, why = None, f"n/a: the run {status}; a speedup needs a run that completed."
+    na = {
+        "samples_per_s": NA_NO_STEPS,
+        "tflops": flops_reason or "",
+        "mfu": _mfu_na(result.get("peak_flops_per_s"), result.get("peak_source"), flops_reason) or "",
+        "speedup": NA_NO_STEPS if not steps else why or NA_NO_BASELINE,
+    }
+    partial = "" if status == RunState.COMPLETED else f" · {status}: partial, not a full run"
+    return CardValues(
+        str(result.get("device") or ""), caption, result.get("samples_per_s"),
+        result.get("achieved_flops_per_s"), result.get("mfu"),
+        found.value if found and steps else None, found.label if found else "",
+        basis=f"final · whole timed window ({steps} steps){partial}",
+        warnings=tuple(str(w) for w in result.get("warnings") or ()), sample_unit=sample_unit,
+        flops_per_step=result.get("flops_per_step"), peak_flops_per_s=result.get("peak_flops_per_s"),
+        peak_source=str(result.get("peak_source") or ""),
+        baseline_samples_per_s=baseline.get("samples_per_s") if baseline else None,
+        batch_size=result.get("batch_size") or None, params=result.get("params") or None,
+        failed=failed, na=na,
+    )

@@ -1,0 +1,67 @@
+"""What the window knows about the runs of this session. Qt-free, GUI thread.
+
+Keeps specs and results by run id, which run is in focus for the cards, and picks the CPU
+baseline for "speedup vs CPU" with the engine's comparability rule
+(``profiler.metrics.comparison``): the same model and settings on the CPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gui.viewmodel import series_store as sk
+from gui.viewmodel.card_values import CardValues, final_values, live_values
+from gui.viewmodel.series_store import SeriesStore
+from profiler.metrics.comparison import device_baseline
+from profiler.results.spec import RunSpec
+
+
+def running_result(spec: RunSpec, info: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A running run as the partial result dict the engine's comparisons read."""
+    info = info or {}
+    return {
+        "device": spec.device, "workload": spec.workload, "size": spec.size, "precision": spec.precision,
+        "batch_size": info.get("batch_size") or spec.batch_size, "spec": spec.to_dict(),
+        "device_info": dict(info.get("device_info") or {}),
+    }
+
+
+@dataclass
+class Session:
+    """Runs started from this window, in start order."""
+
+    specs: dict[str, RunSpec] = field(default_factory=dict)
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    focus: str | None = None
+
+    def started(self, run_id: str, spec: RunSpec) -> None:
+        self.specs[run_id] = spec
+        self.focus = run_id
+
+    def finished(self, run_id: str, result: dict[str, Any]) -> None:
+        self.results[run_id] = result
+
+    def active_devices(self) -> list[str]:
+        return [s.device for rid, s in self.specs.items() if rid not in self.results]
+
+    def cpu_baseline(self, run: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The fastest finished CPU run of this session that ``run`` has a device speedup over."""
+        return device_baseline(run, self.results.values(), "cpu")
+
+    def card_values(self, store: SeriesStore) -> CardValues | None:
+        """Figures for the run in focus: final when finished, live (timed steps only) while running."""
+        run_id = self.focus
+        if run_id is None or run_id not in self.specs:
+            return None
+        spec = self.specs[run_id]
+        result = self.results.get(run_id)
+        info = store.scalar(run_id, sk.DESCRIBED)
+        info = info if isinstance(info, dict) else {}
+        if result is None:
+            run = running_result(spec, info)
+            base = self.cpu_baseline({**run, "samples_per_s": 1.0}) if spec.device != "cpu" else None
+            return live_values(store, run_id, run, spec.title, base)
+        unit = str(info.get("sample_unit") or "samples")
+        return final_values(result, str(result.get("name") or spec.title), self.cpu_baseline(result), unit)

@@ -1,0 +1,1 @@
+"""The workspace pages: Live, History, Compare, Value and Sweep."""
