@@ -92,7 +92,8 @@ class Scenario:
             self.outcome.note = "skipped: cannot mount a tmpfs here (needs root)"
             return self.outcome
         env = {**os.environ, "HORSEPOWER_DATA_DIR": str(self.data),
-               "HORSEPOWER_CONFIG_DIR": str(self.work / "config"), "HORSEPOWER_LOG_DIR": str(self.work / "log")}
+               "HORSEPOWER_CONFIG_DIR": str(self.work / "config"), "HORSEPOWER_LOG_DIR": str(self.work / "log"),
+               "HORSEPOWER_CACHE_DIR": str(self.work / "cache")}
         start = time.perf_counter()
         proc = subprocess.Popen(self.command(), cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
@@ -144,19 +145,19 @@ class Scenario:
             self.outcome.note = f"killed worker pid(s) {[c.pid for c in workers]}"
 
     def _mount(self) -> bool:
-        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(self.data)],
+        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(self.data)],
                               capture_output=True, text=True)
         self.mounted = proc.returncode == 0
         return self.mounted
 
     def _fill(self) -> None:
-        with open(self.data / "filler", "wb") as fh:
-            try:
+        try:
+            with open(self.data / "filler", "wb") as fh:
                 while True:
                     fh.write(b"\0" * 65536)
                     fh.flush()
-            except OSError:
-                pass
+        except OSError:  # full: that is the point
+            pass
         self.outcome.note = "data dir filled to 100%"
 
     def _collect(self) -> None:
