@@ -18,7 +18,6 @@ import statistics
 import time
 from typing import Any
 
-import torch
 from torch.utils.data import Dataset
 
 from profiler import units
@@ -26,8 +25,8 @@ from profiler.metrics.phases import SHORT_LABELS
 from profiler.results.spec import RunSpec
 from profiler.runner import run_training
 from profiler.workloads import WORKLOADS
-from profiler.workloads.base import BuiltWorkload
 from profiler.workloads.mlp import MLP
+from profiler.workloads.protocol import ModelWorkload
 
 
 class SleepyDataset(Dataset[Any]):
@@ -47,12 +46,12 @@ class SleepyDataset(Dataset[Any]):
 class SlowDataMLP(MLP):
     name = "mlp-slowdata"
 
-    def _build(self, device: torch.device, batch_size: int, knobs: dict[str, int],
-               channels_last: bool) -> BuiltWorkload:
-        built = super()._build(device, batch_size, knobs, channels_last)
-        fast = built.host_dataset
-        built.host_dataset = lambda n: SleepyDataset(fast(n), 0.001)
-        return built
+    def factory(self, knobs: dict[str, int]) -> ModelWorkload:
+        parts = super().factory(knobs)
+        fast = parts.host_dataset
+        assert fast is not None
+        parts.host_dataset = lambda n: SleepyDataset(fast(n), 0.001)
+        return parts
 
 
 def describe(label: str, data: dict[str, Any]) -> str:

@@ -34,8 +34,10 @@ class RunDescribed:
     ``info`` holds ``batch_size``, ``samples_per_step``, ``params``, ``flops_per_step``,
     ``peak_flops_per_s`` (the hardware peak), ``peak_source``, ``peak_inputs`` (a dict for a
     tooltip), ``ceiling_flops_per_s`` (best GEMM measured here), ``ceiling_source``,
-    ``ceiling_inputs``, ``device_name``, ``device_info`` and ``sample_unit``; a figure that is not
-    known is None. Observers use it to show live FLOP/s and both MFUs from step times.
+    ``ceiling_inputs``, ``device_name``, ``device_info``, ``sample_unit``, ``tokens_per_sample``
+    (sequence models, else None) and ``model`` (the model in words: ``mlp-S``, ``gpt2 (hf)``); a
+    figure that is not known is None. Observers use it to show live FLOP/s and both MFUs from
+    step times.
     """
 
     run_id: str

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from profiler.analysis.crossover import Crossover, find_crossover
+from profiler.results.model_ref import model_label
 from profiler.results.result import RunResult
 from profiler.results.spec import RunSpec
 
@@ -44,6 +45,8 @@ class SweepPoint:
 
 @dataclass(frozen=True)
 class SweepResult:
+    """``workload`` is the spec's (``user`` for a user's model, whose reference is ``model``)."""
+
     workload: str
     knob: str
     values: tuple[int, ...]
@@ -51,6 +54,12 @@ class SweepResult:
     baseline: str
     points: tuple[SweepPoint, ...]
     crossovers: dict[str, Crossover] = field(default_factory=dict)
+    model: str = ""
+
+    @property
+    def label(self) -> str:
+        """What was swept, in words: ``mlp`` or a user model's label (``gpt2 (hf)``)."""
+        return model_label(self.model) if self.model else self.workload
 
     def curve(self, device: str) -> dict[float, float | None]:
         """Knob value -> samples/s on ``device``."""
@@ -62,7 +71,7 @@ class SweepResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "workload": self.workload, "knob": self.knob, "values": list(self.values),
+            "workload": self.workload, "model": self.model, "knob": self.knob, "values": list(self.values),
             "devices": list(self.devices), "baseline": self.baseline,
             "points": [asdict(p) for p in self.points],
             "crossovers": {d: asdict(c) for d, c in self.crossovers.items()},
@@ -76,12 +85,6 @@ def spec_for(workload: str, knob: str, value: int, device: str, base: RunSpec | 
     if knob == BATCH_KNOB:
         return spec.replace(batch_size=int(value))
     return spec.replace(knobs={**spec.knobs, knob: int(value)})
-
-
-def _default_check(spec: RunSpec) -> object:
-    from profiler.runner import validate_spec
-
-    return validate_spec(spec)
 
 
 def sweep(
@@ -103,19 +106,21 @@ def sweep(
     if not values or not devices:
         raise ValueError("a sweep needs at least one knob value and one device")
     stop = cancel or threading.Event()
+    ordered = tuple(sorted(set(int(v) for v in values)))
+    specs = [(value, device, spec_for(workload, knob, value, device, base))
+             for value in ordered for device in devices]
     run: RunFn
     if run_fn is None:
         from profiler.runner import run_training
+        from profiler.runner.validate import validate_specs
 
-        check = check or _default_check
+        if check is None:
+            validate_specs([spec for _value, _device, spec in specs])  # one check process for a user model
 
         def run(spec: RunSpec) -> RunResult:
             return run_training(spec, cancel=stop)
     else:
         run = run_fn
-    ordered = tuple(sorted(set(int(v) for v in values)))
-    specs = [(value, device, spec_for(workload, knob, value, device, base))
-             for value in ordered for device in devices]
     if check is not None:
         for _value, _device, spec in specs:
             check(spec)
@@ -140,7 +145,8 @@ def sweep(
         device: find_crossover(base_curve, _curve(points, device), knob, device, baseline)
         for device in devices if device != baseline
     }
-    return SweepResult(workload, knob, ordered, tuple(devices), baseline, tuple(points), crossovers)
+    model = base.model if base is not None and base.is_user_model else ""
+    return SweepResult(workload, knob, ordered, tuple(devices), baseline, tuple(points), crossovers, model)
 
 
 def _curve(points: Sequence[SweepPoint], device: str) -> dict[float, float | None]:

@@ -50,10 +50,15 @@ def guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace)
     """``func(args)``'s exit code, or the exit code of the error it raised (printed as one line)."""
     from profiler.history.database import HistoryError
 
+    verbose = bool(getattr(args, "verbose", False))
     try:
         return int(func(args))
     except (UsageError, OutputPathError) as exc:
-        error(exc)
+        details = str(getattr(exc, "details", "") or "")  # a user model's traceback
+        hint = "; `horsepower -v ...` prints the traceback" if details and not verbose else ""
+        error(f"{_line(exc)}{hint}")
+        if details and verbose:
+            print(details.rstrip(), file=sys.stderr)
         return EXIT_USAGE
     except OutputWriteError as exc:
         error(exc)
@@ -79,7 +84,7 @@ def guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace)
         error("out of host memory")
         return EXIT_FAILED
     except Exception as exc:
-        verbose = log.isEnabledFor(logging.INFO)
+        verbose = verbose or log.isEnabledFor(logging.INFO)
         if verbose:
             log.exception("unexpected error in %s", getattr(args, "command", "command"))
         hint = "" if verbose else " (run with -v for the traceback)"

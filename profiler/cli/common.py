@@ -17,7 +17,20 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class UsageError(Exception):
-    """Bad command-line input: printed as one line, exit code 2, nothing written."""
+    """Bad command-line input: printed as one line, exit code 2, nothing written.
+
+    ``details`` (a traceback from the user's own model code) is printed after that line only
+    with ``--verbose``; without it the line says how to see them.
+    """
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
+
+
+def usage_error(exc: BaseException) -> UsageError:
+    """A ``UsageError`` carrying a ``SpecError``'s message and details."""
+    return UsageError(str(exc), str(getattr(exc, "details", "") or ""))
 
 
 def check_output(path: str | None) -> None:

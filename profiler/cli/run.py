@@ -11,9 +11,10 @@ from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from profiler import units
-from profiler.cli.common import EXIT_FAILED, EXIT_OK, UsageError, check_output
+from profiler.cli.common import EXIT_FAILED, EXIT_OK, UsageError, check_output, usage_error
 from profiler.cli.signals import say, stop_on_signals
 from profiler.outputs import OutputWriteError, rescue_copy, stdout_kept_for_data, write_text
+from profiler.results.model_ref import PROTOCOL_DOC, ModelRefError, model_spec_fields
 from profiler.results.spec import DEFAULT_TRACE_STEPS, PRECISIONS, SIZES, RunSpec, TraceRequest
 
 if TYPE_CHECKING:
@@ -23,13 +24,15 @@ MAX_KNOB_DIGITS = 18  # int64-sized; a longer value is a typo (and int() of 5,00
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("run", help="train a sample workload on a device and measure it")
+    p = sub.add_parser("run", help="train a sample workload or your own model on a device and measure it")
     p.add_argument("--device", default="cpu", help="cpu, cuda:0, mps, xpu:0 (see `horsepower devices`)")
-    p.add_argument("--workload", default="mlp", help="mlp, cnn, gpt, lstm")
-    p.add_argument("--size", default="S", choices=SIZES, help="size preset (default S)")
-    p.add_argument("--batch-size", type=int, help="samples per step (default: the preset's)")
+    p.add_argument("--workload", help="a built-in workload: mlp (default), cnn, gpt, lstm")
+    add_model_argument(p)
+    p.add_argument("--size", choices=SIZES, help="size preset of a built-in workload (default S)")
+    p.add_argument("--batch-size", type=int, help="samples per step (default: the preset's or the model's)")
     p.add_argument("--knob", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a workload knob, e.g. --knob width=2048 (repeatable)")
+                   help="override a workload knob, e.g. --knob width=2048 (repeatable); a model's knobs are "
+                        "its factory's integer keyword arguments")
     p.add_argument("--precision", default="fp32", choices=PRECISIONS, help="numeric precision (default fp32)")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--duration", type=float, help="timed window in seconds (default 10)")
@@ -48,7 +51,8 @@ def register(sub: Any) -> None:
                         "(Chrome/Perfetto trace JSON; .gz compresses); kept in the history")
     p.add_argument("--trace-steps", type=int, metavar="N",
                    help=f"steps in the --trace (default {DEFAULT_TRACE_STEPS})")
-    p.add_argument("--isolated", action="store_true", help="run in a supervised worker process")
+    p.add_argument("--isolated", action="store_true",
+                   help="run in a supervised worker process (always, for --model)")
     p.add_argument("--name", default="", help="a name for this run")
     p.add_argument("--json", metavar="FILE", help="write the result as JSON to FILE ('-' for stdout)")
     p.add_argument("--no-history", action="store_true", help="do not store this run in the history")
@@ -68,10 +72,31 @@ def parse_knobs(items: list[str]) -> dict[str, int]:
     return knobs
 
 
+def add_model_argument(parser: Any) -> None:
+    parser.add_argument("--model", metavar="REF", help=(
+        "your own model instead of a built-in workload: path/to/file.py:factory, package.module:factory, "
+        f"hf:NAME (e.g. hf:gpt2), timm:NAME or torchvision:NAME (the workload protocol: {PROTOCOL_DOC})"))
+
+
+def model_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The spec fields naming the workload: a built-in's, or ``--model``'s (UsageError if both)."""
+    size = getattr(args, "size", None)  # sweep has no --size
+    if args.model is None:
+        return {"workload": args.workload or "mlp", "size": size or "S"}
+    if args.workload is not None:
+        raise UsageError("give --workload (a built-in) or --model (your own model), not both")
+    if size is not None:
+        raise UsageError("--size picks a built-in workload's preset; size your own model with its knobs (--knob)")
+    try:
+        return dict(model_spec_fields(args.model))
+    except ModelRefError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def spec_from_args(args: argparse.Namespace) -> RunSpec:
     duration = args.duration if args.duration is not None or args.steps is not None else 10.0
     return RunSpec(
-        workload=args.workload, device=args.device, size=args.size, batch_size=args.batch_size,
+        **model_fields(args), device=args.device, batch_size=args.batch_size,
         knobs=parse_knobs(args.knob), precision=args.precision, duration_s=duration, steps=args.steps,
         threads=args.threads, channels_last=args.channels_last, compile=args.compile,
         input_pipeline=args.input_pipeline, loader_workers=args.workers, name=args.name,
@@ -121,7 +146,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         device_info = validate_spec(spec)
     except SpecError as exc:
-        raise UsageError(str(exc)) from None
+        raise usage_error(exc) from None
     bus, cancel, final = EventBus(), threading.Event(), FinalResult()
     outcomes: list[HistoryOutcome] = []
     progress = ProgressLine(spec, sys.stderr)
@@ -132,7 +157,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     quiet_stdout = stdout_kept_for_data() if args.json == "-" else nullcontext()
     with stop_on_signals(cancel) as stopper:  # also while reporting: a late SIGTERM must not lose the JSON
         with quiet_stdout, history:
-            if args.isolated:
+            if args.isolated or spec.is_user_model:  # a user's model always runs in a supervised worker
                 from profiler.worker import supervise
 
                 result = supervise(spec, bus, cancel, run_id=run_id, device_info=device_info, trace=trace)

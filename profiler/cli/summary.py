@@ -6,10 +6,12 @@ from typing import Any
 
 from profiler import units
 from profiler.metrics import keys
+from profiler.metrics.comparison import model_title
 from profiler.metrics.figures import ERROR_PREFIX
 from profiler.metrics.memory import peak_memory
 from profiler.metrics.phases import SHORT_LABELS
 from profiler.metrics.references import describe_peak, mfu_sentence
+from profiler.results.model_ref import USER_WORKLOAD
 
 
 def render_summary(d: dict[str, Any]) -> str:
@@ -20,9 +22,9 @@ def render_summary(d: dict[str, Any]) -> str:
     rows = [
         ("status", d["status"]),
         ("device", f"{device}  {d['device_info'].get('name', '')}".rstrip()),
-        ("workload", f"{d['workload']}-{d['size']}  batch {d['batch_size']}  {d['precision']}"
+        ("workload", f"{model_title(d)}  batch {d['batch_size']}  {d['precision']}"
                      f"  {units.count(d['params'])} params"),
-        ("samples/s", f"{units.count(d['samples_per_s'], 1)}  (whole timed window)"),
+        ("samples/s", f"{units.count(d['samples_per_s'], 1)}{_unit(d)}  (whole timed window)"),
         ("step time", f"median {units.seconds(st['median'])}  p5 {units.seconds(st['p5'])}  "
                       f"p95 {units.seconds(st['p95'])}  ({st['n']} timed steps, {d['warmup_steps']} warm-up)"),
         ("FLOPs/step", units.flop(d["flops_per_step"])),
@@ -32,6 +34,9 @@ def render_summary(d: dict[str, Any]) -> str:
                           f"{describe_peak(d['peak_source'], d['peak_inputs'] or {})}"),
         ("best GEMM here", f"{units.flops(d['ceiling_flops_per_s'])}  {d['ceiling_source'] or ''}".rstrip()),
     ]
+    if d.get("tokens_per_s") is not None:
+        rows.insert(4, ("tokens/s", f"{units.count(d['tokens_per_s'], 1)}  ({d['tokens_per_sample']} tokens "
+                                    "per sample)"))
     if d["compile_s"] is not None:
         rows.append(("compile time", units.seconds(d["compile_s"])))
     if d["input_wait_fraction"] is not None:
@@ -65,7 +70,15 @@ def render_summary(d: dict[str, Any]) -> str:
         lines.append(f"  error: {units.plain(d['error'])}")
     if d["advice"]:
         lines.append(f"  advice: {units.plain(d['advice'])}")
+    if d.get("error_details") and d["workload"] == USER_WORKLOAD:
+        lines.append("  where the model failed (error_details):")
+        lines += [f"    {units.plain(line)}" for line in str(d["error_details"]).rstrip().splitlines()]
     return "\n".join(lines)
+
+
+def _unit(d: dict[str, Any]) -> str:
+    unit = d.get("sample_unit") or "samples"
+    return "" if unit == "samples" else f" {unit}/s"
 
 
 def _pct(value: float | None) -> str:

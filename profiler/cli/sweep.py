@@ -9,7 +9,8 @@ from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from profiler import units
-from profiler.cli.common import UsageError, check_output, print_json
+from profiler.cli.common import UsageError, check_output, print_json, usage_error
+from profiler.cli.run import add_model_argument, model_fields
 from profiler.cli.signals import say, stop_on_signals
 from profiler.outputs import OutputWriteError, stdout_kept_for_data, write_text
 from profiler.results.spec import MAX_DURATION_S, RunSpec
@@ -22,8 +23,10 @@ if TYPE_CHECKING:
 
 def register(sub: Any) -> None:
     p = sub.add_parser("sweep", help="sweep a knob on devices and find where an accelerator wins")
-    p.add_argument("--workload", default="mlp", help="workload to sweep (default mlp)")
-    p.add_argument("--knob", required=True, help="batch_size or a workload knob such as width")
+    p.add_argument("--workload", help="built-in workload to sweep (default mlp)")
+    add_model_argument(p)
+    p.add_argument("--knob", required=True, help="batch_size or a workload knob such as width (for --model: "
+                                                  "one of its factory's integer keyword arguments)")
     p.add_argument("--values", required=True, help="comma-separated positive integers")
     p.add_argument("--device", action="append", required=True, dest="devices",
                    help="device to run on (repeat: --device cpu --device cuda:0)")
@@ -45,24 +48,40 @@ def parse_values(text: str) -> list[int]:
 
 
 def check_sweep(workload_name: str, knob: str, values: list[int], devices: list[str], base: RunSpec) -> None:
-    """UsageError for a sweep that cannot run, before any point starts."""
+    """UsageError for a sweep that cannot run, before any point starts (a user's model is
+    checked in one child process for all points)."""
     from profiler.analysis.sweep import BATCH_KNOB, spec_for
+    from profiler.runner import SpecError
+    from profiler.runner.validate import validate_specs
+
+    knobs = _knob_names(base)
+    if knob != BATCH_KNOB and knob not in knobs:
+        raise UsageError(f"unknown knob {knob!r} for {base.model_label if base.is_user_model else workload_name}; "
+                         f"choose from {', '.join([BATCH_KNOB, *knobs])}")
+    try:
+        validate_specs([spec_for(workload_name, knob, value, device, base) for device in devices for value in values])
+    except SpecError as exc:
+        raise usage_error(exc) from None
+
+
+def _knob_names(base: RunSpec) -> list[str]:
+    """The knobs a sweep may vary: a built-in's preset knobs, or a user model's factory's."""
     from profiler.runner import SpecError, validate_spec
     from profiler.workloads import WorkloadError, get_workload
 
+    if not base.is_user_model:
+        try:
+            workload = get_workload(base.workload)
+        except WorkloadError as exc:
+            raise UsageError(str(exc)) from None
+        return sorted({k for preset in workload.presets.values() for k in preset})
+    from profiler.runner.model_check import check_model
+
     try:
-        workload = get_workload(workload_name)
-    except WorkloadError as exc:
-        raise UsageError(str(exc)) from None
-    knobs = sorted({k for preset in workload.presets.values() for k in preset})
-    if knob != BATCH_KNOB and knob not in knobs:
-        raise UsageError(f"unknown knob {knob!r} for {workload_name}; choose from {', '.join([BATCH_KNOB, *knobs])}")
-    for device in devices:
-        for value in values:
-            try:
-                validate_spec(spec_for(workload_name, knob, value, device, base))
-            except SpecError as exc:
-                raise UsageError(str(exc)) from None
+        validate_spec(base)  # the reference, then the model itself, in a check process
+    except SpecError as exc:
+        raise usage_error(exc) from None
+    return list(check_model(base).knobs)  # cached by the validation above
 
 
 def recording_run_fn(record: bool, cancel: threading.Event | None = None,
@@ -78,6 +97,10 @@ def recording_run_fn(record: bool, cancel: threading.Event | None = None,
         run_id, bus = new_run_id(), EventBus()
         keep = outcomes.append if outcomes is not None else None
         with recording(bus, run_id, spec, on_outcome=keep) if record else nullcontext():
+            if spec.is_user_model:  # a user's model always runs in a supervised worker
+                from profiler.worker import supervise
+
+                return supervise(spec, bus, cancel or threading.Event(), run_id=run_id)
             return run_training(spec, bus=bus, run_id=run_id, cancel=cancel)
 
     return run
@@ -95,13 +118,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if not 0 < args.duration <= MAX_DURATION_S:
         raise UsageError(f"--duration must be a positive number of seconds up to 30 days, got {args.duration:g}")
     check_output(args.html)
-    base = RunSpec(workload=args.workload, duration_s=args.duration)
-    check_sweep(args.workload, args.knob, values, args.devices, base)
+    base = RunSpec(**model_fields(args), duration_s=args.duration)
+    check_sweep(base.workload, args.knob, values, args.devices, base)
     cancel = threading.Event()
     outcomes: list[HistoryOutcome] = []
     quiet_stdout = stdout_kept_for_data() if args.json else nullcontext()
     with quiet_stdout, stop_on_signals(cancel) as stopper:
-        result = sweep(args.workload, args.knob, values, args.devices, cancel=cancel,
+        result = sweep(base.workload, args.knob, values, args.devices, cancel=cancel,
                        run_fn=recording_run_fn(not args.no_history, cancel, outcomes), base=base,
                        on_point=_progress)
     if cancel.is_set():
@@ -118,7 +141,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         from profiler.reports.html import comparison_report
 
         try:
-            write_text(args.html, comparison_report([], sweep=result, title=f"Horsepower sweep: {args.knob}"))
+            write_text(args.html, comparison_report([], sweep=result, title=f"Horsepower sweep: {result.label} "
+                                                                              f"{args.knob}"))
         except OutputWriteError as exc:
             kept = "its runs are in history" if not args.no_history else "the table above has its figures"
             raise OutputWriteError(f"{exc}; {kept}") from None
@@ -132,7 +156,7 @@ def render_sweep(result: SweepResult) -> str:
         rows.append((str(point.value), point.device, units.count(point.samples_per_s),
                      units.flops(point.achieved_flops_per_s), units.percent(point.mfu),
                      point.error or "; ".join(point.warnings)))
-    lines = [f"{result.workload} sweep over {result.knob}", units.columns(rows, right=(0, 2, 3, 4))]
+    lines = [f"{result.label} sweep over {result.knob}", units.columns(rows, right=(0, 2, 3, 4))]
     if result.crossovers:
         lines += [crossing.message for crossing in result.crossovers.values()]
     else:

@@ -136,3 +136,10 @@ def mfu_alarm(figs: Figures, flops_per_step: float | None, peak_flops_per_s: flo
     return (f"{ERROR_PREFIX}MFU {units.percent(figs.mfu, 0)} of the hardware peak is impossible: either the FLOP "
             f"count ({units.flop(flops_per_step)} per step, {units.flops(figs.flops_per_s)} achieved) or the peak "
             f"({units.flops(peak_flops_per_s)}, {peak_source or 'source unknown'}) is wrong; please report it")
+
+
+def tokens_per_s(samples_per_s: float | None, tokens_per_sample: int | None) -> float | None:
+    """Tokens per second of a sequence model (None unless both are known)."""
+    if samples_per_s is None or not tokens_per_sample:
+        return None
+    return samples_per_s * tokens_per_sample

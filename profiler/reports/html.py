@@ -17,6 +17,7 @@ from profiler.analysis.compare import HEADERS, compare, table_cells
 from profiler.analysis.sweep import SweepResult
 from profiler.analysis.value import Job, PriceBook, value_table
 from profiler.history.series import throughput_points
+from profiler.metrics.comparison import model_title
 from profiler.metrics.references import describe_peak, mfu_sentence
 from profiler.reports import svg
 
@@ -63,7 +64,7 @@ def _summary_rows(run: Mapping[str, Any]) -> list[tuple[str, str]]:
     st = run.get("step_time_s") or {}
     return [
         ("status", str(run.get("status"))), ("device", str(run.get("device"))),
-        ("workload", f"{run.get('workload')} size {run.get('size')} {run.get('precision')}"),
+        ("workload", f"{model_title(run)} {run.get('precision')}"),
         ("batch size", str(run.get("batch_size"))), ("parameters", units.num(run.get("params"))),
         ("samples/s", units.num(run.get("samples_per_s"))),
         ("achieved FLOP/s", units.si(run.get("achieved_flops_per_s"), "FLOP/s")),
@@ -151,7 +152,7 @@ def run_report(run: Mapping[str, Any], prices: PriceBook | None = None,
 def sweep_section(result: SweepResult) -> str:
     lines = [(d, list(result.curve(d)), list(result.curve(d).values())) for d in result.devices]
     crossing = next((c for c in result.crossovers.values() if c.knob_value is not None), None)
-    chart = svg.line_chart(lines, f"{result.workload}: samples/s vs {result.knob}", result.knob,
+    chart = svg.line_chart(lines, f"{result.label}: samples/s vs {result.knob}", result.knob,
                            "samples/s", log_x=True,
                            marker_x=crossing.knob_value if crossing else None,
                            marker_label="break-even" if crossing else "")

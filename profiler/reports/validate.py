@@ -28,6 +28,7 @@ RESULT_SCHEMAS = (1, 2, RESULT_SCHEMA)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_DEPTH = 8
 MAX_TEXT = 10_000
+MAX_DETAILS = 250_000  # error_details: a full traceback or a dead worker's stack dump
 MAX_ITEMS = 2_000_000
 MAX_KEYS = 1_000
 MAX_INT = 2**63 - 1  # SQLite's INTEGER; a larger number anywhere in a file is refused
@@ -80,6 +81,8 @@ RESULT_KEYS: dict[str, tuple[str, bool]] = {  # key -> (kind, may be null)
     "notices": (LIST, True), "error": (TEXT, True), "advice": (TEXT, True),
     "started_at": (NUM, True), "ended_at": (NUM, True), "environment": (OBJ, True),
     "phases": (OBJ, True), "verdict": (OBJ, True), "trace": (OBJ, True),
+    "error_details": (TEXT, True), "sample_unit": (TEXT, True), "tokens_per_sample": (INT, True),
+    "tokens_per_s": (NUM, True),
     "distributed": (OBJ, True),
 }
 #: keys only schema 1/2 results have (``RunResult.from_dict`` migrates them)
@@ -125,8 +128,9 @@ def _check_tree(data: Any) -> None:
             raise ImportRejected(f"non-finite number at {where}")
         if isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
             raise ImportRejected(f"number too large at {where}")
-        if isinstance(value, str) and len(value) > MAX_TEXT:
-            raise ImportRejected(f"text longer than {MAX_TEXT} characters at {where}")
+        limit = MAX_DETAILS if where in ("$.error_details", "$.run.error_details") else MAX_TEXT
+        if isinstance(value, str) and len(value) > limit:
+            raise ImportRejected(f"text longer than {limit} characters at {where}")
         if isinstance(value, dict):
             if len(value) > MAX_KEYS:
                 raise ImportRejected(f"more than {MAX_KEYS} keys at {where}")

@@ -9,7 +9,7 @@ from typing import Any
 
 from profiler.metrics import keys
 from profiler.metrics.cpu_share import CpuShares, cpu_shares
-from profiler.metrics.figures import Figures, figures
+from profiler.metrics.figures import Figures, figures, tokens_per_s
 from profiler.metrics.phases import PhaseRecord, phase_summary
 from profiler.metrics.verdict import Verdict, verdict
 from profiler.results.spec import RunSpec
@@ -54,7 +54,10 @@ class RunResult:
     ``step_times_s`` holds only the timed window (after warm-up), each synchronized.
     ``telemetry`` maps a reading's key (``profiler.metrics.keys``: ``host.cpu_util_percent``,
     ``cuda:0.power_w``) to ``{"mean": x, "max": y}`` over the timed window; n/a readings have
-    ``None`` for both.
+    ``None`` for both. ``error`` is one line; ``error_details`` the full traceback (or a dead
+    worker's stack dump): for a user's model, their code's, to be shown in a details box.
+    ``sample_unit`` names a sample ("sequences", "images"); ``tokens_per_sample`` is set for
+    sequence models (tokens/s = samples/s x tokens per sample).
 
     ``peak_flops_per_s`` is the hardware's peak for the run's dtype (the MFU denominator),
     ``peak_source`` how it was found ("ISA table", "FMA microbenchmark", "assumed",
@@ -101,6 +104,9 @@ class RunResult:
     error: str | None = None
     advice: str | None = None
     distributed: dict[str, Any] | None = None
+    error_details: str | None = None
+    sample_unit: str = "samples"
+    tokens_per_sample: int | None = None
 
     # ---- derived -------------------------------------------------------------------
     @property
@@ -139,6 +145,10 @@ class RunResult:
     def cpu_shares(self) -> CpuShares:
         """Host, this run's and other processes' share of the CPU over the timed window."""
         return cpu_shares(self.telemetry, self.environment.get("logical_cpus"))
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        return tokens_per_s(self.figures.samples_per_s, self.tokens_per_sample)
 
     @property
     def samples_per_j(self) -> float | None:
@@ -194,6 +204,9 @@ class RunResult:
             "params": self.params,
             "flops_per_step": self.flops_per_step,
             "samples_per_s": figs.samples_per_s,
+            "sample_unit": self.sample_unit,
+            "tokens_per_sample": self.tokens_per_sample,
+            "tokens_per_s": tokens_per_s(figs.samples_per_s, self.tokens_per_sample),
             "achieved_flops_per_s": figs.flops_per_s,
             "peak_flops_per_s": self.peak_flops_per_s,
             "peak_source": self.peak_source,
@@ -227,6 +240,7 @@ class RunResult:
             "warnings": list(self.warnings),
             "notices": list(self.notices),
             "error": self.error,
+            "error_details": self.error_details,
             "advice": self.advice,
             "started_at": self.started_at,
             "ended_at": self.ended_at,
@@ -247,7 +261,8 @@ class RunResult:
             "samples_per_step", "params", "flops_per_step", "step_times_s", "losses",
             "warmup_steps", "warmup_s", "compile_s", "peak_flops_per_s", "peak_source", "peak_inputs",
             "ceiling_flops_per_s", "ceiling_source", "ceiling_inputs", "energy_j", "input_wait_s", "telemetry",
-            "warnings", "notices", "error", "advice", "distributed",
+            "warnings", "notices", "error", "advice", "distributed", "error_details", "sample_unit",
+            "tokens_per_sample",
         ):
             if key in data:
                 setattr(result, key, data[key])

@@ -9,11 +9,21 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any
 
+from profiler.results.model_ref import USER_WORKLOAD, model_label
+
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
 
 
 class SpecError(ValueError):
-    """A run spec that cannot run; the message names the valid choices."""
+    """A run spec that cannot run; the message names the valid choices.
+
+    ``details`` holds the full traceback when the cause is an error in a user's own model
+    code (their bug to fix: a window shows it in a details box), else "".
+    """
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
 
 SIZES = ("S", "M", "L")
 #: longest run name, everywhere (``--name``, the window, sweeps, import, rename)
@@ -36,6 +46,12 @@ class RunSpec:
     often a timed step is replaced by a phase-sampled step (``profiler.runner.phases``; 0: never).
     ``world_size`` is the number of ranks (processes) that trained together
     (``profiler.distributed``); with more than one, ``batch_size`` is the global batch over all ranks.
+
+    A user's own model has ``workload`` ``"user"``, ``model`` its reference
+    (``profiler.results.model_ref``: a file, module or library name) and ``model_hash`` the
+    sha256 of its file ("" for a library name); ``size`` does not apply to it, its knobs are
+    its factory's keyword arguments. ``build_timeout_s`` bounds how long building the model
+    may take in a worker before the run fails (a constructor that hangs).
     """
 
     workload: str
@@ -59,6 +75,9 @@ class RunSpec:
     seed: int = 0
     name: str = ""
     world_size: int = 1
+    model: str = ""
+    model_hash: str = ""
+    build_timeout_s: float = 300.0
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -75,11 +94,20 @@ class RunSpec:
         return dataclasses.replace(self, **changes)
 
     @property
+    def is_user_model(self) -> bool:
+        return self.workload == USER_WORKLOAD
+
+    @property
+    def model_label(self) -> str:
+        """The model in a few words: ``mlp-S``, ``gpt2 (hf)``, ``plain_model.py:build``."""
+        return model_label(self.model) if self.is_user_model else f"{self.workload}-{self.size}"
+
+    @property
     def title(self) -> str:
-        """Short human label, e.g. ``mlp-S bs256 fp32 on cpu``."""
+        """Short human label, e.g. ``mlp-S bs256 fp32 on cpu``, ``gpt2 (hf) bs8 fp32 on cpu``."""
         bs = f" bs{self.batch_size}" if self.batch_size else ""
         ranks = f" x{self.world_size} ranks" if self.world_size > 1 else ""
-        return self.name or f"{self.workload}-{self.size}{bs} {self.precision} on {self.device}{ranks}"
+        return self.name or f"{self.model_label}{bs} {self.precision} on {self.device}{ranks}"
 
 
 DEFAULT_TRACE_STEPS = 10

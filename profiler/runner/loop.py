@@ -34,6 +34,7 @@ from profiler.results.spec import RunSpec, TraceRequest, capture_environment
 from profiler.results.stats import quality_warnings
 from profiler.runner import faults
 from profiler.runner.clock import StepClock
+from profiler.runner.deadline import deadline
 from profiler.runner.oom import free_device_memory, is_oom, largest_fitting_batch, oom_advice
 from profiler.runner.phases import BatchFeed, PhaseLog, PhaseSchedule, PhaseTimer, sampled_step
 from profiler.runner.precision import plan_precision
@@ -43,9 +44,11 @@ from profiler.runner.step import StepFn, make_optimizer, make_step
 from profiler.runner.trace import capture_trace
 from profiler.runner.validate import validate_spec
 from profiler.runner.warmup import WarmupGate
-from profiler.workloads import get_workload
+from profiler.workloads import workload_for
 from profiler.workloads.base import BuiltWorkload
+from profiler.workloads.loading import UserCodeError, first_line
 from profiler.workloads.sync import synchronize
+from profiler.workloads.user import check_model_file
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +94,7 @@ class _Run:
         self.fault = faults.configured_fault()
         self.sampler: TelemetrySampler | None = None
         self.step_index = 0
+        self.workload = workload_for(spec)  # a user's model is loaded (their code runs) in _build
         self.trace_request: TraceRequest | None = None
         self.phase_schedule = PhaseSchedule(spec.phase_every, seed=spec.seed)
         self.phase_timer = PhaseTimer(self.device)
@@ -114,7 +118,7 @@ class _Run:
     # ---- phases ----------------------------------------------------------------------
     def execute(self) -> RunResult:
         result = self.result
-        self.set_state(RunState.PREPARING, f"building {self.spec.workload}-{self.spec.size} on {self.spec.device}")
+        self.set_state(RunState.PREPARING, f"building {self.spec.model_label} on {self.spec.device}")
         with ExitStack() as stack:
             try:
                 self._train(stack)
@@ -148,13 +152,21 @@ class _Run:
 
     def _build(self) -> BuiltWorkload:
         spec, result = self.spec, self.result
-        workload = get_workload(spec.workload)
-        built = workload.build(self.device, spec.size, spec.batch_size, spec.knobs, spec.channels_last, spec.seed)
+        if spec.is_user_model:
+            check_model_file(spec)
+        with deadline(spec.build_timeout_s if spec.is_user_model else None):  # bounded in a worker only
+            built = self.workload.build(self.device, spec.size, spec.batch_size, spec.knobs, spec.channels_last,
+                                        spec.seed)
         if spec.channels_last and not built.channels_last:
-            self.notice("info", f"{spec.workload} has no convolutions: channels_last ignored")
+            self.notice("info", f"{spec.model_label} has no 2-D convolutions: channels_last ignored")
         result.batch_size = built.batch_size
         result.samples_per_step = built.samples_per_step
         result.params = built.params
+        result.sample_unit = built.sample_unit
+        result.tokens_per_sample = built.tokens_per_sample
+        library = getattr(getattr(self.workload, "source", None), "library", "")
+        if library:
+            result.environment["model_library"] = library
         result.flops_per_step = self._count_flops(built)
         self._peaks()
         self.bus.publish(RunDescribed(result.run_id, {
@@ -170,21 +182,36 @@ class _Run:
             "ceiling_inputs": result.ceiling_inputs,
             "device_name": result.device_info.get("name"),
             "device_info": result.device_info,
-            "sample_unit": workload.sample_unit,
+            "sample_unit": built.sample_unit,
+            "tokens_per_sample": built.tokens_per_sample,
+            "model": spec.model_label,
         }))
         return built
 
     def _count_flops(self, built: BuiltWorkload) -> float | None:
-        from profiler.workloads.flops import count_train_flops
+        """Counted on meta; else on the run's device (noted); else None with the reason."""
+        from profiler.workloads.flops import count_on_device, count_train_flops
 
         spec = self.spec
         try:
-            return float(count_train_flops(get_workload(spec.workload), spec.size, built.batch_size, dict(built.knobs),
-                                           channels_last=built.channels_last))
+            with deadline(spec.build_timeout_s if spec.is_user_model else None):  # rebuilds it on meta
+                return float(count_train_flops(self.workload, spec.size, built.batch_size, dict(built.knobs),
+                                               channels_last=built.channels_last))
+        except Exception as exc:
+            meta_reason = first_line(exc)
+            log.info("FLOPs of %s not countable on meta: %s", spec.model_label, meta_reason)
+        try:
+            flops = float(count_on_device(built))
         except Exception as exc:
             log.exception("FLOP counting failed")
-            self.notice("warning", f"FLOPs could not be counted ({exc}); TFLOP/s and MFU are n/a")
+            if self.device.type != "cpu":
+                free_device_memory(self.device)
+            self.notice("warning", f"FLOPs n/a: could not count ({first_line(exc)}; on meta: {meta_reason}); "
+                                   "TFLOP/s and MFU are n/a")
             return None
+        self.notice("info", f"FLOPs counted on {spec.device} (the model does not run on the meta device: "
+                            f"{meta_reason})")
+        return flops
 
     def _peaks(self) -> None:
         """The hardware peak and the best GEMM measured here, found out of this process: no
@@ -370,6 +397,9 @@ class _Run:
 
     def _fail(self, exc: Exception) -> None:
         result = self.result
+        result.error_details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        if isinstance(exc, UserCodeError):
+            result.error_details = exc.details or result.error_details
         if is_oom(exc):
             result.status = RunState.OOM
             result.error = f"out of memory: {(str(exc).splitlines() or [''])[0][:300]}"
@@ -378,6 +408,12 @@ class _Run:
             batch = result.batch_size or self._planned_batch()
             result.advice = oom_advice(batch, self._fitting_batch(batch), while_building=building)
             log.warning("run %s ran out of memory", result.run_id)
+        elif self.spec.is_user_model:
+            log.warning("run %s of %s failed: %s", result.run_id, self.spec.model, first_line(exc))
+            result.status = RunState.FAILED
+            result.error = str(exc) if isinstance(exc, UserCodeError) else first_line(exc, 1000)
+            result.advice = (f"the error came from running {self.spec.model_label}: its traceback is in the "
+                             "result's error_details; fix the model, or try another precision or batch size")
         else:
             log.exception("run %s failed", result.run_id)
             result.status = RunState.FAILED
@@ -389,8 +425,8 @@ class _Run:
         if self.spec.batch_size:
             return self.spec.batch_size
         try:
-            return int(get_workload(self.spec.workload).default_batch[self.spec.size])
-        except (KeyError, ValueError, TypeError):
+            return int(self.workload.default_batch[self.spec.size])
+        except (AttributeError, KeyError, ValueError, TypeError):
             return 0
 
     def _fitting_batch(self, batch_size: int) -> int | None:
@@ -398,7 +434,7 @@ class _Run:
         if batch_size < 2:
             return None
         spec = self.spec
-        workload = get_workload(spec.workload)
+        workload = self.workload
 
         def try_batch(batch_size: int) -> None:
             built = workload.build(self.device, spec.size, batch_size, spec.knobs, spec.channels_last, spec.seed)

@@ -9,6 +9,7 @@ import torch
 
 from profiler.runner.precision import PrecisionPlan
 from profiler.workloads.base import Batch, BuiltWorkload
+from profiler.workloads.batching import forward_loss, to_channels_last
 
 #: ends the phase named by its argument ("forward", "backward", "optimizer") now; see runner.phases
 PhaseMark = Callable[[str], None]
@@ -43,11 +44,10 @@ def make_step(
     channels_last = built.channels_last
 
     def step(batch: Batch, mark: PhaseMark | None = None) -> torch.Tensor:
-        inputs, targets = batch
-        if channels_last and inputs.dim() == 4:
-            inputs = inputs.contiguous(memory_format=torch.channels_last)
+        if channels_last:
+            batch = to_channels_last(batch)
         with autocast():
-            loss = loss_fn(model(inputs), targets)
+            loss = forward_loss(model, loss_fn, batch)
         if mark is not None:
             mark("forward")
         optimizer.zero_grad(set_to_none=True)

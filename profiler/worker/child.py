@@ -91,12 +91,19 @@ def _stop_on_signals(cancel_flag: threading.Event) -> None:
 
 
 def child_main(spec_dict: dict[str, Any], run_id: str, device_info: dict[str, Any], conn: Connection,
-               cancel: Any, log_level: int, trace: dict[str, Any] | None = None) -> None:
+               cancel: Any, log_level: int, trace: dict[str, Any] | None = None, dump_path: str = "") -> None:
     """Entry point of the worker process (must be importable at module level for spawn).
 
     The parent validated the spec; ``device_info`` is its answer, so it is not validated twice.
-    ``trace`` is a ``TraceRequest.to_dict()`` or None."""
+    ``trace`` is a ``TraceRequest.to_dict()`` or None. ``dump_path`` receives the Python stacks
+    of a native crash or of a model build that passed its deadline (``profiler.runner.deadline``),
+    for the parent to report."""
     logging.basicConfig(level=log_level, format="%(asctime)s worker %(levelname)s %(name)s: %(message)s")
+    if dump_path:
+        from profiler.runner.deadline import offer_to_oom_killer, open_dump
+
+        open_dump(dump_path)
+        offer_to_oom_killer()  # a model that leaks memory takes this process down, not the window
     cancel_flag = threading.Event()
 
     def watch_cancel() -> None:  # mirror the cross-process event into a cheap in-process one

@@ -106,6 +106,8 @@ class PartialRun:
         result.notices = list(self.notices)
         result.warnings = list(self.warnings)
         result.warnings.extend(quality_warnings(result.step_times_s))
+        result.sample_unit = str(info.get("sample_unit") or "samples")
+        result.tokens_per_sample = info.get("tokens_per_sample")
         result.warnings.extend(reference_warnings(result))
         result.error = error
         result.advice = advice

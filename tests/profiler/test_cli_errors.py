@@ -231,14 +231,16 @@ def test_oom_while_building_tries_smaller_batches(monkeypatch: pytest.MonkeyPatc
     from profiler.workloads import get_workload
 
     mlp = type(get_workload("mlp"))
-    real_build = mlp._build
+    real_build = mlp.build
 
-    def build(self: object, device: torch.device, batch_size: int, *args: object) -> object:
-        if batch_size > 16 and torch.device(device).type != "meta":  # validation builds on meta
+    def build(self: object, device: object, size: str = "S", batch_size: int | None = None,
+              *args: object, **kwargs: object) -> object:
+        on_meta = torch.device(device).type == "meta"  # type: ignore[call-overload]  # validation builds on meta
+        if not on_meta and (batch_size or 256) > 16:
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
-        return real_build(self, device, batch_size, *args)  # type: ignore[arg-type]
+        return real_build(self, device, size, batch_size, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(mlp, "_build", build)
+    monkeypatch.setattr(mlp, "build", build)
     result = run_training(tiny(0.2).replace(batch_size=None))  # the preset's batch: 256
     assert result.status == "oom"
     assert result.advice is not None

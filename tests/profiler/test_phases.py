@@ -20,9 +20,9 @@ from profiler.runner.phases import BatchFeed, PhaseLog, PhaseSchedule, PhaseTime
 from profiler.runner.precision import plan_precision
 from profiler.runner.step import make_optimizer, make_step
 from profiler.workloads import WORKLOADS, get_workload
-from profiler.workloads.base import BuiltWorkload
 from profiler.workloads.mlp import MLP
 from profiler.workloads.pipeline import batch_to_device
+from profiler.workloads.protocol import ModelWorkload
 
 TINY_MLP = {"width": 64, "depth": 1}
 SAMPLE_DELAY_S = 0.001  # per sample: a batch of 32 takes ~32 ms to load
@@ -48,12 +48,12 @@ class SlowDataMLP(MLP):
 
     name = "slowdata"
 
-    def _build(self, device: torch.device, batch_size: int, knobs: dict[str, int],
-               channels_last: bool) -> BuiltWorkload:
-        built = super()._build(device, batch_size, knobs, channels_last)
-        fast = built.host_dataset
-        built.host_dataset = lambda n: SleepyDataset(fast(n), SAMPLE_DELAY_S)
-        return built
+    def factory(self, knobs: dict[str, int]) -> ModelWorkload:
+        parts = super().factory(knobs)
+        fast = parts.host_dataset
+        assert fast is not None
+        parts.host_dataset = lambda n: SleepyDataset(fast(n), SAMPLE_DELAY_S)
+        return parts
 
 
 @pytest.fixture
