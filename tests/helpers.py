@@ -3,7 +3,14 @@ small advisor catalogues, devices, step facts and result dicts."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import stat
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from profiler.analysis.advisor.bands import Band
@@ -68,6 +75,37 @@ def fake_sweep_point(spec: RunSpec) -> RunResult:
     rate = 1000.0 if spec.device == "cpu" else spec.knobs["width"] * 2.0
     result.step_times_s = [100.0 / rate] * 3
     return result
+
+
+@contextmanager
+def mounted_tmpfs(path: Path, size: str = "1m", readonly: bool = False) -> Iterator[Path]:
+    """Mount a small tmpfs at ``path`` for the block (root only; the test is skipped where the
+    machine cannot mount). ``readonly`` mounts it read-only: root's writes fail with EROFS."""
+    import pytest
+
+    path.mkdir(parents=True, exist_ok=True)
+    options = f"size={size}" + (",ro" if readonly else "")
+    if shutil.which("mount") is None or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root and mount(8)")
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+def make_char_device(path: Path, major: int, minor: int) -> Path:
+    """A character device node (1,3 is /dev/null, 1,7 is /dev/full); skips without root."""
+    import pytest
+
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(major, minor))
+    except (OSError, AttributeError) as exc:
+        pytest.skip(f"cannot make a device node here: {exc}")
+    return path
 
 
 # ---- advisor factories --------------------------------------------------------------

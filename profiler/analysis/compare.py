@@ -97,7 +97,7 @@ def table_cells(comparison: Comparison) -> list[tuple[str, ...]]:
 
 def render_table(comparison: Comparison) -> str:
     """Plain-text table for the terminal."""
-    rows = [HEADERS, *table_cells(comparison)]
+    rows = [HEADERS, *([units.plain(cell) for cell in row] for row in table_cells(comparison))]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
     lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
                        for i, (cell, w) in enumerate(zip(row, widths, strict=True))) for row in rows]

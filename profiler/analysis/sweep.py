@@ -2,7 +2,10 @@
 
 Runs are sequential (one device busy at a time, so runs do not disturb each other) through an
 injected ``run_fn(spec) -> RunResult`` (default ``profiler.runner.run_training``). Runs on
-the calling thread; ``cancel`` (a ``threading.Event``) stops between runs.
+the calling thread; ``cancel`` (a ``threading.Event``) stops between runs (and, with the
+default runner, within a run: the stopped point is kept with status ``stopped``).
+Every point is checked before the first one starts, so a point that cannot run ends the
+sweep before anything ran or was stored.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from profiler.results.spec import RunSpec
 log = logging.getLogger(__name__)
 
 RunFn = Callable[[RunSpec], RunResult]
+CheckFn = Callable[[RunSpec], object]
 BATCH_KNOB = "batch_size"
 
 
@@ -83,12 +87,6 @@ def spec_for(workload: str, knob: str, value: int, device: str, base: RunSpec | 
     return spec.replace(knobs={**spec.knobs, knob: int(value)})
 
 
-def _default_run_fn(spec: RunSpec) -> RunResult:
-    from profiler.runner import run_training
-
-    return run_training(spec)
-
-
 def sweep(
     workload: str,
     knob: str,
@@ -98,29 +96,49 @@ def sweep(
     base: RunSpec | None = None,
     cancel: threading.Event | None = None,
     on_point: Callable[[SweepPoint], None] | None = None,
+    check: CheckFn | None = None,
 ) -> SweepResult:
-    """Run every (value, device), values ascending; crossovers vs CPU (else the first device)."""
+    """Run every (value, device), values ascending; crossovers vs CPU (else the first device).
+
+    ``check(spec)`` (default: ``validate_spec`` when ``run_fn`` is the default runner, else
+    none) runs on every point before the first starts; its ``SpecError`` ends the sweep then.
+    """
     if not values or not devices:
         raise ValueError("a sweep needs at least one knob value and one device")
-    run = run_fn or _default_run_fn
+    stop = cancel or threading.Event()
     ordered = tuple(sorted(set(int(v) for v in values)))
+    specs = [(value, device, spec_for(workload, knob, value, device, base))
+             for value in ordered for device in devices]
+    run: RunFn
+    if run_fn is None:
+        from profiler.runner import run_training
+        from profiler.runner.validate import validate_specs
+
+        if check is None:
+            validate_specs([spec for _value, _device, spec in specs])  # one check process for a user model
+
+        def run(spec: RunSpec) -> RunResult:
+            return run_training(spec, cancel=stop)
+    else:
+        run = run_fn
+    if check is not None:
+        for _value, _device, spec in specs:
+            check(spec)
     points: list[SweepPoint] = []
-    for value in ordered:
-        for device in devices:
-            if cancel is not None and cancel.is_set():
-                break
-            spec = spec_for(workload, knob, value, device, base)
-            try:
-                result = run(spec)
-                point = SweepPoint(value, device, result.samples_per_s, result.status,
-                                   result.run_id, result.error, result.achieved_flops_per_s,
-                                   result.mfu, tuple(result.warnings))
-            except Exception as exc:  # one failed point must not end the sweep
-                log.warning("sweep point %s=%s on %s failed: %s", knob, value, device, exc)
-                point = SweepPoint(value, device, None, "failed", None, str(exc))
-            points.append(point)
-            if on_point is not None:
-                on_point(point)
+    for value, device, spec in specs:
+        if stop.is_set():
+            break
+        try:
+            result = run(spec)
+            point = SweepPoint(value, device, result.samples_per_s, result.status,
+                               result.run_id, result.error, result.achieved_flops_per_s,
+                               result.mfu, tuple(result.warnings))
+        except Exception as exc:  # one failed point must not end the sweep
+            log.warning("sweep point %s=%s on %s failed: %s", knob, value, device, exc)
+            point = SweepPoint(value, device, None, "failed", None, str(exc))
+        points.append(point)
+        if on_point is not None:
+            on_point(point)
     baseline = next((d for d in devices if d.startswith("cpu")), devices[0])
     base_curve = _curve(points, baseline)
     crossovers = {

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from profiler import units
 from profiler.outputs import OutputPathError, check_output_path, write_text
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def open_store() -> HistoryStore:
 
     store = HistoryStore.open()
     for notice in store.notices:
-        print(f"horsepower: notice: {notice}", file=sys.stderr)
+        print(f"horsepower: notice: {units.plain(notice)}", file=sys.stderr)
     return store
 
 
@@ -74,6 +75,9 @@ def resolve_run(store: HistoryStore, ref: str) -> dict[str, Any]:
     """The stored run ``ref`` names (exact id or unique prefix); UsageError otherwise."""
     run_id = match_ref(ref, store.run_ids(), "run")
     run = store.get(run_id)
+    if run is None and run_id in store.damaged:
+        raise UsageError(f"run {run_id!r} in history is damaged ({store.damaged[run_id]}); "
+                         f"`horsepower history delete {run_id}` removes it")
     if run is None:
         raise UsageError(f"run {run_id!r} vanished from history while reading it")
     return run

@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import signal
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
-from typing import Any
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, Any
 
-from profiler.cli.common import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    UsageError,
-    check_output,
-    usage_error,
-    write_json,
-)
+from profiler import units
+from profiler.cli.common import EXIT_FAILED, EXIT_OK, UsageError, check_output, usage_error
+from profiler.cli.signals import say, stop_on_signals
+from profiler.outputs import OutputWriteError, rescue_copy, stdout_kept_for_data, write_text
 from profiler.results.model_ref import PROTOCOL_DOC, ModelRefError, model_spec_fields
 from profiler.results.spec import DEFAULT_TRACE_STEPS, PRECISIONS, SIZES, RunSpec, TraceRequest
+
+if TYPE_CHECKING:
+    from profiler.history.recorder import HistoryOutcome
+
+MAX_KNOB_DIGITS = 18  # int64-sized; a longer value is a typo (and int() of 5,000 digits raises)
 
 
 def register(sub: Any) -> None:
@@ -66,7 +65,9 @@ def parse_knobs(items: list[str]) -> dict[str, int]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip().lstrip("-").isdigit():
-            raise UsageError(f"--knob takes NAME=INTEGER, got {item!r}")
+            raise UsageError(f"--knob takes NAME=INTEGER, got {units.plain(item)[:80]!r}")
+        if len(value.strip().lstrip("-")) > MAX_KNOB_DIGITS:
+            raise UsageError(f"--knob {name.strip()[:40]} is too large ({len(value.strip())} digits)")
         knobs[name.strip()] = int(value)
     return knobs
 
@@ -135,11 +136,9 @@ class FinalResult:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from profiler.cli.progress import ProgressLine
-    from profiler.cli.summary import render_summary
     from profiler.events import EventBus
     from profiler.history import recording
-    from profiler.results.result import RunState, new_run_id
-    from profiler.runner import SpecError, run_training, validate_spec
+    from profiler.runner import SpecError, validate_spec
 
     spec = spec_from_args(args)
     check_output(args.json)
@@ -148,48 +147,68 @@ def cmd_run(args: argparse.Namespace) -> int:
         device_info = validate_spec(spec)
     except SpecError as exc:
         raise usage_error(exc) from None
-    bus, cancel, run_id, final = EventBus(), threading.Event(), new_run_id(), FinalResult()
+    bus, cancel, final = EventBus(), threading.Event(), FinalResult()
+    outcomes: list[HistoryOutcome] = []
     progress = ProgressLine(spec, sys.stderr)
     bus.subscribe(progress)
     bus.subscribe(final)
-    history = nullcontext() if args.no_history else recording(bus, run_id, spec, warn=_warn)
-    with history, _sigint_sets(cancel):
-        if args.isolated or spec.is_user_model:  # a user's model always runs in a supervised worker
-            from profiler.worker import supervise
+    run_id = _new_run_id()
+    history = nullcontext() if args.no_history else recording(bus, run_id, spec, on_outcome=outcomes.append)
+    quiet_stdout = stdout_kept_for_data() if args.json == "-" else nullcontext()
+    with stop_on_signals(cancel) as stopper:  # also while reporting: a late SIGTERM must not lose the JSON
+        with quiet_stdout, history:
+            if args.isolated or spec.is_user_model:  # a user's model always runs in a supervised worker
+                from profiler.worker import supervise
 
-            result = supervise(spec, bus, cancel, run_id=run_id, device_info=device_info, trace=trace)
-        else:
-            result = run_training(spec, bus=bus, cancel=cancel, run_id=run_id, device_info=device_info,
-                                  trace=trace)
-    progress.done()
-    data = final.result or result.to_dict()
-    print(render_summary(data), file=sys.stderr if args.json == "-" else sys.stdout)
+                result = supervise(spec, bus, cancel, run_id=run_id, device_info=device_info, trace=trace)
+            else:
+                from profiler.runner import run_training
+
+                result = run_training(spec, bus=bus, cancel=cancel, run_id=run_id, device_info=device_info,
+                                      trace=trace)
+        progress.done()
+        data = final.result or result.to_dict()
+        code = _report(args, data, outcomes[0] if outcomes else None)
+    return stopper.exit_code(code) if code == EXIT_OK else code
+
+
+def _new_run_id() -> str:
+    from profiler.results.result import new_run_id
+
+    return new_run_id()
+
+
+def _report(args: argparse.Namespace, data: dict[str, Any], outcome: HistoryOutcome | None) -> int:
+    """Write the JSON, print the summary and what history kept; the exit code (0 or 1)."""
+    from profiler.cli.summary import render_summary
+    from profiler.results.result import RunState
+
+    code = EXIT_FAILED if data["status"] in (RunState.FAILED, RunState.OOM) else EXIT_OK
     if args.json:
-        write_json(args.json, data)
-    if data["status"] in (RunState.FAILED, RunState.OOM):
-        return EXIT_FAILED
-    return EXIT_INTERRUPTED if cancel.is_set() else EXIT_OK
-
-
-def _warn(message: str) -> None:
-    print(f"horsepower: warning: {message}", file=sys.stderr)
-
-
-@contextmanager
-def _sigint_sets(cancel: threading.Event) -> Iterator[None]:
-    """First Ctrl-C asks the run to stop after its current step; a second one aborts."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        if cancel.is_set():
-            raise KeyboardInterrupt
-        cancel.set()
-        print("\nstopping after the current step (Ctrl-C again to abort)...", file=sys.stderr)
-
-    previous = signal.signal(signal.SIGINT, handler)
+        text = json.dumps(data, indent=2, allow_nan=False, default=str)
+        try:
+            write_text(args.json, text)
+        except OutputWriteError as exc:
+            say(f"horsepower: error: {units.plain(exc)}; {_where_kept(data, text, outcome)}")
+            code = EXIT_FAILED
     try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+        print(render_summary(data), file=sys.stderr if args.json == "-" else sys.stdout, flush=True)
+    except (OSError, ValueError):  # the terminal is gone (SIGHUP): the JSON and history are what count
+        pass
+    if outcome is not None and outcome.message:
+        where = "the summary above and the --json result have" if args.json and code == EXIT_OK \
+            else "the summary above has"
+        say(f"horsepower: warning: {units.plain(outcome.message)}; {where} every measured step")
+    for notice in outcome.notices if outcome is not None else ():
+        say(f"horsepower: notice: {units.plain(notice)}")
+    return code
+
+
+def _where_kept(data: dict[str, Any], text: str, outcome: HistoryOutcome | None) -> str:
+    run_id = str(data["run_id"])
+    if outcome is not None and outcome.final_stored:
+        return f"the run is in history as {run_id} (`horsepower export {run_id} --json FILE` writes it)"
+    rescued = rescue_copy(run_id, text)
+    if rescued:
+        return f"the result was saved to {rescued} instead"
+    return "the result could not be saved anywhere; the summary below is all that is left"

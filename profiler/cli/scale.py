@@ -8,12 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from profiler import units
 from profiler.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, check_output, write_json
+from profiler.cli.signals import stop_on_signals
 
 
 def register(sub: Any) -> None:
@@ -57,7 +56,7 @@ def cmd_scale(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     print(_heading(config, nprocs), file=sys.stderr)
     cancel = threading.Event()
-    with _sigint_sets(cancel):
+    with stop_on_signals(cancel) as stopper:  # Ctrl-C, SIGTERM, SIGHUP: stop this world size, skip the rest
         points = run_scale(config, nprocs, args.port, args.deadline, cancel,
                            on_point=lambda p: print(_point_line(p), file=sys.stderr))
     results = [p.result for p in points]
@@ -70,7 +69,7 @@ def cmd_scale(args: argparse.Namespace) -> int:
 
         write_json(args.json, {"points": [p.to_dict() for p in scaling_points(results)], "runs": results})
     if cancel.is_set():
-        return EXIT_INTERRUPTED
+        return stopper.exit_code(EXIT_INTERRUPTED)
     return EXIT_OK if all(p.ok for p in points) and len(points) == len(nprocs) else EXIT_FAILED
 
 
@@ -149,23 +148,3 @@ def _store(results: list[dict[str, Any]]) -> None:
                 store.store_result(RunResult.from_dict(result).to_dict())
             except HistoryError as exc:
                 print(f"horsepower: warning: {exc}", file=sys.stderr)
-
-
-@contextmanager
-def _sigint_sets(cancel: threading.Event) -> Iterator[None]:
-    """Ctrl-C stops the current world size (its ranks are stopped) and skips the rest."""
-    import signal
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        cancel.set()
-        print("\nstopping: every rank of this world size is being stopped...", file=sys.stderr)
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)

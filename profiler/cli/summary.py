@@ -61,18 +61,18 @@ def render_summary(d: dict[str, Any]) -> str:
     if trace:
         rows.append(("trace", f"{trace['steps']} steps after the timed window -> {trace['path']}  "
                               f"({units.nbytes(trace.get('bytes'))}; open in https://ui.perfetto.dev)"))
-    lines = [f"\n{d['name']}", units.table(rows)]
+    lines = [f"\n{units.plain(d['name'])}", units.table(rows)]
     errors = [w for w in d["warnings"] if w.startswith(ERROR_PREFIX)]
-    lines += [f"  error: {w.removeprefix(ERROR_PREFIX)}" for w in errors]
-    lines += [f"  warning: {w}" for w in d["warnings"] if w not in errors]
-    lines += [f"  note: {n}" for n in d["notices"]]
+    lines += [f"  error: {units.plain(w.removeprefix(ERROR_PREFIX))}" for w in errors]
+    lines += [f"  warning: {units.plain(w)}" for w in d["warnings"] if w not in errors]
+    lines += [f"  note: {units.plain(n)}" for n in d["notices"]]
     if d["error"]:
-        lines.append(f"  error: {d['error']}")
+        lines.append(f"  error: {units.plain(d['error'])}")
     if d["advice"]:
-        lines.append(f"  advice: {d['advice']}")
+        lines.append(f"  advice: {units.plain(d['advice'])}")
     if d.get("error_details") and d["workload"] == USER_WORKLOAD:
         lines.append("  where the model failed (error_details):")
-        lines += [f"    {line}" for line in str(d["error_details"]).rstrip().splitlines()]
+        lines += [f"    {units.plain(line)}" for line in str(d["error_details"]).rstrip().splitlines()]
     return "\n".join(lines)
 
 

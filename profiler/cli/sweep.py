@@ -9,14 +9,15 @@ from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from profiler import units
-from profiler.cli.common import UsageError, check_output, open_store, print_json, usage_error
+from profiler.cli.common import UsageError, check_output, print_json, usage_error
 from profiler.cli.run import add_model_argument, model_fields
-from profiler.outputs import write_text
-from profiler.results.spec import RunSpec
+from profiler.cli.signals import say, stop_on_signals
+from profiler.outputs import OutputWriteError, stdout_kept_for_data, write_text
+from profiler.results.spec import MAX_DURATION_S, RunSpec
 
 if TYPE_CHECKING:
     from profiler.analysis.sweep import SweepPoint, SweepResult
-    from profiler.history import HistoryStore
+    from profiler.history.recorder import HistoryOutcome
     from profiler.results.result import RunResult
 
 
@@ -83,8 +84,10 @@ def _knob_names(base: RunSpec) -> list[str]:
     return list(check_model(base).knobs)  # cached by the validation above
 
 
-def recording_run_fn(store: HistoryStore | None) -> Any:
-    """A sweep ``run_fn`` that stores each point in history while it runs."""
+def recording_run_fn(record: bool, cancel: threading.Event | None = None,
+                     outcomes: list[HistoryOutcome] | None = None) -> Any:
+    """A sweep ``run_fn`` that stores each point in history while it runs (the store is opened
+    on each recorder's writer thread, never here) and stops within a point on ``cancel``."""
     from profiler.events import EventBus
     from profiler.history import recording
     from profiler.results.result import new_run_id
@@ -92,12 +95,13 @@ def recording_run_fn(store: HistoryStore | None) -> Any:
 
     def run(spec: RunSpec) -> RunResult:
         run_id, bus = new_run_id(), EventBus()
-        with recording(bus, run_id, spec, store) if store is not None else nullcontext():
+        keep = outcomes.append if outcomes is not None else None
+        with recording(bus, run_id, spec, on_outcome=keep) if record else nullcontext():
             if spec.is_user_model:  # a user's model always runs in a supervised worker
                 from profiler.worker import supervise
 
-                return supervise(spec, bus, threading.Event(), run_id=run_id)
-            return run_training(spec, bus=bus, run_id=run_id)
+                return supervise(spec, bus, cancel or threading.Event(), run_id=run_id)
+            return run_training(spec, bus=bus, run_id=run_id, cancel=cancel)
 
     return run
 
@@ -111,25 +115,38 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from profiler.analysis.sweep import sweep
 
     values = parse_values(args.values)
-    if not args.duration > 0:
-        raise UsageError(f"--duration must be positive, got {args.duration:g}")
+    if not 0 < args.duration <= MAX_DURATION_S:
+        raise UsageError(f"--duration must be a positive number of seconds up to 30 days, got {args.duration:g}")
     check_output(args.html)
     base = RunSpec(**model_fields(args), duration_s=args.duration)
     check_sweep(base.workload, args.knob, values, args.devices, base)
-    store = None if args.no_history else open_store()
-    with store if store is not None else nullcontext():
-        result = sweep(base.workload, args.knob, values, args.devices,
-                       run_fn=recording_run_fn(store), base=base, on_point=_progress)
+    cancel = threading.Event()
+    outcomes: list[HistoryOutcome] = []
+    quiet_stdout = stdout_kept_for_data() if args.json else nullcontext()
+    with quiet_stdout, stop_on_signals(cancel) as stopper:
+        result = sweep(base.workload, args.knob, values, args.devices, cancel=cancel,
+                       run_fn=recording_run_fn(not args.no_history, cancel, outcomes), base=base,
+                       on_point=_progress)
+    if cancel.is_set():
+        say(f"horsepower: sweep stopped after {len(result.points)} of {len(values) * len(args.devices)} points; "
+            "the finished ones are shown and kept")
     if args.json:
         print_json(result.to_dict())
     else:
         print(render_sweep(result))
+    for outcome in outcomes:
+        if outcome.message:
+            say(f"horsepower: warning: {units.plain(outcome.message)}")
     if args.html:
         from profiler.reports.html import comparison_report
 
-        write_text(args.html, comparison_report([], sweep=result, title=f"Horsepower sweep: {result.label} "
-                                                                          f"{args.knob}"))
-    return 0
+        try:
+            write_text(args.html, comparison_report([], sweep=result, title=f"Horsepower sweep: {result.label} "
+                                                                              f"{args.knob}"))
+        except OutputWriteError as exc:
+            kept = "its runs are in history" if not args.no_history else "the table above has its figures"
+            raise OutputWriteError(f"{exc}; {kept}") from None
+    return stopper.exit_code(0)
 
 
 def render_sweep(result: SweepResult) -> str:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from profiler.paths import APP_NAME, config_dir, data_dir
+from profiler.paths import APP_NAME, UserDirError, config_dir, data_dir, ensure_dir
 
-__all__ = ["APP_NAME", "DB_NAME", "PRICES_NAME", "config_dir", "data_dir", "history_db_path", "prices_path"]
+__all__ = ["APP_NAME", "DB_NAME", "PRICES_NAME", "UserDirError", "config_dir", "data_dir", "history_db_path",
+           "prices_path"]
 
 DB_NAME = "history.db"
 PRICES_NAME = "prices.json"
@@ -18,13 +19,11 @@ PRICES_NAME = "prices.json"
 
 def history_db_path(directory: str | os.PathLike[str] | None = None) -> Path:
     """Path of the history database in ``directory`` (default: ``data_dir()``)."""
-    base = Path(directory) if directory is not None else data_dir()
-    base.mkdir(parents=True, exist_ok=True)
+    base = ensure_dir(Path(directory), "HORSEPOWER_DATA_DIR") if directory is not None else data_dir()
     return base / DB_NAME
 
 
 def prices_path(directory: str | os.PathLike[str] | None = None) -> Path:
     """Path of the prices JSON in ``directory`` (default: ``config_dir()``)."""
-    base = Path(directory) if directory is not None else config_dir()
-    base.mkdir(parents=True, exist_ok=True)
+    base = ensure_dir(Path(directory), "HORSEPOWER_CONFIG_DIR") if directory is not None else config_dir()
     return base / PRICES_NAME

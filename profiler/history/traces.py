@@ -60,8 +60,8 @@ def keep_trace(history_dir: Path, run_id: str, result: dict[str, Any]) -> dict[s
             target.parent.mkdir(parents=True, exist_ok=True)
             _gzip_copy(source, target)
             stored = str(target)
-        except OSError:
-            log.exception("could not keep the trace of run %s in the history", run_id)
+        except OSError as exc:  # disk full, read-only: one line, the run is stored without its trace copy
+            log.warning("could not keep the trace of run %s in the history: %s", run_id, exc)
     else:
         log.warning("the trace of run %s (%s) is gone; the history keeps no copy", run_id, source)
     return {**result, "trace": {**trace, "stored": stored}}

@@ -14,6 +14,7 @@ from profiler.history.database import HistoryError
 from profiler.history.series import empty_series, series_from_steps, steps_from_result
 from profiler.history.store import HistoryStore
 from profiler.history.traces import write_trace
+from profiler.outputs import write_text
 from profiler.reports.validate import FORMAT, SCHEMA, ImportRejected, read_run_file
 from profiler.results.result import RunResult
 
@@ -77,16 +78,17 @@ def run_to_html(run: dict[str, Any], **kwargs: Any) -> str:
 
 
 def export_run(run: dict[str, Any], fmt: str, path: str | Path) -> Path:
-    """Write ``run`` (a ``HistoryStore.get`` dict) as ``fmt`` to ``path``; returns the path."""
+    """Write ``run`` (a ``HistoryStore.get`` dict) as ``fmt`` to ``path``; returns the path.
+
+    Written through ``profiler.outputs.write_text``: a device or FIFO is written through, a
+    symlink's target is replaced, anything else refused; ``OutputWriteError`` if it fails.
+    """
     render = {"json": run_to_json, "csv": run_to_csv, "html": run_to_html}.get(fmt)
     if render is None:
         raise ValueError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
     text = render(run)
-    file = Path(path)
-    tmp = file.with_name(file.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(file)
-    return file
+    write_text(str(path), text)
+    return Path(path)
 
 
 class NoTrace(ValueError):

@@ -26,6 +26,13 @@ class SpecError(ValueError):
         self.details = details
 
 SIZES = ("S", "M", "L")
+#: longest run name, everywhere (``--name``, the window, sweeps, import, rename)
+MAX_NAME_CHARS = 200
+#: latest time (s since 1970) a stored run may carry: 3000-01-01, which ``time.localtime``
+#: accepts on every platform (Windows stops at 3000-12-31)
+MAX_EPOCH_S = 32_503_680_000.0
+#: longest timed window a run may ask for (30 days); anything longer is a typo or ``inf``
+MAX_DURATION_S = 30 * 86_400.0
 
 
 @dataclass(frozen=True)

@@ -402,9 +402,11 @@ class _Run:
             result.error_details = exc.details or result.error_details
         if is_oom(exc):
             result.status = RunState.OOM
-            result.error = f"out of memory: {str(exc).splitlines()[0][:300]}"
+            result.error = f"out of memory: {(str(exc).splitlines() or [''])[0][:300]}"
             free_device_memory(self.device)
-            result.advice = oom_advice(result.batch_size, self._fitting_batch())
+            building = not result.batch_size  # the model (or its first batch) did not even build
+            batch = result.batch_size or self._planned_batch()
+            result.advice = oom_advice(batch, self._fitting_batch(batch), while_building=building)
             log.warning("run %s ran out of memory", result.run_id)
         elif self.spec.is_user_model:
             log.warning("run %s of %s failed: %s", result.run_id, self.spec.model, first_line(exc))
@@ -418,8 +420,18 @@ class _Run:
             result.error = f"{type(exc).__name__}: {exc}"
             result.advice = "see the log for the traceback; try a smaller size or another precision"
 
-    def _fitting_batch(self) -> int | None:
-        if not self.result.batch_size:
+    def _planned_batch(self) -> int:
+        """The batch the run was going to use: the spec's, else the workload's preset default."""
+        if self.spec.batch_size:
+            return self.spec.batch_size
+        try:
+            return int(self.workload.default_batch[self.spec.size])
+        except (AttributeError, KeyError, ValueError, TypeError):
+            return 0
+
+    def _fitting_batch(self, batch_size: int) -> int | None:
+        """The largest smaller batch that trains one step without running out of memory."""
+        if batch_size < 2:
             return None
         spec = self.spec
         workload = self.workload
@@ -431,7 +443,7 @@ class _Run:
             step(built.make_batch())
             synchronize(self.device)
 
-        return largest_fitting_batch(self.result.batch_size, try_batch, self.device)
+        return largest_fitting_batch(batch_size, try_batch, self.device)
 
     def _finish(self) -> None:
         result = self.result

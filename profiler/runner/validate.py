@@ -21,7 +21,7 @@ from profiler.results.model_ref import (
     parse_model_ref,
     sha256_file,
 )
-from profiler.results.spec import PRECISIONS, SIZES, RunSpec, SpecError
+from profiler.results.spec import MAX_DURATION_S, MAX_NAME_CHARS, PRECISIONS, SIZES, RunSpec, SpecError
 from profiler.runner.precision import check_precision
 from profiler.workloads import WorkloadError, get_workload
 
@@ -75,8 +75,14 @@ def _check_settings(spec: RunSpec) -> DeviceInfo:
         raise
     except (ValueError, WorkloadError) as exc:
         raise SpecError(str(exc)) from None
-    if spec.duration_s is not None and not spec.duration_s > 0:
-        raise SpecError(f"duration must be a positive number of seconds, got {spec.duration_s}")
+    if spec.duration_s is not None and not 0 < spec.duration_s <= MAX_DURATION_S:
+        raise SpecError(f"duration must be a positive number of seconds up to {MAX_DURATION_S:.0f} (30 days), "
+                        f"got {spec.duration_s}")
+    if not 0 <= spec.warmup_max_s <= MAX_DURATION_S or spec.warmup_max_steps < 0:
+        raise SpecError(f"warm-up limits must be 0 or more and finite, got {spec.warmup_max_steps} steps, "
+                        f"{spec.warmup_max_s} s")
+    if len(spec.name) > MAX_NAME_CHARS:
+        raise SpecError(f"a run name is at most {MAX_NAME_CHARS} characters, got {len(spec.name)}")
     if spec.steps is not None and spec.steps <= 0:
         raise SpecError(f"steps must be a positive integer, got {spec.steps}")
     if spec.duration_s is None and spec.steps is None:
@@ -131,11 +137,15 @@ def _check_user_model(spec: RunSpec, device: DeviceInfo) -> None:
 
 
 def _check_fits(spec: RunSpec, device: DeviceInfo) -> None:
-    """Reject a model whose weights and optimizer state alone exceed the device's memory."""
-    if not device.memory_bytes:
-        return
+    """Reject a model that cannot be built, or whose weights and optimizer state alone exceed
+    the device's memory (built on the meta device: nothing is allocated)."""
     workload = get_workload(spec.workload)
-    built = workload.build("meta", spec.size, spec.batch_size, spec.knobs)  # parameters, nothing allocated
+    try:
+        built = workload.build("meta", spec.size, spec.batch_size, spec.knobs)  # parameters, nothing allocated
+    except (RuntimeError, ValueError, OverflowError) as exc:  # e.g. "Storage size calculation overflowed"
+        first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        raise SpecError(f"{spec.workload}-{spec.size} with these knobs cannot be built ({first}); "
+                        "choose smaller knobs") from None
     _check_memory(spec, device, built.params, f"{spec.workload}-{spec.size} with these knobs")
 
 

@@ -70,6 +70,26 @@ def _die_with_parent() -> None:
         logging.getLogger(__name__).debug("prctl(PR_SET_PDEATHSIG) unavailable")
 
 
+def _stop_on_signals(cancel_flag: threading.Event) -> None:
+    """SIGINT/SIGTERM/SIGHUP (Ctrl-C reaches the whole process group; ``timeout`` and systemd
+    signal every process; the parent's death sends SIGTERM) stop the run after its current
+    step, so every measured step still reaches the parent; a second signal exits at once."""
+    import signal
+
+    received: list[int] = []
+
+    def handler(signum: int, frame: Any) -> None:
+        received.append(signum)
+        if len(received) > 1:
+            os._exit(128 + signum)
+        cancel_flag.set()
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:
+            signal.signal(sig, handler)
+
+
 def child_main(spec_dict: dict[str, Any], run_id: str, device_info: dict[str, Any], conn: Connection,
                cancel: Any, log_level: int, trace: dict[str, Any] | None = None, dump_path: str = "") -> None:
     """Entry point of the worker process (must be importable at module level for spawn).
@@ -93,6 +113,7 @@ def child_main(spec_dict: dict[str, Any], run_id: str, device_info: dict[str, An
 
     watcher = threading.Thread(target=watch_cancel, name="cancel-watch", daemon=True)
     watcher.start()
+    _stop_on_signals(cancel_flag)
     _die_with_parent()
     forward = PipeForwarder(conn, on_broken=cancel_flag.set)
     try:
