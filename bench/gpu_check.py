@@ -7,9 +7,14 @@ Prints JSON lines:
   {"kind": "telemetry", ...}           our merged readings beside nvidia-smi's, at the same moment,
                                        while a bf16 matmul load runs (one line per second)
   {"kind": "matmul", ...}              that load's achieved TFLOP/s and its share of the datasheet peak
-  {"kind": "workload", ...}            per workload: samples/s, achieved TFLOP/s, MFU (probe and datasheet)
+  {"kind": "workload", ...}            per workload: samples/s, TFLOP/s, MFU (datasheet peak; best GEMM measured here)
+  {"kind": "scale", ...}               `horsepower scale` on cuda (NCCL) at 1 rank and, with more GPUs,
+                                       2, 4 ... ranks: samples/s, efficiency, time split, all-reduce busbw
 Exits 2 with a clear message where there is no usable NVIDIA GPU. About 2-3 minutes on an H200
-with the defaults (4 workloads or fewer at 12 s each plus warm-up).
+with the defaults (4 workloads or fewer at 12 s each plus warm-up), plus ~30 s per scale point.
+
+``--only scale`` runs the scale section alone; ``--dry-run`` runs it on the CPU (gloo, one rank,
+a few steps) to check this script where there is no GPU.
 """
 
 from __future__ import annotations
@@ -21,9 +26,13 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import torch
+
+# This checkout's engine, also where it is not installed (the GPU machine gets a bare copy).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 SMI_FIELDS = (
     "index,uuid,name,utilization.gpu,memory.used,memory.total,power.draw,power.limit,"
@@ -172,12 +181,53 @@ def run_workloads(names: list[str], duration_s: float) -> None:
             achieved_tflops=achieved and achieved / 1e12,
             mfu=d.get("mfu"),
             peak_tflops=d.get("peak_flops_per_s") and d["peak_flops_per_s"] / 1e12,
-            mfu_datasheet=d.get("mfu_datasheet"),
-            datasheet_source=d.get("datasheet_source"),
+            peak_source=d.get("peak_source"),
+            peak_inputs=d.get("peak_inputs"),
+            mfu_ceiling=d.get("mfu_ceiling"),
+            ceiling_tflops=d.get("ceiling_flops_per_s") and d["ceiling_flops_per_s"] / 1e12,
+            ceiling_source=d.get("ceiling_source"),
             energy_j=d.get("energy_j"),
             samples_per_j=d.get("samples_per_j"),
             wall_s=round(time.perf_counter() - t0, 1),
         )
+
+
+def run_scale_check(device: str, nprocs: list[int], workload: str, steps: int, precision: str) -> None:
+    """The NCCL (or, dry, gloo) path of ``horsepower scale``: one JSON line per world size."""
+    from profiler.distributed.config import DistConfig
+    from profiler.distributed.sweep import check_sweep, run_scale
+    from profiler.metrics.scaling import scaling_points
+
+    config = DistConfig(workload=workload, device=device, precision=precision, steps=steps,
+                        warmup_max_steps=20, warmup_max_s=20.0, timeout_s=120.0)
+    try:
+        check_sweep(config, nprocs)
+    except ValueError as exc:
+        emit("scale", error=str(exc))
+        return
+    t0 = time.perf_counter()
+    points = run_scale(config, nprocs)
+    figures = {p.world_size: p for p in scaling_points([pt.result for pt in points])}
+    for point in points:
+        d = point.result
+        section = d.get("distributed") or {}
+        fig = figures.get(point.world_size)
+        emit(
+            "scale",
+            device=device,
+            world_size=point.world_size,
+            status=d.get("status"),
+            error=d.get("error"),
+            backend=section.get("backend"),
+            samples_per_s=d.get("samples_per_s"),
+            efficiency=fig and fig.efficiency,
+            mfu=d.get("mfu"),
+            split=[r.get("split") for r in section.get("ranks") or []],
+            allreduce=section.get("allreduce"),
+            energy_j=d.get("energy_j"),
+            warnings=d.get("warnings"),
+        )
+    emit("scale_done", wall_s=round(time.perf_counter() - t0, 1))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,8 +235,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration-s", type=float, default=12.0, help="timed seconds per workload")
     parser.add_argument("--compare", type=int, default=6, help="telemetry comparisons (1 per second)")
     parser.add_argument("--workloads", nargs="*", help="default: every built-in workload")
+    parser.add_argument("--only", choices=("scale",), help="run one section alone")
+    parser.add_argument("--scale-workload", default="gpt", help="workload of the scale section (default gpt)")
+    parser.add_argument("--scale-steps", type=int, default=50, help="timed steps per scale point (default 50)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="run the scale section on the CPU (gloo, 1 rank, 3 steps) to check the script")
     args = parser.parse_args(argv)
 
+    if args.dry_run:
+        run_scale_check("cpu", [1], "mlp", 3, "fp32")
+        return 0
     if not torch.cuda.is_available() or torch.version.cuda is None:
         from profiler.devices.discovery import cuda_unavailable_reason
 
@@ -211,8 +269,11 @@ def main(argv: list[str] | None = None) -> int:
         datasheet_bf16_tflops=peak and peak[0] / 1e12,
         datasheet_source=peak and peak[1],
     )
-    compare_telemetry(uuid, args.compare, peak)
-    run_workloads(args.workloads or sorted(WORKLOADS), args.duration_s)
+    nprocs = [n for n in (1, 2, 4, 8) if n <= torch.cuda.device_count()]
+    if args.only != "scale":
+        compare_telemetry(uuid, args.compare, peak)
+        run_workloads(args.workloads or sorted(WORKLOADS), args.duration_s)
+    run_scale_check("cuda", nprocs, args.scale_workload, args.scale_steps, "bf16")
     return 0
 
 

@@ -32,9 +32,12 @@ class RunDescribed:
     """What the run measures, known once the model is built and before warm-up.
 
     ``info`` holds ``batch_size``, ``samples_per_step``, ``params``, ``flops_per_step``,
-    ``peak_flops_per_s`` (measured), ``peak_source``, ``datasheet_peak_flops_per_s``,
-    ``device_name`` and ``sample_unit``; a figure that is not known is None. Observers use it
-    to show live FLOP/s and MFU from step times.
+    ``peak_flops_per_s`` (the hardware peak), ``peak_source``, ``peak_inputs`` (a dict for a
+    tooltip), ``ceiling_flops_per_s`` (best GEMM measured here), ``ceiling_source``,
+    ``ceiling_inputs``, ``device_name``, ``device_info``, ``sample_unit``, ``tokens_per_sample``
+    (sequence models, else None) and ``model`` (the model in words: ``mlp-S``, ``gpt2 (hf)``); a
+    figure that is not known is None. Observers use it to show live FLOP/s and both MFUs from
+    step times.
     """
 
     run_id: str
@@ -52,6 +55,22 @@ class StepFinished:
     step_time_s: float
     samples: int
     loss: float | None
+
+
+@dataclass(frozen=True)
+class PhaseSample:
+    """Where one phase-sampled step's time went (``profiler.runner.phases``).
+
+    ``phases`` maps phase names (``profiler.metrics.phases.PHASES``: ``data_wait``, ``h2d_copy``,
+    ``forward``, ``backward``, ``optimizer``, ``device_wait``) to seconds; they add up to the
+    step's time. A sampled step is not a timed step: it has no ``StepFinished``. At most a few
+    per second (``MIN_INTERVAL_S``), so the worker pipe stays cheap.
+    """
+
+    run_id: str
+    step: int
+    t_s: float
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,7 +101,7 @@ class RunFinished:
     result: dict[str, Any]
 
 
-Event = RunStateChanged | RunDescribed | StepFinished | TelemetrySample | RunNotice | RunFinished
+Event = RunStateChanged | RunDescribed | StepFinished | PhaseSample | TelemetrySample | RunNotice | RunFinished
 Handler = Callable[[Event], None]
 
 

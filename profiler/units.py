@@ -8,12 +8,33 @@ figure reads the same in every view.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 NA = "n/a"
 TIMES = "\u00d7"  # the one speedup / ratio sign: 2.50×
 _SI = ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
 _BINARY = ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"))
+
+
+#: characters that move the cursor, change colours or reorder text on a terminal: C0 and C1
+#: controls, DEL, line/paragraph separators and the bidirectional overrides and isolates
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_KEEP_NEWLINES = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def plain(text: object, keep_newlines: bool = False) -> str:
+    """``text`` safe to print on a terminal: every control character (escape sequences, ``\\r``,
+    bidi overrides; newlines too unless ``keep_newlines``) is shown as ``\\x1b`` / ``\\u202e``.
+    Use it for every name and user- or file-supplied text the CLI prints."""
+    value = text if isinstance(text, str) else str(text)
+    pattern = _CONTROL_KEEP_NEWLINES if keep_newlines else _CONTROL
+    return pattern.sub(_escape, value)
 
 
 def _finite(value: float | None) -> bool:
@@ -163,14 +184,16 @@ def energy(value: float | None) -> str:
 
 def table(rows: list[tuple[str, str]]) -> str:
     """Two aligned columns, indented by two spaces."""
-    width = max((len(k) for k, _ in rows), default=0)
-    return "\n".join(f"  {k.ljust(width)}  {v}" for k, v in rows)
+    safe = [(plain(k), plain(v)) for k, v in rows]
+    width = max((len(k) for k, _ in safe), default=0)
+    return "\n".join(f"  {k.ljust(width)}  {v}" for k, v in safe)
 
 
 def columns(rows: Sequence[Sequence[str]], right: tuple[int, ...] = ()) -> str:
     """A plain-text table with a rule under the header; ``right`` lists right-aligned columns."""
     if not rows:
         return ""
+    rows = [[plain(cell) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.rjust(w) if i in right else cell.ljust(w)
                        for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()

@@ -1,7 +1,23 @@
-"""Shared factories for tests: fabricated results, published runs, tiny specs, fake sweeps."""
+"""Shared factories for tests: fabricated results, published runs, tiny specs, fake sweeps, and
+small advisor catalogues, devices, step facts and result dicts."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import stat
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from profiler.analysis.advisor.bands import Band
+from profiler.analysis.advisor.catalogue import Catalogue
+from profiler.analysis.advisor.census import StepFacts
+from profiler.analysis.advisor.cloud import CloudPrice
+from profiler.analysis.advisor.hardware import CoreGroup, Figure, HardwareDevice
 from profiler.events import (
     EventBus,
     RunFinished,
@@ -11,7 +27,7 @@ from profiler.events import (
     TelemetrySample,
 )
 from profiler.results.result import RunResult
-from profiler.results.spec import RunSpec
+from profiler.results.spec import RunSpec, cpu_model
 
 #: a spawned worker imports torch: allow it this long to publish its first steps
 WORKER_START_TIMEOUT_MS = 30_000
@@ -59,3 +75,96 @@ def fake_sweep_point(spec: RunSpec) -> RunResult:
     rate = 1000.0 if spec.device == "cpu" else spec.knobs["width"] * 2.0
     result.step_times_s = [100.0 / rate] * 3
     return result
+
+
+@contextmanager
+def mounted_tmpfs(path: Path, size: str = "1m", readonly: bool = False) -> Iterator[Path]:
+    """Mount a small tmpfs at ``path`` for the block (root only; the test is skipped where the
+    machine cannot mount). ``readonly`` mounts it read-only: root's writes fail with EROFS."""
+    import pytest
+
+    path.mkdir(parents=True, exist_ok=True)
+    options = f"size={size}" + (",ro" if readonly else "")
+    if shutil.which("mount") is None or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root and mount(8)")
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+def make_char_device(path: Path, major: int, minor: int) -> Path:
+    """A character device node (1,3 is /dev/null, 1,7 is /dev/full); skips without root."""
+    import pytest
+
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(major, minor))
+    except (OSError, AttributeError) as exc:
+        pytest.skip(f"cannot make a device node here: {exc}")
+    return path
+
+
+# ---- advisor factories --------------------------------------------------------------
+TEST_CPU_NAME = "Test CPU 9000 16-Core Processor"
+
+
+def gpu(device_id: str = "gpu-a", peak_bf16: float = 100e12, peak_fp32: float | None = 20e12,
+        bandwidth: float = 1e12, memory: float = 24e9, tdp: float | None = 300.0, price: float | None = 1000.0,
+        pattern: str = r"Test GPU A\b", device_class: str = "datacenter-gpu", epoch: bool = False) -> HardwareDevice:
+    peaks = {"bf16": Figure(peak_bf16, "test sheet", "2024-01-01", epoch)}
+    if peak_fp32:
+        peaks["fp32"] = Figure(peak_fp32, "test sheet", "2024-01-01", epoch)
+    return HardwareDevice(
+        id=device_id, name=device_id.upper(), vendor="Test", device_class=device_class, peaks=peaks,
+        memory_bytes=Figure(memory, "test sheet"), bandwidth_bytes_per_s=Figure(bandwidth, "test sheet"),
+        tdp_w=Figure(tdp, "test sheet") if tdp else None,
+        release_price_usd=Figure(price, "test sheet") if price else None, featured=True, patterns=(pattern,))
+
+
+def cpu(device_id: str = "test-cpu", cores: int = 16, clock_ghz: float = 4.0, fp32_per_cycle: float = 64.0,
+        bandwidth: float = 100e9, tdp: float = 160.0, cache: float | None = None) -> HardwareDevice:
+    group = CoreGroup(cores, clock_ghz, {"fp32": fp32_per_cycle}, "test")
+    peak = group.peak("fp32") or 0.0
+    return HardwareDevice(
+        id=device_id, name="Test CPU 9000", vendor="Test", device_class="cpu",
+        peaks={"fp32": Figure(peak, "derived")}, bandwidth_bytes_per_s=Figure(bandwidth, "test sheet"),
+        tdp_w=Figure(tdp, "test sheet"), release_price_usd=Figure(500.0, "test sheet"), featured=True,
+        patterns=(r"Test CPU 9000",), core_groups=(group,), cache_bytes=Figure(cache, "t") if cache else None)
+
+
+def catalogue(*devices: HardwareDevice, prices: tuple[CloudPrice, ...] = ()) -> Catalogue:
+    return Catalogue(tuple(devices), (), prices)
+
+
+def price(device: str, usd_per_h: float, provider: str = "Cloud") -> CloudPrice:
+    return CloudPrice(device, provider, "1 GPU", usd_per_h, "2026-11-01", "https://example.com/prices")
+
+
+def facts(flops: float = 1e12, samples: int = 100, moved: Band | None = None, params: int = 1000,
+          activations: Band | None = None, kernels: float | None = None, batch: int | None = None) -> StepFacts:
+    return StepFacts(flops=flops, samples=samples, batch_size=batch or samples, params=params,
+                     state_bytes=16.0 * params, activation_bytes=activations,
+                     bytes_moved=moved or Band(1e9, 2e9, 4e9), kernels=kernels, how=())
+
+
+def result(run_id: str, device: str = "cpu", samples_per_s: float = 1000.0, flops_per_step: float = 1e11,
+           batch: int = 100, device_name: str = TEST_CPU_NAME, threads: int = 16, precision: str = "fp32",
+           workload: str = "own", hostname: str | None = None, **extra: Any) -> dict[str, Any]:
+    """A completed result dict with ``samples_per_s`` for a model the advisor estimates from params."""
+    return {
+        "schema": 2, "run_id": run_id, "name": run_id, "status": "completed", "device": device,
+        "workload": workload, "size": "S", "precision": precision, "batch_size": batch,
+        "samples_per_step": batch, "params": 1000, "flops_per_step": flops_per_step,
+        "samples_per_s": samples_per_s, "energy_j": None, "timed_s": 10.0, "telemetry": {},
+        "device_info": {"name": device_name, "memory_bytes": 64e9,
+                        "details": {"physical_cores": threads, "torch_threads": threads}},
+        "environment": {"cpu_model": device_name if device == "cpu" else cpu_model(),
+                        "hostname": hostname or socket.gethostname(), "torch": "2.13.0", "torch_threads": threads},
+        "spec": {"workload": workload, "device": device, "threads": threads, "knobs": {}, "precision": precision,
+                 "model": "tests:own" if workload == "own" else None},
+        "started_at": 1_790_000_000.0, **extra,
+    }

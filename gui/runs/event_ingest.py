@@ -107,7 +107,7 @@ class EventIngest:
             if tally.due(ev.t_s):
                 info = tally.info
                 refs = (info.get("flops_per_step"), info.get("peak_flops_per_s"),
-                        info.get("datasheet_peak_flops_per_s"))
+                        info.get("ceiling_flops_per_s"))
                 seen = tally.timed_steps if ev.phase == "timed" else len(tally.recent)
                 live = live_figures(list(tally.recent), seen, *refs)
                 if ev.phase == "timed":

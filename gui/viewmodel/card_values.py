@@ -71,8 +71,8 @@ class CardValues:
         """Why an MFU above 100% cannot be right, or "" when it is plausible."""
         if self.mfu is None or self.mfu <= MFU_PLAUSIBLE:
             return ""
-        return (f"MFU {self.mfu:.0%} is above 100%: the peak it is measured against is too low "
-                "for what this run achieved. Treat the MFU as wrong, not the throughput.")
+        return (f"MFU {self.mfu:.0%} is above 100% of the hardware peak: the FLOP count or the peak "
+                "is wrong (a bug, reported in the run's warnings). Trust the throughput, not the MFU.")
 
     @property
     def chip(self) -> tuple[str, str]:

@@ -150,8 +150,8 @@ class CompareView(QWidget):
                     item.setFont(bold)
                 if c == MFU_COL and (row.mfu or 0.0) > MFU_PLAUSIBLE:
                     item.setForeground(QBrush(QColor(WARNING_COLOUR)))
-                    item.setToolTip("MFU above 100%: the measured peak is too low for this run (the "
-                                    "probe ran while the machine was busier); trust the throughput")
+                    item.setToolTip("MFU above 100% of the hardware peak: the FLOP count or the peak is "
+                                    "wrong (see the run's warnings); trust the throughput, not the MFU")
                 if c == SPEEDUP_COL:
                     item.setToolTip(row.speedup_note or "")
                     if muted:

@@ -7,8 +7,8 @@ HELP: dict[str, str] = {
     "including forward, backward and optimizer step.",
     "tflops": "Floating-point operations per second the model actually did (G = 1e9, "
     "T = 1e12), from the FLOPs counted per step over measured step time.",
-    "mfu": "Model FLOPs utilization: achieved FLOP/s as a share of this device's peak, "
-    "measured by a short matmul probe in the same precision.",
+    "mfu": "Model FLOPs utilization: achieved FLOP/s as a share of this device's hardware peak at "
+    "the run's precision (ISA table or datasheet); the tooltip of the peak says where it comes from.",
     "speedup": "This run's samples/s over a comparable run's: the CPU's on the same workload, size, "
     "batch and settings (a device speedup), or the same device with other settings (labelled). "
     "A repeat of the same run shows its run-to-run spread instead; anything else is not comparable.",
@@ -45,7 +45,7 @@ HELP: dict[str, str] = {
 
 NA_REASONS: dict[str, str] = {
     "tflops": "n/a: the engine has not counted this model's FLOPs (yet).",
-    "mfu": "n/a: needs counted FLOPs and a measured peak for this device and precision.",
+    "mfu": "n/a: needs counted FLOPs and a hardware peak for this device and precision.",
     "speedup": "n/a: run the same workload on the CPU in this session to get a baseline.",
     "samples_per_s": "n/a: no timed steps yet (the run is still warming up).",
     "energy": "n/a: this device has no energy counter torch or its driver can read.",

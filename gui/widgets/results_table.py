@@ -165,8 +165,8 @@ class ResultsTable(QTableWidget):
                 item.setForeground(QBrush(QColor(WARNING_COLOUR)))
             if metric == "mfu" and (result.get("mfu") or 0.0) > MFU_PLAUSIBLE:
                 item.setForeground(QBrush(QColor(WARNING_COLOUR)))
-                item.setToolTip(item.toolTip() + "\n\u26a0 above 100%: the measured peak is too low "
-                                "(the probe ran while the machine was busier than during training)")
+                item.setToolTip(item.toolTip() + "\n\u26a0 above 100% of the hardware peak: the FLOP count "
+                                "or the peak is wrong (see the run's warnings); trust the throughput")
             if col == 2 or col > STATUS_COL:  # numbers right-aligned
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.setItem(row, col, item)

@@ -172,7 +172,7 @@ class SummaryCards(QWidget):
         peak = values.peak_flops_per_s
         self.mfu.show_value(
             units.share(values.mfu) if values.mfu is not None else None,
-            f"of {units.flops(peak)} measured peak" if peak else "no peak known", accent,
+            f"of {units.flops(peak)} hardware peak" if peak else "no peak known", accent,
             na.get("mfu", ""),
         )
         self._show_speedup(values, accent)

@@ -17,6 +17,7 @@ from profiler import units
 from profiler.analysis.value import PriceBook, device_value, measured_from_result
 from profiler.metrics.comparison import DEVICE, NONE, REPEAT, SETTINGS, speedup
 from profiler.metrics.naming import distinct_labels, model_part, origin_of, part, settings_part
+from profiler.metrics.scaling import world_size_of
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class CompareRow:
     @property
     def comparable(self) -> bool:
         return self.speedup_kind in (DEVICE, SETTINGS)
+    world_size: int = 1  # ranks of a distributed run
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ def compare(runs: Sequence[Mapping[str, Any]], baseline: str | None = None,
             samples_per_j=value.samples_per_j, samples_per_dollar=value.samples_per_dollar,
             label=label, model=model_part(config), settings=settings_part(config),
             origin=origin_of(run), sample_unit=str(run.get("sample_unit") or "samples"),
-            **_speedup_fields(run, base),
+            world_size=world_size_of(run), **_speedup_fields(run, base),
         ))
     return Comparison(tuple(rows), base_id, prices.currency)
 
@@ -161,7 +163,8 @@ def table_cells(comparison: Comparison) -> list[tuple[str, ...]]:
     """Formatted cells per row, in ``headers()`` order (shared by CLI, HTML and the window)."""
     out: list[tuple[str, ...]] = []
     for r in comparison.rows:
-        out.append((r.label or r.name or r.run_id, r.model, r.settings, r.device,
+        device = f"{r.device} x{r.world_size}" if r.world_size > 1 else r.device
+        out.append((r.label or r.name or r.run_id, r.model, r.settings, device,
                     units.count(r.samples_per_s), units.flops(r.achieved_flops_per_s),
                     units.share(r.mfu), units.si(r.samples_per_j, spaced=True),
                     units.si(r.samples_per_dollar, spaced=True),
@@ -171,9 +174,9 @@ def table_cells(comparison: Comparison) -> list[tuple[str, ...]]:
 
 def render_table(comparison: Comparison) -> str:
     """Plain-text table for the terminal, then what each row's speedup compares (or why none)."""
-    rows = [headers(comparison.currency), *table_cells(comparison)]
+    rows = [headers(comparison.currency), *([units.plain(cell) for cell in row] for row in table_cells(comparison))]
     text = units.columns(rows, right=(4, 5, 6, 7, 8, 9))
-    notes = [f"  {r.label}: {r.speedup_note}" for r in comparison.rows
+    notes = [units.plain(f"  {r.label}: {r.speedup_note}") for r in comparison.rows
              if r.run_id != comparison.baseline_id and r.speedup_note]
-    base = comparison.baseline.label
+    base = units.plain(comparison.baseline.label)
     return text + (f"\n\nvs baseline {base}:\n" + "\n".join(notes) if notes else "")

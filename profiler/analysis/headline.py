@@ -152,7 +152,7 @@ def headline(runs: Sequence[Mapping[str, Any]], prices: PriceBook | None = None,
                         str(base.get("run_id")), found.value, extras)
     run = baseline or max(usable, key=lambda r: float(r["samples_per_s"]))
     model = model_part(part(run, "spec") or run)
-    mfu = f" ({units.share(run['mfu'])} of its measured peak)" if run.get("mfu") else ""
+    mfu = f" ({units.share(run['mfu'])} of its hardware peak)" if run.get("mfu") else ""
     sentence = f"{device_words(run)} trains {model} at {units.rate(run['samples_per_s'])}{mfu}"
     extras = _extras(run, prices)
     text = _sentence(sentence, extras)

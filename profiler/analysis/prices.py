@@ -6,6 +6,8 @@ import json
 import logging
 import math
 import os
+import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,9 @@ log = logging.getLogger(__name__)
 
 PRICES_SCHEMA = 1
 _DEVICE_FIELDS = ("purchase_price", "amortise_years", "hours_per_day", "cloud_per_h")
+#: an ISO 4217-style code: three letters (USD, EUR, JPY); stored in capitals
+_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+MAX_DEVICE_ID = 64
 
 
 class PricesError(ValueError):
@@ -33,8 +38,19 @@ def check_amount(name: str, value: Any, allow_zero: bool = True) -> float | None
     return float(value)
 
 
+def check_currency(value: Any) -> str:
+    """``value`` as a currency code (``"eur"`` -> ``"EUR"``); PricesError unless three letters."""
+    if not isinstance(value, str) or not _CURRENCY.match(value):
+        shown = repr(value)[:40]
+        raise PricesError(f"currency must be a three-letter code such as USD or EUR, got {shown}")
+    return value.upper()
+
+
 def check_price(price: DevicePrice) -> DevicePrice:
-    """Raise ``PricesError`` unless every figure of ``price`` is a sane number."""
+    """Raise ``PricesError`` unless the device id is short and printable and every figure of
+    ``price`` is a sane number."""
+    if not price.device or len(price.device) > MAX_DEVICE_ID or not price.device.isprintable():
+        raise PricesError(f"device must be a short id such as cpu or cuda:0, got {price.device[:40]!r}")
     check_amount("purchase_price", price.purchase_price)
     check_amount("cloud_per_h", price.cloud_per_h)
     check_amount("amortise_years", price.amortise_years, allow_zero=False)
@@ -57,9 +73,7 @@ def book_from_dict(data: Any) -> PriceBook:
     """Validate and build a price book; ``PricesError`` names what is wrong."""
     if not isinstance(data, dict) or data.get("schema") != PRICES_SCHEMA:
         raise PricesError(f"not a Horsepower prices file (schema {PRICES_SCHEMA} expected)")
-    currency = data.get("currency", "USD")
-    if not isinstance(currency, str) or not 1 <= len(currency) <= 8:
-        raise PricesError("currency must be a short text such as USD or EUR")
+    currency = check_currency(data.get("currency", "USD"))
     devices = data.get("devices", {})
     if not isinstance(devices, dict):
         raise PricesError("devices must be an object of device -> price")
@@ -76,15 +90,36 @@ def book_from_dict(data: Any) -> PriceBook:
 
 
 def load_prices(path: str | os.PathLike[str] | None = None) -> PriceBook:
-    """The saved price book; an empty one when no file exists yet."""
+    """The saved price book; an empty one when no file exists yet. A bad file raises
+    ``PricesError`` with one line that names the file and how to fix it."""
     file = Path(path) if path is not None else prices_path()
     if not file.exists():
         return PriceBook()
+    fix = "edit it, or run `horsepower value reset` to set it aside and start over"
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise PricesError(f"cannot read prices {file}: {exc}") from exc
-    return book_from_dict(data)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0][:120]
+        raise PricesError(f"cannot read prices file {file} ({reason}): {fix}") from exc
+    try:
+        return book_from_dict(data)
+    except (PricesError, TypeError) as exc:
+        raise PricesError(f"prices file {file} is invalid ({str(exc)[:160]}): {fix}") from exc
+
+
+def reset_prices(path: str | os.PathLike[str] | None = None) -> Path | None:
+    """Move the prices file aside (``prices.json.old-<time>``) and return where; None if none."""
+    file = Path(path) if path is not None else prices_path()
+    if not file.exists():
+        return None
+    target = file.with_name(f"{file.name}.old-{time.strftime('%Y%m%d-%H%M%S')}")
+    n = 1
+    while target.exists():
+        target = file.with_name(f"{file.name}.old-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
+        n += 1
+    file.replace(target)
+    log.info("prices file moved to %s", target)
+    return target
 
 
 def save_prices(book: PriceBook, path: str | os.PathLike[str] | None = None) -> Path:

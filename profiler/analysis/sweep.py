@@ -2,7 +2,10 @@
 
 Runs are sequential (one device busy at a time, so runs do not disturb each other) through an
 injected ``run_fn(spec) -> RunResult`` (default ``profiler.runner.run_training``). Runs on
-the calling thread; ``cancel`` (a ``threading.Event``) stops between runs.
+the calling thread; ``cancel`` (a ``threading.Event``) stops between runs (and, with the
+default runner, within a run: the stopped point is kept with status ``stopped``).
+Every point is checked before the first one starts, so a point that cannot run ends the
+sweep before anything ran or was stored.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from profiler.analysis.crossover import Crossover, find_crossover
+from profiler.results.model_ref import model_label
 from profiler.results.result import RunResult
 from profiler.results.spec import RunSpec
 
 log = logging.getLogger(__name__)
 
 RunFn = Callable[[RunSpec], RunResult]
+CheckFn = Callable[[RunSpec], object]
 BATCH_KNOB = "batch_size"
 
 
@@ -40,6 +45,8 @@ class SweepPoint:
 
 @dataclass(frozen=True)
 class SweepResult:
+    """``workload`` is the spec's (``user`` for a user's model, whose reference is ``model``)."""
+
     workload: str
     knob: str
     values: tuple[int, ...]
@@ -47,6 +54,12 @@ class SweepResult:
     baseline: str
     points: tuple[SweepPoint, ...]
     crossovers: dict[str, Crossover] = field(default_factory=dict)
+    model: str = ""
+
+    @property
+    def label(self) -> str:
+        """What was swept, in words: ``mlp`` or a user model's label (``gpt2 (hf)``)."""
+        return model_label(self.model) if self.model else self.workload
 
     def curve(self, device: str) -> dict[float, float | None]:
         """Knob value -> samples/s on ``device``."""
@@ -58,7 +71,7 @@ class SweepResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "workload": self.workload, "knob": self.knob, "values": list(self.values),
+            "workload": self.workload, "model": self.model, "knob": self.knob, "values": list(self.values),
             "devices": list(self.devices), "baseline": self.baseline,
             "points": [asdict(p) for p in self.points],
             "crossovers": {d: asdict(c) for d, c in self.crossovers.items()},
@@ -95,7 +108,7 @@ def check_sweep(workload: str, knob: str, values: Sequence[int], devices: Sequen
     engine would reject (a device that does not exist, a precision it cannot run, a model
     that does not fit). Checked before the first point starts, so nothing is recorded."""
     from profiler.results.spec import SpecError
-    from profiler.runner.validate import validate_spec
+    from profiler.runner.validate import validate_specs
 
     knobs = sweep_knobs(workload)
     if knob not in knobs:
@@ -104,15 +117,8 @@ def check_sweep(workload: str, knob: str, values: Sequence[int], devices: Sequen
         raise SpecError("sweep values must be positive integers, e.g. 64,256,1024")
     if not devices:
         raise SpecError("pick at least one device to sweep on")
-    for device in devices:
-        for value in sorted(set(int(v) for v in values)):
-            validate_spec(spec_for(workload, knob, value, device, base))
-
-
-def _default_run_fn(spec: RunSpec) -> RunResult:
-    from profiler.runner import run_training
-
-    return run_training(spec)
+    validate_specs([spec_for(workload, knob, value, device, base)
+                    for device in devices for value in sorted(set(int(v) for v in values))])
 
 
 def sweep(
@@ -124,36 +130,57 @@ def sweep(
     base: RunSpec | None = None,
     cancel: threading.Event | None = None,
     on_point: Callable[[SweepPoint], None] | None = None,
+    check: CheckFn | None = None,
 ) -> SweepResult:
-    """Run every (value, device), values ascending; crossovers vs CPU (else the first device)."""
+    """Run every (value, device), values ascending; crossovers vs CPU (else the first device).
+
+    ``check(spec)`` (default: ``validate_spec`` when ``run_fn`` is the default runner, else
+    none) runs on every point before the first starts; its ``SpecError`` ends the sweep then.
+    """
     if not values or not devices:
         raise ValueError("a sweep needs at least one knob value and one device")
-    run = run_fn or _default_run_fn
+    stop = cancel or threading.Event()
     ordered = tuple(sorted(set(int(v) for v in values)))
+    specs = [(value, device, spec_for(workload, knob, value, device, base))
+             for value in ordered for device in devices]
+    run: RunFn
+    if run_fn is None:
+        from profiler.runner import run_training
+        from profiler.runner.validate import validate_specs
+
+        if check is None:
+            validate_specs([spec for _value, _device, spec in specs])  # one check process for a user model
+
+        def run(spec: RunSpec) -> RunResult:
+            return run_training(spec, cancel=stop)
+    else:
+        run = run_fn
+    if check is not None:
+        for _value, _device, spec in specs:
+            check(spec)
     points: list[SweepPoint] = []
-    for value in ordered:
-        for device in devices:
-            if cancel is not None and cancel.is_set():
-                break
-            spec = spec_for(workload, knob, value, device, base)
-            try:
-                result = run(spec)
-                point = SweepPoint(value, device, result.samples_per_s, result.status,
-                                   result.run_id, result.error, result.achieved_flops_per_s,
-                                   result.mfu, tuple(result.warnings))
-            except Exception as exc:  # one failed point must not end the sweep
-                log.warning("sweep point %s=%s on %s failed: %s", knob, value, device, exc)
-                point = SweepPoint(value, device, None, "failed", None, str(exc))
-            points.append(point)
-            if on_point is not None:
-                on_point(point)
+    for value, device, spec in specs:
+        if stop.is_set():
+            break
+        try:
+            result = run(spec)
+            point = SweepPoint(value, device, result.samples_per_s, result.status,
+                               result.run_id, result.error, result.achieved_flops_per_s,
+                               result.mfu, tuple(result.warnings))
+        except Exception as exc:  # one failed point must not end the sweep
+            log.warning("sweep point %s=%s on %s failed: %s", knob, value, device, exc)
+            point = SweepPoint(value, device, None, "failed", None, str(exc))
+        points.append(point)
+        if on_point is not None:
+            on_point(point)
     baseline = next((d for d in devices if d.startswith("cpu")), devices[0])
     base_curve = _curve(points, baseline)
     crossovers = {
         device: find_crossover(base_curve, _curve(points, device), knob, device, baseline)
         for device in devices if device != baseline
     }
-    return SweepResult(workload, knob, ordered, tuple(devices), baseline, tuple(points), crossovers)
+    model = base.model if base is not None and base.is_user_model else ""
+    return SweepResult(workload, knob, ordered, tuple(devices), baseline, tuple(points), crossovers, model)
 
 
 def _curve(points: Sequence[SweepPoint], device: str) -> dict[float, float | None]:

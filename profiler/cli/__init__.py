@@ -1,8 +1,10 @@
 """``horsepower`` command line: the same engine as the window, headless.
 
-One module per command family; each has ``register(subparsers)``. Exit codes (see
-``common``): 0 success, 1 the run failed or ran out of memory, 2 bad input (nothing
-written), 130 stopped by Ctrl-C (what was measured is still printed and saved).
+One module per command family; each has ``register(subparsers)``. Every command runs inside
+one error boundary (``boundary.guarded``). Exit codes (see ``common``): 0 success, 1 the run
+failed or ran out of memory, or history/an output could not be written (one line says what,
+and where the data was kept), 2 bad input (nothing written), 130/143/129 stopped by Ctrl-C,
+SIGTERM or SIGHUP (what was measured is still printed and saved).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import sys
 from collections.abc import Sequence
 
 from profiler import __version__
-from profiler.cli import compare, devices, history, run, sweep, value
-from profiler.cli.common import EXIT_USAGE, UsageError
+from profiler.cli import advise, compare, devices, history, run, scale, sweep, value, worker
+from profiler.cli.boundary import guarded
+from profiler.cli.common import EXIT_USAGE
 
-COMMAND_MODULES = (devices, run, history, compare, sweep, value)
+COMMAND_MODULES = (devices, run, history, compare, sweep, value, advise, scale, worker)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,11 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    try:
-        return int(args.func(args))
-    except UsageError as exc:
-        print(f"horsepower: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    return guarded(args.func, args)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from profiler import units
 from profiler.outputs import OutputPathError, check_output_path, write_text
 
 if TYPE_CHECKING:
@@ -16,7 +17,20 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class UsageError(Exception):
-    """Bad command-line input: printed as one line, exit code 2, nothing written."""
+    """Bad command-line input: printed as one line, exit code 2, nothing written.
+
+    ``details`` (a traceback from the user's own model code) is printed after that line only
+    with ``--verbose``; without it the line says how to see them.
+    """
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
+
+
+def usage_error(exc: BaseException) -> UsageError:
+    """A ``UsageError`` carrying a ``SpecError``'s message and details."""
+    return UsageError(str(exc), str(getattr(exc, "details", "") or ""))
 
 
 def check_output(path: str | None) -> None:
@@ -42,7 +56,7 @@ def open_store() -> HistoryStore:
 
     store = HistoryStore.open()
     for notice in store.notices:
-        print(f"horsepower: notice: {notice}", file=sys.stderr)
+        print(f"horsepower: notice: {units.plain(notice)}", file=sys.stderr)
     return store
 
 
@@ -61,6 +75,9 @@ def resolve_run(store: HistoryStore, ref: str) -> dict[str, Any]:
     """The stored run ``ref`` names (exact id or unique prefix); UsageError otherwise."""
     run_id = match_ref(ref, store.run_ids(), "run")
     run = store.get(run_id)
+    if run is None and run_id in store.damaged:
+        raise UsageError(f"run {run_id!r} in history is damaged ({store.damaged[run_id]}); "
+                         f"`horsepower history delete {run_id}` removes it")
     if run is None:
         raise UsageError(f"run {run_id!r} vanished from history while reading it")
     return run

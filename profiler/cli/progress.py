@@ -46,7 +46,7 @@ class ProgressLine:
             return
         elif isinstance(event, RunNotice):
             self._clear()
-            print(f"[{event.kind}] {event.message}", file=self.out)
+            print(f"[{units.plain(event.kind)}] {units.plain(event.message)}", file=self.out)
         self._render()
 
     def _step(self, event: StepFinished) -> None:

@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 import argparse
-import signal
+import json
+import os
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
-from typing import Any
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, Any
 
-from profiler.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, check_output, write_json
-from profiler.results.spec import PRECISIONS, SIZES, RunSpec
+from profiler import units
+from profiler.cli.common import EXIT_FAILED, EXIT_OK, UsageError, check_output, usage_error
+from profiler.cli.signals import say, stop_on_signals
+from profiler.outputs import OutputWriteError, rescue_copy, stdout_kept_for_data, write_text
+from profiler.results.model_ref import PROTOCOL_DOC, ModelRefError, model_spec_fields
+from profiler.results.spec import DEFAULT_TRACE_STEPS, PRECISIONS, SIZES, RunSpec, TraceRequest
+
+if TYPE_CHECKING:
+    from profiler.history.recorder import HistoryOutcome
+
+MAX_KNOB_DIGITS = 18  # int64-sized; a longer value is a typo (and int() of 5,000 digits raises)
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("run", help="train a sample workload on a device and measure it")
+    p = sub.add_parser("run", help="train a sample workload or your own model on a device and measure it")
     p.add_argument("--device", default="cpu", help="cpu, cuda:0, mps, xpu:0 (see `horsepower devices`)")
-    p.add_argument("--workload", default="mlp", help="mlp, cnn, gpt, lstm")
-    p.add_argument("--size", default="S", choices=SIZES, help="size preset (default S)")
-    p.add_argument("--batch-size", type=int, help="samples per step (default: the preset's)")
+    p.add_argument("--workload", help="a built-in workload: mlp (default), cnn, gpt, lstm")
+    add_model_argument(p)
+    p.add_argument("--size", choices=SIZES, help="size preset of a built-in workload (default S)")
+    p.add_argument("--batch-size", type=int, help="samples per step (default: the preset's or the model's)")
     p.add_argument("--knob", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a workload knob, e.g. --knob width=2048 (repeatable)")
+                   help="override a workload knob, e.g. --knob width=2048 (repeatable); a model's knobs are "
+                        "its factory's integer keyword arguments")
     p.add_argument("--precision", default="fp32", choices=PRECISIONS, help="numeric precision (default fp32)")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--duration", type=float, help="timed window in seconds (default 10)")
@@ -32,7 +43,16 @@ def register(sub: Any) -> None:
     p.add_argument("--input-pipeline", action="store_true",
                    help="feed batches from host memory through a DataLoader")
     p.add_argument("--workers", type=int, default=2, help="DataLoader workers in --input-pipeline mode")
-    p.add_argument("--isolated", action="store_true", help="run in a supervised worker process")
+    p.add_argument("--phase-every", type=int, default=10, metavar="N",
+                   help="time the phases of a step (data, forward, backward, ...) every N timed steps, "
+                        "at most 4 per second; those steps are not in the figures (0: off; default 10)")
+    p.add_argument("--trace", metavar="FILE",
+                   help="after the timed window, record a few steps with torch.profiler into FILE "
+                        "(Chrome/Perfetto trace JSON; .gz compresses); kept in the history")
+    p.add_argument("--trace-steps", type=int, metavar="N",
+                   help=f"steps in the --trace (default {DEFAULT_TRACE_STEPS})")
+    p.add_argument("--isolated", action="store_true",
+                   help="run in a supervised worker process (always, for --model)")
     p.add_argument("--name", default="", help="a name for this run")
     p.add_argument("--json", metavar="FILE", help="write the result as JSON to FILE ('-' for stdout)")
     p.add_argument("--no-history", action="store_true", help="do not store this run in the history")
@@ -45,19 +65,60 @@ def parse_knobs(items: list[str]) -> dict[str, int]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip().lstrip("-").isdigit():
-            raise UsageError(f"--knob takes NAME=INTEGER, got {item!r}")
+            raise UsageError(f"--knob takes NAME=INTEGER, got {units.plain(item)[:80]!r}")
+        if len(value.strip().lstrip("-")) > MAX_KNOB_DIGITS:
+            raise UsageError(f"--knob {name.strip()[:40]} is too large ({len(value.strip())} digits)")
         knobs[name.strip()] = int(value)
     return knobs
+
+
+def add_model_argument(parser: Any) -> None:
+    parser.add_argument("--model", metavar="REF", help=(
+        "your own model instead of a built-in workload: path/to/file.py:factory, package.module:factory, "
+        f"hf:NAME (e.g. hf:gpt2), timm:NAME or torchvision:NAME (the workload protocol: {PROTOCOL_DOC})"))
+
+
+def model_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The spec fields naming the workload: a built-in's, or ``--model``'s (UsageError if both)."""
+    size = getattr(args, "size", None)  # sweep has no --size
+    if args.model is None:
+        return {"workload": args.workload or "mlp", "size": size or "S"}
+    if args.workload is not None:
+        raise UsageError("give --workload (a built-in) or --model (your own model), not both")
+    if size is not None:
+        raise UsageError("--size picks a built-in workload's preset; size your own model with its knobs (--knob)")
+    try:
+        return dict(model_spec_fields(args.model))
+    except ModelRefError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def spec_from_args(args: argparse.Namespace) -> RunSpec:
     duration = args.duration if args.duration is not None or args.steps is not None else 10.0
     return RunSpec(
-        workload=args.workload, device=args.device, size=args.size, batch_size=args.batch_size,
+        **model_fields(args), device=args.device, batch_size=args.batch_size,
         knobs=parse_knobs(args.knob), precision=args.precision, duration_s=duration, steps=args.steps,
         threads=args.threads, channels_last=args.channels_last, compile=args.compile,
         input_pipeline=args.input_pipeline, loader_workers=args.workers, name=args.name,
+        phase_every=args.phase_every,
     )
+
+
+def trace_from_args(args: argparse.Namespace) -> TraceRequest | None:
+    """The ``--trace``/``--trace-steps`` request, checked (UsageError) before anything runs."""
+    if args.trace is None:
+        if args.trace_steps is not None:
+            raise UsageError("--trace-steps needs --trace FILE")
+        return None
+    if args.trace == "-":
+        raise UsageError("--trace needs a file name; a trace does not go to stdout")
+    steps = DEFAULT_TRACE_STEPS if args.trace_steps is None else args.trace_steps
+    if steps <= 0:
+        raise UsageError(f"--trace-steps must be a positive number of steps, got {steps}")
+    if args.json and args.json != "-" and os.path.abspath(args.json) == os.path.abspath(args.trace):
+        raise UsageError("--trace and --json name the same file")
+    check_output(args.trace)
+    return TraceRequest(args.trace, steps)
 
 
 class FinalResult:
@@ -75,59 +136,79 @@ class FinalResult:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from profiler.cli.progress import ProgressLine
-    from profiler.cli.summary import render_summary
     from profiler.events import EventBus
     from profiler.history import recording
-    from profiler.results.result import RunState, new_run_id
-    from profiler.runner import SpecError, run_training, validate_spec
+    from profiler.runner import SpecError, validate_spec
 
     spec = spec_from_args(args)
     check_output(args.json)
+    trace = trace_from_args(args)
     try:
         device_info = validate_spec(spec)
     except SpecError as exc:
-        raise UsageError(str(exc)) from None
-    bus, cancel, run_id, final = EventBus(), threading.Event(), new_run_id(), FinalResult()
+        raise usage_error(exc) from None
+    bus, cancel, final = EventBus(), threading.Event(), FinalResult()
+    outcomes: list[HistoryOutcome] = []
     progress = ProgressLine(spec, sys.stderr)
     bus.subscribe(progress)
     bus.subscribe(final)
-    history = nullcontext() if args.no_history else recording(bus, run_id, spec, warn=_warn)
-    with history, _sigint_sets(cancel):
-        if args.isolated:
-            from profiler.worker import supervise
+    run_id = _new_run_id()
+    history = nullcontext() if args.no_history else recording(bus, run_id, spec, on_outcome=outcomes.append)
+    quiet_stdout = stdout_kept_for_data() if args.json == "-" else nullcontext()
+    with stop_on_signals(cancel) as stopper:  # also while reporting: a late SIGTERM must not lose the JSON
+        with quiet_stdout, history:
+            if args.isolated or spec.is_user_model:  # a user's model always runs in a supervised worker
+                from profiler.worker import supervise
 
-            result = supervise(spec, bus, cancel, run_id=run_id, device_info=device_info)
-        else:
-            result = run_training(spec, bus=bus, cancel=cancel, run_id=run_id, device_info=device_info)
-    progress.done()
-    data = final.result or result.to_dict()
-    print(render_summary(data), file=sys.stderr if args.json == "-" else sys.stdout)
+                result = supervise(spec, bus, cancel, run_id=run_id, device_info=device_info, trace=trace)
+            else:
+                from profiler.runner import run_training
+
+                result = run_training(spec, bus=bus, cancel=cancel, run_id=run_id, device_info=device_info,
+                                      trace=trace)
+        progress.done()
+        data = final.result or result.to_dict()
+        code = _report(args, data, outcomes[0] if outcomes else None)
+    return stopper.exit_code(code) if code == EXIT_OK else code
+
+
+def _new_run_id() -> str:
+    from profiler.results.result import new_run_id
+
+    return new_run_id()
+
+
+def _report(args: argparse.Namespace, data: dict[str, Any], outcome: HistoryOutcome | None) -> int:
+    """Write the JSON, print the summary and what history kept; the exit code (0 or 1)."""
+    from profiler.cli.summary import render_summary
+    from profiler.results.result import RunState
+
+    code = EXIT_FAILED if data["status"] in (RunState.FAILED, RunState.OOM) else EXIT_OK
     if args.json:
-        write_json(args.json, data)
-    if data["status"] in (RunState.FAILED, RunState.OOM):
-        return EXIT_FAILED
-    return EXIT_INTERRUPTED if cancel.is_set() else EXIT_OK
-
-
-def _warn(message: str) -> None:
-    print(f"horsepower: warning: {message}", file=sys.stderr)
-
-
-@contextmanager
-def _sigint_sets(cancel: threading.Event) -> Iterator[None]:
-    """First Ctrl-C asks the run to stop after its current step; a second one aborts."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        if cancel.is_set():
-            raise KeyboardInterrupt
-        cancel.set()
-        print("\nstopping after the current step (Ctrl-C again to abort)...", file=sys.stderr)
-
-    previous = signal.signal(signal.SIGINT, handler)
+        text = json.dumps(data, indent=2, allow_nan=False, default=str)
+        try:
+            write_text(args.json, text)
+        except OutputWriteError as exc:
+            say(f"horsepower: error: {units.plain(exc)}; {_where_kept(data, text, outcome)}")
+            code = EXIT_FAILED
     try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+        print(render_summary(data), file=sys.stderr if args.json == "-" else sys.stdout, flush=True)
+    except (OSError, ValueError):  # the terminal is gone (SIGHUP): the JSON and history are what count
+        pass
+    if outcome is not None and outcome.message:
+        where = "the summary above and the --json result have" if args.json and code == EXIT_OK \
+            else "the summary above has"
+        say(f"horsepower: warning: {units.plain(outcome.message)}; {where} every measured step")
+    for notice in outcome.notices if outcome is not None else ():
+        say(f"horsepower: notice: {units.plain(notice)}")
+    return code
+
+
+def _where_kept(data: dict[str, Any], text: str, outcome: HistoryOutcome | None) -> str:
+    run_id = str(data["run_id"])
+    if outcome is not None and outcome.final_stored:
+        return f"the run is in history as {run_id} (`horsepower export {run_id} --json FILE` writes it)"
+    rescued = rescue_copy(run_id, text)
+    if rescued:
+        return f"the result was saved to {rescued} instead"
+    return "the result could not be saved anywhere; the summary below is all that is left"

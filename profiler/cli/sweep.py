@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from profiler import units
-from profiler.cli.common import UsageError, check_output, open_store, print_json
-from profiler.outputs import write_text
-from profiler.results.spec import RunSpec
+from profiler.cli.common import UsageError, check_output, print_json, usage_error
+from profiler.cli.run import add_model_argument, model_fields
+from profiler.cli.signals import say, stop_on_signals
+from profiler.outputs import OutputWriteError, stdout_kept_for_data, write_text
+from profiler.results.spec import MAX_DURATION_S, RunSpec
 
 if TYPE_CHECKING:
     from profiler.analysis.sweep import SweepPoint, SweepResult
-    from profiler.history import HistoryStore
+    from profiler.history.recorder import HistoryOutcome
     from profiler.results.result import RunResult
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("sweep", help="sweep a knob on devices and find where an accelerator wins")
-    p.add_argument("--workload", default="mlp", help="workload to sweep (default mlp)")
-    p.add_argument("--knob", required=True, help="batch_size or a workload knob such as width")
+    p.add_argument("--workload", help="built-in workload to sweep (default mlp)")
+    add_model_argument(p)
+    p.add_argument("--knob", required=True, help="batch_size or a workload knob such as width (for --model: "
+                                                  "one of its factory's integer keyword arguments)")
     p.add_argument("--values", required=True, help="comma-separated positive integers")
     p.add_argument("--device", action="append", required=True, dest="devices",
                    help="device to run on (repeat: --device cpu --device cuda:0)")
@@ -43,18 +48,46 @@ def parse_values(text: str) -> list[int]:
 
 
 def check_sweep(workload_name: str, knob: str, values: list[int], devices: list[str], base: RunSpec) -> None:
-    """UsageError for a sweep that cannot run, before any point starts (the engine's checks)."""
-    from profiler.analysis.sweep import check_sweep as engine_check
-    from profiler.results.spec import SpecError
+    """UsageError for a sweep that cannot run, before any point starts (a user's model is
+    checked in one child process for all points)."""
+    from profiler.analysis.sweep import BATCH_KNOB, spec_for
+    from profiler.runner import SpecError
+    from profiler.runner.validate import validate_specs
+
+    knobs = _knob_names(base)
+    if knob != BATCH_KNOB and knob not in knobs:
+        raise UsageError(f"unknown knob {knob!r} for {base.model_label if base.is_user_model else workload_name}; "
+                         f"choose from {', '.join([BATCH_KNOB, *knobs])}")
+    try:
+        validate_specs([spec_for(workload_name, knob, value, device, base) for device in devices for value in values])
+    except SpecError as exc:
+        raise usage_error(exc) from None
+
+
+def _knob_names(base: RunSpec) -> list[str]:
+    """The knobs a sweep may vary: a built-in's preset knobs, or a user model's factory's."""
+    from profiler.runner import SpecError, validate_spec
+    from profiler.workloads import WorkloadError, get_workload
+
+    if not base.is_user_model:
+        try:
+            workload = get_workload(base.workload)
+        except WorkloadError as exc:
+            raise UsageError(str(exc)) from None
+        return sorted({k for preset in workload.presets.values() for k in preset})
+    from profiler.runner.model_check import check_model
 
     try:
-        engine_check(workload_name, knob, values, devices, base)
+        validate_spec(base)  # the reference, then the model itself, in a check process
     except SpecError as exc:
-        raise UsageError(str(exc)) from None
+        raise usage_error(exc) from None
+    return list(check_model(base).knobs)  # cached by the validation above
 
 
-def recording_run_fn(store: HistoryStore | None) -> Any:
-    """A sweep ``run_fn`` that stores each point in history while it runs."""
+def recording_run_fn(record: bool, cancel: threading.Event | None = None,
+                     outcomes: list[HistoryOutcome] | None = None) -> Any:
+    """A sweep ``run_fn`` that stores each point in history while it runs (the store is opened
+    on each recorder's writer thread, never here) and stops within a point on ``cancel``."""
     from profiler.events import EventBus
     from profiler.history import recording
     from profiler.results.result import new_run_id
@@ -62,8 +95,13 @@ def recording_run_fn(store: HistoryStore | None) -> Any:
 
     def run(spec: RunSpec) -> RunResult:
         run_id, bus = new_run_id(), EventBus()
-        with recording(bus, run_id, spec, store) if store is not None else nullcontext():
-            return run_training(spec, bus=bus, run_id=run_id)
+        keep = outcomes.append if outcomes is not None else None
+        with recording(bus, run_id, spec, on_outcome=keep) if record else nullcontext():
+            if spec.is_user_model:  # a user's model always runs in a supervised worker
+                from profiler.worker import supervise
+
+                return supervise(spec, bus, cancel or threading.Event(), run_id=run_id)
+            return run_training(spec, bus=bus, run_id=run_id, cancel=cancel)
 
     return run
 
@@ -77,24 +115,38 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from profiler.analysis.sweep import sweep
 
     values = parse_values(args.values)
-    if not args.duration > 0:
-        raise UsageError(f"--duration must be positive, got {args.duration:g}")
+    if not 0 < args.duration <= MAX_DURATION_S:
+        raise UsageError(f"--duration must be a positive number of seconds up to 30 days, got {args.duration:g}")
     check_output(args.html)
-    base = RunSpec(workload=args.workload, duration_s=args.duration)
-    check_sweep(args.workload, args.knob, values, args.devices, base)
-    store = None if args.no_history else open_store()
-    with store if store is not None else nullcontext():
-        result = sweep(args.workload, args.knob, values, args.devices,
-                       run_fn=recording_run_fn(store), base=base, on_point=_progress)
+    base = RunSpec(**model_fields(args), duration_s=args.duration)
+    check_sweep(base.workload, args.knob, values, args.devices, base)
+    cancel = threading.Event()
+    outcomes: list[HistoryOutcome] = []
+    quiet_stdout = stdout_kept_for_data() if args.json else nullcontext()
+    with quiet_stdout, stop_on_signals(cancel) as stopper:
+        result = sweep(base.workload, args.knob, values, args.devices, cancel=cancel,
+                       run_fn=recording_run_fn(not args.no_history, cancel, outcomes), base=base,
+                       on_point=_progress)
+    if cancel.is_set():
+        say(f"horsepower: sweep stopped after {len(result.points)} of {len(values) * len(args.devices)} points; "
+            "the finished ones are shown and kept")
     if args.json:
         print_json(result.to_dict())
     else:
         print(render_sweep(result))
+    for outcome in outcomes:
+        if outcome.message:
+            say(f"horsepower: warning: {units.plain(outcome.message)}")
     if args.html:
         from profiler.reports.html import comparison_report
 
-        write_text(args.html, comparison_report([], sweep=result, title=f"Horsepower sweep: {args.knob}"))
-    return 0
+        try:
+            write_text(args.html, comparison_report([], sweep=result, title=f"Horsepower sweep: {result.label} "
+                                                                              f"{args.knob}"))
+        except OutputWriteError as exc:
+            kept = "its runs are in history" if not args.no_history else "the table above has its figures"
+            raise OutputWriteError(f"{exc}; {kept}") from None
+    return stopper.exit_code(0)
 
 
 def render_sweep(result: SweepResult) -> str:
@@ -104,7 +156,7 @@ def render_sweep(result: SweepResult) -> str:
         rows.append((str(point.value), point.device, units.count(point.samples_per_s),
                      units.flops(point.achieved_flops_per_s), units.percent(point.mfu),
                      point.error or "; ".join(point.warnings)))
-    lines = [f"{result.workload} sweep over {result.knob}", units.columns(rows, right=(0, 2, 3, 4))]
+    lines = [f"{result.label} sweep over {result.knob}", units.columns(rows, right=(0, 2, 3, 4))]
     if result.crossovers:
         lines += [crossing.message for crossing in result.crossovers.values()]
     else:

@@ -24,6 +24,8 @@ def register(sub: Any) -> None:
     setp.add_argument("--electricity", type=float, help="electricity price per kWh")
     setp.add_argument("--currency", help="currency code, e.g. USD or EUR")
     setp.set_defaults(func=cmd_value_set)
+    reset = vsub.add_parser("reset", help="set the prices file aside (kept as prices.json.old-...) and start over")
+    reset.set_defaults(func=cmd_value_reset)
     proj = vsub.add_parser("project", help="time, energy and cost of a job on stored runs' devices")
     proj.add_argument("runs", nargs="+", metavar="RUN")
     proj.add_argument("--samples", type=float, required=True, help="dataset size in samples (1e9 works)")
@@ -46,7 +48,7 @@ def cmd_value_show(args: argparse.Namespace) -> int:
 
 
 def cmd_value_set(args: argparse.Namespace) -> int:
-    from profiler.analysis.prices import PricesError, check_amount, check_price, save_prices
+    from profiler.analysis.prices import PricesError, check_amount, check_currency, check_price, save_prices
     from profiler.analysis.value import DevicePrice
 
     book = _prices()
@@ -54,7 +56,7 @@ def cmd_value_set(args: argparse.Namespace) -> int:
         if args.electricity is not None or args.currency:
             book = replace(book, electricity_per_kwh=args.electricity
                            if args.electricity is not None else book.electricity_per_kwh,
-                           currency=args.currency or book.currency)
+                           currency=check_currency(args.currency) if args.currency else book.currency)
             check_amount("--electricity", book.electricity_per_kwh)
         if args.device:
             if (args.purchase is None) == (args.cloud is None):
@@ -71,11 +73,20 @@ def cmd_value_set(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_value_reset(args: argparse.Namespace) -> int:
+    from profiler.analysis.prices import reset_prices
+
+    moved = reset_prices()
+    print(f"prices set aside as {units.plain(moved)}; no prices are saved now" if moved
+          else "no prices file yet; nothing to reset")
+    return 0
+
+
 def cmd_value_project(args: argparse.Namespace) -> int:
     from profiler.analysis.value import Job, value_table
 
-    if not (args.samples > 0 and args.samples == int(args.samples)) or not args.epochs > 0:
-        raise UsageError("--samples must be a positive whole number and --epochs positive")
+    if not (0 < args.samples <= 1e18 and args.samples == int(args.samples)) or not 0 < args.epochs <= 1e6:
+        raise UsageError("--samples must be a whole number from 1 to 1e18 and --epochs a number in (0, 1e6]")
     prices = _prices()
     runs = resolve_runs(args.runs)
     rows = value_table(runs, prices, Job(int(args.samples), args.epochs))
@@ -87,7 +98,7 @@ def cmd_value_project(args: argparse.Namespace) -> int:
     for run, (value, proj) in zip(runs, rows, strict=True):
         assert proj is not None
         notes = f"  ({'; '.join(value.notes)})" if value.notes else ""
-        print(f"{run['run_id']} on {value.device}: {units.duration(proj.time_s)}, "
+        print(f"{units.plain(run['run_id'])} on {units.plain(value.device)}: {units.duration(proj.time_s)}, "
               f"{units.num(proj.energy_wh)} Wh, {units.money(proj.cost, cur)}, "
               f"{units.per_money(value.samples_per_dollar, 'samples', cur)}{notes}")
     return 0

@@ -1,10 +1,12 @@
 """Memory held by torch's caching allocator, for any torch device.
 
 Used beside a vendor backend (the allocator sees tensors, the driver sees the whole process)
-and alone where no vendor library exists. cuda/xpu: ``memory_allocated``, ``memory_reserved``,
-``max_memory_allocated`` (peak since the backend opened: opening resets the peak counter).
-mps: ``current_allocated_memory`` and ``driver_allocated_memory``. cpu: nothing (tensors live in
-the process heap; see host memory). Reads are cheap and safe from the sampler thread.
+and alone where no vendor library exists. Every kind torch drives (cuda, xpu, hpu, npu, a
+PrivateUse1 backend, xla) is read through ``profiler.accelerator``: ``torch.accelerator``'s memory
+API where this torch has it, the kind's own module otherwise; the peak is since the backend
+opened (opening resets the peak counter). mps: ``current_allocated_memory`` and
+``driver_allocated_memory``, with the peak kept here. cpu: nothing (tensors live in the process
+heap; see host memory). Reads are cheap and safe from the sampler thread.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import torch
 
+from profiler import accelerator
 from profiler.devices.telemetry import Capabilities, TelemetryBackend, none_reading
 
 log = logging.getLogger(__name__)
@@ -45,40 +48,29 @@ class AllocatorBackend(TelemetryBackend):
         self._mps_peak = 0
         self._unusable = "no allocator statistics for this device"
         self._keys = self._supported_keys()
-        if self._keys and self.kind in ("cuda", "xpu"):
+        if self._keys and self.kind != "mps":
             self._reset_peak()
 
-    def _module(self) -> Any:
-        return getattr(torch, self.kind)
-
     def _supported_keys(self) -> frozenset[str]:
-        if self.kind in ("cuda", "xpu"):
-            module = getattr(torch, self.kind, None)
-            needed = ("memory_allocated", "memory_reserved", "max_memory_allocated")
-            if module is None or not all(hasattr(module, n) for n in needed):
-                self._unusable = f"this torch has no {self.kind} allocator statistics"
-                return frozenset()
-            try:
-                usable = bool(module.is_available())
-            except Exception:
-                usable = False
-            if not usable:
-                self._unusable = f"torch cannot use any {self.kind} device here"
-                return frozenset()
-            return ALLOC_KEYS
+        if self.kind == "cpu":
+            return frozenset()
         if self.kind == "mps":
             mps = getattr(torch.backends, "mps", None)
             if mps is None or not mps.is_available():
                 self._unusable = "torch cannot use the Apple GPU (MPS) here"
                 return frozenset()
             return ALLOC_KEYS | {"mem_used_bytes"}
-        return frozenset()
+        why = accelerator.memory_readable(self.device_id)
+        if why:
+            self._unusable = why
+            return frozenset()
+        if not accelerator.kind_available(self.kind):
+            self._unusable = f"torch cannot use any {self.kind} device here"
+            return frozenset()
+        return ALLOC_KEYS
 
     def _reset_peak(self) -> None:
-        try:
-            self._module().reset_peak_memory_stats(self.index)
-        except Exception as exc:  # an uninitialised device: the peak is since process start
-            log.debug("%s: reset_peak_memory_stats failed: %s", self.device_id, exc)
+        accelerator.reset_peak(self.device_id)  # never raises: an uninitialised device keeps its peak
 
     @property
     def capabilities(self) -> Capabilities:
@@ -95,12 +87,8 @@ class AllocatorBackend(TelemetryBackend):
         try:
             if self.kind == "mps":
                 return self._read_mps()
-            module = self._module()
-            return {
-                "alloc_bytes": int(module.memory_allocated(self.index)),
-                "reserved_bytes": int(module.memory_reserved(self.index)),
-                "peak_alloc_bytes": int(module.max_memory_allocated(self.index)),
-            }
+            readings = accelerator.memory_readings(self.device_id)
+            return {key: readings.get(key) for key in sorted(self._keys)}
         except Exception as exc:
             log.debug("%s: allocator query failed: %s", self.device_id, exc)
             return none_reading(self._keys)

@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 class DeviceInfo:
     """One device (or one unusable device kind, with ``reason`` saying why)."""
 
-    id: str  # torch device string: "cpu", "cuda:0", "mps", "xpu:0"; "cuda" when unavailable
-    kind: str  # "cpu" | "cuda" | "mps" | "xpu"
+    id: str  # torch device string: "cpu", "cuda:0", "mps", "xpu:0", "hpu:0", "xla:0"; "cuda" when unavailable
+    kind: str  # torch's device type: "cpu" | "cuda" | "mps" | "xpu" | "hpu" | "npu" | "xla" | a PrivateUse1 name
     name: str
     vendor: str
     available: bool = True
@@ -181,8 +181,12 @@ def _xpu() -> list[DeviceInfo]:
 
 
 def list_devices() -> list[DeviceInfo]:
-    """Every device kind torch knows; unusable kinds are listed with a reason."""
-    return [_cpu(), *_cuda(), *_mps(), *_xpu()]
+    """Every device kind torch knows; unusable kinds are listed with a reason. Out-of-tree
+    backends (Gaudi hpu, Ascend npu, PrivateUse1, TPUs via torch_xla) appear when usable;
+    ``profiler.devices.support`` explains every kind that is absent."""
+    from profiler.devices.plugin_devices import plugin_devices
+
+    return [_cpu(), *_cuda(), *_mps(), *_xpu(), *plugin_devices()]
 
 
 def describe_device(device_id: str) -> DeviceInfo:

@@ -37,17 +37,17 @@ class PeakRow:
         return (found.end() - found.start()) if found else -1
 
 
-def _table_text() -> str:
-    """The JSON text, through importlib.resources (works in wheels and frozen apps)."""
+def read_resource_text(name: str) -> str:
+    """A shipped data file's text, through importlib.resources (works in wheels and frozen apps)."""
     try:
-        return resources.files("resources").joinpath(TABLE_FILE).read_text(encoding="utf-8")
+        return resources.files("resources").joinpath(name).read_text(encoding="utf-8")
     except (OSError, TypeError):
         # An editable install made before resources/__init__.py existed maps "resources" as a
         # namespace package whose path mixes a directory and a path hook; read the directory.
         import resources as package
 
         for entry in getattr(package, "__path__", []):
-            candidate = Path(entry) / TABLE_FILE
+            candidate = Path(entry) / name
             if candidate.is_file():
                 return candidate.read_text(encoding="utf-8")
         raise
@@ -57,7 +57,7 @@ def _table_text() -> str:
 def load_table() -> tuple[PeakRow, ...]:
     """All rows of the shipped table (loaded once)."""
     rows = []
-    text = _table_text()
+    text = read_resource_text(TABLE_FILE)
     for raw in json.loads(text)["devices"]:
         rows.append(
             PeakRow(

@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from profiler.accelerator.runtime import privateuse1_name
 from profiler.devices.allocator import AllocatorBackend, device_index
 from profiler.devices.telemetry import Capabilities, TelemetryBackend, TelemetryError
 
@@ -84,7 +85,8 @@ def _open_gpu(device_id: str, device_uuid: str | None) -> list[TelemetryBackend]
 
 
 def open_backends(device_id: str, device_uuid: str | None = None) -> list[TelemetryBackend]:
-    """Backends that read ``device_id`` ('cuda:0', 'mps', 'xpu:0', 'cpu', 'sim:0'); never raises.
+    """Backends that read ``device_id`` ('cuda:0', 'mps', 'xpu:0', 'hpu:0', 'xla:0', 'cpu', 'sim:0');
+    never raises.
 
     ``device_uuid`` is torch's UUID for a CUDA/ROCm device (looked up from torch when None).
     The caller owns the backends and must ``close()`` each one.
@@ -109,11 +111,28 @@ def open_backends(device_id: str, device_uuid: str | None = None) -> list[Teleme
             from profiler.devices.rapl import RaplBackend
 
             return [RaplBackend(device_id)]
+        if kind in ("hpu", "npu", "xla") or kind == privateuse1_name():
+            # out-of-tree backends: torch's allocator, no vendor library
+            return [AllocatorBackend(device_id, extra_missing=plugin_missing(kind))]
     except Exception:
         log.exception("%s: opening telemetry failed; no device telemetry for this run", device_id)
         return []
     log.warning("%s: no telemetry backend for device kind %r", device_id, kind)
     return []
+
+
+def plugin_missing(kind: str) -> dict[str, str]:
+    """Why the vendor readings of an out-of-tree kind (hpu, npu, xla, PrivateUse1) are n/a."""
+    from profiler.devices.kinds import READING_OF, kind_row
+
+    try:
+        row = kind_row(kind)
+    except KeyError:
+        row = kind_row("privateuse1")
+    missing = {READING_OF[cap]: why for cap, why in row.telemetry.items() if cap in READING_OF}
+    if "power_w" in missing:
+        missing["power_limit_w"] = missing["power_w"]
+    return missing
 
 
 def merge_readings(backends: list[TelemetryBackend]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Open the history database: WAL mode, schema, and moving a corrupt file aside.
 
 Used only by ``HistoryStore``. The connection is opened with ``check_same_thread=False``;
-the store serialises every use with its own lock.
+the store serialises every use with its own lock. The schema version is kept in the ``meta``
+table (key ``schema``); an older database is migrated, a newer one refused with one line.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+#: 2: ``runs.incomplete`` says why a run's stored steps are fewer than it measured
+SCHEMA_VERSION = 2
+BUSY_TIMEOUT_S = 10.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,7 +36,8 @@ CREATE TABLE IF NOT EXISTS runs(
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
     owner_pid INTEGER,
-    owner_host TEXT
+    owner_host TEXT,
+    incomplete TEXT
 );
 CREATE TABLE IF NOT EXISTS steps(
     run_id TEXT NOT NULL,
@@ -63,7 +67,28 @@ CREATE INDEX IF NOT EXISTS notices_run ON notices(run_id);
 
 
 class HistoryError(RuntimeError):
-    """The history database cannot be used; the message is meant for a user."""
+    """The history database cannot be used; the message is one line meant for a user.
+
+    ``retriable``: the database is busy or locked by another process (trying again later may
+    work), as opposed to unusable (read-only, not a directory, a newer schema).
+    """
+
+    def __init__(self, message: str, retriable: bool = False) -> None:
+        super().__init__(message)
+        self.retriable = retriable
+
+
+def is_busy(exc: BaseException) -> bool:
+    """A locked or busy database (another process holds a write lock)."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """The first line of an error's message, at most ``limit`` characters."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
@@ -77,16 +102,30 @@ def _check_and_prepare(conn: sqlite3.Connection) -> None:
         raise sqlite3.DatabaseError(f"integrity check failed: {row[0] if row else 'no answer'}")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")  # a commit survives a power cut (one fsync/flush)
-    conn.executescript(SCHEMA)
-    found = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-    if found is None:
-        conn.execute("INSERT INTO meta(key, value) VALUES('schema', ?)", (str(SCHEMA_VERSION),))
-        conn.commit()
-    elif int(found[0]) > SCHEMA_VERSION:
+    has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+    found = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone() if has_meta else None
+    version = _version(found[0]) if found is not None else None
+    if version is not None and version > SCHEMA_VERSION:
         raise HistoryError(
-            f"history database schema {found[0]} is newer than this Horsepower "
-            f"understands ({SCHEMA_VERSION}); upgrade Horsepower"
+            f"the run history was written by a newer Horsepower (schema {version}; this one reads up to "
+            f"{SCHEMA_VERSION}): upgrade Horsepower, or set HORSEPOWER_DATA_DIR to another directory"
         )
+    conn.executescript(SCHEMA)
+    if version == SCHEMA_VERSION:
+        return
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    with conn:
+        if "incomplete" not in columns:  # schema 1
+            conn.execute("ALTER TABLE runs ADD COLUMN incomplete TEXT")
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('schema', ?)", (str(SCHEMA_VERSION),))
+        log.info("run history schema %s -> %s", version, SCHEMA_VERSION)
+
+
+def _version(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise sqlite3.DatabaseError(f"schema version {str(value)[:40]!r} is not a number") from None
 
 
 def move_aside(path: Path) -> Path:
@@ -105,26 +144,51 @@ def move_aside(path: Path) -> Path:
     return target
 
 
-def connect(path: Path, notices: list[str]) -> sqlite3.Connection:
-    """Open (or create) the database at ``path``; a corrupt file is moved aside first.
-
-    A notice for the user is appended to ``notices`` and logged when that happens.
-    """
-    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0)
+def _open(path: Path, timeout_s: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=timeout_s)
     try:
         _check_and_prepare(conn)
-        return conn
-    except sqlite3.DatabaseError as exc:
+    except BaseException:
         conn.close()
-        if not _is_corruption(exc):
-            raise HistoryError(f"cannot open run history {path}: {exc}") from exc
-        moved = move_aside(path)
-        message = (
-            f"run history {path} was damaged ({exc}); it was moved to {moved} "
-            "and a new, empty history was started"
-        )
-        log.warning(message)
-        notices.append(message)
-    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0)
-    _check_and_prepare(conn)
+        raise
     return conn
+
+
+def _unusable(path: Path, exc: BaseException) -> HistoryError:
+    if is_busy(exc):
+        return HistoryError(f"run history {path} is locked by another process ({first_line(exc)})",
+                            retriable=True)
+    return HistoryError(
+        f"cannot use run history {path}: {first_line(exc)} (is the directory writable? "
+        "HORSEPOWER_DATA_DIR chooses another)"
+    )
+
+
+def connect(path: Path, notices: list[str], timeout_s: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
+    """Open (or create) the database at ``path``; a corrupt file is moved aside first.
+
+    ``timeout_s`` is how long one statement waits for another process's lock. A short notice
+    for the user is appended to ``notices`` (and logged at INFO) when a file is moved aside.
+    Raises ``HistoryError`` when the database cannot be used.
+    """
+    try:
+        return _open(path, timeout_s)
+    except HistoryError:
+        raise
+    except sqlite3.DatabaseError as exc:
+        if not _is_corruption(exc):
+            raise _unusable(path, exc) from exc
+        try:
+            moved = move_aside(path)
+        except OSError as move_exc:
+            raise _unusable(path, move_exc) from move_exc
+        message = (f"run history {path} was damaged ({first_line(exc, 120)}); it was moved to "
+                   f"{moved.name} and a new, empty history was started")
+        log.info(message)
+        notices.append(message)
+    except OSError as exc:
+        raise _unusable(path, exc) from exc
+    try:
+        return _open(path, timeout_s)
+    except (sqlite3.Error, OSError) as exc:
+        raise _unusable(path, exc) from exc

@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Sequence
@@ -21,12 +22,13 @@ from typing import Any
 
 import psutil
 
-from profiler.history.database import HistoryError, connect
-from profiler.history.paths import history_db_path
+from profiler.history.database import BUSY_TIMEOUT_S, HistoryError, connect, first_line, is_busy
+from profiler.history.paths import UserDirError, history_db_path
 from profiler.history.series import empty_series, series_from_steps, steps_from_result
+from profiler.history.traces import forget_trace, keep_trace, trace_path
 from profiler.metrics import keys
 from profiler.results.result import RunResult, RunState
-from profiler.results.spec import RunSpec
+from profiler.results.spec import MAX_EPOCH_S, MAX_NAME_CHARS, RunSpec
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ STALE_FOREIGN_S = 24 * 3600.0  # a run owned by another host is interrupted afte
 StepRow = tuple[int, str, float, float, int, "float | None"]  # step, phase, t_s, step_time_s, ...
 TelemetryRow = tuple[float, str, float]  # t_s, key, value
 NoticeRow = tuple[float, str, str]  # t_s, kind, message
+UNFINISHED = "the run ended without its final result being stored; its stored steps may be fewer than it measured"
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,9 @@ class RunSummary:
     mfu: float | None
     samples_per_j: float | None
     energy_j: float | None
+    world_size: int = 1  # ranks that trained together (spec.world_size; 1 before distributed runs)
+    #: why the stored steps are fewer than the run measured; None when history kept them all
+    incomplete: str | None = None
     #: the run's configuration, for History's config columns (from its spec and result)
     size: str = ""
     precision: str = ""
@@ -64,10 +70,25 @@ class RunSummary:
     partial: str = ""
 
 
+#: the spec's world size in SQL (runs stored before the field existed ran on one rank; a spec
+#: that is not JSON, which no Horsepower writes, reads as one rank instead of failing the query)
+WORLD_SIZE_SQL = "CASE WHEN json_valid(spec) THEN COALESCE(json_extract(spec, '$.world_size'), 1) ELSE 1 END"
+
+
 def _finite(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value) if math.isfinite(value) else None
+
+
+def _epoch(value: Any) -> float | None:
+    """A stored time (s since 1970) that every formatter accepts, else None."""
+    t = _finite(value)
+    return t if t is not None and 0.0 <= t <= MAX_EPOCH_S else None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
 
 
 class HistoryStore:
@@ -75,18 +96,32 @@ class HistoryStore:
 
     ``notices`` lists things the user should be told (a damaged file moved aside).
     Runs left in an active state by a dead process are marked ``interrupted`` on open.
+    ``busy_timeout_s``: how long one statement waits for another process's lock.
+    Reading never raises on a damaged row: ``list_runs`` clamps what it cannot show, ``get``
+    returns None for a run it cannot rebuild, and ``damaged`` maps such run ids to why.
+    Raises ``HistoryError`` (one line) when the history cannot be used at all.
     """
 
-    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
-        self.path: Path = history_db_path(directory)
+    def __init__(self, directory: str | os.PathLike[str] | None = None,
+                 busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
+        try:
+            self.path: Path = history_db_path(directory)
+        except UserDirError as exc:
+            raise HistoryError(str(exc)) from exc
         self.notices: list[str] = []
+        self.damaged: dict[str, str] = {}
         self._lock = threading.RLock()
-        self._conn = connect(self.path, self.notices)
-        self._mark_interrupted()
+        self._conn = connect(self.path, self.notices, busy_timeout_s)
+        try:
+            self._mark_interrupted()
+        except Exception:
+            self._conn.close()
+            raise
 
     @classmethod
-    def open(cls, directory: str | os.PathLike[str] | None = None) -> HistoryStore:
-        return cls(directory)
+    def open(cls, directory: str | os.PathLike[str] | None = None,
+             busy_timeout_s: float = BUSY_TIMEOUT_S) -> HistoryStore:
+        return cls(directory, busy_timeout_s)
 
     def close(self) -> None:
         with self._lock:
@@ -100,6 +135,8 @@ class HistoryStore:
 
     # ---- writing ---------------------------------------------------------------------
     def _mark_interrupted(self) -> None:
+        """Mark runs whose process died unfinished ``interrupted`` (and incomplete). Skipped,
+        to be done by a later open, while another process holds the write lock."""
         host = socket.gethostname()
         now = time.time()
         marks = ",".join("?" * len(ACTIVE_STATES))
@@ -111,14 +148,22 @@ class HistoryStore:
             dead = [
                 run_id
                 for run_id, pid, owner, updated in rows
-                if (owner == host and not (pid and psutil.pid_exists(pid)))
-                or (owner != host and now - updated > STALE_FOREIGN_S)
+                if (owner == host and not (isinstance(pid, int) and pid > 0 and psutil.pid_exists(pid)))
+                or (owner != host and now - (_finite(updated) or 0.0) > STALE_FOREIGN_S)
             ]
-            with self._conn:
-                self._conn.executemany(
-                    "UPDATE runs SET status=?, updated_at=? WHERE id=?",
-                    [(RunState.INTERRUPTED, now, run_id) for run_id in dead],
-                )
+            if not dead:
+                return
+            try:
+                with self._conn:
+                    self._conn.executemany(
+                        "UPDATE runs SET status=?, updated_at=?, incomplete=coalesce(incomplete, ?) WHERE id=?",
+                        [(RunState.INTERRUPTED, now, UNFINISHED, run_id) for run_id in dead],
+                    )
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                log.info("history is locked; unfinished runs are marked interrupted later")
+                return
         for run_id in dead:
             log.info("run %s was left unfinished; marked interrupted", run_id)
 
@@ -166,15 +211,19 @@ class HistoryStore:
             else:
                 self._conn.execute("UPDATE runs SET updated_at=? WHERE id=?", (time.time(), run_id))
 
-    def finish_run(self, run_id: str, result: dict[str, Any]) -> None:
-        """Store the final result dict of a recorded run."""
+    def finish_run(self, run_id: str, result: dict[str, Any], incomplete: str | None = None) -> None:
+        """Store the final result dict of a recorded run (a trace it names is copied into the
+        history first: ``profiler.history.traces``); ``incomplete`` says why its stored steps
+        are fewer than it measured (None: history holds them all)."""
+        result = keep_trace(self.path.parent, run_id, result)
         with self._lock, self._conn:
             self._conn.execute(
                 "UPDATE runs SET status=?, result=?, name=?, samples_per_s=?,"
-                " achieved_flops_per_s=?, mfu=?, samples_per_j=?, energy_j=?, updated_at=?"
-                " WHERE id=?",
+                " achieved_flops_per_s=?, mfu=?, samples_per_j=?, energy_j=?, updated_at=?,"
+                " incomplete=? WHERE id=?",
                 (str(result.get("status", RunState.COMPLETED)), json.dumps(result),
-                 str(result.get("name", run_id)), *self._figures(result), time.time(), run_id),
+                 str(result.get("name", run_id)), *self._figures(result), time.time(), incomplete,
+                 run_id),
             )
             if isinstance(result.get("spec"), dict):
                 self._conn.execute(
@@ -194,6 +243,8 @@ class HistoryStore:
         ``HistoryError`` if the run id is already in history; stores nothing then.
         """
         run_id = str(result["run_id"])
+        if isinstance(result.get("trace"), dict):  # the trace file stayed on the other machine
+            result = {**result, "trace": {**result["trace"], "stored": None}}
         steps = steps_from_result(result, series)
         telemetry = [
             (float(t), str(key) if "." in str(key) else keys.host(str(key)), float(v))
@@ -219,7 +270,10 @@ class HistoryStore:
         return run_id
 
     def rename(self, run_id: str, name: str) -> None:
-        """Give a run a new name (kept in its spec, so re-runs and exports carry it)."""
+        """Give a run a new name (kept in its spec, so re-runs and exports carry it).
+        ValueError for a name longer than ``MAX_NAME_CHARS``."""
+        if len(name) > MAX_NAME_CHARS:
+            raise ValueError(f"a run name is at most {MAX_NAME_CHARS} characters, got {len(name)}")
         with self._lock:
             row = self._conn.execute("SELECT spec, result FROM runs WHERE id=?", (run_id,)).fetchone()
             if row is None:
@@ -237,12 +291,14 @@ class HistoryStore:
                      time.time(), run_id))
 
     def delete(self, run_id: str) -> bool:
-        """Remove a run and its series; False if there was no such run."""
+        """Remove a run, its series and its kept trace; False if there was no such run."""
         with self._lock, self._conn:
             for table, column in (("steps", "run_id"), ("telemetry", "run_id"),
                                   ("notices", "run_id"), ("runs", "id")):
                 cur = self._conn.execute(f"DELETE FROM {table} WHERE {column}=?", (run_id,))
-            return cur.rowcount > 0
+            deleted = cur.rowcount > 0
+        forget_trace(self.path.parent, run_id)
+        return deleted
 
     # ---- reading ---------------------------------------------------------------------
     def list_runs(
@@ -252,13 +308,19 @@ class HistoryStore:
         status: str | None = None,
         text: str | None = None,
         limit: int | None = None,
+        world_size: int | None = None,
     ) -> list[RunSummary]:
-        """Runs, newest first; ``text`` matches name, id, workload or device (case-insensitive)."""
-        clauses, params = [], []
+        """Runs, newest first; ``text`` matches name, id, workload or device (case-insensitive);
+        ``world_size`` keeps runs of that many ranks."""
+        clauses: list[str] = []
+        params: list[Any] = []
         for column, value in (("workload", workload), ("device", device), ("status", status)):
             if value:
                 clauses.append(f"{column}=?")
                 params.append(value)
+        if world_size is not None:
+            clauses.append(f"{WORLD_SIZE_SQL}=?")
+            params.append(int(world_size))
         if text:
             like = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             clauses.append("(" + " OR ".join(
@@ -267,16 +329,44 @@ class HistoryStore:
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         sql = (
             "SELECT id, name, status, device, workload, created_at, updated_at, samples_per_s,"
-            " achieved_flops_per_s, mfu, samples_per_j, energy_j, spec,"
-            " json_extract(result, '$.batch_size'), json_extract(result, '$.timed_steps'),"
-            f" json_extract(result, '$.timed_s') FROM runs{where}"
+            f" achieved_flops_per_s, mfu, samples_per_j, energy_j, {WORLD_SIZE_SQL}, incomplete, spec,"
+            f" {_result_field('batch_size')}, {_result_field('timed_steps')}, {_result_field('timed_s')}"
+            f" FROM runs{where}"
             " ORDER BY created_at DESC, id DESC"
         )
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+            sql += f" LIMIT {max(int(limit), 0)}"
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
-        return [_summary(row) for row in rows]
+        return [self._summary(row) for row in rows]
+
+    def _summary(self, row: Sequence[Any]) -> RunSummary:
+        """A list row from whatever is stored: a value it cannot show is clamped (times to 0,
+        figures to n/a) and the run noted in ``damaged``."""
+        run_id, name, status, device, workload, created, updated, *figures, world_size, incomplete = row[:14]
+        run_id = _text(run_id)
+        created_at, updated_at = _epoch(created), _epoch(updated)
+        clean = [_finite(v) for v in figures]
+        if created_at is None or updated_at is None or any(
+                c is None and v is not None for c, v in zip(clean, figures, strict=True)):
+            self._note_damaged(run_id, "a stored time or figure is out of range; shown as 0 or n/a")
+        spd, flops, mfu, spj, energy = clean
+        ranks = world_size if isinstance(world_size, int) and world_size >= 1 else 1
+        config = _config(row[14:], _text(status), spd)
+        return RunSummary(run_id, config.pop("name", None) or _text(name), _text(status), _text(device),
+                          _text(workload), created_at or 0.0, updated_at or created_at or 0.0, spd, flops, mfu,
+                          spj, energy, ranks, None if incomplete is None else _text(incomplete), **config)
+
+    def _note_damaged(self, run_id: str, reason: str) -> None:
+        if run_id not in self.damaged:
+            log.info("run %s in history is damaged: %s", run_id, reason)
+        self.damaged[run_id] = reason
+
+    def trace_file(self, run_id: str) -> Path | None:
+        """The history's copy of run ``run_id``'s trace (gzip-compressed Chrome trace JSON), or
+        None when the run has no trace kept here."""
+        path = trace_path(self.path.parent, run_id)
+        return path if path.is_file() else None
 
     def run_ids(self) -> list[str]:
         return [s.run_id for s in self.list_runs()]
@@ -289,20 +379,41 @@ class HistoryStore:
         """
         with self._lock:
             row = self._conn.execute(
-                "SELECT name, status, spec, result, created_at, updated_at FROM runs WHERE id=?",
+                "SELECT name, status, spec, result, created_at, updated_at, incomplete FROM runs WHERE id=?",
                 (run_id,)).fetchone()
         if row is None:
             return None
-        _name, status, spec_json, result_json, created, updated = row
+        _name, status, spec_json, result_json, created, updated, incomplete = row
         series = self.series(run_id)
-        if result_json:
-            data = json.loads(result_json)
-            data["telemetry"] = keys.normalize(data.get("telemetry") or {}, str(data.get("device") or ""))
-        else:
-            data = self._partial_result(run_id, status, json.loads(spec_json), series, created)
+        created_at = _epoch(created) or 0.0
+        data = self._stored_result(run_id, result_json) if result_json else None
+        final = data is not None
+        if data is None:
+            try:
+                data = self._partial_result(run_id, _text(status), json.loads(spec_json), series, created_at)
+            except Exception as exc:  # a row no Horsepower could have written
+                self._note_damaged(run_id, f"its spec cannot be read ({first_line(exc, 120)})")
+                return None
+        for key in ("started_at", "ended_at"):
+            if data.get(key) is not None and _epoch(data[key]) is None:
+                data[key] = created_at if key == "started_at" else None
+                self._note_damaged(run_id, f"its {key} is out of range; shown as the time it was stored")
         data["series"] = series
-        data["history"] = {"created_at": created, "updated_at": updated, "final": bool(result_json)}
+        data["history"] = {"created_at": created_at, "updated_at": _epoch(updated) or created_at,
+                           "final": final, "incomplete": None if incomplete is None else _text(incomplete)}
         return data
+
+    def _stored_result(self, run_id: str, result_json: Any) -> dict[str, Any] | None:
+        """The stored result dict, or None (run noted as damaged) when it cannot be read."""
+        try:
+            data = json.loads(result_json)
+            if not isinstance(data, dict) or not isinstance(data.get("spec"), dict):
+                raise ValueError("not a result object")
+            data["telemetry"] = keys.normalize(data.get("telemetry") or {}, str(data.get("device") or ""))
+            return data
+        except Exception as exc:
+            self._note_damaged(run_id, f"its result cannot be read ({first_line(exc, 120)}); rebuilt from its steps")
+            return None
 
     @staticmethod
     def _partial_result(run_id: str, status: str, spec: dict[str, Any],
@@ -332,7 +443,13 @@ class HistoryStore:
                 "SELECT t_s, kind, message FROM notices WHERE run_id=? ORDER BY t_s, rowid",
                 (run_id,)).fetchall()
         out = empty_series()
-        out["steps"] = series_from_steps(steps)
+        good = [row for row in steps if _step_ok(row)]
+        tele = [row for row in tele if isinstance(row[1], str) and _finite(row[0]) is not None
+                and _finite(row[2]) is not None]
+        notes = [(t, _text(k), _text(m)) for t, k, m in notes if _finite(t) is not None]
+        if len(good) < len(steps):
+            self._note_damaged(run_id, f"{len(steps) - len(good)} stored step(s) hold values out of range; skipped")
+        out["steps"] = series_from_steps(good)
         for t_s, key, value in tele:
             if "." not in key:  # stored before the one key scheme: a bare key is a host reading
                 key = keys.host(key)
@@ -343,31 +460,51 @@ class HistoryStore:
         return out
 
 
-def _summary(row: Sequence[Any]) -> RunSummary:
-    """A ``RunSummary`` from a ``list_runs`` row: figures, plus the config from the spec JSON.
-    Its name is the user's, else the automatic name (which says what differs)."""
+def _result_field(name: str) -> str:
+    """SQL for one field of the stored result JSON (NULL for a result that is not JSON)."""
+    return f"CASE WHEN json_valid(result) THEN json_extract(result, '$.{name}') END"
+
+
+def _config(extra: Sequence[Any], status: str, samples_per_s: float | None) -> dict[str, Any]:
+    """The config columns of a ``list_runs`` row (spec JSON, result batch, steps, timed s) and
+    the name to show: the user's, else the automatic one that says what differs. Any value of
+    the wrong type is left out (the defaults stay)."""
     from profiler.metrics.naming import auto_name
     from profiler.metrics.quality import partial_reason
 
+    spec_json, batch, steps, timed_s = (list(extra) + [None] * 4)[:4]
     try:
-        spec = json.loads(row[12]) if row[12] else {}
+        spec = json.loads(spec_json) if isinstance(spec_json, str) else {}
     except ValueError:
         spec = {}
     spec = spec if isinstance(spec, dict) else {}
-    batch, steps, timed_s = row[13], int(row[14] or 0), row[15]
-    knobs = " ".join(f"{k}={v}" for k, v in sorted(dict(spec.get("knobs") or {}).items()))
-    name = str(spec.get("name") or (auto_name(spec) if spec else row[1]))
-    partial = partial_reason({"status": row[2], "timed_steps": steps, "timed_s": timed_s, "spec": spec,
-                              "samples_per_s": row[7]})
-    status, device, workload, created, updated, sps, flops, mfu, per_j, energy = row[2:12]
-    return RunSummary(
-        str(row[0]), name, status, device, workload, created, updated, sps, flops, mfu, per_j, energy,
-        size=str(spec.get("size") or ""),
-        precision=str(spec.get("precision") or ""),
-        batch_size=int(batch) if batch else spec.get("batch_size"), knobs=knobs,
-        threads=spec.get("threads"), origin=str(spec.get("origin") or ""), timed_steps=steps,
-        partial=partial,
-    )
+    steps = steps if isinstance(steps, int) and not isinstance(steps, bool) else 0
+    raw_knobs = spec.get("knobs")
+    knobs: dict[str, Any] = raw_knobs if isinstance(raw_knobs, dict) else {}
+    out: dict[str, Any] = {
+        "size": str(spec.get("size") or ""), "precision": str(spec.get("precision") or ""),
+        "knobs": " ".join(f"{k}={v}" for k, v in sorted(knobs.items())),
+        "origin": str(spec.get("origin") or ""), "timed_steps": steps,
+        "partial": partial_reason({"status": status, "timed_steps": steps, "timed_s": _finite(timed_s),
+                                   "spec": spec, "samples_per_s": samples_per_s}),
+    }
+    batch = batch if isinstance(batch, int) and not isinstance(batch, bool) and batch > 0 else spec.get("batch_size")
+    out["batch_size"] = batch if isinstance(batch, int) and not isinstance(batch, bool) else None
+    threads = spec.get("threads")
+    out["threads"] = threads if isinstance(threads, int) and not isinstance(threads, bool) else None
+    if spec:
+        try:
+            out["name"] = str(spec.get("name") or auto_name(spec))
+        except (TypeError, ValueError, AttributeError):
+            pass
+    return out
+
+
+def _step_ok(row: Sequence[Any]) -> bool:
+    step, phase, t_s, step_time_s, samples, loss = row
+    return (isinstance(step, int) and isinstance(phase, str) and isinstance(samples, int)
+            and _finite(t_s) is not None and _finite(step_time_s) is not None
+            and (loss is None or _finite(loss) is not None))
 
 
 __all__ = ["HistoryError", "HistoryStore", "RunSummary"]

@@ -5,11 +5,17 @@ the same settings on different devices (kind ``device``), or with different sett
 the same device (kind ``settings``, labelled with what differs, e.g. "bf16 vs fp32").
 Two runs of the same thing on the same device are a ``repeat``: they show their
 run-to-run spread, not a speedup. Anything else is ``none``, with the reason in words.
-Runs are result dicts (``RunResult.to_dict``, a stored or an imported run).
+Runs are result dicts (``RunResult.to_dict``, a stored or an imported run). The ranks of a
+distributed run (``world_size``) and its data parallelism (``ddp``/``fsdp``) are settings.
+
+A user's own model (workload ``user``) is the same model when its knobs match and its
+reference does: for a file, the same bytes (``model_hash``) and factory, wherever the file
+lives; for a library name, the same name. Size presets do not apply to it.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,12 +23,13 @@ from typing import Any
 
 DEVICE, SETTINGS, REPEAT, NONE = "device", "settings", "repeat", "none"
 UNUSABLE_STATES = frozenset({"failed", "oom", "interrupted", "pending"})
+USER_WORKLOAD = "user"  # profiler.results.model_ref.USER_WORKLOAD (results sits above metrics)
 
 #: spec fields that change what is computed (a different model), beyond workload and size
 MODEL_SPEC_KEYS = ("knobs", "model", "model_hash")
 #: spec fields that change how the same model is run: (field, label of the setting)
 SETTING_SPEC_KEYS = (("precision", ""), ("channels_last", "channels_last"), ("compile", "compile"),
-                     ("input_pipeline", "input pipeline"), ("world_size", "ranks"))
+                     ("input_pipeline", "input pipeline"), ("world_size", "ranks"), ("strategy", ""))
 CPU_ONLY_SETTINGS = (("threads", "threads"),)
 
 
@@ -59,14 +66,39 @@ def _field(run: Mapping[str, Any], name: str) -> Any:
         return dict(value or {})
     if name == "world_size":
         return value or 1
+    if name == "strategy":  # data parallelism of a distributed run (its ``distributed`` section)
+        section = run.get("distributed")
+        return section.get("strategy") if isinstance(section, Mapping) and _field(run, "world_size") > 1 else None
     return value
 
 
 def model_title(run: Mapping[str, Any]) -> str:
-    """``mlp-S`` (plus knob overrides), the model part of a run's identity."""
+    """``mlp-S`` or ``hf:gpt2`` / ``model.py:build`` (plus knob overrides): the model part of
+    a run's identity."""
     knobs = _field(run, "knobs")
     extra = "".join(f" {k}={v}" for k, v in sorted(knobs.items()))
+    if _field(run, "workload") == USER_WORKLOAD:
+        return f"{_short_model(str(_field(run, 'model') or ''))}{extra}"
     return f"{_field(run, 'workload')}-{_field(run, 'size')}{extra}"
+
+
+def _short_model(model: str) -> str:
+    """A file reference without its folder (``/home/me/model.py:build`` -> ``model.py:build``)."""
+    target, sep, factory = model.rpartition(":")
+    if sep and factory.isidentifier() and target.endswith(".py"):
+        return f"{os.path.basename(target)}:{factory}"
+    return model
+
+
+def model_identity(run: Mapping[str, Any]) -> tuple[str, str]:
+    """What makes a user's model the same model: (file sha256, factory) for a file-based one,
+    (reference, "") for a library name."""
+    model = str(_field(run, "model") or "")
+    digest = str(_field(run, "model_hash") or "")
+    if digest:
+        factory = model.rpartition(":")[2]
+        return digest, factory if factory.isidentifier() else ""
+    return model, ""
 
 
 def device_identity(run: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -88,9 +120,12 @@ def device_label(run: Mapping[str, Any]) -> str:
 def _model_difference(run: Mapping[str, Any], base: Mapping[str, Any]) -> str:
     if _field(run, "workload") != _field(base, "workload"):
         return f"different workloads ({_field(run, 'workload')} vs {_field(base, 'workload')})"
-    for name in ("size", *MODEL_SPEC_KEYS):
-        if _field(run, name) != _field(base, name):
-            return f"different models ({model_title(run)} vs {model_title(base)})"
+    if _field(run, "workload") == USER_WORKLOAD:
+        same = model_identity(run) == model_identity(base) and _field(run, "knobs") == _field(base, "knobs")
+    else:
+        same = all(_field(run, name) == _field(base, name) for name in ("size", *MODEL_SPEC_KEYS))
+    if not same:
+        return f"different models ({model_title(run)} vs {model_title(base)})"
     if (run.get("batch_size") or None) != (base.get("batch_size") or None):
         return f"different batch sizes ({run.get('batch_size')} vs {base.get('batch_size')})"
     return ""
@@ -109,6 +144,8 @@ def _setting_differences(run: Mapping[str, Any], base: Mapping[str, Any], same_d
     diffs = []
     for name, label in keys:
         a, b = _field(run, name), _field(base, name)
+        if name == "strategy" and (a is None or b is None):
+            continue  # one rank has no data parallelism to differ in: the ranks say it
         if a != b:
             diffs.append(f"{_show(name, a, label)} vs {_show(name, b, label)}")
     return diffs

@@ -2,12 +2,18 @@
 
 A final result feeds every timed step; a live view feeds the steps of the last
 ``LIVE_WINDOW_S`` seconds (``live_window``). Warm-up and compile steps are never fed.
+
+MFU is counted FLOP/s over the hardware's peak for the run's dtype (``mfu``); beside it,
+``mfu_ceiling`` is the same FLOP/s over the best GEMM measured on this machine. See
+docs/METRICS.md for the definition and the FLOP conventions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from profiler import units
 
 #: live figures cover the timed steps of the last seconds, but never fewer than this many steps
 LIVE_WINDOW_S = 2.0
@@ -23,8 +29,8 @@ Step = tuple[float, float, int]
 class Figures:
     """Figures over ``steps`` timed steps taking ``window_s`` seconds; None is n/a.
 
-    ``mfu`` is achieved FLOP/s over ``peak_flops_per_s`` (the reference peak the caller
-    passes), ``mfu_datasheet`` over the datasheet peak; ``basis`` names the window in words.
+    ``mfu`` is achieved FLOP/s over the hardware peak the caller passes, ``mfu_ceiling`` over
+    the best GEMM measured here; ``basis`` names the window in words.
     """
 
     steps: int
@@ -33,7 +39,7 @@ class Figures:
     samples_per_s: float | None
     flops_per_s: float | None
     mfu: float | None
-    mfu_datasheet: float | None
+    mfu_ceiling: float | None
     basis: str
 
     @property
@@ -53,14 +59,14 @@ def figures(
     samples_per_step: int | Sequence[int],
     flops_per_step: float | None = None,
     peak_flops_per_s: float | None = None,
-    datasheet_peak_flops_per_s: float | None = None,
+    ceiling_flops_per_s: float | None = None,
     basis: str = "",
 ) -> Figures:
     """Figures over these timed steps. ``samples_per_step`` is one count or one per step."""
     n = len(step_times_s)
     samples = samples_per_step * n if isinstance(samples_per_step, int) else int(sum(samples_per_step))
     return totals_figures(n, float(sum(step_times_s)), samples, flops_per_step, peak_flops_per_s,
-                          datasheet_peak_flops_per_s, basis)
+                          ceiling_flops_per_s, basis)
 
 
 def totals_figures(
@@ -69,7 +75,7 @@ def totals_figures(
     samples: int,
     flops_per_step: float | None = None,
     peak_flops_per_s: float | None = None,
-    datasheet_peak_flops_per_s: float | None = None,
+    ceiling_flops_per_s: float | None = None,
     basis: str = "",
 ) -> Figures:
     """Figures from running totals: ``steps`` steps of ``samples`` samples in ``window_s``
@@ -79,7 +85,7 @@ def totals_figures(
     return Figures(
         steps=steps, window_s=window_s, samples=samples, samples_per_s=samples_per_s,
         flops_per_s=flops_per_s, mfu=ratio(flops_per_s, peak_flops_per_s),
-        mfu_datasheet=ratio(flops_per_s, datasheet_peak_flops_per_s),
+        mfu_ceiling=ratio(flops_per_s, ceiling_flops_per_s),
         basis=basis or f"whole timed window ({steps} steps)",
     )
 
@@ -102,7 +108,7 @@ def live_figures(
     timed_steps: int,
     flops_per_step: float | None = None,
     peak_flops_per_s: float | None = None,
-    datasheet_peak_flops_per_s: float | None = None,
+    ceiling_flops_per_s: float | None = None,
 ) -> Figures | None:
     """Figures of the last seconds of a running run (``steps`` = its recent timed steps,
     ``timed_steps`` = how many it has measured in all); None before the first timed step."""
@@ -112,6 +118,28 @@ def live_figures(
     span = sum(dt for _, dt, _ in recent)
     return figures(
         [dt for _, dt, _ in recent], [s for _, _, s in recent], flops_per_step,
-        peak_flops_per_s, datasheet_peak_flops_per_s,
+        peak_flops_per_s, ceiling_flops_per_s,
         basis=f"last {span:.1f} s ({len(recent)} of {timed_steps} steps)",
     )
+
+
+#: a warning that starts with this is a bug report, not a caveat (the window shows it as an error)
+ERROR_PREFIX = "ERROR: "
+
+
+def mfu_alarm(figs: Figures, flops_per_step: float | None, peak_flops_per_s: float | None,
+              peak_source: str | None) -> str | None:
+    """An error-level warning when MFU exceeds 100% of the hardware peak (a wrong FLOP count or
+    a wrong peak: no run can beat the hardware), else None."""
+    if figs.mfu is None or figs.mfu <= MFU_PLAUSIBLE:
+        return None
+    return (f"{ERROR_PREFIX}MFU {units.percent(figs.mfu, 0)} of the hardware peak is impossible: either the FLOP "
+            f"count ({units.flop(flops_per_step)} per step, {units.flops(figs.flops_per_s)} achieved) or the peak "
+            f"({units.flops(peak_flops_per_s)}, {peak_source or 'source unknown'}) is wrong; please report it")
+
+
+def tokens_per_s(samples_per_s: float | None, tokens_per_sample: int | None) -> float | None:
+    """Tokens per second of a sequence model (None unless both are known)."""
+    if samples_per_s is None or not tokens_per_sample:
+        return None
+    return samples_per_s * tokens_per_sample

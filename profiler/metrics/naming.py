@@ -27,12 +27,21 @@ def part(run: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+USER_WORKLOAD = "user"  # profiler.results.model_ref.USER_WORKLOAD: a user's own model
+
+
 def model_part(spec: Mapping[str, Any]) -> str:
-    """``mlp-S`` plus knob overrides in name order: ``mlp-S width=256 depth=2``."""
-    model = spec.get("model") or spec.get("workload") or "?"
+    """``mlp-S`` plus knob overrides in name order: ``mlp-S width=256 depth=2``; a user's model
+    by its label (``gpt2 (hf)``; ``model_label`` when the caller has it, else its reference)."""
+    label = spec.get("model_label")
+    if not label:
+        if spec.get("workload") == USER_WORKLOAD and spec.get("model"):
+            label = str(spec["model"])
+        else:
+            label = f"{spec.get('workload') or '?'}-{spec.get('size') or 'S'}"
     knobs = spec.get("knobs") or {}
     extra = "".join(f" {k}={v}" for k, v in sorted(dict(knobs).items()))
-    return f"{model}-{spec.get('size') or 'S'}{extra}"
+    return f"{label}{extra}"
 
 
 def settings_part(spec: Mapping[str, Any]) -> str:

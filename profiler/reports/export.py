@@ -13,6 +13,8 @@ from profiler import __version__
 from profiler.history.database import HistoryError
 from profiler.history.series import empty_series, series_from_steps, steps_from_result
 from profiler.history.store import HistoryStore
+from profiler.history.traces import write_trace
+from profiler.outputs import write_text
 from profiler.reports.validate import FORMAT, SCHEMA, ImportRejected, read_run_file
 from profiler.results.result import RunResult
 
@@ -76,16 +78,35 @@ def run_to_html(run: dict[str, Any], **kwargs: Any) -> str:
 
 
 def export_run(run: dict[str, Any], fmt: str, path: str | Path) -> Path:
-    """Write ``run`` (a ``HistoryStore.get`` dict) as ``fmt`` to ``path``; returns the path."""
+    """Write ``run`` (a ``HistoryStore.get`` dict) as ``fmt`` to ``path``; returns the path.
+
+    Written through ``profiler.outputs.write_text``: a device or FIFO is written through, a
+    symlink's target is replaced, anything else refused; ``OutputWriteError`` if it fails.
+    """
     render = {"json": run_to_json, "csv": run_to_csv, "html": run_to_html}.get(fmt)
     if render is None:
         raise ValueError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
     text = render(run)
-    file = Path(path)
-    tmp = file.with_name(file.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(file)
-    return file
+    write_text(str(path), text)
+    return Path(path)
+
+
+class NoTrace(ValueError):
+    """The run has no trace to export; the message says why, for a user."""
+
+
+def export_trace(run: dict[str, Any], store: HistoryStore, path: str | Path) -> Path:
+    """Write the trace kept with ``run`` (a ``HistoryStore.get`` dict) to ``path``: Chrome trace
+    JSON, gzip-compressed when the name ends ``.gz``. Raises ``NoTrace`` when there is none."""
+    run_id = str(run["run_id"])
+    stored = store.trace_file(run_id)
+    if stored is None:
+        trace = run.get("trace")
+        if not isinstance(trace, dict):
+            raise NoTrace(f"run {run_id} has no trace; record one with `horsepower run --trace FILE`")
+        where = f" (it was written to {trace['path']})" if trace.get("path") else ""
+        raise NoTrace(f"the history kept no copy of run {run_id}'s trace{where}")
+    return write_trace(stored, path)
 
 
 def import_run(path: str | Path, store: HistoryStore) -> str:
@@ -101,5 +122,5 @@ def import_run(path: str | Path, store: HistoryStore) -> str:
         raise ImportRejected(str(exc)) from exc
 
 
-__all__ = ["FORMATS", "ImportRejected", "export_run", "import_run", "run_to_csv",
-           "run_to_json"]
+__all__ = ["FORMATS", "ImportRejected", "NoTrace", "export_run", "export_trace", "import_run",
+           "run_to_csv", "run_to_json"]

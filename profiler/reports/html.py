@@ -15,8 +15,15 @@ from profiler import units
 from profiler.analysis.sweep import SweepResult
 from profiler.analysis.value import Job, PriceBook
 from profiler.reports import svg
-from profiler.reports.html_parts import bullet_list, esc, page, section, table
+from profiler.reports.html_parts import CSS, bullet_list, esc, page, section, table
 from profiler.reports.stakeholder import stakeholder_report
+
+__all__ = ["CSS", "comparison_report", "run_report", "sweep_section"]
+
+
+def _table(headers: Sequence[Any], rows: Sequence[Sequence[Any]], cls: str = "") -> str:
+    """A plain table of any cells (the advisor's section builds its tables with it)."""
+    return table([str(h) for h in headers], [[str(c) for c in row] for row in rows], drop_empty_columns=False)
 
 
 def run_report(run: Mapping[str, Any], prices: PriceBook | None = None,
@@ -31,7 +38,7 @@ def sweep_section(result: SweepResult) -> str:
     """The sweep's curves (log knob axis), where each accelerator breaks even, failed points."""
     lines = [(d, list(result.curve(d)), list(result.curve(d).values())) for d in result.devices]
     crossing = next((c for c in result.crossovers.values() if c.knob_value is not None), None)
-    chart = svg.line_chart(lines, f"{result.workload}: samples/s vs {result.knob}", result.knob,
+    chart = svg.line_chart(lines, f"{result.label}: samples/s vs {result.knob}", result.knob,
                            "samples/s", log_x=True,
                            marker_x=crossing.knob_value if crossing else None,
                            marker_label="break-even" if crossing else "")
@@ -51,7 +58,7 @@ def comparison_report(runs: Sequence[Mapping[str, Any]], baseline: str | None = 
     """Report comparing ``runs`` (and/or a sweep)."""
     extra = [sweep_section(sweep)] if sweep is not None else []
     if not runs:
-        intro = "" if sweep is None else (f"<p>{esc(sweep.workload)}: {esc(sweep.knob)} swept over "
+        intro = "" if sweep is None else (f"<p>{esc(sweep.label)}: {esc(sweep.knob)} swept over "
                                           f"{esc(', '.join(f'{v:,}' for v in sweep.values))} on "
                                           f"{esc(', '.join(sweep.devices))}.</p>")
         return page(title, [intro, *extra])

@@ -23,6 +23,7 @@ from profiler.metrics.figures import MFU_PLAUSIBLE
 from profiler.metrics.memory import peak_memory
 from profiler.metrics.naming import part, run_label
 from profiler.metrics.quality import partial_reason
+from profiler.metrics.references import describe_peak, mfu_sentence
 from profiler.metrics.series import series_throughput
 from profiler.reports import svg
 from profiler.reports.glossary import meanings
@@ -165,26 +166,31 @@ def _device_row(run: Run) -> tuple[str, ...]:
     units_text = units.NA
     if info.get("compute_units"):
         units_text = f"{info['compute_units']} {info.get('compute_unit_name') or ''}".strip()
-    sheet = units.flops(run.get("datasheet_peak_flops_per_s"))
-    if run.get("datasheet_source"):
-        sheet += f" ({run['datasheet_source']})"
     return (str(run.get("device") or ""), str(info.get("name") or units.NA),
-            units.nbytes(info.get("memory_bytes")), units_text, sheet)
+            units.nbytes(info.get("memory_bytes")), units_text)
 
 
-def _measured_peaks(runs: Sequence[Run]) -> str:
-    """"fp32 219-436 GFLOP/s, bf16 1.06 TFLOP/s on cpu": each run's probe, by device and precision."""
-    found: dict[tuple[str, str], list[float]] = {}
+def _span(values: list[float]) -> str:
+    lo, hi = min(values), max(values)
+    return units.flops(lo) if hi <= lo * 1.02 else f"{units.flops(lo)} to {units.flops(hi)}"
+
+
+def _references(runs: Sequence[Run]) -> list[str]:
+    """The two MFU references by device and precision: the hardware peak (and where it comes
+    from) and the best GEMM measured here (each run measures its own)."""
+    peaks: dict[tuple[str, str], tuple[list[float], str]] = {}
+    ceilings: dict[tuple[str, str], list[float]] = {}
     for run in runs:
+        key = (str(run.get("device")), str(run.get("precision")))
         if run.get("peak_flops_per_s"):
-            key = (str(run.get("device")), str(run.get("precision")))
-            found.setdefault(key, []).append(float(run["peak_flops_per_s"]))
-    parts = []
-    for (device, precision), peaks in found.items():
-        lo, hi = min(peaks), max(peaks)
-        span = units.flops(lo) if hi <= lo * 1.02 else f"{units.flops(lo)} to {units.flops(hi)}"
-        parts.append(f"{device} {precision}: {span}")
-    return "; ".join(parts)
+            where = describe_peak(run.get("peak_source"), part(run, "peak_inputs"))
+            peaks.setdefault(key, ([], where))[0].append(float(run["peak_flops_per_s"]))
+        if run.get("ceiling_flops_per_s"):
+            ceilings.setdefault(key, []).append(float(run["ceiling_flops_per_s"]))
+    lines = [f"Hardware peak, {d} {p}: {_span(v)} ({where})" for (d, p), (v, where) in peaks.items()]
+    lines += [f"Best GEMM measured here, {d} {p}: {_span(v)} (each run measures its own; a busier "
+              "machine gives less)" for (d, p), v in ceilings.items()]
+    return lines
 
 
 def machine_section(data: ReportInput) -> str:
@@ -199,12 +205,10 @@ def machine_section(data: ReportInput) -> str:
         row = _device_row(run)
         devices.setdefault(row[:2], row)
     body = "".join(kv(rows) for rows in hosts.values())
-    body += table(("device", "name", "memory", "compute units", "datasheet peak"), list(devices.values()),
-                  numeric=(2,))
-    peaks = _measured_peaks(data.runs)
-    if peaks:
-        body += (f"<p>Measured matmul peaks, the reference of each run's MFU: {esc(peaks)}. Each run "
-                 "measures its own with a short probe, so a busier machine gives a lower peak.</p>")
+    body += table(("device", "name", "memory", "compute units"), list(devices.values()), numeric=(2,))
+    refs = _references(data.runs)
+    if refs:
+        body += "<h3>What MFU is measured against</h3>" + bullet_list(refs, "caveats")
     return section("The machine", body)
 
 
@@ -218,8 +222,8 @@ def caveats_section(data: ReportInput) -> str:
             items.append(f"{label}: {partial}")
         items += [f"{label}: {w}" for w in run.get("warnings") or ()]
         if (run.get("mfu") or 0) > MFU_PLAUSIBLE:
-            items.append(f"{label}: MFU above 100% means the measured peak is too low for this "
-                         "run (the probe ran while the machine was busier); trust the throughput")
+            items.append(f"{label}: MFU above 100% of the hardware peak means the FLOP count or the "
+                         "peak is wrong; trust the throughput, not the MFU")
     if data.comparison is not None:
         items += [f"{r.label}: {r.speedup_note}" for r in data.comparison.rows
                   if r.run_id != data.comparison.baseline_id and not r.comparable and r.speedup_note]
@@ -262,6 +266,8 @@ def _run_details(run: Run, label: str) -> str:
          if run.get("timed_steps") else units.NA),
         ("Warm-up", warm), ("Compile time", units.seconds(run.get("compile_s"))),
         ("FLOPs per step", units.flop(run.get("flops_per_step"))),
+        ("MFU", mfu_sentence(run.get("mfu"), run.get("mfu_ceiling")) if run.get("mfu") or run.get("mfu_ceiling")
+         else units.NA),
         ("Loss", f"{units.num(run.get('loss_first'))} → {units.num(run.get('loss_last'))}"
          if run.get("loss_first") is not None else units.NA),
         ("Status", status + (f" ({partial})" if partial else "")), ("Started", when),

@@ -8,12 +8,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from profiler.metrics import keys
-from profiler.metrics.figures import Figures, figures
+from profiler.metrics.cpu_share import CpuShares, cpu_shares
+from profiler.metrics.figures import Figures, figures, tokens_per_s
+from profiler.metrics.phases import PhaseRecord, phase_summary
+from profiler.metrics.verdict import Verdict, verdict
 from profiler.results.spec import RunSpec
 from profiler.results.stats import StepTimeSummary, summarize
 
-#: version of ``RunResult.to_dict``'s layout; 2: telemetry keys are ``<source>.<reading>``
-SCHEMA = 2
+#: version of ``RunResult.to_dict``'s layout; 2: telemetry keys are ``<source>.<reading>``;
+#: 3: ``peak_flops_per_s`` is the hardware peak (ISA table / FMA microbenchmark / datasheet) and
+#: the measured GEMM is ``ceiling_flops_per_s`` (schema 1/2's ``peak_flops_per_s`` was an
+#: in-process torch.mm probe, i.e. a ceiling; its ``datasheet_peak_flops_per_s`` the peak);
+#: ``spec.world_size`` and the ``distributed`` section of a multi-rank run
+SCHEMA = 3
+#: keys of schema 1/2 results that ``from_dict`` rewrites
+LEGACY_KEYS = ("datasheet_peak_flops_per_s", "datasheet_source", "mfu_datasheet")
 
 
 class RunState:
@@ -45,7 +54,20 @@ class RunResult:
     ``step_times_s`` holds only the timed window (after warm-up), each synchronized.
     ``telemetry`` maps a reading's key (``profiler.metrics.keys``: ``host.cpu_util_percent``,
     ``cuda:0.power_w``) to ``{"mean": x, "max": y}`` over the timed window; n/a readings have
-    ``None`` for both.
+    ``None`` for both. ``error`` is one line; ``error_details`` the full traceback (or a dead
+    worker's stack dump): for a user's model, their code's, to be shown in a details box.
+    ``sample_unit`` names a sample ("sequences", "images"); ``tokens_per_sample`` is set for
+    sequence models (tokens/s = samples/s x tokens per sample).
+
+    ``peak_flops_per_s`` is the hardware's peak for the run's dtype (the MFU denominator),
+    ``peak_source`` how it was found ("ISA table", "FMA microbenchmark", "assumed",
+    "datasheet") and ``peak_inputs`` what from (cores, FLOP/cycle, clock and how it was
+    measured, source). ``ceiling_flops_per_s`` is the best GEMM measured here (``ceiling_source``
+    in words, ``ceiling_inputs`` the measurement).
+
+    A distributed run (``profiler.distributed``) is one result: ``samples_per_step`` is the
+    global batch, ``step_times_s`` the steps of the rank whose timed window was longest, and
+    ``distributed`` holds the world size, nodes and per-rank figures (None for one process).
     """
 
     spec: RunSpec
@@ -66,15 +88,25 @@ class RunResult:
     compile_s: float | None = None
     peak_flops_per_s: float | None = None
     peak_source: str | None = None
-    datasheet_peak_flops_per_s: float | None = None
-    datasheet_source: str | None = None
+    peak_inputs: dict[str, Any] = field(default_factory=dict)
+    ceiling_flops_per_s: float | None = None
+    ceiling_source: str | None = None
+    ceiling_inputs: dict[str, Any] = field(default_factory=dict)
     energy_j: float | None = None
     input_wait_s: float | None = None  # host time spent waiting for the DataLoader (timed window)
+    #: raw per-phase samples of the phase-sampled steps (not timed steps); None: none taken
+    phase_record: PhaseRecord | None = None
+    #: the torch.profiler trace recorded after the timed window (path, steps, bytes, ...)
+    trace: dict[str, Any] | None = None
     telemetry: dict[str, dict[str, float | None]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     error: str | None = None
     advice: str | None = None
+    distributed: dict[str, Any] | None = None
+    error_details: str | None = None
+    sample_unit: str = "samples"
+    tokens_per_sample: int | None = None
 
     # ---- derived -------------------------------------------------------------------
     @property
@@ -89,7 +121,7 @@ class RunResult:
     def figures(self) -> Figures:
         """Throughput, FLOP/s and MFU over the whole timed window (``profiler.metrics``)."""
         return figures(self.step_times_s, self.samples_per_step, self.flops_per_step,
-                       self.peak_flops_per_s, self.datasheet_peak_flops_per_s)
+                       self.peak_flops_per_s, self.ceiling_flops_per_s)
 
     @property
     def samples_per_s(self) -> float | None:
@@ -101,12 +133,22 @@ class RunResult:
 
     @property
     def mfu(self) -> float | None:
-        """Achieved FLOP/s over the measured (probe) peak of this device and dtype."""
+        """Achieved FLOP/s over the hardware peak of this device and dtype."""
         return self.figures.mfu
 
     @property
-    def mfu_datasheet(self) -> float | None:
-        return self.figures.mfu_datasheet
+    def mfu_ceiling(self) -> float | None:
+        """Achieved FLOP/s over the best GEMM measured here."""
+        return self.figures.mfu_ceiling
+
+    @property
+    def cpu_shares(self) -> CpuShares:
+        """Host, this run's and other processes' share of the CPU over the timed window."""
+        return cpu_shares(self.telemetry, self.environment.get("logical_cpus"))
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        return tokens_per_s(self.figures.samples_per_s, self.tokens_per_sample)
 
     @property
     def samples_per_j(self) -> float | None:
@@ -120,6 +162,17 @@ class RunResult:
         return self.input_wait_s / timed if self.input_wait_s is not None and timed > 0 else None
 
     @property
+    def phases(self) -> dict[str, Any] | None:
+        """The per-phase split of the step (``profiler.metrics.phases.phase_summary``)."""
+        return phase_summary(self.phase_record, self.step_times_s)
+
+    def verdict(self, phases: dict[str, Any] | None = None) -> Verdict | None:
+        """What limits this run, from its phase split (``profiler.metrics.verdict``)."""
+        spec = self.spec
+        return verdict(self.phases if phases is None else phases, spec.device, spec.input_pipeline,
+                       spec.loader_workers, spec.pin_memory)
+
+    @property
     def name(self) -> str:
         return self.spec.title
 
@@ -128,6 +181,9 @@ class RunResult:
         """JSON-ready dict; the keys documented for ``horsepower run --json``."""
         summary = self.summary
         figs = self.figures
+        shares = self.cpu_shares
+        phases = self.phases
+        run_verdict = self.verdict(phases)
         step_time = (
             summary.to_dict()
             if summary
@@ -148,16 +204,27 @@ class RunResult:
             "params": self.params,
             "flops_per_step": self.flops_per_step,
             "samples_per_s": figs.samples_per_s,
+            "sample_unit": self.sample_unit,
+            "tokens_per_sample": self.tokens_per_sample,
+            "tokens_per_s": tokens_per_s(figs.samples_per_s, self.tokens_per_sample),
             "achieved_flops_per_s": figs.flops_per_s,
             "peak_flops_per_s": self.peak_flops_per_s,
             "peak_source": self.peak_source,
+            "peak_inputs": self.peak_inputs,
             "mfu": figs.mfu,
-            "datasheet_peak_flops_per_s": self.datasheet_peak_flops_per_s,
-            "datasheet_source": self.datasheet_source,
-            "mfu_datasheet": figs.mfu_datasheet,
+            "ceiling_flops_per_s": self.ceiling_flops_per_s,
+            "ceiling_source": self.ceiling_source,
+            "ceiling_inputs": self.ceiling_inputs,
+            "mfu_ceiling": figs.mfu_ceiling,
+            "host_cpu_percent": shares.host_percent,
+            "run_cpu_percent": shares.run_percent,
+            "other_cpu_percent": shares.others_percent,
             "energy_j": self.energy_j,
             "input_wait_s": self.input_wait_s,
             "input_wait_fraction": self.input_wait_fraction,
+            "phases": phases,
+            "verdict": run_verdict.to_dict() if run_verdict else None,
+            "trace": dict(self.trace) if self.trace else None,
             "samples_per_j": self.samples_per_j,
             "step_time_s": step_time,
             "step_times_s": list(self.step_times_s),
@@ -173,26 +240,54 @@ class RunResult:
             "warnings": list(self.warnings),
             "notices": list(self.notices),
             "error": self.error,
+            "error_details": self.error_details,
             "advice": self.advice,
             "started_at": self.started_at,
             "ended_at": self.ended_at,
             "spec": self.spec.to_dict(),
             "environment": self.environment,
+            "distributed": self.distributed,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
-        """Rebuild a result from ``to_dict`` output (derived keys are ignored; telemetry keys of
-        schema 1 are rewritten to the current scheme)."""
+        """Rebuild a result from ``to_dict`` output (derived keys are ignored). Older schemas are
+        migrated: telemetry keys of schema 1 are rewritten to the current scheme, the peaks of
+        schema 1/2 are renamed (see ``SCHEMA``), a result without ``phases`` or ``trace``, as
+        written before they existed, has None for them, and results before schema 3 ran on one rank."""
         result = cls(spec=RunSpec.from_dict(dict(data["spec"])), run_id=str(data["run_id"]))
         for key in (
             "status", "environment", "device_info", "started_at", "ended_at", "batch_size",
             "samples_per_step", "params", "flops_per_step", "step_times_s", "losses",
-            "warmup_steps", "warmup_s", "compile_s", "peak_flops_per_s", "peak_source",
-            "datasheet_peak_flops_per_s", "datasheet_source", "energy_j", "input_wait_s", "telemetry",
-            "warnings", "notices", "error", "advice",
+            "warmup_steps", "warmup_s", "compile_s", "peak_flops_per_s", "peak_source", "peak_inputs",
+            "ceiling_flops_per_s", "ceiling_source", "ceiling_inputs", "energy_j", "input_wait_s", "telemetry",
+            "warnings", "notices", "error", "advice", "distributed", "error_details", "sample_unit",
+            "tokens_per_sample",
         ):
             if key in data:
                 setattr(result, key, data[key])
+        schema = int(data.get("schema", 1))
+        if schema < 3:
+            _migrate_peaks(result, data, schema)
         result.telemetry = keys.normalize(result.telemetry, result.spec.device)
+        if data.get("phases"):
+            result.phase_record = PhaseRecord.from_dict(data["phases"])
+        if data.get("trace"):
+            result.trace = dict(data["trace"])
         return result
+
+
+def _migrate_peaks(result: RunResult, data: dict[str, Any], schema: int) -> None:
+    """Schema 1/2: ``peak_flops_per_s`` was an in-process torch.mm probe (a measured ceiling, not
+    the hardware's peak) and ``datasheet_peak_flops_per_s`` the datasheet peak (accelerators)."""
+    probe, probe_source = data.get("peak_flops_per_s"), data.get("peak_source")
+    result.ceiling_flops_per_s = probe
+    result.ceiling_source = (f"in-process torch.mm probe (result schema {schema}): {probe_source}"
+                             if probe_source else f"in-process torch.mm probe (result schema {schema})")
+    result.ceiling_inputs = {"migrated_from_schema": schema, "backend": "torch.mm", "in_process": True}
+    sheet = data.get("datasheet_peak_flops_per_s")
+    result.peak_flops_per_s = sheet
+    result.peak_source = "datasheet" if sheet else None
+    result.peak_inputs = ({"source": data.get("datasheet_source"), "migrated_from_schema": schema} if sheet
+                          else {"migrated_from_schema": schema,
+                                "reason": "recorded before hardware peaks: no hardware peak known"})

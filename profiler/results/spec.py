@@ -10,14 +10,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from profiler.metrics.naming import auto_name
+from profiler.results.model_ref import USER_WORKLOAD, model_label
 
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
 
 
 class SpecError(ValueError):
-    """A run spec that cannot run; the message names the valid choices."""
+    """A run spec that cannot run; the message names the valid choices.
+
+    ``details`` holds the full traceback when the cause is an error in a user's own model
+    code (their bug to fix: a window shows it in a details box), else "".
+    """
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
 
 SIZES = ("S", "M", "L")
+#: longest run name, everywhere (``--name``, the window, sweeps, import, rename)
+MAX_NAME_CHARS = 200
+#: latest time (s since 1970) a stored run may carry: 3000-01-01, which ``time.localtime``
+#: accepts on every platform (Windows stops at 3000-12-31)
+MAX_EPOCH_S = 32_503_680_000.0
+#: longest timed window a run may ask for (30 days); anything longer is a typo or ``inf``
+MAX_DURATION_S = 30 * 86_400.0
 
 
 @dataclass(frozen=True)
@@ -27,7 +43,16 @@ class RunSpec:
     ``knobs`` holds workload-specific sizes (``width``, ``depth``, ``seq_len``, ...) that
     override the size preset. ``duration_s`` and ``steps`` bound the timed window; when
     both are set the first reached ends it. ``threads`` is the CPU thread count
-    (None: torch's default, all cores).
+    (None: torch's default, all cores); in a distributed run, per rank. ``phase_every`` is how
+    often a timed step is replaced by a phase-sampled step (``profiler.runner.phases``; 0: never).
+    ``world_size`` is the number of ranks (processes) that trained together
+    (``profiler.distributed``); with more than one, ``batch_size`` is the global batch over all ranks.
+
+    A user's own model has ``workload`` ``"user"``, ``model`` its reference
+    (``profiler.results.model_ref``: a file, module or library name) and ``model_hash`` the
+    sha256 of its file ("" for a library name); ``size`` does not apply to it, its knobs are
+    its factory's keyword arguments. ``build_timeout_s`` bounds how long building the model
+    may take in a worker before the run fails (a constructor that hangs).
     """
 
     workload: str
@@ -47,8 +72,13 @@ class RunSpec:
     loader_workers: int = 2
     pin_memory: bool = True
     sample_hz: float = 10.0
+    phase_every: int = 10
     seed: int = 0
     name: str = ""
+    world_size: int = 1
+    model: str = ""
+    model_hash: str = ""
+    build_timeout_s: float = 300.0
     #: why the run was started: "" by hand, "sweep", "demo" (presentation loop), "re-run"
     origin: str = ""
 
@@ -67,10 +97,41 @@ class RunSpec:
         return dataclasses.replace(self, **changes)
 
     @property
+    def is_user_model(self) -> bool:
+        return self.workload == USER_WORKLOAD
+
+    @property
+    def model_label(self) -> str:
+        """The model in a few words: ``mlp-S``, ``gpt2 (hf)``, ``plain_model.py:build``."""
+        return model_label(self.model) if self.is_user_model else f"{self.workload}-{self.size}"
+
+    @property
     def title(self) -> str:
         """The user's name, else one that says what differs (``profiler.metrics.naming``):
-        ``mlp-S width=256 bs128 bf16 1 thread on cpu · sweep``."""
-        return self.name or auto_name(self.to_dict())
+        ``mlp-S width=256 bs128 bf16 1 thread on cpu · sweep``, ``gpt2 (hf) bs8 fp32 on cpu``."""
+        return self.name or auto_name({**self.to_dict(), "model_label": self.model_label})
+
+
+DEFAULT_TRACE_STEPS = 10
+
+
+@dataclass(frozen=True)
+class TraceRequest:
+    """Record ``steps`` steps with ``torch.profiler`` after the timed window into ``path`` (a
+    Chrome trace JSON; ``profiler.runner.trace``). Not part of the RunSpec: it decides what is
+    written besides the run, not what the run measures."""
+
+    path: str
+    steps: int = DEFAULT_TRACE_STEPS
+
+    def __post_init__(self) -> None:
+        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps <= 0:
+            raise ValueError(f"a trace needs a positive number of steps, got {self.steps!r}")
+        if not self.path or self.path == "-":
+            raise ValueError("a trace needs a file to write, not stdout")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 def cpu_model() -> str:

@@ -4,6 +4,7 @@ CPU work is synchronous, so ``perf_counter`` around a step is its time. Accelera
 asynchronously: a host timer measures only the launch. There we record a device event
 after each step and read the elapsed times between consecutive events in batches, so the
 device is synchronized at the boundaries of what is reported without a stall every step.
+A device without timing events (XLA) is synchronized after every step instead.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import torch
 
+from profiler import accelerator
 from profiler.workloads.sync import synchronize
 
 
@@ -31,16 +33,12 @@ class StepClock:
 
     @staticmethod
     def _events_work(device: torch.device) -> bool:
-        try:
-            torch.Event(device=device, enable_timing=True)
-            return True
-        except Exception:
-            return False
+        return accelerator.events_supported(device)
 
     def _record(self) -> Any:
         """An event recorded on this device's current stream (not the current device's)."""
         event = torch.Event(device=self.device, enable_timing=True)
-        event.record(torch.accelerator.current_stream(self.device))
+        event.record(accelerator.current_stream(self.device))
         return event
 
     def start(self) -> None:
@@ -85,6 +83,19 @@ class StepClock:
         if self._events:
             self._resolve()
         return self.collect()
+
+    def pause(self) -> list[float]:
+        """Stop timing before work that is not a step (a phase-sampled or traced step):
+        synchronize and return every step time not yet collected. ``resume()`` goes on."""
+        synchronize(self.device)
+        return self.finish()
+
+    def resume(self) -> None:
+        """Go on after ``pause()``: the next step starts now, so what ran in between is billed
+        to no step. The device is idle here (the paused work synchronized it)."""
+        self._last_host = time.perf_counter()
+        if self._events:
+            self._prev_event = self._record()
 
     def collect(self) -> list[float]:
         done, self._done = self._done, []

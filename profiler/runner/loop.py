@@ -11,28 +11,44 @@ import math
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
 import torch
 
+from profiler import accelerator
 from profiler.devices.discovery import DeviceInfo
-from profiler.events import EventBus, RunDescribed, RunFinished, RunNotice, RunStateChanged, StepFinished
+from profiler.events import (
+    EventBus,
+    PhaseSample,
+    RunDescribed,
+    RunFinished,
+    RunNotice,
+    RunStateChanged,
+    StepFinished,
+)
+from profiler.metrics.phases import DATA_WAIT, H2D_COPY
 from profiler.results.result import RunResult, RunState, new_run_id
-from profiler.results.spec import RunSpec, capture_environment
+from profiler.results.spec import RunSpec, TraceRequest, capture_environment
 from profiler.results.stats import quality_warnings
 from profiler.runner import faults
 from profiler.runner.clock import StepClock
+from profiler.runner.deadline import deadline
 from profiler.runner.oom import free_device_memory, is_oom, largest_fitting_batch, oom_advice
+from profiler.runner.phases import BatchFeed, PhaseLog, PhaseSchedule, PhaseTimer, sampled_step
 from profiler.runner.precision import plan_precision
+from profiler.runner.references import find_references, reference_warnings
 from profiler.runner.sampler import TelemetrySampler
 from profiler.runner.step import StepFn, make_optimizer, make_step
+from profiler.runner.trace import capture_trace
 from profiler.runner.validate import validate_spec
 from profiler.runner.warmup import WarmupGate
-from profiler.workloads import get_workload
-from profiler.workloads.base import Batch, BuiltWorkload
+from profiler.workloads import workload_for
+from profiler.workloads.base import BuiltWorkload
+from profiler.workloads.loading import UserCodeError, first_line
 from profiler.workloads.sync import synchronize
+from profiler.workloads.user import check_model_file
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +64,20 @@ def run_training(
     cancel: threading.Event | None = None,
     run_id: str | None = None,
     device_info: DeviceInfo | None = None,
+    trace: TraceRequest | None = None,
 ) -> RunResult:
     """Train ``spec``'s workload and measure it. Raises SpecError for a spec that cannot run
     (before anything starts); every other failure ends in a result with status failed/oom.
 
     ``device_info`` is ``validate_spec(spec)``'s answer when the caller already validated the
     spec (the spec is validated once per run); without it the spec is validated here.
+    ``trace`` asks for a ``torch.profiler`` trace of a few steps after the timed window
+    (``profiler.runner.trace``); the caller checked that its path can be written.
     """
     if device_info is None:
         device_info = validate_spec(spec)
     run = _Run(spec, bus or EventBus(), cancel or threading.Event(), run_id or new_run_id(), device_info)
+    run.trace_request = trace
     return run.execute()
 
 
@@ -74,6 +94,11 @@ class _Run:
         self.fault = faults.configured_fault()
         self.sampler: TelemetrySampler | None = None
         self.step_index = 0
+        self.workload = workload_for(spec)  # a user's model is loaded (their code runs) in _build
+        self.trace_request: TraceRequest | None = None
+        self.phase_schedule = PhaseSchedule(spec.phase_every, seed=spec.seed)
+        self.phase_timer = PhaseTimer(self.device)
+        self.phase_log = PhaseLog(self.phase_schedule, in_timed_window=not self.phase_timer.synchronizes)
 
     # ---- helpers ---------------------------------------------------------------------
     def now_s(self) -> float:
@@ -93,7 +118,7 @@ class _Run:
     # ---- phases ----------------------------------------------------------------------
     def execute(self) -> RunResult:
         result = self.result
-        self.set_state(RunState.PREPARING, f"building {self.spec.workload}-{self.spec.size} on {self.spec.device}")
+        self.set_state(RunState.PREPARING, f"building {self.spec.model_label} on {self.spec.device}")
         with ExitStack() as stack:
             try:
                 self._train(stack)
@@ -113,7 +138,7 @@ class _Run:
             torch.set_num_threads(spec.threads)
         if self.device.type != "cpu" and self.device.index is not None:
             # Events, streams and capability queries use the current device: make it ours.
-            torch.accelerator.set_device_index(self.device.index)
+            accelerator.set_device(self.device)
         self.result.environment = capture_environment(spec.threads)
         built = self._build()
         batches = self._batches(built, stack)
@@ -122,20 +147,28 @@ class _Run:
         self._warm_up(step, batches)
         if not self.cancel.is_set():
             self._measure(step, batches)
+        if self.trace_request is not None and not self.cancel.is_set():
+            self._record_trace(step, batches, self.trace_request)
 
     def _build(self) -> BuiltWorkload:
         spec, result = self.spec, self.result
-        workload = get_workload(spec.workload)
-        built = workload.build(self.device, spec.size, spec.batch_size, spec.knobs, spec.channels_last, spec.seed)
+        if spec.is_user_model:
+            check_model_file(spec)
+        with deadline(spec.build_timeout_s if spec.is_user_model else None):  # bounded in a worker only
+            built = self.workload.build(self.device, spec.size, spec.batch_size, spec.knobs, spec.channels_last,
+                                        spec.seed)
         if spec.channels_last and not built.channels_last:
-            self.notice("info", f"{spec.workload} has no convolutions: channels_last ignored")
+            self.notice("info", f"{spec.model_label} has no 2-D convolutions: channels_last ignored")
         result.batch_size = built.batch_size
         result.samples_per_step = built.samples_per_step
         result.params = built.params
+        result.sample_unit = built.sample_unit
+        result.tokens_per_sample = built.tokens_per_sample
+        library = getattr(getattr(self.workload, "source", None), "library", "")
+        if library:
+            result.environment["model_library"] = library
         result.flops_per_step = self._count_flops(built)
         self._peaks()
-        if self.device.type != "cpu":
-            free_device_memory(self.device)  # the probe's matrices must not show as the run's memory
         self.bus.publish(RunDescribed(result.run_id, {
             "batch_size": result.batch_size,
             "samples_per_step": result.samples_per_step,
@@ -143,54 +176,69 @@ class _Run:
             "flops_per_step": result.flops_per_step,
             "peak_flops_per_s": result.peak_flops_per_s,
             "peak_source": result.peak_source,
-            "datasheet_peak_flops_per_s": result.datasheet_peak_flops_per_s,
-            "datasheet_source": result.datasheet_source,
+            "peak_inputs": result.peak_inputs,
+            "ceiling_flops_per_s": result.ceiling_flops_per_s,
+            "ceiling_source": result.ceiling_source,
+            "ceiling_inputs": result.ceiling_inputs,
             "device_name": result.device_info.get("name"),
             "device_info": result.device_info,
-            "sample_unit": workload.sample_unit,
+            "sample_unit": built.sample_unit,
+            "tokens_per_sample": built.tokens_per_sample,
+            "model": spec.model_label,
         }))
         return built
 
     def _count_flops(self, built: BuiltWorkload) -> float | None:
-        from profiler.workloads.flops import count_train_flops
+        """Counted on meta; else on the run's device (noted); else None with the reason."""
+        from profiler.workloads.flops import count_on_device, count_train_flops
 
         spec = self.spec
         try:
-            return float(count_train_flops(get_workload(spec.workload), spec.size, built.batch_size, dict(built.knobs),
-                                           channels_last=built.channels_last))
+            with deadline(spec.build_timeout_s if spec.is_user_model else None):  # rebuilds it on meta
+                return float(count_train_flops(self.workload, spec.size, built.batch_size, dict(built.knobs),
+                                               channels_last=built.channels_last))
+        except Exception as exc:
+            meta_reason = first_line(exc)
+            log.info("FLOPs of %s not countable on meta: %s", spec.model_label, meta_reason)
+        try:
+            flops = float(count_on_device(built))
         except Exception as exc:
             log.exception("FLOP counting failed")
-            self.notice("warning", f"FLOPs could not be counted ({exc}); TFLOP/s and MFU are n/a")
+            if self.device.type != "cpu":
+                free_device_memory(self.device)
+            self.notice("warning", f"FLOPs n/a: could not count ({first_line(exc)}; on meta: {meta_reason}); "
+                                   "TFLOP/s and MFU are n/a")
             return None
+        self.notice("info", f"FLOPs counted on {spec.device} (the model does not run on the meta device: "
+                            f"{meta_reason})")
+        return flops
 
     def _peaks(self) -> None:
-        from profiler.devices.peaks import datasheet_peak
-        from profiler.workloads.probes import peak_for
+        """The hardware peak and the best GEMM measured here, found out of this process: no
+        probe allocates here before the timed window (it would change the run's speed)."""
+        result = self.result
+        refs = find_references(self.spec.device, self.spec.precision, result.device_info)
+        result.peak_flops_per_s, result.peak_source = refs.peak.flops_per_s, refs.peak.source
+        result.peak_inputs = {**refs.peak.inputs, **({"reason": refs.peak.reason} if refs.peak.reason else {})}
+        result.ceiling_flops_per_s, result.ceiling_source = refs.ceiling.flops_per_s, refs.ceiling.source
+        result.ceiling_inputs = dict(refs.ceiling.inputs)
+        for message in refs.warnings:
+            self.notice("warning", message)
+        for message in refs.notices:
+            self.notice("info", message)
 
-        result, spec = self.result, self.spec
-        try:
-            probe = peak_for(spec.device, spec.precision)
-            result.peak_flops_per_s = probe.value
-            result.peak_source = f"measured: {probe.dtype} matmul n={probe.n}" if probe.value else probe.reason
-        except Exception as exc:
-            log.exception("peak probe failed")
-            result.peak_source = f"probe failed: {exc}"
-        sheet = datasheet_peak(str(result.device_info.get("name", "")), spec.precision)
-        if sheet is not None:
-            result.datasheet_peak_flops_per_s, result.datasheet_source = sheet
-
-    def _batches(self, built: BuiltWorkload, stack: ExitStack) -> Iterator[Batch]:
+    def _batches(self, built: BuiltWorkload, stack: ExitStack) -> BatchFeed:
         if not self.spec.input_pipeline:
-            make = built.make_batch
-            return iter(make, None)  # type: ignore[call-overload]  # never ends: make() never returns None
-        from profiler.workloads.pipeline import device_batches, make_loader
+            return BatchFeed(built.make_batch)  # batches already on the device
+        from profiler.workloads.pipeline import host_batches, make_loader
 
         loader = make_loader(built, PIPELINE_SAMPLES, self.spec.loader_workers, self.spec.pin_memory)
         stack.callback(_shutdown_loader, loader)
         self.result.input_wait_s = 0.0
-        return device_batches(loader, self.device)
+        host = host_batches(loader)
+        return BatchFeed(host.__next__, self.device)
 
-    def _prepare_step(self, built: BuiltWorkload, batches: Iterator[Batch]) -> StepFn:
+    def _prepare_step(self, built: BuiltWorkload, batches: BatchFeed) -> StepFn:
         plan = plan_precision(self.spec.device, self.spec.precision)
         optimizer = make_optimizer(built.model)
         built.model.train()
@@ -201,7 +249,7 @@ class _Run:
         step = make_step(built, compiled, optimizer, plan)
         start = time.perf_counter()
         try:
-            loss = step(next(batches))
+            loss = step(batches.next())
             synchronize(self.device)
             self.result.compile_s = time.perf_counter() - start
             self.bus.publish(StepFinished(self.result.run_id, 0, "compile", self.now_s(), self.result.compile_s,
@@ -227,32 +275,75 @@ class _Run:
         )
         self.sampler.start()
 
-    def _run_steps(self, step: StepFn, batches: Iterator[Batch], clock: StepClock, phase: str,
+    def _run_steps(self, step: StepFn, batches: BatchFeed, clock: StepClock, phase: str,
                    stop_when: StopRule, times: list[float]) -> None:
         """Run steps until ``stop_when`` says so, appending synchronized step times (s) to ``times``
-        as they resolve: a failure mid-phase keeps every step measured so far."""
+        as they resolve: a failure mid-phase keeps every step measured so far. In the timed
+        phase the phase schedule picks steps to time phase by phase: on the CPU they stay timed
+        steps (a few clock reads change nothing); on an accelerator, where the phases are
+        synchronized, they are left out of the timed window."""
         samples = self.result.samples_per_step
         pending: list[tuple[int, torch.Tensor]] = []
         losses = self.result.losses
         run_id = self.result.run_id
-        track_wait = self.result.input_wait_s is not None and phase == "timed"
+        timed = phase == "timed"
+        track_wait = self.result.input_wait_s is not None and timed
         clock.start()
         while not self.cancel.is_set():
+            sample = timed and self.phase_schedule.due(len(times) + len(pending))
+            if sample and self.phase_timer.synchronizes:
+                self._emit(clock.pause(), pending, times, losses, run_id, phase, samples)
+                self.step_index += 1
+                _loss, excluded = self._sample_phases(step, batches, len(times), track_wait=False)
+                self.bus.publish(PhaseSample(run_id, self.step_index, self.now_s(), excluded))
+                clock.resume()
+                if stop_when(times, len(pending)):
+                    break
+                continue
             self.step_index += 1
-            if phase == "timed":
+            if timed:
                 faults.maybe_fire(self.fault, len(times) + len(pending) + 1)
-            if track_wait:
+            phases: dict[str, float] | None = None
+            if sample:
+                loss, phases = self._sample_phases(step, batches, len(times) + len(pending), track_wait)
+            elif track_wait:
                 wait_start = time.perf_counter()
-                batch = next(batches)
+                batch = batches.next()
                 self.result.input_wait_s += time.perf_counter() - wait_start  # type: ignore[operator]
+                loss = step(batch)
             else:
-                batch = next(batches)
-            pending.append((self.step_index, step(batch)))
+                loss = step(batches.next())
+            pending.append((self.step_index, loss))
             if clock.step_done():
                 self._emit(clock.collect(), pending, times, losses, run_id, phase, samples)
+            if phases is not None:
+                self.bus.publish(PhaseSample(run_id, self.step_index, self.now_s(), phases))
             if stop_when(times, len(pending)):
                 break
         self._emit(clock.finish(), pending, times, losses, run_id, phase, samples)
+
+    def _sample_phases(self, step: StepFn, batches: BatchFeed, timed_steps: int,
+                       track_wait: bool) -> tuple[torch.Tensor, dict[str, float]]:
+        """One phase-timed step (``profiler.runner.phases``), logged; returns (loss, phases)."""
+        loss, phases = sampled_step(step, batches, self.phase_timer)
+        self.phase_schedule.taken(timed_steps)
+        self.phase_log.add(phases)
+        if track_wait:
+            self.result.input_wait_s += phases.get(DATA_WAIT, 0.0) + phases.get(H2D_COPY, 0.0)  # type: ignore[operator]
+        return loss, phases
+
+    def _record_trace(self, step: StepFn, batches: BatchFeed, request: TraceRequest) -> None:
+        """Record ``request.steps`` steps with torch.profiler, after the timed window closed."""
+        self.bus.publish(RunNotice(self.result.run_id, "info", f"recording a trace of {request.steps} steps with "
+                                   "torch.profiler after the timed window (not in the figures)", self.now_s()))
+        try:
+            self.result.trace = capture_trace(step, batches, self.device, request, self.cancel.is_set)
+            if self.result.trace is None:
+                self.notice("info", "the trace was abandoned: the run was stopped while recording it")
+        except Exception as exc:  # the measured figures stand; only the trace is missing
+            log.exception("trace capture failed")
+            self.notice("warning", f"the trace could not be recorded ({type(exc).__name__}: {exc}); "
+                                   "the run's figures are unaffected")
 
     def _emit(self, resolved: list[float], pending: list[tuple[int, torch.Tensor]], times: list[float],
               losses: list[float], run_id: str, phase: str, samples: int) -> None:
@@ -267,7 +358,7 @@ class _Run:
             times.append(step_time)
             self.bus.publish(StepFinished(run_id, index, phase, now, step_time, samples, loss))
 
-    def _warm_up(self, step: StepFn, batches: Iterator[Batch]) -> None:
+    def _warm_up(self, step: StepFn, batches: BatchFeed) -> None:
         self.set_state(RunState.WARMING, "warming up until step time settles")
         gate = WarmupGate(self.spec.warmup_max_steps, self.spec.warmup_max_s)
         seen = 0
@@ -289,7 +380,7 @@ class _Run:
             self.notice("warning", f"step time had not settled after {len(times)} warm-up steps "
                                    f"({self.result.warmup_s:.1f} s); early timed steps may be slow")
 
-    def _measure(self, step: StepFn, batches: Iterator[Batch]) -> None:
+    def _measure(self, step: StepFn, batches: BatchFeed) -> None:
         spec = self.spec
         self.set_state(RunState.MEASURING, "timed window")
         assert self.sampler is not None
@@ -306,23 +397,44 @@ class _Run:
 
     def _fail(self, exc: Exception) -> None:
         result = self.result
+        result.error_details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        if isinstance(exc, UserCodeError):
+            result.error_details = exc.details or result.error_details
         if is_oom(exc):
             result.status = RunState.OOM
-            result.error = f"out of memory: {str(exc).splitlines()[0][:300]}"
+            result.error = f"out of memory: {(str(exc).splitlines() or [''])[0][:300]}"
             free_device_memory(self.device)
-            result.advice = oom_advice(result.batch_size, self._fitting_batch())
+            building = not result.batch_size  # the model (or its first batch) did not even build
+            batch = result.batch_size or self._planned_batch()
+            result.advice = oom_advice(batch, self._fitting_batch(batch), while_building=building)
             log.warning("run %s ran out of memory", result.run_id)
+        elif self.spec.is_user_model:
+            log.warning("run %s of %s failed: %s", result.run_id, self.spec.model, first_line(exc))
+            result.status = RunState.FAILED
+            result.error = str(exc) if isinstance(exc, UserCodeError) else first_line(exc, 1000)
+            result.advice = (f"the error came from running {self.spec.model_label}: its traceback is in the "
+                             "result's error_details; fix the model, or try another precision or batch size")
         else:
             log.exception("run %s failed", result.run_id)
             result.status = RunState.FAILED
             result.error = f"{type(exc).__name__}: {exc}"
             result.advice = "see the log for the traceback; try a smaller size or another precision"
 
-    def _fitting_batch(self) -> int | None:
-        if not self.result.batch_size:
+    def _planned_batch(self) -> int:
+        """The batch the run was going to use: the spec's, else the workload's preset default."""
+        if self.spec.batch_size:
+            return self.spec.batch_size
+        try:
+            return int(self.workload.default_batch[self.spec.size])
+        except (AttributeError, KeyError, ValueError, TypeError):
+            return 0
+
+    def _fitting_batch(self, batch_size: int) -> int | None:
+        """The largest smaller batch that trains one step without running out of memory."""
+        if batch_size < 2:
             return None
         spec = self.spec
-        workload = get_workload(spec.workload)
+        workload = self.workload
 
         def try_batch(batch_size: int) -> None:
             built = workload.build(self.device, spec.size, batch_size, spec.knobs, spec.channels_last, spec.seed)
@@ -331,10 +443,12 @@ class _Run:
             step(built.make_batch())
             synchronize(self.device)
 
-        return largest_fitting_batch(self.result.batch_size, try_batch, self.device)
+        return largest_fitting_batch(batch_size, try_batch, self.device)
 
     def _finish(self) -> None:
         result = self.result
+        if self.phase_log.record.samples:
+            result.phase_record = self.phase_log.record
         if self.sampler is not None:
             self.sampler.stop()
             result.telemetry = self.sampler.summary()
@@ -342,6 +456,7 @@ class _Run:
             result.warnings.extend(self.sampler.throttle_messages)
         result.warnings.extend(w for w in quality_warnings(result.step_times_s) if result.step_times_s
                                or result.status == RunState.COMPLETED)
+        result.warnings.extend(reference_warnings(result))
         if result.losses and not all(math.isfinite(x) for x in result.losses):
             result.warnings.append("loss became NaN or infinite: the numbers may not reflect real training")
         if self.device.type == "cpu":

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import torch
 
+from profiler import accelerator
+
 log = logging.getLogger(__name__)
 
 MAX_TRIES = 6
@@ -23,13 +25,9 @@ def is_oom(exc: BaseException) -> bool:
 
 
 def free_device_memory(device: torch.device) -> None:
+    """Collect garbage and return the allocator's cached blocks to ``device`` (any kind)."""
     gc.collect()
-    if device.type == "cuda":
-        torch.cuda.empty_cache()
-    elif device.type == "mps":
-        torch.mps.empty_cache()
-    elif device.type == "xpu":
-        torch.xpu.empty_cache()
+    accelerator.empty_cache(device)
 
 
 def largest_fitting_batch(
@@ -52,10 +50,20 @@ def largest_fitting_batch(
     return None
 
 
-def oom_advice(batch_size: int, fitting: int | None) -> str:
+def oom_advice(batch_size: int, fitting: int | None, while_building: bool = False) -> str:
+    """What to try after an OOM at ``batch_size`` (0: unknown); ``fitting`` is the largest
+    smaller batch that trained a step (None: none did, or none was tried)."""
+    when = " while building the model" if while_building else ""
     if fitting:
         return (
-            f"batch size {batch_size} ran out of memory; the largest batch that fit was {fitting}. "
+            f"batch size {batch_size} ran out of memory{when}; the largest batch that fit was {fitting}. "
             f"Try --batch-size {fitting}, a smaller size preset, or bf16"
         )
-    return f"batch size {batch_size} ran out of memory; try a smaller size preset, a smaller batch, or bf16"
+    if batch_size < 1:
+        return f"the run ran out of memory{when}; try a smaller size preset or knobs, or bf16"
+    if batch_size >= 2:
+        smallest = max(1, batch_size >> MAX_TRIES)
+        return (f"batch size {batch_size} ran out of memory{when}, and no smaller batch down to {smallest} "
+                "trained a step: the model itself may be too large here; try a smaller size preset or knobs, "
+                "or bf16")
+    return f"batch size {batch_size} ran out of memory{when}; try a smaller size preset or knobs, or bf16"

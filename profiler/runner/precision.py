@@ -41,6 +41,8 @@ def supported_precisions(device: str) -> dict[str, str]:
         reasons["bf16"] = "this GPU has no bfloat16 support (needs compute capability 8.0+)"
     if kind == "cpu":
         reasons["fp16"] = "fp16 autocast on CPU is emulated and not a meaningful measurement; use bf16"
+    if kind == "xla":
+        reasons["fp16"] = "TPUs compute in bf16; fp16 autocast is not supported on XLA TPUs: use bf16"
     return reasons
 
 

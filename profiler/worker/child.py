@@ -70,12 +70,40 @@ def _die_with_parent() -> None:
         logging.getLogger(__name__).debug("prctl(PR_SET_PDEATHSIG) unavailable")
 
 
+def _stop_on_signals(cancel_flag: threading.Event) -> None:
+    """SIGINT/SIGTERM/SIGHUP (Ctrl-C reaches the whole process group; ``timeout`` and systemd
+    signal every process; the parent's death sends SIGTERM) stop the run after its current
+    step, so every measured step still reaches the parent; a second signal exits at once."""
+    import signal
+
+    received: list[int] = []
+
+    def handler(signum: int, frame: Any) -> None:
+        received.append(signum)
+        if len(received) > 1:
+            os._exit(128 + signum)
+        cancel_flag.set()
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:
+            signal.signal(sig, handler)
+
+
 def child_main(spec_dict: dict[str, Any], run_id: str, device_info: dict[str, Any], conn: Connection,
-               cancel: Any, log_level: int) -> None:
+               cancel: Any, log_level: int, trace: dict[str, Any] | None = None, dump_path: str = "") -> None:
     """Entry point of the worker process (must be importable at module level for spawn).
 
-    The parent validated the spec; ``device_info`` is its answer, so it is not validated twice."""
+    The parent validated the spec; ``device_info`` is its answer, so it is not validated twice.
+    ``trace`` is a ``TraceRequest.to_dict()`` or None. ``dump_path`` receives the Python stacks
+    of a native crash or of a model build that passed its deadline (``profiler.runner.deadline``),
+    for the parent to report."""
     logging.basicConfig(level=log_level, format="%(asctime)s worker %(levelname)s %(name)s: %(message)s")
+    if dump_path:
+        from profiler.runner.deadline import offer_to_oom_killer, open_dump
+
+        open_dump(dump_path)
+        offer_to_oom_killer()  # a model that leaks memory takes this process down, not the window
     cancel_flag = threading.Event()
 
     def watch_cancel() -> None:  # mirror the cross-process event into a cheap in-process one
@@ -85,19 +113,21 @@ def child_main(spec_dict: dict[str, Any], run_id: str, device_info: dict[str, An
 
     watcher = threading.Thread(target=watch_cancel, name="cancel-watch", daemon=True)
     watcher.start()
+    _stop_on_signals(cancel_flag)
     _die_with_parent()
     forward = PipeForwarder(conn, on_broken=cancel_flag.set)
     try:
         from profiler.devices.discovery import DeviceInfo
         from profiler.events import EventBus
-        from profiler.results.spec import RunSpec
+        from profiler.results.spec import RunSpec, TraceRequest
         from profiler.runner import SpecError, run_training
 
         bus = EventBus()
         bus.subscribe(forward)
         try:
             run_training(RunSpec.from_dict(spec_dict), bus=bus, cancel=cancel_flag, run_id=run_id,
-                         device_info=DeviceInfo(**device_info))
+                         device_info=DeviceInfo(**device_info),
+                         trace=TraceRequest(**trace) if trace else None)
         except SpecError as exc:
             forward.flush()
             conn.send(("spec_error", str(exc)))

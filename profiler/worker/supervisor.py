@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import signal
+import tempfile
 import threading
 import time
 from typing import Any
@@ -19,7 +21,8 @@ from typing import Any
 from profiler.devices.discovery import DeviceInfo
 from profiler.events import EventBus, RunFinished, RunStateChanged
 from profiler.results.result import RunResult, RunState, new_run_id
-from profiler.results.spec import RunSpec
+from profiler.results.spec import RunSpec, TraceRequest
+from profiler.runner.deadline import passed_deadline, read_dump
 from profiler.runner.validate import SpecError, validate_spec
 from profiler.worker.child import child_main
 from profiler.worker.partial import PartialRun
@@ -50,15 +53,19 @@ def supervise(
     run_id: str | None = None,
     stop_grace_s: float = STOP_GRACE_S,
     device_info: DeviceInfo | None = None,
+    trace: TraceRequest | None = None,
 ) -> RunResult:
     """Run ``spec`` in a worker process; return its result. Raises SpecError up front.
 
     The spec is validated once, here (or by the caller, who passes ``device_info``); the
     worker trusts it. The supervisor is the only publisher of the run's ``RunFinished``.
+    ``trace`` is passed to the worker's ``run_training``.
     """
     info = device_info or validate_spec(spec)
     run_id = run_id or new_run_id()
-    return _Supervision(spec, bus, cancel, run_id, stop_grace_s, info).run()
+    supervision = _Supervision(spec, bus, cancel, run_id, stop_grace_s, info)
+    supervision.trace = trace
+    return supervision.run()
 
 
 class _Supervision:
@@ -70,15 +77,29 @@ class _Supervision:
         self.final: dict[str, Any] | None = None
         self.crash: str | None = None
         self.spec_error: str | None = None
+        self.trace: TraceRequest | None = None
+        self.dump_path = ""
 
     def run(self) -> RunResult:
         ctx = mp.get_context("spawn")
         recv, send = ctx.Pipe(duplex=False)
         child_cancel = ctx.Event()
+        fd, self.dump_path = tempfile.mkstemp(prefix=f"horsepower-worker-{self.run_id}-", suffix=".txt")
+        os.close(fd)
+        try:
+            return self._run(ctx, recv, send, child_cancel)
+        finally:
+            try:
+                os.unlink(self.dump_path)
+            except OSError:
+                pass
+
+    def _run(self, ctx: Any, recv: Any, send: Any, child_cancel: Any) -> RunResult:
         proc = ctx.Process(
             target=child_main,
             args=(self.spec.to_dict(), self.run_id, self.device_info.to_dict(), send, child_cancel,
-                  logging.getLogger().getEffectiveLevel()),
+                  logging.getLogger().getEffectiveLevel(), self.trace.to_dict() if self.trace else None,
+                  self.dump_path),
             name=f"horsepower-worker-{self.run_id}",
             daemon=False,  # a daemonic process may not start DataLoader workers; we reap it ourselves
         )
@@ -158,17 +179,30 @@ class _Supervision:
             result.notices.append(f"the worker was stopped mid-step after {self._grace():.1f} s; "
                                   "every completed step is kept")
             return result
+        dump = read_dump(self.dump_path)
+        if passed_deadline(dump):
+            result = self.partial.to_result(RunState.FAILED, (
+                f"{self.spec.model_label} was not built within {self.spec.build_timeout_s:g} s: its factory (or "
+                "its FLOP count on meta) did not return, so the worker was stopped"),
+                "a constructor that hangs? The stack where it was stopped is in the result's error_details")
+            result.error_details = dump
+            return result
         how = describe_exit(exitcode)
         reason = f"worker process died ({how})"
         if self.crash:
             reason += f": {self.crash}"
-        advice = (
-            "the training process crashed natively (a bug or a driver fault in torch); the window is unaffected. "
-            "Try another precision or size, and see the log"
-            if exitcode is not None and exitcode < 0
-            else "see the log for the traceback"
-        )
-        return self.partial.to_result(RunState.FAILED, reason, advice)
+        native = exitcode is not None and exitcode < 0
+        if native and self.spec.is_user_model:
+            advice = (f"the training process crashed natively while running {self.spec.model_label}; the window "
+                      "is unaffected. Its Python stack at the crash is in the result's error_details")
+        elif native:
+            advice = ("the training process crashed natively (a bug or a driver fault in torch); the window is "
+                      "unaffected. Try another precision or size, and see the log")
+        else:
+            advice = "see the log for the traceback"
+        result = self.partial.to_result(RunState.FAILED, reason, advice)
+        result.error_details = dump or None
+        return result
 
 
 def _reap(proc: Any) -> None:

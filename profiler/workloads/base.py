@@ -1,44 +1,50 @@
-"""What a sample workload is: a model, synthetic on-device data, a loss, size presets.
+"""What a workload is: a factory (the workload protocol) plus its knobs, built on a device.
 
-One module per workload (``mlp.py``, ``cnn.py``, ...) subclasses ``Workload`` and keeps its
-defaults in one place, TorchBench style. The runner only sees ``BuiltWorkload``.
+Each built-in (``mlp.py``, ``cnn.py``, ...) is a module-level factory returning a
+``ModelWorkload`` and a ``Workload`` subclass that adds its size presets, TorchBench style;
+a user's own model is a ``UserWorkload`` (``user.py``) over the same protocol.
+``Workload.build`` turns the factory's answer into a ``BuiltWorkload`` on a device: the runner
+only sees ``BuiltWorkload``.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
-Batch = tuple[torch.Tensor, torch.Tensor]
+from profiler.workloads.batching import Batch, LossFn, batch_to, output_loss, to_channels_last
+from profiler.workloads.data import POOL_BATCHES, cycle_pool
+from profiler.workloads.protocol import ModelWorkload, ProtocolError, WorkloadError
 
-
-class WorkloadError(ValueError):
-    """Bad knobs for a workload (unknown name, non-positive size, too large to fit)."""
+__all__ = ["Batch", "BuiltWorkload", "ModelWorkload", "ProtocolError", "Workload", "WorkloadError", "materialize"]
 
 
 @dataclass
 class BuiltWorkload:
     """A model ready to train on ``device`` plus how to feed it.
 
-    ``make_batch`` returns one synthetic (inputs, targets) batch already on the device; the
-    runner calls it per step (generation is part of the measured step only when it is cheap:
-    workloads pre-generate a small pool and cycle through it). ``host_dataset`` builds an
-    equivalent CPU-resident dataset of ``n`` samples for the input-pipeline mode.
+    ``make_batch()`` returns the next batch of a pool made once on the device and cycled
+    (see ``batching`` for the batch forms); ``loss_fn(output, target)`` is the workload's loss
+    (or the loss its output carries). ``host_dataset(n)`` builds an equivalent CPU-resident
+    dataset of ``n`` samples for the input-pipeline mode (None: the workload has none).
     """
 
     model: nn.Module
     make_batch: Callable[[], Batch]
-    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    loss_fn: LossFn
     batch_size: int
     samples_per_step: int
-    host_dataset: Callable[[int], torch.utils.data.Dataset]
+    host_dataset: Callable[[int], torch.utils.data.Dataset] | None
     knobs: Mapping[str, int]
     channels_last: bool = False
+    sample_unit: str = "samples"
+    tokens_per_sample: int | None = None
 
     @property
     def params(self) -> int:
@@ -46,35 +52,38 @@ class BuiltWorkload:
 
 
 class Workload(ABC):
-    """A built-in sample model. Subclasses fill the class attributes and ``_build``."""
+    """A named model factory with knobs. Subclasses fill the attributes and ``factory``.
 
-    name: ClassVar[str]
-    title: ClassVar[str]
-    description: ClassVar[str]
-    sample_unit: ClassVar[str] = "samples"
-    #: size preset -> knob values; every preset names every knob.
+    ``presets`` maps a size to every knob's value, ``default_batch`` a size to its batch size,
+    ``knob_help`` a knob to its one-line meaning (help and tooltips).
+    """
+
+    name: str
+    title: str
+    description: str
+    sample_unit: str = "samples"
     presets: ClassVar[dict[str, dict[str, int]]]
-    #: size preset -> default batch size
     default_batch: ClassVar[dict[str, int]]
-    #: knob -> one-line meaning shown in help and tooltips
     knob_help: ClassVar[dict[str, str]]
-    supports_channels_last: ClassVar[bool] = False
+
+    @abstractmethod
+    def factory(self, knobs: dict[str, int]) -> ModelWorkload:
+        """Call the workload's factory with resolved knobs (on the CPU, or under meta)."""
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        """What identifies this workload's model apart from knobs (FLOP count caching)."""
+        return (self.name,)
+
+    def default_batch_size(self, size: str, parts: ModelWorkload) -> int:
+        return self.default_batch[size]
 
     def resolve_knobs(self, size: str, overrides: Mapping[str, int] | None = None) -> dict[str, int]:
         if size not in self.presets:
             raise WorkloadError(
                 f"unknown size {size!r} for {self.name}; choose from {', '.join(self.presets)}"
             )
-        knobs = dict(self.presets[size])
-        for key, value in (overrides or {}).items():
-            if key not in knobs:
-                raise WorkloadError(
-                    f"unknown knob {key!r} for {self.name}; choose from {', '.join(knobs)}"
-                )
-            if int(value) <= 0:
-                raise WorkloadError(f"{key} must be a positive integer, got {value}")
-            knobs[key] = int(value)
-        return knobs
+        return apply_knob_overrides(self.name, dict(self.presets[size]), overrides)
 
     def build(
         self,
@@ -85,15 +94,57 @@ class Workload(ABC):
         channels_last: bool = False,
         seed: int = 0,
     ) -> BuiltWorkload:
+        """Seed torch, call the factory and make the batch pool on ``device`` (``meta``: shapes
+        only, nothing allocated). Raises ``WorkloadError`` for bad knobs or batch size."""
         resolved = self.resolve_knobs(size, knobs)
-        bs = self.default_batch[size] if batch_size is None else int(batch_size)
-        if bs <= 0:
-            raise WorkloadError(f"batch size must be a positive integer, got {bs}")
+        if batch_size is not None and int(batch_size) <= 0:
+            raise WorkloadError(f"batch size must be a positive integer, got {batch_size}")
+        dev = torch.device(device)
         torch.manual_seed(seed)
-        return self._build(torch.device(device), bs, resolved, channels_last and self.supports_channels_last)
+        with _on_meta(dev):
+            parts = self.factory(resolved)
+        bs = self.default_batch_size(size, parts) if batch_size is None else int(batch_size)
+        return materialize(parts, dev, bs, resolved, channels_last)
 
-    @abstractmethod
-    def _build(
-        self, device: torch.device, batch_size: int, knobs: dict[str, int], channels_last: bool
-    ) -> BuiltWorkload:
-        """Build model and data on ``device``."""
+
+def apply_knob_overrides(who: str, knobs: dict[str, int], overrides: Mapping[str, int] | None) -> dict[str, int]:
+    for key, value in (overrides or {}).items():
+        if key not in knobs:
+            raise WorkloadError(f"unknown knob {key!r} for {who}; choose from {', '.join(knobs) or 'none'}")
+        if int(value) <= 0:
+            raise WorkloadError(f"{key} must be a positive integer, got {value}")
+        knobs[key] = int(value)
+    return knobs
+
+
+def _on_meta(device: torch.device) -> Any:
+    """Build under ``torch.device("meta")`` when the target is meta (no memory); else as is."""
+    return torch.device("meta") if device.type == "meta" else nullcontext()
+
+
+def materialize(
+    parts: ModelWorkload, device: torch.device, batch_size: int, knobs: Mapping[str, int], channels_last: bool
+) -> BuiltWorkload:
+    """``parts`` on ``device`` with a pool of ``POOL_BATCHES`` batches of ``batch_size``.
+
+    ``channels_last`` applies only to a model with 2-D convolutions (weights and image batches).
+    """
+    model = parts.model.to(device)
+    use_cl = channels_last and any(isinstance(m, nn.Conv2d) for m in model.modules())
+    with _on_meta(device):
+        pool = [batch_to(parts.make_batch(device, batch_size), device) for _ in range(POOL_BATCHES)]
+    if use_cl:
+        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+        pool = [to_channels_last(b) for b in pool]
+    return BuiltWorkload(
+        model=model,
+        make_batch=cycle_pool(pool),
+        loss_fn=parts.loss or output_loss,
+        batch_size=batch_size,
+        samples_per_step=batch_size,
+        host_dataset=parts.host_dataset,
+        knobs=dict(knobs),
+        channels_last=use_cl,
+        sample_unit=parts.sample_unit,
+        tokens_per_sample=parts.tokens_per_sample,
+    )

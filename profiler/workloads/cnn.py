@@ -12,8 +12,9 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from profiler.workloads.base import BuiltWorkload, Workload
-from profiler.workloads.data import cycle_pool, pattern_dataset, pattern_pool
+from profiler.workloads.base import Workload
+from profiler.workloads.data import pattern_batch, pattern_dataset
+from profiler.workloads.protocol import ModelWorkload
 
 IMAGE_SHAPE = (3, 32, 32)
 
@@ -81,6 +82,21 @@ def make_resnet(width: int, depth: int, classes: int) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def build(width: int = 32, depth: int = 1, classes: int = 10) -> ModelWorkload:
+    """The CNN's factory (the workload protocol; defaults are size S). ``channels_last`` is the
+    engine's business: it converts models with 2-D convolutions and their image batches."""
+
+    def make_batch(device: torch.device, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return pattern_batch(IMAGE_SHAPE, classes, batch_size, device)
+
+    return ModelWorkload(
+        model=make_resnet(width, depth, classes),
+        make_batch=make_batch,
+        loss=nn.functional.cross_entropy,
+        host_dataset=lambda n: pattern_dataset(IMAGE_SHAPE, classes, n),
+    )
+
+
 class CNN(Workload):
     name = "cnn"
     title = "CNN (ResNet-style, CIFAR-shaped)"
@@ -99,23 +115,5 @@ class CNN(Workload):
         "depth": "residual blocks per stage (1 = ResNet-8, 3 = ResNet-20)",
         "classes": "output classes",
     }
-    supports_channels_last = True
-
-    def _build(
-        self, device: torch.device, batch_size: int, knobs: dict[str, int], channels_last: bool
-    ) -> BuiltWorkload:
-        model = make_resnet(knobs["width"], knobs["depth"], knobs["classes"]).to(device)
-        pool = pattern_pool(IMAGE_SHAPE, knobs["classes"], batch_size, device)
-        if channels_last:
-            model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-            pool = [(x.contiguous(memory_format=torch.channels_last), y) for x, y in pool]
-        return BuiltWorkload(
-            model=model,
-            make_batch=cycle_pool(pool),
-            loss_fn=nn.functional.cross_entropy,
-            batch_size=batch_size,
-            samples_per_step=batch_size,
-            host_dataset=lambda n: pattern_dataset(IMAGE_SHAPE, knobs["classes"], n),
-            knobs=knobs,
-            channels_last=channels_last,
-        )
+    def factory(self, knobs: dict[str, int]) -> ModelWorkload:
+        return build(**knobs)

@@ -11,6 +11,11 @@ Recurrent workloads unroll into thousands of small ops, each slow under a Python
 mode; a workload whose step cost is exactly affine in one knob (LSTM: ``seq_len``) names it
 in ``flops_affine_knob`` and is counted at two short lengths, then extrapolated.
 
+A model that cannot run on ``meta`` (one whose forward reads a tensor's values, such as
+Hugging Face's mask helpers calling ``.all()``) is counted on its real device by
+``count_on_device``, with SDPA on its MATH backend and oneDNN off so the counter sees
+attention and LSTM matmuls; the run's optimizer state is untouched.
+
 Results are cached per (workload, size, batch, knobs, channels_last); thread-safe as far as
 that cache goes (worst case: counted twice).
 """
@@ -18,12 +23,16 @@ that cache goes (worst case: counted twice).
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping
+from contextlib import ExitStack
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from profiler.workloads.base import Workload
+from profiler.workloads.base import BuiltWorkload, Workload
+from profiler.workloads.batching import forward_loss
+from profiler.workloads.pipeline import model_device
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +51,7 @@ def count_train_flops(
     Raises ``WorkloadError`` for bad knobs, as ``Workload.build`` does.
     """
     key = (
-        workload.name,
+        *workload.cache_key,
         size,
         batch_size,
         tuple(sorted((knobs or {}).items())),
@@ -117,10 +126,47 @@ def _run(
     with torch.random.fork_rng(devices=[]), torch.device("meta"):
         built = workload.build("meta", size, batch_size, knobs, channels_last)
     built.model.train()
-    inputs, targets = built.make_batch()
+    batch = built.make_batch()
     counter = FlopCounterMode(display=False)
     with counter:
-        loss = built.loss_fn(built.model(inputs), targets)
+        loss = forward_loss(built.model, built.loss_fn, batch)
         if backward:
             loss.backward()
     return counter
+
+
+def count_on_device(built: BuiltWorkload) -> int:
+    """FLOPs of one training step of ``built`` on its own device (forward + backward).
+
+    For models that cannot run on ``meta``. Runs one real forward and backward of the next
+    pool batch under the MATH SDPA backend with oneDNN (CPU) or cuDNN (CUDA) off: the fused
+    SDPA and RNN kernels are invisible to FlopCounterMode (FIELD_NOTES). Then drops the
+    gradients. Thread: the run's own.
+    """
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    model = built.model
+    model.train()
+    counter = FlopCounterMode(display=False)
+    with ExitStack() as stack:
+        stack.enter_context(torch.random.fork_rng(devices=[]))
+        stack.enter_context(sdpa_kernel(SDPBackend.MATH))
+        _plain_kernels(stack, model_device(built))
+        stack.enter_context(counter)
+        forward_loss(model, built.loss_fn, built.make_batch()).backward()
+    model.zero_grad(set_to_none=True)
+    return int(counter.get_total_flops())
+
+
+def _plain_kernels(stack: ExitStack, device: torch.device) -> None:
+    """Switch off the fused RNN libraries for the count; skipped where torch refuses (the
+    flags also touch TF32 settings, which raise when another TF32 API was used first)."""
+    backend = {"cpu": torch.backends.mkldnn, "cuda": torch.backends.cudnn}.get(device.type)
+    if backend is None:
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*TF32 acceleration on top of oneDNN.*")
+            stack.enter_context(backend.flags(enabled=False))  # type: ignore[attr-defined]
+    except (RuntimeError, TypeError) as exc:
+        log.info("could not switch off %s for FLOP counting: %s", backend.__name__, exc)

@@ -4,7 +4,7 @@ Token + learned position embeddings, ``n_layers`` pre-LayerNorm blocks of causal
 self-attention (``scaled_dot_product_attention(is_causal=True)``) and a 4x GELU MLP, a final
 LayerNorm and an untied vocabulary head (a tied head learns the synthetic rule far more
 slowly; the FLOPs are the same either way). Trained on next-token prediction over
-synthetic sequences with a learnable rule (see ``data.token_pool``).
+synthetic sequences with a learnable rule (see ``data.token_batch``).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from profiler.workloads.base import BuiltWorkload, Workload, WorkloadError
-from profiler.workloads.data import cycle_pool, token_dataset, token_pool
+from profiler.workloads.base import Workload, WorkloadError
+from profiler.workloads.data import token_batch, token_dataset
+from profiler.workloads.protocol import ModelWorkload
 
 
 class CausalSelfAttention(nn.Module):
@@ -76,18 +77,28 @@ def lm_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
 
 
-def language_model(model: nn.Module, batch_size: int, knobs: dict[str, int], device: torch.device) -> BuiltWorkload:
+def language_model(model: nn.Module, vocab: int, seq_len: int, sample_unit: str) -> ModelWorkload:
     """A next-token model (GPT, LSTM) on synthetic token sequences, with ``lm_loss``."""
-    pool = token_pool(knobs["vocab"], knobs["seq_len"], batch_size, device)
-    return BuiltWorkload(
+
+    def make_batch(device: torch.device, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return token_batch(vocab, seq_len, batch_size, device)
+
+    return ModelWorkload(
         model=model,
-        make_batch=cycle_pool(pool),
-        loss_fn=lm_loss,
-        batch_size=batch_size,
-        samples_per_step=batch_size,
-        host_dataset=lambda n: token_dataset(knobs["vocab"], knobs["seq_len"], n),
-        knobs=knobs,
+        make_batch=make_batch,
+        loss=lm_loss,
+        sample_unit=sample_unit,
+        tokens_per_sample=seq_len,
+        host_dataset=lambda n: token_dataset(vocab, seq_len, n),
     )
+
+
+def build(vocab: int = 4096, d_model: int = 256, n_layers: int = 4, n_heads: int = 4,
+          seq_len: int = 128) -> ModelWorkload:
+    """The GPT's factory (the workload protocol; defaults are size S)."""
+    if d_model % n_heads:
+        raise WorkloadError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+    return language_model(GPTModel(vocab, d_model, n_layers, n_heads, seq_len), vocab, seq_len, "sequences")
 
 
 class GPT(Workload):
@@ -112,14 +123,8 @@ class GPT(Workload):
         "seq_len": "tokens per training sequence (context length)",
     }
 
-    def _build(
-        self, device: torch.device, batch_size: int, knobs: dict[str, int], channels_last: bool
-    ) -> BuiltWorkload:
-        if knobs["d_model"] % knobs["n_heads"]:
-            raise WorkloadError(
-                f"d_model ({knobs['d_model']}) must be divisible by n_heads ({knobs['n_heads']})"
-            )
-        return language_model(GPTModel(**knobs).to(device), batch_size, knobs, device)
+    def factory(self, knobs: dict[str, int]) -> ModelWorkload:
+        return build(**knobs)
 
 
 def analytic_train_flops(

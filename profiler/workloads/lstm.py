@@ -2,7 +2,7 @@
 
 Sequential over time, so it shows how a device copes with many small dependent matmuls
 (and, on CPU, what oneDNN's fused RNN kernel is worth). Next-token prediction on synthetic
-sequences with a learnable rule (see ``data.token_pool``).
+sequences with a learnable rule (see ``data.token_batch``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from profiler.workloads.base import BuiltWorkload, Workload
+from profiler.workloads.base import Workload
 from profiler.workloads.gpt import language_model
+from profiler.workloads.protocol import ModelWorkload
 
 
 class LSTMModel(nn.Module):
@@ -28,6 +29,11 @@ class LSTMModel(nn.Module):
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         out, _ = self.lstm(self.embed(tokens))
         return self.head(out)
+
+
+def build(vocab: int = 1024, hidden: int = 256, layers: int = 2, seq_len: int = 64) -> ModelWorkload:
+    """The LSTM's factory (the workload protocol; defaults are size S)."""
+    return language_model(LSTMModel(vocab, hidden, layers), vocab, seq_len, "samples")
 
 
 class LSTM(Workload):
@@ -52,11 +58,8 @@ class LSTM(Workload):
         "seq_len": "time steps per training sequence",
     }
 
-    def _build(
-        self, device: torch.device, batch_size: int, knobs: dict[str, int], channels_last: bool
-    ) -> BuiltWorkload:
-        model = LSTMModel(knobs["vocab"], knobs["hidden"], knobs["layers"]).to(device)
-        return language_model(model, batch_size, knobs, device)
+    def factory(self, knobs: dict[str, int]) -> ModelWorkload:
+        return build(**knobs)
 
 
 def analytic_train_flops(batch: int, vocab: int, hidden: int, layers: int, seq_len: int) -> int:

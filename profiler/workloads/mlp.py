@@ -8,8 +8,9 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from profiler.workloads.base import BuiltWorkload, Workload
-from profiler.workloads.data import classification_dataset, classification_pool, cycle_pool
+from profiler.workloads.base import Workload
+from profiler.workloads.data import classification_batch, classification_dataset
+from profiler.workloads.protocol import ModelWorkload
 
 
 def make_mlp(in_features: int, width: int, depth: int, classes: int) -> nn.Sequential:
@@ -20,6 +21,21 @@ def make_mlp(in_features: int, width: int, depth: int, classes: int) -> nn.Seque
         features = width
     layers.append(nn.Linear(features, classes))
     return nn.Sequential(*layers)
+
+
+def build(in_features: int = 784, width: int = 1024, depth: int = 2, classes: int = 10) -> ModelWorkload:
+    """The MLP's factory (the workload protocol; defaults are size S)."""
+    shape = (in_features,)
+
+    def make_batch(device: torch.device, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return classification_batch(shape, classes, batch_size, device)
+
+    return ModelWorkload(
+        model=make_mlp(in_features, width, depth, classes),
+        make_batch=make_batch,
+        loss=nn.functional.cross_entropy,
+        host_dataset=lambda n: classification_dataset(shape, classes, n),
+    )
 
 
 class MLP(Workload):
@@ -39,21 +55,8 @@ class MLP(Workload):
         "classes": "output classes",
     }
 
-    def _build(
-        self, device: torch.device, batch_size: int, knobs: dict[str, int], channels_last: bool
-    ) -> BuiltWorkload:
-        model = make_mlp(knobs["in_features"], knobs["width"], knobs["depth"], knobs["classes"]).to(device)
-        shape = (knobs["in_features"],)
-        pool = classification_pool(shape, knobs["classes"], batch_size, device)
-        return BuiltWorkload(
-            model=model,
-            make_batch=cycle_pool(pool),
-            loss_fn=nn.functional.cross_entropy,
-            batch_size=batch_size,
-            samples_per_step=batch_size,
-            host_dataset=lambda n: classification_dataset(shape, knobs["classes"], n),
-            knobs=knobs,
-        )
+    def factory(self, knobs: dict[str, int]) -> ModelWorkload:
+        return build(**knobs)
 
 
 def analytic_train_flops(batch: int, in_features: int, width: int, depth: int, classes: int) -> int:

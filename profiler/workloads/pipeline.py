@@ -13,11 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Generator
 from types import TracebackType
+from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, default_collate
 
-from profiler.workloads.base import Batch, BuiltWorkload
+from profiler.workloads.base import Batch, BuiltWorkload, WorkloadError
+from profiler.workloads.batching import batch_to, to_channels_last
 from profiler.workloads.sync import is_accelerator
 
 log = logging.getLogger(__name__)
@@ -32,8 +34,7 @@ def model_device(built: BuiltWorkload) -> torch.device:
 
 def channels_last_collate(samples: list[Batch]) -> Batch:
     """``default_collate``, then image inputs in ``torch.channels_last`` (kept through the copy)."""
-    inputs, targets = default_collate(samples)
-    return inputs.contiguous(memory_format=torch.channels_last), targets
+    return to_channels_last(default_collate(samples))
 
 
 def make_loader(built: BuiltWorkload, n_samples: int, workers: int, pin_memory: bool) -> DataLoader:
@@ -48,6 +49,8 @@ def make_loader(built: BuiltWorkload, n_samples: int, workers: int, pin_memory: 
         raise ValueError(f"n_samples ({n_samples}) must be at least one batch ({built.batch_size})")
     if workers < 0:
         raise ValueError(f"workers must be >= 0, got {workers}")
+    if built.host_dataset is None:
+        raise WorkloadError("this workload has no host_dataset(n), so it cannot feed an input pipeline")
     pin = bool(pin_memory) and is_accelerator(model_device(built))
     return DataLoader(
         built.host_dataset(n_samples),
@@ -67,12 +70,29 @@ def device_batches(
 ) -> Generator[Batch, None, None]:
     """Cycle ``loader`` forever, copying each batch to ``device`` with ``non_blocking=True``.
 
-    The copy keeps the batch's memory layout (``channels_last`` from ``make_loader``).
+    The copy keeps the batch's memory layout (``channels_last`` from ``make_loader``); a
+    batch may be a tuple or a dict (``batching``).
     """
     dev = torch.device(device)
     while True:
-        for inputs, targets in loader:
-            yield inputs.to(dev, non_blocking=True), targets.to(dev, non_blocking=True)
+        for batch in loader:
+            yield batch_to(batch, dev)
+
+
+def host_batches(loader: DataLoader) -> Generator[Any, None, None]:
+    """Cycle ``loader`` forever, yielding its batches as they come (still in host memory).
+
+    With ``batch_to_device`` this is ``device_batches`` in two steps, so a phase-sampled step
+    can time waiting for the loader apart from the copy.
+    """
+    while True:
+        yield from loader
+
+
+def batch_to_device(batch: Any, device: torch.device) -> Any:
+    """``batch`` with every tensor in it (a tensor, a tuple or list, a dict of them, nested) on
+    ``device``, copied with ``non_blocking=True`` and keeping its memory layout."""
+    return batch_to(batch, device)
 
 
 def shutdown_loader(loader: DataLoader) -> None:

@@ -101,7 +101,7 @@ def _threads(dev: torch.device) -> int | None:
     return torch.get_num_threads() if dev.type == "cpu" else None
 
 
-def _timed_repeats(
+def timed_repeats(
     dev: torch.device, op: Callable[[], object], seconds: float, repeats: int
 ) -> list[float]:
     """Warm up ``op``, then time ``repeats`` windows of about seconds/repeats; seconds per op."""
@@ -188,7 +188,7 @@ def matmul_peak(
         a = torch.randn(side, side, device=dev).to(dtype)
         b = torch.randn(side, side, device=dev).to(dtype)
         c = torch.empty(side, side, device=dev, dtype=dtype)
-        times = _timed_repeats(dev, lambda: torch.mm(a, b, out=c), seconds, REPEATS)
+        times = timed_repeats(dev, lambda: torch.mm(a, b, out=c), seconds, REPEATS)
     except (RuntimeError, NotImplementedError, TypeError) as exc:
         log.info("matmul probe %s %s unavailable: %s", dev, dtype, exc)
         return ProbeResult(**base, value=None, n=side, reason=f"{type(exc).__name__}: {exc}",
@@ -226,7 +226,7 @@ def memory_bandwidth(
     try:
         src = torch.ones(size, dtype=torch.uint8, device=dev)
         dst = torch.empty_like(src)
-        times = _timed_repeats(dev, lambda: dst.copy_(src), seconds, REPEATS)
+        times = timed_repeats(dev, lambda: dst.copy_(src), seconds, REPEATS)
     except (RuntimeError, MemoryError) as exc:
         log.info("bandwidth probe %s unavailable: %s", dev, exc)
         return ProbeResult(**base, value=None, n=size, reason=f"{type(exc).__name__}: {exc}",

@@ -1,13 +1,16 @@
 """Wait for a device's queued work to finish, so a host clock measures what it ran.
 
 CPU work is synchronous, so ``synchronize("cpu")`` is a no-op. Accelerators queue kernels
-asynchronously: call this at the boundaries of a timed window (not inside it).
+asynchronously: call this at the boundaries of a timed window (not inside it). Every kind
+torch can drive (cuda, mps, xpu, hpu, npu, PrivateUse1, xla) goes through ``profiler.accelerator``.
 Thread-safe as far as the backend's own synchronize is.
 """
 
 from __future__ import annotations
 
 import torch
+
+from profiler import accelerator
 
 
 def device_kind(device: torch.device | str) -> str:
@@ -16,21 +19,9 @@ def device_kind(device: torch.device | str) -> str:
 
 
 def synchronize(device: torch.device | str) -> None:
-    """Block until all work queued on ``device`` has finished (no-op on CPU)."""
-    dev = torch.device(device)
-    if dev.type == "cuda":
-        torch.cuda.synchronize(dev)
-    elif dev.type == "mps":
-        torch.mps.synchronize()
-    elif dev.type == "xpu":
-        torch.xpu.synchronize(dev)
-    elif dev.type in ("cpu", "meta"):
-        return
-    else:
-        backend = getattr(torch, dev.type, None)
-        sync = getattr(backend, "synchronize", None)
-        if callable(sync):
-            sync()
+    """Block until all work queued on ``device`` has finished (no-op on CPU; on XLA this runs
+    the traced graph and waits for it: ``profiler.accelerator.ops``)."""
+    accelerator.synchronize(device)
 
 
 def is_accelerator(device: torch.device | str) -> bool:

@@ -27,6 +27,8 @@ def test_recorder_stores_series_and_result(tmp_path):
     bus.subscribe(recorder)
     bus.publish(StepFinished("other-run", 0, "timed", 0.1, 0.1, 32, 1.0))  # ignored
     publish_run(bus, "r1")
+    outcome = recorder.close()  # the writer thread commits; close waits for it
+    assert outcome.complete and outcome.message is None and outcome.steps_stored == 5
     run = store.get("r1")
     assert run is not None
     assert run["status"] == "completed"
@@ -96,6 +98,7 @@ def test_stale_running_run_marked_interrupted_live_one_kept(tmp_path):
     store = HistoryStore(tmp_path)
     live = RunRecorder(store, "live", RunSpec(workload="mlp"))
     live(RunStateChanged("live", "measuring"))
+    assert live.sync()
     store.begin_run("dead", RunSpec(workload="mlp"), status="measuring")
     with store._conn:
         store._conn.execute("UPDATE runs SET owner_pid=999999999 WHERE id='dead'")
@@ -141,22 +144,22 @@ def test_recording_context_for_cli(tmp_path):
     assert json.loads(json.dumps(store.get("c")))["run_id"] == "c"
 
 
-def test_recording_reports_unusable_history_and_yields_none(tmp_path):
-    """A history that cannot open is said once through ``warn``; the run goes on unrecorded."""
+def test_recording_reports_unusable_history_once_at_the_end(tmp_path, monkeypatch):
+    """A history that cannot open is said once through ``warn`` when the run ends; the run goes on
+    unrecorded, and the store is opened on the writer thread, never the caller's."""
     said: list[str] = []
+    opened_on: list[str] = []
 
-    class Broken:
-        @staticmethod
-        def open():
-            raise OSError("disk on fire")
+    def broken(cls, *args, **kwargs):
+        import threading
 
-    import profiler.history.recorder as recorder_module
+        opened_on.append(threading.current_thread().name)
+        raise HistoryError("disk on fire")
 
-    original = recorder_module.HistoryStore
-    recorder_module.HistoryStore = Broken  # type: ignore[assignment]
-    try:
-        with recording(EventBus(), "x", fabricated("x").spec, warn=said.append) as recorder:
-            assert recorder is None
-    finally:
-        recorder_module.HistoryStore = original
-    assert len(said) == 1 and "disk on fire" in said[0]
+    monkeypatch.setattr(HistoryStore, "open", classmethod(broken))
+    bus = EventBus()
+    with recording(bus, "x", fabricated("x").spec, warn=said.append) as recorder:
+        publish_run(bus, "x")
+    assert len(said) == 1 and "disk on fire" in said[0] and "not in history" in said[0]
+    assert recorder.outcome().recorded is False
+    assert opened_on and all(name.startswith("history-") for name in opened_on)

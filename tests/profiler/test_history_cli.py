@@ -74,7 +74,7 @@ def test_bad_input_exits_2_and_writes_nothing(two_runs, tmp_path, capsys):
 
 
 def test_sweep_command_with_fake_runs(monkeypatch, capsys):
-    def fake_fn(store):
+    def fake_fn(*_args):
         def run(spec):
             result = RunResult(spec=spec, status="completed", samples_per_step=100)
             rate = 1000.0 if spec.device == "cpu" else spec.knobs["width"] * 4.0

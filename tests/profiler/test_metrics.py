@@ -8,7 +8,7 @@ from profiler.metrics import keys
 from profiler.metrics.comparison import DEVICE, NONE, REPEAT, SETTINGS, device_baseline, speedup
 from profiler.metrics.figures import figures, live_figures, live_window
 from profiler.metrics.memory import peak_memory
-from profiler.results.result import RunResult
+from profiler.results.result import SCHEMA, RunResult
 from tests.helpers import fabricated
 
 
@@ -28,14 +28,14 @@ def test_schema_1_result_reads_with_current_keys():
                         "device_power_w": {"mean": 100.0, "max": 120.0}}
     result = RunResult.from_dict(old)
     assert set(result.telemetry) == {"host.process_rss_bytes", "cuda:0.power_w"}
-    assert result.to_dict()["schema"] == 2
+    assert result.to_dict()["schema"] == SCHEMA
 
 
 def test_figures_over_a_window():
-    f = figures([0.5, 0.5], 100, flops_per_step=1e9, peak_flops_per_s=4e9, datasheet_peak_flops_per_s=8e9)
+    f = figures([0.5, 0.5], 100, flops_per_step=1e9, peak_flops_per_s=8e9, ceiling_flops_per_s=4e9)
     assert f.samples_per_s == 200.0
     assert f.flops_per_s == 2e9
-    assert f.mfu == 0.5 and f.mfu_datasheet == 0.25
+    assert f.mfu == 0.25 and f.mfu_ceiling == 0.5
     assert f.basis == "whole timed window (2 steps)"
     empty = figures([], 100, 1e9, 1e12)
     assert empty.samples_per_s is None and empty.flops_per_s is None and empty.mfu is None
@@ -59,11 +59,12 @@ def test_live_window_keeps_the_last_two_seconds_but_at_least_three_steps():
 
 def test_live_and_final_figures_agree_for_a_steady_run():
     steps = [(0.01 * (i + 1), 0.01, 32) for i in range(500)]
-    live = live_figures(steps, len(steps), flops_per_step=1e8, peak_flops_per_s=1e11)
-    final = figures([dt for _, dt, _ in steps], 32, flops_per_step=1e8, peak_flops_per_s=1e11)
+    live = live_figures(steps, len(steps), flops_per_step=1e8, peak_flops_per_s=1e11, ceiling_flops_per_s=5e10)
+    final = figures([dt for _, dt, _ in steps], 32, flops_per_step=1e8, peak_flops_per_s=1e11,
+                    ceiling_flops_per_s=5e10)
     assert live is not None
     assert live.samples_per_s == pytest.approx(final.samples_per_s)
-    assert live.mfu == pytest.approx(final.mfu)
+    assert live.mfu == pytest.approx(final.mfu) and live.mfu_ceiling == pytest.approx(final.mfu_ceiling)
     assert live.basis.startswith("last 2.0 s (")
 
 

@@ -21,8 +21,10 @@ HOSTILE = "<script>alert(1)</script>"
 def recorded_store(tmp_path):
     store = HistoryStore(tmp_path / "db")
     bus = EventBus()
-    bus.subscribe(RunRecorder(store, "r1", fabricated("r1").spec))
+    recorder = RunRecorder(store, "r1", fabricated("r1").spec)
+    bus.subscribe(recorder)
     publish_run(bus, "r1")
+    recorder.close()  # the writer thread commits; close waits for it
     return store
 
 

@@ -1,0 +1,180 @@
+"""The advisor's answer for one measured run: a ranked table, cost-versus-time chart data with
+the Pareto front, predicted-versus-measured calibration, and a recommendation in words.
+
+``advise(run, catalogue, constraints, history=..., reference=...)`` is pure given its inputs
+(no I/O beyond the catalogue already loaded); the facade in ``profiler.reports.advisor``
+gathers history and reference runs for the CLI and the window.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from profiler.analysis.advisor.bands import Band
+from profiler.analysis.advisor.catalogue import Catalogue, credits
+from profiler.analysis.advisor.census import StepFacts, step_facts
+from profiler.analysis.advisor.constraints import Constraints
+from profiler.analysis.advisor.costs import Cost, Power, energy_wh, job_cost, power_of
+from profiler.analysis.advisor.efficiency import Point, measure_point
+from profiler.analysis.advisor.hardware import HardwareDevice
+from profiler.analysis.advisor.pareto import pareto_points
+from profiler.analysis.advisor.project import MEASURED, NA, Projection, calibration_points, project_all, run_device
+from profiler.analysis.advisor.recommend import recommendation
+from profiler.analysis.advisor.roofline import NO_FIT
+
+
+@dataclass(frozen=True)
+class Row:
+    """One device of the answer. Figures are bands; exact when ``projection.status`` is measured
+    (time and rate; energy is measured only when ``power.measured``)."""
+
+    projection: Projection
+    time_s: Band | None
+    energy_wh: Band | None
+    power: Power | None
+    cost: Cost
+    owned: bool
+    meets_deadline: bool | None
+    within_budget: bool | None
+    blind: Projection | None = None
+
+    @property
+    def device(self) -> HardwareDevice:
+        return self.projection.device
+
+    @property
+    def measured(self) -> bool:
+        return self.projection.status == MEASURED
+
+    @property
+    def feasible_fit(self) -> bool:
+        """Projected or measured, and not known to run out of memory."""
+        fit = self.projection.fit
+        return self.projection.status != NA and (fit is None or fit.status != NO_FIT)
+
+    @property
+    def feasible(self) -> bool:
+        fit = self.projection.fit
+        return (self.projection.status != NA and (fit is None or fit.status != NO_FIT)
+                and self.meets_deadline is not False and self.within_budget is not False)
+
+
+@dataclass(frozen=True)
+class Advice:
+    run_id: str
+    run_name: str
+    subject: str
+    constraints: Constraints
+    facts: StepFacts
+    rows: tuple[Row, ...]
+    chart: tuple[dict[str, Any], ...]
+    recommendation: str
+    calibration: tuple[dict[str, Any], ...]
+    credits: tuple[str, ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _within(value: Band | None, limit: float | None) -> bool | None:
+    if limit is None or value is None:
+        return None if limit is not None else True
+    if value.high <= limit:
+        return True
+    return False if value.low > limit else None
+
+
+def _row(projection: Projection, blind: Projection | None, run_for_power: Mapping[str, Any] | None,
+         constraints: Constraints, catalogue: Catalogue, owned: bool) -> Row:
+    if projection.samples_per_s is None or projection.status == NA:
+        return Row(projection, None, None, None, Cost(None, None, "", projection.reason or NA), owned,
+                   None, None, blind)
+    time_s = projection.samples_per_s.inverse_times(constraints.total_samples)
+    power = power_of(projection.device, run_for_power)
+    energy = energy_wh(time_s, power)
+    cost = job_cost(projection.device, time_s, energy, constraints, catalogue, owned)
+    deadline = _within(time_s, constraints.deadline_s)
+    budget = _within(cost.amount, constraints.budget_total)
+    if constraints.budget_per_h is not None:
+        hourly = _within(cost.per_h, constraints.budget_per_h)
+        budget = hourly if budget is None or hourly is False else budget
+    return Row(projection, time_s, energy, power, cost, owned, deadline, budget, blind)
+
+
+def _rank_key(row: Row, constraints: Constraints) -> tuple[Any, ...]:
+    time = row.time_s.nominal if row.time_s is not None else float("inf")
+    cost = row.cost.amount.nominal if row.cost.amount is not None else float("inf")
+    primary = (cost, time) if constraints.deadline_s is not None else (time, cost)
+    return (row.projection.status == NA, not row.feasible, *primary)
+
+
+def _targets(catalogue: Catalogue, subject_device: HardwareDevice | None, points: Sequence[Point],
+             device_ids: Sequence[str] | None, show_all: bool) -> list[HardwareDevice]:
+    if device_ids:
+        chosen = [d for d in (catalogue.get(i) for i in device_ids) if d is not None]
+    elif show_all:
+        chosen = list(catalogue.devices)
+    else:
+        chosen = list(catalogue.featured())
+    chosen += [p.device for p in points]
+    if subject_device is not None:
+        chosen.insert(0, subject_device)
+    unique: dict[str, HardwareDevice] = {}
+    for device in chosen:
+        unique.setdefault(device.id, device)
+    return list(unique.values())
+
+
+def _calibration(rows: Sequence[Row]) -> tuple[dict[str, Any], ...]:
+    out = []
+    for row in rows:
+        if not row.measured or row.blind is None or row.blind.samples_per_s is None:
+            continue
+        predicted, actual = row.blind.samples_per_s, row.projection.samples_per_s
+        assert actual is not None
+        out.append({
+            "device": row.device.id, "name": row.device.name, "run_id": row.projection.measured_run,
+            "measured_samples_per_s": actual.nominal, "predicted_samples_per_s": predicted.to_dict(),
+            "error": actual.nominal / predicted.nominal - 1.0, "inside_band": predicted.contains(actual.nominal),
+            "predicted_from": row.blind.choice.source if row.blind.choice else "",
+        })
+    return tuple(out)
+
+
+def advise(run: Mapping[str, Any], catalogue: Catalogue, constraints: Constraints,
+           history: Sequence[Mapping[str, Any]] = (), reference: Sequence[Mapping[str, Any]] = (),
+           device_ids: Sequence[str] | None = None, show_all: bool = False) -> Advice:
+    """Project ``run`` (a result dict) onto the catalogue under ``constraints``."""
+    facts = step_facts(run)
+    subject_device, how = run_device(run, catalogue)
+    subject = measure_point(run, subject_device, "subject", facts) if subject_device is not None else None
+    others = [r for r in history if r.get("run_id") != run.get("run_id")]
+    points = calibration_points(others, catalogue, "history") + calibration_points(reference, catalogue, "reference")
+    runs_by_id = {str(r.get("run_id")): r for r in (*others, *reference)}
+    runs_by_id[str(run.get("run_id"))] = run
+    host = socket.gethostname()
+    run_host = (run.get("environment") or {}).get("hostname")
+    mine = subject_device is not None and run_host in (None, "", host)  # an imported run is someone else's
+    owned_ids = {subject_device.id} if mine and subject_device is not None else set()
+    owned_ids |= {p.device.id for p in points if p.origin == "history"
+                  and (runs_by_id[p.run_id].get("environment") or {}).get("hostname") == host}
+    rows = []
+    for shown, blind in project_all(run, facts, subject, _targets(catalogue, subject_device, points, device_ids,
+                                                                    show_all), points):
+        measured_run = runs_by_id.get(shown.measured_run or "")
+        rows.append(_row(shown, blind, measured_run, constraints, catalogue, shown.device.id in owned_ids))
+    rows.sort(key=lambda r: _rank_key(r, constraints))
+    notes = [f"this run's device: {how}"]
+    if subject_device is None:
+        notes.append("its own efficiency cannot be used: projections rest on measured runs and priors")
+    if not constraints.samples_given:
+        notes.append(f"no --samples given: figures are for a job of {constraints.samples:,} samples")
+    shown_devices = [r.device for r in rows]
+    return Advice(
+        run_id=str(run.get("run_id")), run_name=str(run.get("name") or run.get("run_id")),
+        subject=subject_device.name if subject_device is not None else str(run.get("device")),
+        constraints=constraints, facts=facts, rows=tuple(rows), chart=pareto_points(rows),
+        recommendation=recommendation(rows, constraints), calibration=_calibration(rows),
+        credits=tuple(credits()) if catalogue.uses_epoch(shown_devices) else (), notes=tuple(notes),
+    )

@@ -1,0 +1,87 @@
+"""The advisor's recommendation in plain words, naming the trade-off.
+
+"Renting an NVIDIA H100 SXM5 80GB (Lambda, 3.99 USD/h) finishes in 24 min (12-58 min,
+projected, not measured) for about 1.60 USD; an RTX 4090 ... ; this CPU (measured) would
+need 41 h." Every projected figure says so; a measured one says "measured".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from profiler import units
+from profiler.analysis.advisor.bands import PROJECTED, Band
+from profiler.analysis.advisor.constraints import Constraints
+from profiler.analysis.advisor.costs import BOUGHT, OWN, RENTED
+
+if TYPE_CHECKING:
+    from profiler.analysis.advisor.advise import Row
+
+
+def _time(band: Band, measured: bool) -> str:
+    if measured:
+        return f"{units.duration(band.nominal)} (measured rate)"
+    return f"{units.duration(band.nominal)} ({units.duration(band.low)}-{units.duration(band.high)}, {PROJECTED})"
+
+
+def _who(row: Row) -> str:
+    name = row.device.name
+    if row.cost.kind == RENTED and row.cost.price is not None:
+        return f"renting {name} ({row.cost.price.provider}, {units.money(row.cost.price.usd_per_h, 'USD')}/h)"
+    if row.cost.kind == BOUGHT and row.device.release_price_usd is not None:
+        return f"buying {name} ({units.money(row.device.release_price_usd.value, 'USD')} up front)"
+    if row.owned:
+        return f"{name} (yours)"
+    return name
+
+
+def _cost(row: Row, currency: str) -> str:
+    amount = row.cost.amount
+    if amount is None:
+        return f"cost n/a ({row.cost.basis})"
+    what = {OWN: " of electricity", BOUGHT: " as this job's share of its amortised price and electricity"}
+    return f"about {units.money(amount.nominal, currency)}{what.get(row.cost.kind, '')}"
+
+
+def sentence(row: Row, currency: str) -> str:
+    assert row.time_s is not None
+    return f"{_who(row)} finishes in {_time(row.time_s, row.measured)} for {_cost(row, currency)}"
+
+
+def recommendation(rows: Sequence[Row], constraints: Constraints) -> str:
+    """A few sentences: the fastest and the cheapest feasible device, and this machine."""
+    usable = [r for r in rows if r.time_s is not None]
+    feasible = [r for r in usable if r.feasible]
+    if not usable:
+        return "No device could be projected for this run (see the n/a reasons in the table)."
+    parts: list[str] = []
+    cur = constraints.currency
+    if not feasible:
+        fastest = min((r for r in usable if r.feasible_fit), key=lambda r: r.time_s.nominal if r.time_s else 0,
+                      default=None)
+        limits = []
+        if constraints.deadline_s is not None:
+            limits.append(f"the {units.duration(constraints.deadline_s)} deadline")
+        if constraints.budget_total is not None or constraints.budget_per_h is not None:
+            limits.append("the budget")
+        parts.append(f"No listed device meets {' and '.join(limits) or 'the constraints'}.")
+        if fastest is not None:
+            parts.append(f"The fastest that fits: {sentence(fastest, cur)}.")
+    else:
+        lead = feasible[0]  # the rows come ranked by the user's objective
+        fastest = min(feasible, key=lambda r: r.time_s.nominal if r.time_s else 0)
+        priced = [r for r in feasible if r.cost.amount is not None]
+        cheapest = min(priced, key=lambda r: r.cost.amount.nominal if r.cost.amount else 0, default=None)
+        first = sentence(lead, cur)
+        parts.append(first[0].upper() + first[1:] + ".")
+        if fastest is not lead:
+            parts.append(f"Fastest: {sentence(fastest, cur)}.")
+        if cheapest is not None and cheapest is not lead and cheapest is not fastest:
+            assert cheapest.time_s is not None and fastest.time_s is not None
+            slower = cheapest.time_s.nominal / fastest.time_s.nominal
+            parts.append(f"Cheapest: {sentence(cheapest, cur)} ({units.ratio(slower)} the fastest's time).")
+    mine = next((r for r in usable if r.owned and r.measured), None)
+    if mine is not None and mine.time_s is not None:
+        parts.append(f"This machine ({mine.device.name}) would need {_time(mine.time_s, True)}.")
+    return " ".join(parts)

@@ -1,0 +1,141 @@
+"""The advisor's answer as plain text (the CLI) and as a JSON-ready dict (``--json``, the window).
+
+Columns: rank, device, measured or projected, samples/s, time to train, energy, cost and its
+basis, memory fit, deadline and budget checks, confidence. A projected figure shows its
+band; the credit line follows whenever an Epoch AI figure is in the table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from profiler import units
+from profiler.analysis.advisor.advise import Advice, Row
+from profiler.analysis.advisor.bands import PROJECTED, Band
+from profiler.analysis.advisor.catalogue import device_to_dict
+from profiler.analysis.advisor.project import MEASURED, NA, Projection
+
+HEADERS = ("#", "device", "figures", "samples/s", "time to train", "energy", "cost", "fits", "bound",
+           "confidence")
+
+
+def _band(band: Band | None, fmt: Callable[[float | None], str], exact: bool) -> str:
+    if band is None:
+        return units.NA
+    if exact:
+        return fmt(band.nominal)
+    return f"{fmt(band.nominal)} ({fmt(band.low)}-{fmt(band.high)})"
+
+
+def _check(value: bool | None) -> str:
+    return {True: "yes", False: "no", None: "maybe"}[value]
+
+
+def row_cells(rank: int, row: Row, currency: str) -> list[str]:
+    p = row.projection
+    exact = row.measured
+    if p.status == NA:
+        return [str(rank), row.device.name, p.reason, *[units.NA] * 7]
+    energy_exact = exact and row.power is not None and row.power.measured
+    cost = _band(row.cost.amount, lambda v: units.money(v, currency), exact and energy_exact)
+    fit = p.fit.status if p.fit else units.NA
+    confidence = "measured" if exact else (p.samples_per_s.confidence if p.samples_per_s else units.NA)
+    return [
+        str(rank), row.device.name + (" (yours)" if row.owned else ""),
+        "measured" if exact else PROJECTED,
+        _band(p.samples_per_s, units.num, exact), _band(row.time_s, units.duration, exact),
+        _band(row.energy_wh, lambda v: f"{units.num(v)} Wh", energy_exact), f"{cost} [{row.cost.kind or '-'}]",
+        fit, p.bound or ("measured" if exact else ""), confidence,
+    ]
+
+
+def render(advice: Advice, limit: int | None = None) -> str:
+    """The whole answer as text: job, table, notes, calibration, recommendation, credits."""
+    c = advice.constraints
+    lines = [f"Advice for {advice.run_name} ({advice.run_id}), measured on {advice.subject}",
+             f"Job: {c.samples:,} samples x {c.epochs:g} epoch(s) = {units.count(c.total_samples)} samples"
+             + (f"; deadline {units.duration(c.deadline_s)}" if c.deadline_s else "")
+             + (f"; budget {units.money(c.budget_total, c.currency)}" if c.budget_total else "")
+             + (f"; budget {units.money(c.budget_per_h, c.currency)}/h" if c.budget_per_h else "")
+             + f"; mode {c.mode}", ""]
+    rows = advice.rows[:limit] if limit else advice.rows
+    table = [list(HEADERS)] + [row_cells(i + 1, r, c.currency) for i, r in enumerate(rows)]
+    lines.append(units.columns(table, right=(0, 3, 4, 5)))
+    if limit and len(advice.rows) > limit:
+        lines.append(f"... {len(advice.rows) - limit} more (--all-rows)")
+    lines += ["", "Costs:"] + [f"  {r.device.name}: {r.cost.basis}" for r in rows if r.time_s is not None]
+    fits = [r for r in rows if r.projection.fit and r.projection.fit.status not in ("fits", "unknown")]
+    if fits:
+        lines += ["", "Memory:"] + [f"  {r.device.name}: {r.projection.fit.message}" for r in fits
+                                    if r.projection.fit]
+    if advice.calibration:
+        lines += ["", "Predicted (as if never measured) versus measured:"]
+        for cal in advice.calibration:
+            pred = cal["predicted_samples_per_s"]
+            lines.append(f"  {cal['name']}: predicted {units.num(pred['nominal'])} samples/s "
+                         f"({units.num(pred['low'])}-{units.num(pred['high'])}), measured "
+                         f"{units.num(cal['measured_samples_per_s'])}: error {cal['error']:+.0%}, "
+                         f"{'inside' if cal['inside_band'] else 'outside'} the band")
+    lines += ["", "Recommendation: " + advice.recommendation, ""]
+    lines += [f"Note: {n}" for n in advice.notes]
+    lines.append(f"Projected figures are {PROJECTED}: a roofline of the run's FLOPs and traffic times an "
+                 "efficiency drawn from measurements (see `--json` for each source).")
+    lines += advice.credits
+    return "\n".join(lines)
+
+
+def _projection(p: Projection) -> dict[str, Any]:
+    return {
+        "status": p.status, "label": p.label, "reason": p.reason,
+        "samples_per_s": p.samples_per_s.to_dict() if p.samples_per_s else None,
+        "step_time_s": p.step_time_s.to_dict() if p.step_time_s else None, "bound": p.bound,
+        "efficiency": p.choice.efficiency.to_dict() if p.choice else None,
+        "per_kernel_s": p.choice.per_kernel_s.to_dict() if p.choice and p.choice.per_kernel_s else None,
+        "efficiency_basis": p.choice.basis if p.choice else None,
+        "efficiency_source": p.choice.source if p.choice else None,
+        "calibration_runs": list(p.choice.points) if p.choice else [],
+        "memory_fit": None if p.fit is None else {
+            "status": p.fit.status, "message": p.fit.message, "largest_batch": p.fit.largest_batch,
+            "needed_bytes": p.fit.needed_bytes.to_dict() if p.fit.needed_bytes else None,
+            "usable_bytes": p.fit.usable_bytes},
+        "measured_run": p.measured_run,
+    }
+
+
+def row_dict(rank: int, row: Row, today: dt.date | None = None) -> dict[str, Any]:
+    return {
+        "rank": rank, "device": device_to_dict(row.device, today), "owned": row.owned,
+        "measured": row.projection.status == MEASURED, "projection": _projection(row.projection),
+        "time_to_train_s": row.time_s.to_dict() if row.time_s else None,
+        "energy_wh": row.energy_wh.to_dict() if row.energy_wh else None,
+        "energy_measured": bool(row.power and row.power.measured),
+        "power_source": row.power.source if row.power else None,
+        "cost": row.cost.amount.to_dict() if row.cost.amount else None,
+        "cost_per_h": row.cost.per_h.to_dict() if row.cost.per_h else None,
+        "cost_kind": row.cost.kind, "cost_basis": row.cost.basis,
+        "cloud_price": row.cost.price.to_dict() if row.cost.price else None,
+        "meets_deadline": row.meets_deadline, "within_budget": row.within_budget, "feasible": row.feasible,
+        "blind_prediction": _projection(row.blind) if row.blind else None,
+    }
+
+
+def to_dict(advice: Advice) -> dict[str, Any]:
+    c = advice.constraints
+    f = advice.facts
+    return {
+        "run_id": advice.run_id, "run_name": advice.run_name, "measured_on": advice.subject,
+        "constraints": {"samples": c.samples, "epochs": c.epochs, "budget_total": c.budget_total,
+                        "budget_per_h": c.budget_per_h, "deadline_s": c.deadline_s, "mode": c.mode,
+                        "amortise_years": c.amortise_years, "hours_per_day": c.hours_per_day,
+                        "electricity_per_kwh": c.electricity_per_kwh, "currency": c.currency},
+        "step": {"flops": f.flops, "samples": f.samples, "batch_size": f.batch_size, "params": f.params,
+                 "state_bytes": f.state_bytes, "kernels": f.kernels,
+                 "activation_bytes": f.activation_bytes.to_dict() if f.activation_bytes else None,
+                 "bytes_moved": f.bytes_moved.to_dict(), "how": list(f.how)},
+        "rows": [row_dict(i + 1, r) for i, r in enumerate(advice.rows)],
+        "chart": list(advice.chart), "calibration": list(advice.calibration),
+        "recommendation": advice.recommendation, "notes": list(advice.notes), "credits": list(advice.credits),
+        "label_projected": PROJECTED,
+    }

@@ -1,0 +1,92 @@
+"""``horsepower advise RUN``: which hardware to use for a measured run, with honest bands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from profiler.cli.common import UsageError, check_output, open_store, print_json, resolve_run
+from profiler.outputs import write_text
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("advise", help="project a measured run onto hardware you do not own")
+    p.add_argument("run", metavar="RUN", nargs="?", help="a run id (or unique prefix) from history, or a run file")
+    p.add_argument("--samples", help="dataset size in samples (1e6 works; default 1,000,000)")
+    p.add_argument("--epochs", help="epochs (default 1)")
+    p.add_argument("--budget", help="money for the job (50) or per hour (2/h), in USD")
+    p.add_argument("--deadline", help="time the job must finish in: 24h, 90min, 3d")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--buy", dest="mode", action="store_const", const="buy", help="price devices as bought")
+    mode.add_argument("--rent", dest="mode", action="store_const", const="rent", help="price devices as rented")
+    p.add_argument("--years", help="years a purchase is spread over (default 3)")
+    p.add_argument("--hours-per-day", help="hours of use a day for a purchase (default 8)")
+    p.add_argument("--electricity", help="electricity price per kWh in USD (default: `horsepower value` price)")
+    p.add_argument("--device", action="append", metavar="ID", help="only these catalogue devices (repeatable)")
+    p.add_argument("--all", action="store_true", help="every catalogue device, not only the featured ones")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--html", metavar="FILE", help="also write the answer as a one-page HTML report")
+    p.add_argument("--catalogue", action="store_true",
+                   help="print the hardware catalogue (every figure with its source and age) as JSON instead")
+    p.set_defaults(func=cmd_advise, mode="auto")
+
+
+def _run(ref: str) -> tuple[dict[str, Any], Any]:
+    """(the run, the open store) for a history id or a run file path."""
+    store = open_store()
+    if Path(ref).is_file():
+        from profiler.reports.validate import ImportRejected, read_run_file
+
+        try:
+            run, _series = read_run_file(ref)
+        except ImportRejected as exc:
+            store.close()
+            raise UsageError(f"{ref}: {exc}") from None
+        return run, store
+    try:
+        run = resolve_run(store, ref)
+    except UsageError:
+        store.close()
+        raise
+    return {k: v for k, v in run.items() if k not in ("series", "history")}, store
+
+
+def cmd_advise(args: argparse.Namespace) -> int:
+    from profiler.analysis.advisor import ConstraintError, OverrideError, load_catalogue
+    from profiler.analysis.advisor.text import render, to_dict
+    from profiler.reports.advisor import advise_run, gather_inputs, read_constraints
+
+    check_output(args.html)
+    if args.catalogue:
+        try:
+            print_json(load_catalogue().to_dict())
+        except OverrideError as exc:
+            raise UsageError(str(exc)) from None
+        return 0
+    if not args.run:
+        raise UsageError("give a RUN (a run id from `horsepower history`, or a run file), or --catalogue")
+    try:
+        constraints = read_constraints(args.samples, args.epochs, args.budget, args.deadline, args.mode,
+                                       args.years, args.hours_per_day, args.electricity)
+        catalogue = load_catalogue()
+    except (ConstraintError, OverrideError) as exc:
+        raise UsageError(str(exc)) from None
+    unknown = [d for d in args.device or [] if catalogue.get(d) is None]
+    if unknown:
+        raise UsageError(f"unknown device id(s) {', '.join(unknown)}; see `horsepower advise RUN --all --json`")
+    run, store = _run(args.run)
+    with store:
+        inputs = gather_inputs(store, catalogue)
+    advice = advise_run(run, constraints, inputs, args.device, args.all)
+    if args.json:
+        print_json(to_dict(advice))
+    else:
+        print(render(advice, limit=None if args.all or args.device else 30))
+    if args.html:
+        from profiler.reports.advisor_html import advice_report
+
+        write_text(args.html, advice_report(advice))
+        print(f"wrote report to {args.html}", file=sys.stderr)
+    return 0

@@ -1,0 +1,53 @@
+"""Host versus run: how much of the machine's CPU this run took, and how much others took.
+
+The sampler records ``host.cpu_util_percent`` (the whole machine, percent of all logical CPUs)
+and ``host.process_cpu_percent`` (this run's process, plus its DataLoader workers in pipeline
+mode, in percent of ONE core, as psutil reports it). Both are averaged over the same samples
+of the timed window, so others' share = host - run / cpus (means are linear).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from profiler.metrics import keys
+
+#: others above this many points of the machine during the timed window: "contended"
+CONTENDED_POINTS = 15.0
+
+
+def others_percent(host_percent: float | None, run_core_percent: float | None, cpus: int | None) -> float | None:
+    """Other processes' share of the machine (percent of all CPUs): host busy minus this
+    process's ``run_core_percent`` (percent of one core) spread over ``cpus``; within 0-100."""
+    if host_percent is None or run_core_percent is None or not cpus:
+        return None
+    return min(100.0, max(0.0, host_percent - run_core_percent / cpus))
+
+
+@dataclass(frozen=True)
+class CpuShares:
+    """Percent of the whole machine (all logical CPUs) during the timed window; None: n/a."""
+
+    host_percent: float | None
+    run_percent: float | None
+    others_percent: float | None
+
+
+def cpu_shares(telemetry: Mapping[str, Mapping[str, float | None]], cpus: int | None) -> CpuShares:
+    """The host's, this run's and the others' share of the CPU over a run's timed window."""
+    host = keys.stat(telemetry, keys.HOST, "cpu_util_percent")
+    run_core = keys.stat(telemetry, keys.HOST, "process_cpu_percent")
+    run = run_core / cpus if run_core is not None and cpus else None
+    if run is not None and host is not None:
+        run = min(run, 100.0)
+    return CpuShares(host, run, others_percent(host, run_core, cpus))
+
+
+def contention_warning(shares: CpuShares, points: float = CONTENDED_POINTS) -> str | None:
+    """"contended: other processes used 52% of the CPU during the timed window", or None."""
+    if shares.others_percent is None or shares.others_percent <= points:
+        return None
+    run = f" (this run {shares.run_percent:.0f}%)" if shares.run_percent is not None else ""
+    return (f"contended: other processes used {shares.others_percent:.0f}% of the CPU during the timed "
+            f"window{run}; the figures are lower than this machine can do")

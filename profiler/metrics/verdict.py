@@ -1,0 +1,107 @@
+"""What limits a run, in plain words, from its phase split (``profiler.metrics.phases``).
+
+Three verdicts, checked in this order:
+
+- **input-bound** when getting the batch onto the device (data wait + host-to-device copy)
+  takes at least ``INPUT_BOUND_FRACTION`` (25%) of the step. By Amdahl's law a perfect input
+  pipeline would then make the step at least 1/(1 - 0.25) = 1.33x faster: larger than the
+  5-25% run-to-run spread of a shared machine, so the advice is worth acting on. Below it,
+  the gain is within the noise and the verdict goes by the compute part.
+- **launch-bound** (accelerators only) when the host waited on the device for less than
+  ``LAUNCH_BOUND_WAIT_SHARE`` (20%) of the compute part of a sampled step. The host issues a
+  phase's kernels while the device runs them; if it then hardly waits, the device's work took
+  at most about 1/(1 - 0.2) = 1.25x the host's issuing time, so the device spends much of
+  each step waiting for launches and a faster host side (fewer, larger kernels) is what helps.
+- **compute-bound** otherwise: forward, backward and the optimizer on the device (on the
+  CPU, the cores) are the step.
+
+``verdict`` returns None when the run has no phase split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from profiler.metrics.phases import DATA_WAIT, H2D_COPY, device_wait_share, input_fraction
+
+INPUT_BOUND, COMPUTE_BOUND, LAUNCH_BOUND = "input-bound", "compute-bound", "launch-bound"
+INPUT_BOUND_FRACTION = 0.25
+LAUNCH_BOUND_WAIT_SHARE = 0.20
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """``kind`` (input-bound, compute-bound, launch-bound) and ``message``, one sentence for a
+    user; the figures it rests on are ``input_fraction`` (of the step) and
+    ``device_wait_share`` (of the compute part; None on the CPU)."""
+
+    kind: str
+    message: str
+    input_fraction: float
+    device_wait_share: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def is_accelerator_id(device: str) -> bool:
+    """True for a device id that runs asynchronously from the host (``cuda:0``, ``mps``)."""
+    return device.split(":", 1)[0] not in ("cpu", "meta", "")
+
+
+def _pct(fraction: float) -> str:
+    return f"{fraction * 100:.0f}%"
+
+
+def _either(options: list[str]) -> str:
+    """``a``, ``a or b``, ``a, b, or c``."""
+    if len(options) <= 2:
+        return " or ".join(options)
+    return ", ".join(options[:-1]) + ", or " + options[-1]
+
+
+def _input_advice(summary: Mapping[str, Any], accelerator: bool, input_pipeline: bool,
+                  workers: int, pin_memory: bool) -> str:
+    if not input_pipeline:
+        return "the batches come from a generator in the training loop; make them cheaper or prefetch them"
+    fraction = summary.get("fraction") or {}
+    if accelerator and (fraction.get(H2D_COPY) or 0.0) > (fraction.get(DATA_WAIT) or 0.0):
+        tips = [] if pin_memory else ["pinned memory (pin_memory=True) so the copy overlaps"]
+        tips.append("the dataset on the device")
+        return "most of it is the copy to the device; try " + _either(tips)
+    tips = [f"more loader workers (you have {workers})"]
+    if accelerator:
+        if not pin_memory:
+            tips.append("pinned memory")
+        tips.append("the dataset on the device")
+    else:
+        tips.append("cheaper per-sample work in the Dataset")
+    return "try " + _either(tips)
+
+
+def verdict(summary: Mapping[str, Any] | None, device: str, input_pipeline: bool = False,
+            loader_workers: int = 0, pin_memory: bool = False) -> Verdict | None:
+    """The verdict on a run's phase split (``phase_summary`` output); None without one.
+
+    ``device`` is the run's device id; ``input_pipeline``, ``loader_workers`` and
+    ``pin_memory`` are its spec's input settings, used to pick the advice.
+    """
+    if not summary or not summary.get("mean_s"):
+        return None
+    accelerator = is_accelerator_id(device)
+    feed = input_fraction(summary)
+    wait = device_wait_share(summary)
+    if feed >= INPUT_BOUND_FRACTION:
+        advice = _input_advice(summary, accelerator, input_pipeline, loader_workers, pin_memory)
+        return Verdict(INPUT_BOUND, f"input-bound: {_pct(feed)} of each step waits for data; {advice}", feed, wait)
+    if accelerator and wait is not None and wait < LAUNCH_BOUND_WAIT_SHARE:
+        return Verdict(LAUNCH_BOUND,
+                       f"launch-bound: the host waited on the device for only {_pct(wait)} of the compute time, "
+                       "so the device mostly waits for the host; many small kernels; try a larger batch "
+                       "or torch.compile", feed, wait)
+    where = "the device" if accelerator else "the CPU cores"
+    return Verdict(COMPUTE_BOUND,
+                   f"compute-bound: {_pct(1.0 - feed)} of each step is forward, backward and optimizer on "
+                   f"{where}; input takes {_pct(feed)}", feed, wait)

@@ -1,0 +1,94 @@
+"""The advisor's answer as an HTML section of the stakeholder report (and a one-page report).
+
+Escaped like the rest of ``profiler.reports.html`` (every text through ``html.escape``, no
+scripts, inline SVG). The cost-versus-time chart marks the Pareto front; projected figures
+carry "projected, not measured"; the Epoch AI credit follows wherever its figures appear.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from html import escape
+
+from profiler import __version__, units
+from profiler.analysis.advisor import PROJECTED, Advice
+from profiler.analysis.advisor.text import HEADERS, row_cells
+from profiler.reports import svg
+from profiler.reports.html import CSS, _table
+
+
+def _scale(values: list[float], lo_px: float, hi_px: float) -> tuple[float, float, float]:
+    lo, hi = math.log10(min(values)), math.log10(max(values))
+    if hi - lo < 1e-9:
+        lo, hi = lo - 0.5, hi + 0.5
+    return lo, hi, (hi_px - lo_px) / (hi - lo)
+
+
+def cost_time_chart(advice: Advice, width: int = 640, height: int = 360) -> str:
+    """Log-log scatter of time to train against cost; front points filled, others hollow."""
+    points = [p for p in advice.chart if p["time_s"] > 0 and p["cost"] > 0]
+    title = "Cost versus time to train (Pareto front filled)"
+    if not points:
+        return ""
+    left, right, top, bottom = 70, 20, 30, 40
+    tlo, _thi, tk = _scale([p["time_s"] for p in points], left, width - right)
+    clo, _chi, ck = _scale([p["cost"] for p in points], 0, height - top - bottom)
+    body = [svg._text(8, 18, title, size=14, weight="bold"),
+            f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#999"/>',
+            f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#999"/>',
+            svg._text((left + width - right) / 2, height - 8, "time to train (log)", anchor="middle"),
+            svg._text(12, top - 6, "cost, USD (log)")]
+    for i, p in enumerate(points):
+        x = left + (math.log10(p["time_s"]) - tlo) * tk
+        y = height - bottom - (math.log10(p["cost"]) - clo) * ck
+        colour = svg.PALETTE[i % len(svg.PALETTE)]
+        fill = colour if p["on_front"] else "none"
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{fill}" stroke="{colour}" stroke-width="2">'
+                    f'<title>{escape(p["name"])}: {escape(units.duration(p["time_s"]))}, '
+                    f'{escape(units.money(p["cost"], "USD"))}</title></circle>')
+        body.append(svg._text(x + 7, y - 6, p["name"][:28], size=10))
+    return svg._svg(width, height, title, body)
+
+
+def advice_section(advice: Advice, limit: int | None = 25) -> str:
+    """``<h2>Which hardware?</h2>`` with the job, the ranked table, chart, calibration,
+    recommendation and credits."""
+    c = advice.constraints
+    rows = advice.rows[:limit] if limit else advice.rows
+    table = _table(HEADERS, [row_cells(i + 1, r, c.currency) for i, r in enumerate(rows)])
+    job = (f"{c.samples:,} samples x {c.epochs:g} epoch(s)"
+           + (f", deadline {units.duration(c.deadline_s)}" if c.deadline_s else "")
+           + (f", budget {units.money(c.budget_total, c.currency)}" if c.budget_total else "")
+           + (f", budget {units.money(c.budget_per_h, c.currency)}/h" if c.budget_per_h else ""))
+    parts = [
+        "<h2>Which hardware?</h2>",
+        f"<p>Measured run: {escape(advice.run_name)} on {escape(advice.subject)}. Job: {escape(job)}.</p>",
+        f"<p><b>Recommendation.</b> {escape(advice.recommendation)}</p>", table,
+        cost_time_chart(advice),
+    ]
+    if advice.calibration:
+        cal_rows = [(cal["name"], units.num(cal["predicted_samples_per_s"]["nominal"]),
+                     f"{units.num(cal['predicted_samples_per_s']['low'])}-"
+                     f"{units.num(cal['predicted_samples_per_s']['high'])}",
+                     units.num(cal["measured_samples_per_s"]), f"{cal['error']:+.0%}",
+                     "yes" if cal["inside_band"] else "no") for cal in advice.calibration]
+        parts += ["<h3>Predicted versus measured</h3>",
+                  _table(("device", "predicted samples/s", "band", "measured", "error", "inside band"), cal_rows)]
+    notes = [*advice.notes, f"Projected figures are {PROJECTED}."]
+    parts.append("<ul class=\"muted\">" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>")
+    if advice.credits:
+        parts.append("<p class=\"muted\">" + "<br>".join(escape(line) for line in advice.credits) + "</p>")
+    return "".join(parts)
+
+
+def advice_report(advice: Advice) -> str:
+    """A one-page report holding only the advisor's section (its header says which figures
+    are measured: only the rows marked so)."""
+    title = f"Horsepower advisor: {advice.run_name}"
+    stamp = time.strftime("%Y-%m-%d %H:%M")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{escape(title)}</title><style>{CSS}</style></head><body><h1>{escape(title)}</h1>"
+            f"<p class=\"muted\">Generated {escape(stamp)} by Horsepower {escape(__version__)}. Rows marked "
+            f"measured were measured; every other figure is {escape(PROJECTED)}.</p>"
+            + advice_section(advice, limit=None) + "</body></html>\n")

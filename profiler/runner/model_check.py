@@ -1,0 +1,188 @@
+"""Check a user's model before a run starts, in a short-lived child process.
+
+Why a child: checking means importing the user's module and calling their factory, and
+their code may crash natively, hang or eat memory; in the window's or the CLI's own process
+that would take the parent down. So the parent only parses the reference and looks at the
+file (``model_ref.check_reference``, no user code), and a spawned child
+(``model_check_child``) imports the model, builds it on ``meta`` (shapes only, nothing
+allocated) and runs one forward, loss and backward there, falling back to the run's device
+at a batch of at most 2 when the model cannot run on ``meta``. The child works under a
+deadline (``RunSpec.build_timeout_s``) and dumps its stacks when it passes or the model
+crashes; the parent turns that into one line plus details. The worker builds the model
+again for the run, under its own deadline.
+
+A passing check is cached per (model, file hash, knobs, device) for the parent's lifetime,
+so a sweep checks each distinct model once, all of them in one child. Thread-safe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import multiprocessing as mp
+import os
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from profiler.results.model_ref import model_label
+from profiler.results.spec import RunSpec
+from profiler.runner.deadline import passed_deadline, read_dump
+
+log = logging.getLogger(__name__)
+
+#: how long a check child may take to start (spawn, import torch) before its deadline applies
+STARTUP_S = 120.0
+POLL_S = 0.05
+
+_cache: dict[tuple[Any, ...], ModelCheck] = {}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """What checking a user's model found. ``error`` is one line ("" when the model passed);
+    ``details`` the traceback or stack dump from their code. On success the facts: resolved
+    ``knobs`` (defaults and overrides) with ``knob_help``, ``params``, the default or given
+    ``batch_size``, ``sample_unit``, ``tokens_per_sample``, whether it has a ``host_dataset``
+    for the input pipeline, where the batch was run (``checked_on``: meta or a device) and
+    the ``library`` that builds it."""
+
+    label: str
+    error: str = ""
+    details: str = ""
+    knobs: dict[str, int] = field(default_factory=dict)
+    knob_help: dict[str, str] = field(default_factory=dict)
+    params: int = 0
+    batch_size: int = 0
+    sample_unit: str = "samples"
+    tokens_per_sample: int | None = None
+    host_dataset: bool = False
+    checked_on: str = ""
+    library: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def cache_key(spec: RunSpec) -> tuple[Any, ...]:
+    return (spec.model, spec.model_hash, tuple(sorted(spec.knobs.items())), spec.device)
+
+
+def check_model(spec: RunSpec) -> ModelCheck:
+    """Check the user's model of ``spec`` (cached on success)."""
+    return check_models([spec])[0]
+
+
+def check_models(specs: Sequence[RunSpec]) -> list[ModelCheck]:
+    """Check every distinct user model among ``specs`` in one child process; one answer per
+    spec, in order. Blocks the calling thread (seconds: the child imports torch)."""
+    keys = [cache_key(s) for s in specs]
+    with _lock:
+        todo = {k: s for k, s in zip(keys, specs, strict=True) if k not in _cache}
+    found = _run_child(list(todo.values())) if todo else []
+    answers = dict(zip(todo, found, strict=True))
+    with _lock:
+        for key, answer in answers.items():
+            if answer.ok:
+                _cache[key] = answer
+        return [_cache.get(k) or answers[k] for k in keys]
+
+
+def forget_checks() -> None:
+    """Drop every cached check (tests; a window's "check again")."""
+    with _lock:
+        _cache.clear()
+
+
+def _run_child(specs: list[RunSpec]) -> list[ModelCheck]:
+    from profiler.runner.model_check_child import check_child_main
+
+    timeout_s = max(s.build_timeout_s for s in specs)
+    ctx = mp.get_context("spawn")
+    recv, send = ctx.Pipe(duplex=False)
+    fd, dump_path = tempfile.mkstemp(prefix="horsepower-model-check-", suffix=".txt")
+    os.close(fd)
+    proc = ctx.Process(target=check_child_main, args=([s.to_dict() for s in specs], send, dump_path, timeout_s),
+                       name="horsepower-model-check", daemon=True)
+    proc.start()
+    send.close()
+    results: dict[int, ModelCheck] = {}
+    phases: dict[int, str] = {}
+    try:
+        _pump(proc, recv, results, phases, STARTUP_S + timeout_s * len(specs) + 10.0)
+    finally:
+        recv.close()
+        _reap(proc)
+    dump = read_dump(dump_path)
+    try:
+        os.unlink(dump_path)
+    except OSError:
+        pass
+    return [results.get(i) or _lost(spec, i, phases, proc.exitcode, dump, timeout_s, results)
+            for i, spec in enumerate(specs)]
+
+
+def _pump(proc: Any, recv: Any, results: dict[int, ModelCheck], phases: dict[int, str], limit_s: float) -> None:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        try:
+            if not recv.poll(POLL_S):
+                if not proc.is_alive() and not recv.poll(0):
+                    return
+                continue
+            kind, index, payload = recv.recv()
+        except (EOFError, OSError):
+            return
+        if kind == "phase":
+            phases[index] = str(payload)
+        elif kind == "result":
+            results[index] = ModelCheck(**payload)
+        elif kind == "done":
+            return
+    log.warning("model check process %s still running after %.0f s; killing it", proc.pid, limit_s)
+    proc.kill()
+
+
+def _reap(proc: Any) -> None:
+    proc.join(5.0)
+    if proc.is_alive():
+        proc.kill()
+        proc.join(2.0)
+
+
+def _lost(spec: RunSpec, index: int, phases: dict[int, str], exitcode: int | None, dump: str,
+          timeout_s: float, results: dict[int, ModelCheck]) -> ModelCheck:
+    """The answer for a spec the child never answered: it hung, crashed, or died earlier."""
+    label = model_label(spec.model)
+    if index not in phases:
+        reason = ("not checked: the check process ended at an earlier model" if results or phases
+                  else f"the model check process ended before checking ({_exit_text(exitcode)})")
+        return ModelCheck(label, error=f"{label}: {reason}", details=dump)
+    phase = phases[index]
+    if passed_deadline(dump):
+        return ModelCheck(label, details=dump, error=(
+            f"{label}: {phase} did not finish within {timeout_s:g} s (a factory or forward that hangs?); "
+            "its stack when it was stopped is in the details"))
+    return ModelCheck(label, details=dump, error=(
+        f"{label}: the model crashed the check process ({_exit_text(exitcode)}) while {phase}; "
+        "its Python stack is in the details"))
+
+
+def _exit_text(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "killed: it did not finish"
+    if exitcode < 0:
+        try:
+            return signal.Signals(-exitcode).name
+        except ValueError:
+            return f"signal {-exitcode}"
+    return f"exit code {exitcode}"

@@ -1,0 +1,117 @@
+"""The model-check process (see ``model_check``): import, build, run one batch, report.
+
+Runs in a spawned child only: it imports and runs the user's code. Each check reports its
+phase before it starts, so the parent can say what a crash or a hang interrupted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from profiler.results.model_ref import PROTOCOL_DOC, ModelRefError, model_label
+from profiler.results.spec import RunSpec
+from profiler.runner.deadline import deadline, offer_to_oom_killer, open_dump
+
+log = logging.getLogger(__name__)
+
+FALLBACK_BATCH = 2  # samples per batch when the check runs on a real device
+PROTOCOL = f"the workload protocol: {PROTOCOL_DOC}"
+
+
+def check_child_main(spec_dicts: list[dict[str, Any]], conn: Connection, dump_path: str, timeout_s: float) -> None:
+    """Entry point of the check process (module level, for spawn)."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s model-check %(levelname)s %(name)s: %(message)s")
+    open_dump(dump_path)
+    offer_to_oom_killer()
+    import profiler.workloads.user  # noqa: F401  # torch and the engine load before any deadline starts
+
+    try:
+        for index, data in enumerate(spec_dicts):
+            spec = RunSpec.from_dict(data)
+
+            def phase(text: str, index: int = index) -> None:
+                conn.send(("phase", index, text))
+
+            with deadline(timeout_s):
+                answer = check_one(spec, phase)
+            conn.send(("result", index, answer))
+        conn.send(("done", -1, None))
+    finally:
+        conn.close()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # skip interpreter teardown (the user's objects may not tear down cleanly)
+
+
+def check_one(spec: RunSpec, phase: Callable[[str], None]) -> dict[str, Any]:
+    """Check ``spec``'s model; a ``ModelCheck`` as a dict (one line plus details on failure)."""
+    from profiler.runner.model_check import ModelCheck
+    from profiler.workloads.batching import BatchError
+    from profiler.workloads.loading import LibraryError, UserCodeError, first_line
+    from profiler.workloads.protocol import WorkloadError
+    from profiler.workloads.user import UserWorkload
+
+    label = model_label(spec.model)
+    try:
+        workload = UserWorkload(spec.model, spec.model_hash)
+        phase(f"importing {label}")
+        source = workload.source
+        knobs = workload.resolve_knobs(spec.size, spec.knobs)
+        built, where = _run_one_batch(workload, spec, phase, label)
+        batch_size = spec.batch_size or workload.last_batch_size or built.batch_size
+        return ModelCheck(
+            label, knobs=knobs, knob_help={k.name: k.help for k in source.knobs.values()},
+            params=built.params, batch_size=batch_size, sample_unit=built.sample_unit,
+            tokens_per_sample=built.tokens_per_sample, host_dataset=built.host_dataset is not None,
+            checked_on=where, library=source.library,
+        ).to_dict()
+    except LibraryError as exc:
+        return ModelCheck(label, error=str(exc), details=exc.details).to_dict()
+    except UserCodeError as exc:
+        return ModelCheck(label, error=f"{exc} ({PROTOCOL})", details=exc.details).to_dict()
+    except BatchError as exc:
+        return ModelCheck(label, error=f"{label}: {exc} ({PROTOCOL})", details=traceback.format_exc()).to_dict()
+    except (WorkloadError, ModelRefError) as exc:
+        return ModelCheck(label, error=str(exc)).to_dict()
+    except Exception as exc:
+        return ModelCheck(label, details=traceback.format_exc(), error=(
+            f"{label}: a batch from make_batch does not run through the model: {first_line(exc)} "
+            f"({PROTOCOL})")).to_dict()
+
+
+def _run_one_batch(workload: Any, spec: RunSpec, phase: Callable[[str], None], label: str) -> tuple[Any, str]:
+    """Build and run one forward, loss and backward: on ``meta`` if the model can run there,
+    else on the run's device at a batch of at most ``FALLBACK_BATCH``. Returns (built, where)."""
+    from profiler.workloads.batching import BatchError
+    from profiler.workloads.protocol import ProtocolError
+
+    try:
+        phase(f"building {label} on meta")
+        built = workload.build("meta", spec.size, spec.batch_size, spec.knobs, spec.channels_last, spec.seed)
+        phase(f"running one batch through {label} on meta")
+        _step(built)
+        return built, "meta"
+    except (ProtocolError, BatchError):
+        raise  # the workload's shape is wrong wherever it runs
+    except Exception as exc:  # many models cannot run on meta (they read values): try for real
+        log.info("%s does not run on meta (%s); checking on %s", label, exc, spec.device)
+    batch = min(spec.batch_size or FALLBACK_BATCH, FALLBACK_BATCH)
+    phase(f"building {label} on {spec.device}")
+    built = workload.build(spec.device, spec.size, batch, spec.knobs, spec.channels_last, spec.seed)
+    phase(f"running one batch through {label} on {spec.device}")
+    _step(built)
+    return built, spec.device
+
+
+def _step(built: Any) -> None:
+    from profiler.workloads.batching import check_loss, forward_loss
+
+    built.model.train()
+    loss = check_loss(forward_loss(built.model, built.loss_fn, built.make_batch()))
+    loss.backward()

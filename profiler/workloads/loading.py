@@ -1,0 +1,154 @@
+"""Load a user's factory from a file or a module, and read its knobs from its signature.
+
+This runs the user's code: call it only in a worker or a model-check process, never in
+the window's or the CLI's own process (``profiler.runner.model_check``). An exception from
+their code becomes ``UserCodeError`` with the full traceback in ``details``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+import traceback
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from profiler.results.model_ref import FILE, PROTOCOL_DOC, ModelRef
+from profiler.workloads.protocol import ProtocolError, WorkloadError
+
+FILE_MODULE_PREFIX = "horsepower_model_"
+
+
+class UserCodeError(WorkloadError):
+    """The user's own code raised; ``details`` is the full traceback (their bug to fix)."""
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class LibraryError(UserCodeError):
+    """A model library that is installed but does not import (``details``: its traceback)."""
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One integer keyword argument of a factory: its default and its help (may be "")."""
+
+    name: str
+    default: int
+    help: str = ""
+
+
+def first_line(exc: BaseException, limit: int = 300) -> str:
+    """``ValueError: the first line of the message`` (at most ``limit`` characters)."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:limit]}" if text else type(exc).__name__
+
+
+def user_error(message: str, exc: BaseException, kind: type[UserCodeError] = UserCodeError) -> UserCodeError:
+    """A ``UserCodeError`` (or ``kind``) for ``exc`` raised by user code (call inside its ``except``)."""
+    details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return kind(f"{message}: {first_line(exc)}", details)
+
+
+def load_module(ref: ModelRef) -> ModuleType:
+    """The module a file or module reference names, imported (its top level runs)."""
+    return _load_file(ref.target) if ref.kind == FILE else _import_module(ref.target)
+
+
+def _load_file(path: str) -> ModuleType:
+    digest = hashlib.sha256(path.encode()).hexdigest()[:10]
+    stem = "".join(c if c.isalnum() else "_" for c in os.path.splitext(os.path.basename(path))[0])
+    name = f"{FILE_MODULE_PREFIX}{stem}_{digest}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ProtocolError(f"{path} cannot be loaded as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    folder = os.path.dirname(path)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)  # so the file can import the modules beside it
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except (Exception, SystemExit) as exc:
+        del sys.modules[name]
+        raise user_error(f"{os.path.basename(path)} does not import", exc) from None
+    return module
+
+
+def _import_module(dotted: str) -> ModuleType:
+    try:
+        return importlib.import_module(dotted)
+    except ModuleNotFoundError as exc:
+        if exc.name and (dotted == exc.name or dotted.startswith(exc.name + ".")):
+            raise WorkloadError(f"no module named {exc.name!r} in this environment: --model package.module:"
+                                "factory takes a module Python can import (or give a file: "
+                                "path/to/file.py:factory)") from None
+        raise user_error(f"module {dotted} does not import", exc) from None
+    except (Exception, SystemExit) as exc:
+        raise user_error(f"module {dotted} does not import", exc) from None
+
+
+def load_factory(ref: ModelRef) -> Callable[..., Any]:
+    """The factory function a file or module reference names."""
+    module = load_module(ref)
+    where = os.path.basename(ref.target) if ref.kind == FILE else ref.target
+    fn = getattr(module, ref.factory, None)
+    if fn is None:
+        found = sorted(n for n, v in vars(module).items()
+                       if inspect.isfunction(v) and not n.startswith("_") and v.__module__ == module.__name__)
+        hint = f"functions there: {', '.join(found[:8])}" if found else "it defines no functions"
+        raise ProtocolError(f"{where} has no {ref.factory!r} ({hint}); name the factory that returns the "
+                            f"workload (the workload protocol: {PROTOCOL_DOC})")
+    if not callable(fn):
+        raise ProtocolError(f"{ref.factory} in {where} is {type(fn).__name__}, not a function: name the "
+                            f"factory that returns the workload (the workload protocol: {PROTOCOL_DOC})")
+    return typing.cast(Callable[..., Any], fn)
+
+
+def factory_knobs(fn: Callable[..., Any], who: str) -> dict[str, Knob]:
+    """Knobs of a factory: its keyword arguments with an ``int`` default (``bool`` is not one).
+
+    Help comes from ``Annotated[int, "help"]``. A parameter without a default is an error:
+    the engine calls the factory with knobs only.
+    """
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return {}
+    hints = _hints(fn)
+    knobs: dict[str, Knob] = {}
+    for p in signature.parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if p.default is p.empty:
+            raise ProtocolError(f"{who} has a parameter {p.name!r} with no default: the engine calls the factory "
+                                f"with knobs only, so give every parameter a default (e.g. {p.name}: int = 64)")
+        if p.kind is p.POSITIONAL_ONLY or isinstance(p.default, bool) or not isinstance(p.default, int):
+            continue
+        knobs[p.name] = Knob(p.name, p.default, _help(hints.get(p.name, p.annotation)))
+    return knobs
+
+
+def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(fn, include_extras=True)
+    except Exception:  # unresolvable forward references: fall back to raw annotations
+        return {}
+
+
+def _help(annotation: Any) -> str:
+    for meta in getattr(annotation, "__metadata__", ()):
+        if isinstance(meta, str):
+            return meta
+    return ""

@@ -1,0 +1,1 @@
+"""Model files for the user-model tests (importable as ``tests.models.NAME`` too)."""

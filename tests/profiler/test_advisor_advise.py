@@ -1,0 +1,180 @@
+"""The advisor's answer: projections with bands, ranking, Pareto front, calibration, words."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from profiler.analysis.advisor import EPOCH_CREDIT, PROJECTED, ConstraintError, Constraints, advise
+from profiler.analysis.advisor.constraints import parse_budget, parse_deadline
+from profiler.analysis.advisor.text import render, to_dict
+from profiler.reports.advisor_html import advice_section
+from tests.helpers import catalogue, cpu, gpu, price, result
+
+# Hand-worked: the subject is a 16-core 4 GHz x 64 FLOP/cycle CPU = 4.096 TFLOP/s; a step of
+# 1e11 FLOP at 1,000 samples/s (batch 100) takes 0.1 s against a 24.4 ms roofline: 24.4% efficient.
+CPU = cpu()
+GPU_A = gpu("gpu-a", peak_fp32=20e12, pattern=r"Test GPU A\b")              # buy 1,000 USD, 300 W
+GPU_B = gpu("gpu-b", peak_fp32=40e12, bandwidth=2e12, price=None, pattern=r"Test GPU B\b")  # rent 2 USD/h
+GPU_C = gpu("gpu-c", peak_fp32=None, pattern=r"Test GPU C\b")               # bf16 figure only
+CAT = catalogue(CPU, GPU_A, GPU_B, GPU_C, prices=(price("gpu-b", 2.0),))
+JOB = Constraints(samples=1_000_000, epochs=1, electricity_per_kwh=0.30)
+
+
+def rows_by_id(advice):  # type: ignore[no-untyped-def]
+    return {r.device.id: r for r in advice.rows}
+
+
+def test_projection_arithmetic_through_the_whole_answer() -> None:
+    advice = advise(result("cpu-run"), CAT, JOB)
+    rows = rows_by_id(advice)
+    mine = rows["test-cpu"]
+    assert mine.measured and mine.owned and mine.time_s.nominal == pytest.approx(1000.0)
+    # GPU-A from the GPU prior 10-30-55%: 5 ms of fp32 compute / 0.3 = 16.7 ms -> 6,000 samples/s
+    a = rows["gpu-a"]
+    assert a.projection.status == "projected" and a.projection.choice.basis == "prior"
+    assert a.projection.samples_per_s.nominal == pytest.approx(6000.0)
+    assert a.projection.samples_per_s.low == pytest.approx(2000.0)
+    assert a.projection.samples_per_s.high == pytest.approx(11000.0)
+    assert a.time_s.nominal == pytest.approx(1e6 / 6000)
+    # buy: 1,000 USD / (3 y x 365 x 8 h) per hour + 300 W x 80% x 0.30 USD/kWh
+    hours = a.time_s.nominal / 3600
+    assert a.cost.kind == "buy" and a.cost.amount.nominal == pytest.approx(hours * (1000 / 8760 + 0.24 * 0.30))
+    b = rows["gpu-b"]
+    assert b.cost.kind == "rent" and b.cost.amount.nominal == pytest.approx(2.0 * (1e6 / 12000) / 3600)
+    c = rows["gpu-c"]
+    assert c.projection.status == "n/a" and c.projection.reason == "n/a: no fp32 figure for this device"
+    assert [r.device.id for r in advice.rows] == ["gpu-b", "gpu-a", "test-cpu", "gpu-c"]  # by time, n/a last
+
+
+def test_measured_and_projected_are_never_mixed_up() -> None:
+    advice = advise(result("cpu-run"), CAT, JOB)
+    text = render(advice)
+    cpu_line = next(line for line in text.splitlines() if "Test CPU 9000" in line and "measured" in line)
+    assert PROJECTED not in cpu_line
+    gpu_line = next(line for line in text.splitlines() if line.strip().startswith("1 "))
+    assert PROJECTED in gpu_line
+    data = to_dict(advice)
+    by_id = {r["device"]["id"]: r for r in data["rows"]}
+    assert by_id["test-cpu"]["measured"] and by_id["test-cpu"]["projection"]["label"] == "measured"
+    assert by_id["gpu-a"]["projection"]["label"] == PROJECTED
+    assert "FIELD_NOTES" in by_id["test-cpu"]["blind_prediction"]["efficiency_source"] or \
+        by_id["test-cpu"]["blind_prediction"]["efficiency_basis"] == "prior"
+    json.dumps(data, allow_nan=False)
+
+
+def test_pareto_front_and_deadline_budget_ranking() -> None:
+    advice = advise(result("cpu-run"), CAT, JOB)
+    front = {p["device"]: p["on_front"] for p in advice.chart}
+    # cpu (1000 s, 0.0107 USD) is beaten on both by gpu-a (167 s, 0.0086 USD); gpu-b is fastest
+    assert front == {"gpu-b": True, "gpu-a": True, "test-cpu": False}
+    timed = advise(result("cpu-run"), CAT, Constraints(samples=1_000_000, electricity_per_kwh=0.3, deadline_s=120))
+    rows = rows_by_id(timed)
+    assert rows["test-cpu"].meets_deadline is False and not rows["test-cpu"].feasible
+    assert [r.device.id for r in timed.rows][:2] == ["gpu-a", "gpu-b"]  # a deadline ranks by cost
+    assert timed.recommendation.startswith("Buying GPU-A (1,000 USD up front) finishes in")
+    assert "as this job's share of its amortised price and electricity" in timed.recommendation
+    assert "Fastest: renting GPU-B (Cloud, 2.00 USD/h)" in timed.recommendation
+    assert "This machine (Test CPU 9000) would need 16.7 min (measured rate)" in timed.recommendation
+    broke = advise(result("cpu-run"), CAT, Constraints(samples=1_000_000, electricity_per_kwh=0.3, budget_total=0.02))
+    assert rows_by_id(broke)["gpu-b"].within_budget is False
+    hourly = advise(result("cpu-run"), CAT, Constraints(samples=1_000_000, electricity_per_kwh=0.3, budget_per_h=1.0))
+    assert rows_by_id(hourly)["gpu-b"].within_budget is False and rows_by_id(hourly)["gpu-a"].within_budget
+    nothing = advise(result("cpu-run"), CAT, Constraints(samples=10**9, deadline_s=1.0))
+    assert nothing.recommendation.startswith("No listed device meets the 1 s deadline")
+
+
+def test_rent_and_buy_modes() -> None:
+    rent = rows_by_id(advise(result("cpu-run"), CAT, Constraints(mode="rent")))
+    assert rent["gpu-a"].cost.amount is None and "no cloud price" in rent["gpu-a"].cost.basis
+    assert rent["test-cpu"].cost.kind == "own"  # a device you have is never rented
+    buy = rows_by_id(advise(result("cpu-run"), CAT, Constraints(mode="buy")))
+    assert buy["gpu-b"].cost.amount is None and "no purchase price" in buy["gpu-b"].cost.basis
+    assert "cost excludes" not in buy["gpu-a"].cost.basis and "no electricity price" in buy["gpu-a"].cost.basis
+
+
+def test_calibration_predicted_versus_measured_and_tighter_bands() -> None:
+    # GPU-A was measured for this model at 5,000 samples/s: 20 ms/step against a 5 ms roofline: 25%
+    gpu_run = result("gpu-run", device="cuda:0", device_name="Test GPU A", samples_per_s=5000.0)
+    advice = advise(result("cpu-run"), CAT, JOB, history=[gpu_run])
+    rows = rows_by_id(advice)
+    assert rows["gpu-a"].measured and rows["gpu-a"].projection.measured_run == "gpu-run"
+    assert rows["gpu-a"].owned  # measured on this host: priced as owned (electricity)
+    cal = next(c for c in advice.calibration if c["device"] == "gpu-a")
+    assert cal["predicted_samples_per_s"]["nominal"] == pytest.approx(6000.0)  # as if never measured
+    assert cal["error"] == pytest.approx(5000 / 6000 - 1) and cal["inside_band"]
+    b = rows["gpu-b"].projection
+    assert b.choice.basis == "calibrated" and "gpu-run" in b.choice.points
+    assert b.samples_per_s.nominal == pytest.approx(10000.0)  # 2.5 ms / 0.25
+    prior_width = advise(result("cpu-run"), CAT, JOB).rows[0].projection.samples_per_s.width
+    assert b.samples_per_s.width < prior_width  # measured data tightened the band
+    assert "Predicted (as if never measured) versus measured" in render(advice)
+
+
+def test_reference_runs_calibrate_like_history() -> None:
+    reference = result("ref-run", device="cuda:0", device_name="Test GPU A", samples_per_s=5000.0,
+                       hostname="reference-lab")
+    advice = advise(result("cpu-run"), CAT, JOB, reference=[reference])
+    rows = rows_by_id(advice)
+    assert rows["gpu-a"].measured and not rows["gpu-a"].owned  # measured elsewhere: not yours
+    assert rows["gpu-b"].projection.choice.basis == "calibrated"
+
+
+def test_credit_line_wherever_epoch_figures_appear() -> None:
+    plain = advise(result("cpu-run"), CAT, JOB)
+    assert not plain.credits and EPOCH_CREDIT not in render(plain)
+    credited = catalogue(CPU, gpu("gpu-e", epoch=True, pattern="Test GPU E"))
+    advice = advise(result("cpu-run"), credited, JOB)
+    assert EPOCH_CREDIT in advice.credits
+    assert EPOCH_CREDIT in render(advice)
+    assert EPOCH_CREDIT in to_dict(advice)["credits"]
+    assert "Epoch AI, &quot;Data on Machine Learning Hardware&quot;" in advice_section(advice)
+
+
+def test_html_section_escapes_names() -> None:
+    evil = gpu("gpu-x", pattern="X").__class__(**{**gpu("gpu-x").__dict__, "name": "<script>alert(1)</script>"})
+    advice = advise(result("cpu-run"), catalogue(CPU, evil), JOB)
+    html = advice_section(advice)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<svg" in html
+
+
+def test_unknown_cpu_falls_back_to_priors_and_says_so() -> None:
+    advice = advise(result("x", device_name="Mystery CPU", hostname="elsewhere"), CAT, JOB)
+    assert any("not in the catalogue" in n for n in advice.notes)
+    assert all(not r.measured for r in advice.rows)
+    assert rows_by_id(advice)["test-cpu"].projection.choice.basis == "prior"
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("24h", 86400), ("90min", 5400), ("3d", 259200), ("45s", 45),
+                                                ("1.5 h", 5400), ("2w", 1209600), ("10 hours", 36000)])
+def test_deadline_words(text: str, seconds: float) -> None:
+    assert parse_deadline(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["soon", "", "24", "-3h", "0h", "5 parsecs"])
+def test_bad_deadlines(text: str) -> None:
+    with pytest.raises(ConstraintError):
+        parse_deadline(text)
+
+
+def test_budget_words() -> None:
+    assert parse_budget("50") == (50.0, None) and parse_budget("2/h") == (None, 2.0)
+    assert parse_budget("2 per hour") == (None, 2.0)
+    for bad in ("-1", "0", "lots", "5/day"):
+        with pytest.raises(ConstraintError):
+            parse_budget(bad)
+
+
+@pytest.mark.parametrize("kwargs", [{"samples": 0}, {"samples": -5}, {"epochs": 0}, {"budget_total": -1.0},
+                                    {"deadline_s": 0.0}, {"hours_per_day": 25.0}, {"mode": "lease"},
+                                    {"electricity_per_kwh": -0.1}])
+def test_bad_constraints(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ConstraintError):
+        Constraints(**kwargs)  # type: ignore[arg-type]
+
+
+def test_an_imported_run_from_another_host_is_not_yours() -> None:
+    advice = advise(result("imported", hostname="colleague-box"), CAT, JOB)
+    mine = rows_by_id(advice)["test-cpu"]
+    assert mine.measured and not mine.owned and mine.cost.kind != "own"

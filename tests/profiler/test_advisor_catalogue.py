@@ -1,0 +1,150 @@
+"""The hardware catalogue: Epoch AI joined with the datasheet table, CPUs, prices, user rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from profiler.analysis.advisor import EPOCH_CREDIT, credits, load_catalogue
+from profiler.analysis.advisor.cpus import CpuInfo, identify_cpu, last_level_cache_bytes, match_generic
+from profiler.analysis.advisor.epoch import load_epoch
+from profiler.analysis.advisor.overrides import OverrideError, overrides_path
+from profiler.history.paths import config_dir
+
+
+def test_shipped_catalogue_joins_epoch_with_the_datasheet_table() -> None:
+    cat = load_catalogue(use_overrides=False)
+    assert len(load_epoch()) == 169
+    h100 = cat.get("h100-sxm")
+    assert h100 is not None and h100.featured
+    assert h100.peak("bf16").value == pytest.approx(989.5e12)  # datasheet table, dense
+    assert h100.peak("bf16").source.startswith("datasheet:")
+    assert h100.memory_bytes.value == 80e9 and h100.memory_bytes.epoch  # memory from Epoch
+    # Epoch's RTX 4090 tensor figure is FP16-accumulate (330 TFLOP/s); the datasheet row wins
+    assert cat.get("rtx-4090").peak("bf16").value == pytest.approx(165.2e12)
+    # pre-Ampere NVIDIA: fp16 tensor cores, no bf16 figure (never borrowed)
+    assert cat.get("t4").peak("bf16") is None and cat.get("t4").peak("fp16") is not None
+    v100_epoch = [d for d in cat.devices if d.origin == "epoch" and "V100" in d.name]
+    assert v100_epoch and all(d.peak("bf16") is None for d in v100_epoch)
+    # an Epoch-only row keeps Epoch's figures and its credit flag
+    tpu = cat.get("epoch-google-tpu-v5e")
+    assert tpu is not None and tpu.device_class == "tpu" and tpu.peak("bf16").epoch
+    assert cat.match_accelerator("NVIDIA H100 80GB HBM3").id == "h100-sxm"
+    assert cat.match_accelerator("NVIDIA H200").id == "h200-sxm"
+    assert cat.match_accelerator("Quantum Accelerator 1") is None
+
+
+def test_every_figure_names_a_source_and_prices_are_dated() -> None:
+    cat = load_catalogue(use_overrides=False)
+    for device in cat.devices:
+        for figure in (*device.peaks.values(), device.memory_bytes, device.bandwidth_bytes_per_s, device.tdp_w):
+            assert figure is None or figure.source, device.id
+    assert {"h100-sxm", "a100-sxm4-80gb", "l4", "t4", "h200-sxm"} <= {p.device for p in cat.prices}
+    for p in cat.prices:
+        assert p.source.startswith("https://") and p.age_days() >= 0 and cat.get(p.device) is not None
+
+
+def test_cpu_peaks_are_derived_from_cores_clock_and_isa() -> None:
+    cat = load_catalogue(use_overrides=False)
+    zen5 = cat.get("ryzen-9-9950x")
+    assert zen5.peak("fp32").value == pytest.approx(16 * 5.7e9 * 64)  # 5.84 TFLOP/s
+    assert zen5.bandwidth_bytes_per_s.value == pytest.approx(2 * 5600e6 * 8)
+    raptor = cat.get("core-i9-14900k")  # 8 P-cores x 32 + 16 E-cores x 16 FLOP/cycle; no bf16 units
+    assert raptor.peak("fp32").value == pytest.approx(8 * 6.0e9 * 32 + 16 * 4.4e9 * 16)
+    assert raptor.peak("bf16") is None
+    two = cat.get("xeon-6972p").slice(2)
+    assert two.peak("fp32").value == pytest.approx(2 * 3.9e9 * 64)
+    assert two.bandwidth_bytes_per_s.value == pytest.approx(12 * 6400e6 * 8 * 2 / 96)
+    assert "2 of 96 cores" in two.peak("fp32").source
+
+
+def test_generic_cpu_class_from_cpuinfo(tmp_path: Path) -> None:
+    cat = load_catalogue(use_overrides=False)
+    amx = CpuInfo("GenuineIntel", 6, "Intel(R) Xeon(R) Processor", frozenset({"avx512f", "amx_bf16"}))
+    zen5 = CpuInfo("AuthenticAMD", 26, "AMD EPYC Processor", frozenset({"avx512f"}))
+    avx2 = CpuInfo("GenuineIntel", 6, "Intel(R) Core(TM) i5", frozenset({"avx2"}))
+    assert match_generic(amx, cat.generic_cpus).id == "generic-intel-xeon-amx"
+    assert match_generic(zen5, cat.generic_cpus).id == "generic-amd-zen5"
+    assert match_generic(avx2, cat.generic_cpus) is None
+    named = identify_cpu({"environment": {"cpu_model": "AMD Ryzen 9 9950X 16-Core Processor"}},
+                         cat.cpus(), cat.generic_cpus)
+    assert named[0].id == "ryzen-9-9950x"
+    elsewhere = identify_cpu({"environment": {"cpu_model": "Mystery CPU", "hostname": "another-host"}},
+                             cat.cpus(), cat.generic_cpus)
+    assert elsewhere[0] is None and "not in the catalogue" in elsewhere[1]
+    cache = tmp_path / "cache"
+    for index, (level, size) in enumerate([(1, "48K"), (2, "2048K"), (3, "491520K")]):
+        (cache / f"index{index}").mkdir(parents=True)
+        (cache / f"index{index}" / "level").write_text(str(level))
+        (cache / f"index{index}" / "size").write_text(size)
+    assert last_level_cache_bytes(cache) == 491520 * 1024
+
+
+def test_credit_line() -> None:
+    assert EPOCH_CREDIT == ('Data: Epoch AI, "Data on Machine Learning Hardware", '
+                            "https://epoch.ai/data/machine-learning-hardware (CC BY 4.0)")
+    assert EPOCH_CREDIT in credits()
+
+
+def _write(doc: object) -> Path:
+    path = overrides_path()
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_overrides_change_and_add_rows_and_prices() -> None:
+    _write({"schema": 1, "devices": [
+        {"id": "rtx-4090", "release_price_usd": 1499, "source": "my invoice", "as_of": "2026-11-30"},
+        {"id": "lab-gpu", "name": "Lab GPU", "class": "consumer-gpu", "peak_flops": {"fp32": 4e13, "bf16": 1.6e14},
+         "memory_bytes": 2.4e10, "bandwidth_bytes_per_s": 1e12, "tdp_w": 350, "source": "vendor sheet",
+         "pattern": "Lab GPU"},
+        {"id": "lab-cpu", "name": "Lab CPU", "class": "cpu", "cores": 8, "peak_flops": {"fp32": 1e12},
+         "source": "measured FMA loop"}],
+        "prices": [{"device": "lab-gpu", "provider": "our cluster", "usd_per_h": 0.2, "read_on": "2026-11-30",
+                    "source": "internal rate"}]})
+    cat = load_catalogue()
+    assert cat.override_file == str(config_dir() / "hardware.json")
+    rtx = cat.get("rtx-4090")
+    assert rtx.release_price_usd.value == 1499 and "my invoice" in rtx.release_price_usd.source
+    assert rtx.peak("bf16").value == pytest.approx(165.2e12)  # untouched fields stay
+    assert cat.get("lab-gpu").peak("bf16").value == 1.6e14 and cat.match_accelerator("Lab GPU 2").id == "lab-gpu"
+    assert cat.get("lab-cpu").slice(2).peak("fp32").value == pytest.approx(0.25e12)
+    assert cat.prices_for("lab-gpu")[0].usd_per_h == 0.2 and cat.prices_for("lab-gpu")[0].user
+
+
+@pytest.mark.parametrize(("doc", "fragment"), [
+    ({"schema": 2}, "needs \"schema\": 1"),
+    ({"schema": 1, "extra": []}, "unknown key(s) extra"),
+    ({"schema": 1, "devices": [{"id": "rtx-4090", "tdp_w": -5, "source": "x"}]},
+     "devices[0] ('rtx-4090'): tdp_w must be a number > 0"),
+    ({"schema": 1, "devices": [{"id": "rtx-4090", "tdp_w": 300}]}, "source must say where"),
+    ({"schema": 1, "devices": [{"id": "new", "name": "N", "class": "gpu", "peak_flops": {"fp32": 1}, "source": "s"}]},
+     "class must be one of"),
+    ({"schema": 1, "devices": [{"id": "new", "name": "N", "class": "consumer-gpu", "source": "s"}]},
+     "needs at least one peak_flops"),
+    ({"schema": 1, "devices": [{"id": "t4", "peak_flops": {"int8": 1e14}, "source": "s"}]}, "unknown precision 'int8'"),
+    ({"schema": 1, "devices": [{"id": "t4", "colour": "red", "source": "s"}]}, "unknown field(s) colour"),
+    ({"schema": 1, "devices": [{"id": "c", "name": "C", "class": "cpu", "peak_flops": {"fp32": 1e12}, "source": "s"}]},
+     "a new CPU needs cores"),
+    ({"schema": 1, "devices": [{"id": "t4", "as_of": "2099-01-01", "source": "s"}]},
+     "as_of 2099-01-01 is in the future"),
+    ({"schema": 1, "prices": [{"device": "t4", "provider": "p", "usd_per_h": 0, "read_on": "2026-01-01",
+                               "source": "s"}]}, "prices[0]: usd_per_h must be a number > 0"),
+    ({"schema": 1, "prices": [{"device": "nope", "provider": "p", "usd_per_h": 1, "read_on": "2026-01-01",
+                               "source": "s"}]}, "prices[0]: device 'nope' is not in the catalogue"),
+    ({"schema": 1, "prices": [{"device": "t4", "provider": "p", "usd_per_h": 1, "source": "s"}]}, "missing read_on"),
+])
+def test_bad_override_rows_are_one_line_naming_file_and_row(doc: object, fragment: str) -> None:
+    path = _write(doc)
+    with pytest.raises(OverrideError) as info:
+        load_catalogue()
+    message = str(info.value)
+    assert message.startswith(str(path)) and fragment in message and "\n" not in message
+
+
+def test_unreadable_override_file() -> None:
+    overrides_path().write_text("{not json", encoding="utf-8")
+    with pytest.raises(OverrideError, match="not readable JSON"):
+        load_catalogue()
