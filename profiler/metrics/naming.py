@@ -45,15 +45,13 @@ def model_part(spec: Mapping[str, Any]) -> str:
 
 
 def settings_part(spec: Mapping[str, Any]) -> str:
-    """``bs128 bf16 compiled 1 thread``: the batch (when set), precision, flags, threads."""
+    """``bs128 bf16 compiled 1 thread``: the batch (when set), precision, flags, threads (a
+    distributed run's ranks follow the device in ``auto_name``)."""
     parts = []
     if spec.get("batch_size"):
         parts.append(f"bs{spec['batch_size']}")
     parts.append(str(spec.get("precision") or "fp32"))
     parts += [word for name, word in FLAG_WORDS if spec.get(name)]
-    world = spec.get("world_size")
-    if isinstance(world, int) and world > 1:
-        parts.append(f"{world} ranks")
     threads = spec.get("threads")
     if threads:
         parts.append(f"{threads} thread{'s' if threads != 1 else ''}")
@@ -62,7 +60,9 @@ def settings_part(spec: Mapping[str, Any]) -> str:
 
 def auto_name(spec: Mapping[str, Any]) -> str:
     """The automatic name of a run spec (``RunSpec.to_dict()`` or any dict with its fields)."""
-    name = f"{model_part(spec)} {settings_part(spec)} on {spec.get('device') or 'cpu'}"
+    world = spec.get("world_size")
+    ranks = f" x{world} ranks" if isinstance(world, int) and not isinstance(world, bool) and world > 1 else ""
+    name = f"{model_part(spec)} {settings_part(spec)} on {spec.get('device') or 'cpu'}{ranks}"
     origin = ORIGIN_WORDS.get(str(spec.get("origin") or ""), "")
     return f"{name} · {origin}" if origin else name
 
