@@ -55,6 +55,7 @@ class LivePlots(QWidget):
             grid.addWidget(self.machine.widgets[name], 1, col)
         grid.setRowStretch(0, 1)
         grid.setRowStretch(1, 1)
+        self._grid = grid
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(2)
@@ -108,6 +109,7 @@ class LivePlots(QWidget):
         self.machine.set_presenting(on)
         for widget in self.machine.widgets.values():
             widget.setVisible(not on)
+        self._grid.setRowStretch(1, 0 if on else 1)
 
     def refresh(self, force: bool = False) -> int:
         """Pull changed series into the curves; returns curves updated (0 while hidden)."""

@@ -7,8 +7,9 @@ MEANINGS: tuple[tuple[str, str], ...] = (
      "backward and optimizer step), after warm-up; higher is better"),
     ("FLOP/s", "floating-point operations per second the model actually did: FLOPs counted per "
      "step over the measured step time (G = 10^9, T = 10^12)"),
-    ("MFU", "model FLOPs utilization: achieved FLOP/s as a share of this device's peak, measured "
-     "by a short matmul probe at the same precision"),
+    ("MFU", "model FLOPs utilization: achieved FLOP/s as a share of this device's hardware peak at "
+     "the run's precision (ISA table, FMA microbenchmark or datasheet; see the machine); the share of "
+     "the best GEMM measured here is in each run's details"),
     ("step time", "wall time of one optimizer step, synchronized with the device; median and "
      "the 5th-95th percentile range of the timed window"),
     ("peak memory", "the most memory the run held: device tensors on an accelerator, the worker "
