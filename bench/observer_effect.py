@@ -2,8 +2,11 @@
 
 Each round runs the same CPU spec (same settings, same thread count) once through
 ``supervise`` with no window and once with the window live-plotting it (offscreen), in
-alternating order. Prints the median throughput ratio window/headless (target >= 0.98x)
-and the window's event-loop latency p99 during the windowed runs (target <= 50 ms).
+alternating order, so that a machine whose load drifts hurts both alike. The window waits
+in its own event loop (``QEventLoop``), as ``horsepower`` does: a polling loop would add
+wake-ups of its own and measure the bench, not the window. Prints the median throughput
+ratio window/headless (target >= 0.98x), the window's event-loop latency p99 during the
+windowed runs (target <= 50 ms), and the GUI process's CPU (main thread and all threads).
 
     python bench/observer_effect.py                      # real figures (minutes)
     python bench/observer_effect.py --rounds 1 --duration 2 --width 64   # smoke
@@ -17,18 +20,22 @@ import statistics
 import sys
 import threading
 import time
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--rounds", type=int, default=4)
+    p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--duration", type=float, default=10.0, help="timed seconds per run")
     p.add_argument("--size", default="S")
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--width", type=int, default=None, help="override the MLP width knob")
     p.add_argument("--threads", type=int, default=None, help="default: all cores, as headless")
+    p.add_argument("--omp-wait-policy", choices=("ACTIVE", "PASSIVE"), default=None,
+                   help="set OMP_WAIT_POLICY for every worker (both arms alike)")
     return p.parse_args()
 
 
@@ -42,34 +49,59 @@ def headless(spec) -> float:
     return float(result.samples_per_s)
 
 
-def windowed(app, window, spec) -> tuple[float, float | None, float | None]:
-    """(samples/s, loop latency p99 ms, GUI CPU fraction) of one run in the live window.
+def _process_cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
 
-    Latency and GUI CPU cover the measured window only (from the "measuring" state).
-    """
-    from gui.viewmodel import series_store as sk
 
-    [run_id] = window.start_runs([spec])
-    cpu0 = wall0 = None
-    while run_id not in window.session.results:
-        app.processEvents()
-        time.sleep(0.002)
-        if cpu0 is None and window.store.scalar(run_id, sk.STATE) == "measuring":
+def windowed(window, spec) -> tuple[float, float | None, float | None, float | None]:
+    """(samples/s, loop latency p99 ms, GUI thread CPU share, GUI process CPU share) of one
+    run in the live window. Latency and CPU cover the measured window only."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    marks: dict[str, float] = {}
+    bridge = window.bridge
+
+    def on_state(run_id: str, state: str, _message: str) -> None:
+        if state == "measuring" and "wall" not in marks:
             window.meter.reset_latency()
-            cpu0, wall0 = time.thread_time(), time.perf_counter()
-    gui_cpu = (time.thread_time() - cpu0) / (time.perf_counter() - wall0) if cpu0 is not None else None
-    p99 = window.meter.latency_p99_ms()
+            marks.update(thread=time.thread_time(), process=_process_cpu_s(), wall=time.perf_counter())
+
+    def on_finished(run_id: str, _result: dict) -> None:
+        if "end" not in marks:
+            marks.update(end_thread=time.thread_time(), end_process=_process_cpu_s(), end=time.perf_counter())
+        QTimer.singleShot(0, loop.quit)
+
+    bridge.sig_run_state_changed.connect(on_state)
+    bridge.sig_run_finished.connect(on_finished)
+    try:
+        [run_id] = window.start_runs([spec])
+        loop.exec()
+        while window.runs.busy:  # the thread ends just after its last signal
+            loop.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    finally:
+        bridge.sig_run_state_changed.disconnect(on_state)
+        bridge.sig_run_finished.disconnect(on_finished)
     result = window.session.results[run_id]
-    while window.runs.busy:
-        app.processEvents()
-        time.sleep(0.01)
     if result["status"] != "completed":
         raise SystemExit(f"windowed run {result['status']}: {result['error']}")
-    return float(result["samples_per_s"]), p99, gui_cpu
+    gui = proc = None
+    if "wall" in marks and "end" in marks:
+        wall = marks["end"] - marks["wall"]
+        gui = (marks["end_thread"] - marks["thread"]) / wall
+        proc = (marks["end_process"] - marks["process"]) / wall
+    return float(result["samples_per_s"]), window.meter.latency_p99_ms(), gui, proc
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
 
 
 def main() -> int:
     args = parse_args()
+    if args.omp_wait_policy:
+        os.environ["OMP_WAIT_POLICY"] = args.omp_wait_policy  # inherited by every spawned worker
     from PySide6.QtWidgets import QApplication
 
     from gui.window.main_window import MainWindow
@@ -78,6 +110,10 @@ def main() -> int:
     app = QApplication.instance() or QApplication(["observer-effect"])
     window = MainWindow()
     window.show()
+    deadline = time.monotonic() + 60
+    while not window.controls.workloads and time.monotonic() < deadline:  # the catalogue has loaded
+        app.processEvents()
+        time.sleep(0.05)
     knobs = {"width": args.width} if args.width else {}
     spec = RunSpec(workload="mlp", device="cpu", size=args.size, batch_size=args.batch_size,
                    knobs=knobs, duration_s=args.duration, threads=args.threads)
@@ -85,19 +121,19 @@ def main() -> int:
     for i in range(args.rounds):
         order = ("headless", "window") if i % 2 == 0 else ("window", "headless")
         rates: dict[str, float] = {}
+        gui = proc = None
         for mode in order:
             if mode == "headless":
                 rates[mode] = headless(spec)
             else:
-                rates[mode], p99, gui_cpu = windowed(app, window, spec)
+                rates[mode], p99, gui, proc = windowed(window, spec)
                 if p99 is not None:
                     p99s.append(p99)
         ratios.append(rates["window"] / rates["headless"])
         print(f"round {i + 1}: headless {rates['headless']:.0f} samples/s, window "
               f"{rates['window']:.0f} samples/s, ratio {ratios[-1]:.3f}, "
               f"loop p99 {p99s[-1] if p99s else float('nan'):.1f} ms, "
-              f"GUI {gui_cpu if gui_cpu is not None else float('nan'):.1%} of a core",
-              flush=True)
+              f"GUI thread {_pct(gui)} of a core, GUI process {_pct(proc)}", flush=True)
     window.close()
     ratio = statistics.median(ratios)
     worst_p99 = max(p99s) if p99s else float("nan")

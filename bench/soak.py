@@ -50,7 +50,7 @@ def main() -> int:
         while run_id not in window.session.results and time.monotonic() < end + spec.duration_s:
             app.processEvents()
             time.sleep(0.005)
-            if rss_start is None and window.store.version(run_id, "samples_per_s") > 0:
+            if rss_start is None and window.store.version(run_id, "run.samples_per_s") > 0:
                 rss_start = proc.memory_info().rss  # after the first plots exist
         while window.runs.busy:
             if time.monotonic() >= end:

@@ -108,6 +108,16 @@ def percent(fraction: float | None, digits: int = 1) -> str:
     return f"{fraction * 100:.{digits}f}%"
 
 
+def share(fraction: float | None) -> str:
+    """A share such as MFU, digits by size: ``52%``, ``6.9%``, ``0.52%``."""
+    if not _finite(fraction):
+        return NA
+    assert fraction is not None
+    pct = fraction * 100
+    digits = 0 if abs(pct) >= 10 else 1 if abs(pct) >= 1 else 2
+    return f"{pct:.{digits}f}%"
+
+
 def ratio(value: float | None) -> str:
     """A speedup or any ratio: ``2.50×``, ``0.51×``, ``38.0×``, ``412×``."""
     if not _finite(value):

@@ -40,10 +40,11 @@ class EngineBridge(QObject):
     """(run_id, result dict as ``RunResult.to_dict()``). Once per run: from the run's one
     ``RunFinished`` event (published by the supervisor). Profiling thread."""
 
-    def __init__(self, store: SeriesStore, parent: QObject | None = None) -> None:
+    def __init__(self, store: SeriesStore, parent: QObject | None = None,
+                 now_s: Callable[[], float] | None = None) -> None:
         super().__init__(parent)
         self.store = store
-        self.ingest = EventIngest(store)
+        self.ingest = EventIngest(store, now_s) if now_s is not None else EventIngest(store)
 
     def connect_queued(self, signal: SignalInstance, slot: Callable[..., Any]) -> None:
         """Connect so that ``slot`` always runs on the bridge's (GUI) thread."""

@@ -33,19 +33,26 @@ class WorkloadInfo:
 
 @dataclass(frozen=True)
 class Catalog:
-    """Devices (``DeviceInfo``-like objects), workloads by name, and the torch version."""
+    """Devices (``DeviceInfo``-like objects), workloads by name, the torch version, and for
+    each usable device which precisions it can run ("" when it can, else the reason:
+    ``profiler.runner.precision.supported_precisions``)."""
 
     devices: list[Any]
     workloads: dict[str, WorkloadInfo]
     torch_version: str
+    precisions: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def load_catalog() -> Catalog:
     """Discover devices and workloads. Slow (imports torch); call it off the GUI thread."""
-    import torch
+    from gui.runs.engine_import import engine_imports
 
-    from profiler.devices.discovery import list_devices
-    from profiler.workloads import WORKLOADS
+    with engine_imports():
+        import torch
+
+        from profiler.devices.discovery import list_devices
+        from profiler.runner.precision import supported_precisions
+        from profiler.workloads import WORKLOADS
 
     workloads = {
         name: WorkloadInfo(
@@ -55,7 +62,10 @@ def load_catalog() -> Catalog:
         )
         for name, w in WORKLOADS.items()
     }
-    return Catalog(devices=list_devices(), workloads=workloads, torch_version=torch.__version__)
+    devices = list_devices()
+    precisions = {d.id: supported_precisions(d.id) for d in devices if d.available}
+    return Catalog(devices=devices, workloads=workloads, torch_version=torch.__version__,
+                   precisions=precisions)
 
 
 class CatalogLoader(QObject):

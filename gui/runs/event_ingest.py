@@ -11,7 +11,9 @@ card figure.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from numbers import Real
 from typing import Any
 
@@ -21,6 +23,7 @@ from profiler.events import Event, RunDescribed, RunNotice, RunStateChanged, Ste
 from profiler.metrics import keys
 from profiler.metrics.figures import LIVE_MIN_STEPS, LIVE_WINDOW_S, Step, live_figures, totals_figures
 
+MACHINE = sk.MACHINE  # machine-wide series (profiler.runner.machine.MACHINE): no clock offset
 #: how often (seconds of run time) the live figures are recomputed and a curve point added
 LIVE_EVERY_S = 0.1
 SAMPLES_PER_S = keys.run("samples_per_s")
@@ -31,7 +34,8 @@ LOSS = keys.run("loss")
 class _RunTally:
     """Steps of the current phase's last seconds, and sums over the whole timed window."""
 
-    __slots__ = ("info", "last_live_t", "phase", "recent", "timed_s", "timed_samples", "timed_steps")
+    __slots__ = ("info", "last_live_t", "offset", "phase", "recent", "timed_s", "timed_samples",
+                 "timed_steps")
 
     def __init__(self) -> None:
         self.recent: deque[Step] = deque()
@@ -41,6 +45,7 @@ class _RunTally:
         self.timed_s = 0.0
         self.timed_steps = 0
         self.info: dict[str, Any] = {}
+        self.offset: float | None = None
 
     def add(self, ev: StepFinished) -> None:
         if ev.phase != self.phase:  # a new phase starts its own window: warm-up never leaks into it
@@ -63,10 +68,16 @@ class _RunTally:
 
 
 class EventIngest:
-    """Bus handler that records events into a ``SeriesStore``. Thread-safe."""
+    """Bus handler that records events into a ``SeriesStore``. Thread-safe.
 
-    def __init__(self, store: SeriesStore) -> None:
+    ``now_s`` is the machine clock (the machine monitor's): each run's offset from its own
+    clock is recorded (``CLOCK_OFFSET``, the least delay seen) so the machine plots can put
+    its process beside the machine's readings.
+    """
+
+    def __init__(self, store: SeriesStore, now_s: Callable[[], float] = time.monotonic) -> None:
         self.store = store
+        self.now_s = now_s
         self._tallies: dict[str, _RunTally] = {}
         self._lock = threading.Lock()
 
@@ -91,6 +102,7 @@ class EventIngest:
         live = timed = None
         with self._lock:
             tally = self._tallies.setdefault(ev.run_id, _RunTally())
+            first_timed = ev.phase == "timed" and tally.timed_steps == 0
             tally.add(ev)
             if tally.due(ev.t_s):
                 info = tally.info
@@ -102,6 +114,8 @@ class EventIngest:
                     timed = totals_figures(tally.timed_steps, tally.timed_s, tally.timed_samples, *refs,
                                            basis=f"whole timed window so far ({tally.timed_steps} steps)")
         store, run = self.store, ev.run_id
+        if first_timed:
+            store.set_scalar(run, sk.TIMED_START, float(ev.t_s - ev.step_time_s))
         store.append(run, STEP_TIME_MS, ev.t_s, ev.step_time_s * 1e3)
         if ev.loss is not None:
             store.append(run, LOSS, ev.t_s, ev.loss)
@@ -113,7 +127,19 @@ class EventIngest:
         store.set_scalar(run, sk.PHASE, ev.phase)
         store.set_scalar(run, sk.STEPS, ev.step)
 
+    def _place(self, ev: TelemetrySample) -> None:
+        """Keep the run's offset from the machine clock (the smallest relay delay seen)."""
+        offset = self.now_s() - ev.t_s
+        with self._lock:
+            tally = self._tallies.setdefault(ev.run_id, _RunTally())
+            if tally.offset is not None and tally.offset <= offset:
+                return
+            tally.offset = offset
+        self.store.set_scalar(ev.run_id, sk.CLOCK_OFFSET, offset)
+
     def _telemetry(self, ev: TelemetrySample) -> None:
+        if ev.run_id != MACHINE:
+            self._place(ev)
         for name, value in ev.values.items():
             key = keys.key(ev.source, name)
             if isinstance(value, bool) or value is None:

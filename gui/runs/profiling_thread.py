@@ -46,6 +46,9 @@ def live_threads() -> list[ProfilingThread]:
 
 def default_supervise() -> SuperviseFn:
     """The engine's process-isolated runner (imported lazily: it pulls in torch)."""
+    from gui.runs.engine_import import import_worker
+
+    import_worker()
     from profiler.worker import supervise
 
     return supervise

@@ -16,11 +16,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
+from gui.runs.event_ingest import EventIngest
 from gui.runs.history_link import HistoryLink
 from gui.runs.profiling_thread import SuperviseFn, default_supervise
-from profiler.events import Event, EventBus, RunStateChanged
-from profiler.results.result import RunResult, new_run_id
-from profiler.results.spec import RunSpec
+from gui.viewmodel import phases
+from gui.viewmodel.series_store import SeriesStore
+from profiler.events import Event, EventBus, RunFinished, RunStateChanged
+from profiler.results.result import RunResult, RunState, new_run_id
+from profiler.results.spec import RunSpec, SpecError
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,10 @@ class SweepThread(QThread):
         return len(set(self.request["values"])) * len(self.request["devices"])
 
     def run(self) -> None:  # sweep thread
-        from profiler.analysis.sweep import sweep
+        from gui.runs.engine_import import engine_imports
+
+        with engine_imports():
+            from profiler.analysis.sweep import sweep
 
         req = self.request
         try:
@@ -78,13 +84,21 @@ class SweepThread(QThread):
 
         def on_event(event: Event) -> None:
             if isinstance(event, RunStateChanged):
-                self.runner.sig_point_state.emit(f"{label}: {event.state}", self._done,
+                self.runner.sig_point_state.emit(f"{label}: {phases.words(event.state)}", self._done,
                                                  self.total)
 
         bus.subscribe(on_event)
+        self.runner.point_store.clear()
+        self.runner.current_point = (run_id, spec.device, label)
+        bus.subscribe(EventIngest(self.runner.point_store))  # the point's live plot
         started = time.perf_counter()
         with self.runner.link.recording(bus, run_id, spec):
-            result = supervise(spec, bus, self.cancel, run_id=run_id)
+            try:
+                result = supervise(spec, bus, self.cancel, run_id=run_id)
+            except SpecError as exc:  # the row must not stay "pending": store why it never ran
+                result = RunResult(spec=spec, run_id=run_id, status=RunState.FAILED, error=str(exc))
+                result.ended_at = time.time()
+                bus.publish(RunFinished(run_id, result.to_dict()))
         log.info("sweep point %s took %.1f s: %s", label, time.perf_counter() - started,
                  result.status)
         return result
@@ -114,6 +128,10 @@ class SweepRunner(QObject):
         self.link = link
         self.supervise_fn = supervise_fn
         self._thread: SweepThread | None = None
+        #: the running point's live series (its own store: the Live tab's stays as it is)
+        self.point_store = SeriesStore(capacity=1200)
+        #: (run id, device, label) of the point running now, or None
+        self.current_point: tuple[str, str, str] | None = None
 
     @property
     def busy(self) -> bool:
@@ -153,6 +171,7 @@ class SweepRunner(QObject):
     def _on_thread_finished(self) -> None:
         if self._thread is not None:
             self._thread.wait(500)  # ``finished`` comes just before the thread's very end
+        self.current_point = None
         self.sig_busy_changed.emit(False)
 
     def _reap(self) -> None:

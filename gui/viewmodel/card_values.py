@@ -2,7 +2,8 @@
 
 Built on the GUI thread from the ``SeriesStore`` (live: the engine's live figures of the
 timed window's last seconds) or from a finished result dict (``RunResult.to_dict``). Every
-figure comes from ``profiler.metrics``; this module only picks and labels them.
+figure comes from ``profiler.metrics``; this module only picks and labels them. The chip
+follows the run's state (``phases``), the same words the status bar uses.
 """
 
 from __future__ import annotations
@@ -11,18 +12,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gui.viewmodel import phases
 from gui.viewmodel import series_store as sk
 from gui.viewmodel.series_store import SeriesStore
-from profiler.metrics.comparison import Speedup, speedup
+from profiler.metrics.comparison import DEVICE, REPEAT, SETTINGS, speedup
 from profiler.metrics.figures import MFU_PLAUSIBLE, Figures
+from profiler.metrics.quality import partial_reason
 from profiler.results.result import RunState
 
 NA_WARMING = "n/a: still warming up; figures start with the timed window (warm-up steps never count)."
+NA_FIRST_STEP = "n/a: measuring; the first timed step is still running."
 NA_PREPARING = "n/a: the engine is still building the model and counting its FLOPs."
 NA_NO_FLOPS = "n/a: the engine could not count this model's FLOPs."
 NA_NO_STEPS = "n/a: the run ended before any timed step was measured."
 NA_NO_BASELINE = ("n/a: run the same workload, size, batch and precision on the CPU in this "
                   "session to get a baseline.")
+BASELINE = "baseline"
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,8 @@ class CardValues:
     ``basis`` says where the figures come from ("live · last 2.0 s (38 of 412 steps)" or
     "final · whole timed window (412 steps)"); ``na`` maps a metric (samples_per_s, tflops,
     mfu, speedup) to the reason it is n/a; ``warnings`` are the result's quality warnings.
+    ``speedup_kind`` is device | settings | repeat | baseline | "" (n/a); a repeat has
+    ``spread`` instead of a speedup. ``state`` is the run's state (it picks the chip).
     """
 
     device: str
@@ -54,6 +61,10 @@ class CardValues:
     params: int | None = None
     failed: bool = False
     na: Mapping[str, str] = field(default_factory=dict)
+    speedup_kind: str = ""
+    spread: float | None = None
+    state: str = ""
+    partial: str = ""
 
     @property
     def mfu_warning(self) -> str:
@@ -62,6 +73,20 @@ class CardValues:
             return ""
         return (f"MFU {self.mfu:.0%} is above 100% of the hardware peak: the FLOP count or the peak "
                 "is wrong (a bug, reported in the run's warnings). Trust the throughput, not the MFU.")
+
+    @property
+    def chip(self) -> tuple[str, str]:
+        """(kind, text) of the chip above the cards."""
+        return phases.chip(self.state or ("measuring" if self.live else "completed"))
+
+
+@dataclass(frozen=True)
+class SpeedupParts:
+    kind: str = ""
+    value: float | None = None
+    label: str = ""
+    spread: float | None = None
+    na: str = ""
 
 
 def _mfu_na(peak: float | None, source: str | None, flops_reason: str | None) -> str | None:
@@ -73,58 +98,74 @@ def _mfu_na(peak: float | None, source: str | None, flops_reason: str | None) ->
     return None
 
 
-def _speedup_parts(device: str, run: Mapping[str, Any] | None,
-                   baseline: Mapping[str, Any] | None) -> tuple[Speedup | None, str]:
-    """The run's speedup over ``baseline`` (a comparable CPU result), or the reason it has none."""
-    if device == "cpu":
-        return Speedup("device", 1.0, label="the CPU is the baseline"), ""
-    if run is None or baseline is None:
-        return None, NA_NO_BASELINE
+def _state_of_phase(phase: object) -> str:
+    """The run's state from the phase of its last step, for a run whose state was not heard."""
+    return {"warmup": RunState.WARMING, "compile": RunState.PREPARING,
+            "timed": RunState.MEASURING}.get(str(phase), RunState.PENDING)
+
+
+def speedup_parts(device: str, run: Mapping[str, Any] | None,
+                  baseline: Mapping[str, Any] | None) -> SpeedupParts:
+    """The card's comparison of ``run`` (with its samples/s) with ``baseline`` (a comparable
+    finished run of this session, from ``Session.baseline_for``), or why there is none."""
+    if baseline is None:
+        if device == "cpu":
+            return SpeedupParts(BASELINE, label="baseline for the other devices")
+        return SpeedupParts(na=NA_NO_BASELINE)
+    if run is None:
+        return SpeedupParts(na=NA_FIRST_STEP)
     found = speedup(run, baseline)
-    return (found, "") if found.value is not None else (None, f"n/a: {found.reason}")
+    if found.kind in (DEVICE, SETTINGS):
+        return SpeedupParts(found.kind, found.value, found.label)
+    if found.kind == REPEAT:
+        return SpeedupParts(REPEAT, label="run-to-run spread against the same run before", spread=found.spread)
+    return SpeedupParts(na=f"n/a: {found.reason}")
 
 
 def live_values(store: SeriesStore, run_id: str, run: Mapping[str, Any], caption: str,
                 baseline: Mapping[str, Any] | None) -> CardValues:
     """Card figures of a running run: the engine's live figures of the last seconds of the
     timed window, never warm-up. ``run`` is the run as a partial result dict (spec fields,
-    device), ``baseline`` a comparable finished CPU result or None."""
+    device), ``baseline`` a comparable finished result or None."""
     info = store.scalar(run_id, sk.DESCRIBED)
     info = info if isinstance(info, dict) else {}
     live = store.scalar(run_id, sk.LIVE)
     live = live if isinstance(live, Figures) else None
-    phase = store.scalar(run_id, sk.PHASE)
+    state = str(store.scalar(run_id, sk.STATE) or _state_of_phase(store.scalar(run_id, sk.PHASE)))
     device = str(run.get("device") or "")
     warming = live is None
+    measuring = state == RunState.MEASURING
+    not_yet = NA_FIRST_STEP if measuring else NA_WARMING
     unit = str(info.get("sample_unit") or "samples")
     if not info:
         flops_reason: str | None = NA_PREPARING
     elif not info.get("flops_per_step"):
         flops_reason = NA_NO_FLOPS
     else:
-        flops_reason = NA_WARMING if warming else None
+        flops_reason = not_yet if warming else None
     rate = live.samples_per_s if live else None
-    found, why = _speedup_parts(device, {**run, "samples_per_s": rate, "batch_size": info.get("batch_size"),
-                                         "status": RunState.MEASURING} if rate else None, baseline)
+    compared = {**run, "samples_per_s": rate, "batch_size": info.get("batch_size"),
+                "status": RunState.MEASURING} if rate else None
+    parts = speedup_parts(device, compared, baseline)
     na = {
-        "samples_per_s": NA_WARMING,
+        "samples_per_s": not_yet,
         "tflops": flops_reason or "",
-        "mfu": _mfu_na(info.get("peak_flops_per_s"), info.get("peak_source"), flops_reason) or NA_WARMING,
-        "speedup": NA_WARMING if warming and baseline is not None else why or NA_NO_BASELINE,
+        "mfu": _mfu_na(info.get("peak_flops_per_s"), info.get("peak_source"), flops_reason) or not_yet,
+        "speedup": parts.na or not_yet,
     }
     if live is not None:
         basis = f"live · {live.basis}"
-    elif phase in ("warmup", "compile"):
-        basis = "warming up · not measured yet"
     else:
-        basis = "preparing"
+        basis = phases.words(state)
     return CardValues(
         device, caption, rate, live.flops_per_s if live else None, live.mfu if live else None,
-        found.value if found and rate else None, found.label if found else "", live=True, basis=basis,
+        parts.value if rate else None, parts.label, live=True, basis=basis,
         warming_up=warming, sample_unit=unit, flops_per_step=info.get("flops_per_step"),
         peak_flops_per_s=info.get("peak_flops_per_s"), peak_source=str(info.get("peak_source") or ""),
         baseline_samples_per_s=baseline.get("samples_per_s") if baseline else None,
         batch_size=info.get("batch_size"), params=info.get("params"), na=na,
+        speedup_kind=parts.kind if (rate or parts.kind == BASELINE) else "",
+        spread=parts.spread if rate else None, state=state,
     )
 
 
@@ -137,25 +178,27 @@ def final_values(result: Mapping[str, Any], caption: str, baseline: Mapping[str,
         flops_reason = NA_NO_STEPS
     status = str(result.get("status") or "")
     failed = status in RunState.UNSUCCESSFUL
-    found, why = _speedup_parts(str(result.get("device") or ""), result, baseline)
-    if failed:
-        found, why = None, f"n/a: the run {status}; a speedup needs a run that completed."
+    parts = speedup_parts(str(result.get("device") or ""), result, baseline)
+    if status in RunState.UNSUCCESSFUL:
+        parts = SpeedupParts(na=f"n/a: the run {status}; a speedup needs a run that completed.")
     na = {
         "samples_per_s": NA_NO_STEPS,
         "tflops": flops_reason or "",
         "mfu": _mfu_na(result.get("peak_flops_per_s"), result.get("peak_source"), flops_reason) or "",
-        "speedup": NA_NO_STEPS if not steps else why or NA_NO_BASELINE,
+        "speedup": NA_NO_STEPS if not steps else parts.na or NA_NO_BASELINE,
     }
-    partial = "" if status == RunState.COMPLETED else f" · {status}: partial, not a full run"
+    partial = partial_reason(result)
+    suffix = f" · {partial}" if partial else ""
     return CardValues(
         str(result.get("device") or ""), caption, result.get("samples_per_s"),
         result.get("achieved_flops_per_s"), result.get("mfu"),
-        found.value if found and steps else None, found.label if found else "",
-        basis=f"final · whole timed window ({steps} steps){partial}",
+        parts.value if steps else None, parts.label,
+        basis=f"final · whole timed window ({steps} steps){suffix}",
         warnings=tuple(str(w) for w in result.get("warnings") or ()), sample_unit=sample_unit,
         flops_per_step=result.get("flops_per_step"), peak_flops_per_s=result.get("peak_flops_per_s"),
         peak_source=str(result.get("peak_source") or ""),
         baseline_samples_per_s=baseline.get("samples_per_s") if baseline else None,
         batch_size=result.get("batch_size") or None, params=result.get("params") or None,
         failed=failed, na=na,
+        speedup_kind=parts.kind if steps else "", spread=parts.spread, state=status, partial=partial,
     )

@@ -17,14 +17,22 @@ DEFAULT_CAPACITY = 3000
 
 # Series keys follow ``profiler.metrics.keys``: ``host.cpu_util_percent``, ``cuda:0.alloc_bytes``,
 # and the run's own live figures ``run.samples_per_s``, ``run.step_time_ms``, ``run.loss``.
-# Scalars (the latest value of something that is not a time series):
-STATE = "state"  # the last RunState
-PHASE = "phase"  # phase of the last step: warmup | timed | compile
-STEPS = "steps"  # steps seen
-DESCRIBED = "described"  # the RunDescribed info dict
-LIVE = "live"  # profiler.metrics.figures.Figures of the timed window's last seconds
-TIMED = "timed"  # Figures of the whole timed window so far
-THROTTLE = "throttle"  # the last throttling notice
+# Scalars (the latest value of something that is not a time series): see ``series_keys``.
+from gui.widgets.series_keys import (  # noqa: E402  (re-exported for the writers)
+    CLOCK_OFFSET,
+    DESCRIBED,
+    LIVE,
+    MACHINE,
+    PHASE,
+    STATE,
+    STEPS,
+    THROTTLE,
+    TIMED,
+    TIMED_START,
+)
+
+__all__ = ["CLOCK_OFFSET", "DESCRIBED", "LIVE", "MACHINE", "PHASE", "STATE", "STEPS", "THROTTLE", "TIMED",
+           "TIMED_START", "RingBuffer", "SeriesStore"]
 
 
 class RingBuffer:

@@ -1,8 +1,10 @@
 """What the window knows about the runs of this session. Qt-free, GUI thread.
 
-Keeps specs and results by run id, which run is in focus for the cards, and picks the CPU
-baseline for "speedup vs CPU" with the engine's comparability rule
-(``profiler.metrics.comparison``): the same model and settings on the CPU.
+Keeps specs and results by run id, which run is in focus for the cards, and picks the run
+the cards compare with by the engine's comparability rule (``profiler.metrics.comparison``):
+for an accelerator, the fastest comparable CPU run (a device speedup); for a CPU run, the
+latest comparable CPU run with other settings (a settings speedup, labelled) or of the same
+settings (a repeat: its run-to-run spread). A CPU run with neither is the baseline.
 """
 
 from __future__ import annotations
@@ -14,17 +16,17 @@ from typing import Any
 from gui.viewmodel import series_store as sk
 from gui.viewmodel.card_values import CardValues, final_values, live_values
 from gui.viewmodel.series_store import SeriesStore
-from profiler.metrics.comparison import device_baseline
+from profiler.metrics.comparison import REPEAT, SETTINGS, device_baseline, speedup
 from profiler.results.spec import RunSpec
 
 
-def running_result(spec: RunSpec, info: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def running_result(spec: RunSpec, info: Mapping[str, Any] | None = None, run_id: str = "") -> dict[str, Any]:
     """A running run as the partial result dict the engine's comparisons read."""
     info = info or {}
     return {
-        "device": spec.device, "workload": spec.workload, "size": spec.size, "precision": spec.precision,
-        "batch_size": info.get("batch_size") or spec.batch_size, "spec": spec.to_dict(),
-        "device_info": dict(info.get("device_info") or {}),
+        "run_id": run_id, "device": spec.device, "workload": spec.workload, "size": spec.size,
+        "precision": spec.precision, "batch_size": info.get("batch_size") or spec.batch_size,
+        "spec": spec.to_dict(), "device_info": dict(info.get("device_info") or {}),
     }
 
 
@@ -50,6 +52,17 @@ class Session:
         """The fastest finished CPU run of this session that ``run`` has a device speedup over."""
         return device_baseline(run, self.results.values(), "cpu")
 
+    def baseline_for(self, run: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The finished run of this session the cards compare ``run`` with (module doc)."""
+        if str(run.get("device")) != "cpu":
+            return self.cpu_baseline(run)
+        for candidate in reversed(list(self.results.values())):
+            if candidate.get("run_id") == run.get("run_id") or candidate.get("device") != "cpu":
+                continue
+            if speedup(run, candidate).kind in (SETTINGS, REPEAT):
+                return candidate
+        return None
+
     def card_values(self, store: SeriesStore) -> CardValues | None:
         """Figures for the run in focus: final when finished, live (timed steps only) while running."""
         run_id = self.focus
@@ -60,8 +73,8 @@ class Session:
         info = store.scalar(run_id, sk.DESCRIBED)
         info = info if isinstance(info, dict) else {}
         if result is None:
-            run = running_result(spec, info)
-            base = self.cpu_baseline({**run, "samples_per_s": 1.0}) if spec.device != "cpu" else None
+            run = running_result(spec, info, run_id)
+            base = self.baseline_for({**run, "samples_per_s": 1.0, "status": "measuring"})
             return live_values(store, run_id, run, spec.title, base)
         unit = str(info.get("sample_unit") or "samples")
-        return final_values(result, str(result.get("name") or spec.title), self.cpu_baseline(result), unit)
+        return final_values(result, str(result.get("name") or spec.title), self.baseline_for(result), unit)

@@ -14,6 +14,13 @@ from profiler import units
 ID_ROLE = Qt.ItemDataRole.UserRole
 
 
+def short_name(name: str) -> str:
+    """A device name without trademark marks and clock suffixes: "Intel Xeon Processor"."""
+    for mark in ("(R)", "(TM)", "(tm)", "(r)"):
+        name = name.replace(mark, "")
+    return " ".join(name.split(" CPU @")[0].split())
+
+
 def describe(device: Any) -> str:
     """One-line tooltip: name, memory, compute units."""
     parts = [f"{device.name} ({device.id})"]
@@ -37,6 +44,9 @@ class DevicePicker(QWidget):
         self._list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self._list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._list.setMaximumHeight(150)
+        self._list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self._list.setWordWrap(False)
         self._busy = QProgressBar(self)
         self._busy.setRange(0, 0)
         self._busy.setTextVisible(False)
@@ -59,7 +69,8 @@ class DevicePicker(QWidget):
         self._list.clear()
         first = True
         for dev in self.devices:
-            item = QListWidgetItem(f"{dev.name}  ·  {dev.id}" if dev.kind != "cpu" else f"CPU  ·  {dev.name}")
+            item = QListWidgetItem(f"{short_name(dev.name)}  ·  {dev.id}" if dev.kind != "cpu"
+                                   else f"CPU  ·  {short_name(dev.name)}")
             item.setData(ID_ROLE, dev.id)
             item.setIcon(colour_icon(device_colour(dev.id)))
             if dev.available:
@@ -89,6 +100,21 @@ class DevicePicker(QWidget):
             for i in range(self._list.count())
             if self._list.item(i).checkState() == Qt.CheckState.Checked
         ]
+
+    def select(self, device_ids: Sequence[str]) -> None:
+        """Tick exactly the usable devices among ``device_ids`` (restoring a saved choice);
+        when none of them is usable the current ticks stay."""
+        usable = [i for i in range(self._list.count())
+                  if self._list.item(i).flags() & Qt.ItemFlag.ItemIsUserCheckable]
+        wanted = set(device_ids)
+        if not any(self._list.item(i).data(ID_ROLE) in wanted for i in usable):
+            return
+        self._list.blockSignals(True)
+        for i in usable:
+            item = self._list.item(i)
+            item.setCheckState(Qt.CheckState.Checked if item.data(ID_ROLE) in wanted else Qt.CheckState.Unchecked)
+        self._list.blockSignals(False)
+        self.sig_selection_changed.emit(self.selected_ids())
 
     def item_for(self, device_id: str) -> QListWidgetItem | None:
         for i in range(self._list.count()):

@@ -1,22 +1,33 @@
-"""The run history as a filterable table: rename, delete, re-run, export. GUI thread only."""
+"""The run history as a filterable table: rename, delete, re-run, export. GUI thread only.
+
+Each row shows the run's name (the user's, or the automatic one that says what differs),
+its configuration in columns (model, batch, precision, threads) and its figures; sweep
+points and presentation rounds can be hidden. Exports: the tidy CSV of the selected runs
+(one row per run), one run's step series as CSV, its JSON, or the report to send.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,8 +38,41 @@ from profiler.reports.export import export_run
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("name", "status", "device", "workload", "samples/s", "MFU", "when")
+COLUMNS = ("Name", "Status", "Device", "Model", "Batch", "Precision", "Threads", "Samples/s", "MFU", "Started")
+NUMERIC = frozenset({"Batch", "Threads", "Samples/s", "MFU"})
+GENERATED = frozenset({"sweep", "demo"})  # origins History can hide
+PARTIAL_COLOUR = "#B45309"
 Index = QModelIndex | QPersistentModelIndex
+
+
+def _model(run: RunSummary) -> str:
+    return f"{run.workload}-{run.size or '?'}" + (f" {run.knobs}" if run.knobs else "")
+
+
+def short_name(run: RunSummary) -> str:
+    """The name without " on <device>" (the Device column says it); the origin stays."""
+    head, sep, tail = run.name.partition(f" on {run.device}")
+    return head + tail if sep else run.name
+
+
+def when(created_at: float) -> str:
+    """``11:26:33`` today, ``2026-11-30 09:12`` before."""
+    today = time.strftime("%Y-%m-%d") == time.strftime("%Y-%m-%d", time.localtime(created_at))
+    return time.strftime("%H:%M:%S" if today else "%Y-%m-%d %H:%M", time.localtime(created_at))
+
+
+def _cells(run: RunSummary) -> tuple[Any, ...]:
+    """(display, sort value) per column."""
+    status = f"{run.status} · partial" if run.partial else run.status
+    return (
+        (short_name(run), run.name), (status, run.status), (run.device, run.device), (_model(run), _model(run)),
+        (str(run.batch_size) if run.batch_size else units.NA, run.batch_size or 0),
+        (run.precision or units.NA, run.precision),
+        (str(run.threads) if run.threads else "all" if run.device == "cpu" else "", run.threads or 0),
+        (units.count(run.samples_per_s), run.samples_per_s or 0.0),
+        (units.share(run.mfu), run.mfu or 0.0),
+        (when(run.created_at), run.created_at),
+    )
 
 
 class HistoryTableModel(QAbstractTableModel):
@@ -59,23 +103,23 @@ class HistoryTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         run = self.runs[index.row()]
-        values = (run.name, run.status, run.device, run.workload, run.samples_per_s, run.mfu,
-                  run.created_at)
-        value = values[index.column()]
+        col = COLUMNS[index.column()]
+        shown, value = _cells(run)[index.column()]
         if role == Qt.ItemDataRole.UserRole:
             return value
         if role == Qt.ItemDataRole.ToolTipRole:
-            return run.run_id
+            if col == "Status" and run.partial:
+                return run.partial[:1].upper() + run.partial[1:]
+            if col == "Samples/s":
+                return "Samples per second over the whole timed window" + (" (partial)" if run.partial else "")
+            return f"{run.name}\n{run.run_id}"
+        if role == Qt.ItemDataRole.ForegroundRole and run.partial and col in ("Status", "Samples/s", "MFU"):
+            return QBrush(QColor(PARTIAL_COLOUR))
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        col = COLUMNS[index.column()]
-        if col == "samples/s":
-            return units.num(value)
-        if col == "MFU":
-            return units.percent(value)
-        if col == "when":
-            return time.strftime("%Y-%m-%d %H:%M", time.localtime(value))
-        return str(value)
+        return shown
 
 
 class HistoryView(QWidget):
@@ -88,48 +132,70 @@ class HistoryView(QWidget):
     sig_export_finished = Signal(str)
     """A run was exported to this path. GUI thread."""
 
-    def __init__(self, store: HistoryStore, parent: QWidget | None = None) -> None:
+    def __init__(self, store: HistoryStore, parent: QWidget | None = None, hide_generated: bool = False) -> None:
         super().__init__(parent)
         self.store = store
         self.model = HistoryTableModel(self)
         self.filter_edit = QLineEdit(placeholderText="Filter by name, id, workload or device")
+        self.hide_generated = QCheckBox("Hide sweep points and presentation rounds")
+        self.hide_generated.setChecked(hide_generated)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
-        for name in ("Rename", "Delete", "Re-run", "Export CSV", "Export JSON", "Export HTML"):
-            if name == "Export CSV":
-                buttons.addStretch(1)  # edits on the left, exports on the right
+        buttons = QHBoxLayout()
+        for name in ("Rename", "Delete", "Re-run"):
             self.buttons[name] = QPushButton(name)
             buttons.addWidget(self.buttons[name])
+        buttons.addStretch(1)
+        self.export_button = QToolButton(text="Export…", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_menu = QMenu(self.export_button)
+        self.export_actions: dict[str, Any] = {}
+        for fmt, text in (("tidy", "Summary CSV of the selected runs (one row per run)"),
+                          ("html", "Report of the selected run (HTML)"),
+                          ("csv", "Step series of the selected run (CSV)"),
+                          ("json", "The selected run as JSON (re-importable)")):
+            self.export_actions[fmt] = self.export_menu.addAction(
+                text, lambda f=fmt: self._on_export_clicked(f))
+        self.export_button.setMenu(self.export_menu)
+        buttons.addWidget(self.export_button)
+        top = QHBoxLayout()
+        top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.hide_generated)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.filter_edit)
+        layout.addLayout(top)
         layout.addWidget(self.table)
         layout.addLayout(buttons)
         self.filter_edit.textChanged.connect(self._on_filter_text_changed)
+        self.hide_generated.toggled.connect(lambda _on: self.refresh())
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.buttons["Rename"].clicked.connect(self._on_rename_clicked)
         self.buttons["Delete"].clicked.connect(self._on_delete_clicked)
         self.buttons["Re-run"].clicked.connect(self._on_rerun_clicked)
-        for fmt_name in ("csv", "json", "html"):
-            self.buttons[f"Export {fmt_name.upper()}"].clicked.connect(
-                lambda _=False, f=fmt_name: self._on_export_clicked(f))
+        self.ask_text: Callable[[str, str, str], tuple[str, bool]] = self._ask_text
+        self.ask_yes: Callable[[str, str], bool] = self._ask_yes
         self.refresh()
 
     def refresh(self) -> None:
-        """Reload rows from the store with the current filter."""
-        self.model.set_runs(self.store.list_runs(text=self.filter_edit.text().strip() or None))
+        """Reload rows from the store with the current filters."""
+        runs = self.store.list_runs(text=self.filter_edit.text().strip() or None)
+        if self.hide_generated.isChecked():
+            runs = [r for r in runs if r.origin not in GENERATED]
+        self.model.set_runs(runs)
 
     def selected_ids(self) -> list[str]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         return [self.model.runs[r].run_id for r in rows]
+
+    def name_of(self, run_id: str) -> str:
+        return next((r.name for r in self.model.runs if r.run_id == run_id), run_id)
 
     def rename(self, run_id: str, name: str) -> None:
         self.store.rename(run_id, name)
@@ -143,13 +209,30 @@ class HistoryView(QWidget):
     def rerun(self, run_id: str) -> None:
         run = self.store.get(run_id)
         if run is not None:
-            self.sig_rerun_requested.emit(dict(run["spec"]))
+            spec = dict(run["spec"])
+            spec["origin"] = "re-run"
+            self.sig_rerun_requested.emit(spec)
 
     def export(self, run_id: str, fmt_name: str, path: str) -> None:
         run = self.store.get(run_id)
         if run is not None:
             export_run(run, fmt_name, path)
             self.sig_export_finished.emit(path)
+
+    def export_tidy(self, run_ids: list[str], path: str) -> None:
+        from profiler.outputs import write_text
+        from profiler.reports.tidy_csv import runs_csv
+
+        runs = [r for r in (self.store.get(i) for i in run_ids) if r is not None]
+        write_text(path, runs_csv(runs))
+        self.sig_export_finished.emit(path)
+
+    # ---- dialogs (replaceable in tests) ------------------------------------------------
+    def _ask_text(self, title: str, label: str, current: str) -> tuple[str, bool]:
+        return QInputDialog.getText(self, title, label, QLineEdit.EchoMode.Normal, current)
+
+    def _ask_yes(self, title: str, text: str) -> bool:
+        return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
 
     # ---- slots -----------------------------------------------------------------------
     def _on_filter_text_changed(self, _text: str) -> None:
@@ -162,14 +245,20 @@ class HistoryView(QWidget):
         ids = self.selected_ids()
         if len(ids) != 1:
             return
-        name, ok = QInputDialog.getText(self, "Rename run", "New name:")
+        name, ok = self.ask_text("Rename run", "New name:", self.name_of(ids[0]))
         if ok and name.strip():
             self.rename(ids[0], name.strip())
 
+    def delete_question(self, ids: list[str]) -> str:
+        names = [f"“{self.name_of(i)}”" for i in ids]
+        if len(names) == 1:
+            return f"Delete the run {names[0]} ({ids[0]}) and its series from history?"
+        shown = "\n".join(names[:6]) + (f"\n… and {len(names) - 6} more" if len(names) > 6 else "")
+        return f"Delete these {len(names)} runs and their series from history?\n{shown}"
+
     def _on_delete_clicked(self) -> None:
         ids = self.selected_ids()
-        if ids and QMessageBox.question(self, "Delete runs", f"Delete {len(ids)} run(s)?") \
-                == QMessageBox.StandardButton.Yes:
+        if ids and self.ask_yes("Delete runs", self.delete_question(ids)):
             self.delete(ids)
 
     def _on_rerun_clicked(self) -> None:
@@ -178,11 +267,19 @@ class HistoryView(QWidget):
 
     def _on_export_clicked(self, fmt_name: str) -> None:
         ids = self.selected_ids()
-        if len(ids) != 1:
+        if not ids or (fmt_name != "tidy" and len(ids) != 1):
+            QMessageBox.information(self, "Export", "Select one run to export it (a summary CSV takes "
+                                    "one or more).")
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export run", f"{ids[0]}.{fmt_name}")
-        if path:
-            try:
+        ext = "csv" if fmt_name == "tidy" else fmt_name
+        stem = "horsepower-runs" if fmt_name == "tidy" else ids[0]
+        path, _ = QFileDialog.getSaveFileName(self, "Export", f"{stem}.{ext}")
+        if not path:
+            return
+        try:
+            if fmt_name == "tidy":
+                self.export_tidy(ids, path)
+            else:
                 self.export(ids[0], fmt_name, path)
-            except OSError as exc:
-                QMessageBox.warning(self, "Export failed", str(exc))
+        except OSError as exc:
+            QMessageBox.warning(self, "Export failed", str(exc))

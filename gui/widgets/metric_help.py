@@ -7,16 +7,22 @@ HELP: dict[str, str] = {
     "including forward, backward and optimizer step.",
     "tflops": "Floating-point operations per second the model actually did (G = 1e9, "
     "T = 1e12), from the FLOPs counted per step over measured step time.",
-    "mfu": "Model FLOPs utilization: achieved FLOP/s as a share of this device's peak, "
-    "measured by a short matmul probe in the same precision.",
-    "speedup": "This run's samples/s divided by the CPU's samples/s on the same workload, "
-    "size, batch and precision in this session.",
+    "mfu": "Model FLOPs utilization: achieved FLOP/s as a share of this device's hardware peak at "
+    "the run's precision (ISA table or datasheet); the tooltip of the peak says where it comes from.",
+    "speedup": "This run's samples/s over a comparable run's: the CPU's on the same workload, size, "
+    "batch and settings (a device speedup), or the same device with other settings (labelled). "
+    "A repeat of the same run shows its run-to-run spread instead; anything else is not comparable.",
     "step_time": "Wall time of one optimizer step in milliseconds, synchronized with the device.",
     "step_p50": "Median step time of the timed window, in milliseconds.",
     "spread": "Step-time spread: 95th over 5th percentile; above ~1.2x the machine was busy "
     "or the run was still warming up.",
     "loss": "Training loss on synthetic data: it should fall, which shows the model really trains.",
-    "cpu_util": "Share of all CPU cores busy, host-wide, in percent.",
+    "cpu_util": "Share of all CPU cores busy, machine-wide, in percent, over the last minute "
+    "(read twice a second, also when nothing runs).",
+    "process_share": "A run's own worker process, as a share of the whole machine on the same "
+    "scale (100% = every core busy with this run).",
+    "machine_memory": "RAM in use on the whole machine, each GPU's memory in use, and a run's own "
+    "worker process (its resident memory; on a GPU also its tensors).",
     "per_core": "Busy percent of each logical core right now; an idle core while training "
     "on the CPU means threads are waiting.",
     "device_util": "Percent of time a kernel was running on the device (NVML's definition: "
@@ -39,7 +45,7 @@ HELP: dict[str, str] = {
 
 NA_REASONS: dict[str, str] = {
     "tflops": "n/a: the engine has not counted this model's FLOPs (yet).",
-    "mfu": "n/a: needs counted FLOPs and a measured peak for this device and precision.",
+    "mfu": "n/a: needs counted FLOPs and a hardware peak for this device and precision.",
     "speedup": "n/a: run the same workload on the CPU in this session to get a baseline.",
     "samples_per_s": "n/a: no timed steps yet (the run is still warming up).",
     "energy": "n/a: this device has no energy counter torch or its driver can read.",

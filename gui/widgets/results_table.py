@@ -26,6 +26,8 @@ from profiler import units
 from profiler.metrics.comparison import DEVICE, REPEAT, SETTINGS, speedup
 from profiler.metrics.figures import MFU_PLAUSIBLE
 from profiler.metrics.memory import peak_memory
+from profiler.metrics.naming import run_label
+from profiler.metrics.quality import partial_reason
 from profiler.results.result import RunState
 
 #: a cell: (text or None for n/a, sort key, tooltip addition)
@@ -45,17 +47,26 @@ def _memory(r: dict[str, Any], _: Mapping[str, Any] | None) -> Cell:
 
 
 def _speedup(r: dict[str, Any], baseline: Mapping[str, Any] | None) -> Cell:
-    """The engine's comparison with the session's CPU baseline: a ratio only when comparable."""
-    if r.get("device") == "cpu":
-        return None, None, "\nn/a: this is a CPU run; speedups compare other devices with the CPU"
+    """The engine's comparison with the session's baseline for this run: a ratio only when
+    comparable; otherwise a greyed word and the reason in the tooltip."""
     if baseline is None:
-        return None, None, "\nn/a: no comparable CPU run in this session"
+        if r.get("device") == "cpu":
+            return GREY + "baseline", None, "\nthe CPU is the baseline the other devices are compared with"
+        return GREY + "no CPU run", None, "\nn/a: no comparable CPU run in this session"
     found = speedup(r, baseline)
     if found.kind in (DEVICE, SETTINGS) and found.value is not None:
-        return units.ratio(found.value), found.value, f"\n{found.label}"
+        word = "" if found.kind == DEVICE else " settings"
+        return units.ratio(found.value) + word, found.value, f"\n{found.label}"
     if found.kind == REPEAT:
-        return None, None, f"\nrun-to-run spread {units.percent(found.spread)}"
-    return None, None, f"\nn/a: {found.reason}"
+        return GREY + f"±{units.share(found.spread)} repeat", None, \
+            f"\nrun-to-run spread against {baseline.get('name')}: a repeat, not a speedup"
+    return GREY + "not comparable", None, f"\nn/a: {found.reason}"
+
+
+def _status(r: dict[str, Any], _: Mapping[str, Any] | None) -> Cell:
+    partial = partial_reason(r)
+    return (f"{r.get('status')} · partial" if partial else r.get("status")), None, \
+        (f"\n{partial}" if partial else "")
 
 
 #: header, tooltip metric, extractor(result, cpu baseline result) -> cell
@@ -64,17 +75,18 @@ MEASURED = ("samples_per_s", "tflops", "mfu", "speedup", "step_p50", "spread")
 STATUS_COL = 3
 EMPTY_TEXT = "Finished runs land here, one row each: sort by any column, hover a cell for what it means."
 EMPTY_TEXT_COLOUR = "#9CA3AF"
+GREY = "\x00"  # prefix: show the cell's text greyed (a word, not a figure)
 HEADER_PAD_PX = 16  # section padding (QSS: 6 px a side) and a little air
 
 COLUMNS: list[tuple[str, str, Extractor]] = [
     ("Device", "", lambda r, _: (r.get("device"), None, "")),
-    ("Workload", "", lambda r, _: (f"{r.get('workload')}-{r.get('size')} {r.get('precision')}", None, "")),
+    ("Run", "", lambda r, _: (run_label(r).rsplit(" on ", 1)[0], None, "")),
     ("Batch", "", lambda r, _: _num(r.get("batch_size") or None, lambda v: f"{v:.0f}")),
-    ("Status", "status", lambda r, _: (r.get("status"), None, "")),
+    ("Status", "status", _status),
     ("Samples/s", "samples_per_s", lambda r, _: _num(r.get("samples_per_s") or None, units.count)),
     ("FLOP/s", "tflops", lambda r, _: _num(r.get("achieved_flops_per_s") or None, units.flops)),
-    ("MFU", "mfu", lambda r, _: _num(r.get("mfu"), lambda v: units.percent(v, 0))),
-    ("vs CPU", "speedup", _speedup),
+    ("MFU", "mfu", lambda r, _: _num(r.get("mfu"), units.share)),
+    ("Speedup", "speedup", _speedup),
     ("Step p50", "step_p50", lambda r, _: _num((r.get("step_time_s") or {}).get("median"), units.seconds)),
     ("Spread", "spread", lambda r, _: _num((r.get("step_time_s") or {}).get("spread"),
                                            lambda v: units.percent(v, 0))),
@@ -122,7 +134,8 @@ class ResultsTable(QTableWidget):
         painter.end()
 
     def add_result(self, result: dict[str, Any], cpu_baseline: Mapping[str, Any] | None) -> None:
-        """Append a row for ``result``; ``cpu_baseline`` is the comparable CPU result, if any."""
+        """Append a row for ``result``; ``cpu_baseline`` is the session's run to compare it
+        with (``Session.baseline_for``), if any."""
         self.results.append(result)
         self.setSortingEnabled(False)
         row = self.rowCount()
@@ -131,11 +144,16 @@ class ResultsTable(QTableWidget):
         flagged = "\n\u26a0 " + "\n\u26a0 ".join(warnings) if warnings else ""
         for col, (_, metric, extract) in enumerate(COLUMNS):
             text, key, note = extract(result, cpu_baseline)
+            grey = isinstance(text, str) and text.startswith(GREY)
+            if grey:
+                text = str(text)[1:]
             item = _SortItem("n/a" if text is None else str(text))
+            if grey:
+                item.setForeground(QBrush(QColor(EMPTY_TEXT_COLOUR)))
             item.setData(Qt.ItemDataRole.UserRole, key)
             if text is None and result.get("status") in RunState.UNSUCCESSFUL and metric in MEASURED:
                 item.setToolTip(f"n/a: the run {result.get('status')} before this was measured.")
-            elif text is None:
+            elif text is None or grey:
                 item.setToolTip((note.strip() if note else "") or na_tip(metric))
             elif metric:
                 item.setToolTip(tip(metric) + note + (flagged if metric in MEASURED else ""))
@@ -143,12 +161,12 @@ class ResultsTable(QTableWidget):
                 item.setIcon(colour_icon(device_colour(str(result.get("device", "")))))
             if col == STATUS_COL:
                 self._status_cell(item, result, warnings)
-            elif warnings and text is not None and metric in MEASURED:
+            elif warnings and text is not None and metric in MEASURED and not grey:
                 item.setForeground(QBrush(QColor(WARNING_COLOUR)))
             if metric == "mfu" and (result.get("mfu") or 0.0) > MFU_PLAUSIBLE:
                 item.setForeground(QBrush(QColor(WARNING_COLOUR)))
-                item.setToolTip(item.toolTip() + "\n\u26a0 above 100%: the measured peak is too low "
-                                "(the probe ran while the machine was busier than during training)")
+                item.setToolTip(item.toolTip() + "\n\u26a0 above 100% of the hardware peak: the FLOP count "
+                                "or the peak is wrong (see the run's warnings); trust the throughput")
             if col == 2 or col > STATUS_COL:  # numbers right-aligned
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.setItem(row, col, item)
@@ -169,9 +187,14 @@ class ResultsTable(QTableWidget):
             header.resizeSection(col, max(text_px, self.sizeHintForColumn(col)))
 
     def _status_cell(self, item: QTableWidgetItem, result: dict[str, Any], warnings: list[str]) -> None:
+        partial = partial_reason(result)
         if result.get("error"):
-            item.setToolTip(str(result["error"]))
+            item.setToolTip(str(result["error"]) + (f"\n{partial}" if partial else ""))
             item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical))
+        elif partial:
+            item.setToolTip(partial[:1].upper() + partial[1:])
+            item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+            item.setForeground(QBrush(QColor(WARNING_COLOUR)))
         elif warnings:
             tag = "noisy" if any(w.startswith("noisy") for w in warnings) else "flagged"
             item.setText(f"{item.text()} · {tag}")

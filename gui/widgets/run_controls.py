@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -44,9 +45,12 @@ class RunControls(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workloads: dict[str, WorkloadInfo] = {}
+        self.precision_reasons: dict[str, dict[str, str]] = {}
         self.workload = QComboBox(self)
         self.workload.addItem("loading workloads…")
         self.workload.setEnabled(False)
+        self.workload.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.workload.setMinimumContentsLength(12)
         self.size = QComboBox(self)
         self.size.addItems(list(SIZES))
         self.size.setToolTip("Model size preset: S fits anywhere, L stresses big accelerators.")
@@ -85,8 +89,8 @@ class RunControls(QWidget):
 
     def _layout(self) -> None:
         form = QFormLayout()
-        form.addRow("Workload", self.workload)
-        form.addRow("", self.description)
+        form.addRow(self.workload)  # the whole width: long workload titles are not cut off
+        form.addRow(self.description)
         form.addRow("Size", self.size)
         form.addRow("Batch", self.batch)
         form.addRow("Precision", self.precision)
@@ -110,6 +114,9 @@ class RunControls(QWidget):
             self.workload.setItemData(self.workload.count() - 1, info.description, 3)
         self.workload.blockSignals(False)
         self.workload.setEnabled(bool(self.workloads))
+        widest = max((self.workload.fontMetrics().horizontalAdvance(i.title) for i in self.workloads.values()),
+                     default=0)
+        self.workload.view().setMinimumWidth(widest + 40)
         self._on_workload_changed()
         self.set_running(False)
 
@@ -120,8 +127,9 @@ class RunControls(QWidget):
     def workload_name(self) -> str | None:
         return self.workload.currentData()
 
-    def specs_for(self, device_ids: Sequence[str]) -> list[RunSpec]:
-        """One RunSpec per device with the current settings (same settings as headless)."""
+    def specs_for(self, device_ids: Sequence[str], origin: str = "") -> list[RunSpec]:
+        """One RunSpec per device with the current settings (same settings as headless);
+        ``origin`` says why it runs ("demo" for the presentation loop)."""
         name = self.workload_name()
         if not name:
             return []
@@ -130,9 +138,57 @@ class RunControls(QWidget):
                 workload=name, device=dev, size=self.size.currentText(),
                 batch_size=self.batch.value() or None, precision=self.precision.currentText(),
                 duration_s=float(self.duration.value()), threads=self.threads.value() or None,
+                origin=origin,
             )
             for dev in device_ids
         ]
+
+    # ---- precisions the ticked devices can run ------------------------------------------
+    def set_precision_reasons(self, reasons: Mapping[str, Mapping[str, str]]) -> None:
+        """Per device, precision -> "" (supported) or why not (the engine's check)."""
+        self.precision_reasons = {d: dict(r) for d, r in reasons.items()}
+
+    def limit_precisions(self, device_ids: Sequence[str]) -> None:
+        """Offer only precisions every ticked device can run; the others are greyed with
+        the reason (no tf32 on a CPU). An unsupported current choice falls back to fp32."""
+        model = self.precision.model()
+        if not isinstance(model, QStandardItemModel):
+            return
+        for row in range(self.precision.count()):
+            name = self.precision.itemText(row)
+            why = next((f"{d}: {r[name]}" for d in device_ids
+                        if (r := self.precision_reasons.get(d)) and r.get(name)), "")
+            item = model.item(row)
+            item.setEnabled(not why)
+            item.setToolTip(f"Not available: {why}" if why else PRECISION_HELP.get(name, ""))
+        current = model.item(self.precision.currentIndex())
+        if current is not None and not current.isEnabled():
+            self.precision.setCurrentIndex(self.precision.findText("fp32"))
+
+    # ---- remembered across restarts ---------------------------------------------------
+    def settings(self) -> dict[str, Any]:
+        return {"workload": self.workload_name() or "", "size": self.size.currentText(),
+                "batch": self.batch.value(), "precision": self.precision.currentText(),
+                "duration": self.duration.value(), "threads": self.threads.value(),
+                "race": self.race}
+
+    def apply_settings(self, values: Mapping[str, Any]) -> None:
+        """Restore ``settings()`` output; unknown or wrong-typed values are skipped."""
+        def pick(box: QComboBox, text: object, data: bool = False) -> None:
+            index = box.findData(text) if data else box.findText(str(text))
+            if isinstance(text, str) and index >= 0:
+                box.setCurrentIndex(index)
+
+        pick(self.workload, values.get("workload"), data=True)
+        pick(self.size, values.get("size"))
+        pick(self.precision, values.get("precision"))
+        for box, key in ((self.batch, "batch"), (self.threads, "threads")):
+            if isinstance(values.get(key), int) and not isinstance(values.get(key), bool):
+                box.setValue(int(values[key]))
+        if isinstance(values.get("duration"), (int, float)) and not isinstance(values.get("duration"), bool):
+            self.duration.setValue(float(values["duration"]))
+        if isinstance(values.get("race"), bool):
+            self.mode.setCurrentIndex(1 if values["race"] else 0)
 
     def set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running and bool(self.workloads))

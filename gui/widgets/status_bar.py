@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from gui.widgets.metric_help import tip
+from profiler import units
 
 if TYPE_CHECKING:
     from gui.window.observer_meter import ObserverMeter
@@ -43,13 +44,13 @@ class StatusBar(QStatusBar):
     def update_overhead(self) -> None:
         m = self.meter
         if m.refresh_hz is not None:
-            self.refresh.setText(f"refresh {m.refresh_hz:.1f} Hz")
+            self.refresh.setText(f"refresh {units.num(m.refresh_hz, 2)} Hz")
         parts = []
         if m.gui_cpu_fraction is not None:
-            parts.append(f"GUI {m.gui_cpu_fraction * 100:.1f}% of a core")
+            parts.append(f"GUI {units.percent(m.gui_cpu_fraction)} of a core")
         if m.paint_ms_per_frame is not None:
-            parts.append(f"paint {m.paint_ms_per_frame:.1f} ms/frame")
+            parts.append(f"paint {units.seconds(m.paint_ms_per_frame / 1e3)}/frame")
         p99 = m.latency_p99_ms()
         if p99 is not None:
-            parts.append(f"loop p99 {p99:.0f} ms")
+            parts.append(f"loop p99 {units.seconds(p99 / 1e3)}")
         self.overhead.setText("observer: " + " · ".join(parts) if parts else "observer n/a")

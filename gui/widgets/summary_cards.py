@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.widgets.metric_help import na_tip, tip
 from gui.widgets.theme import device_colour
@@ -61,6 +61,9 @@ class Card(QFrame):
         self.value = QLabel("n/a", self, objectName="cardValue")
         self.value.setTextFormat(Qt.TextFormat.AutoText)
         self.caption = QLabel("", self, objectName="cardCaption")
+        for label in (self.title, self.value, self.caption):  # large type must never widen the window
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(0)
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(self.title, 1)
@@ -160,36 +163,40 @@ class SummaryCards(QWidget):
             self._samples_caption(values), accent, na.get("samples_per_s", ""),
         )
         per_step = units.flop(values.flops_per_step) if values.flops_per_step else None
+        params = f" · {units.si(values.params, 'params', spaced=True)}" if values.params else ""
         self.tflops.show_value(
             units.flops(values.flops_per_s) if values.flops_per_s is not None else None,
-            f"{per_step} per step" if per_step else "FLOPs not counted", accent,
+            f"{per_step}/step{params}" if per_step else "FLOPs not counted", accent,
             na.get("tflops", ""), with_unit=True,
         )
         peak = values.peak_flops_per_s
         self.mfu.show_value(
-            units.percent(values.mfu, 0) if values.mfu is not None else None,
-            f"of {units.flops(peak)} peak" if peak else "no peak known", accent,
+            units.share(values.mfu) if values.mfu is not None else None,
+            f"of {units.flops(peak)} hardware peak" if peak else "no peak known", accent,
             na.get("mfu", ""),
         )
-        self.speedup.show_value(
-            units.ratio(values.speedup) if values.speedup is not None else None,
-            self._speedup_caption(values), accent, na.get("speedup", ""),
-        )
+        self._show_speedup(values, accent)
         for card in (self.samples, self.tflops):
             card.show_warnings(values.warnings)
         mfu_warning = values.mfu_warning
         self.mfu.show_warnings(values.warnings + ((mfu_warning,) if mfu_warning else ()))
         self.speedup.show_warnings(())
 
-    def _show_basis(self, values: CardValues) -> None:
-        if values.failed:
-            self._set_badge("failed", "FAILED")
-        elif values.live and values.warming_up:
-            self._set_badge("warmup", "WARM-UP")
-        elif values.live:
-            self._set_badge("live", "\u25cf LIVE")
+    def _show_speedup(self, values: CardValues, accent: str) -> None:
+        kind = values.speedup_kind
+        title = {"repeat": "RUN-TO-RUN SPREAD", "settings": "SPEEDUP (SETTINGS)"}.get(kind, "SPEEDUP VS CPU")
+        _set_text(self.speedup.title, title)
+        if kind == "baseline":
+            text: str | None = "baseline"
+        elif kind == "repeat":
+            text = f"±{units.share(values.spread)}" if values.spread is not None else None
         else:
-            self._set_badge("final", "FINAL")
+            text = units.ratio(values.speedup) if values.speedup is not None else None
+        self.speedup.show_value(text, self._speedup_caption(values), accent, values.na.get("speedup", ""))
+        _set_flag(self.speedup.value, "muted", kind == "baseline")
+
+    def _show_basis(self, values: CardValues) -> None:
+        self._set_badge(*values.chip)
         _set_text(self.basis, f"{values.caption} · {values.basis}" if values.basis else values.caption)
         if values.warnings:
             first = values.warnings[0]
@@ -202,22 +209,25 @@ class SummaryCards(QWidget):
 
     @staticmethod
     def _samples_caption(values: CardValues) -> str:
-        parts = []
+        parts = ["last 2 s" if values.live else "whole timed window"]
         if values.batch_size:
             parts.append(f"batch {values.batch_size}")
-        if values.params:
-            parts.append(units.si(values.params, "params"))
-        return " · ".join(parts) or values.caption
+        return " · ".join(parts)
 
     @staticmethod
     def _speedup_caption(values: CardValues) -> str:
-        if values.device == "cpu":
-            return "the CPU is the baseline"
+        kind = values.speedup_kind
+        if kind == "baseline":
+            return values.speedup_label
+        if kind == "repeat":
+            return "vs the same run before: not a speedup"
+        if kind == "settings":
+            return values.speedup_label
         if values.speedup is not None and values.baseline_samples_per_s:
             return f"{values.speedup_label}: CPU did {units.rate(values.baseline_samples_per_s, values.sample_unit)}"
         if values.baseline_samples_per_s:
             return f"CPU did {units.rate(values.baseline_samples_per_s, values.sample_unit)}"
-        return "no CPU run to compare yet"
+        return "no comparable CPU run yet"
 
     def _set_badge(self, kind: str, text: str) -> None:
         if kind == self._badge_kind:

@@ -68,13 +68,19 @@ def resource(name: str) -> Traversable | None:
     return None
 
 
-def load_stylesheet(dark: bool = False) -> str:
-    name = "style_dark.qss" if dark else "style.qss"
-    path = resource(name)
-    if path is None:
-        log.warning("style %s not found; using Qt's default look", name)
-        return ""
-    return path.read_text(encoding="utf-8")
+def load_stylesheet(dark: bool = False, presenting: bool = False) -> str:
+    """The light or dark theme; presentation adds its large type on top. ``@RES@`` in a
+    stylesheet names the resources folder (the dark theme's arrow images)."""
+    names = ["style_dark.qss" if dark else "style.qss"] + (["presentation.qss"] if presenting else [])
+    parts = []
+    for name in names:
+        path = resource(name)
+        if path is None:
+            log.warning("style %s not found; using Qt's default look", name)
+            continue
+        folder = Path(str(path)).parent.as_posix()
+        parts.append(path.read_text(encoding="utf-8").replace("@RES@", folder))
+    return "\n".join(parts)
 
 
 def app_icon() -> QIcon:
@@ -90,8 +96,8 @@ def app_icon() -> QIcon:
     return icon
 
 
-def apply_theme(app: QApplication, dark: bool) -> None:
-    app.setStyleSheet(load_stylesheet(dark))
+def apply_theme(app: QApplication, dark: bool, presenting: bool = False) -> None:
+    app.setStyleSheet(load_stylesheet(dark, presenting))
 
 
 def style_plot(widget: pg.PlotWidget, dark: bool) -> None:

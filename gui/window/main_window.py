@@ -1,9 +1,10 @@
 """The main window: composes the widgets and wires engine signals to them. GUI thread.
 
 It owns no measurement logic: runs live in ``RunManager`` (profiling threads), data in
-the ``SeriesStore`` (filled by the bridge), per-session bookkeeping in ``Session``, the run
-history in ``HistoryLink`` (every run is recorded from its profiling thread), and the
-History / Compare / Value / Sweep tabs in ``WorkspaceTabs``.
+the ``SeriesStore`` (filled by the bridge and the machine monitor), per-session bookkeeping
+in ``Session``, the run history in ``HistoryLink``, the History / Compare / Value / Sweep
+tabs in ``WorkspaceTabs``, presentation mode in ``Presentation`` and the remembered
+settings in ``Preferences``.
 """
 
 from __future__ import annotations
@@ -15,40 +16,37 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QApplication,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from gui.runs.bridge import EngineBridge
 from gui.runs.catalog_loader import Catalog, CatalogLoader, load_catalog
 from gui.runs.history_link import HistoryLink
+from gui.runs.machine_feed import MachineFeed
 from gui.runs.profiling_thread import SuperviseFn
 from gui.runs.run_manager import RunManager
+from gui.viewmodel import phases
+from gui.viewmodel.preferences import Preferences
 from gui.viewmodel.series_store import SeriesStore
 from gui.viewmodel.session import Session
 from gui.widgets.device_picker import DevicePicker
-from gui.widgets.live_plots import RunTrace
 from gui.widgets.message_banner import ADVICE, MessageBanner
+from gui.widgets.plot_kit import RunTrace
 from gui.widgets.run_controls import RunControls
 from gui.widgets.status_bar import StatusBar
-from gui.widgets.theme import app_icon, apply_theme
+from gui.widgets.theme import app_icon
+from gui.window import closing
 from gui.window.demo_mode import DemoController
 from gui.window.observer_meter import ObserverMeter
 from gui.window.pages.live_page import LivePage
+from gui.window.presentation import Presentation
 from gui.window.tabs import WorkspaceTabs
 from profiler.results.result import RunState
 from profiler.results.spec import RunSpec
 
 log = logging.getLogger(__name__)
 
-REFRESH_IDLE_MS = 100  # 10 Hz when no CPU run competes with the window
-REFRESH_CPU_RUN_MS = 500  # 2 Hz while a CPU run is active: leave the cores to training
+REFRESH_IDLE_MS = 250  # 4 Hz when no CPU run competes with the window (the machine reads at 2 Hz)
+REFRESH_CPU_RUN_MS = 1000  # 1 Hz while a CPU run is active: leave the cores to training
 SHUTDOWN_TIMEOUT_S = 2.0
 
 
@@ -59,25 +57,30 @@ class MainWindow(QMainWindow):
     def __init__(
         self, catalog_fn: Callable[[], Catalog] = load_catalog,
         supervise_fn: SuperviseFn | None = None, log_path: str = "",
+        preferences: Preferences | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Horsepower — what your hardware is worth to PyTorch")
         self.setWindowIcon(app_icon())
         self.log_path = log_path
+        self.prefs = preferences or Preferences()
         self.store = SeriesStore()
-        self.bridge = EngineBridge(self.store, self)
+        self.feed = MachineFeed(lambda event: self.bridge.ingest(event))
+        self.bridge = EngineBridge(self.store, self, now_s=self.feed.now_s)
         self.history = HistoryLink(parent=self)
         self.runs = RunManager(self.bridge, supervise_fn, self, record_fn=self.history.recording)
         self.session = Session()
         self.meter = ObserverMeter(self)
-        self.dark = False
+        self.dark = bool(self.prefs.get("dark", False))
+        self.confirm_close: Callable[[str], bool] = lambda text: closing.ask_to_quit(self, text)
         self._build_widgets(supervise_fn)
         self._wire()
         self._refresh = QTimer(self, interval=REFRESH_IDLE_MS)
         self._refresh.timeout.connect(self.tick)
         self._refresh.start()
         self.meter.start()
-        self.demo = DemoController(self.start_selected, self.set_demo_look, parent=self)
+        self.presentation = Presentation(self)
+        self.demo = DemoController(self._start_round, self.presentation.set_active, parent=self)
         self.runs.sig_busy_changed.connect(self.demo.on_busy_changed)
         self._shortcuts()
         self.cards.display(None)
@@ -87,19 +90,21 @@ class MainWindow(QMainWindow):
         self.loader.start()
         self.history.start()  # opens the store on its own thread; tabs fill in when it is ready
         self._closed = False
+        if self.dark:
+            self.set_dark(True)
 
     # ---- construction ---------------------------------------------------------------
     def _build_widgets(self, supervise_fn: SuperviseFn | None) -> None:
         self.picker = DevicePicker()
         self.controls = RunControls()
         self.banner = MessageBanner()
-        self.live = LivePage(self.store, self.meter.add_paint)
+        self.live = LivePage(self.store, self.meter.add_paint, now_s=self.feed.now_s)
         self.cards, self.plots, self.table = self.live.cards, self.live.plots, self.live.table
         self.status = StatusBar(self.meter, self)
         self.setStatusBar(self.status)
         self.sidebar = self._sidebar()
-        self.workspace = WorkspaceTabs(self.live, self.plots, self.history, lambda: self.runs.busy,
-                                       supervise_fn, settings_fn=self._sidebar_settings)
+        self.workspace = WorkspaceTabs(self.live, self.live, self.history, lambda: self.runs.busy,
+                                       supervise_fn, settings_fn=self._sidebar_settings, prefs=self.prefs)
         column = QVBoxLayout()
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
@@ -112,11 +117,13 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.sidebar)
         lay.addLayout(column, 1)
         self.setCentralWidget(central)
-        self.resize(1400, 900)
+        size = self.prefs.get("window_size", [1400, 900], list)
+        self.resize(*(int(v) for v in size[:2]) if len(size) >= 2 and all(isinstance(v, int) for v in size)
+                    else (1400, 900))
 
     def _sidebar(self) -> QWidget:
         side = QWidget(objectName="sidebar")
-        side.setFixedWidth(310)
+        side.setFixedWidth(320)
         lay = QVBoxLayout(side)
         lay.setContentsMargins(12, 12, 12, 12)
         header = QHBoxLayout()
@@ -130,7 +137,7 @@ class MainWindow(QMainWindow):
             QVBoxLayout(box).addWidget(widget)
             lay.addWidget(box)
         lay.addStretch(1)
-        hint = QLabel("F5 start · Shift+F5 stop · F11 full screen · Ctrl+D demo",
+        hint = QLabel("F5 start · Shift+F5 stop · F11 full screen · Ctrl+D presentation",
                       objectName="mutedLabel", wordWrap=True)
         lay.addWidget(hint)
         return side
@@ -144,6 +151,7 @@ class MainWindow(QMainWindow):
         self.runs.sig_busy_changed.connect(self._on_busy_changed)
         self.controls.sig_start_requested.connect(self.start_selected)
         self.controls.sig_stop_requested.connect(self.stop_runs)
+        self.picker.sig_selection_changed.connect(self.controls.limit_precisions)
         w = self.workspace
         w.sig_rerun_requested.connect(self.rerun)
         w.sig_message.connect(lambda kind, title, text: self.banner.show_message(kind, title, text))
@@ -160,11 +168,11 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(keys), self, activated=slot)
 
     # ---- actions --------------------------------------------------------------------
-    def start_selected(self) -> bool:
+    def start_selected(self, origin: str = "") -> bool:
         """Start the ticked devices with the current settings; False if nothing started."""
         if self.runs.busy or self._sweep_refuses():
             return False
-        specs = self.controls.specs_for(self.picker.selected_ids())
+        specs = self.controls.specs_for(self.picker.selected_ids(), origin=origin or "")
         if not specs:
             if self.controls.workloads:
                 self.banner.show_message("warning", "No device selected",
@@ -173,12 +181,21 @@ class MainWindow(QMainWindow):
         self.start_runs(specs, race=self.controls.race)
         return True
 
+    def _start_round(self) -> bool:
+        """One round of the presentation loop: the ticked devices, named as presentation runs."""
+        return self.start_selected(origin="demo")
+
     def start_runs(self, specs: Sequence[RunSpec], race: bool = False) -> list[str]:
-        """Start ``specs`` (fresh plots) on the Live tab; returns the run ids."""
+        """Start ``specs`` on the Live tab; returns the run ids. Presentation keeps the last
+        round's curves and cards until the new round measures."""
         self.workspace.show_live()
         self.banner.hide()
-        self.store.clear()
-        self.plots.set_runs([])
+        if self.presentation.active:
+            self.presentation.keep_previous(self.plots.runs)
+        else:
+            self.store.clear()
+            self.plots.set_runs([])
+            self.plots.run_plots.show_final(None)
         if specs:  # runs overlay on a shared relative time axis, in both modes
             self.plots.expect_duration(max(s.duration_s or 0.0 for s in specs))
         self.status.set_sampling_hz(specs[0].sample_hz if specs else 10.0)
@@ -211,25 +228,11 @@ class MainWindow(QMainWindow):
     def toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
-    def set_demo_look(self, on: bool) -> None:
-        """Dark theme, large numbers, no sidebar, full screen (or back)."""
-        self.set_dark(on)
-        self.sidebar.setVisible(not on)
-        self.setProperty("demo", on)
-        self.live.set_presenting(on)
-        self.workspace.set_demo(on)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            app.setStyleSheet(app.styleSheet())  # re-polish for the [demo] selectors
-        self.showFullScreen() if on else self.showNormal()
-
     def set_dark(self, dark: bool) -> None:
+        """The dark or light theme (remembered); presentation is always dark."""
         self.dark = dark
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            apply_theme(app, dark)
-        self.plots.set_dark(dark)
-        self.workspace.set_dark(dark)
+        self.prefs.set("dark", dark)
+        self.presentation.apply_theme(dark)
 
     def _on_escape(self) -> None:
         if self.demo.active:
@@ -241,21 +244,31 @@ class MainWindow(QMainWindow):
     def _on_catalog_loaded(self, catalog: Catalog) -> None:
         self.picker.set_devices(catalog.devices)
         self.controls.set_workloads(catalog.workloads)
+        self.controls.set_precision_reasons(catalog.precisions)
+        self.controls.apply_settings(self.prefs.section("run"))
+        ticked = self.prefs.get("devices", [], list)
+        if ticked:
+            self.picker.select(ticked)
+        self.controls.limit_precisions(self.picker.selected_ids())
         self.controls.set_running(self.runs.busy)
+        self.workspace.set_catalog(catalog)
         self.status.set_torch_version(catalog.torch_version)
+        self.feed.start([d.id for d in catalog.devices if d.available])
         log.info("found %d device(s), %d workload(s)", len(catalog.devices), len(catalog.workloads))
 
     def _on_run_started(self, run_id: str, spec: RunSpec) -> None:
         self.session.started(run_id, spec)
+        if self.presentation.active:
+            self.presentation.round_started(run_id)
         traces = [*self.plots.runs, RunTrace(run_id, spec.device, spec.title)]
         self.plots.set_runs(traces)
-        self.status.showMessage(f"{spec.title}: starting…")
+        self.status.showMessage(f"{spec.title}: {phases.words(RunState.PENDING)}…")
         self._update_refresh_rate()
 
     def _on_run_state_changed(self, run_id: str, state: str, message: str) -> None:
         spec = self.session.specs.get(run_id)
         if spec is not None:
-            self.status.showMessage(f"{spec.title}: {state}" + (f" — {message}" if message else ""))
+            self.status.showMessage(f"{spec.title}: {phases.words(state)}")
 
     def _on_run_notice(self, run_id: str, kind: str, message: str) -> None:
         spec = self.session.specs.get(run_id)
@@ -267,17 +280,22 @@ class MainWindow(QMainWindow):
 
     def _on_run_finished(self, run_id: str, result: dict[str, Any]) -> None:
         self.session.finished(run_id, result)
-        self.table.add_result(result, self.session.cpu_baseline(result))
+        self.table.add_result(result, self.session.baseline_for(result))
         status = str(result.get("status"))
         title = str(result.get("name") or run_id)
-        if status in RunState.UNSUCCESSFUL:
+        if status in RunState.UNSUCCESSFUL and not self.presentation.active:
             self.banner.show_message(
                 "error", f"{'Out of memory' if status == 'oom' else 'Run failed'}: {title}",
                 str(result.get("error") or "the run ended without a reason"),
                 str(result.get("advice") or ADVICE.get(status, ADVICE["failed"])),
                 f"Log file: {self.log_path}" if self.log_path else "",
             )
-        self.status.showMessage(f"{title}: {status}", 10000)
+        if run_id == self.session.focus and result.get("samples_per_s"):
+            info = self.store.scalar(run_id, "described")
+            unit = str(info.get("sample_unit") or "samples") if isinstance(info, dict) else "samples"
+            self.plots.run_plots.show_final(result.get("samples_per_s"), unit)
+        self.status.showMessage(f"{title}: {phases.words(status)}", 10000)
+        self.presentation.on_result(list(self.session.results.values()))
         self._update_refresh_rate()
         self.tick()
 
@@ -288,27 +306,54 @@ class MainWindow(QMainWindow):
             self.controls.start_button.setEnabled(False)
         self._update_refresh_rate()
 
+    def cpu_run_active(self) -> bool:
+        sweep_cpu = self.workspace.sweeps.busy and "cpu" in (self.workspace.sweeps.request or {}).get("devices", ())
+        return ("cpu" in self.session.active_devices() and self.runs.busy) or sweep_cpu
+
     def _update_refresh_rate(self) -> None:
-        cpu_busy = "cpu" in self.session.active_devices() and self.runs.busy
+        cpu_busy = self.cpu_run_active()
         self._refresh.setInterval(REFRESH_CPU_RUN_MS if cpu_busy else REFRESH_IDLE_MS)
+        self.meter.set_light(cpu_busy)
+        self.feed.set_busy(cpu_busy)
 
     def _sidebar_settings(self) -> RunSpec | None:
         """The sidebar's settings as a CPU spec (sweeps apply them to every point)."""
         return next(iter(self.controls.specs_for(["cpu"])), None)
 
     def tick(self) -> None:
-        """One refresh: pull snapshots into plots, update the cards."""
+        """One refresh: pull snapshots into plots, update the cards (skipped while hidden)."""
+        if self.isMinimized():
+            return
+        self.presentation.tick()
+        focus = self.session.focus
+        if focus is not None:
+            info = self.store.scalar(focus, "described")
+            if isinstance(info, dict) and info.get("sample_unit"):
+                self.plots.run_plots.set_unit(str(info["sample_unit"]))
         self.plots.refresh()
-        self.cards.display(self.session.card_values(self.store))
+        if self.workspace.sweep.isVisible():
+            self.workspace.sweep.refresh_point(self.workspace.sweeps)
+        if self.live.isVisible():
+            self.cards.display(self.presentation.card_values(self.session.card_values(self.store)))
         self.meter.frame_done()
 
-    # ---- shutdown -------------------------------------------------------------------
+    # ---- settings and shutdown ------------------------------------------------------
+    def save_preferences(self) -> None:
+        if self.controls.workloads:
+            self.prefs.set("run", self.controls.settings())
+            self.prefs.set("devices", self.picker.selected_ids())
+        if not self.isFullScreen() and not self.presentation.active:
+            self.prefs.set("window_size", [self.width(), self.height()])
+        self.workspace.save_preferences()
+        self.prefs.save()
+
     def shutdown(self, timeout_s: float = SHUTDOWN_TIMEOUT_S) -> bool:
         """Stop every run and join every thread; True when all ended in time."""
         if self._closed:
             return True
         self._closed = True
         self.demo.leave()
+        self.save_preferences()
         self._refresh.stop()
         self.meter.stop()
         started = time.monotonic()
@@ -316,6 +361,7 @@ class MainWindow(QMainWindow):
         ok = self.runs.shutdown(timeout_s)
         ok = self.workspace.shutdown(max(0.1, timeout_s - (time.monotonic() - started))) and ok
         ok = self.loader.join(timeout_s) and ok
+        ok = self.feed.stop(timeout_s) and ok
         ok = self.history.close(timeout_s, close_store=ok) and ok
         log.info("window closed (clean=%s)", ok)
         return ok
@@ -327,5 +373,11 @@ class MainWindow(QMainWindow):
         return self.workspace.shutdown(timeout_s) and ok
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        """Ask before stopping a run or a sweep; a stopped run is stored, marked partial."""
+        if not self._closed and (self.runs.busy or self.workspace.sweeps.busy):
+            active = [self.session.specs[r].title for r in self.session.specs if r not in self.session.results]
+            if not self.confirm_close(closing.busy_text(active, self.workspace.sweeps.busy)):
+                event.ignore()
+                return
         self.shutdown()
         event.accept()

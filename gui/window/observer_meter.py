@@ -16,6 +16,7 @@ from collections import deque
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 PROBE_INTERVAL_MS = 50
+PROBE_LIGHT_MS = 200  # while a CPU run goes: fewer wake-ups of the GUI thread, same lateness measure
 REPORT_INTERVAL_MS = 1000
 WINDOW = 600  # probe samples kept (~30 s)
 
@@ -48,6 +49,7 @@ class ObserverMeter(QObject):
         self._last_cpu = time.thread_time()
         self._probe = QTimer(self, timerType=Qt.TimerType.PreciseTimer)
         self._probe.setInterval(PROBE_INTERVAL_MS)
+        self._interval_ms = PROBE_INTERVAL_MS
         self._probe.timeout.connect(self._on_probe)
         self._report = QTimer(self, interval=REPORT_INTERVAL_MS)
         self._report.timeout.connect(self._on_report)
@@ -61,6 +63,14 @@ class ObserverMeter(QObject):
     def stop(self) -> None:
         self._probe.stop()
         self._report.stop()
+
+    def set_light(self, light: bool) -> None:
+        """Probe less often (``PROBE_LIGHT_MS``) while a CPU run needs the cores."""
+        interval = PROBE_LIGHT_MS if light else PROBE_INTERVAL_MS
+        if interval != self._interval_ms:
+            self._interval_ms = interval
+            self._probe.setInterval(interval)
+            self._last_probe = time.perf_counter()
 
     def add_paint(self, ms: float) -> None:
         """A plot painted for ``ms`` milliseconds (called from its paintEvent)."""
@@ -78,7 +88,7 @@ class ObserverMeter(QObject):
 
     def _on_probe(self) -> None:
         now = time.perf_counter()
-        late_ms = (now - self._last_probe) * 1e3 - PROBE_INTERVAL_MS
+        late_ms = (now - self._last_probe) * 1e3 - self._interval_ms
         self.latency_ms.append(max(0.0, late_ms))
         self._last_probe = now
 

@@ -1,9 +1,10 @@
 """The window's tabs: Live, History, Compare, Value, Sweep, and how they talk. GUI thread.
 
 History feeds Compare and Value with the selected runs and asks the window to re-run a
-stored spec; the Sweep tab runs sweeps through ``SweepRunner``; Compare and Live save PNGs,
-Compare also an HTML report and a CSV. Every file dialog goes through
-``export_actions.ask_save_path``.
+stored spec; the Sweep tab runs sweeps through ``SweepRunner`` after the engine's checks
+(``profiler.analysis.sweep.check_sweep``) passed; Compare and Live save PNGs of the whole
+view, Compare also the stakeholder report (HTML) and the tidy CSV. Every file dialog goes
+through ``export_actions.ask_save_path``.
 """
 
 from __future__ import annotations
@@ -24,14 +25,39 @@ from gui.window.pages.compare_page import ComparePage
 from gui.window.pages.history_page import UNAVAILABLE, HistoryPage
 from gui.window.pages.sweep_page import SweepPage
 from gui.window.pages.value_page import ValuePage
-from profiler.results.spec import RunSpec
+from profiler.results.spec import RunSpec, SpecError
 
 if TYPE_CHECKING:
+    from gui.runs.catalog_loader import Catalog
+    from gui.viewmodel.preferences import Preferences
     from profiler.history import HistoryStore
 
 log = logging.getLogger(__name__)
 
 TABS = ("Live", "History", "Compare", "Value", "Sweep")
+SweepCheck = Callable[[str, str, list[int], list[str], RunSpec | None], None]
+
+
+def engine_sweep_check(workload: str, knob: str, values: list[int], devices: list[str],
+                       base: RunSpec | None) -> None:
+    """The engine's checks of a whole sweep (``SpecError`` names what is wrong)."""
+    from profiler.analysis.sweep import check_sweep
+
+    check_sweep(workload, knob, values, devices, base)
+
+
+def machine_words(catalog: Catalog | None) -> str:
+    """"Intel Xeon (2 logical cores) · NVIDIA H200 · torch 2.13.0": the machine, for a PNG header."""
+    if catalog is None:
+        return ""
+    parts = []
+    for device in catalog.devices:
+        if not device.available:
+            continue
+        cores = f" ({device.compute_units} {device.compute_unit_name})" if device.kind == "cpu" and \
+            device.compute_units else ""
+        parts.append(f"{device.name}{cores}")
+    return " · ".join([*parts, f"torch {catalog.torch_version}"])
 
 
 class WorkspaceTabs(QTabWidget):
@@ -47,9 +73,13 @@ class WorkspaceTabs(QTabWidget):
     def __init__(self, live: QWidget, plot_area: QWidget, link: HistoryLink,
                  busy_fn: Callable[[], bool], supervise_fn: SuperviseFn | None = None,
                  parent: QWidget | None = None,
-                 settings_fn: Callable[[], RunSpec | None] | None = None) -> None:
+                 settings_fn: Callable[[], RunSpec | None] | None = None,
+                 prefs: Preferences | None = None) -> None:
         super().__init__(parent, objectName="workspaceTabs")
         self.link = link
+        self.prefs = prefs
+        self.catalog: Catalog | None = None
+        self.sweep_check: SweepCheck = engine_sweep_check
         self.settings_fn = settings_fn  # the sidebar's current settings, applied to sweep points
         self.plot_area = plot_area
         self.busy_fn = busy_fn
@@ -61,11 +91,16 @@ class WorkspaceTabs(QTabWidget):
         self.compare = ComparePage(lambda: self.show_tab("History"))
         self.value = ValuePage(lambda: self.show_tab("History"))
         self.sweep = SweepPage()
+        if prefs is not None:
+            self.sweep.set_settings(prefs.section("sweep"))
+            self.history.hide_generated = bool(prefs.get("history_hide_generated", False))
+            self.value.job = prefs.section("value_job")
         for name, page in zip(TABS, (live, self.history, self.compare, self.value, self.sweep),
                               strict=True):
             self.addTab(page, name)
         self.live_png = QPushButton("Save PNG", objectName="cornerAction")
-        self.live_png.setToolTip("Save the live plots as a PNG image")
+        self.live_png.setToolTip("Save the whole Live view (cards, plots, results) as a PNG at 2x, "
+                                 "with a title, the date and the machine")
         self.setCornerWidget(self.live_png, Qt.Corner.TopRightCorner)
         self.sweeps = SweepRunner(link, supervise_fn, self)
         self._wire()
@@ -76,19 +111,23 @@ class WorkspaceTabs(QTabWidget):
         self.link.sig_failed.connect(self._on_history_failed, queued)
         self.link.sig_run_recorded.connect(self._on_run_recorded, queued)
         self.currentChanged.connect(self._on_current_changed)
-        self.live_png.clicked.connect(lambda: self.save_png(self.plot_area, "horsepower-live.png"))
+        self.live_png.clicked.connect(lambda: self.save_png(self.plot_area, "horsepower-live.png",
+                                                            "Horsepower · live"))
         self.history.compare_button.clicked.connect(self._on_compare_clicked)
         self.history.value_button.clicked.connect(self._on_value_clicked)
         self.compare.png_button.clicked.connect(
-            lambda: self.save_png(self.compare.view, "horsepower-comparison.png"))
+            lambda: self.save_png(self.compare.view.content if self.compare.view else None,
+                                  "horsepower-comparison.png", self.compare.png_title()))
         self.compare.html_button.clicked.connect(self.save_compare_html)
         self.compare.csv_button.clicked.connect(self.save_compare_csv)
         self.sweep.stop_button.clicked.connect(self.sweeps.stop)
         s = self.sweeps
-        s.sig_point_state.connect(self._on_sweep_point_state, queued)
-        s.sig_point_finished.connect(self._on_sweep_point_finished, queued)
+        s.sig_point_state.connect(self.sweep.on_point_state, queued)
+        s.sig_point_finished.connect(
+            lambda point, done, total: self.sweep.on_point_finished(self.sweeps.request or {}, point, done,
+                                                                    total), queued)
         s.sig_sweep_finished.connect(self._on_sweep_finished, queued)
-        s.sig_sweep_failed.connect(self._on_sweep_failed, queued)
+        s.sig_sweep_failed.connect(self.sweep.on_failed, queued)
         s.sig_busy_changed.connect(self.sweep.set_running)
 
     # ---- navigation ------------------------------------------------------------------
@@ -111,6 +150,26 @@ class WorkspaceTabs(QTabWidget):
         self.dark = dark
         self.compare.set_dark(dark)
         self.sweep.set_dark(dark)
+
+    def set_catalog(self, catalog: Catalog) -> None:
+        """Workloads and devices for the Sweep form's pickers; the machine for PNG headers."""
+        self.catalog = catalog
+        knob_lists: dict[str, list[str]] = {}
+        try:
+            from profiler.analysis.sweep import sweep_knobs
+
+            for name in catalog.workloads:
+                knob_lists[name] = sweep_knobs(name)
+        except (ImportError, ValueError) as exc:
+            log.warning("no knob lists for the Sweep form: %s", exc)
+        self.sweep.set_catalog(catalog.workloads, list(catalog.devices), knob_lists)
+
+    def save_preferences(self) -> None:
+        if self.prefs is None:
+            return
+        self.prefs.set("sweep", self.sweep.settings())
+        self.prefs.set("history_hide_generated", self.history.hide_generated)
+        self.prefs.set("value_job", self.value.job_settings())
 
     def set_demo(self, on: bool) -> None:
         """Demo mode shows the Live page only."""
@@ -187,31 +246,34 @@ class WorkspaceTabs(QTabWidget):
             return
         self.sig_status.emit(f"Saved {what} to {path}")
 
-    def save_png(self, widget: QWidget | None, name: str) -> None:
+    def save_png(self, widget: QWidget | None, name: str, title: str = "Horsepower") -> None:
+        """The whole view at 2x under a header: ``title``, the date and the machine."""
         if widget is None:
             return
         path = self._ask("Save PNG", name, "PNG image (*.png)")
         if path:
-            self._saved("image", lambda p: export_actions.save_png(widget, p), path)
+            subtitle = " · ".join(p for p in (time.strftime("%Y-%m-%d %H:%M"), machine_words(self.catalog)) if p)
+            self._saved("image", lambda p: export_actions.save_png(widget, p, title, subtitle, self.dark), path)
 
     def save_compare_html(self) -> None:
         view = self.compare.view
         if view is None or view.comparison is None:
             return
-        path = self._ask("Save HTML report", "horsepower-comparison.html", "HTML (*.html)")
+        path = self._ask("Save report", "horsepower-report.html", "HTML (*.html)")
         if path:
             from profiler.reports.html import comparison_report
 
-            text = comparison_report(view.runs, view.comparison.baseline_id, view.prices())
+            text = comparison_report(view.runs, view.comparison.baseline_id, view.prices(),
+                                     title="Horsepower report")
             self._saved("report", lambda p: export_actions.write_text(p, text), path)
 
     def save_compare_csv(self) -> None:
         view = self.compare.view
         if view is None or view.comparison is None:
             return
-        path = self._ask("Save CSV", "horsepower-comparison.csv", "CSV (*.csv)")
+        path = self._ask("Save CSV", "horsepower-runs.csv", "CSV (*.csv)")
         if path:
-            text = export_actions.comparison_csv(view.comparison)
+            text = export_actions.runs_csv(view.runs, view.comparison.baseline_id, view.prices())
             self._saved("table", lambda p: export_actions.write_text(p, text), path)
 
     # ---- sweep -----------------------------------------------------------------------
@@ -222,19 +284,23 @@ class WorkspaceTabs(QTabWidget):
         return self.sweep.view
 
     def start_sweep(self, request: dict[str, Any], run_fn: RunFn | None = None) -> bool:
-        """Run ``request`` (the Sweep form's dict); False when it cannot start now."""
+        """Run ``request`` (the Sweep form's dict) after the engine's checks of every point;
+        False (with the reason under the form) when it cannot start: nothing is recorded."""
         view = self.ensure_sweep_view()
         if self.busy_fn() or self.sweeps.busy:
             view.error_label.setText("Another run is going: stop it first, so the points "
                                      "have the machine to themselves.")
             return False
-        view.error_label.setText("")
         request = self._with_sidebar_settings(request)
-        self.sweep.points = []
-        self.sweep.progress.setRange(0, len(set(request["values"])) * len(request["devices"]))
-        self.sweep.progress.setValue(0)
-        self.sweep.progress_label.setText("Starting the first point…")
-        self._sweep_started = time.monotonic()
+        base = RunSpec.from_dict(dict(request["base"])) if request.get("base") else None
+        try:
+            self.sweep_check(str(request["workload"]), str(request["knob"]), list(request["values"]),
+                             list(request["devices"]), base)
+        except (SpecError, ValueError) as exc:
+            view.error_label.setText(f"Cannot start this sweep: {exc}")
+            return False
+        view.error_label.setText("")
+        self.sweep.begin(len(set(request["values"])) * len(request["devices"]))
         self.sweeps.start(request, run_fn)
         return True
 
@@ -248,32 +314,9 @@ class WorkspaceTabs(QTabWidget):
                                 batch_size=settings.batch_size if same_workload else None)
         return {**request, "base": base.to_dict()}
 
-    def _on_sweep_point_state(self, text: str, done: int, total: int) -> None:
-        self.sweep.progress_label.setText(f"Point {done + 1} of {total} · {text}")
-
-    def _on_sweep_point_finished(self, point: Any, done: int, total: int) -> None:
-        from gui.viewmodel.sweep_progress import partial_result, point_text
-
-        request = self.sweeps.request or {}
-        self.sweep.points.append(point)
-        self.sweep.progress.setValue(done)
-        self.sweep.progress_label.setText(
-            f"{done} of {total} points done · {point_text(point, str(request.get('knob', '')))}")
-        self.sweep.show_result(partial_result(request, self.sweep.points),
-                               "The break-even is worked out when every point has finished.")
-
     def _on_sweep_finished(self, result: Any, stopped: bool) -> None:
-        from gui.viewmodel.sweep_progress import finished_text
-
-        self.sweep.show_result(result)
-        elapsed = time.monotonic() - self._sweep_started
-        self.sweep.progress_label.setText(finished_text(result, stopped, elapsed))
+        self.sweep.on_finished(result, stopped)
         self.sig_status.emit("Sweep stopped" if stopped else "Sweep finished")
-
-    def _on_sweep_failed(self, message: str) -> None:
-        if self.sweep.view is not None:
-            self.sweep.view.error_label.setText(f"The sweep could not run: {message}")
-        self.sweep.progress_label.setText("")
 
     # ---- shutdown --------------------------------------------------------------------
     def shutdown(self, timeout_s: float) -> bool:

@@ -79,12 +79,46 @@ class SweepResult:
 
 
 def spec_for(workload: str, knob: str, value: int, device: str, base: RunSpec | None) -> RunSpec:
-    """The spec of one sweep point: ``base`` with the knob (or batch size) and device set."""
+    """The spec of one sweep point: ``base`` with the knob (or batch size) and device set,
+    named as a sweep point (``origin="sweep"``)."""
     spec = base or RunSpec(workload=workload)
-    spec = spec.replace(workload=workload, device=device, name="")
+    spec = spec.replace(workload=workload, device=device, name="", origin="sweep")
     if knob == BATCH_KNOB:
         return spec.replace(batch_size=int(value))
     return spec.replace(knobs={**spec.knobs, knob: int(value)})
+
+
+def sweep_knobs(workload_name: str) -> list[str]:
+    """What a sweep of ``workload_name`` can vary: the batch size, then its knobs by name.
+    Raises ``SpecError`` for an unknown workload."""
+    from profiler.results.spec import SpecError
+    from profiler.workloads import WorkloadError, get_workload
+
+    try:
+        workload = get_workload(workload_name)
+    except WorkloadError as exc:
+        raise SpecError(str(exc)) from None
+    return [BATCH_KNOB, *sorted({k for preset in workload.presets.values() for k in preset})]
+
+
+def check_sweep(workload: str, knob: str, values: Sequence[int], devices: Sequence[str],
+                base: RunSpec | None = None) -> None:
+    """Raise ``SpecError`` (one line naming the valid choices) for a sweep that cannot run:
+    an unknown workload or knob, no or non-positive values, no devices, or any point the
+    engine would reject (a device that does not exist, a precision it cannot run, a model
+    that does not fit). Checked before the first point starts, so nothing is recorded."""
+    from profiler.results.spec import SpecError
+    from profiler.runner.validate import validate_specs
+
+    knobs = sweep_knobs(workload)
+    if knob not in knobs:
+        raise SpecError(f"unknown knob {knob!r} for {workload}; choose from {', '.join(knobs)}")
+    if not values or any(int(v) <= 0 for v in values):
+        raise SpecError("sweep values must be positive integers, e.g. 64,256,1024")
+    if not devices:
+        raise SpecError("pick at least one device to sweep on")
+    validate_specs([spec_for(workload, knob, value, device, base)
+                    for device in devices for value in sorted(set(int(v) for v in values))])
 
 
 def sweep(

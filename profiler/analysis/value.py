@@ -161,3 +161,34 @@ def value_table(results: Sequence[Mapping[str, Any]], prices: PriceBook,
                              prices.electricity_per_kwh)
         rows.append((value, project(job, value) if job is not None else None))
     return rows
+
+
+def cost_model(price: DevicePrice | None, electricity_per_kwh: float | None, power_w: float | None,
+               currency: str) -> str:
+    """The cost per hour of one device in words: which price is used, how it is spread and
+    whether electricity is in it, e.g. "3,000 USD over 3 years at 8 h/day = 0.34 USD/h, plus
+    65 W x 0.25 USD/kWh = 0.016 USD/h: 0.36 USD/h"."""
+    from profiler import units
+
+    def per_h(amount: float | None) -> str:
+        return f"{units.money(amount, currency)}/h"
+
+    if price is None or price.basis is None:
+        return "no price set: enter a purchase price or a cloud rate per hour"
+    if price.basis == "cloud":
+        text = f"cloud rate {per_h(price.cloud_per_h)}, taken to include electricity"
+        if price.purchase_price is not None:
+            text += "; the purchase price is not used while a cloud rate is set"
+        return text
+    assert price.purchase_price is not None
+    hours = price.amortise_years * DAYS_PER_YEAR * price.hours_per_day
+    text = (f"{units.money(price.purchase_price, currency)} over {price.amortise_years:g} years at "
+            f"{price.hours_per_day:g} h/day ({units.count(hours)} h) = {per_h(price.hardware_per_h)}")
+    if power_w is None:
+        return text + "; electricity not included: this run measured no energy"
+    if electricity_per_kwh is None:
+        return text + "; electricity not included: set a price per kWh"
+    power_cost = power_w / 1000.0 * electricity_per_kwh
+    total = (price.hardware_per_h or 0.0) + power_cost
+    return (text + f", plus {units.power(power_w)} x {units.money(electricity_per_kwh, currency)}/kWh"
+            f" = {per_h(power_cost)}: {per_h(total)}")

@@ -59,6 +59,15 @@ class RunSummary:
     world_size: int = 1  # ranks that trained together (spec.world_size; 1 before distributed runs)
     #: why the stored steps are fewer than the run measured; None when history kept them all
     incomplete: str | None = None
+    #: the run's configuration, for History's config columns (from its spec and result)
+    size: str = ""
+    precision: str = ""
+    batch_size: int | None = None
+    knobs: str = ""
+    threads: int | None = None
+    origin: str = ""
+    timed_steps: int = 0
+    partial: str = ""
 
 
 #: the spec's world size in SQL (runs stored before the field existed ran on one rank; a spec
@@ -320,7 +329,9 @@ class HistoryStore:
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         sql = (
             "SELECT id, name, status, device, workload, created_at, updated_at, samples_per_s,"
-            f" achieved_flops_per_s, mfu, samples_per_j, energy_j, {WORLD_SIZE_SQL}, incomplete FROM runs{where}"
+            f" achieved_flops_per_s, mfu, samples_per_j, energy_j, {WORLD_SIZE_SQL}, incomplete, spec,"
+            f" {_result_field('batch_size')}, {_result_field('timed_steps')}, {_result_field('timed_s')}"
+            f" FROM runs{where}"
             " ORDER BY created_at DESC, id DESC"
         )
         if limit is not None:
@@ -332,7 +343,7 @@ class HistoryStore:
     def _summary(self, row: Sequence[Any]) -> RunSummary:
         """A list row from whatever is stored: a value it cannot show is clamped (times to 0,
         figures to n/a) and the run noted in ``damaged``."""
-        run_id, name, status, device, workload, created, updated, *figures, world_size, incomplete = row
+        run_id, name, status, device, workload, created, updated, *figures, world_size, incomplete = row[:14]
         run_id = _text(run_id)
         created_at, updated_at = _epoch(created), _epoch(updated)
         clean = [_finite(v) for v in figures]
@@ -341,9 +352,10 @@ class HistoryStore:
             self._note_damaged(run_id, "a stored time or figure is out of range; shown as 0 or n/a")
         spd, flops, mfu, spj, energy = clean
         ranks = world_size if isinstance(world_size, int) and world_size >= 1 else 1
-        return RunSummary(run_id, _text(name), _text(status), _text(device), _text(workload),
-                          created_at or 0.0, updated_at or created_at or 0.0, spd, flops, mfu, spj, energy,
-                          ranks, None if incomplete is None else _text(incomplete))
+        config = _config(row[14:], _text(status), spd)
+        return RunSummary(run_id, config.pop("name", None) or _text(name), _text(status), _text(device),
+                          _text(workload), created_at or 0.0, updated_at or created_at or 0.0, spd, flops, mfu,
+                          spj, energy, ranks, None if incomplete is None else _text(incomplete), **config)
 
     def _note_damaged(self, run_id: str, reason: str) -> None:
         if run_id not in self.damaged:
@@ -446,6 +458,46 @@ class HistoryStore:
             col["value"].append(value)
         out["notices"] = [{"t_s": t, "kind": k, "message": m} for t, k, m in notes]
         return out
+
+
+def _result_field(name: str) -> str:
+    """SQL for one field of the stored result JSON (NULL for a result that is not JSON)."""
+    return f"CASE WHEN json_valid(result) THEN json_extract(result, '$.{name}') END"
+
+
+def _config(extra: Sequence[Any], status: str, samples_per_s: float | None) -> dict[str, Any]:
+    """The config columns of a ``list_runs`` row (spec JSON, result batch, steps, timed s) and
+    the name to show: the user's, else the automatic one that says what differs. Any value of
+    the wrong type is left out (the defaults stay)."""
+    from profiler.metrics.naming import auto_name
+    from profiler.metrics.quality import partial_reason
+
+    spec_json, batch, steps, timed_s = (list(extra) + [None] * 4)[:4]
+    try:
+        spec = json.loads(spec_json) if isinstance(spec_json, str) else {}
+    except ValueError:
+        spec = {}
+    spec = spec if isinstance(spec, dict) else {}
+    steps = steps if isinstance(steps, int) and not isinstance(steps, bool) else 0
+    raw_knobs = spec.get("knobs")
+    knobs: dict[str, Any] = raw_knobs if isinstance(raw_knobs, dict) else {}
+    out: dict[str, Any] = {
+        "size": str(spec.get("size") or ""), "precision": str(spec.get("precision") or ""),
+        "knobs": " ".join(f"{k}={v}" for k, v in sorted(knobs.items())),
+        "origin": str(spec.get("origin") or ""), "timed_steps": steps,
+        "partial": partial_reason({"status": status, "timed_steps": steps, "timed_s": _finite(timed_s),
+                                   "spec": spec, "samples_per_s": samples_per_s}),
+    }
+    batch = batch if isinstance(batch, int) and not isinstance(batch, bool) and batch > 0 else spec.get("batch_size")
+    out["batch_size"] = batch if isinstance(batch, int) and not isinstance(batch, bool) else None
+    threads = spec.get("threads")
+    out["threads"] = threads if isinstance(threads, int) and not isinstance(threads, bool) else None
+    if spec:
+        try:
+            out["name"] = str(spec.get("name") or auto_name(spec))
+        except (TypeError, ValueError, AttributeError):
+            pass
+    return out
 
 
 def _step_ok(row: Sequence[Any]) -> bool:

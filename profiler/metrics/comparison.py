@@ -134,6 +134,8 @@ def _model_difference(run: Mapping[str, Any], base: Mapping[str, Any]) -> str:
 def _show(name: str, value: Any, label: str) -> str:
     if isinstance(value, bool):
         return f"{label} {'on' if value else 'off'}"
+    if name == "threads":
+        return "all cores" if value is None else f"{value} thread{'s' if value != 1 else ''}"
     return f"{value} {label}".strip()
 
 

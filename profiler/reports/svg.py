@@ -28,25 +28,36 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> str:
             f"<title>{escape(title)}</title>" + "".join(body) + "</svg>")
 
 
+MUTED = "#C7CBD1"
+
+
 def bar_chart(labels: Sequence[str], values: Sequence[float | None], title: str,
-              unit: str = "", width: int = 640) -> str:
-    """Horizontal bars, one per label; a None value is drawn as ``n/a`` with no bar."""
-    bar_h, gap, left, top = 22, 8, 180, 30
+              unit: str = "", width: int = 760, notes: Sequence[str] | None = None,
+              muted: Sequence[bool] | None = None, value_text: Sequence[str] | None = None) -> str:
+    """Horizontal bars, one per label; a None value is drawn as ``n/a`` with no bar.
+
+    ``notes`` adds a grey word after each value ("4.00× vs baseline", "not comparable");
+    ``muted`` bars are drawn grey (runs that are not comparable with the baseline);
+    ``value_text`` replaces the formatted values.
+    """
+    bar_h, gap, left, top = 22, 8, 270, 30
     height = top + len(labels) * (bar_h + gap) + 10
     scale_max = max([v for v in values if v is not None and v > 0], default=1.0)
-    plot_w = width - left - 110
+    plot_w = width - left - 230
     body = [_text(8, 18, title, size=14, weight="bold")]
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = top + i * (bar_h + gap)
-        short = label if len(label) <= 28 else label[:27] + "…"
+        short = label if len(label) <= 42 else label[:41] + "…"
         body.append(_text(left - 6, y + bar_h * 0.7, short, anchor="end"))
         if value is None:
             body.append(_text(left + 4, y + bar_h * 0.7, units.NA))
             continue
         w = max(plot_w * max(value, 0.0) / scale_max, 1.0)
-        body.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" '
-                    f'fill="{PALETTE[i % len(PALETTE)]}"/>')
-        body.append(_text(left + w + 4, y + bar_h * 0.7, units.si(value, unit)))
+        colour = MUTED if muted and muted[i] else PALETTE[i % len(PALETTE)]
+        body.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colour}"/>')
+        shown = value_text[i] if value_text else units.si(value, unit)
+        note = f"  {notes[i]}" if notes and notes[i] else ""
+        body.append(_text(left + w + 4, y + bar_h * 0.7, shown + note))
     return _svg(width, height, title, body)
 
 
@@ -67,9 +78,10 @@ def _ticks(lo: float, hi: float, log: bool) -> list[float]:
 
 def line_chart(series: Sequence[Series], title: str, x_label: str, y_label: str,
                log_x: bool = False, width: int = 640, height: int = 300,
-               marker_x: float | None = None, marker_label: str = "") -> str:
-    """Lines (with point markers) for each series; ``marker_x`` draws a vertical guide."""
-    left, right, top, bottom = 70, 20, 30, 45 + 16 * len(series)
+               marker_x: float | None = None, marker_label: str = "", markers: bool = True) -> str:
+    """Lines (with point markers when ``markers``) for each series; ``marker_x`` draws a
+    vertical guide."""
+    left, right, top, bottom = 76, 20, 30, 45 + 16 * len(series)
     pts = [(x, y) for _, xs, ys in series for x, y in zip(xs, ys, strict=True)
            if y is not None and (x > 0 or not log_x)]
     body = [_text(8, 18, title, size=14, weight="bold")]
@@ -97,14 +109,15 @@ def line_chart(series: Sequence[Series], title: str, x_label: str, y_label: str,
                     'stroke="#eee"/>')
         body.append(_text(left - 4, py(tick) + 3, units.si(tick), anchor="end", size=10))
     body.append(_text(left + pw / 2, top + ph + 30, x_label, anchor="middle"))
-    body.append(_text(12, top + ph / 2, y_label, size=11))
+    body.append(f'<text x="14" y="{top + ph / 2:.1f}" font-size="11" text-anchor="middle" '
+                f'transform="rotate(-90 14 {top + ph / 2:.1f})">{escape(y_label)}</text>')
     for i, (label, xs, ys) in enumerate(series):
         color = PALETTE[i % len(PALETTE)]
         coords = [(px(x), py(y)) for x, y in zip(xs, ys, strict=True) if y is not None and (x > 0 or not log_x)]
         if coords:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
             body.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="1.5"/>')
-            if len(coords) <= 60:
+            if markers and len(coords) <= 60:
                 body.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>'
                             for x, y in coords)
         ly = top + ph + 44 + 16 * i

@@ -9,6 +9,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any
 
+from profiler.metrics.naming import auto_name
 from profiler.results.model_ref import USER_WORKLOAD, model_label
 
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")
@@ -78,6 +79,8 @@ class RunSpec:
     model: str = ""
     model_hash: str = ""
     build_timeout_s: float = 300.0
+    #: why the run was started: "" by hand, "sweep", "demo" (presentation loop), "re-run"
+    origin: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -104,10 +107,9 @@ class RunSpec:
 
     @property
     def title(self) -> str:
-        """Short human label, e.g. ``mlp-S bs256 fp32 on cpu``, ``gpt2 (hf) bs8 fp32 on cpu``."""
-        bs = f" bs{self.batch_size}" if self.batch_size else ""
-        ranks = f" x{self.world_size} ranks" if self.world_size > 1 else ""
-        return self.name or f"{self.model_label}{bs} {self.precision} on {self.device}{ranks}"
+        """The user's name, else one that says what differs (``profiler.metrics.naming``):
+        ``mlp-S width=256 bs128 bf16 1 thread on cpu · sweep``, ``gpt2 (hf) bs8 fp32 on cpu``."""
+        return self.name or auto_name({**self.to_dict(), "model_label": self.model_label})
 
 
 DEFAULT_TRACE_STEPS = 10

@@ -99,6 +99,8 @@ class HostReader:
             "cpu_util_percent": sum(per_core) / len(per_core) if per_core else None,
             "cpu_per_core_percent": per_core,
             "process_cpu_percent": proc_cpu,
+            # the process's share of the whole machine, on the same 0-100 scale as cpu_util_percent
+            "process_cpu_share_percent": proc_cpu / len(per_core) if proc_cpu is not None and per_core else None,
             "process_rss_bytes": rss,
             **self._slow_readings(),
         }

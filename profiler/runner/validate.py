@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from profiler.devices.discovery import DeviceInfo, describe_device
+from profiler.metrics.naming import ORIGINS
 from profiler.results.model_ref import (
     FILE,
     PROTOCOL_DOC,
@@ -91,6 +92,8 @@ def _check_settings(spec: RunSpec) -> DeviceInfo:
         raise SpecError(f"threads must be a positive integer, got {spec.threads}")
     if spec.input_pipeline and spec.loader_workers < 0:
         raise SpecError(f"loader workers must be 0 or more, got {spec.loader_workers}")
+    if spec.origin not in ORIGINS:
+        raise SpecError(f"unknown run origin {spec.origin!r}; choose from {', '.join(repr(o) for o in ORIGINS)}")
     if isinstance(spec.phase_every, bool) or not isinstance(spec.phase_every, int) or spec.phase_every < 0:
         raise SpecError(f"phase sampling interval must be 0 (off) or a positive number of steps, "
                         f"got {spec.phase_every!r}")

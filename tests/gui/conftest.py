@@ -39,3 +39,19 @@ def no_leftover_threads():
         left = _leftovers(before)
     if left:
         pytest.fail(f"test left running: {', '.join(left)}")
+
+
+@pytest.fixture(autouse=True)
+def answer_close_questions(monkeypatch):
+    """A modal "stop the run and quit?" would block a test: answer "stop and quit" unless a
+    test answers otherwise (``window.confirm_close``)."""
+    from gui.window import closing
+
+    asked: list[str] = []
+
+    def answer(parent, text):
+        asked.append(text)
+        return True
+
+    monkeypatch.setattr(closing, "ask_to_quit", answer)
+    return asked

@@ -26,7 +26,7 @@ def test_history_view_shows_filters_renames_deletes(qtbot, store, tmp_path):
     view = HistoryView(store)
     qtbot.addWidget(view)
     assert view.model.rowCount() == 2
-    shown = {cell(view, r, 2): cell(view, r, 4) for r in range(2)}
+    shown = {cell(view, r, 2): cell(view, r, 7) for r in range(2)}
     assert shown == {"cpu": "1,600", "cuda:0": "6,400"}
     view.filter_edit.setText("cuda")
     assert view.model.rowCount() == 1 and cell(view, 0, 2) == "cuda:0"
@@ -45,9 +45,48 @@ def test_history_view_rerun_and_export(qtbot, store, tmp_path):
     assert len(selected) == 1
     with qtbot.waitSignal(view.sig_rerun_requested) as blocker:
         view.buttons["Re-run"].click()
-    assert blocker.args[0]["workload"] == "mlp"
+    assert blocker.args[0]["workload"] == "mlp" and blocker.args[0]["origin"] == "re-run"
     assert blocker.args[0]["device"] == store.get(selected[0])["device"]
     target = tmp_path / "out.csv"
     with qtbot.waitSignal(view.sig_export_finished):
         view.export(selected[0], "csv", str(target))
     assert target.read_text().startswith("t_s,step,phase")
+
+
+def test_history_names_runs_apart_and_hides_generated_ones(qtbot, tmp_path):
+    store = HistoryStore(tmp_path)
+    for i, width in enumerate((64, 256, 1024)):
+        store.store_result(fabricated(f"s{i}", "cpu", knobs={"width": width}, origin="sweep").to_dict())
+    store.store_result(fabricated("d", "cpu", origin="demo").to_dict())
+    store.store_result(fabricated("b", "cpu", precision="bf16", threads=1).to_dict())
+    view = HistoryView(store)
+    qtbot.addWidget(view)
+    names = [cell(view, r, 0) for r in range(5)]
+    assert len(set(names)) == 5
+    assert "mlp-S width=256 bs32 fp32 · sweep" in names  # the Device column says "cpu"
+    assert "mlp-S bs32 fp32 · presentation" in names
+    assert "mlp-S bs32 bf16 1 thread" in names
+    bf16 = names.index("mlp-S bs32 bf16 1 thread")
+    assert [cell(view, bf16, c) for c in (3, 4, 5, 6)] == ["mlp-S", "32", "bf16", "1"]
+    view.hide_generated.setChecked(True)
+    assert [cell(view, r, 0) for r in range(view.model.rowCount())] == ["mlp-S bs32 bf16 1 thread"]
+    store.close()
+
+
+def test_rename_opens_with_the_name_and_delete_names_the_run(qtbot, store):
+    view = HistoryView(store)
+    qtbot.addWidget(view)
+    view.table.selectRow(0)
+    [run_id] = view.selected_ids()
+    current = view.name_of(run_id)
+    asked = []
+    view.ask_text = lambda title, label, text: (asked.append(text), ("renamed", True))[1]
+    view.buttons["Rename"].click()
+    assert asked == [current]
+    assert view.name_of(run_id) == "renamed"
+    questions = []
+    view.table.selectRow(0)
+    view.ask_yes = lambda title, text: (questions.append(text), False)[1]
+    view.buttons["Delete"].click()
+    assert "“renamed”" in questions[0] and run_id in questions[0]
+    assert view.model.rowCount() == 2  # answered no: nothing deleted

@@ -98,7 +98,7 @@ def test_session_cards_warmup_live_then_final():
     values = session.card_values(store)
     assert not values.warming_up and values.basis.startswith("live")
     assert values.flops_per_s == pytest.approx(2e11) and values.mfu == pytest.approx(0.5)
-    assert values.speedup == 1.0  # a CPU run is its own baseline
+    assert values.speedup is None and values.speedup_kind == "baseline"  # the first CPU run is the baseline
     session.finished("r", {"device": "cpu", "status": "completed", "samples_per_s": 6000.0,
                            "achieved_flops_per_s": 1.9e11, "mfu": 0.47, "timed_steps": 412,
                            "flops_per_step": 2e9, "peak_flops_per_s": 4e11,
@@ -150,7 +150,7 @@ def test_flops_card_takes_the_unit_that_fits(qtbot, flops, shown):
     number, unit = shown.split(" ")
     assert number in cards.tflops.value.text() and unit in cards.tflops.value.text()
     assert cards.mfu.value.text() == "42%" and "150 GFLOP/s" in cards.mfu.caption.text()
-    assert "1.2 GFLOP per step" in cards.tflops.caption.text()
+    assert "1.2 GFLOP/step" in cards.tflops.caption.text()
     assert "LIVE" in cards.badge.text() and "38 of 90 steps" in cards.basis.text()
 
 

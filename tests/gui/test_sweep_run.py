@@ -26,14 +26,19 @@ def tiny_request(values: list[int], duration_s: float) -> dict:
             "duration_s": duration_s, "base": base.to_dict()}
 
 
+def no_check(*_args) -> None:
+    """The fake points run on a cuda:0 this machine does not have: skip the engine's checks."""
+
+
 def test_fake_sweep_shows_progress_curves_and_break_even(qtbot):
     win = make_window(qtbot)
     tabs = win.workspace
+    qtbot.waitUntil(lambda: bool(win.controls.workloads), timeout=5000)
     tabs.show_tab("Sweep")
     view = tabs.sweep.view
-    view.devices.setText("cpu, cuda:0")
     view.values.setText("64,256,1024,4096")
-    assert tabs.start_sweep(view.request(), run_fn=fake_run)
+    tabs.sweep_check = no_check
+    assert tabs.start_sweep({**view.request(), "devices": ["cpu", "cuda:0"]}, run_fn=fake_run)
     qtbot.waitUntil(lambda: "overtakes cpu at width" in view.breakeven_label.text(), timeout=5000)
     qtbot.waitUntil(lambda: not tabs.sweeps.busy, timeout=2000)
     assert tabs.sweep.progress.value() == 8
@@ -58,7 +63,6 @@ def test_sweep_points_use_the_sidebar_settings(qtbot):
     tabs = win.workspace
     tabs.show_tab("Sweep")
     view = tabs.sweep.view
-    view.devices.setText("cpu")
     view.values.setText("64,256")
     assert tabs.start_sweep(view.request(), run_fn=record)
     qtbot.waitUntil(lambda: not tabs.sweeps.busy, timeout=5000)
@@ -100,3 +104,23 @@ def test_closing_mid_sweep_joins_thread_and_workers(qtbot):
     assert time.perf_counter() - started < 2.0
     assert not tabs.sweeps.busy
     assert not worker_children()
+
+
+def test_a_sweep_the_engine_rejects_never_starts_nor_leaves_rows(qtbot):
+    """A point on a device that does not exist is rejected before the sweep starts: no thread,
+    no "pending" leftovers in History."""
+    win = make_window(qtbot)
+    tabs = win.workspace
+    qtbot.waitUntil(lambda: tabs.store is not None and bool(win.controls.workloads), timeout=5000)
+    tabs.show_tab("Sweep")
+    request = {"workload": "mlp", "knob": "width", "values": [64, 256], "devices": ["cpu", "cuda:7"],
+               "duration_s": 1.0}
+    assert not tabs.start_sweep(request)
+    assert not tabs.sweeps.busy
+    text = tabs.sweep.view.error_label.text()
+    assert text.startswith("Cannot start this sweep") and "cuda" in text
+    assert tabs.store.list_runs() == []
+    assert not tabs.start_sweep({**request, "devices": ["cpu"], "knob": "colour"})
+    assert "unknown knob 'colour'" in tabs.sweep.view.error_label.text()
+    assert tabs.store.list_runs() == []
+    win.shutdown()

@@ -95,7 +95,7 @@ def test_rerun_starts_the_same_spec_on_live(window, qtbot):
     assert window.runs.busy
     qtbot.waitUntil(lambda: len(window.session.specs) == 1, timeout=3000)
     [new_id] = list(window.session.specs)
-    assert window.session.specs[new_id] == spec
+    assert window.session.specs[new_id] == spec.replace(origin="re-run")
     qtbot.waitUntil(lambda: new_id in window.session.results, timeout=5000)
     qtbot.waitUntil(lambda: not window.runs.busy, timeout=3000)
 
@@ -119,20 +119,24 @@ def test_compare_selected_runs_shows_speedup_and_saves(window, qtbot, saved, tmp
     history.compare_button.click()
     assert tabs.currentWidget() is tabs.compare and not tabs.compare.showing_empty
     view = tabs.compare.view
-    speedups = {view.table.item(r, 1).text(): view.table.item(r, 7).text() for r in range(2)}
-    assert speedups == {"cpu": "1.00× (baseline)", "cuda:0": "4.00×"}
+    speedups = {view.table.item(r, 3).text(): view.table.item(r, 9).text() for r in range(2)}
+    assert speedups == {"cpu": "baseline", "cuda:0": "4.00×"}
     tabs.compare.png_button.click()
     tabs.compare.html_button.click()
     tabs.compare.csv_button.click()
-    assert saved == ["Save PNG", "Save HTML report", "Save CSV"]
+    assert saved == ["Save PNG", "Save report", "Save CSV"]
     pngs = list(tmp_path.glob("horsepower-comparison*.png"))
-    assert len(pngs) == 1 and QImage(str(pngs[0])).width() > 200
-    html = next(tmp_path.glob("horsepower-comparison*.html")).read_text()
-    assert "Horsepower comparison" in html and "4.00×" in html
-    rows = list(csv.DictReader(io.StringIO(next(tmp_path.glob("*.csv")).read_text())))
+    shown = view.content
+    assert len(pngs) == 1
+    image = QImage(str(pngs[0]))  # the table and charts at 2x, under a title strip; no picker
+    assert image.width() == 2 * shown.width() and image.height() > 2 * shown.height()
+    html = next(tmp_path.glob("horsepower-report*.html")).read_text()
+    assert "Horsepower report" in html and "4.00× vs baseline" in html
+    assert "True" not in html and "False" not in html
+    rows = list(csv.DictReader(io.StringIO(next(tmp_path.glob("horsepower-runs*.csv")).read_text())))
     by_device = {r["device"]: r for r in rows}
     assert float(by_device["cuda:0"]["speedup"]) == pytest.approx(4.0)
-    assert by_device["cpu"]["baseline"] == "True" and by_device["cpu"]["samples_per_j"] == ""
+    assert by_device["cpu"]["baseline"] == "yes" and by_device["cpu"]["samples_per_j"] == ""
 
 
 def test_value_of_selection_and_live_png(window, saved, tmp_path):
@@ -146,7 +150,7 @@ def test_value_of_selection_and_live_png(window, saved, tmp_path):
     tabs.show_live()
     tabs.live_png.click()
     png = next(tmp_path.glob("horsepower-live*.png"))
-    assert QImage(str(png)).width() > 200
+    assert QImage(str(png)).width() == 2 * window.live.width()  # the whole Live view at 2x
 
 
 def test_damaged_history_is_moved_aside_and_said_in_the_banner(qtbot, tmp_path, monkeypatch):

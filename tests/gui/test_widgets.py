@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from gui.runs.event_ingest import SAMPLES_PER_S
 from gui.viewmodel import series_store as sk
 from gui.viewmodel.card_values import CardValues
@@ -75,20 +77,25 @@ def test_results_table_rows_and_na_cells(qtbot):
 
 def test_live_plots_update_only_changed_curves_and_bound_points(qtbot):
     store = SeriesStore(capacity=100)
-    plots = LivePlots(store, on_paint=lambda ms: None)
+    now = [60.0]
+    plots = LivePlots(store, on_paint=lambda ms: None, now_s=lambda: now[0])
     qtbot.addWidget(plots)
     plots.set_runs([RunTrace("r", "cpu", "mlp on cpu")])
     for i in range(500):
         store.append("r", SAMPLES_PER_S, i * 0.1, 1000.0 + i)
-    store.append("r", "host.cpu_util_percent", 1.0, 50.0)
-    store.set_vector("r", "host.cpu_per_core_percent", [10.0, 90.0])
-    assert plots.refresh() == 2
-    assert plots.refresh() == 0  # nothing changed: no setData
-    assert plots.curve_points() == {"throughput": 100, "util": 1}
-    assert plots._x_max >= 49.9  # the time axis grew in a coarse step to fit
-    assert list(plots._bars.opts["height"]) == [10.0, 90.0]
+    store.append(sk.MACHINE, "host.cpu_util_percent", 59.0, 50.0)
+    store.set_vector(sk.MACHINE, "host.cpu_per_core_percent", [10.0, 90.0])
+    store.append("r", "host.process_cpu_share_percent", 9.0, 40.0)
+    store.set_scalar("r", sk.CLOCK_OFFSET, 50.0)  # run time 9 s is machine time 59 s
+    assert plots.refresh(force=True) == 1 + 4  # the throughput curve; the machine's and the run's lines
+    assert plots.refresh(force=True) == 0  # nothing changed: no setData
+    assert plots.curve_points() == {"throughput": 100, "util": 2}
+    assert plots.x_max >= 49.9  # the time axis grew in a coarse step to fit
+    assert plots.machine.bar_heights() == [10.0, 90.0]
+    x, y = next(c for (run, key, *_), c in plots.machine._curves.items() if run == "r" and "cpu" in key).getData()
+    assert list(x) == [pytest.approx(-1.0)] and list(y) == [40.0]  # 1 s ago on the machine clock
     plots.set_runs([])
-    assert plots.curve_points() == {}
+    assert plots.curve_points() == {"util": 1}  # the machine stays live with no run
 
 
 def test_results_table_peak_memory_of_a_gpu_run_is_device_memory(qtbot):
@@ -113,8 +120,8 @@ def test_results_table_speedup_only_between_comparable_runs(qtbot):
     table.add_result(fabricated("l", "cuda:0", step_s=0.005, workload="lstm").to_dict(), cpu)
     table.add_result(fabricated("c2", "cpu", step_s=0.01).to_dict(), cpu)
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
-    col = headers.index("vs CPU")
+    col = headers.index("Speedup")
     gpu, lstm, other_cpu = (table.item(r, col) for r in range(3))
     assert gpu.text() == "4.00×" and "vs cpu" in gpu.toolTip()
-    assert lstm.text() == "n/a" and "different workloads" in lstm.toolTip()
-    assert other_cpu.text() == "n/a" and "CPU run" in other_cpu.toolTip()
+    assert lstm.text() == "not comparable" and "different workloads" in lstm.toolTip()
+    assert other_cpu.text().endswith("repeat") and "not a speedup" in other_cpu.toolTip()

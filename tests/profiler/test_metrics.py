@@ -103,7 +103,7 @@ def test_same_device_other_precision_is_a_labelled_settings_speedup():
     s = speedup(bf16, fp32)
     assert s.kind == SETTINGS and s.value == pytest.approx(2.0) and s.label == "bf16 vs fp32 on cpu"
     threads = speedup(d(fabricated("t2", "cpu", threads=2)), d(fabricated("t1", "cpu", threads=1)))
-    assert threads.kind == SETTINGS and "2 threads vs 1 threads" in threads.label
+    assert threads.kind == SETTINGS and "2 threads vs 1 thread" in threads.label
 
 
 def test_other_device_and_other_precision_is_not_comparable():

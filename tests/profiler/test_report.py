@@ -51,7 +51,7 @@ def test_run_report_escapes_user_text(tmp_path):
                       job=Job(1000, 2))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert_safe(page)
-    assert "<svg" in page and "Throughput over time" in page
+    assert "<svg" in page and "Samples/s over time" in page
     assert "samples/s" in page and "3,200" in page
 
 
@@ -68,7 +68,7 @@ def test_comparison_report_with_sweep(tmp_path):
     swept = sweep("mlp", "width", [10, 1000], ["cpu", "cuda:0"], run_fn=fake)
     page = comparison_report([run, other], prices=PriceBook(), sweep=swept, title=HOSTILE)
     assert_safe(page)
-    assert "2.00×" in page and "(baseline)" in page
+    assert "2.00× vs baseline" in page and "Baseline: <b>" in page
     assert "overtakes cpu at width ~ 100" in page and "break-even" in page
 
 

@@ -80,7 +80,7 @@ def test_a_file_model_runs_in_the_worker_with_counted_flops() -> None:
     assert result.warmup_steps >= 1 and result.step_times_s and result.mfu is not None
     assert result.sample_unit == "rows" and result.telemetry["host.cpu_util_percent"]["mean"] is not None
     data = result.to_dict()
-    assert data["workload"] == "user" and data["name"] == "tiny_mlp.py:build bs16 fp32 on cpu"
+    assert data["workload"] == "user" and data["name"] == "tiny_mlp.py:build width=24 bs16 fp32 1 thread on cpu"
     assert data["spec"]["model"] == f"{MODELS / 'tiny_mlp.py'}:build" and len(data["spec"]["model_hash"]) == 64
     described = next(e for e in events if isinstance(e, RunDescribed))
     assert described.info["model"] == "tiny_mlp.py:build" and described.info["sample_unit"] == "rows"
@@ -152,7 +152,8 @@ def test_an_hf_model_runs_with_flops_counted_on_its_device() -> None:
     assert result.flops_per_step == expected
     assert any(n.startswith("FLOPs counted on cpu (the model does not run on the meta device") for n in result.notices)
     assert result.environment["model_library"].startswith("transformers ")
-    assert result.to_dict()["name"] == "gpt2 (hf) bs2 fp32 on cpu"
+    assert result.to_dict()["name"] == \
+        "gpt2 (hf) n_embd=32 n_head=2 n_layer=1 seq_len=16 vocab_size=100 bs2 fp32 1 thread on cpu"
     assert result.tokens_per_sample == 16 and result.losses[-1] < result.losses[0] + 1.0
 
 

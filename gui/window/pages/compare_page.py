@@ -20,14 +20,17 @@ class ComparePage(Page):
     """Runs side by side; saves a PNG, an HTML report or a CSV of the comparison."""
 
     def __init__(self, go_history: Callable[[], None], parent: QWidget | None = None) -> None:
-        super().__init__("Compare runs", "Speedup is relative to the baseline run; pick "
-                         "another baseline in the list.", parent)
+        super().__init__("Compare runs", "Speedups are shown only between comparable runs: the "
+                         "same model and settings on another device, or other settings on one device.",
+                         parent)
         self.go_history = go_history
         self.view: CompareView | None = None
-        self.png_button = self.add_action("Save PNG", None, "Save the table and charts")
-        self.html_button = self.add_action("Save HTML report", None,
-                                           "A self-contained page: tables, charts, machines")
-        self.csv_button = self.add_action("Save CSV", None, "One row per run, raw numbers")
+        self.png_button = self.add_action("Save PNG", None, "The table and charts at 2x, with a title, "
+                                          "the date and the machine")
+        self.html_button = self.add_action("Save report", None,
+                                           "A one-page report to send: headline, chart, the numbers and "
+                                           "what they mean, the machine, caveats (HTML, prints well)")
+        self.csv_button = self.add_action("Save CSV", None, "One row per run, one column per metric")
         self.set_has_comparison(False)
         self.show_empty("Nothing to compare yet",
                         "Select two or more runs on the History tab and press Compare.",
@@ -57,6 +60,12 @@ class ComparePage(Page):
                             self.go_history)
         else:
             self.show_content()
+
+    def png_title(self) -> str:
+        view = self.view
+        if view is None or view.comparison is None:
+            return "Horsepower · comparison"
+        return f"Horsepower · comparison against {view.comparison.baseline.label}"
 
     def set_dark(self, dark: bool) -> None:
         if self.view is not None:

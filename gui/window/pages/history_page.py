@@ -31,6 +31,7 @@ class HistoryPage(Page):
         self.go_live = go_live
         self.on_rerun = on_rerun
         self.view: HistoryView | None = None
+        self._hide_generated = False
         self.compare_button = self.add_action("Compare", None,
                                               "Open the selected runs (two or more) side by side")
         self.value_button = self.add_action("Value", None,
@@ -42,13 +43,24 @@ class HistoryPage(Page):
         if self.view is None:
             from gui.widgets.history_view import HistoryView
 
-            self.view = HistoryView(store)
+            self.view = HistoryView(store, hide_generated=self._hide_generated)
             self.view.sig_selection_changed.connect(self.set_selection)
             self.view.sig_rerun_requested.connect(self.on_rerun)
             self.view.model.modelReset.connect(self.update_state)
             self.set_content(self.view)
             self.update_state()
         return self.view
+
+    @property
+    def hide_generated(self) -> bool:
+        """Whether sweep points and presentation rounds are hidden (remembered)."""
+        return self.view.hide_generated.isChecked() if self.view is not None else self._hide_generated
+
+    @hide_generated.setter
+    def hide_generated(self, on: bool) -> None:
+        self._hide_generated = on
+        if self.view is not None:
+            self.view.hide_generated.setChecked(on)
 
     def set_selection(self, run_ids: list[str]) -> None:
         self.compare_button.setEnabled(len(run_ids) >= 2)
@@ -58,7 +70,8 @@ class HistoryPage(Page):
         view = self.view
         if view is None:
             return
-        if view.model.rowCount() == 0 and not view.filter_edit.text().strip():
+        if view.model.rowCount() == 0 and not view.filter_edit.text().strip() \
+                and not view.hide_generated.isChecked():
             self.show_empty(
                 "No runs yet",
                 "Pick a device and a workload on the left and press Start (F5). Each run is "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QWidget,
@@ -21,18 +21,24 @@ class ValuePage(Page):
 
     def __init__(self, go_history: Callable[[], None], parent: QWidget | None = None) -> None:
         super().__init__("Value", "Samples per joule and per unit of money, and what a "
-                         "training job would take and cost on each device.", parent)
+                         "training job would take and cost on each device. Prices apply as you type.",
+                         parent)
         self.view: ValueView | None = None
+        self.job: dict[str, Any] = {}
         self.show_empty("No runs to value yet",
                         "Select runs on the History tab and press Value. Prices you enter "
-                        "here are saved for next time.", "Open History", go_history)
+                        "here apply at once and are kept for next time.", "Open History", go_history)
 
     def show_runs(self, store: HistoryStore, run_ids: list[str]) -> None:
         if self.view is None:
             from gui.widgets.value_view import ValueView
 
             self.view = ValueView(store)
+            self.view.apply_job(self.job)
             self.set_content(self.view)
         self.view.set_runs(run_ids)
         self.view.fit_tables()
         self.show_content()
+
+    def job_settings(self) -> dict[str, Any]:
+        return self.view.job_settings() if self.view is not None else dict(self.job)

@@ -1,0 +1,249 @@
+"""Take the screenshots under docs/: every tab, presentation mode and the report, from real runs.
+
+Runs real (short) CPU trainings into a fresh history, opens the window at the given size,
+drives it tab by tab and saves ``QWidget.grab()`` PNGs; the stakeholder report of the
+compared runs is rendered by headless chromium. Run it under a display, e.g.:
+
+    xvfb-run -a -s "-screen 0 1400x900x24" python docs/make_screenshots.py --out docs/screenshots
+    xvfb-run -a -s "-screen 0 1920x1080x24" python docs/make_screenshots.py --size 1920x1080 --dark --out /tmp/shots
+
+``--quick`` uses 3-second runs (for checking the script itself).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
+    p.add_argument("--size", default="1400x900")
+    p.add_argument("--dark", action="store_true")
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--only", default="", help="comma-separated shot names to take (default: all)")
+    return p.parse_args()
+
+
+def record_runs(seconds: float) -> list[str]:
+    """Real CPU runs stored in history: fp32, bf16, one thread, a repeat and another model."""
+    from profiler.events import EventBus
+    from profiler.history import HistoryStore, recording
+    from profiler.results.result import new_run_id
+    from profiler.results.spec import RunSpec
+    from profiler.worker import supervise
+
+    specs = [
+        RunSpec(workload="mlp", duration_s=seconds),
+        RunSpec(workload="mlp", duration_s=seconds, precision="bf16"),
+        RunSpec(workload="mlp", duration_s=seconds, threads=1),
+        RunSpec(workload="mlp", duration_s=seconds),
+        RunSpec(workload="lstm", duration_s=seconds),
+    ]
+    ids = []
+    store = HistoryStore.open()
+    try:
+        for spec in [*specs, RunSpec(workload="mlp", duration_s=60, precision="bf16", name="")]:
+            run_id, bus, cancel = new_run_id(), EventBus(), threading.Event()
+            if spec.duration_s == 60:  # stopped early, as when the window closes mid-run: partial
+                threading.Timer(seconds + 4.0, cancel.set).start()
+            with recording(bus, run_id, spec, store):
+                result = supervise(spec, bus, cancel, run_id=run_id)
+            print(f"  {spec.title}: {result.status}, {result.samples_per_s or 0:,.0f} samples/s", flush=True)
+            if spec.duration_s != 60:
+                ids.append(run_id)
+    finally:
+        store.close()
+    return ids
+
+
+class Driver:
+    """Drives one window; ``wait`` keeps the event loop turning."""
+
+    def __init__(self, args: argparse.Namespace, out: Path) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from gui.widgets.theme import apply_theme
+        from gui.window.main_window import MainWindow
+
+        self.app = QApplication.instance() or QApplication(["horsepower-shots"])
+        apply_theme(self.app, args.dark)
+        self.win = MainWindow()
+        self.win.confirm_close = lambda text: True
+        if args.dark:
+            self.win.set_dark(True)
+        width, height = (int(v) for v in args.size.split("x"))
+        self.win.resize(width, height)
+        self.win.show()
+        self.out = out
+        self.suffix = ("-dark" if args.dark else "") + ("" if args.size == "1400x900" else f"-{args.size}")
+        self.only = {s for s in args.only.split(",") if s}
+
+    def wait(self, seconds: float, until=None) -> bool:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.app.processEvents()
+            if until is not None and until():
+                return True
+            time.sleep(0.02)
+        return until is None
+
+    def shot(self, name: str) -> None:
+        if self.only and name not in self.only:
+            return
+        self.win.tick()
+        self.wait(0.6)
+        path = self.out / f"{name}{self.suffix}.png"
+        self.win.grab().save(str(path), "PNG")
+        print(f"  wrote {path}", flush=True)
+
+
+def live_shots(d: Driver, seconds: float) -> None:
+    from gui.viewmodel import series_store as sk
+
+    d.wait(30, lambda: bool(d.win.controls.workloads) and d.win.workspace.store is not None)
+    d.wait(3)
+    d.shot("live-idle")
+    d.win.controls.duration.setValue(seconds)
+    d.win.start_selected()
+    d.wait(90, lambda: any(d.win.store.scalar(r, sk.STATE) == "measuring" for r in d.win.session.specs))
+    d.wait(min(seconds * 0.6, 8))
+    d.shot("live-running")
+    d.wait(120, lambda: not d.win.runs.busy)
+    d.wait(1.5)
+    d.shot("live-final")
+
+
+def history_shot(d: Driver) -> None:
+    tabs = d.win.workspace
+    tabs.show_tab("History")
+    tabs.history.refresh()
+    d.wait(1.0)
+    d.shot("history")
+
+
+def history_shots(d: Driver, run_ids: list[str]) -> None:
+    tabs = d.win.workspace
+    tabs.compare_runs(run_ids)
+    d.wait(1.0)
+    d.shot("compare")
+    book_runs = run_ids[:3]
+    tabs.value_runs(book_runs)
+    view = tabs.value.view
+    from PySide6.QtWidgets import QTableWidgetItem
+
+    view.electricity.setValue(0.30)
+    view.prices_table.setItem(0, 1, QTableWidgetItem("1500"))
+    d.wait(1.0)
+    d.shot("value")
+
+
+def sweep_shots(d: Driver, seconds: float) -> None:
+    tabs = d.win.workspace
+    tabs.show_tab("Sweep")
+    view = tabs.ensure_sweep_view()
+    d.wait(0.5)
+    view.values.setText("64,256,1024")
+    view.duration.setValue(seconds)
+    view.run_button.click()
+    from profiler.metrics import keys
+
+    def second_point_measuring() -> bool:
+        point = tabs.sweeps.current_point
+        if len(tabs.sweep.points) != 1 or point is None:
+            return False
+        return len(tabs.sweeps.point_store.snapshot(point[0], keys.run("samples_per_s"))[0]) > 20
+
+    d.wait(180, second_point_measuring)
+    d.shot("sweep-running")
+    d.wait(300, lambda: not tabs.sweeps.busy)
+    d.wait(1.0)
+    d.shot("sweep")
+
+
+def presentation_shots(d: Driver, seconds: float) -> None:
+    from gui.viewmodel import series_store as sk
+
+    d.win.controls.duration.setValue(seconds)
+    d.win.demo._next.setInterval(2000)
+    d.win.demo.enter()
+    d.wait(120, lambda: any(r.get("spec", {}).get("origin") == "demo" for r in d.win.session.results.values()))
+    d.wait(60, lambda: d.win.demo.rounds >= 2 and len(d.win.session.specs) >= 2)  # the second round began
+    newest = list(d.win.session.specs)[-1]
+    d.wait(90, lambda: d.win.store.scalar(newest, sk.LIVE) is not None)
+    d.wait(min(seconds * 0.6, 5))
+    d.shot("presentation")
+    d.win.demo.leave()
+    d.wait(60, lambda: not d.win.runs.busy)
+    d.wait(1.0)
+    d.win.workspace.show_live()
+    d.shot("after-presentation")
+
+
+def report_shot(out: Path, run_ids: list[str], suffix: str) -> None:
+    from profiler.analysis.prices import PricesError, load_prices
+    from profiler.history import HistoryStore
+    from profiler.reports.html import comparison_report
+
+    store = HistoryStore.open()
+    try:
+        runs = [store.get(i) for i in run_ids]
+    finally:
+        store.close()
+    try:
+        prices = load_prices()
+    except PricesError:
+        prices = None
+    html = out / f"report{suffix}.html"
+    html.write_text(comparison_report([r for r in runs if r], prices=prices, title="Horsepower report"),
+                    encoding="utf-8")
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        print("  no chromium: report PNG skipped")
+        return
+    for name, size in (("report", "1400,900"), ("report-full", "1400,3400")):
+        png = out / f"{name}{suffix}.png"
+        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                        f"--screenshot={png}", f"--window-size={size}", html.as_uri()],
+                       check=False, capture_output=True, timeout=120)
+        print(f"  wrote {png}", flush=True)
+
+
+def main() -> int:
+    args = parse_args()
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="horsepower-shots-"))
+    for var, sub in (("HORSEPOWER_DATA_DIR", "data"), ("HORSEPOWER_CONFIG_DIR", "config"),
+                     ("HORSEPOWER_LOG_DIR", "log")):
+        os.environ[var] = str(work / sub)
+    seconds = 3.0 if args.quick else 8.0
+    print("recording runs…", flush=True)
+    run_ids = record_runs(seconds)
+    d = Driver(args, out)
+    try:
+        live_shots(d, seconds)
+        history_shots(d, run_ids)
+        sweep_shots(d, 3.0 if args.quick else 6.0)
+        presentation_shots(d, seconds)
+        history_shot(d)
+    finally:
+        d.win.close()
+        d.app.processEvents()
+    report_shot(out, run_ids, d.suffix)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

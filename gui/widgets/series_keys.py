@@ -1,0 +1,16 @@
+"""Names of the latest-value scalars the window's ``SeriesStore`` holds. Qt-free.
+
+The event ingest writes them and the plots and cards read them; they live at the bottom
+layer so that every layer can name them. Series keys follow ``profiler.metrics.keys``.
+"""
+
+STATE = "state"  # the last RunState
+PHASE = "phase"  # phase of the last step: warmup | timed | compile
+STEPS = "steps"  # steps seen
+DESCRIBED = "described"  # the RunDescribed info dict
+LIVE = "live"  # profiler.metrics.figures.Figures of the timed window's last seconds
+TIMED = "timed"  # Figures of the whole timed window so far
+THROTTLE = "throttle"  # the last throttling notice
+TIMED_START = "timed_start"  # run time (s) the timed window began: warm-up is before it
+CLOCK_OFFSET = "clock_offset"  # machine clock minus run time (s): places a run on the machine plots
+MACHINE = "machine"  # the pseudo-run of machine-wide series (profiler.runner.machine.MACHINE)
