@@ -168,3 +168,25 @@ def result(run_id: str, device: str = "cpu", samples_per_s: float = 1000.0, flop
                  "model": "tests:own" if workload == "own" else None},
         "started_at": 1_790_000_000.0, **extra,
     }
+
+
+def collect() -> tuple[EventBus, list[object]]:
+    """A bus and the list every event published on it lands in."""
+    bus = EventBus()
+    events: list[object] = []
+    bus.subscribe(events.append)
+    return bus, events
+
+
+def no_worker_left() -> bool:
+    """No worker process remains (multiprocessing's shared resource tracker is not a worker)."""
+    import psutil
+
+    alive = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "resource_tracker" not in " ".join(child.cmdline()):
+                alive.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return not alive

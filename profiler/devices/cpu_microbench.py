@@ -26,12 +26,13 @@ import ctypes
 import json
 import mmap
 import platform
-import subprocess
 import sys
 import threading
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from profiler.child_process import run_json_child
 
 ADDS_PER_ITER = 64
 FMAS_PER_ITER = 12
@@ -207,18 +208,12 @@ def run_in_subprocess(threads: int, fma_isa: str | None, timeout_s: float = 30.0
     cmd = [sys.executable, "-m", "profiler.devices.cpu_microbench", "--threads", str(threads)]
     if fma_isa:
         cmd += ["--fma", fma_isa]
+    out = run_json_child(cmd, "microbenchmark", timeout_s)
+    if isinstance(out, str):
+        return out
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
-    except subprocess.TimeoutExpired:
-        return f"the microbenchmark did not finish in {timeout_s:.0f} s"
-    except OSError as exc:
-        return f"the microbenchmark could not start ({exc})"
-    if done.returncode != 0:
-        tail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-        return f"the microbenchmark failed ({tail[:200]})"
-    try:
-        return Microbench(**json.loads(done.stdout))
-    except (ValueError, TypeError) as exc:
+        return Microbench(**out)
+    except TypeError as exc:
         return f"the microbenchmark printed something unexpected ({exc})"
 
 

@@ -21,7 +21,6 @@ import dataclasses
 import logging
 import multiprocessing as mp
 import os
-import signal
 import tempfile
 import threading
 import time
@@ -29,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from profiler.child_process import describe_exit
 from profiler.results.model_ref import model_label
 from profiler.results.spec import RunSpec
 from profiler.runner.deadline import passed_deadline, read_dump
@@ -178,11 +178,4 @@ def _lost(spec: RunSpec, index: int, phases: dict[int, str], exitcode: int | Non
 
 
 def _exit_text(exitcode: int | None) -> str:
-    if exitcode is None:
-        return "killed: it did not finish"
-    if exitcode < 0:
-        try:
-            return signal.Signals(-exitcode).name
-        except ValueError:
-            return f"signal {-exitcode}"
-    return f"exit code {exitcode}"
+    return describe_exit(exitcode, running="killed: it did not finish")

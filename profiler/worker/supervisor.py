@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
-import signal
 import tempfile
 import threading
 import time
 from typing import Any
 
+from profiler.child_process import describe_exit
 from profiler.devices.discovery import DeviceInfo
 from profiler.events import EventBus, RunFinished, RunStateChanged
 from profiler.results.result import RunResult, RunState, new_run_id
@@ -32,18 +32,6 @@ log = logging.getLogger(__name__)
 STOP_GRACE_S = 1.0  # after a stop request, how long the worker may take to finish its step
 JOIN_TIMEOUT_S = 2.0
 POLL_S = 0.05
-
-
-def describe_exit(exitcode: int | None) -> str:
-    """'exit code 3' or 'SIGABRT' for a process exit code."""
-    if exitcode is None:
-        return "still running"
-    if exitcode < 0:
-        try:
-            return signal.Signals(-exitcode).name
-        except ValueError:
-            return f"signal {-exitcode}"
-    return f"exit code {exitcode}"
 
 
 def supervise(

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -29,6 +28,7 @@ from typing import Any
 import torch
 
 from profiler import paths
+from profiler.child_process import run_json_child
 from profiler.workloads.ceiling import CeilingMeasurement
 
 log = logging.getLogger(__name__)
@@ -106,18 +106,12 @@ def measure_out_of_process(device: str, precision: str, threads: int | None, sec
         cmd += ["--threads", str(threads)]
     if force:
         cmd.append("--force")
+    out = run_json_child(cmd, "ceiling measurement", timeout_s)
+    if isinstance(out, str):
+        return out
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
-    except subprocess.TimeoutExpired:
-        return f"the ceiling measurement did not finish in {timeout_s:.0f} s"
-    except OSError as exc:
-        return f"the ceiling measurement could not start ({exc})"
-    if done.returncode != 0:
-        tail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-        return f"the ceiling measurement failed ({tail[:200]})"
-    try:
-        return CeilingMeasurement(**json.loads(done.stdout.strip().splitlines()[-1]))
-    except (ValueError, TypeError, IndexError) as exc:
+        return CeilingMeasurement(**out)
+    except TypeError as exc:
         return f"the ceiling measurement printed something unexpected ({exc})"
 
 

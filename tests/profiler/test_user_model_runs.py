@@ -17,6 +17,7 @@ from profiler.results.spec import RunSpec
 from profiler.runner import run_training
 from profiler.runner.model_check import forget_checks
 from profiler.worker import supervise
+from tests.helpers import collect, no_worker_left
 from tests.models import tiny_mlp
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -27,24 +28,6 @@ HAS_TRANSFORMERS = importlib.util.find_spec("transformers") is not None
 def spec(ref: str, **fields: object) -> RunSpec:
     base = {"duration_s": 0.5, "threads": 1, "warmup_max_steps": 10, "warmup_max_s": 1.0, **fields}
     return RunSpec(**model_spec_fields(ref), **base)  # type: ignore[arg-type]
-
-
-def collect() -> tuple[EventBus, list[object]]:
-    bus = EventBus()
-    events: list[object] = []
-    bus.subscribe(events.append)
-    return bus, events
-
-
-def no_worker_left() -> bool:
-    alive = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if child.status() != psutil.STATUS_ZOMBIE and "resource_tracker" not in " ".join(child.cmdline()):
-                alive.append(child)
-        except psutil.NoSuchProcess:
-            pass
-    return not alive
 
 
 @pytest.fixture(autouse=True)

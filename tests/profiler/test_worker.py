@@ -5,39 +5,20 @@ from __future__ import annotations
 import threading
 import time
 
-import psutil
 import pytest
 
-from profiler.events import EventBus, RunFinished, StepFinished
+from profiler.events import RunFinished, StepFinished
 from profiler.results.result import RunState
 from profiler.results.spec import RunSpec
 from profiler.runner import SpecError
 from profiler.worker import describe_exit, supervise
+from tests.helpers import collect, no_worker_left
 
 
 def tiny(**changes: object) -> RunSpec:
     spec = RunSpec(workload="mlp", knobs={"width": 64, "depth": 1}, batch_size=32, duration_s=0.5, threads=1,
                    warmup_max_steps=20, warmup_max_s=2.0)
     return spec.replace(**changes)
-
-
-def collect() -> tuple[EventBus, list[object]]:
-    bus = EventBus()
-    events: list[object] = []
-    bus.subscribe(events.append)
-    return bus, events
-
-
-def no_worker_left() -> bool:
-    """No worker process remains (multiprocessing's shared resource tracker is not a worker)."""
-    alive = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if child.status() != psutil.STATUS_ZOMBIE and "resource_tracker" not in " ".join(child.cmdline()):
-                alive.append(child)
-        except psutil.NoSuchProcess:
-            pass
-    return not alive
 
 
 def test_worker_run_completes_and_relays_events() -> None:
