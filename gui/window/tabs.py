@@ -25,10 +25,12 @@ from gui.window.pages.compare_page import ComparePage
 from gui.window.pages.history_page import UNAVAILABLE, HistoryPage
 from gui.window.pages.sweep_page import SweepPage
 from gui.window.pages.value_page import ValuePage
+from profiler.results.model_ref import USER_WORKLOAD, ModelRefError, model_spec_fields
 from profiler.results.spec import RunSpec, SpecError
 
 if TYPE_CHECKING:
     from gui.runs.catalog_loader import Catalog
+    from gui.widgets.model_picker import ModelFacts
     from gui.viewmodel.preferences import Preferences
     from profiler.history import HistoryStore
 
@@ -69,6 +71,8 @@ class WorkspaceTabs(QTabWidget):
     """(kind, title, detail) for the window's banner; kind is error | warning | info."""
     sig_status = Signal(str)
     """A short status-bar message. GUI thread."""
+    sig_details = Signal(str, str, str, str)
+    """(kind, title, detail, details) for the banner, with a traceback behind "Details…"."""
 
     def __init__(self, live: QWidget, plot_area: QWidget, link: HistoryLink,
                  busy_fn: Callable[[], bool], supervise_fn: SuperviseFn | None = None,
@@ -79,6 +83,8 @@ class WorkspaceTabs(QTabWidget):
         self.link = link
         self.prefs = prefs
         self.catalog: Catalog | None = None
+        self.user_model: ModelFacts | None = None  # the user's checked model, for the Sweep form
+        self.knob_lists: dict[str, list[str]] = {}
         self.sweep_check: SweepCheck = engine_sweep_check
         self.settings_fn = settings_fn  # the sidebar's current settings, applied to sweep points
         self.plot_area = plot_area
@@ -128,6 +134,7 @@ class WorkspaceTabs(QTabWidget):
                                                                     total), queued)
         s.sig_sweep_finished.connect(self._on_sweep_finished, queued)
         s.sig_sweep_failed.connect(self.sweep.on_failed, queued)
+        s.sig_sweep_rejected.connect(self._on_sweep_rejected, queued)
         s.sig_busy_changed.connect(self.sweep.set_running)
 
     # ---- navigation ------------------------------------------------------------------
@@ -154,15 +161,36 @@ class WorkspaceTabs(QTabWidget):
     def set_catalog(self, catalog: Catalog) -> None:
         """Workloads and devices for the Sweep form's pickers; the machine for PNG headers."""
         self.catalog = catalog
-        knob_lists: dict[str, list[str]] = {}
+        self.knob_lists = {}
         try:
             from profiler.analysis.sweep import sweep_knobs
 
             for name in catalog.workloads:
-                knob_lists[name] = sweep_knobs(name)
+                self.knob_lists[name] = sweep_knobs(name)
         except (ImportError, ValueError) as exc:
             log.warning("no knob lists for the Sweep form: %s", exc)
-        self.sweep.set_catalog(catalog.workloads, list(catalog.devices), knob_lists)
+        self._fill_sweep_form()
+
+    def set_user_model(self, facts: ModelFacts) -> None:
+        """The user's model passed its check: the Sweep form offers it, with its knobs."""
+        self.user_model = facts
+        self._fill_sweep_form()
+
+    def _fill_sweep_form(self) -> None:
+        if self.catalog is None:
+            return
+        workloads: dict[str, Any] = dict(self.catalog.workloads)
+        knob_lists = dict(self.knob_lists)
+        facts = self.user_model
+        if facts is not None:  # its defaults stand in for a preset (the form suggests values from them)
+            from gui.runs.catalog_loader import WorkloadInfo
+
+            workloads[USER_WORKLOAD] = WorkloadInfo(
+                USER_WORKLOAD, f"Your model: {facts.label}", facts.reference, (),
+                {"S": facts.batch_size} if facts.batch_size else {}, {"S": dict(facts.defaults)},
+                dict(facts.knob_help))
+            knob_lists[USER_WORKLOAD] = ["batch_size", *sorted(facts.defaults)]
+        self.sweep.set_catalog(workloads, list(self.catalog.devices), knob_lists)
 
     def save_preferences(self) -> None:
         if self.prefs is None:
@@ -291,28 +319,55 @@ class WorkspaceTabs(QTabWidget):
             view.error_label.setText("Another run is going: stop it first, so the points "
                                      "have the machine to themselves.")
             return False
-        request = self._with_sidebar_settings(request)
-        base = RunSpec.from_dict(dict(request["base"])) if request.get("base") else None
         try:
-            self.sweep_check(str(request["workload"]), str(request["knob"]), list(request["values"]),
-                             list(request["devices"]), base)
-        except (SpecError, ValueError) as exc:
+            request = self._with_sidebar_settings(request)
+        except ModelRefError as exc:
             view.error_label.setText(f"Cannot start this sweep: {exc}")
             return False
+        base = RunSpec.from_dict(dict(request["base"])) if request.get("base") else None
+        args = (str(request["workload"]), str(request["knob"]), list(request["values"]),
+                list(request["devices"]), base)
+        user = request["workload"] == USER_WORKLOAD
+        if not user:  # a user's model is built for every point in a child process: on the sweep thread
+            try:
+                self.sweep_check(*args)
+            except (SpecError, ValueError) as exc:
+                view.error_label.setText(f"Cannot start this sweep: {exc}")
+                return False
         view.error_label.setText("")
         self.sweep.begin(len(set(request["values"])) * len(request["devices"]))
-        self.sweeps.start(request, run_fn)
+        if user:
+            self.sweep.progress_label.setText("Checking your model at every point in a separate process…")
+        check = self.sweep_check
+        self.sweeps.start(request, run_fn, check=(lambda: check(*args)) if user else None)
         return True
 
     def _with_sidebar_settings(self, request: dict[str, Any]) -> dict[str, Any]:
         """Sweep points use the sidebar's size, precision, batch and threads, as a run would."""
-        settings = self.settings_fn() if self.settings_fn and "base" not in request else None
+        if "base" in request:
+            return request
+        settings = self.settings_fn() if self.settings_fn else None
+        workload = str(request["workload"])
+        if workload == USER_WORKLOAD:  # the checked model; the sidebar's knobs when it is the same one
+            if self.user_model is None:
+                raise ModelRefError("check your model in the sidebar (Your model…) before sweeping it")
+            fields = model_spec_fields(self.user_model.reference)
+            same = settings is not None and settings.model == fields["model"]
+            base = (settings or RunSpec(workload=USER_WORKLOAD)).replace(
+                **fields, knobs=dict(settings.knobs) if same and settings else {},
+                batch_size=settings.batch_size if same and settings else None)
+            return {**request, "base": base.to_dict()}
         if settings is None:
             return request
-        same_workload = settings.workload == request["workload"]
-        base = settings.replace(workload=str(request["workload"]), knobs={},
+        same_workload = settings.workload == workload
+        base = settings.replace(workload=workload, knobs={}, model="", model_hash="",
                                 batch_size=settings.batch_size if same_workload else None)
         return {**request, "base": base.to_dict()}
+
+    def _on_sweep_rejected(self, message: str, details: str) -> None:
+        """A point of a user-model sweep did not pass its check: nothing ran."""
+        self.sweep.on_failed(message, rejected=True)
+        self.sig_details.emit("error", "Your model did not pass the check", message, details)
 
     def _on_sweep_finished(self, result: Any, stopped: bool) -> None:
         self.sweep.on_finished(result, stopped)
