@@ -7,10 +7,8 @@ sidebar's picker also offers "Why not my accelerator?" (every kind torch can tra
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
-
-from collections.abc import Mapping
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from gui.widgets.device_support import DeviceSupportDialog, capability_lines, support_for
-
 from gui.widgets.theme import colour_icon, device_colour
 from profiler import units
 

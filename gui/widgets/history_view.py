@@ -51,7 +51,8 @@ Index = QModelIndex | QPersistentModelIndex
 
 def _model(run: RunSummary) -> str:
     """``mlp-S width=256``; a user's own model by its label: ``plain_model.py:build channels=64``."""
-    head = model_label(run.model) if run.workload == USER_WORKLOAD and run.model else f"{run.workload}-{run.size or '?'}"
+    user = run.workload == USER_WORKLOAD and run.model
+    head = model_label(run.model) if user else f"{run.workload}-{run.size or '?'}"
     return head + (f" {run.knobs}" if run.knobs else "")
 
 

@@ -30,8 +30,8 @@ from profiler.results.spec import RunSpec, SpecError
 
 if TYPE_CHECKING:
     from gui.runs.catalog_loader import Catalog
-    from gui.widgets.model_picker import ModelFacts
     from gui.viewmodel.preferences import Preferences
+    from gui.widgets.model_picker import ModelFacts
     from profiler.history import HistoryStore
 
 log = logging.getLogger(__name__)
