@@ -317,6 +317,7 @@ class MainWindow(QMainWindow):
 
     def _on_run_finished(self, run_id: str, result: dict[str, Any]) -> None:
         self.session.finished(run_id, result)
+        self.workspace.advisor.set_current(result)  # offered first on the Advisor tab
         self.table.add_result(result, self.session.baseline_for(result))
         status = str(result.get("status"))
         title = str(result.get("name") or run_id)

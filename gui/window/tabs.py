@@ -1,10 +1,10 @@
-"""The window's tabs: Live, History, Compare, Value, Sweep, and how they talk. GUI thread.
+"""The window's tabs: Live, History, Compare, Value, Sweep, Advisor, and how they talk. GUI thread.
 
 History feeds Compare and Value with the selected runs and asks the window to re-run a
 stored spec; the Sweep tab runs sweeps through ``SweepRunner`` after the engine's checks
 (``profiler.analysis.sweep.check_sweep``) passed; Compare and Live save PNGs of the whole
-view, Compare also the stakeholder report (HTML) and the tidy CSV. Every file dialog goes
-through ``export_actions.ask_save_path``.
+view, Compare also the stakeholder report (HTML: with the Advisor's answer for a compared run
+when there is one) and the tidy CSV. Every file dialog goes through ``export_actions.ask_save_path``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from gui.runs.history_link import HistoryLink
 from gui.runs.profiling_thread import SuperviseFn
 from gui.runs.sweep_runner import RunFn, SweepRunner
 from gui.window import exports as export_actions
+from gui.window.pages.advisor_page import AdvisorPage
 from gui.window.pages.compare_page import ComparePage
 from gui.window.pages.history_page import UNAVAILABLE, HistoryPage
 from gui.window.pages.sweep_page import SweepPage
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TABS = ("Live", "History", "Compare", "Value", "Sweep")
+TABS = ("Live", "History", "Compare", "Value", "Sweep", "Advisor")
 SweepCheck = Callable[[str, str, list[int], list[str], RunSpec | None], None]
 
 
@@ -97,11 +98,13 @@ class WorkspaceTabs(QTabWidget):
         self.compare = ComparePage(lambda: self.show_tab("History"))
         self.value = ValuePage(lambda: self.show_tab("History"))
         self.sweep = SweepPage()
+        self.advisor = AdvisorPage(self.show_live)
         if prefs is not None:
+            self.advisor.apply_settings(prefs.section("advisor"))
             self.sweep.set_settings(prefs.section("sweep"))
             self.history.hide_generated = bool(prefs.get("history_hide_generated", False))
             self.value.job = prefs.section("value_job")
-        for name, page in zip(TABS, (live, self.history, self.compare, self.value, self.sweep),
+        for name, page in zip(TABS, (live, self.history, self.compare, self.value, self.sweep, self.advisor),
                               strict=True):
             self.addTab(page, name)
         self.live_png = QPushButton("Save PNG", objectName="cornerAction")
@@ -126,6 +129,7 @@ class WorkspaceTabs(QTabWidget):
                                   "horsepower-comparison.png", self.compare.png_title()))
         self.compare.html_button.clicked.connect(self.save_compare_html)
         self.compare.csv_button.clicked.connect(self.save_compare_csv)
+        self.advisor.html_button.clicked.connect(self.save_advice_html)
         self.sweep.stop_button.clicked.connect(self.sweeps.stop)
         s = self.sweeps
         s.sig_point_state.connect(self.sweep.on_point_state, queued)
@@ -152,11 +156,14 @@ class WorkspaceTabs(QTabWidget):
             self.history.build(self.store)
         elif name == "Sweep":
             self.ensure_sweep_view()
+        elif name == "Advisor":
+            self.advisor.refresh_runs()
 
     def set_dark(self, dark: bool) -> None:
         self.dark = dark
         self.compare.set_dark(dark)
         self.sweep.set_dark(dark)
+        self.advisor.set_dark(dark)
 
     def set_catalog(self, catalog: Catalog) -> None:
         """Workloads and devices for the Sweep form's pickers; the machine for PNG headers."""
@@ -198,6 +205,7 @@ class WorkspaceTabs(QTabWidget):
         self.prefs.set("sweep", self.sweep.settings())
         self.prefs.set("history_hide_generated", self.history.hide_generated)
         self.prefs.set("value_job", self.value.job_settings())
+        self.prefs.set("advisor", self.advisor.settings())
 
     def set_demo(self, on: bool) -> None:
         """Demo mode shows the Live page only."""
@@ -211,6 +219,7 @@ class WorkspaceTabs(QTabWidget):
         if self._closed:
             return
         self.store = store
+        self.advisor.set_store(store)
         if self.currentIndex() == TABS.index("History"):
             self.history.build(store)  # else on first visit: startup never waits for it
         if store.notices:
@@ -230,6 +239,7 @@ class WorkspaceTabs(QTabWidget):
     def _on_run_recorded(self, run_id: str) -> None:
         if not self._closed:
             self.history.refresh()
+            self.advisor.refresh_runs()
             log.debug("history refreshed after run %s", run_id)
 
     def _on_compare_clicked(self) -> None:
@@ -289,11 +299,25 @@ class WorkspaceTabs(QTabWidget):
             return
         path = self._ask("Save report", "horsepower-report.html", "HTML (*.html)")
         if path:
+            from profiler.reports.advisor_html import advice_section
             from profiler.reports.html import comparison_report
 
+            advice = self.advisor.advice_for([str(r.get("run_id")) for r in view.runs])
             text = comparison_report(view.runs, view.comparison.baseline_id, view.prices(),
-                                     title="Horsepower report")
+                                     title="Horsepower report", sections=[advice_section(a) for a in advice])
             self._saved("report", lambda p: export_actions.write_text(p, text), path)
+
+    def save_advice_html(self) -> None:
+        """The Advisor's answer on screen as the advisor's one-page report."""
+        advice = self.advisor.shown_advice()
+        if advice is None:
+            return
+        path = self._ask("Save advice", "horsepower-advice.html", "HTML (*.html)")
+        if path:
+            from profiler.reports.advisor_html import advice_report
+
+            text = advice_report(advice)
+            self._saved("advice", lambda p: export_actions.write_text(p, text), path)
 
     def save_compare_csv(self) -> None:
         view = self.compare.view
@@ -377,4 +401,5 @@ class WorkspaceTabs(QTabWidget):
     def shutdown(self, timeout_s: float) -> bool:
         """Stop the sweep and join its thread; pages stop reacting to late signals."""
         self._closed = True
-        return self.sweeps.shutdown(timeout_s)
+        ok = self.advisor.shutdown(timeout_s)
+        return self.sweeps.shutdown(timeout_s) and ok
