@@ -107,9 +107,13 @@ class CostTimeChart(pg.PlotWidget):
             item.addItem(ring)
         self._axes(points)
         middle = sum(item.viewRange()[0]) / 2  # labels right of the point, left of it past the middle
+        placed: list[tuple[float, float]] = []
         for p in sorted(points, key=lambda p: p.time_s):
             if p.on_front or p.measured:
-                self._label(p, lg(p.time_s) > middle)
+                x, y = lg(p.time_s), lg(p.cost)
+                crowded = any(abs(x - px) < 0.4 and abs(y - py) < 0.15 for px, py in placed)
+                self._label(p, x > middle, below=crowded)  # a near neighbour's label is above: go below
+                placed.append((x, y))
 
     def _scatter(self, points: Sequence, symbol: str, fill: str | None, line: str, name: str) -> pg.ScatterPlotItem:
         scatter = pg.ScatterPlotItem(
@@ -136,10 +140,11 @@ class CostTimeChart(pg.PlotWidget):
             bottom=y - np.array([lg(p.cost_low) for p in shown]), beam=0.0, pen=pg.mkPen(BAND_COLOUR, width=1))
         self.getPlotItem().addItem(whiskers)
 
-    def _label(self, p: object, leftwards: bool) -> None:
+    def _label(self, p: object, leftwards: bool, below: bool = False) -> None:
         ink = PLOT_FG["dark" if self.dark else "light"]
         colour = MEASURED_COLOUR if p.measured else (FRONT_COLOUR if p.on_front else ink)
-        anchor = (1.06, 1.1) if leftwards else (-0.06, 1.1)
+        rise = -0.1 if below else 1.1
+        anchor = (1.06, rise) if leftwards else (-0.06, rise)
         text = pg.TextItem(short(p.name) + (" (measured)" if p.measured else ""), color=colour, anchor=anchor)
         font = QFont()
         font.setPointSize(9)

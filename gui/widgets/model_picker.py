@@ -112,7 +112,9 @@ class ModelPicker(QWidget):
         self.reference.setCompleter(completer)
         self.browse = QToolButton(text="…")
         self.browse.setToolTip("Pick a .py file, then the function in it that builds the workload")
+        self.browse.setStyleSheet("padding: 4px 6px;")  # the sidebar is narrow: leave the width to the reference
         self.check_button = QPushButton("Check")
+        self.check_button.setStyleSheet("padding: 4px 8px;")
         self.check_button.setToolTip("Build the model once in a separate process (its code cannot take the "
                                      "window down), run one batch through it and list its knobs")
         self.status = QLabel(NOT_CHECKED, objectName="mutedLabel", wordWrap=True)
