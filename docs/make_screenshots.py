@@ -1,13 +1,15 @@
 """Take the screenshots under docs/: every tab, presentation mode and the report, from real runs.
 
 Runs real (short) CPU trainings into a fresh history, opens the window at the given size,
-drives it tab by tab and saves ``QWidget.grab()`` PNGs; the stakeholder report of the
+drives it tab by tab (the Advisor's answer for the first run, the example model in "Your
+model…") and saves ``QWidget.grab()`` PNGs; the stakeholder report of the
 compared runs is rendered by headless chromium. Run it under a display, e.g.:
 
     xvfb-run -a -s "-screen 0 1400x900x24" python docs/make_screenshots.py --out docs/screenshots
     xvfb-run -a -s "-screen 0 1920x1080x24" python docs/make_screenshots.py --size 1920x1080 --dark --out /tmp/shots
 
-``--quick`` uses 3-second runs (for checking the script itself).
+``--quick`` uses 3-second runs (for checking the script itself); ``--only advisor,your-model``
+takes only those shots (and skips the steps the others need).
 """
 
 from __future__ import annotations
@@ -191,6 +193,41 @@ def presentation_shots(d: Driver, seconds: float) -> None:
     d.shot("after-presentation")
 
 
+def wants(d: Driver, *names: str) -> bool:
+    """True when ``--only`` is not given or names one of ``names`` (skips slow steps otherwise)."""
+    return not d.only or bool(d.only & set(names))
+
+
+def advisor_shot(d: Driver, run_id: str) -> None:
+    """The Advisor tab's answer for a real run here: 10 M samples x 3 epochs, electricity 0.30/kWh."""
+    tabs = d.win.workspace
+    page = tabs.show_tab("Advisor")
+    page.refresh_runs()
+    page.form.select_run(run_id)
+    for name, text in (("samples", "1e7"), ("epochs", "3"), ("deadline", "24h"), ("electricity", "0.30")):
+        page.form.fields[name].setText(text)
+    page.advise()
+    d.wait(120, lambda: page.form.advise_button.isEnabled())
+    d.wait(1.0)
+    d.shot("advisor")
+
+
+def your_model_shot(d: Driver) -> None:
+    """The sidebar's "Your model…" after the example model passed its check (knobs as fields)."""
+    from profiler.results.model_ref import USER_WORKLOAD
+
+    controls = d.win.controls
+    d.win.workspace.show_live()
+    controls.workload.setCurrentIndex(controls.workload.findData(USER_WORKLOAD))
+    picker = controls.model_picker
+    picker.reference.setText("examples/plain_model.py:build")
+    picker.reference.textEdited.emit(picker.reference.text())
+    picker.check_button.click()
+    d.wait(120, lambda: picker.facts is not None or picker.details_button.isVisible())
+    d.wait(1.0)
+    d.shot("your-model")
+
+
 def report_shot(out: Path, run_ids: list[str], suffix: str) -> None:
     from profiler.analysis.prices import PricesError, load_prices
     from profiler.history import HistoryStore
@@ -233,15 +270,26 @@ def main() -> int:
     run_ids = record_runs(seconds)
     d = Driver(args, out)
     try:
-        live_shots(d, seconds)
-        history_shots(d, run_ids)
-        sweep_shots(d, 3.0 if args.quick else 6.0)
-        presentation_shots(d, seconds)
-        history_shot(d)
+        d.wait(30, lambda: bool(d.win.controls.workloads) and d.win.workspace.store is not None)
+        if wants(d, "live-idle", "live-running", "live-final"):
+            live_shots(d, seconds)
+        if wants(d, "compare", "value"):
+            history_shots(d, run_ids)
+        if wants(d, "sweep-running", "sweep"):
+            sweep_shots(d, 3.0 if args.quick else 6.0)
+        if wants(d, "presentation", "after-presentation"):
+            presentation_shots(d, seconds)
+        if wants(d, "history"):
+            history_shot(d)
+        if wants(d, "advisor"):
+            advisor_shot(d, run_ids[0])
+        if wants(d, "your-model"):
+            your_model_shot(d)
     finally:
         d.win.close()
         d.app.processEvents()
-    report_shot(out, run_ids, d.suffix)
+    if wants(d, "report", "report-full"):
+        report_shot(out, run_ids, d.suffix)
     return 0
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from gui.runs.engine_import import engine_imports
+
 log = logging.getLogger(__name__)
 
 
@@ -35,18 +37,21 @@ class WorkloadInfo:
 class Catalog:
     """Devices (``DeviceInfo``-like objects), workloads by name, the torch version, and for
     each usable device which precisions it can run ("" when it can, else the reason:
-    ``profiler.runner.precision.supported_precisions``)."""
+    ``profiler.runner.precision.supported_precisions``). ``support`` has one row per kind of
+    accelerator (``profiler.devices.support.KindSupport.to_dict``: present, devices, reason,
+    needs) and ``capabilities`` each usable device's capabilities
+    (``profiler.devices.capabilities.Capability.to_dict``), both read on the loader thread."""
 
     devices: list[Any]
     workloads: dict[str, WorkloadInfo]
     torch_version: str
     precisions: dict[str, dict[str, str]] = field(default_factory=dict)
+    support: list[dict[str, Any]] = field(default_factory=list)
+    capabilities: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def load_catalog() -> Catalog:
     """Discover devices and workloads. Slow (imports torch); call it off the GUI thread."""
-    from gui.runs.engine_import import engine_imports
-
     with engine_imports():
         import torch
 
@@ -64,8 +69,32 @@ def load_catalog() -> Catalog:
     }
     devices = list_devices()
     precisions = {d.id: supported_precisions(d.id) for d in devices if d.available}
+    support, capabilities = device_support(devices)
     return Catalog(devices=devices, workloads=workloads, torch_version=torch.__version__,
-                   precisions=precisions)
+                   precisions=precisions, support=support, capabilities=capabilities)
+
+
+def device_support(devices: list[Any]) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """Per kind: here or why not and what it needs; per usable device: its capabilities.
+    Opens each device's telemetry backends: off the GUI thread. A failure is logged and
+    leaves that part empty (the picker then says less, nothing breaks)."""
+    with engine_imports():
+        from profiler.devices.capabilities import device_capabilities
+        from profiler.devices.support import kind_support
+    support: list[dict[str, Any]] = []
+    capabilities: dict[str, list[dict[str, Any]]] = {}
+    try:
+        support = [row.to_dict() for row in kind_support(devices)]
+    except Exception:
+        log.exception("device kinds could not be checked")
+    for device in devices:
+        if not device.available:
+            continue
+        try:
+            capabilities[device.id] = [c.to_dict() for c in device_capabilities(device)]
+        except Exception:
+            log.exception("capabilities of %s could not be read", device.id)
+    return support, capabilities
 
 
 class CatalogLoader(QObject):

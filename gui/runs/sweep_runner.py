@@ -4,6 +4,10 @@ Each point runs in its own worker process through ``supervise`` (the same isolat
 live run) and is recorded in history while it runs. ``stop()`` sets the cancel event that
 both the sweep (between points) and the supervisor (within a point, killing the worker
 after its grace period) watch, so a stop or a closing window ends everything in ~1 s.
+
+A sweep of a user's own model is checked on the sweep thread before its first point (the
+engine builds each distinct model in a child process: seconds, so never on the GUI thread);
+a point that does not pass ends it with ``sig_sweep_rejected`` before anything is recorded.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from profiler.results.spec import RunSpec, SpecError
 log = logging.getLogger(__name__)
 
 RunFn = Callable[[RunSpec], RunResult]
+CheckFn = Callable[[], None]
 
 
 def base_spec(request: dict[str, Any]) -> RunSpec:
@@ -40,8 +45,10 @@ def base_spec(request: dict[str, Any]) -> RunSpec:
 class SweepThread(QThread):
     """Runs one sweep; reports per point through ``SweepRunner``'s signals."""
 
-    def __init__(self, runner: SweepRunner, request: dict[str, Any], run_fn: RunFn | None) -> None:
+    def __init__(self, runner: SweepRunner, request: dict[str, Any], run_fn: RunFn | None,
+                 check: CheckFn | None = None) -> None:
         super().__init__(runner)
+        self.check = check
         self.runner = runner
         self.request = dict(request)
         self.cancel = threading.Event()
@@ -60,6 +67,14 @@ class SweepThread(QThread):
             from profiler.analysis.sweep import sweep
 
         req = self.request
+        if self.check is not None:
+            try:
+                self.check()
+            except (SpecError, ValueError) as exc:
+                self.runner.sig_sweep_rejected.emit(str(exc), str(getattr(exc, "details", "") or ""))
+                return
+        if self.cancel.is_set():
+            return
         try:
             self.result = sweep(str(req["workload"]), str(req["knob"]), req["values"],
                                 req["devices"], run_fn=self._run_fn or self._supervised_point,
@@ -119,6 +134,9 @@ class SweepRunner(QObject):
     """(SweepResult, stopped early). Sweep thread; connect queued."""
     sig_sweep_failed = Signal(str)
     """(message) the sweep could not run. Sweep thread; connect queued."""
+    sig_sweep_rejected = Signal(str, str)
+    """(message, details) a point did not pass the check before the sweep: nothing ran. Sweep
+    thread; connect queued."""
     sig_busy_changed = Signal(bool)
     """True when a sweep starts, False when its thread has ended. GUI thread."""
 
@@ -142,12 +160,13 @@ class SweepRunner(QObject):
         """The request of the running (or last) sweep."""
         return self._thread.request if self._thread is not None else None
 
-    def start(self, request: dict[str, Any], run_fn: RunFn | None = None) -> None:
-        """Run ``request`` ({workload, knob, values, devices, duration_s[, base]})."""
+    def start(self, request: dict[str, Any], run_fn: RunFn | None = None, check: CheckFn | None = None) -> None:
+        """Run ``request`` ({workload, knob, values, devices, duration_s[, base]}); ``check``
+        runs on the sweep thread first (its ``SpecError`` rejects the sweep)."""
         if self.busy:
             raise RuntimeError("a sweep is already running")
         self._reap()
-        thread = SweepThread(self, request, run_fn)
+        thread = SweepThread(self, request, run_fn, check)
         thread.finished.connect(self._on_thread_finished, Qt.ConnectionType.QueuedConnection)
         self._thread = thread
         thread.start()

@@ -1,13 +1,27 @@
-"""Device list with checkboxes; unusable devices are greyed out with the reason as a tooltip."""
+"""Device list with checkboxes; unusable devices are greyed out with the reason as a tooltip.
+
+With the engine's device support (``set_support``), a usable device's tooltip lists what it
+can report (sync, memory, power, ...) and a greyed one says what its kind needs; the
+sidebar's picker also offers "Why not my accelerator?" (every kind torch can train on).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from gui.widgets.device_support import DeviceSupportDialog, capability_lines, support_for
 from gui.widgets.theme import colour_icon, device_colour
 from profiler import units
 
@@ -37,8 +51,15 @@ class DevicePicker(QWidget):
     sig_selection_changed = Signal(list)
     """(list of device ids) when the user ticks or unticks a device. GUI thread."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, explain: bool = False) -> None:
         super().__init__(parent)
+        self.support: list[Mapping[str, Any]] = []
+        self.capabilities: dict[str, list[Mapping[str, Any]]] = {}
+        self.why_button = QPushButton("Why not my accelerator?", self, objectName="linkButton", flat=True)
+        self.why_button.setToolTip("Every kind of device torch can train on: here or not, why, and what it needs")
+        self.why_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.why_button.clicked.connect(self.explain)
+        self.why_button.setVisible(explain)
         self._list = QListWidget(self)
         self._list.setObjectName("devicePicker")
         self._list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
@@ -59,6 +80,7 @@ class DevicePicker(QWidget):
         layout.addWidget(self._status)
         layout.addWidget(self._busy)
         layout.addWidget(self._list)
+        layout.addWidget(self.why_button, 0, Qt.AlignmentFlag.AlignLeft)
         self._list.itemChanged.connect(self._on_item_changed)
         self.devices: list[Any] = []
 
@@ -80,8 +102,8 @@ class DevicePicker(QWidget):
                 first = False
             else:
                 item.setFlags(Qt.ItemFlag.NoItemFlags)
-                item.setToolTip(f"Not usable: {dev.reason}")
             self._list.addItem(item)
+        self._fill_tooltips()
         self._list.blockSignals(False)
         rows = max(1, self._list.count())
         self._list.setFixedHeight(min(240, self._list.sizeHintForRow(0) * rows + 8))
@@ -89,6 +111,34 @@ class DevicePicker(QWidget):
         usable = sum(1 for d in self.devices if d.available)
         self._status.setText(f"{usable} usable device{'s' if usable != 1 else ''}; tick to compare")
         self.sig_selection_changed.emit(self.selected_ids())
+
+    def set_support(self, support: Sequence[Mapping[str, Any]],
+                    capabilities: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+        """The engine's per-kind support rows and per-device capabilities (read off the GUI
+        thread by the catalogue loader)."""
+        self.support = [dict(row) for row in support]
+        self.capabilities = {k: [dict(c) for c in v] for k, v in capabilities.items()}
+        self._fill_tooltips()
+
+    def _fill_tooltips(self) -> None:
+        for dev in self.devices:
+            item = self.item_for(dev.id)
+            if item is None:
+                continue
+            if dev.available:
+                lines = capability_lines(self.capabilities.get(dev.id, []))
+                item.setToolTip(describe(dev) + ("\n" + "\n".join(lines) if lines else ""))
+                continue
+            row = support_for(dev, self.support)
+            needs = f"\nNeeds: {row.get('needs')}" if row and row.get("needs") else ""
+            item.setToolTip(f"Not usable: {dev.reason}{needs}")
+
+    def explain_dialog(self) -> DeviceSupportDialog:
+        return DeviceSupportDialog(self.support, self.capabilities, self.window())
+
+    def explain(self) -> None:
+        """Open "Why not my accelerator?" (non-blocking)."""
+        self.explain_dialog().open()
 
     def set_failed(self, message: str) -> None:
         self._busy.hide()

@@ -18,6 +18,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -35,18 +36,24 @@ from PySide6.QtWidgets import (
 from profiler import units
 from profiler.history import HistoryStore, RunSummary
 from profiler.reports.export import export_run
+from profiler.results.model_ref import USER_WORKLOAD, model_label
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("Name", "Status", "Device", "Model", "Batch", "Precision", "Threads", "Samples/s", "MFU", "Started")
-NUMERIC = frozenset({"Batch", "Threads", "Samples/s", "MFU"})
+COLUMNS = ("Name", "Status", "Device", "Model", "Batch", "Precision", "Threads", "Ranks", "Samples/s", "MFU",
+           "Started")
+NUMERIC = frozenset({"Batch", "Threads", "Ranks", "Samples/s", "MFU"})
+ANY_RANKS = "Any ranks"
 GENERATED = frozenset({"sweep", "demo"})  # origins History can hide
 PARTIAL_COLOUR = "#B45309"
 Index = QModelIndex | QPersistentModelIndex
 
 
 def _model(run: RunSummary) -> str:
-    return f"{run.workload}-{run.size or '?'}" + (f" {run.knobs}" if run.knobs else "")
+    """``mlp-S width=256``; a user's own model by its label: ``plain_model.py:build channels=64``."""
+    user = run.workload == USER_WORKLOAD and run.model
+    head = model_label(run.model) if user else f"{run.workload}-{run.size or '?'}"
+    return head + (f" {run.knobs}" if run.knobs else "")
 
 
 def short_name(run: RunSummary) -> str:
@@ -69,6 +76,7 @@ def _cells(run: RunSummary) -> tuple[Any, ...]:
         (str(run.batch_size) if run.batch_size else units.NA, run.batch_size or 0),
         (run.precision or units.NA, run.precision),
         (str(run.threads) if run.threads else "all" if run.device == "cpu" else "", run.threads or 0),
+        (str(run.world_size), run.world_size),
         (units.count(run.samples_per_s), run.samples_per_s or 0.0),
         (units.share(run.mfu), run.mfu or 0.0),
         (when(run.created_at), run.created_at),
@@ -139,6 +147,10 @@ class HistoryView(QWidget):
         self.filter_edit = QLineEdit(placeholderText="Filter by name, id, workload or device")
         self.hide_generated = QCheckBox("Hide sweep points and presentation rounds")
         self.hide_generated.setChecked(hide_generated)
+        self.ranks = QComboBox()
+        self.ranks.addItem(ANY_RANKS, None)
+        self.ranks.setToolTip("Show only runs trained on this many ranks (processes, torch.distributed); "
+                              "1 is a single-process run")
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -168,6 +180,7 @@ class HistoryView(QWidget):
         buttons.addWidget(self.export_button)
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.ranks)
         top.addWidget(self.hide_generated)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -175,6 +188,7 @@ class HistoryView(QWidget):
         layout.addLayout(buttons)
         self.filter_edit.textChanged.connect(self._on_filter_text_changed)
         self.hide_generated.toggled.connect(lambda _on: self.refresh())
+        self.ranks.currentIndexChanged.connect(lambda _i: self.refresh())
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.buttons["Rename"].clicked.connect(self._on_rename_clicked)
         self.buttons["Delete"].clicked.connect(self._on_delete_clicked)
@@ -185,10 +199,28 @@ class HistoryView(QWidget):
 
     def refresh(self) -> None:
         """Reload rows from the store with the current filters."""
-        runs = self.store.list_runs(text=self.filter_edit.text().strip() or None)
+        runs = self.store.list_runs(text=self.filter_edit.text().strip() or None,
+                                    world_size=self.ranks.currentData())
+        self._offer_ranks()
         if self.hide_generated.isChecked():
             runs = [r for r in runs if r.origin not in GENERATED]
         self.model.set_runs(runs)
+
+    def _offer_ranks(self) -> None:
+        """The ranks filter lists 1 and every world size stored (kept when already there)."""
+        sizes = sorted({1, *(r.world_size for r in self.store.list_runs())})
+        present = [self.ranks.itemData(i) for i in range(1, self.ranks.count())]
+        if present == sizes:
+            return
+        current = self.ranks.currentData()
+        self.ranks.blockSignals(True)
+        while self.ranks.count() > 1:
+            self.ranks.removeItem(1)
+        for n in sizes:
+            self.ranks.addItem(f"{n} rank{'s' if n != 1 else ''}", n)
+        index = self.ranks.findData(current)
+        self.ranks.setCurrentIndex(max(index, 0))
+        self.ranks.blockSignals(False)
 
     def selected_ids(self) -> list[str]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})

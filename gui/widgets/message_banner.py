@@ -1,9 +1,13 @@
-"""An in-window banner for failed runs and warnings: what happened and what to try."""
+"""An in-window banner for failed runs and warnings: what happened and what to try.
+
+A message may carry ``details`` (a traceback from the user's own model code, or a worker's
+crash stack): a "Details…" button then opens them in a message box's detailed text.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
 ADVICE = {
     "oom": "Lower the batch size or pick a smaller size preset, then Start again.",
@@ -19,6 +23,11 @@ class MessageBanner(QFrame):
         super().__init__(parent, objectName="banner")
         self.text = QLabel("", self, objectName="bannerText", wordWrap=True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details = ""
+        self.details_button = QPushButton("Details…", self, objectName="bannerDetails")
+        self.details_button.setToolTip("The full traceback or crash stack")
+        self.details_button.hide()
+        self.details_button.clicked.connect(self.show_details)
         close = QPushButton("×", self, objectName="bannerClose", flat=True)
         close.setToolTip("Dismiss")
         close.setFixedWidth(28)
@@ -26,14 +35,20 @@ class MessageBanner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 8, 8)
         layout.addWidget(self.text, 1)
-        layout.addWidget(close)
+        layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.kind = ""
+        self.title = ""
         self.hide()
 
     def show_message(self, kind: str, title: str, detail: str = "", advice: str = "",
-                     footer: str = "") -> None:
-        """``kind`` is error | warning | info; it picks the colour through the stylesheet."""
+                     footer: str = "", details: str = "") -> None:
+        """``kind`` is error | warning | info; it picks the colour through the stylesheet.
+        ``details`` (a traceback) goes behind the "Details…" button."""
         self.kind = kind
+        self.title = title
+        self.details = details
+        self.details_button.setVisible(bool(details))
         self.setProperty("kind", kind)
         self.style().unpolish(self)
         self.style().polish(self)
@@ -49,6 +64,18 @@ class MessageBanner(QFrame):
 
     def plain_text(self) -> str:
         return self.text.text()
+
+    def details_box(self) -> QMessageBox:
+        """The message with ``details`` as the box's detailed text (shown by "Details…")."""
+        box = QMessageBox(QMessageBox.Icon.Warning if self.kind != "info" else QMessageBox.Icon.Information,
+                          self.title or "Details", self.title, parent=self)
+        box.setInformativeText("The full text is below; copy it into a bug report or fix your model with it.")
+        box.setDetailedText(self.details)
+        return box
+
+    def show_details(self) -> None:
+        if self.details:
+            self.details_box().open()
 
 
 def _esc(text: str) -> str:

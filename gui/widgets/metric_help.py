@@ -41,6 +41,8 @@ HELP: dict[str, str] = {
     "refresh": "Plot refreshes per second; lowered while a CPU run is active so the window "
     "leaves the cores to training.",
     "sampling": "Telemetry readings per second taken by the engine's sampler.",
+    "tokens_per_s": "Tokens per second: samples/s times the tokens in one sample, for a model that "
+    "says how many tokens a sample holds (sequence models, hf: language models).",
 }
 
 NA_REASONS: dict[str, str] = {
@@ -49,6 +51,7 @@ NA_REASONS: dict[str, str] = {
     "speedup": "n/a: run the same workload on the CPU in this session to get a baseline.",
     "samples_per_s": "n/a: no timed steps yet (the run is still warming up).",
     "energy": "n/a: this device has no energy counter torch or its driver can read.",
+    "tokens_per_s": "n/a: this model does not say how many tokens a sample holds.",
     "device_util": "n/a: this device does not report utilization.",
 }
 

@@ -71,8 +71,10 @@ def _status(r: dict[str, Any], _: Mapping[str, Any] | None) -> Cell:
 
 #: header, tooltip metric, extractor(result, cpu baseline result) -> cell
 #: columns holding measured figures: amber when the result carries quality warnings
-MEASURED = ("samples_per_s", "tflops", "mfu", "speedup", "step_p50", "spread")
+MEASURED = ("samples_per_s", "tokens_per_s", "tflops", "mfu", "speedup", "step_p50", "spread")
 STATUS_COL = 3
+RUN_COL = 1
+TOKENS_COL = 5  # shown only when a run has tokens/s (a model that says its tokens per sample)
 EMPTY_TEXT = "Finished runs land here, one row each: sort by any column, hover a cell for what it means."
 EMPTY_TEXT_COLOUR = "#9CA3AF"
 GREY = "\x00"  # prefix: show the cell's text greyed (a word, not a figure)
@@ -84,6 +86,7 @@ COLUMNS: list[tuple[str, str, Extractor]] = [
     ("Batch", "", lambda r, _: _num(r.get("batch_size") or None, lambda v: f"{v:.0f}")),
     ("Status", "status", _status),
     ("Samples/s", "samples_per_s", lambda r, _: _num(r.get("samples_per_s") or None, units.count)),
+    ("Tokens/s", "tokens_per_s", lambda r, _: _num(r.get("tokens_per_s") or None, units.count)),
     ("FLOP/s", "tflops", lambda r, _: _num(r.get("achieved_flops_per_s") or None, units.flops)),
     ("MFU", "mfu", lambda r, _: _num(r.get("mfu"), units.share)),
     ("Speedup", "speedup", _speedup),
@@ -122,6 +125,7 @@ class ResultsTable(QTableWidget):
         self.setAlternatingRowColors(True)
         self.setSortingEnabled(True)
         self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # run order
+        self.setColumnHidden(TOKENS_COL, True)
         self.fit_columns()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -159,6 +163,9 @@ class ResultsTable(QTableWidget):
                 item.setToolTip(tip(metric) + note + (flagged if metric in MEASURED else ""))
             if col == 0:
                 item.setIcon(colour_icon(device_colour(str(result.get("device", "")))))
+            if col == RUN_COL and result.get("notices"):  # e.g. "FLOPs counted on cpu (…)"
+                item.setToolTip("\n".join(f"\u24d8 {n}" for n in result["notices"]))
+                item.setText(f"{item.text()}  \u24d8")
             if col == STATUS_COL:
                 self._status_cell(item, result, warnings)
             elif warnings and text is not None and metric in MEASURED and not grey:
@@ -171,6 +178,7 @@ class ResultsTable(QTableWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.setItem(row, col, item)
         self.setSortingEnabled(True)
+        self.setColumnHidden(TOKENS_COL, not any(r.get("tokens_per_s") for r in self.results))
         self.fit_columns()
 
     def fit_columns(self) -> None:

@@ -1,4 +1,8 @@
-"""Workload picker, run settings, and Start/Stop. Builds the RunSpecs the user asked for."""
+"""Workload picker, run settings, and Start/Stop. Builds the RunSpecs the user asked for.
+
+The picker lists the built-in workloads and, last, "Your model…": a user's own model, named
+in the ``ModelPicker`` below the picker and checked by the engine before it runs.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets.model_picker import ModelFacts, ModelPicker, remember
+from profiler.results.model_ref import USER_WORKLOAD, model_spec_fields
 from profiler.results.spec import PRECISIONS, SIZES, RunSpec
 
 if TYPE_CHECKING:
@@ -31,6 +37,10 @@ PRECISION_HELP = {
     "bf16": "bfloat16 autocast: fp32 range, fewer mantissa bits; fast on recent CPUs and GPUs.",
     "fp16": "float16 autocast with loss scaling: fastest on tensor-core GPUs.",
 }
+YOUR_MODEL = "Your model…"
+YOUR_MODEL_HELP = ("Your own PyTorch model: a factory in a .py file or an importable module, or a model "
+                   "library's architecture (hf:, timm:, torchvision:) with random weights. It is checked in a "
+                   "separate process before it runs; its knobs appear below (docs/YOUR_MODEL.md).")
 
 
 class RunControls(QWidget):
@@ -80,6 +90,9 @@ class RunControls(QWidget):
         self.stop_button = QPushButton("Stop", self, objectName="stopButton", enabled=False)
         self.stop_button.setToolTip("Stop every run; what was measured is kept (Shift+F5 or Ctrl+.).")
         self.description = QLabel("", self, objectName="mutedLabel", wordWrap=True)
+        self.model_picker = ModelPicker(self)
+        self.model_picker.hide()
+        self._saved_knobs: dict[str, int] = {}  # knob values remembered for the saved reference
         self._layout()
         self.workload.currentIndexChanged.connect(self._on_workload_changed)
         self.size.currentIndexChanged.connect(self._on_workload_changed)
@@ -88,9 +101,10 @@ class RunControls(QWidget):
         self.start_button.setEnabled(False)
 
     def _layout(self) -> None:
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.addRow(self.workload)  # the whole width: long workload titles are not cut off
         form.addRow(self.description)
+        form.addRow(self.model_picker)
         form.addRow("Size", self.size)
         form.addRow("Batch", self.batch)
         form.addRow("Precision", self.precision)
@@ -112,6 +126,10 @@ class RunControls(QWidget):
         for name, info in self.workloads.items():
             self.workload.addItem(info.title, name)
             self.workload.setItemData(self.workload.count() - 1, info.description, 3)
+        if self.workloads:
+            self.workload.insertSeparator(self.workload.count())
+            self.workload.addItem(YOUR_MODEL, USER_WORKLOAD)
+            self.workload.setItemData(self.workload.count() - 1, YOUR_MODEL_HELP, 3)
         self.workload.blockSignals(False)
         self.workload.setEnabled(bool(self.workloads))
         widest = max((self.workload.fontMetrics().horizontalAdvance(i.title) for i in self.workloads.values()),
@@ -127,21 +145,51 @@ class RunControls(QWidget):
     def workload_name(self) -> str | None:
         return self.workload.currentData()
 
+    @property
+    def user_model(self) -> bool:
+        """True when "Your model…" is picked."""
+        return self.workload_name() == USER_WORKLOAD
+
     def specs_for(self, device_ids: Sequence[str], origin: str = "") -> list[RunSpec]:
         """One RunSpec per device with the current settings (same settings as headless);
-        ``origin`` says why it runs ("demo" for the presentation loop)."""
+        ``origin`` says why it runs ("demo" for the presentation loop). For "Your model…" the
+        reference is read by the engine (``ModelRefError``: one line, no user code run)."""
         name = self.workload_name()
         if not name:
             return []
+        fields: dict[str, Any] = {"workload": name, "size": self.size.currentText()}
+        if name == USER_WORKLOAD:
+            fields = {**model_spec_fields(self.model_picker.text()), "knobs": self.model_picker.knob_overrides()}
         return [
             RunSpec(
-                workload=name, device=dev, size=self.size.currentText(),
-                batch_size=self.batch.value() or None, precision=self.precision.currentText(),
-                duration_s=float(self.duration.value()), threads=self.threads.value() or None,
-                origin=origin,
+                **fields, device=dev, batch_size=self.batch.value() or None,
+                precision=self.precision.currentText(), duration_s=float(self.duration.value()),
+                threads=self.threads.value() or None, origin=origin,
             )
             for dev in device_ids
         ]
+
+    def model_title(self) -> str:
+        """The workload's title, or the user's model by its label (``plain_model.py:build``)."""
+        if not self.user_model:
+            return self.workload.currentText()
+        facts = self.model_picker.facts
+        return facts.label if facts is not None else (self.model_picker.text() or YOUR_MODEL)
+
+    def size_words(self) -> str:
+        """``size S``, or a user model's knobs set away from their defaults."""
+        if not self.user_model:
+            return f"size {self.size.currentText()}"
+        return " ".join(f"{k}={v}" for k, v in self.model_picker.knob_overrides().items()) or "default knobs"
+
+    def set_model_facts(self, facts: ModelFacts) -> None:
+        """The engine's check of the user's model passed: its knobs (earlier values kept)."""
+        values = {**self._saved_knobs, **self.model_picker.knob_values()}
+        self.model_picker.set_checked(facts, values)
+        self._saved_knobs = {}
+        self.model_picker.recent = remember(self.model_picker.recent, facts.reference)
+        self.model_picker.set_recent(self.model_picker.recent)
+        self._on_workload_changed()
 
     # ---- precisions the ticked devices can run ------------------------------------------
     def set_precision_reasons(self, reasons: Mapping[str, Mapping[str, str]]) -> None:
@@ -170,7 +218,9 @@ class RunControls(QWidget):
         return {"workload": self.workload_name() or "", "size": self.size.currentText(),
                 "batch": self.batch.value(), "precision": self.precision.currentText(),
                 "duration": self.duration.value(), "threads": self.threads.value(),
-                "race": self.race}
+                "race": self.race, "model_ref": self.model_picker.text(),
+                "model_knobs": self.model_picker.knob_values() or dict(self._saved_knobs),
+                "recent_models": list(self.model_picker.recent)}
 
     def apply_settings(self, values: Mapping[str, Any]) -> None:
         """Restore ``settings()`` output; unknown or wrong-typed values are skipped."""
@@ -179,6 +229,13 @@ class RunControls(QWidget):
             if isinstance(text, str) and index >= 0:
                 box.setCurrentIndex(index)
 
+        if isinstance(values.get("recent_models"), list):
+            self.model_picker.set_recent(values["recent_models"])
+        if isinstance(values.get("model_ref"), str):
+            self.model_picker.set_reference(values["model_ref"])
+        knobs = values.get("model_knobs")
+        if isinstance(knobs, dict):
+            self._saved_knobs = {str(k): v for k, v in knobs.items() if isinstance(v, int) and not isinstance(v, bool)}
         pick(self.workload, values.get("workload"), data=True)
         pick(self.size, values.get("size"))
         pick(self.precision, values.get("precision"))
@@ -196,8 +253,18 @@ class RunControls(QWidget):
         for w in (self.workload, self.size, self.batch, self.precision, self.duration,
                   self.threads, self.mode):
             w.setEnabled(not running and (w is not self.workload or bool(self.workloads)))
+        self.model_picker.set_enabled_for_run(not running)
 
     def _on_workload_changed(self) -> None:
+        user = self.user_model
+        self.model_picker.setVisible(user)
+        self.form.setRowVisible(self.size, not user)  # size presets are the built-ins' own
+        if user:
+            facts = self.model_picker.facts
+            self.description.setText(YOUR_MODEL_HELP)
+            default = facts.batch_size if facts is not None else None
+            self.batch.setSpecialValueText(f"model default ({default})" if default else "model default")
+            return
         info = self.workloads.get(self.workload_name() or "")
         if info is None:
             return

@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QMainWindow, QMenu, QToolButton, QVBoxLayout, QWidget
 
 from gui.runs.bridge import EngineBridge
 from gui.runs.catalog_loader import Catalog, CatalogLoader, load_catalog
@@ -35,11 +35,14 @@ from gui.widgets.run_controls import RunControls
 from gui.widgets.status_bar import StatusBar
 from gui.widgets.theme import app_icon
 from gui.window import closing
+from gui.window.about import about_box
 from gui.window.demo_mode import DemoController
 from gui.window.observer_meter import ObserverMeter
 from gui.window.pages.live_page import LivePage
 from gui.window.presentation import Presentation
 from gui.window.tabs import WorkspaceTabs
+from gui.window.user_model import UserModelFlow
+from profiler.results.model_ref import ModelRefError
 from profiler.results.result import RunState
 from profiler.results.spec import RunSpec
 
@@ -74,6 +77,7 @@ class MainWindow(QMainWindow):
         self.dark = bool(self.prefs.get("dark", False))
         self.confirm_close: Callable[[str], bool] = lambda text: closing.ask_to_quit(self, text)
         self._build_widgets(supervise_fn)
+        self.user_model = UserModelFlow(self)  # "Your model…": checks off the GUI thread
         self._wire()
         self._refresh = QTimer(self, interval=REFRESH_IDLE_MS)
         self._refresh.timeout.connect(self.tick)
@@ -95,7 +99,7 @@ class MainWindow(QMainWindow):
 
     # ---- construction ---------------------------------------------------------------
     def _build_widgets(self, supervise_fn: SuperviseFn | None) -> None:
-        self.picker = DevicePicker()
+        self.picker = DevicePicker(explain=True)
         self.controls = RunControls()
         self.banner = MessageBanner()
         self.live = LivePage(self.store, self.meter.add_paint, now_s=self.feed.now_s)
@@ -131,6 +135,7 @@ class MainWindow(QMainWindow):
         logo.setPixmap(app_icon().pixmap(36, 36))
         header.addWidget(logo)
         header.addWidget(QLabel("Horsepower", objectName="appTitle"), 1)
+        header.addWidget(self._help_button())
         lay.addLayout(header)
         for title, widget in (("Devices", self.picker), ("Workload", self.controls)):
             box = QGroupBox(title)
@@ -141,6 +146,22 @@ class MainWindow(QMainWindow):
                       objectName="mutedLabel", wordWrap=True)
         lay.addWidget(hint)
         return side
+
+    def _help_button(self) -> QToolButton:
+        """"?": why an accelerator is not here, and About (F1)."""
+        button = QToolButton(text="?", objectName="helpButton",
+                             popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setToolTip("Help: why not my accelerator, about Horsepower (F1)")
+        menu = QMenu(button)
+        menu.addAction("Why not my accelerator?…", lambda: self.picker.explain())
+        menu.addAction("About Horsepower…", self.show_about)
+        button.setMenu(menu)
+        return button
+
+    def show_about(self) -> None:
+        """The About box: version, data credits (Epoch AI), licence. Non-blocking."""
+        catalog = self.workspace.catalog
+        about_box(self, catalog.torch_version if catalog else "").open()
 
     def _wire(self) -> None:
         b = self.bridge
@@ -156,6 +177,8 @@ class MainWindow(QMainWindow):
         w.sig_rerun_requested.connect(self.rerun)
         w.sig_message.connect(lambda kind, title, text: self.banner.show_message(kind, title, text))
         w.sig_status.connect(lambda text: self.status.showMessage(text, 8000))
+        w.sig_details.connect(lambda kind, title, text, details: self.banner.show_message(
+            kind, title, text, details=details))
         w.sweeps.sig_busy_changed.connect(self._on_busy_changed)
 
     def _shortcuts(self) -> None:
@@ -163,22 +186,30 @@ class MainWindow(QMainWindow):
             ("F5", self.start_selected), ("Ctrl+Return", self.start_selected),
             ("Shift+F5", self.stop_runs), ("Ctrl+.", self.stop_runs),
             ("F11", self.toggle_full_screen), ("Ctrl+D", self.demo.toggle),
-            ("Escape", self._on_escape), ("Ctrl+Q", self.close),
+            ("Escape", self._on_escape), ("Ctrl+Q", self.close), ("F1", self.show_about),
         ):
             QShortcut(QKeySequence(keys), self, activated=slot)
 
     # ---- actions --------------------------------------------------------------------
     def start_selected(self, origin: str = "") -> bool:
         """Start the ticked devices with the current settings; False if nothing started."""
-        if self.runs.busy or self._sweep_refuses():
+        if self.runs.busy or self.user_model.validating or self._sweep_refuses():
             return False
-        specs = self.controls.specs_for(self.picker.selected_ids(), origin=origin or "")
+        try:
+            specs = self.controls.specs_for(self.picker.selected_ids(), origin=origin or "")
+        except ModelRefError as exc:
+            self.banner.show_message("warning", "Name your model first", str(exc),
+                                     "Type a reference in the Workload box or pick a file with “…”.")
+            return False
         if not specs:
             if self.controls.workloads:
                 self.banner.show_message("warning", "No device selected",
                                          advice="Tick at least one device on the left.")
             return False
-        self.start_runs(specs, race=self.controls.race)
+        race = self.controls.race
+        if any(spec.is_user_model for spec in specs):  # checked in a child process first
+            return self.user_model.start(specs, lambda checked: self.start_runs(checked, race=race))
+        self.start_runs(specs, race=race)
         return True
 
     def _start_round(self) -> bool:
@@ -208,7 +239,10 @@ class MainWindow(QMainWindow):
             self.banner.show_message("warning", f"Cannot re-run {spec.title} now",
                                      advice="Stop the current run first.")
             return []
-        if self._sweep_refuses():
+        if self._sweep_refuses() or self.user_model.validating:
+            return []
+        if spec.is_user_model:  # their code may have changed or break: check it before it runs
+            self.user_model.start([spec], self.start_runs)
             return []
         return self.start_runs([spec])
 
@@ -243,6 +277,7 @@ class MainWindow(QMainWindow):
     # ---- engine signals (GUI thread, queued) ----------------------------------------
     def _on_catalog_loaded(self, catalog: Catalog) -> None:
         self.picker.set_devices(catalog.devices)
+        self.picker.set_support(catalog.support, catalog.capabilities)
         self.controls.set_workloads(catalog.workloads)
         self.controls.set_precision_reasons(catalog.precisions)
         self.controls.apply_settings(self.prefs.section("run"))
@@ -251,6 +286,8 @@ class MainWindow(QMainWindow):
             self.picker.select(ticked)
         self.controls.limit_precisions(self.picker.selected_ids())
         self.controls.set_running(self.runs.busy)
+        if self.controls.user_model and self.controls.model_picker.text():
+            self.user_model.check(self.controls.model_picker.text())  # its knobs, as it was left
         self.workspace.set_catalog(catalog)
         self.status.set_torch_version(catalog.torch_version)
         self.feed.start([d.id for d in catalog.devices if d.available])
@@ -280,6 +317,7 @@ class MainWindow(QMainWindow):
 
     def _on_run_finished(self, run_id: str, result: dict[str, Any]) -> None:
         self.session.finished(run_id, result)
+        self.workspace.advisor.set_current(result)  # offered first on the Advisor tab
         self.table.add_result(result, self.session.baseline_for(result))
         status = str(result.get("status"))
         title = str(result.get("name") or run_id)
@@ -289,6 +327,7 @@ class MainWindow(QMainWindow):
                 str(result.get("error") or "the run ended without a reason"),
                 str(result.get("advice") or ADVICE.get(status, ADVICE["failed"])),
                 f"Log file: {self.log_path}" if self.log_path else "",
+                details=str(result.get("error_details") or ""),
             )
         if run_id == self.session.focus and result.get("samples_per_s"):
             info = self.store.scalar(run_id, "described")
@@ -318,7 +357,10 @@ class MainWindow(QMainWindow):
 
     def _sidebar_settings(self) -> RunSpec | None:
         """The sidebar's settings as a CPU spec (sweeps apply them to every point)."""
-        return next(iter(self.controls.specs_for(["cpu"])), None)
+        try:
+            return next(iter(self.controls.specs_for(["cpu"])), None)
+        except ModelRefError:  # "Your model…" without a usable reference: the sweep's own defaults
+            return None
 
     def tick(self) -> None:
         """One refresh: pull snapshots into plots, update the cards (skipped while hidden)."""
@@ -359,6 +401,7 @@ class MainWindow(QMainWindow):
         started = time.monotonic()
         self.workspace.sweeps.stop()  # both stop at once, then share the time to join
         ok = self.runs.shutdown(timeout_s)
+        ok = self.user_model.shutdown(max(0.1, timeout_s - (time.monotonic() - started))) and ok
         ok = self.workspace.shutdown(max(0.1, timeout_s - (time.monotonic() - started))) and ok
         ok = self.loader.join(timeout_s) and ok
         ok = self.feed.stop(timeout_s) and ok
@@ -370,6 +413,7 @@ class MainWindow(QMainWindow):
         """After a ``shutdown`` that ran out of time, wait up to ``timeout_s`` more for the
         threads still running: a QThread alive at interpreter exit aborts the process."""
         ok = self.runs.shutdown(timeout_s)
+        ok = self.user_model.shutdown(timeout_s) and ok
         return self.workspace.shutdown(timeout_s) and ok
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -91,9 +91,9 @@ class Presentation:
 
     def _set_title(self) -> None:
         w = self.window
-        name = w.controls.workload.currentText() or "Horsepower"
+        name = w.controls.model_title() or "Horsepower"
         devices = ", ".join(w.picker.selected_ids()) or "the ticked devices"
-        w.live.header.set_title(f"Horsepower · {name}", f"size {w.controls.size.currentText()} · "
+        w.live.header.set_title(f"Horsepower · {name}", f"{w.controls.size_words()} · "
                                 f"{w.controls.precision.currentText()} · on {devices}")
 
     # ---- rounds --------------------------------------------------------------------

@@ -1,10 +1,10 @@
-"""The window's tabs: Live, History, Compare, Value, Sweep, and how they talk. GUI thread.
+"""The window's tabs: Live, History, Compare, Value, Sweep, Advisor, and how they talk. GUI thread.
 
 History feeds Compare and Value with the selected runs and asks the window to re-run a
 stored spec; the Sweep tab runs sweeps through ``SweepRunner`` after the engine's checks
 (``profiler.analysis.sweep.check_sweep``) passed; Compare and Live save PNGs of the whole
-view, Compare also the stakeholder report (HTML) and the tidy CSV. Every file dialog goes
-through ``export_actions.ask_save_path``.
+view, Compare also the stakeholder report (HTML: with the Advisor's answer for a compared run
+when there is one) and the tidy CSV. Every file dialog goes through ``export_actions.ask_save_path``.
 """
 
 from __future__ import annotations
@@ -21,20 +21,23 @@ from gui.runs.history_link import HistoryLink
 from gui.runs.profiling_thread import SuperviseFn
 from gui.runs.sweep_runner import RunFn, SweepRunner
 from gui.window import exports as export_actions
+from gui.window.pages.advisor_page import AdvisorPage
 from gui.window.pages.compare_page import ComparePage
 from gui.window.pages.history_page import UNAVAILABLE, HistoryPage
 from gui.window.pages.sweep_page import SweepPage
 from gui.window.pages.value_page import ValuePage
+from profiler.results.model_ref import USER_WORKLOAD, ModelRefError, model_spec_fields
 from profiler.results.spec import RunSpec, SpecError
 
 if TYPE_CHECKING:
     from gui.runs.catalog_loader import Catalog
     from gui.viewmodel.preferences import Preferences
+    from gui.widgets.model_picker import ModelFacts
     from profiler.history import HistoryStore
 
 log = logging.getLogger(__name__)
 
-TABS = ("Live", "History", "Compare", "Value", "Sweep")
+TABS = ("Live", "History", "Compare", "Value", "Sweep", "Advisor")
 SweepCheck = Callable[[str, str, list[int], list[str], RunSpec | None], None]
 
 
@@ -69,6 +72,8 @@ class WorkspaceTabs(QTabWidget):
     """(kind, title, detail) for the window's banner; kind is error | warning | info."""
     sig_status = Signal(str)
     """A short status-bar message. GUI thread."""
+    sig_details = Signal(str, str, str, str)
+    """(kind, title, detail, details) for the banner, with a traceback behind "Details…"."""
 
     def __init__(self, live: QWidget, plot_area: QWidget, link: HistoryLink,
                  busy_fn: Callable[[], bool], supervise_fn: SuperviseFn | None = None,
@@ -79,6 +84,8 @@ class WorkspaceTabs(QTabWidget):
         self.link = link
         self.prefs = prefs
         self.catalog: Catalog | None = None
+        self.user_model: ModelFacts | None = None  # the user's checked model, for the Sweep form
+        self.knob_lists: dict[str, list[str]] = {}
         self.sweep_check: SweepCheck = engine_sweep_check
         self.settings_fn = settings_fn  # the sidebar's current settings, applied to sweep points
         self.plot_area = plot_area
@@ -91,11 +98,13 @@ class WorkspaceTabs(QTabWidget):
         self.compare = ComparePage(lambda: self.show_tab("History"))
         self.value = ValuePage(lambda: self.show_tab("History"))
         self.sweep = SweepPage()
+        self.advisor = AdvisorPage(self.show_live)
         if prefs is not None:
+            self.advisor.apply_settings(prefs.section("advisor"))
             self.sweep.set_settings(prefs.section("sweep"))
             self.history.hide_generated = bool(prefs.get("history_hide_generated", False))
             self.value.job = prefs.section("value_job")
-        for name, page in zip(TABS, (live, self.history, self.compare, self.value, self.sweep),
+        for name, page in zip(TABS, (live, self.history, self.compare, self.value, self.sweep, self.advisor),
                               strict=True):
             self.addTab(page, name)
         self.live_png = QPushButton("Save PNG", objectName="cornerAction")
@@ -120,6 +129,7 @@ class WorkspaceTabs(QTabWidget):
                                   "horsepower-comparison.png", self.compare.png_title()))
         self.compare.html_button.clicked.connect(self.save_compare_html)
         self.compare.csv_button.clicked.connect(self.save_compare_csv)
+        self.advisor.html_button.clicked.connect(self.save_advice_html)
         self.sweep.stop_button.clicked.connect(self.sweeps.stop)
         s = self.sweeps
         s.sig_point_state.connect(self.sweep.on_point_state, queued)
@@ -128,6 +138,7 @@ class WorkspaceTabs(QTabWidget):
                                                                     total), queued)
         s.sig_sweep_finished.connect(self._on_sweep_finished, queued)
         s.sig_sweep_failed.connect(self.sweep.on_failed, queued)
+        s.sig_sweep_rejected.connect(self._on_sweep_rejected, queued)
         s.sig_busy_changed.connect(self.sweep.set_running)
 
     # ---- navigation ------------------------------------------------------------------
@@ -145,24 +156,48 @@ class WorkspaceTabs(QTabWidget):
             self.history.build(self.store)
         elif name == "Sweep":
             self.ensure_sweep_view()
+        elif name == "Advisor":
+            self.advisor.refresh_runs()
 
     def set_dark(self, dark: bool) -> None:
         self.dark = dark
         self.compare.set_dark(dark)
         self.sweep.set_dark(dark)
+        self.advisor.set_dark(dark)
 
     def set_catalog(self, catalog: Catalog) -> None:
         """Workloads and devices for the Sweep form's pickers; the machine for PNG headers."""
         self.catalog = catalog
-        knob_lists: dict[str, list[str]] = {}
+        self.knob_lists = {}
         try:
             from profiler.analysis.sweep import sweep_knobs
 
             for name in catalog.workloads:
-                knob_lists[name] = sweep_knobs(name)
+                self.knob_lists[name] = sweep_knobs(name)
         except (ImportError, ValueError) as exc:
             log.warning("no knob lists for the Sweep form: %s", exc)
-        self.sweep.set_catalog(catalog.workloads, list(catalog.devices), knob_lists)
+        self._fill_sweep_form()
+
+    def set_user_model(self, facts: ModelFacts) -> None:
+        """The user's model passed its check: the Sweep form offers it, with its knobs."""
+        self.user_model = facts
+        self._fill_sweep_form()
+
+    def _fill_sweep_form(self) -> None:
+        if self.catalog is None:
+            return
+        workloads: dict[str, Any] = dict(self.catalog.workloads)
+        knob_lists = dict(self.knob_lists)
+        facts = self.user_model
+        if facts is not None:  # its defaults stand in for a preset (the form suggests values from them)
+            from gui.runs.catalog_loader import WorkloadInfo
+
+            workloads[USER_WORKLOAD] = WorkloadInfo(
+                USER_WORKLOAD, f"Your model: {facts.label}", facts.reference, (),
+                {"S": facts.batch_size} if facts.batch_size else {}, {"S": dict(facts.defaults)},
+                dict(facts.knob_help))
+            knob_lists[USER_WORKLOAD] = ["batch_size", *sorted(facts.defaults)]
+        self.sweep.set_catalog(workloads, list(self.catalog.devices), knob_lists)
 
     def save_preferences(self) -> None:
         if self.prefs is None:
@@ -170,6 +205,7 @@ class WorkspaceTabs(QTabWidget):
         self.prefs.set("sweep", self.sweep.settings())
         self.prefs.set("history_hide_generated", self.history.hide_generated)
         self.prefs.set("value_job", self.value.job_settings())
+        self.prefs.set("advisor", self.advisor.settings())
 
     def set_demo(self, on: bool) -> None:
         """Demo mode shows the Live page only."""
@@ -183,6 +219,7 @@ class WorkspaceTabs(QTabWidget):
         if self._closed:
             return
         self.store = store
+        self.advisor.set_store(store)
         if self.currentIndex() == TABS.index("History"):
             self.history.build(store)  # else on first visit: startup never waits for it
         if store.notices:
@@ -202,6 +239,7 @@ class WorkspaceTabs(QTabWidget):
     def _on_run_recorded(self, run_id: str) -> None:
         if not self._closed:
             self.history.refresh()
+            self.advisor.refresh_runs()
             log.debug("history refreshed after run %s", run_id)
 
     def _on_compare_clicked(self) -> None:
@@ -261,11 +299,25 @@ class WorkspaceTabs(QTabWidget):
             return
         path = self._ask("Save report", "horsepower-report.html", "HTML (*.html)")
         if path:
+            from profiler.reports.advisor_html import advice_section
             from profiler.reports.html import comparison_report
 
+            advice = self.advisor.advice_for([str(r.get("run_id")) for r in view.runs])
             text = comparison_report(view.runs, view.comparison.baseline_id, view.prices(),
-                                     title="Horsepower report")
+                                     title="Horsepower report", sections=[advice_section(a) for a in advice])
             self._saved("report", lambda p: export_actions.write_text(p, text), path)
+
+    def save_advice_html(self) -> None:
+        """The Advisor's answer on screen as the advisor's one-page report."""
+        advice = self.advisor.shown_advice()
+        if advice is None:
+            return
+        path = self._ask("Save advice", "horsepower-advice.html", "HTML (*.html)")
+        if path:
+            from profiler.reports.advisor_html import advice_report
+
+            text = advice_report(advice)
+            self._saved("advice", lambda p: export_actions.write_text(p, text), path)
 
     def save_compare_csv(self) -> None:
         view = self.compare.view
@@ -291,28 +343,55 @@ class WorkspaceTabs(QTabWidget):
             view.error_label.setText("Another run is going: stop it first, so the points "
                                      "have the machine to themselves.")
             return False
-        request = self._with_sidebar_settings(request)
-        base = RunSpec.from_dict(dict(request["base"])) if request.get("base") else None
         try:
-            self.sweep_check(str(request["workload"]), str(request["knob"]), list(request["values"]),
-                             list(request["devices"]), base)
-        except (SpecError, ValueError) as exc:
+            request = self._with_sidebar_settings(request)
+        except ModelRefError as exc:
             view.error_label.setText(f"Cannot start this sweep: {exc}")
             return False
+        base = RunSpec.from_dict(dict(request["base"])) if request.get("base") else None
+        args = (str(request["workload"]), str(request["knob"]), list(request["values"]),
+                list(request["devices"]), base)
+        user = request["workload"] == USER_WORKLOAD
+        if not user:  # a user's model is built for every point in a child process: on the sweep thread
+            try:
+                self.sweep_check(*args)
+            except (SpecError, ValueError) as exc:
+                view.error_label.setText(f"Cannot start this sweep: {exc}")
+                return False
         view.error_label.setText("")
         self.sweep.begin(len(set(request["values"])) * len(request["devices"]))
-        self.sweeps.start(request, run_fn)
+        if user:
+            self.sweep.progress_label.setText("Checking your model at every point in a separate process…")
+        check = self.sweep_check
+        self.sweeps.start(request, run_fn, check=(lambda: check(*args)) if user else None)
         return True
 
     def _with_sidebar_settings(self, request: dict[str, Any]) -> dict[str, Any]:
         """Sweep points use the sidebar's size, precision, batch and threads, as a run would."""
-        settings = self.settings_fn() if self.settings_fn and "base" not in request else None
+        if "base" in request:
+            return request
+        settings = self.settings_fn() if self.settings_fn else None
+        workload = str(request["workload"])
+        if workload == USER_WORKLOAD:  # the checked model; the sidebar's knobs when it is the same one
+            if self.user_model is None:
+                raise ModelRefError("check your model in the sidebar (Your model…) before sweeping it")
+            fields = model_spec_fields(self.user_model.reference)
+            same = settings is not None and settings.model == fields["model"]
+            base = (settings or RunSpec(workload=USER_WORKLOAD)).replace(
+                **fields, knobs=dict(settings.knobs) if same and settings else {},
+                batch_size=settings.batch_size if same and settings else None)
+            return {**request, "base": base.to_dict()}
         if settings is None:
             return request
-        same_workload = settings.workload == request["workload"]
-        base = settings.replace(workload=str(request["workload"]), knobs={},
+        same_workload = settings.workload == workload
+        base = settings.replace(workload=workload, knobs={}, model="", model_hash="",
                                 batch_size=settings.batch_size if same_workload else None)
         return {**request, "base": base.to_dict()}
+
+    def _on_sweep_rejected(self, message: str, details: str) -> None:
+        """A point of a user-model sweep did not pass its check: nothing ran."""
+        self.sweep.on_failed(message, rejected=True)
+        self.sig_details.emit("error", "Your model did not pass the check", message, details)
 
     def _on_sweep_finished(self, result: Any, stopped: bool) -> None:
         self.sweep.on_finished(result, stopped)
@@ -322,4 +401,5 @@ class WorkspaceTabs(QTabWidget):
     def shutdown(self, timeout_s: float) -> bool:
         """Stop the sweep and join its thread; pages stop reacting to late signals."""
         self._closed = True
-        return self.sweeps.shutdown(timeout_s)
+        ok = self.advisor.shutdown(timeout_s)
+        return self.sweeps.shutdown(timeout_s) and ok

@@ -101,18 +101,43 @@ def sweep_knobs(workload_name: str) -> list[str]:
     return [BATCH_KNOB, *sorted({k for preset in workload.presets.values() for k in preset})]
 
 
+def user_sweep_knobs(base: RunSpec) -> list[str]:
+    """What a sweep of a user's own model (``base.model``) can vary: the batch size, then its
+    factory's knobs. Builds the model in a check process (``runner.model_check``: seconds,
+    cached); raises ``SpecError`` (with their traceback in ``details``) when it does not pass."""
+    from profiler.results.spec import SpecError
+    from profiler.runner.model_check import check_model
+    from profiler.runner.validate import validate_spec
+
+    if not base.is_user_model:
+        raise SpecError(f"{base.workload!r} is a built-in workload, not a user's model")
+    validate_spec(base.replace(knobs={}))  # the reference, then the model itself
+    check = check_model(base.replace(knobs={}))
+    if not check.ok:
+        raise SpecError(check.error, check.details)
+    return [BATCH_KNOB, *sorted(check.knobs)]
+
+
 def check_sweep(workload: str, knob: str, values: Sequence[int], devices: Sequence[str],
                 base: RunSpec | None = None) -> None:
     """Raise ``SpecError`` (one line naming the valid choices) for a sweep that cannot run:
     an unknown workload or knob, no or non-positive values, no devices, or any point the
     engine would reject (a device that does not exist, a precision it cannot run, a model
-    that does not fit). Checked before the first point starts, so nothing is recorded."""
+    that does not fit). Checked before the first point starts, so nothing is recorded.
+    A user's own model (``workload`` "user") is named by ``base`` (``base.model``)."""
+    from profiler.results.model_ref import USER_WORKLOAD
     from profiler.results.spec import SpecError
     from profiler.runner.validate import validate_specs
 
-    knobs = sweep_knobs(workload)
+    if workload == USER_WORKLOAD:
+        if base is None or not base.is_user_model:
+            raise SpecError("a sweep of your own model needs its spec as the base (RunSpec.model names it)")
+        knobs = user_sweep_knobs(base)
+    else:
+        knobs = sweep_knobs(workload)
     if knob not in knobs:
-        raise SpecError(f"unknown knob {knob!r} for {workload}; choose from {', '.join(knobs)}")
+        what = base.model_label if base is not None and workload == USER_WORKLOAD else workload
+        raise SpecError(f"unknown knob {knob!r} for {what}; choose from {', '.join(knobs)}")
     if not values or any(int(v) <= 0 for v in values):
         raise SpecError("sweep values must be positive integers, e.g. 64,256,1024")
     if not devices:

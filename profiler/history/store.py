@@ -66,6 +66,8 @@ class RunSummary:
     knobs: str = ""
     threads: int | None = None
     origin: str = ""
+    #: a user's own model: its reference (``RunSpec.model``; "" for a built-in workload)
+    model: str = ""
     timed_steps: int = 0
     partial: str = ""
 
@@ -484,7 +486,7 @@ def _config(extra: Sequence[Any], status: str, samples_per_s: float | None) -> d
     out: dict[str, Any] = {
         "size": str(spec.get("size") or ""), "precision": str(spec.get("precision") or ""),
         "knobs": " ".join(f"{k}={v}" for k, v in sorted(knobs.items())),
-        "origin": str(spec.get("origin") or ""), "timed_steps": steps,
+        "origin": str(spec.get("origin") or ""), "timed_steps": steps, "model": str(spec.get("model") or ""),
         "partial": partial_reason({"status": status, "timed_steps": steps, "timed_s": _finite(timed_s),
                                    "spec": spec, "samples_per_s": samples_per_s}),
     }

@@ -25,6 +25,9 @@ from typing import Any
 #: rank step-time fractions below this are noise: a negative exposed communication of a few
 #: percent means the reference (no-sync) steps ran slower than the synchronised ones
 SPLIT_NOISE = 0.05
+#: a slowest rank this much busier than the median rank is flagged as a straggler; below it the
+#: difference is within the run-to-run noise of shared machines (5-25%, FIELD_NOTES.md)
+STRAGGLER_FLAG_RATIO = 1.15
 
 
 def scaling_efficiency(samples_per_s: float | None, world_size: int,
@@ -96,6 +99,11 @@ class Straggler:
     def to_dict(self) -> dict[str, Any]:
         return {"rank": self.rank, "busy_s": self.busy_s, "median_busy_s": self.median_busy_s,
                 "ratio_to_median": self.ratio_to_median}
+
+
+def is_straggler(ratio_to_median: float | None) -> bool:
+    """True when a slowest rank's busy time over the median's is past ``STRAGGLER_FLAG_RATIO``."""
+    return ratio_to_median is not None and ratio_to_median >= STRAGGLER_FLAG_RATIO
 
 
 def straggler(busy_s_by_rank: Mapping[int, float]) -> Straggler | None:

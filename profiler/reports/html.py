@@ -54,9 +54,11 @@ def sweep_section(result: SweepResult) -> str:
 
 def comparison_report(runs: Sequence[Mapping[str, Any]], baseline: str | None = None,
                       prices: PriceBook | None = None, job: Job | None = None,
-                      sweep: SweepResult | None = None, title: str = "Horsepower comparison") -> str:
-    """Report comparing ``runs`` (and/or a sweep)."""
-    extra = [sweep_section(sweep)] if sweep is not None else []
+                      sweep: SweepResult | None = None, title: str = "Horsepower comparison",
+                      sections: Sequence[str] = ()) -> str:
+    """Report comparing ``runs`` (and/or a sweep); ``sections`` is more section HTML placed
+    before the details (the window adds the advisor's answer for a compared run)."""
+    extra = [*([sweep_section(sweep)] if sweep is not None else []), *sections]
     if not runs:
         intro = "" if sweep is None else (f"<p>{esc(sweep.label)}: {esc(sweep.knob)} swept over "
                                           f"{esc(', '.join(f'{v:,}' for v in sweep.values))} on "

@@ -13,6 +13,7 @@ so the parent process (CLI, window) can call it safely. Thread-safe.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -26,6 +27,8 @@ PROTOCOL_DOC = "docs/YOUR_MODEL.md"
 LIBRARIES = {"hf": "transformers", "timm": "timm", "torchvision": "torchvision"}
 FILE, MODULE, LIBRARY = "file", "module", "library"
 FORMS = "path/to/file.py:factory, package.module:factory, hf:NAME, timm:NAME or torchvision:NAME"
+#: function names that usually build a workload, offered first when a file's factories are listed
+LIKELY_FACTORIES = ("build", "make", "create", "factory", "model")
 
 
 class ModelRefError(ValueError):
@@ -186,3 +189,18 @@ def model_spec_fields(text: str, base_dir: str | None = None) -> dict[str, str]:
     ref = parse_model_ref(text, base_dir)
     check_reference(ref)
     return {"workload": USER_WORKLOAD, "model": ref.text, "model_hash": model_hash(ref)}
+
+
+def factories_in(path: str) -> list[str]:
+    """Top-level public function names of the Python file at ``path``, likely factories first
+    (``build``, ``make``...), for a picker that asks which one builds the workload. Parses the
+    file with ``ast`` and runs none of it; [] when it cannot be read or parsed."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            tree = ast.parse(fh.read(), filename=path)
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return []
+    names = [node.name for node in tree.body
+             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_")]
+    rank = {name: i for i, name in enumerate(LIKELY_FACTORIES)}
+    return sorted(names, key=lambda n: (rank.get(n, len(rank)), names.index(n)))

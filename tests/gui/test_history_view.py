@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gui.widgets.history_view import HistoryView
+from gui.widgets.history_view import COLUMNS, HistoryView
 from profiler.history import HistoryStore
 from tests.helpers import fabricated
 
@@ -26,7 +26,7 @@ def test_history_view_shows_filters_renames_deletes(qtbot, store, tmp_path):
     view = HistoryView(store)
     qtbot.addWidget(view)
     assert view.model.rowCount() == 2
-    shown = {cell(view, r, 2): cell(view, r, 7) for r in range(2)}
+    shown = {cell(view, r, 2): cell(view, r, COLUMNS.index("Samples/s")) for r in range(2)}
     assert shown == {"cpu": "1,600", "cuda:0": "6,400"}
     view.filter_edit.setText("cuda")
     assert view.model.rowCount() == 1 and cell(view, 0, 2) == "cuda:0"

@@ -71,7 +71,7 @@ class HistoryPage(Page):
         if view is None:
             return
         if view.model.rowCount() == 0 and not view.filter_edit.text().strip() \
-                and not view.hide_generated.isChecked():
+                and not view.hide_generated.isChecked() and view.ranks.currentData() is None:
             self.show_empty(
                 "No runs yet",
                 "Pick a device and a workload on the left and press Start (F5). Each run is "

@@ -106,9 +106,11 @@ class SweepPage(Page):
         self.show_result(result)
         self.progress_label.setText(finished_text(result, stopped, time.monotonic() - self.started_at))
 
-    def on_failed(self, message: str) -> None:
+    def on_failed(self, message: str, rejected: bool = False) -> None:
+        """The sweep could not run (``rejected``: a point did not pass the check; nothing ran)."""
         if self.view is not None:
-            self.view.error_label.setText(f"The sweep could not run: {message}")
+            head = "Cannot start this sweep" if rejected else "The sweep could not run"
+            self.view.error_label.setText(f"{head}: {message}")
         self.progress_label.setText("")
 
     def show_result(self, result: Any, text: str | None = None) -> None:

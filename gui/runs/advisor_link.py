@@ -1,0 +1,113 @@
+"""The Advisor tab's link to the engine: read the constraints, gather the inputs, advise, off the GUI thread.
+
+``AdvisorLink.ask(token, form, run=..., run_id=...)`` runs, on a background thread and in
+this order, the same calls as ``horsepower advise`` (``profiler.cli.advise``):
+``read_constraints`` (a bad field raises ``ConstraintError`` before anything is computed),
+the run (the given result dict, or the stored one without its time series),
+``gather_inputs(store)`` (the catalogue with the user's ``hardware.json``, history and
+reference runs), ``advise_run`` and the tab's plain view of the answer
+(``gui.viewmodel.advice_view``). It answers on the GUI thread with ``sig_answered(token,
+advice, view)`` or ``sig_rejected(token, one line)``: the user's input was wrong (constraints,
+``hardware.json``, a run no longer stored), or ``sig_failed(token, one line)``: ours, logged
+in full. The first advice replays the model on the meta device (0.1-2 s).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from gui.runs.background import BackgroundCall
+from gui.runs.engine_import import engine_imports
+
+if TYPE_CHECKING:
+    from profiler.history import HistoryStore
+
+log = logging.getLogger(__name__)
+
+#: the form's fields, as ``profiler.reports.advisor.read_constraints`` names its arguments
+FORM_FIELDS = ("samples", "epochs", "budget", "deadline", "mode", "years", "hours_per_day", "electricity")
+
+AdviseFn = Callable[[Mapping[str, str], "Mapping[str, Any] | None", str, "HistoryStore | None"], tuple[Any, Any]]
+
+
+class AdviceRejected(ValueError):
+    """The user's input cannot be advised on; the message is one line for the tab."""
+
+
+def stored_run(store: HistoryStore | None, run_id: str) -> dict[str, Any]:
+    """The stored run ``run_id`` without its time series (``AdviceRejected`` when it is gone)."""
+    run = store.get(run_id) if store is not None else None
+    if run is None:
+        raise AdviceRejected(f"run {run_id!r} is no longer in the history; pick another")
+    return {k: v for k, v in run.items() if k not in ("series", "history")}
+
+
+def engine_advise(form: Mapping[str, str], run: Mapping[str, Any] | None, run_id: str,
+                  store: HistoryStore | None) -> tuple[Any, Any]:
+    """(``Advice``, ``AdviceView``) for ``run`` (or the stored ``run_id``) under the form's
+    constraints. Blocks (up to ~2 s); raises ``AdviceRejected`` for the user's mistakes."""
+    with engine_imports():
+        import profiler.analysis.advisor.text  # noqa: F401  (the view's cells, imported under the lock)
+        from profiler.analysis.advisor import ConstraintError, OverrideError
+        from profiler.reports.advisor import advise_run, gather_inputs, read_constraints
+
+    from gui.viewmodel.advice_view import advice_view
+
+    try:
+        constraints = read_constraints(**{k: form.get(k) or None for k in FORM_FIELDS if k != "mode"},
+                                       mode=form.get("mode") or "auto")
+        subject = dict(run) if run is not None else stored_run(store, run_id)
+        inputs = gather_inputs(store)
+    except (ConstraintError, OverrideError) as exc:
+        raise AdviceRejected(str(exc)) from None
+    advice = advise_run(subject, constraints, inputs)
+    return advice, advice_view(advice)
+
+
+class AdvisorLink(QObject):
+    """One advice at a time, off the GUI thread; the newest waiting request wins."""
+
+    sig_answered = Signal(object, object, object)
+    """(token, ``Advice``, ``AdviceView``). GUI thread (queued)."""
+    sig_rejected = Signal(object, str)
+    """(token, one line naming what is wrong with the user's input). GUI thread (queued)."""
+    sig_failed = Signal(object, str)
+    """(token, one line: the advisor itself failed; the log has the traceback). GUI thread (queued)."""
+
+    def __init__(self, advise_fn: AdviseFn | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.advise_fn: AdviseFn = advise_fn or engine_advise
+        self.calls = BackgroundCall("advisor", self)
+        queued = Qt.ConnectionType.QueuedConnection
+        self.calls.sig_done.connect(self._on_done, queued)
+        self.calls.sig_failed.connect(self._on_failed, queued)
+
+    @property
+    def busy(self) -> bool:
+        return self.calls.busy
+
+    def ask(self, token: Any, form: Mapping[str, str], run: Mapping[str, Any] | None = None, run_id: str = "",
+            store: HistoryStore | None = None) -> None:
+        """Advise on ``run`` (a result dict) or the stored ``run_id``. GUI thread."""
+        form = dict(form)
+        subject = dict(run) if run is not None else None
+        fn = self.advise_fn
+        self.calls.submit(token, lambda: fn(form, subject, run_id, store))
+
+    def _on_done(self, token: Any, value: tuple[Any, Any]) -> None:
+        advice, view = value
+        self.sig_answered.emit(token, advice, view)
+
+    def _on_failed(self, token: Any, exc: BaseException) -> None:
+        if isinstance(exc, AdviceRejected):
+            self.sig_rejected.emit(token, str(exc))
+            return
+        log.error("the advisor failed", exc_info=exc)
+        self.sig_failed.emit(token, f"the advisor failed ({type(exc).__name__}: {exc}); see the log file")
+
+    def shutdown(self, timeout_s: float = 2.0) -> bool:
+        return self.calls.shutdown(timeout_s)

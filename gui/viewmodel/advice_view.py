@@ -1,0 +1,134 @@
+"""The advisor's answer as the Advisor tab shows it: plain strings and chart points. Qt-free.
+
+``advice_view(advice)`` turns the engine's ``Advice`` (``profiler.analysis.advisor.advise``)
+into what the tab displays, with the engine's own formatting: the table cells are
+``profiler.analysis.advisor.text.row_cells`` (the CLI's and the HTML report's columns), the
+chart points are ``Advice.chart`` (``pareto.pareto_points``: nominal time and cost, their
+bands, measured or projected, on the Pareto front), the calibration rows are
+``Advice.calibration``. Nothing here works a figure out. Called on the advisor's background
+thread (the engine's modules import torch), so the GUI thread only copies strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from profiler import units
+
+if TYPE_CHECKING:
+    from profiler.analysis.advisor import Advice
+
+#: the limits columns the tab adds to the engine's table (the engine's ``Row`` checks)
+LIMIT_HEADERS = ("deadline", "budget")
+CHECK_WORDS = {True: "yes", False: "no", None: "maybe"}
+CALIBRATION_HEADERS = ("device", "predicted samples/s", "band", "measured", "error", "inside band")
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """One device on the cost-versus-time chart (seconds and money, nominal and band)."""
+
+    name: str
+    time_s: float
+    cost: float
+    time_low_s: float
+    time_high_s: float
+    cost_low: float
+    cost_high: float
+    measured: bool
+    on_front: bool
+    tip: str
+
+
+@dataclass(frozen=True)
+class AdviceView:
+    """Everything the Advisor tab shows for one answer."""
+
+    run_id: str
+    title: str
+    job: str
+    recommendation: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    measured: tuple[bool, ...]
+    feasible: tuple[bool, ...]
+    row_tips: tuple[str, ...]
+    chart: tuple[ChartPoint, ...]
+    currency: str
+    calibration: tuple[tuple[str, ...], ...] = ()
+    calibration_headers: tuple[str, ...] = CALIBRATION_HEADERS
+    notes: tuple[str, ...] = ()
+    credits: tuple[str, ...] = ()
+    projected_words: str = "projected, not measured"
+
+
+def job_words(advice: Advice) -> str:
+    """``2,000,000 samples (1,000,000 × 2 epochs) · deadline 24 h · budget 2 USD/h · pricing auto``."""
+    c = advice.constraints
+    parts = [f"{units.count(c.total_samples)} samples ({units.count(c.samples)} × {c.epochs:g} epoch"
+             f"{'s' if c.epochs != 1 else ''})"]
+    if c.deadline_s:
+        parts.append(f"deadline {units.duration(c.deadline_s)}")
+    if c.budget_total:
+        parts.append(f"budget {units.money(c.budget_total, c.currency)}")
+    if c.budget_per_h:
+        parts.append(f"budget {units.money(c.budget_per_h, c.currency)}/h")
+    parts.append(f"pricing {c.mode}")
+    if c.electricity_per_kwh is not None:
+        parts.append(f"electricity {units.money(c.electricity_per_kwh, c.currency)}/kWh")
+    return " · ".join(parts)
+
+
+def _row_tip(row: Any, projected: str) -> str:
+    p = row.projection
+    lines = [f"{row.device.name}: {'measured' if row.measured else projected}"]
+    if row.cost.basis:
+        lines.append(f"cost: {row.cost.basis}")
+    if p.fit is not None and p.fit.message:
+        lines.append(f"memory: {p.fit.message}")
+    if p.choice is not None and p.choice.source:
+        lines.append(f"efficiency from: {p.choice.source}")
+    if p.reason:
+        lines.append(p.reason)
+    return "\n".join(lines)
+
+
+def _point(point: Mapping[str, Any], currency: str, projected: str) -> ChartPoint:
+    t, c = point["time_band_s"], point["cost_band"]
+    how = "measured" if point["measured"] else projected
+    tip = (f"{point['name']} ({how})\ntime to train {units.duration(point['time_s'])} "
+           f"({units.duration(t['low'])}-{units.duration(t['high'])})\ncost {units.money(point['cost'], currency)} "
+           f"({units.money(c['low'], currency)}-{units.money(c['high'], currency)}) [{point.get('cost_kind') or '-'}]"
+           + ("\non the Pareto front: nothing is both faster and cheaper" if point["on_front"] else ""))
+    return ChartPoint(str(point["name"]), float(point["time_s"]), float(point["cost"]), float(t["low"]),
+                      float(t["high"]), float(c["low"]), float(c["high"]), bool(point["measured"]),
+                      bool(point["on_front"]), tip)
+
+
+def _calibration_row(cal: Mapping[str, Any]) -> tuple[str, ...]:
+    pred = cal["predicted_samples_per_s"]
+    return (str(cal["name"]), units.num(pred["nominal"]), f"{units.num(pred['low'])}-{units.num(pred['high'])}",
+            units.num(cal["measured_samples_per_s"]), f"{cal['error']:+.0%}", "yes" if cal["inside_band"] else "no")
+
+
+def advice_view(advice: Advice) -> AdviceView:
+    """The tab's view of ``advice``. Imports the engine's text module: call it off the GUI thread."""
+    from profiler.analysis.advisor import PROJECTED
+    from profiler.analysis.advisor.text import HEADERS, row_cells
+
+    currency = advice.constraints.currency
+    rows = tuple((*row_cells(i + 1, r, currency), CHECK_WORDS[r.meets_deadline], CHECK_WORDS[r.within_budget])
+                 for i, r in enumerate(advice.rows))
+    return AdviceView(
+        run_id=advice.run_id, title=f"{advice.run_name}, measured on {advice.subject}", job=job_words(advice),
+        recommendation=advice.recommendation, headers=(*HEADERS, *LIMIT_HEADERS), rows=rows,
+        measured=tuple(r.measured for r in advice.rows), feasible=tuple(r.feasible for r in advice.rows),
+        row_tips=tuple(_row_tip(r, PROJECTED) for r in advice.rows),
+        chart=tuple(_point(p, currency, PROJECTED) for p in advice.chart if p["time_s"] > 0 and p["cost"] > 0),
+        currency=currency, calibration=tuple(_calibration_row(c) for c in advice.calibration),
+        notes=(*advice.notes, f"Every figure not marked measured is {PROJECTED}: a roofline of the run's FLOPs "
+                              "and memory traffic times an efficiency drawn from measurements."),
+        credits=advice.credits, projected_words=PROJECTED,
+    )

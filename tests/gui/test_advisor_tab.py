@@ -1,0 +1,223 @@
+"""The Advisor tab over the real advisor: a fabricated run on a catalogued CPU, advised off the GUI thread."""
+
+from __future__ import annotations
+
+import os
+import threading
+from html import escape
+
+import pytest
+from PySide6.QtCore import Qt
+
+from gui.viewmodel.preferences import Preferences
+from gui.window import exports as export_actions
+from gui.window.main_window import MainWindow
+from profiler.analysis.advisor import EPOCH_CREDIT, PROJECTED
+from profiler.analysis.advisor.text import row_cells
+from profiler.reports import advisor as advisor_facade
+from profiler.reports.advisor import advise_run, gather_inputs, read_constraints
+from tests.fakes.engine import fake_catalog, fake_supervise
+from tests.helpers import fabricated
+
+RYZEN = "AMD Ryzen 9 9950X 16-Core Processor"
+ADVICE_TIMEOUT_MS = 60_000
+
+
+def ryzen_run(run_id: str = "20261201-000000-abcdef", name: str = "mlp on the Ryzen") -> dict:
+    """A completed MLP run measured on a CPU the catalogue knows (so one row is measured)."""
+    run = fabricated(run_id, workload="mlp", knobs={"width": 64, "depth": 1}, name=name)
+    run.environment = {"torch": "2.13.0", "hostname": "elsewhere", "cpu_model": RYZEN, "torch_threads": 16}
+    run.device_info = {"name": RYZEN, "details": {"physical_cores": 16}}
+    return run.to_dict()
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = MainWindow(catalog_fn=fake_catalog, supervise_fn=fake_supervise,
+                     preferences=Preferences(tmp_path / "window.json"))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.workspace.store is not None, timeout=5000)
+    yield win
+    win.shutdown()
+
+
+@pytest.fixture
+def stored(window):
+    run = ryzen_run()
+    window.workspace.store.store_result(run)
+    return run
+
+
+def fill(page, **values: str) -> None:
+    for name, text in values.items():
+        if name == "mode":
+            page.form.mode.setCurrentIndex(page.form.mode.findData(text))
+        else:
+            page.form.fields[name].setText(text)
+
+
+def advise_and_wait(qtbot, page) -> None:
+    assert page.advise()
+    qtbot.waitUntil(lambda: page.form.advise_button.isEnabled(), timeout=ADVICE_TIMEOUT_MS)
+
+
+def test_advice_on_a_stored_run_shows_the_engines_answer(window, stored, qtbot):
+    page = window.workspace.show_tab("Advisor")
+    assert page.form.chosen() == ("stored", stored["run_id"])
+    fill(page, samples="1e8", epochs="3", electricity="0.3")
+    thread_names: list[str] = []
+    real = page.link.advise_fn
+
+    def spy(*args):
+        thread_names.append(threading.current_thread().name)
+        return real(*args)
+
+    page.link.advise_fn = spy
+    advise_and_wait(qtbot, page)
+    assert thread_names and thread_names[0] != threading.main_thread().name  # off the GUI thread
+    assert not page.message.isVisible() and page.panel is not None and page.panel.isVisible()
+
+    # the same calls as `horsepower advise`, made here independently
+    expected = advise_run(stored, read_constraints(samples="1e8", epochs="3", electricity="0.3"),
+                          gather_inputs(window.workspace.store))
+    panel = page.panel
+    assert panel.recommendation.text() == expected.recommendation
+    assert "RTX" in panel.recommendation.text() and PROJECTED in panel.recommendation.text()
+    assert "300,000,000 samples" in panel.job.text()
+    table = panel.table
+    assert table.rowCount() == len(expected.rows) > 5
+    for r in (0, len(expected.rows) - 1):
+        cells = [table.item(r, c).text() for c in range(10)]
+        assert cells == row_cells(r + 1, expected.rows[r], "USD")
+    figures = [table.item(r, 2).text() for r in range(table.rowCount())]
+    measured = [r for r, text in enumerate(figures) if text == "measured"]
+    assert len(measured) == 1 and "Ryzen 9 9950X" in table.item(measured[0], 1).text()
+    assert figures.count(PROJECTED) == len(figures) - 1
+    assert table.item(measured[0], 1).font().bold() and not table.item(0 if measured[0] else 1, 1).font().bold()
+    assert PROJECTED in table.item(0 if measured[0] else 1, 1).toolTip()
+
+    chart = panel.chart
+    assert len(chart.points) == len(expected.chart)
+    front = sorted((p for p in expected.chart if p["on_front"]), key=lambda p: p["time_s"])
+    assert chart.front_names == [p["name"] for p in front] and front
+    scatters = {item.name(): item for item in chart.getPlotItem().listDataItems() if hasattr(item, "points")}
+    assert len(scatters["measured"].points()) == 1
+    assert len(scatters[PROJECTED].points()) == len(expected.chart) - 1
+    assert scatters["measured"].opts["symbol"] != scatters[PROJECTED].opts["symbol"]  # visibly distinct
+    labelled = {label.toPlainText() for label in chart.labels}
+    assert any("(measured)" in text for text in labelled)
+
+    assert EPOCH_CREDIT in panel.credits.text() and panel.credits.isVisible()
+    assert [table.item(0, c).text() for c in (10, 11)] == ["yes", "yes"]  # no deadline, no budget: both met
+    assert page.html_button.isEnabled()
+
+
+@pytest.mark.parametrize(("values", "line"), [
+    ({"samples": "0"}, "samples must be a whole number more than zero"),
+    ({"epochs": "-1"}, "epochs must be more than zero"),
+    ({"budget": "cheap"}, "budget 'cheap' is not an amount"),
+    ({"deadline": "tomorrow"}, "deadline 'tomorrow' is not a duration"),
+    ({"hours_per_day": "30"}, "hours per day must be at most 24"),
+])
+def test_bad_constraints_say_one_line_and_compute_nothing(window, stored, qtbot, monkeypatch, values, line):
+    calls: list[object] = []
+    monkeypatch.setattr(advisor_facade, "advise_run", lambda *a, **k: calls.append(a))
+    page = window.workspace.show_tab("Advisor")
+    fill(page, **values)
+    advise_and_wait(qtbot, page)
+    assert page.message.isVisible()
+    assert page.message.text().startswith("Cannot advise: ")
+    assert line in page.message.text() and "\n" not in page.message.text()
+    assert calls == [] and page.answered is None and page.panel is None
+    assert not page.html_button.isEnabled()
+
+
+def test_a_bad_answer_after_a_good_one_hides_the_stale_answer(window, stored, qtbot):
+    page = window.workspace.show_tab("Advisor")
+    advise_and_wait(qtbot, page)
+    assert page.panel.isVisible()
+    fill(page, deadline="soon")
+    advise_and_wait(qtbot, page)
+    assert "deadline 'soon' is not a duration" in page.message.text()
+    assert not page.panel.isVisible() and page.shown_advice() is None
+
+
+def test_no_run_yet_says_what_to_do(window):
+    page = window.workspace.show_tab("Advisor")
+    assert page.showing_empty and "Live" in page.empty.text.text()
+    assert page.form.chosen() is None
+
+
+def test_the_current_run_is_offered_first_and_advised_as_it_is(window, stored, qtbot):
+    current = ryzen_run("20261201-000001-fedcba", name="just now")
+    window.workspace.advisor.set_current(current)
+    page = window.workspace.show_tab("Advisor")
+    assert page.form.run.itemText(0).startswith("Current run: just now")
+    assert page.form.chosen() == ("current", current["run_id"])
+    seen: list[tuple] = []
+    real = page.link.advise_fn
+    page.link.advise_fn = lambda form, run, run_id, store: (seen.append((run, run_id)), real(form, run, run_id,
+                                                                                           store))[1]
+    advise_and_wait(qtbot, page)
+    assert seen[0][0]["run_id"] == current["run_id"]  # the result dict itself: not stored anywhere
+    assert page.answered.title.startswith("just now")
+
+
+def test_the_form_is_remembered_between_launches(qtbot, tmp_path):
+    prefs = tmp_path / "window.json"
+    first = MainWindow(catalog_fn=fake_catalog, supervise_fn=fake_supervise, preferences=Preferences(prefs))
+    qtbot.addWidget(first)
+    page = first.workspace.advisor
+    fill(page, samples="5e6", deadline="36h", mode="rent")
+    page.form.budget_kind.setCurrentIndex(1)
+    first.shutdown()
+    second = MainWindow(catalog_fn=fake_catalog, supervise_fn=fake_supervise, preferences=Preferences(prefs))
+    qtbot.addWidget(second)
+    try:
+        form = second.workspace.advisor.form
+        assert form.fields["samples"].text() == "5e6" and form.fields["deadline"].text() == "36h"
+        assert form.mode.currentData() == "rent" and not form.fields["years"].isEnabled()
+        fill(second.workspace.advisor, budget="2")
+        assert form.values()["budget"] == "2/h" and form.values()["mode"] == "rent"
+    finally:
+        second.shutdown()
+
+
+def test_stakeholder_report_carries_the_advice_of_a_compared_run(window, stored, qtbot, monkeypatch, tmp_path):
+    window.workspace.store.store_result(fabricated("other", "cpu", step_s=0.02, name="other").to_dict())
+
+    def ask(parent, title, suggested, file_filter):
+        return str(tmp_path / os.path.basename(suggested))
+
+    monkeypatch.setattr(export_actions, "ask_save_path", ask)
+    tabs = window.workspace
+
+    def report() -> str:
+        tabs.compare_runs([stored["run_id"], "other"])
+        tabs.save_compare_html()
+        [path] = [p for p in tmp_path.glob("horsepower-report-*.html")]
+        text = path.read_text()
+        path.unlink()
+        return text
+
+    assert "Which hardware?" not in report()  # no advice yet: no section
+    page = tabs.show_tab("Advisor")
+    assert page.form.select_run(stored["run_id"])
+    advise_and_wait(qtbot, page)
+    text = report()
+    assert "Which hardware?" in text and "Epoch AI" in text
+    assert escape(page.panel.recommendation.text()) in text
+    tabs.show_tab("Advisor")
+    tabs.save_advice_html()
+    [one_page] = list(tmp_path.glob("horsepower-advice-*.html"))
+    assert "Horsepower advisor: mlp on the Ryzen" in one_page.read_text()
+
+
+def test_about_box_credits_epoch_ai(window):
+    from gui.window.about import about_box
+
+    box = about_box(window, "2.13.0")
+    assert box.textFormat() == Qt.TextFormat.RichText
+    assert "Epoch AI" in box.text() and "CC BY 4.0" in box.text()
+    assert "Data on Machine Learning Hardware" in box.text() and "2.13.0" in box.text()
