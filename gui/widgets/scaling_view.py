@@ -34,6 +34,7 @@ IDEAL = "#9CA3AF"
 PART_COLOURS = {"compute": "#2563EB", "comm": "#F59E0B", "input": "#10B981"}
 PART_WORDS = {"compute": "compute", "comm": "gradient communication (exposed)", "input": "input wait"}
 BAR_WIDTH = 0.6
+LEGEND_ROOM = 1.6  # x units right of the last bar, for the split's legend
 
 
 class PercentAxis(pg.AxisItem):
@@ -61,7 +62,7 @@ class ScalingView(QWidget):
         self.split.setLabel("left", "step time", units="s")
         self.split.getAxis("left").enableAutoSIPrefix(True)
         self.split.setLabel("bottom", "rank")
-        self.split.addLegend(offset=(10, 10))
+        self.split.addLegend(offset=(-10, 10))  # top right, beside the bars (see ``LEGEND_ROOM``)
         self.split_size = QComboBox()
         self.split_size.setToolTip("The world size whose ranks the bar chart shows")
         self.straggler = QLabel("", objectName="stragglerLabel", wordWrap=True)
@@ -73,6 +74,7 @@ class ScalingView(QWidget):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self._layout()
+        self.set_dark(False)
         self.split_size.currentIndexChanged.connect(lambda _i: self._draw_split())
 
     def _plot(self, title: str, y_label: str) -> pg.PlotWidget:
@@ -144,8 +146,9 @@ class ScalingView(QWidget):
                 if c != 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         fit_table_height(self.table)
 
     def _draw_curves(self, report: ScaleReport) -> None:
@@ -160,6 +163,9 @@ class ScalingView(QWidget):
         if measured:
             self.throughput.plot([n for n, _ in measured], [x for _, x in measured], pen=pg.mkPen(MEASURED, width=2),
                                  symbol="o", symbolBrush=MEASURED, symbolPen=None, name="measured")
+        tops = [x for _, x in ideal + measured]
+        if tops:  # from zero: a throughput axis that starts elsewhere exaggerates the gap
+            self.throughput.setYRange(0.0, max(tops), padding=0.08)
         effs = [(p.world_size, p.efficiency) for p in report.points if p.efficiency is not None]
         if sizes:
             self.efficiency.plot([min(sizes), max(sizes)], [1.0, 1.0], pen=dash)
@@ -173,7 +179,7 @@ class ScalingView(QWidget):
                 label = pg.TextItem(units.percent(e, 0), color=MEASURED, anchor=(0.5, 1.3))
                 label.setPos(n, e)
                 self.efficiency.addItem(label)
-        self.efficiency.setYRange(0.0, max([1.1, *(e for _, e in effs)]), padding=0.05)
+        self.efficiency.setYRange(0.0, max([1.0, *(e for _, e in effs)]) + 0.2, padding=0)
         for widget in (self.throughput, self.efficiency):
             widget.getAxis("bottom").setTicks([[(n, str(n)) for n in sizes]])
             if sizes:
@@ -198,7 +204,7 @@ class ScalingView(QWidget):
                                                    name=PART_WORDS[part]))
         self.split.getAxis("bottom").setTicks([[(bar.rank, str(bar.rank)) for bar in detail.bars]])
         if detail.bars:
-            self.split.setXRange(-0.6, len(detail.bars) - 0.4, padding=0)
+            self.split.setXRange(-0.6, len(detail.bars) - 0.4 + LEGEND_ROOM, padding=0)
         self.split.setToolTip("\n".join(bar.text for bar in detail.bars))
         if not detail.bars:
             self.straggler.setText(f"{detail.world_size} rank(s): {detail.status}"

@@ -216,7 +216,7 @@ def ideal_throughput(points: Sequence[ScalingPoint]) -> list[float | None]:
 
 
 def _bars(section: Mapping[str, Any]) -> tuple[RankBar, ...]:
-    bars = []
+    bars: list[RankBar] = []
     for row in section.get("ranks") or []:
         split = row.get("split") if isinstance(row, Mapping) else None
         if not isinstance(split, Mapping) or not split.get("step_s"):
@@ -232,8 +232,9 @@ def straggler_line(section: Mapping[str, Any], world_size: int) -> tuple[str, bo
     """(words, flagged) for a run's slowest rank relative to the median rank."""
     if world_size < 2:
         return "one rank: nothing to wait for", False
-    strag = section.get("straggler")
-    ratio = strag.get("ratio_to_median") if isinstance(strag, Mapping) else None
+    found = section.get("straggler")
+    strag: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    ratio = strag.get("ratio_to_median")
     if ratio is None:
         return "slowest rank: n/a (no rank reported its time split)", False
     flagged = is_straggler(ratio)
