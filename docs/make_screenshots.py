@@ -174,6 +174,20 @@ def sweep_shots(d: Driver, seconds: float) -> None:
     d.shot("sweep")
 
 
+def scaling_shots(d: Driver, seconds: float) -> None:
+    """A real 1,2-rank CPU scale sweep over gloo from the Scaling tab."""
+    tabs = d.win.workspace
+    tabs.show_tab("Scaling")
+    form = tabs.scaling.form
+    d.wait(60, lambda: form.workload.count() > 0)  # the catalogue loads off the GUI thread
+    form.nproc.setText("1,2")
+    form.duration.setValue(seconds)
+    form.run_button.click()
+    d.wait(600, lambda: not tabs.scales.busy)
+    d.wait(1.0)
+    d.shot("scaling")
+
+
 def presentation_shots(d: Driver, seconds: float) -> None:
     from gui.viewmodel import series_store as sk
 
@@ -266,6 +280,15 @@ def main() -> int:
                      ("HORSEPOWER_LOG_DIR", "log")):
         os.environ[var] = str(work / sub)
     seconds = 3.0 if args.quick else 8.0
+    only = {s for s in args.only.split(",") if s}
+    if only == {"scaling"}:  # needs no recorded runs
+        d = Driver(args, out)
+        try:
+            scaling_shots(d, 3.0 if args.quick else 5.0)
+        finally:
+            d.win.close()
+            d.app.processEvents()
+        return 0
     print("recording runs…", flush=True)
     run_ids = record_runs(seconds)
     d = Driver(args, out)
@@ -285,6 +308,8 @@ def main() -> int:
             advisor_shot(d, run_ids[0])
         if wants(d, "your-model"):
             your_model_shot(d)
+        if wants(d, "scaling"):
+            scaling_shots(d, 3.0 if args.quick else 5.0)
     finally:
         d.win.close()
         d.app.processEvents()

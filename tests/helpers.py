@@ -190,3 +190,39 @@ def no_worker_left() -> bool:
         except psutil.NoSuchProcess:
             pass
     return not alive
+
+
+def scale_result(run_id: str, world_size: int, step_s: float, splits: list[tuple[float, float, float]] | None = None,
+                 batch: int = 64, started_at: float = 1.0e9, mode: str = "strong", strategy: str = "ddp",
+                 busbw: float | None = 1.0e9, status: str = "completed") -> dict[str, Any]:
+    """A fabricated scale point (``horsepower scale``'s result dict) of ``world_size`` CPU ranks over
+    gloo: 20 timed steps of ``step_s``; ``splits`` are each rank's (input, compute, comm) seconds,
+    whose sum is that rank's step time; the straggler and all-reduce probe as the engine writes them."""
+    spec = RunSpec(workload="mlp", device="cpu", batch_size=batch, threads=1, world_size=world_size, phase_every=0)
+    result = RunResult(spec=spec, run_id=run_id, status=status, batch_size=batch, samples_per_step=batch)
+    result.step_times_s = [step_s] * 20 if status == "completed" else []
+    result.started_at = started_at
+    splits = splits or [(0.0001, step_s * 0.8, step_s * 0.2 - 0.0001)] * world_size
+    ranks = [{"rank": r, "local_rank": r, "node": 0, "host": "testhost", "device": "cpu", "threads": 1,
+              "steps": 20, "step_time_s": sum(s), "samples_per_s": None,
+              "split": {"step_s": sum(s), "input_s": s[0], "compute_s": s[1], "comm_s": s[2]},
+              "loss_last": 1.0, "peak_flops_per_s": None} for r, s in enumerate(splits)]
+    busy = {r: s[0] + s[1] for r, s in enumerate(splits)}
+    slowest = max(busy, key=lambda r: (busy[r], -r))
+    median = sorted(busy.values())[len(busy) // 2] if len(busy) % 2 else \
+        sum(sorted(busy.values())[len(busy) // 2 - 1:len(busy) // 2 + 1]) / 2
+    probe = ({"nbytes": 8 * 2**20, "time_s": 8 * 2**20 / busbw, "algbw_bytes_per_s": busbw,
+              "busbw_bytes_per_s": busbw, "reason": ""} if world_size > 1 and busbw else
+             {"nbytes": 8 * 2**20, "time_s": None, "algbw_bytes_per_s": None, "busbw_bytes_per_s": None,
+              "reason": "one rank: an all-reduce moves no data"})
+    result.distributed = {
+        "world_size": world_size, "nodes": 1, "strategy": strategy, "backend": "gloo", "mode": mode,
+        "batch_per_rank": batch // world_size if mode == "strong" else batch,
+        "global_batch": batch if mode == "strong" else batch * world_size,
+        "split_basis": "comm = exposed gradient all-reduce", "ranks": ranks,
+        "straggler": {"rank": slowest, "busy_s": busy[slowest], "median_busy_s": median,
+                      "ratio_to_median": busy[slowest] / median},
+        "allreduce": probe, "energy_by_node": [], "launcher": {},
+    }
+    result.environment = {"logical_cpus": 2, "hostname": "testhost"}
+    return result.to_dict()

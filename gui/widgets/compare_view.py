@@ -130,6 +130,12 @@ class CompareView(QWidget):
         base = comparison.baseline
         self.baseline_label.setText(f"Baseline: {base.label}. Speedups only between comparable runs; "
                                     "hover a greyed cell for why a run is not comparable.")
+        ranks = sorted({row.world_size for row in comparison.rows})
+        if len(ranks) > 1:  # the engine calls them comparable (ranks are a setting): say what that means
+            self.baseline_label.setText(
+                self.baseline_label.text() + f" These runs trained on different numbers of ranks "
+                f"({', '.join(map(str, ranks))}): a speedup between them is the whole job's at that world "
+                "size, not a per-device figure; the Scaling tab shows scaling efficiency.")
         self.table.setHorizontalHeaderLabels(list(headers(comparison.currency)))
         self._fill_table(comparison)
         self._draw_bars(comparison)

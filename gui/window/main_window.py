@@ -180,6 +180,7 @@ class MainWindow(QMainWindow):
         w.sig_details.connect(lambda kind, title, text, details: self.banner.show_message(
             kind, title, text, details=details))
         w.sweeps.sig_busy_changed.connect(self._on_busy_changed)
+        w.scales.sig_busy_changed.connect(self._on_busy_changed)
 
     def _shortcuts(self) -> None:
         for keys, slot in (
@@ -247,10 +248,11 @@ class MainWindow(QMainWindow):
         return self.start_runs([spec])
 
     def _sweep_refuses(self) -> bool:
-        if not self.workspace.sweeps.busy:
+        if not self.workspace.jobs_busy:
             return False
-        self.banner.show_message("warning", "A sweep is running",
-                                 advice="Wait for it or press Stop sweep on the Sweep tab, so "
+        tab = "Sweep" if self.workspace.sweeps.busy else "Scaling"
+        self.banner.show_message("warning", f"A {tab.lower()} run is going",
+                                 advice=f"Wait for it or press Stop on the {tab} tab, so "
                                  "runs do not compete for the machine.")
         return True
 
@@ -341,12 +343,14 @@ class MainWindow(QMainWindow):
     def _on_busy_changed(self, _busy: bool) -> None:
         """Live runs or a sweep started or ended: one at a time keeps the numbers fair."""
         self.controls.set_running(self.runs.busy)
-        if self.workspace.sweeps.busy:
+        if self.workspace.jobs_busy:
             self.controls.start_button.setEnabled(False)
         self._update_refresh_rate()
 
     def cpu_run_active(self) -> bool:
         sweep_cpu = self.workspace.sweeps.busy and "cpu" in (self.workspace.sweeps.request or {}).get("devices", ())
+        sweep_cpu = sweep_cpu or (self.workspace.scales.busy and getattr(self.workspace.scales.config, "device",
+                                                                          "") == "cpu")
         return ("cpu" in self.session.active_devices() and self.runs.busy) or sweep_cpu
 
     def _update_refresh_rate(self) -> None:
@@ -399,7 +403,8 @@ class MainWindow(QMainWindow):
         self._refresh.stop()
         self.meter.stop()
         started = time.monotonic()
-        self.workspace.sweeps.stop()  # both stop at once, then share the time to join
+        self.workspace.sweeps.stop()  # all stop at once
+        self.workspace.scales.stop()  # ... the scale sweep's ranks too, then share the time to join
         ok = self.runs.shutdown(timeout_s)
         ok = self.user_model.shutdown(max(0.1, timeout_s - (time.monotonic() - started))) and ok
         ok = self.workspace.shutdown(max(0.1, timeout_s - (time.monotonic() - started))) and ok
@@ -418,9 +423,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask before stopping a run or a sweep; a stopped run is stored, marked partial."""
-        if not self._closed and (self.runs.busy or self.workspace.sweeps.busy):
+        if not self._closed and (self.runs.busy or self.workspace.jobs_busy):
             active = [self.session.specs[r].title for r in self.session.specs if r not in self.session.results]
-            if not self.confirm_close(closing.busy_text(active, self.workspace.sweeps.busy)):
+            if not self.confirm_close(closing.busy_text(active, self.workspace.jobs_busy)):
                 event.ignore()
                 return
         self.shutdown()

@@ -1,10 +1,13 @@
-"""The window's tabs: Live, History, Compare, Value, Sweep, Advisor, and how they talk. GUI thread.
+"""The window's tabs: Live, History, Compare, Value, Sweep, Scaling, Advisor, and how they talk. GUI thread.
 
 History feeds Compare and Value with the selected runs and asks the window to re-run a
 stored spec; the Sweep tab runs sweeps through ``SweepRunner`` after the engine's checks
-(``profiler.analysis.sweep.check_sweep``) passed; Compare and Live save PNGs of the whole
-view, Compare also the stakeholder report (HTML: with the Advisor's answer for a compared run
-when there is one) and the tidy CSV. Every file dialog goes through ``export_actions.ask_save_path``.
+(``profiler.analysis.sweep.check_sweep``) passed; the Scaling tab runs scale sweeps through
+``ScaleRunner`` after ``horsepower scale``'s own checks (``scale_runner.scale_config``) and opens
+stored ones (listed off the GUI thread, or picked in History); the Advisor projects a run onto
+other hardware off the GUI thread; Compare and Live save PNGs of the whole view, Compare also the
+stakeholder report (HTML: with the Advisor's answer for a compared run when there is one) and
+the tidy CSV. Every file dialog goes through ``export_actions.ask_save_path``.
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QPushButton, QTabWidget, QWidget
 
+from gui.runs.background import BackgroundCall
 from gui.runs.history_link import HistoryLink
 from gui.runs.profiling_thread import SuperviseFn
+from gui.runs.scale_runner import ScaleFn, ScaleRequestError, ScaleRunner, scale_config
 from gui.runs.sweep_runner import RunFn, SweepRunner
 from gui.window import exports as export_actions
 from gui.window.pages.advisor_page import AdvisorPage
 from gui.window.pages.compare_page import ComparePage
 from gui.window.pages.history_page import UNAVAILABLE, HistoryPage
+from gui.window.pages.scaling_page import ScalingPage
 from gui.window.pages.sweep_page import SweepPage
 from gui.window.pages.value_page import ValuePage
 from profiler.results.model_ref import USER_WORKLOAD, ModelRefError, model_spec_fields
@@ -37,7 +43,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TABS = ("Live", "History", "Compare", "Value", "Sweep", "Advisor")
+TABS = ("Live", "History", "Compare", "Value", "Sweep", "Scaling", "Advisor")
 SweepCheck = Callable[[str, str, list[int], list[str], RunSpec | None], None]
 
 
@@ -98,13 +104,16 @@ class WorkspaceTabs(QTabWidget):
         self.compare = ComparePage(lambda: self.show_tab("History"))
         self.value = ValuePage(lambda: self.show_tab("History"))
         self.sweep = SweepPage()
+        self.scaling = ScalingPage()
         self.advisor = AdvisorPage(self.show_live)
         if prefs is not None:
             self.advisor.apply_settings(prefs.section("advisor"))
             self.sweep.set_settings(prefs.section("sweep"))
+            self.scaling.form.apply_settings(prefs.section("scaling"))
             self.history.hide_generated = bool(prefs.get("history_hide_generated", False))
             self.value.job = prefs.section("value_job")
-        for name, page in zip(TABS, (live, self.history, self.compare, self.value, self.sweep, self.advisor),
+        for name, page in zip(TABS, (live, self.history, self.compare, self.value, self.sweep, self.scaling,
+                                     self.advisor),
                               strict=True):
             self.addTab(page, name)
         self.live_png = QPushButton("Save PNG", objectName="cornerAction")
@@ -112,6 +121,10 @@ class WorkspaceTabs(QTabWidget):
                                  "with a title, the date and the machine")
         self.setCornerWidget(self.live_png, Qt.Corner.TopRightCorner)
         self.sweeps = SweepRunner(link, supervise_fn, self)
+        self.scales = ScaleRunner(link, self)
+        self.scale_check: Callable[[dict[str, Any]], tuple[Any, list[int]]] = scale_config
+        self.scale_fn: ScaleFn | None = None  # tests: fabricated sweeps instead of real ranks
+        self.scale_groups = BackgroundCall("scale-groups", self)
         self._wire()
 
     def _wire(self) -> None:
@@ -140,6 +153,23 @@ class WorkspaceTabs(QTabWidget):
         s.sig_sweep_failed.connect(self.sweep.on_failed, queued)
         s.sig_sweep_rejected.connect(self._on_sweep_rejected, queued)
         s.sig_busy_changed.connect(self.sweep.set_running)
+        self._wire_scaling()
+
+    def _wire_scaling(self) -> None:
+        queued = Qt.ConnectionType.QueuedConnection
+        page, runner = self.scaling, self.scales
+        page.form.sig_run_requested.connect(self.start_scale)
+        page.form.sig_open_stored.connect(self._on_open_stored)
+        page.stop_button.clicked.connect(runner.stop)
+        self.history.scaling_button.clicked.connect(self._on_scaling_clicked)
+        runner.sig_progress.connect(page.on_progress, queued)
+        runner.sig_point_finished.connect(page.on_point_finished, queued)
+        runner.sig_finished.connect(self._on_scale_finished, queued)
+        runner.sig_failed.connect(page.on_failed, queued)
+        runner.sig_busy_changed.connect(page.set_running)
+        self.scale_groups.sig_done.connect(lambda _t, groups: self.scaling.set_stored(groups), queued)
+        self.scale_groups.sig_failed.connect(
+            lambda _t, exc: log.warning("stored scale sweeps could not be listed: %s", exc), queued)
 
     # ---- navigation ------------------------------------------------------------------
     def show_tab(self, name: str) -> QWidget:
@@ -156,6 +186,8 @@ class WorkspaceTabs(QTabWidget):
             self.history.build(self.store)
         elif name == "Sweep":
             self.ensure_sweep_view()
+        elif name == "Scaling":
+            self.list_stored_scales()
         elif name == "Advisor":
             self.advisor.refresh_runs()
 
@@ -163,6 +195,7 @@ class WorkspaceTabs(QTabWidget):
         self.dark = dark
         self.compare.set_dark(dark)
         self.sweep.set_dark(dark)
+        self.scaling.set_dark(dark)
         self.advisor.set_dark(dark)
 
     def set_catalog(self, catalog: Catalog) -> None:
@@ -177,6 +210,9 @@ class WorkspaceTabs(QTabWidget):
         except (ImportError, ValueError) as exc:
             log.warning("no knob lists for the Sweep form: %s", exc)
         self._fill_sweep_form()
+        self.scaling.form.set_catalog(list(catalog.workloads), list(catalog.devices))
+        if self.prefs is not None:
+            self.scaling.form.apply_settings(self.prefs.section("scaling"))
 
     def set_user_model(self, facts: ModelFacts) -> None:
         """The user's model passed its check: the Sweep form offers it, with its knobs."""
@@ -203,6 +239,7 @@ class WorkspaceTabs(QTabWidget):
         if self.prefs is None:
             return
         self.prefs.set("sweep", self.sweep.settings())
+        self.prefs.set("scaling", self.scaling.form.settings())
         self.prefs.set("history_hide_generated", self.history.hide_generated)
         self.prefs.set("value_job", self.value.job_settings())
         self.prefs.set("advisor", self.advisor.settings())
@@ -239,6 +276,8 @@ class WorkspaceTabs(QTabWidget):
     def _on_run_recorded(self, run_id: str) -> None:
         if not self._closed:
             self.history.refresh()
+            if self.currentIndex() == TABS.index("Scaling"):
+                self.list_stored_scales()
             self.advisor.refresh_runs()
             log.debug("history refreshed after run %s", run_id)
 
@@ -339,7 +378,7 @@ class WorkspaceTabs(QTabWidget):
         """Run ``request`` (the Sweep form's dict) after the engine's checks of every point;
         False (with the reason under the form) when it cannot start: nothing is recorded."""
         view = self.ensure_sweep_view()
-        if self.busy_fn() or self.sweeps.busy:
+        if self.busy_fn() or self.sweeps.busy or self.scales.busy:
             view.error_label.setText("Another run is going: stop it first, so the points "
                                      "have the machine to themselves.")
             return False
@@ -397,9 +436,78 @@ class WorkspaceTabs(QTabWidget):
         self.sweep.on_finished(result, stopped)
         self.sig_status.emit("Sweep stopped" if stopped else "Sweep finished")
 
+    # ---- scaling ---------------------------------------------------------------------
+    @property
+    def jobs_busy(self) -> bool:
+        """A knob sweep or a scale sweep is running."""
+        return self.sweeps.busy or self.scales.busy
+
+    def start_scale(self, request: dict[str, Any], scale_fn: ScaleFn | None = None) -> bool:
+        """Run ``request`` (the Scaling form's dict) after ``horsepower scale``'s checks; False,
+        with the engine's one line under the form, when it cannot start: nothing starts."""
+        form = self.scaling.form
+        if self.busy_fn() or self.jobs_busy:
+            form.error_label.setText("Another run is going: stop it first, so the ranks have the machine "
+                                     "to themselves.")
+            return False
+        try:
+            config, nprocs = self.scale_check(request)
+        except ScaleRequestError as exc:
+            form.error_label.setText(f"Cannot start: {exc}")
+            return False
+        form.error_label.setText("")
+        self.scaling.begin(nprocs)
+        self.scales.start(config, nprocs, scale_fn or self.scale_fn)
+        return True
+
+    def _on_scale_finished(self, results: list[dict[str, Any]], stopped: bool) -> None:
+        self.scaling.on_finished(results, stopped, len(self.scales.world_sizes) or len(results))
+        self.sig_status.emit("Scaling stopped" if stopped else "Scaling finished")
+
+    def list_stored_scales(self) -> None:
+        """Fill the Scaling tab's stored-sweep picker from history, off the GUI thread."""
+        store = self.store
+        if store is None or self._closed:
+            return
+        from profiler.analysis.scaling_view import stored_scale_groups
+
+        self.scale_groups.submit("groups", lambda: stored_scale_groups(store))
+
+    def _on_open_stored(self, index: int) -> None:
+        if 0 <= index < len(self.scaling.stored):
+            self.scaling.show_runs(self.scaling.stored[index].runs)
+
+    def _on_scaling_clicked(self) -> None:
+        if self.history.view is not None:
+            self.scale_runs(self.history.view.selected_ids())
+
+    def scale_runs(self, run_ids: list[str]) -> bool:
+        """Open the stored scale runs among ``run_ids`` in the Scaling tab; False (and a banner)
+        when none of them trained on torch.distributed."""
+        if self.store is None:
+            return False
+        from profiler.analysis.scaling_view import scale_groups
+
+        groups = scale_groups([r for r in (self.store.get(i) for i in run_ids) if r is not None])
+        if not groups:
+            self.sig_message.emit("warning", "Not a scale run",
+                                  "None of the selected runs trained on torch.distributed; run one on the "
+                                  "Scaling tab or with `horsepower scale`.")
+            return False
+        self.scaling.show_runs(groups[0].runs)
+        self.show_tab("Scaling")
+        if len(groups) > 1:
+            self.sig_status.emit(f"The selection holds {len(groups)} scale sweeps; showing the newest: "
+                                 f"{groups[0].label}")
+        return True
+
     # ---- shutdown --------------------------------------------------------------------
     def shutdown(self, timeout_s: float) -> bool:
-        """Stop the sweep and join its thread; pages stop reacting to late signals."""
+        """Stop the sweeps and join their threads; pages stop reacting to late signals."""
         self._closed = True
-        ok = self.advisor.shutdown(timeout_s)
-        return self.sweeps.shutdown(timeout_s) and ok
+        started = time.monotonic()
+        self.scales.stop()
+        ok = self.sweeps.shutdown(timeout_s)
+        ok = self.scales.shutdown(max(0.1, timeout_s - (time.monotonic() - started))) and ok
+        ok = self.advisor.shutdown(max(0.1, timeout_s - (time.monotonic() - started))) and ok
+        return self.scale_groups.shutdown(max(0.1, timeout_s - (time.monotonic() - started))) and ok

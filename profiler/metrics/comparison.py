@@ -136,6 +136,8 @@ def _show(name: str, value: Any, label: str) -> str:
         return f"{label} {'on' if value else 'off'}"
     if name == "threads":
         return "all cores" if value is None else f"{value} thread{'s' if value != 1 else ''}"
+    if name == "world_size":
+        return f"{value} rank{'s' if value != 1 else ''}"
     return f"{value} {label}".strip()
 
 

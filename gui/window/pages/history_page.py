@@ -36,6 +36,9 @@ class HistoryPage(Page):
                                               "Open the selected runs (two or more) side by side")
         self.value_button = self.add_action("Value", None,
                                             "What the selected runs' devices are worth")
+        self.scaling_button = self.add_action("Scaling", None,
+                                              "Open the selected scale runs (torch.distributed, any world "
+                                              "size) in the Scaling tab: efficiency and each rank's time split")
         self.set_selection([])
         self.show_empty(*OPENING)
 
@@ -65,6 +68,7 @@ class HistoryPage(Page):
     def set_selection(self, run_ids: list[str]) -> None:
         self.compare_button.setEnabled(len(run_ids) >= 2)
         self.value_button.setEnabled(len(run_ids) >= 1)
+        self.scaling_button.setEnabled(len(run_ids) >= 1)
 
     def update_state(self) -> None:
         view = self.view
