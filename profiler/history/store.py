@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import socket
 import sqlite3
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,73 +22,30 @@ import psutil
 
 from profiler.history.database import BUSY_TIMEOUT_S, HistoryError, connect, first_line, is_busy
 from profiler.history.paths import UserDirError, history_db_path
+from profiler.history.rows import (
+    WORLD_SIZE_SQL,
+    NoticeRow,
+    RunSummary,
+    StepRow,
+    TelemetryRow,
+    epoch_s,
+    finite,
+    result_field,
+    step_ok,
+    summary_from_row,
+    text_of,
+)
 from profiler.history.series import empty_series, series_from_steps, steps_from_result
 from profiler.history.traces import forget_trace, keep_trace, trace_path
 from profiler.metrics import keys
 from profiler.results.result import RunResult, RunState
-from profiler.results.spec import MAX_EPOCH_S, MAX_NAME_CHARS, RunSpec
+from profiler.results.spec import MAX_NAME_CHARS, RunSpec
 
 log = logging.getLogger(__name__)
 
 ACTIVE_STATES = ("pending", "running", RunState.PREPARING, RunState.WARMING, RunState.MEASURING)
 STALE_FOREIGN_S = 24 * 3600.0  # a run owned by another host is interrupted after this long
-StepRow = tuple[int, str, float, float, int, "float | None"]  # step, phase, t_s, step_time_s, ...
-TelemetryRow = tuple[float, str, float]  # t_s, key, value
-NoticeRow = tuple[float, str, str]  # t_s, kind, message
 UNFINISHED = "the run ended without its final result being stored; its stored steps may be fewer than it measured"
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """One row of the history list; figures are None (n/a) until the run finished."""
-
-    run_id: str
-    name: str
-    status: str
-    device: str
-    workload: str
-    created_at: float
-    updated_at: float
-    samples_per_s: float | None
-    achieved_flops_per_s: float | None
-    mfu: float | None
-    samples_per_j: float | None
-    energy_j: float | None
-    world_size: int = 1  # ranks that trained together (spec.world_size; 1 before distributed runs)
-    #: why the stored steps are fewer than the run measured; None when history kept them all
-    incomplete: str | None = None
-    #: the run's configuration, for History's config columns (from its spec and result)
-    size: str = ""
-    precision: str = ""
-    batch_size: int | None = None
-    knobs: str = ""
-    threads: int | None = None
-    origin: str = ""
-    #: a user's own model: its reference (``RunSpec.model``; "" for a built-in workload)
-    model: str = ""
-    timed_steps: int = 0
-    partial: str = ""
-
-
-#: the spec's world size in SQL (runs stored before the field existed ran on one rank; a spec
-#: that is not JSON, which no Horsepower writes, reads as one rank instead of failing the query)
-WORLD_SIZE_SQL = "CASE WHEN json_valid(spec) THEN COALESCE(json_extract(spec, '$.world_size'), 1) ELSE 1 END"
-
-
-def _finite(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
-def _epoch(value: Any) -> float | None:
-    """A stored time (s since 1970) that every formatter accepts, else None."""
-    t = _finite(value)
-    return t if t is not None and 0.0 <= t <= MAX_EPOCH_S else None
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else "" if value is None else str(value)
 
 
 class HistoryStore:
@@ -151,7 +106,7 @@ class HistoryStore:
                 run_id
                 for run_id, pid, owner, updated in rows
                 if (owner == host and not (isinstance(pid, int) and pid > 0 and psutil.pid_exists(pid)))
-                or (owner != host and now - (_finite(updated) or 0.0) > STALE_FOREIGN_S)
+                or (owner != host and now - (finite(updated) or 0.0) > STALE_FOREIGN_S)
             ]
             if not dead:
                 return
@@ -236,7 +191,7 @@ class HistoryStore:
     @staticmethod
     def _figures(result: dict[str, Any]) -> tuple[float | None, ...]:
         keys = ("samples_per_s", "achieved_flops_per_s", "mfu", "samples_per_j", "energy_j")
-        return tuple(_finite(result.get(k)) for k in keys)
+        return tuple(finite(result.get(k)) for k in keys)
 
     def store_result(self, result: dict[str, Any], series: dict[str, Any] | None = None) -> str:
         """Store a complete run (an import) with its series; returns its run id.
@@ -332,7 +287,7 @@ class HistoryStore:
         sql = (
             "SELECT id, name, status, device, workload, created_at, updated_at, samples_per_s,"
             f" achieved_flops_per_s, mfu, samples_per_j, energy_j, {WORLD_SIZE_SQL}, incomplete, spec,"
-            f" {_result_field('batch_size')}, {_result_field('timed_steps')}, {_result_field('timed_s')}"
+            f" {result_field('batch_size')}, {result_field('timed_steps')}, {result_field('timed_s')}"
             f" FROM runs{where}"
             " ORDER BY created_at DESC, id DESC"
         )
@@ -343,21 +298,10 @@ class HistoryStore:
         return [self._summary(row) for row in rows]
 
     def _summary(self, row: Sequence[Any]) -> RunSummary:
-        """A list row from whatever is stored: a value it cannot show is clamped (times to 0,
-        figures to n/a) and the run noted in ``damaged``."""
-        run_id, name, status, device, workload, created, updated, *figures, world_size, incomplete = row[:14]
-        run_id = _text(run_id)
-        created_at, updated_at = _epoch(created), _epoch(updated)
-        clean = [_finite(v) for v in figures]
-        if created_at is None or updated_at is None or any(
-                c is None and v is not None for c, v in zip(clean, figures, strict=True)):
-            self._note_damaged(run_id, "a stored time or figure is out of range; shown as 0 or n/a")
-        spd, flops, mfu, spj, energy = clean
-        ranks = world_size if isinstance(world_size, int) and world_size >= 1 else 1
-        config = _config(row[14:], _text(status), spd)
-        return RunSummary(run_id, config.pop("name", None) or _text(name), _text(status), _text(device),
-                          _text(workload), created_at or 0.0, updated_at or created_at or 0.0, spd, flops, mfu,
-                          spj, energy, ranks, None if incomplete is None else _text(incomplete), **config)
+        summary, damage = summary_from_row(row)
+        if damage:
+            self._note_damaged(summary.run_id, damage)
+        return summary
 
     def _note_damaged(self, run_id: str, reason: str) -> None:
         if run_id not in self.damaged:
@@ -387,22 +331,22 @@ class HistoryStore:
             return None
         _name, status, spec_json, result_json, created, updated, incomplete = row
         series = self.series(run_id)
-        created_at = _epoch(created) or 0.0
+        created_at = epoch_s(created) or 0.0
         data = self._stored_result(run_id, result_json) if result_json else None
         final = data is not None
         if data is None:
             try:
-                data = self._partial_result(run_id, _text(status), json.loads(spec_json), series, created_at)
+                data = self._partial_result(run_id, text_of(status), json.loads(spec_json), series, created_at)
             except Exception as exc:  # a row no Horsepower could have written
                 self._note_damaged(run_id, f"its spec cannot be read ({first_line(exc, 120)})")
                 return None
         for key in ("started_at", "ended_at"):
-            if data.get(key) is not None and _epoch(data[key]) is None:
+            if data.get(key) is not None and epoch_s(data[key]) is None:
                 data[key] = created_at if key == "started_at" else None
                 self._note_damaged(run_id, f"its {key} is out of range; shown as the time it was stored")
         data["series"] = series
-        data["history"] = {"created_at": created_at, "updated_at": _epoch(updated) or created_at,
-                           "final": final, "incomplete": None if incomplete is None else _text(incomplete)}
+        data["history"] = {"created_at": created_at, "updated_at": epoch_s(updated) or created_at,
+                           "final": final, "incomplete": None if incomplete is None else text_of(incomplete)}
         return data
 
     def _stored_result(self, run_id: str, result_json: Any) -> dict[str, Any] | None:
@@ -445,10 +389,10 @@ class HistoryStore:
                 "SELECT t_s, kind, message FROM notices WHERE run_id=? ORDER BY t_s, rowid",
                 (run_id,)).fetchall()
         out = empty_series()
-        good = [row for row in steps if _step_ok(row)]
-        tele = [row for row in tele if isinstance(row[1], str) and _finite(row[0]) is not None
-                and _finite(row[2]) is not None]
-        notes = [(t, _text(k), _text(m)) for t, k, m in notes if _finite(t) is not None]
+        good = [row for row in steps if step_ok(row)]
+        tele = [row for row in tele if isinstance(row[1], str) and finite(row[0]) is not None
+                and finite(row[2]) is not None]
+        notes = [(t, text_of(k), text_of(m)) for t, k, m in notes if finite(t) is not None]
         if len(good) < len(steps):
             self._note_damaged(run_id, f"{len(steps) - len(good)} stored step(s) hold values out of range; skipped")
         out["steps"] = series_from_steps(good)
@@ -460,53 +404,6 @@ class HistoryStore:
             col["value"].append(value)
         out["notices"] = [{"t_s": t, "kind": k, "message": m} for t, k, m in notes]
         return out
-
-
-def _result_field(name: str) -> str:
-    """SQL for one field of the stored result JSON (NULL for a result that is not JSON)."""
-    return f"CASE WHEN json_valid(result) THEN json_extract(result, '$.{name}') END"
-
-
-def _config(extra: Sequence[Any], status: str, samples_per_s: float | None) -> dict[str, Any]:
-    """The config columns of a ``list_runs`` row (spec JSON, result batch, steps, timed s) and
-    the name to show: the user's, else the automatic one that says what differs. Any value of
-    the wrong type is left out (the defaults stay)."""
-    from profiler.metrics.naming import auto_name
-    from profiler.metrics.quality import partial_reason
-
-    spec_json, batch, steps, timed_s = (list(extra) + [None] * 4)[:4]
-    try:
-        spec = json.loads(spec_json) if isinstance(spec_json, str) else {}
-    except ValueError:
-        spec = {}
-    spec = spec if isinstance(spec, dict) else {}
-    steps = steps if isinstance(steps, int) and not isinstance(steps, bool) else 0
-    raw_knobs = spec.get("knobs")
-    knobs: dict[str, Any] = raw_knobs if isinstance(raw_knobs, dict) else {}
-    out: dict[str, Any] = {
-        "size": str(spec.get("size") or ""), "precision": str(spec.get("precision") or ""),
-        "knobs": " ".join(f"{k}={v}" for k, v in sorted(knobs.items())),
-        "origin": str(spec.get("origin") or ""), "timed_steps": steps, "model": str(spec.get("model") or ""),
-        "partial": partial_reason({"status": status, "timed_steps": steps, "timed_s": _finite(timed_s),
-                                   "spec": spec, "samples_per_s": samples_per_s}),
-    }
-    batch = batch if isinstance(batch, int) and not isinstance(batch, bool) and batch > 0 else spec.get("batch_size")
-    out["batch_size"] = batch if isinstance(batch, int) and not isinstance(batch, bool) else None
-    threads = spec.get("threads")
-    out["threads"] = threads if isinstance(threads, int) and not isinstance(threads, bool) else None
-    if spec:
-        try:
-            out["name"] = str(spec.get("name") or auto_name(spec))
-        except (TypeError, ValueError, AttributeError):
-            pass
-    return out
-
-
-def _step_ok(row: Sequence[Any]) -> bool:
-    step, phase, t_s, step_time_s, samples, loss = row
-    return (isinstance(step, int) and isinstance(phase, str) and isinstance(samples, int)
-            and _finite(t_s) is not None and _finite(step_time_s) is not None
-            and (loss is None or _finite(loss) is not None))
 
 
 __all__ = ["HistoryError", "HistoryStore", "RunSummary"]
