@@ -13,13 +13,15 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 QUESTION_TITLE = "Stop the run and quit?"
 
 
-def busy_text(runs: list[str], sweeping: bool) -> str:
+def busy_text(runs: list[str], sweeping: bool, scaling: bool = False) -> str:
     """What is going, in words, for the question."""
     what = []
     if runs:
         what.append("a run is going (" + ", ".join(runs[:3]) + (", …" if len(runs) > 3 else "") + ")")
     if sweeping:
         what.append("a sweep is going")
+    if scaling:
+        what.append("a scaling run is going (world sizes already measured are in History)")
     return (" and ".join(what).capitalize() + ". Quitting stops it; what it measured so far "
             "is kept in History, marked partial.")
 

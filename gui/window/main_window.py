@@ -425,7 +425,8 @@ class MainWindow(QMainWindow):
         """Ask before stopping a run or a sweep; a stopped run is stored, marked partial."""
         if not self._closed and (self.runs.busy or self.workspace.jobs_busy):
             active = [self.session.specs[r].title for r in self.session.specs if r not in self.session.results]
-            if not self.confirm_close(closing.busy_text(active, self.workspace.jobs_busy)):
+            question = closing.busy_text(active, self.workspace.sweeps.busy, self.workspace.scales.busy)
+            if not self.confirm_close(question):
                 event.ignore()
                 return
         self.shutdown()

@@ -202,3 +202,11 @@ def test_closing_the_window_mid_sweep_stops_every_rank(window, qtbot):
     assert time.monotonic() - started < 30.0
     assert tabs.scales._thread.isFinished()
     assert not rank_processes() and not worker_children()
+
+
+def test_the_closing_question_names_a_scaling_run() -> None:
+    from gui.window.closing import busy_text
+
+    text = busy_text([], sweeping=False, scaling=True)
+    assert text.startswith("A scaling run is going") and "History" in text
+    assert "sweep" not in busy_text(["mlp-S on cpu"], sweeping=False, scaling=False)
