@@ -4,7 +4,8 @@ Top row: throughput (the live figure of the last 2 s), step time and loss of the
 on seconds since each run started (``run_plots``). Bottom row: the machine's utilization and
 memory over the last minute, with each run's own process beside them, and per-core load
 now (``machine_plots``): these stream while idle too. ``refresh`` is called by the window's
-timer; it skips everything while the grid is hidden (another tab, a minimised window).
+timer; it skips everything while the grid is hidden (another tab, a minimised window). A
+small "Which utilization is true?" link sits in the Utilization plot's title row.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
@@ -31,10 +32,14 @@ IDLE_HINT = (
     "Throughput, step time and loss of the run appear here; the machine below is live now.</p>"
 )
 HINT_TOP_PX = 34  # below the plot titles
+UTIL_LINK = "Which utilization is true?"
 
 
 class LivePlots(QWidget):
     """The run plots over the machine plots. ``now_s`` is the machine clock (the monitor's)."""
+
+    sig_utilization_help = Signal()
+    """The user clicked "Which utilization is true?". GUI thread."""
 
     def __init__(self, store: SeriesStore, on_paint: Callable[[float], None],
                  parent: QWidget | None = None, now_s: Callable[[], float] | None = None) -> None:
@@ -63,6 +68,14 @@ class LivePlots(QWidget):
         outer.addLayout(grid, 1)
         self.legend.hide()
         self.hint.raise_()
+        util = self.machine.widgets["util"]
+        self.util_link = QLabel(f'<a href="utilization">{UTIL_LINK}</a>', util, objectName="utilLink")
+        self.util_link.setTextFormat(Qt.TextFormat.RichText)
+        self.util_link.setToolTip("Host CPU, this run's CPU, GPU util, MFU and samples/s side by side, "
+                                  "with what each one measures")
+        self.util_link.linkActivated.connect(lambda _link: self.sig_utilization_help.emit())
+        self.util_link.raise_()
+        util.installEventFilter(self)
 
     @property
     def runs(self) -> list[RunTrace]:
@@ -75,6 +88,13 @@ class LivePlots(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._place_hint()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Keep the utilization link at the Utilization plot's top right as it resizes."""
+        if event.type() == QEvent.Type.Resize and watched is self.machine.widgets["util"]:
+            self.util_link.adjustSize()
+            self.util_link.move(max(0, self.machine.widgets["util"].width() - self.util_link.width() - 6), 3)
+        return super().eventFilter(watched, event)
 
     def _place_hint(self) -> None:
         """Over the run plots' data area: never over a title or the machine plots."""
@@ -109,6 +129,7 @@ class LivePlots(QWidget):
         self.machine.set_presenting(on)
         for widget in self.machine.widgets.values():
             widget.setVisible(not on)
+        self.util_link.setVisible(not on)
         self._grid.setRowStretch(1, 0 if on else 1)
 
     def refresh(self, force: bool = False) -> int:
