@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from gui.window.main_window import MainWindow
+from profiler import units
 from profiler.outputs import OutputWriteError, rescue_copy, write_text
 from profiler.results.result import RunState
 from profiler.results.spec import RunSpec
@@ -144,16 +145,21 @@ class ScriptedRun(QObject):
         if self._done:
             return
         self._done = True
-        self.window.tick()
-        if self.screenshot and self.screenshot_taken_at_s is None:
-            if self.screenshot_at_s is not None:
-                log.warning("the run ended before --screenshot-at %.1f s; screenshot taken at the end",
-                            self.screenshot_at_s)
-            self._save_screenshot()
-        if self.json_path and self.result is not None:
-            self._write_json(self.json_path, self.result)
-        QTimer.singleShot(0, self.window.close)
-        QTimer.singleShot(0, QApplication.quit)
+        try:
+            self.window.tick()
+            if self.screenshot and self.screenshot_taken_at_s is None:
+                if self.screenshot_at_s is not None:
+                    log.warning("the run ended before --screenshot-at %.1f s; screenshot taken at the end",
+                                self.screenshot_at_s)
+                self._save_screenshot()
+            if self.json_path and self.result is not None:
+                self._write_json(self.json_path, self.result)
+        except Exception:  # whatever went wrong, a scripted run ends: --quit-after is a promise
+            self.exit_code = 1
+            log.exception("scripted run failed while finishing")
+        finally:
+            QTimer.singleShot(0, self.window.close)
+            QTimer.singleShot(0, QApplication.quit)
 
     def _write_json(self, path: str, result: dict[str, Any]) -> None:
         """Write the result JSON; a failure is one log line (and exit code 1), never a hang."""
@@ -165,8 +171,8 @@ class ScriptedRun(QObject):
             run_id = str(result.get("run_id") or self.run_id or "run")
             history = getattr(self.window, "history", None)
             if history is not None and history.in_history(run_id):
-                where = f"the run is in history: `horsepower export {run_id} --json FILE`"
+                where = f"the run is in history as {run_id} (`horsepower export {run_id} --json FILE` writes it)"
             else:
                 kept = rescue_copy(run_id, text)
-                where = f"the result was kept in {kept}" if kept else "the result could not be kept anywhere"
-            log.error("could not write --json: %s; %s", exc, where)
+                where = f"the result was saved to {kept} instead" if kept else "the result could not be saved anywhere"
+            log.error("--json not written: %s; %s", units.plain(exc), where)

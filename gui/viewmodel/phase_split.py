@@ -15,8 +15,8 @@ from typing import Any
 
 from gui.viewmodel import series_store as sk
 from gui.viewmodel.series_store import SeriesStore
-from profiler.metrics.phases import LABELS, SHORT_LABELS, live_phase_split, sampling_sentence
-from profiler.metrics.verdict import verdict
+from profiler.metrics.phases import LABELS, SHORT_LABELS, live_phase_split, live_sampling_sentence, sampling_sentence
+from profiler.metrics.verdict import is_accelerator_id, verdict
 from profiler.results.result import RunState
 from profiler.results.spec import RunSpec
 
@@ -59,6 +59,10 @@ class PhaseBarValues:
         return bool(self.segments)
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _segments(summary: Mapping[str, Any]) -> tuple[Segment, ...]:
     fraction, mean_s = summary.get("fraction") or {}, summary.get("mean_s") or {}
     return tuple(Segment(name, LABELS.get(name, name), SHORT_LABELS.get(name, name),
@@ -87,8 +91,7 @@ def live_phase_values(store: SeriesStore, run_id: str, spec: RunSpec) -> PhaseBa
     return PhaseBarValues(
         _segments(summary), found.message if found else "", found.kind if found else "",
         basis=f"live · last {n} sampled step{'' if n == 1 else 's'}",
-        sampling=(f"About one timed step in {spec.phase_every} is timed phase by phase, at random and at most "
-                  "a few a second; the bar covers the latest of them."),
+        sampling=_capital(live_sampling_sentence(spec.phase_every, is_accelerator_id(spec.device))) + ".",
         step_s=summary.get("sampled_step_s"), na="",
     )
 
@@ -102,6 +105,6 @@ def final_phase_values(result: Mapping[str, Any]) -> PhaseBarValues:
     n = int(summary.get("sampled_steps") or 0)
     return PhaseBarValues(
         _segments(summary), str(found.get("message") or ""), str(found.get("kind") or ""),
-        basis=f"final · {n} sampled step{'' if n == 1 else 's'}", sampling=sampling_sentence(summary),
+        basis=f"final · {n} sampled step{'' if n == 1 else 's'}", sampling=_capital(sampling_sentence(summary)) + ".",
         step_s=summary.get("sampled_step_s"), na="",
     )

@@ -25,7 +25,23 @@ from profiler.metrics.utilization import (
     result_utilization,
 )
 
-__all__ = ["TASK_MANAGER_NOTE", "UtilizationView", "final_view", "idle_view", "live_view", "value_text"]
+__all__ = ["TASK_MANAGER_NOTE", "UtilizationLine", "UtilizationView", "final_view", "idle_view", "live_view",
+           "value_text"]
+
+
+@dataclass(frozen=True)
+class UtilizationLine:
+    """One row as the panel shows it: its name, its value in words (``n/a`` when missing),
+    what it measures and, when n/a, why (``na_note``; "" otherwise)."""
+
+    label: str
+    value: str
+    meaning: str
+    na_note: str = ""
+
+    @property
+    def na(self) -> bool:
+        return self.value == units.NA
 
 
 @dataclass(frozen=True)
@@ -36,6 +52,14 @@ class UtilizationView:
     basis: str
     rows: tuple[UtilizationRow, ...]
     sample_unit: str = "samples"
+
+    @property
+    def lines(self) -> tuple[UtilizationLine, ...]:
+        """The rows as shown, in panel order."""
+        return tuple(UtilizationLine(row.label if row.key != "samples_per_s" else f"{self.sample_unit}/s",
+                                     value_text(row, self.sample_unit), row.meaning,
+                                     row.note if row.value is None else "")
+                     for row in self.rows)
 
 
 def value_text(row: UtilizationRow, sample_unit: str = "samples") -> str:

@@ -59,6 +59,13 @@ def short_name(run: RunSummary) -> str:
     head, sep, tail = run.name.partition(f" on {run.device}")
     return head + tail if sep else run.name
 
+TRACE_BUTTONS = ("Open trace", "Save trace…")
+OPEN_TRACE_TIP = ("Write the run's torch.profiler trace as plain JSON and say where it opens (Perfetto, "
+                  "chrome://tracing)")
+SAVE_TRACE_TIP = "Save the run's torch.profiler trace where you choose (a name ending .gz keeps it compressed)"
+NO_TRACE_TIP = ("Select one run that recorded a trace (tick \u201cRecord a trace of the next run\u201d before "
+                "Start, or `horsepower run --trace FILE`)")
+
 
 def when(created_at: float) -> str:
     """``11:26:33`` today, ``2026-11-30 09:12`` before."""
@@ -169,12 +176,12 @@ class HistoryView(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.buttons: dict[str, QPushButton] = {}
         buttons = QHBoxLayout()
-        for name in ("Rename", "Delete", "Re-run", "Open trace"):
+        for name in ("Rename", "Delete", "Re-run", *TRACE_BUTTONS):
             self.buttons[name] = QPushButton(name)
             buttons.addWidget(self.buttons[name])
-        self.buttons["Open trace"].setToolTip("Write the run's torch.profiler trace as plain JSON and say "
-                                              "where it opens (Perfetto, chrome://tracing)")
-        self.buttons["Open trace"].setEnabled(False)
+        for name in TRACE_BUTTONS:
+            self.buttons[name].setEnabled(False)
+            self.buttons[name].setToolTip(NO_TRACE_TIP)
         self.notice = DamagedNotice()
         buttons.addStretch(1)
         self.export_button = QToolButton(text="Export…", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -183,8 +190,7 @@ class HistoryView(QWidget):
         for fmt, text in (("tidy", "Summary CSV of the selected runs (one row per run)"),
                           ("html", "Report of the selected run (HTML)"),
                           ("csv", "Step series of the selected run (CSV)"),
-                          ("json", "The selected run as JSON (re-importable)"),
-                          ("trace", "Trace of the selected run (Chrome/Perfetto JSON)")):
+                          ("json", "The selected run as JSON (re-importable)")):
             self.export_actions[fmt] = self.export_menu.addAction(
                 text, lambda f=fmt: self._on_export_clicked(f))
         self.export_button.setMenu(self.export_menu)
@@ -204,6 +210,7 @@ class HistoryView(QWidget):
         self.buttons["Delete"].clicked.connect(self._on_delete_clicked)
         self.buttons["Re-run"].clicked.connect(self._on_rerun_clicked)
         self.buttons["Open trace"].clicked.connect(self._on_open_trace_clicked)
+        self.buttons["Save trace…"].clicked.connect(lambda: self._on_export_clicked("trace"))
         self.notice.sig_delete_requested.connect(self._on_delete_damaged)
         self.ask_text: Callable[[str, str, str], tuple[str, bool]] = self._ask_text
         self.ask_yes: Callable[[str, str], bool] = self._ask_yes
@@ -307,11 +314,9 @@ class HistoryView(QWidget):
     def _on_table_selection_changed(self, *_: Any) -> None:
         ids = self.selected_ids()
         traced = len(ids) == 1 and trace_actions.has_trace(self.store, ids[0])
-        self.buttons["Open trace"].setEnabled(traced)
-        self.buttons["Open trace"].setToolTip(
-            "Write the run's torch.profiler trace as plain JSON and say where it opens (Perfetto, "
-            "chrome://tracing)" if traced else "Select one run that recorded a trace (tick "
-            "\u201cRecord a trace\u201d before Start, or `horsepower run --trace FILE`)")
+        for name, tip in (("Open trace", OPEN_TRACE_TIP), ("Save trace…", SAVE_TRACE_TIP)):
+            self.buttons[name].setEnabled(traced)
+            self.buttons[name].setToolTip(tip if traced else NO_TRACE_TIP)
         self.sig_selection_changed.emit(ids)
 
     def _on_rename_clicked(self) -> None:

@@ -1,8 +1,9 @@
 """A slim stacked bar of where a training step's time goes, with the verdict beside it. GUI thread.
 
-One row under the cards: "STEP PHASES", the bar (data wait, host-to-device copy, forward,
-backward, optimizer, device wait, each its share of the sampled step), then the verdict in
-words ("compute-bound: ..."). Before any sample it shows n/a and why. ``display`` runs on the
+Under the cards: "STEP PHASES", the bar (data wait, host-to-device copy, forward, backward,
+optimizer, device wait, each its share of the sampled step), then the verdict in words
+("compute-bound: ..."); below them, in small type, how the steps are sampled and what that
+costs. Before any sample it shows n/a and why. ``display`` runs on the
 window's refresh timer and repaints only when the values changed, so watching costs nothing
 between ticks (never a repaint per phase sample).
 """
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.widgets.theme import WARNING_COLOUR
 from profiler import units
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 BAR_HEIGHT_PX = 18
 ROW_HEIGHT_PX = 24
+NOTE_HEIGHT_PX = 16
 #: one colour per phase; white text on each. Input (amber) is the one to watch.
 PHASE_COLOURS = {
     "data_wait": "#D97706", "h2d_copy": "#B45309", "forward": "#2563EB", "backward": "#7C3AED",
@@ -98,7 +100,8 @@ class _Bar(QWidget):
 
 
 class PhaseBar(QWidget):
-    """"STEP PHASES", the stacked bar and the verdict, in one row ``ROW_HEIGHT_PX`` high."""
+    """"STEP PHASES", the stacked bar and the verdict in one row ``ROW_HEIGHT_PX`` high, and
+    the sampling note under them."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="phaseBar")
@@ -107,15 +110,24 @@ class PhaseBar(QWidget):
         self.verdict = QLabel("", self, objectName="phaseVerdict")
         self.verdict.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.verdict.setMinimumWidth(0)
-        layout = QHBoxLayout(self)
+        self.note = QLabel("", self, objectName="phaseNote")
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.note.setFixedHeight(NOTE_HEIGHT_PX)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(10)
+        row.addWidget(self.title)
+        row.addWidget(self.bar, 4)
+        row.addWidget(self.verdict, 5)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
-        layout.setSpacing(10)
-        layout.addWidget(self.title)
-        layout.addWidget(self.bar, 4)
-        layout.addWidget(self.verdict, 5)
-        self.setFixedHeight(ROW_HEIGHT_PX)
+        layout.setSpacing(0)
+        layout.addLayout(row)
+        layout.addWidget(self.note)
+        self.setFixedHeight(ROW_HEIGHT_PX + NOTE_HEIGHT_PX)
         self.values: PhaseBarValues | None = None
         self._verdict_text = ""
+        self._note_text = ""
 
     def display(self, values: PhaseBarValues) -> None:
         """Show ``values``; nothing is repainted when they did not change."""
@@ -131,8 +143,9 @@ class PhaseBar(QWidget):
         self.verdict.setProperty("na", not values.available)
         self.verdict.style().unpolish(self.verdict)
         self.verdict.style().polish(self.verdict)
+        self._note_text = values.sampling if values.available else ""
         text = tooltip(values)
-        for widget in (self, self.bar, self.verdict):
+        for widget in (self, self.bar, self.verdict, self.note):
             widget.setToolTip(text)
         self._elide()
 
@@ -140,12 +153,16 @@ class PhaseBar(QWidget):
         """The verdict line in full (the label may show it elided)."""
         return self._verdict_text
 
+    def note_text(self) -> str:
+        """The sampling note in full (how often steps are split and what it costs)."""
+        return self._note_text
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._elide()
 
     def _elide(self) -> None:
-        width = max(0, self.verdict.width())
-        shown = self.verdict.fontMetrics().elidedText(self._verdict_text, Qt.TextElideMode.ElideRight, width)
-        if self.verdict.text() != shown:
-            self.verdict.setText(shown)
+        for label, full in ((self.verdict, self._verdict_text), (self.note, self._note_text)):
+            shown = label.fontMetrics().elidedText(full, Qt.TextElideMode.ElideRight, max(0, label.width()))
+            if label.text() != shown:
+                label.setText(shown)

@@ -9,6 +9,8 @@ their text does.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
@@ -19,7 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.viewmodel.utilization_view import TASK_MANAGER_NOTE, UtilizationView, value_text
+from profiler.metrics.utilization import TASK_MANAGER_NOTE
+
+if TYPE_CHECKING:
+    from gui.viewmodel.utilization_view import UtilizationView
 
 TITLE = "Which utilization is true?"
 INTRO = ("Five figures that each measure something different, so \u201cthe GPU is at 100%\u201d and "
@@ -81,16 +86,16 @@ class UtilizationPanel(QDialog):
             return
         self.view = view
         _set(self.basis, view.basis)
-        for i, row in enumerate(view.rows):
+        for i, line in enumerate(view.lines):
             name, value, meaning = self._row(i)
-            _set(name, row.label)
-            _set(value, value_text(row, view.sample_unit))
-            if bool(value.property("na")) != (row.value is None):
-                value.setProperty("na", row.value is None)
+            _set(name, line.label)
+            _set(value, line.value)
+            if bool(value.property("na")) != line.na:
+                value.setProperty("na", line.na)
                 value.style().unpolish(value)
                 value.style().polish(value)
-            why = f"<br><i>n/a: {_esc(row.note)}</i>" if row.value is None and row.note else ""
-            _set(meaning, _esc(row.meaning) + why)
+            why = f"<br><i>n/a: {_esc(line.na_note)}</i>" if line.na_note else ""
+            _set(meaning, _esc(line.meaning) + why)
 
     def row_texts(self) -> list[tuple[str, str, str]]:
         """(label, value, meaning) of each row as shown (tests read this)."""

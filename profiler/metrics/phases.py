@@ -199,3 +199,16 @@ def sampling_sentence(summary: Mapping[str, Any]) -> str:
     sign = "+" if overhead is not None and overhead >= 0 else ""
     return (f"{rate}; synchronized between phases, a sampled step took {sign}{units.percent(overhead, 0)}"
             "; not in the figures")
+
+
+def live_sampling_sentence(every_n_steps: int, accelerator: bool) -> str:
+    """How a running run's split is sampled and what that costs, before the run's summary
+    exists (the window's live phase bar): the same facts as ``sampling_sentence``, from the
+    spec. ``every_n_steps`` is the spec's ``phase_every`` (0: sampling off)."""
+    if every_n_steps <= 0:
+        return "phase sampling is off for this run (phase_every 0)"
+    rate = f"about 1 timed step in {every_n_steps} is timed phase by phase, at random and at most a few a second"
+    if accelerator:
+        return (f"{rate}; each phase boundary synchronizes the device, so a sampled step runs slower and is "
+                "left out of the figures (the final split says by how much)")
+    return f"{rate}; on the CPU that is a few clock reads and nothing waits, so they stay timed steps"
