@@ -5,7 +5,7 @@ on seconds since each run started (``run_plots``). Bottom row: the machine's uti
 memory over the last minute, with each run's own process beside them, and per-core load
 now (``machine_plots``): these stream while idle too. ``refresh`` is called by the window's
 timer; it skips everything while the grid is hidden (another tab, a minimised window). A
-small "Which utilization is true?" link sits in the Utilization plot's title row.
+"Which utilization is true?" link sits at the right of the legend row, over the plots.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.widgets.machine_plots import MachinePlots
 from gui.widgets.plot_kit import RunTrace, nice_ceiling, nice_time_ceiling
@@ -61,21 +61,22 @@ class LivePlots(QWidget):
         grid.setRowStretch(0, 1)
         grid.setRowStretch(1, 1)
         self._grid = grid
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(2)
-        outer.addWidget(self.legend)
-        outer.addLayout(grid, 1)
-        self.legend.hide()
-        self.hint.raise_()
-        util = self.machine.widgets["util"]
-        self.util_link = QLabel(f'<a href="utilization">{UTIL_LINK}</a>', util, objectName="utilLink")
+        self.util_link = QLabel(f'<a href="utilization">{UTIL_LINK}</a>', self, objectName="utilLink")
         self.util_link.setTextFormat(Qt.TextFormat.RichText)
         self.util_link.setToolTip("Host CPU, this run's CPU, GPU util, MFU and samples/s side by side, "
                                   "with what each one measures")
         self.util_link.linkActivated.connect(lambda _link: self.sig_utilization_help.emit())
-        self.util_link.raise_()
-        util.installEventFilter(self)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 4, 0)
+        top.addWidget(self.legend, 1)
+        top.addWidget(self.util_link, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(2)
+        outer.addLayout(top)
+        outer.addLayout(grid, 1)
+        self.legend.hide()
+        self.hint.raise_()
 
     @property
     def runs(self) -> list[RunTrace]:
@@ -88,13 +89,6 @@ class LivePlots(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._place_hint()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Keep the utilization link at the Utilization plot's top right as it resizes."""
-        if event.type() == QEvent.Type.Resize and watched is self.machine.widgets["util"]:
-            self.util_link.adjustSize()
-            self.util_link.move(max(0, self.machine.widgets["util"].width() - self.util_link.width() - 6), 3)
-        return super().eventFilter(watched, event)
 
     def _place_hint(self) -> None:
         """Over the run plots' data area: never over a title or the machine plots."""

@@ -88,10 +88,11 @@ class Card(QFrame):
         return self._plain
 
     def show_value(self, text: str | None, caption: str, accent: str, na_reason: str = "",
-                   with_unit: bool = False, detail: str = "") -> None:
+                   with_unit: bool = False, detail: str = "", plain: str = "") -> None:
         """Show ``text`` (None: n/a, with ``na_reason`` as tooltip); ``with_unit`` draws the
-        part after the first space smaller; ``detail`` is added to the tooltip."""
-        self._plain = text if text is not None else "n/a"
+        part after the first space smaller; ``detail`` is added to the tooltip; ``plain`` is
+        the value in words when the card's title carries part of it (``plain_value``)."""
+        self._plain = (plain or text) if text is not None else "n/a"
         if text is None:
             shown = "n/a"
         elif with_unit:
@@ -136,7 +137,7 @@ class SummaryCards(QWidget):
         self.warning.hide()
         self.samples = Card("Samples / s", "samples_per_s", self)
         self.tflops = Card("Achieved FLOP / s", "tflops", self)
-        self.mfu = Card("MFU", "mfu", self)
+        self.mfu = Card("MFU of hardware peak", "mfu", self)
         self.speedup = Card("Speedup vs CPU", "speedup", self)
         strip = QHBoxLayout()
         strip.setContentsMargins(2, 0, 2, 0)
@@ -182,11 +183,11 @@ class SummaryCards(QWidget):
             f"{per_step}/step{params}" if per_step else "FLOPs not counted", accent,
             na.get("tflops", ""), with_unit=True,
         )
-        hardware, ceiling = values.mfu_lines
+        hardware, ceiling = values.mfu_lines  # the title says "of hardware peak": the number stands alone
         self.mfu.show_value(
-            hardware if values.mfu is not None else None,
+            units.share(values.mfu) if values.mfu is not None else None,
             ceiling if values.mfu_ceiling is not None else "best GEMM measured here: n/a", accent,
-            na.get("mfu", ""), with_unit=True, detail="\n".join(values.references),
+            na.get("mfu", ""), detail="\n".join(values.references), plain=hardware,
         )
         self._show_speedup(values, accent)
         errors = values.errors + ((values.mfu_warning,) if values.mfu_warning else ())

@@ -55,6 +55,7 @@ def test_mfu_card_says_both_references_as_the_cli_does_with_the_peaks_inputs(qtb
     qtbot.addWidget(cards)
     cards.display(final_values(result, "mlp on cpu", None))
     assert cards.mfu.plain_value() == "43% of hardware peak"
+    assert cards.mfu.value.text() == "43%" and cards.mfu.title.text() == "MFU OF HARDWARE PEAK"
     assert cards.mfu.caption.text() == "45% of the best GEMM measured here"
     sentence = mfu_sentence(result["mfu"], result["mfu_ceiling"])
     assert f"{cards.mfu.plain_value()}, {cards.mfu.caption.text()}" == sentence
