@@ -125,6 +125,19 @@ def live_shots(d: Driver, seconds: float) -> None:
     d.wait(120, lambda: not d.win.runs.busy)
     d.wait(1.5)
     d.shot("live-final")
+    utilization_shot(d)
+
+
+def utilization_shot(d: Driver) -> None:
+    """The "Which utilization is true?" panel over the finished run (its own window)."""
+    panel = d.win.live.open_utilization()
+    d.win.tick()
+    d.wait(0.8)
+    if not d.only or "utilization" in d.only:
+        path = d.out / f"utilization{d.suffix}.png"
+        panel.grab().save(str(path), "PNG")
+        print(f"  wrote {path}", flush=True)
+    panel.close()
 
 
 def history_shot(d: Driver) -> None:

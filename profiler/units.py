@@ -108,6 +108,14 @@ def percent(fraction: float | None, digits: int = 1) -> str:
     return f"{fraction * 100:.{digits}f}%"
 
 
+def pct(value: float | None, digits: int = 0) -> str:
+    """A reading already in percent (0-100, such as CPU busy) as ``48%``."""
+    if not _finite(value):
+        return NA
+    assert value is not None
+    return f"{value:.{digits}f}%"
+
+
 def share(fraction: float | None) -> str:
     """A share such as MFU, digits by size: ``52%``, ``6.9%``, ``0.52%``."""
     if not _finite(fraction):

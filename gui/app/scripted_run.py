@@ -3,8 +3,10 @@
 ``horsepower gui --run DEVICE:WORKLOAD --screenshot FILE [--screenshot-at S] --json FILE
 --quit-after S``. The screenshot is taken when the run ends or, with ``--screenshot-at``,
 that many seconds after the timed window starts (mid-run, plots moving); the JSON is
-always written after the run ends. The deadline stops a run that is still going, so the
-command always ends.
+always written after the run ends, through ``profiler.outputs.write_text``: when that fails
+(disk full, a read-only file system), one line says why and where the result is (in history,
+or a rescue copy in the temp dir), and the window still quits, exit code 1. The deadline stops
+a run that is still going, so the command always ends.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from gui.window.main_window import MainWindow
+from profiler import units
+from profiler.outputs import OutputWriteError, rescue_copy, write_text
 from profiler.results.result import RunState
 from profiler.results.spec import RunSpec
 
@@ -141,13 +145,34 @@ class ScriptedRun(QObject):
         if self._done:
             return
         self._done = True
-        self.window.tick()
-        if self.screenshot and self.screenshot_taken_at_s is None:
-            if self.screenshot_at_s is not None:
-                log.warning("the run ended before --screenshot-at %.1f s; screenshot taken at the end",
-                            self.screenshot_at_s)
-            self._save_screenshot()
-        if self.json_path and self.result is not None:
-            Path(self.json_path).write_text(json.dumps(self.result, indent=2), encoding="utf-8")
-        QTimer.singleShot(0, self.window.close)
-        QTimer.singleShot(0, QApplication.quit)
+        try:
+            self.window.tick()
+            if self.screenshot and self.screenshot_taken_at_s is None:
+                if self.screenshot_at_s is not None:
+                    log.warning("the run ended before --screenshot-at %.1f s; screenshot taken at the end",
+                                self.screenshot_at_s)
+                self._save_screenshot()
+            if self.json_path and self.result is not None:
+                self._write_json(self.json_path, self.result)
+        except Exception:  # whatever went wrong, a scripted run ends: --quit-after is a promise
+            self.exit_code = 1
+            log.exception("scripted run failed while finishing")
+        finally:
+            QTimer.singleShot(0, self.window.close)
+            QTimer.singleShot(0, QApplication.quit)
+
+    def _write_json(self, path: str, result: dict[str, Any]) -> None:
+        """Write the result JSON; a failure is one log line (and exit code 1), never a hang."""
+        text = json.dumps(result, indent=2)
+        try:
+            write_text(path, text)
+        except OutputWriteError as exc:
+            self.exit_code = 1
+            run_id = str(result.get("run_id") or self.run_id or "run")
+            history = getattr(self.window, "history", None)
+            if history is not None and history.in_history(run_id):
+                where = f"the run is in history as {run_id} (`horsepower export {run_id} --json FILE` writes it)"
+            else:
+                kept = rescue_copy(run_id, text)
+                where = f"the result was saved to {kept} instead" if kept else "the result could not be saved anywhere"
+            log.error("--json not written: %s; %s", units.plain(exc), where)

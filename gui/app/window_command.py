@@ -15,7 +15,10 @@ from gui.app.display_check import display_problem
 
 log = logging.getLogger(__name__)
 
-STRAGGLER_WAIT_S = 10.0  # extra wait for a thread still joining after close (a worker being killed)
+#: extra wait for a thread still joining after close: a worker being killed, or a run's history
+#: recorder giving up on a locked or full database (``RunRecorder.close``: 10 s for the last commit,
+#: then up to 11 s for the write under way); a QThread alive at exit would abort the process
+STRAGGLER_WAIT_S = 25.0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,7 +5,9 @@ the store's lock and never touches Qt. Every figure it stores comes from
 ``profiler.metrics.figures``: the live throughput curve and the cards' live figures are the
 same function over the same window (the last 2 s of the current phase's steps), so the plot
 and the card agree; warm-up and compile steps feed the curve (marked by phase) but never a
-card figure.
+card figure. Phase samples (a few a second at most) are kept as the run's last
+``phases.LIVE_SAMPLES`` splits (``PHASE_SAMPLES``); the window turns them into its step-phase
+bar on its own timer.
 """
 
 from __future__ import annotations
@@ -19,9 +21,18 @@ from typing import Any
 
 from gui.viewmodel import series_store as sk
 from gui.viewmodel.series_store import SeriesStore
-from profiler.events import Event, RunDescribed, RunNotice, RunStateChanged, StepFinished, TelemetrySample
+from profiler.events import (
+    Event,
+    PhaseSample,
+    RunDescribed,
+    RunNotice,
+    RunStateChanged,
+    StepFinished,
+    TelemetrySample,
+)
 from profiler.metrics import keys
 from profiler.metrics.figures import LIVE_MIN_STEPS, LIVE_WINDOW_S, Step, live_figures, totals_figures
+from profiler.metrics.phases import LIVE_SAMPLES
 
 MACHINE = sk.MACHINE  # machine-wide series (profiler.runner.machine.MACHINE): no clock offset
 #: how often (seconds of run time) the live figures are recomputed and a curve point added
@@ -34,8 +45,8 @@ LOSS = keys.run("loss")
 class _RunTally:
     """Steps of the current phase's last seconds, and sums over the whole timed window."""
 
-    __slots__ = ("info", "last_live_t", "offset", "phase", "recent", "timed_s", "timed_samples",
-                 "timed_steps")
+    __slots__ = ("info", "last_live_t", "offset", "phase", "phase_samples", "recent", "timed_s",
+                 "timed_samples", "timed_steps")
 
     def __init__(self) -> None:
         self.recent: deque[Step] = deque()
@@ -46,6 +57,7 @@ class _RunTally:
         self.timed_steps = 0
         self.info: dict[str, Any] = {}
         self.offset: float | None = None
+        self.phase_samples: deque[dict[str, float]] = deque(maxlen=LIVE_SAMPLES)
 
     def add(self, ev: StepFinished) -> None:
         if ev.phase != self.phase:  # a new phase starts its own window: warm-up never leaks into it
@@ -88,6 +100,8 @@ class EventIngest:
             self._telemetry(event)
         elif isinstance(event, RunDescribed):
             self._described(event)
+        elif isinstance(event, PhaseSample):
+            self._phases(event)
         elif isinstance(event, RunStateChanged):
             self.store.set_scalar(event.run_id, sk.STATE, event.state)
         elif isinstance(event, RunNotice) and event.kind == "throttle":
@@ -97,6 +111,14 @@ class EventIngest:
         with self._lock:
             self._tallies.setdefault(ev.run_id, _RunTally()).info = dict(ev.info)
         self.store.set_scalar(ev.run_id, sk.DESCRIBED, dict(ev.info))
+
+    def _phases(self, ev: PhaseSample) -> None:
+        """Keep the run's latest phase splits; the store gets an immutable copy to read."""
+        with self._lock:
+            tally = self._tallies.setdefault(ev.run_id, _RunTally())
+            tally.phase_samples.append(dict(ev.phases))
+            latest = tuple(tally.phase_samples)
+        self.store.set_scalar(ev.run_id, sk.PHASE_SAMPLES, latest)
 
     def _step(self, ev: StepFinished) -> None:
         live = timed = None

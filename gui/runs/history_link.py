@@ -3,8 +3,12 @@
 ``HistoryLink.start()`` opens ``HistoryStore`` on a plain thread, so the window appears
 without waiting for SQLite (or for a damaged file to be moved aside). Profiling and sweep
 threads call ``recording(bus, run_id, spec)`` around each run: a ``RunRecorder`` on the run's
-bus writes its steps, telemetry and notices in the background thread that publishes them,
-flushing about once a second, so a crash loses at most ~1 s of a run.
+bus buffers its steps, telemetry and notices and writes them on its own writer thread about
+once a second, so a crash loses at most ~1 s of a run and no database wait ever reaches the
+training loop (never call ``recorder.sync()`` from a run's thread: it waits on the database).
+When the run ends, the recorder's ``close()`` waits up to ``CLOSE_TIMEOUT_S`` (10 s) for the
+last commit on the profiling thread, then says what history kept: that ``HistoryOutcome`` is
+emitted as ``sig_run_outcome`` (its ``message`` is None when history holds the whole run).
 """
 
 from __future__ import annotations
@@ -40,6 +44,10 @@ class HistoryLink(QObject):
     sig_run_recorded = Signal(str)
     """(run_id) a run's last rows are written. Profiling or sweep thread; connect queued."""
 
+    sig_run_outcome = Signal(str, object)
+    """(run_id, HistoryOutcome) what history kept of the run, once it ended. Profiling or sweep
+    thread; connect queued."""
+
     def __init__(self, directory: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.directory = directory
@@ -48,6 +56,8 @@ class HistoryLink(QObject):
         self._opened = threading.Event()
         self._thread: threading.Thread | None = None
         self._closed = False
+        #: what history kept of each run recorded this session (written once per run, any thread)
+        self.outcomes: dict[str, Any] = {}
 
     @property
     def ready(self) -> bool:
@@ -99,11 +109,24 @@ class HistoryLink(QObject):
         from profiler.history.recorder import recording
 
         try:
-            with recording(bus, run_id, spec, store) as recorder:
+            with recording(bus, run_id, spec, store, on_outcome=self._on_outcome) as recorder:
                 yield recorder
         finally:
             if not self._closed:
                 self.sig_run_recorded.emit(run_id)
+
+    def _on_outcome(self, outcome: Any) -> None:  # profiling or sweep thread
+        """Keep what history kept of a run, log what it missed, and tell the window."""
+        self.outcomes[outcome.run_id] = outcome
+        for line in (*outcome.notices, *([outcome.message] if outcome.message else [])):
+            log.warning("%s", line)
+        if not self._closed:
+            self.sig_run_outcome.emit(outcome.run_id, outcome)
+
+    def in_history(self, run_id: str) -> bool:
+        """True when history stored the run's final result (it can be exported from there)."""
+        outcome = self.outcomes.get(run_id)
+        return bool(outcome is not None and outcome.final_stored)
 
     def close(self, timeout_s: float = 2.0, close_store: bool = True) -> bool:
         """Join the opening thread and close the store; True when both happened.

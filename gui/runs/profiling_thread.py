@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QThread
 from gui.runs.bridge import EngineBridge
 from profiler.events import EventBus, RunFinished
 from profiler.results.result import RunResult, RunState
-from profiler.results.spec import RunSpec, SpecError
+from profiler.results.spec import RunSpec, SpecError, TraceRequest
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,8 @@ def default_supervise() -> SuperviseFn:
 
 
 class ProfilingThread(QThread):
-    """Runs ``jobs`` (run_id, spec) one after another until done or ``cancel`` is set."""
+    """Runs ``jobs`` (run_id, spec) one after another until done or ``cancel`` is set;
+    ``traces`` maps the run ids that record a torch.profiler trace to their request."""
 
     def __init__(
         self,
@@ -65,9 +66,11 @@ class ProfilingThread(QThread):
         supervise_fn: SuperviseFn | None = None,
         parent: QObject | None = None,
         record_fn: RecordFn | None = None,
+        traces: Mapping[str, TraceRequest] | None = None,
     ) -> None:
         super().__init__(parent)
         self.jobs = list(jobs)
+        self.traces = dict(traces or {})
         self.bridge = bridge
         self.cancel = cancel
         self._supervise_fn = supervise_fn
@@ -100,7 +103,9 @@ class ProfilingThread(QThread):
         record = self._record_fn(bus, run_id, spec) if self._record_fn else nullcontext()
         with record:  # the run's events go to history from this thread, ~1 s flushes
             try:
-                supervise(spec, bus, self.cancel, run_id=run_id)
+                trace = self.traces.get(run_id)
+                extra = {"trace": trace} if trace is not None else {}  # test fakes take no trace
+                supervise(spec, bus, self.cancel, run_id=run_id, **extra)
             except SpecError as exc:  # bad input: the message is the whole story
                 log.warning("run %s rejected: %s", run_id, exc)
                 bus.publish(RunFinished(run_id, _failed(spec, run_id, str(exc))))

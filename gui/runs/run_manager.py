@@ -16,8 +16,9 @@ from PySide6.QtCore import QObject, Signal
 
 from gui.runs.bridge import EngineBridge
 from gui.runs.profiling_thread import ProfilingThread, RecordFn, SuperviseFn
+from gui.runs.trace_request import trace_request
 from profiler.results.result import new_run_id
-from profiler.results.spec import RunSpec
+from profiler.results.spec import RunSpec, TraceRequest
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +44,20 @@ class RunManager(QObject):
     def busy(self) -> bool:
         return any(t.isRunning() for t in self._threads)
 
-    def start(self, specs: Sequence[RunSpec], race: bool = False) -> list[str]:
-        """Start ``specs``; returns their run ids in order. Refuses while runs are active."""
+    def start(self, specs: Sequence[RunSpec], race: bool = False, trace: bool = False) -> list[str]:
+        """Start ``specs``; returns their run ids in order. Refuses while runs are active.
+        ``trace``: each run also records a torch.profiler trace (``trace_request``); when one
+        cannot be written, ``TraceUnavailable`` is raised and nothing starts."""
         if self.busy:
             raise RuntimeError("runs are already active; stop them first")
+        jobs = [(new_run_id(), spec) for spec in specs]
+        traces: dict[str, TraceRequest] = {run_id: trace_request(run_id) for run_id, _ in jobs} if trace else {}
         self._reap()
         self._cancel = threading.Event()
-        jobs = [(new_run_id(), spec) for spec in specs]
         groups = [[job] for job in jobs] if race else [jobs]
         for group in groups:
             thread = ProfilingThread(group, self.bridge, self._cancel, self.supervise_fn, self,
-                                     record_fn=self.record_fn)
+                                     record_fn=self.record_fn, traces=traces)
             thread.finished.connect(self._on_thread_finished)
             self._threads.append(thread)
             thread.start()

@@ -3,11 +3,14 @@
 Built on the GUI thread from the ``SeriesStore`` (live: the engine's live figures of the
 timed window's last seconds) or from a finished result dict (``RunResult.to_dict``). Every
 figure comes from ``profiler.metrics``; this module only picks and labels them. The chip
-follows the run's state (``phases``), the same words the status bar uses.
+follows the run's state (``phases``), the same words the status bar uses. MFU is said
+against both references (``metrics.references``: "43% of hardware peak, 45% of the best GEMM
+measured here"), and warnings that start with ``figures.ERROR_PREFIX`` are errors, kept apart.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,9 +18,12 @@ from typing import Any
 from gui.viewmodel import phases
 from gui.viewmodel import series_store as sk
 from gui.viewmodel.series_store import SeriesStore
+from profiler.metrics import keys
 from profiler.metrics.comparison import DEVICE, REPEAT, SETTINGS, speedup
-from profiler.metrics.figures import MFU_PLAUSIBLE, Figures
+from profiler.metrics.cpu_share import others_percent, shares_sentence
+from profiler.metrics.figures import ERROR_PREFIX, MFU_PLAUSIBLE, Figures, mfu_alarm
 from profiler.metrics.quality import partial_reason
+from profiler.metrics.references import mfu_parts, reference_lines
 from profiler.results.result import RunState
 
 NA_WARMING = "n/a: still warming up; figures start with the timed window (warm-up steps never count)."
@@ -39,6 +45,9 @@ class CardValues:
     mfu, speedup) to the reason it is n/a; ``warnings`` are the result's quality warnings.
     ``speedup_kind`` is device | settings | repeat | baseline | "" (n/a); a repeat has
     ``spread`` instead of a speedup. ``state`` is the run's state (it picks the chip).
+    ``mfu_ceiling`` is MFU against the best GEMM measured here, ``references`` says where
+    both references come from (a line each); ``errors`` are error-level warnings (no prefix),
+    shown in red; ``cpu`` is this run's CPU share beside the machine's, in words.
     """
 
     device: str
@@ -65,11 +74,21 @@ class CardValues:
     spread: float | None = None
     state: str = ""
     partial: str = ""
+    mfu_ceiling: float | None = None
+    references: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+    cpu: str = ""
+
+    @property
+    def mfu_lines(self) -> tuple[str, str]:
+        """("43% of hardware peak", "45% of the best GEMM measured here")."""
+        return mfu_parts(self.mfu, self.mfu_ceiling)
 
     @property
     def mfu_warning(self) -> str:
-        """Why an MFU above 100% cannot be right, or "" when it is plausible."""
-        if self.mfu is None or self.mfu <= MFU_PLAUSIBLE:
+        """Why an MFU above 100% cannot be right, or "" when it is plausible or the engine's
+        error already says so."""
+        if self.mfu is None or self.mfu <= MFU_PLAUSIBLE or self.errors:
             return ""
         return (f"MFU {self.mfu:.0%} is above 100% of the hardware peak: the FLOP count or the peak "
                 "is wrong (a bug, reported in the run's warnings). Trust the throughput, not the MFU.")
@@ -157,6 +176,8 @@ def live_values(store: SeriesStore, run_id: str, run: Mapping[str, Any], caption
         basis = f"live · {live.basis}"
     else:
         basis = phases.words(state)
+    alarm = mfu_alarm(live, info.get("flops_per_step"), info.get("peak_flops_per_s"),
+                      info.get("peak_source")) if live is not None else None
     return CardValues(
         device, caption, rate, live.flops_per_s if live else None, live.mfu if live else None,
         parts.value if rate else None, parts.label, live=True, basis=basis,
@@ -166,6 +187,8 @@ def live_values(store: SeriesStore, run_id: str, run: Mapping[str, Any], caption
         batch_size=info.get("batch_size"), params=info.get("params"), na=na,
         speedup_kind=parts.kind if (rate or parts.kind == BASELINE) else "",
         spread=parts.spread if rate else None, state=state,
+        mfu_ceiling=live.mfu_ceiling if live else None, references=_references(info),
+        errors=(alarm.removeprefix(ERROR_PREFIX),) if alarm else (), cpu=_live_cpu(store, run_id),
     )
 
 
@@ -189,16 +212,45 @@ def final_values(result: Mapping[str, Any], caption: str, baseline: Mapping[str,
     }
     partial = partial_reason(result)
     suffix = f" · {partial}" if partial else ""
+    flagged = [str(w) for w in result.get("warnings") or ()]
+    errors = tuple(w.removeprefix(ERROR_PREFIX) for w in flagged if w.startswith(ERROR_PREFIX))
     return CardValues(
         str(result.get("device") or ""), caption, result.get("samples_per_s"),
         result.get("achieved_flops_per_s"), result.get("mfu"),
         parts.value if steps else None, parts.label,
         basis=f"final · whole timed window ({steps} steps){suffix}",
-        warnings=tuple(str(w) for w in result.get("warnings") or ()), sample_unit=sample_unit,
+        warnings=tuple(w for w in flagged if not w.startswith(ERROR_PREFIX)), sample_unit=sample_unit,
         flops_per_step=result.get("flops_per_step"), peak_flops_per_s=result.get("peak_flops_per_s"),
         peak_source=str(result.get("peak_source") or ""),
         baseline_samples_per_s=baseline.get("samples_per_s") if baseline else None,
         batch_size=result.get("batch_size") or None, params=result.get("params") or None,
         failed=failed, na=na,
         speedup_kind=parts.kind if steps else "", spread=parts.spread, state=status, partial=partial,
+        mfu_ceiling=result.get("mfu_ceiling"), references=_references(result), errors=errors,
+        cpu=_final_cpu(result),
     )
+
+
+def _references(run: Mapping[str, Any]) -> tuple[str, ...]:
+    """Where the hardware peak and the best GEMM come from, when the run knows either."""
+    if not run or ("peak_source" not in run and "ceiling_source" not in run):
+        return ()
+    return tuple(reference_lines(run))
+
+
+def _live_cpu(store: SeriesStore, run_id: str) -> str:
+    """The run's process beside the machine, from the latest readings (the Utilization plot's)."""
+    host = store.last(run_id, keys.host("cpu_util_percent"))
+    share = store.last(run_id, keys.host("process_cpu_share_percent"))
+    if host is None and share is None:
+        return ""
+    others = others_percent(host, store.last(run_id, keys.host("process_cpu_percent")), os.cpu_count())
+    return f"CPU now: {shares_sentence(host, share, others)}"
+
+
+def _final_cpu(result: Mapping[str, Any]) -> str:
+    """The run's CPU share beside the machine's over the timed window (means)."""
+    shares = [result.get(k) for k in ("host_cpu_percent", "run_cpu_percent", "other_cpu_percent")]
+    if all(v is None for v in shares):
+        return ""
+    return f"CPU over the timed window: {shares_sentence(*shares)}"

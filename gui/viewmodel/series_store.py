@@ -24,6 +24,7 @@ from gui.widgets.series_keys import (  # noqa: E402  (re-exported for the writer
     LIVE,
     MACHINE,
     PHASE,
+    PHASE_SAMPLES,
     STATE,
     STEPS,
     THROTTLE,
@@ -31,8 +32,8 @@ from gui.widgets.series_keys import (  # noqa: E402  (re-exported for the writer
     TIMED_START,
 )
 
-__all__ = ["CLOCK_OFFSET", "DESCRIBED", "LIVE", "MACHINE", "PHASE", "STATE", "STEPS", "THROTTLE", "TIMED",
-           "TIMED_START", "RingBuffer", "SeriesStore"]
+__all__ = ["CLOCK_OFFSET", "DESCRIBED", "LIVE", "MACHINE", "PHASE", "PHASE_SAMPLES", "STATE", "STEPS", "THROTTLE",
+           "TIMED", "TIMED_START", "RingBuffer", "SeriesStore"]
 
 
 class RingBuffer:

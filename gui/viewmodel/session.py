@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gui.viewmodel import series_store as sk
+from gui.viewmodel import utilization_view
 from gui.viewmodel.card_values import CardValues, final_values, live_values
+from gui.viewmodel.phase_split import PhaseBarValues, final_phase_values, live_phase_values
 from gui.viewmodel.series_store import SeriesStore
+from gui.viewmodel.utilization_view import UtilizationView
 from profiler.metrics.comparison import REPEAT, SETTINGS, device_baseline, speedup
 from profiler.results.spec import RunSpec
 
@@ -78,3 +81,26 @@ class Session:
             return live_values(store, run_id, run, spec.title, base)
         unit = str(info.get("sample_unit") or "samples")
         return final_values(result, str(result.get("name") or spec.title), self.baseline_for(result), unit)
+
+    def phase_values(self, store: SeriesStore) -> PhaseBarValues:
+        """The step-phase split of the run in focus: final when finished, live while running."""
+        run_id = self.focus
+        if run_id is None or run_id not in self.specs:
+            return PhaseBarValues()
+        result = self.results.get(run_id)
+        if result is None:
+            return live_phase_values(store, run_id, self.specs[run_id])
+        return final_phase_values(result)
+
+    def utilization(self, store: SeriesStore) -> UtilizationView:
+        """The "which utilization is true?" rows of the run in focus (the machine's when none)."""
+        run_id = self.focus
+        if run_id is None or run_id not in self.specs:
+            return utilization_view.idle_view(store)
+        spec = self.specs[run_id]
+        result = self.results.get(run_id)
+        if result is None:
+            return utilization_view.live_view(store, run_id, spec.device, spec.title)
+        info = store.scalar(run_id, sk.DESCRIBED)
+        unit = str(info.get("sample_unit") or "samples") if isinstance(info, dict) else "samples"
+        return utilization_view.final_view(result, str(result.get("name") or spec.title), unit)

@@ -3,7 +3,10 @@
 Each row shows the run's name (the user's, or the automatic one that says what differs),
 its configuration in columns (model, batch, precision, threads) and its figures; sweep
 points and presentation rounds can be hidden. Exports: the tidy CSV of the selected runs
-(one row per run), one run's step series as CSV, its JSON, or the report to send.
+(one row per run), one run's step series as CSV, its JSON, the report to send, or its
+torch.profiler trace ("Open trace" writes a plain copy and says where it opens). A run whose
+stored steps are fewer than it measured is marked incomplete; runs the store cannot read in
+full (``HistoryStore.damaged``) are named in a notice above the table, with a Delete button.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.widgets import trace_actions
+from gui.widgets.damaged_notice import DamagedNotice
 from profiler import units
 from profiler.history import HistoryStore, RunSummary
 from profiler.reports.export import export_run
@@ -61,6 +66,13 @@ def short_name(run: RunSummary) -> str:
     head, sep, tail = run.name.partition(f" on {run.device}")
     return head + tail if sep else run.name
 
+TRACE_BUTTONS = ("Open trace", "Save trace…")
+OPEN_TRACE_TIP = ("Write the run's torch.profiler trace as plain JSON and say where it opens (Perfetto, "
+                  "chrome://tracing)")
+SAVE_TRACE_TIP = "Save the run's torch.profiler trace where you choose (a name ending .gz keeps it compressed)"
+NO_TRACE_TIP = ("Select one run that recorded a trace (tick \u201cRecord a trace of the next run\u201d before "
+                "Start, or `horsepower run --trace FILE`)")
+
 
 def when(created_at: float) -> str:
     """``11:26:33`` today, ``2026-11-30 09:12`` before."""
@@ -68,9 +80,21 @@ def when(created_at: float) -> str:
     return time.strftime("%H:%M:%S" if today else "%Y-%m-%d %H:%M", time.localtime(created_at))
 
 
+def _status(run: RunSummary) -> str:
+    """``completed``, ``stopped · partial``, ``completed · incomplete`` (history missed steps)."""
+    return " · ".join([run.status, *(["partial"] if run.partial else []), *(["incomplete"] if run.incomplete else [])])
+
+
+def _status_tip(run: RunSummary) -> str:
+    lines = [run.partial[:1].upper() + run.partial[1:]] if run.partial else []
+    if run.incomplete:
+        lines.append(f"Incomplete in history: {run.incomplete}")
+    return "\n".join(lines)
+
+
 def _cells(run: RunSummary) -> tuple[Any, ...]:
     """(display, sort value) per column."""
-    status = f"{run.status} · partial" if run.partial else run.status
+    status = _status(run)
     return (
         (short_name(run), run.name), (status, run.status), (run.device, run.device), (_model(run), _model(run)),
         (str(run.batch_size) if run.batch_size else units.NA, run.batch_size or 0),
@@ -116,12 +140,13 @@ class HistoryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return value
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col == "Status" and run.partial:
-                return run.partial[:1].upper() + run.partial[1:]
+            if col == "Status" and (run.partial or run.incomplete):
+                return _status_tip(run)
             if col == "Samples/s":
                 return "Samples per second over the whole timed window" + (" (partial)" if run.partial else "")
             return f"{run.name}\n{run.run_id}"
-        if role == Qt.ItemDataRole.ForegroundRole and run.partial and col in ("Status", "Samples/s", "MFU"):
+        if role == Qt.ItemDataRole.ForegroundRole and (run.partial or run.incomplete) and \
+                col in ("Status", "Samples/s", "MFU"):
             return QBrush(QColor(PARTIAL_COLOUR))
         if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -163,9 +188,13 @@ class HistoryView(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.buttons: dict[str, QPushButton] = {}
         buttons = QHBoxLayout()
-        for name in ("Rename", "Delete", "Re-run"):
+        for name in ("Rename", "Delete", "Re-run", *TRACE_BUTTONS):
             self.buttons[name] = QPushButton(name)
             buttons.addWidget(self.buttons[name])
+        for name in TRACE_BUTTONS:
+            self.buttons[name].setEnabled(False)
+            self.buttons[name].setToolTip(NO_TRACE_TIP)
+        self.notice = DamagedNotice()
         buttons.addStretch(1)
         self.export_button = QToolButton(text="Export…", popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
         self.export_menu = QMenu(self.export_button)
@@ -184,6 +213,7 @@ class HistoryView(QWidget):
         top.addWidget(self.hide_generated)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.notice)
         layout.addWidget(self.table)
         layout.addLayout(buttons)
         self.filter_edit.textChanged.connect(self._on_filter_text_changed)
@@ -193,8 +223,14 @@ class HistoryView(QWidget):
         self.buttons["Rename"].clicked.connect(self._on_rename_clicked)
         self.buttons["Delete"].clicked.connect(self._on_delete_clicked)
         self.buttons["Re-run"].clicked.connect(self._on_rerun_clicked)
+        self.buttons["Open trace"].clicked.connect(self._on_open_trace_clicked)
+        self.buttons["Save trace…"].clicked.connect(lambda: self._on_export_clicked("trace"))
+        self.notice.sig_delete_requested.connect(self._on_delete_damaged)
         self.ask_text: Callable[[str, str, str], tuple[str, bool]] = self._ask_text
         self.ask_yes: Callable[[str, str], bool] = self._ask_yes
+        self.ask_path: Callable[[str, str], str] = self._ask_path
+        self.tell: Callable[[str, str], None] = self._tell
+        self.trace_dialog: trace_actions.TraceOpened | None = None
         self.refresh()
 
     def refresh(self) -> None:
@@ -205,6 +241,18 @@ class HistoryView(QWidget):
         if self.hide_generated.isChecked():
             runs = [r for r in runs if r.origin not in GENERATED]
         self.model.set_runs(runs)
+        self.show_damaged()
+
+    def show_damaged(self) -> None:
+        """Name the runs the store could not read in full (listed or opened so far)."""
+        self.notice.show_damaged(dict(self.store.damaged))
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        """The stored run, or None (named in the notice when the store cannot rebuild it)."""
+        found = self.store.get(run_id)
+        if found is None:
+            self.show_damaged()
+        return found
 
     def _offer_ranks(self) -> None:
         """The ranks filter lists 1 and every world size stored (kept when already there)."""
@@ -239,23 +287,42 @@ class HistoryView(QWidget):
         self.refresh()
 
     def rerun(self, run_id: str) -> None:
-        run = self.store.get(run_id)
+        run = self.run(run_id)
         if run is not None:
             spec = dict(run["spec"])
             spec["origin"] = "re-run"
             self.sig_rerun_requested.emit(spec)
 
     def export(self, run_id: str, fmt_name: str, path: str) -> None:
-        run = self.store.get(run_id)
-        if run is not None:
+        run = self.run(run_id)
+        if run is None:
+            return
+        if fmt_name == "trace":
+            trace_actions.save_trace(self.store, run, path)
+        else:
             export_run(run, fmt_name, path)
-            self.sig_export_finished.emit(path)
+        self.sig_export_finished.emit(path)
+
+    def open_trace(self, run_id: str) -> trace_actions.TraceOpened | None:
+        """Write the run's trace as plain JSON and say where it opens; None (and why) if not."""
+        run = self.run(run_id)
+        if run is None:
+            return None
+        try:
+            self.trace_dialog = trace_actions.open_trace(self.store, run, self)
+        except trace_actions.NoTrace as exc:
+            self.tell("No trace", str(exc))
+            return None
+        except OSError as exc:
+            self.tell("Could not write the trace", str(exc))
+            return None
+        return self.trace_dialog
 
     def export_tidy(self, run_ids: list[str], path: str) -> None:
         from profiler.outputs import write_text
         from profiler.reports.tidy_csv import runs_csv
 
-        runs = [r for r in (self.store.get(i) for i in run_ids) if r is not None]
+        runs = [r for r in (self.run(i) for i in run_ids) if r is not None]
         write_text(path, runs_csv(runs))
         self.sig_export_finished.emit(path)
 
@@ -266,12 +333,23 @@ class HistoryView(QWidget):
     def _ask_yes(self, title: str, text: str) -> bool:
         return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
 
+    def _ask_path(self, title: str, suggested: str) -> str:
+        return QFileDialog.getSaveFileName(self, title, suggested)[0]
+
+    def _tell(self, title: str, text: str) -> None:
+        QMessageBox.information(self, title, text)
+
     # ---- slots -----------------------------------------------------------------------
     def _on_filter_text_changed(self, _text: str) -> None:
         self.refresh()
 
     def _on_table_selection_changed(self, *_: Any) -> None:
-        self.sig_selection_changed.emit(self.selected_ids())
+        ids = self.selected_ids()
+        traced = len(ids) == 1 and trace_actions.has_trace(self.store, ids[0])
+        for name, tip in (("Open trace", OPEN_TRACE_TIP), ("Save trace…", SAVE_TRACE_TIP)):
+            self.buttons[name].setEnabled(traced)
+            self.buttons[name].setToolTip(tip if traced else NO_TRACE_TIP)
+        self.sig_selection_changed.emit(ids)
 
     def _on_rename_clicked(self) -> None:
         ids = self.selected_ids()
@@ -297,15 +375,25 @@ class HistoryView(QWidget):
         for run_id in self.selected_ids()[:1]:
             self.rerun(run_id)
 
+    def _on_open_trace_clicked(self) -> None:
+        for run_id in self.selected_ids()[:1]:
+            self.open_trace(run_id)
+
+    def _on_delete_damaged(self, run_ids: list[str]) -> None:
+        names = ", ".join(run_ids[:6]) + (f" and {len(run_ids) - 6} more" if len(run_ids) > 6 else "")
+        if run_ids and self.ask_yes("Delete damaged runs",
+                                    f"Delete the damaged run(s) {names} and their series from history?"):
+            self.delete(run_ids)
+
     def _on_export_clicked(self, fmt_name: str) -> None:
         ids = self.selected_ids()
         if not ids or (fmt_name != "tidy" and len(ids) != 1):
             QMessageBox.information(self, "Export", "Select one run to export it (a summary CSV takes "
                                     "one or more).")
             return
-        ext = "csv" if fmt_name == "tidy" else fmt_name
+        ext = {"tidy": "csv", "trace": "trace.json"}.get(fmt_name, fmt_name)
         stem = "horsepower-runs" if fmt_name == "tidy" else ids[0]
-        path, _ = QFileDialog.getSaveFileName(self, "Export", f"{stem}.{ext}")
+        path = self.ask_path("Export", f"{stem}.{ext}")
         if not path:
             return
         try:
@@ -313,5 +401,7 @@ class HistoryView(QWidget):
                 self.export_tidy(ids, path)
             else:
                 self.export(ids[0], fmt_name, path)
+        except trace_actions.NoTrace as exc:
+            self.tell("No trace", str(exc))
         except OSError as exc:
             QMessageBox.warning(self, "Export failed", str(exc))

@@ -4,7 +4,8 @@ Top row: throughput (the live figure of the last 2 s), step time and loss of the
 on seconds since each run started (``run_plots``). Bottom row: the machine's utilization and
 memory over the last minute, with each run's own process beside them, and per-core load
 now (``machine_plots``): these stream while idle too. ``refresh`` is called by the window's
-timer; it skips everything while the grid is hidden (another tab, a minimised window).
+timer; it skips everything while the grid is hidden (another tab, a minimised window). A
+"Which utilization is true?" link sits at the right of the legend row, over the plots.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.widgets.machine_plots import MachinePlots
 from gui.widgets.plot_kit import RunTrace, nice_ceiling, nice_time_ceiling
@@ -31,10 +32,14 @@ IDLE_HINT = (
     "Throughput, step time and loss of the run appear here; the machine below is live now.</p>"
 )
 HINT_TOP_PX = 34  # below the plot titles
+UTIL_LINK = "Which utilization is true?"
 
 
 class LivePlots(QWidget):
     """The run plots over the machine plots. ``now_s`` is the machine clock (the monitor's)."""
+
+    sig_utilization_help = Signal()
+    """The user clicked "Which utilization is true?". GUI thread."""
 
     def __init__(self, store: SeriesStore, on_paint: Callable[[float], None],
                  parent: QWidget | None = None, now_s: Callable[[], float] | None = None) -> None:
@@ -56,10 +61,19 @@ class LivePlots(QWidget):
         grid.setRowStretch(0, 1)
         grid.setRowStretch(1, 1)
         self._grid = grid
+        self.util_link = QLabel(f'<a href="utilization">{UTIL_LINK}</a>', self, objectName="utilLink")
+        self.util_link.setTextFormat(Qt.TextFormat.RichText)
+        self.util_link.setToolTip("Host CPU, this run's CPU, GPU util, MFU and samples/s side by side, "
+                                  "with what each one measures")
+        self.util_link.linkActivated.connect(lambda _link: self.sig_utilization_help.emit())
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 4, 0)
+        top.addWidget(self.legend, 1)
+        top.addWidget(self.util_link, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(2)
-        outer.addWidget(self.legend)
+        outer.addLayout(top)
         outer.addLayout(grid, 1)
         self.legend.hide()
         self.hint.raise_()
@@ -109,6 +123,7 @@ class LivePlots(QWidget):
         self.machine.set_presenting(on)
         for widget in self.machine.widgets.values():
             widget.setVisible(not on)
+        self.util_link.setVisible(not on)
         self._grid.setRowStretch(1, 0 if on else 1)
 
     def refresh(self, force: bool = False) -> int:

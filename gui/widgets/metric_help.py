@@ -30,6 +30,9 @@ HELP: dict[str, str] = {
     "rss": "Resident memory of the worker process (host RAM it actually holds).",
     "alloc": "Device memory held by tensors in torch's caching allocator.",
     "reserved": "Device memory torch's caching allocator has reserved from the driver.",
+    "cpu_shares": "This run's process / machine CPU: the run's own CPU time as a share of all cores, "
+    "beside how busy the whole machine was (every process), means over the timed window: the two lines "
+    "of the Utilization plot. Other processes taking more than about 15 points flag the run contended.",
     "peak_mem": "Highest memory seen during the run: device tensors on accelerators, "
     "worker RSS on the CPU.",
     "energy": "Energy the device used during the timed window, from its energy counter.",

@@ -1,7 +1,10 @@
 """Table of finished runs, one row each, coloured by device. GUI thread.
 
-A result the engine flagged (noisy step times, few steps, throughput still rising) gets a
-warning icon on its status cell, amber measured figures, and the warnings in every tooltip.
+A result the engine flagged (noisy step times, few steps, throughput still rising, contended)
+gets a warning icon on its status cell, amber measured figures, and the warnings in every
+tooltip; one with an error-level warning (``figures.ERROR_PREFIX``: an MFU above the hardware
+peak) a red icon and red MFU and FLOP/s. The CPU column puts this run's process beside the
+whole machine, as the Utilization plot does.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from gui.widgets.metric_help import na_tip, tip
-from gui.widgets.theme import WARNING_COLOUR, colour_icon, device_colour
+from gui.widgets.theme import ERROR_COLOUR, WARNING_COLOUR, colour_icon, device_colour
 from profiler import units
 from profiler.metrics.comparison import DEVICE, REPEAT, SETTINGS, speedup
-from profiler.metrics.figures import MFU_PLAUSIBLE
+from profiler.metrics.cpu_share import shares_sentence
+from profiler.metrics.figures import ERROR_PREFIX, MFU_PLAUSIBLE
 from profiler.metrics.memory import peak_memory
 from profiler.metrics.naming import run_label
 from profiler.metrics.quality import partial_reason
@@ -63,6 +67,14 @@ def _speedup(r: dict[str, Any], baseline: Mapping[str, Any] | None) -> Cell:
     return GREY + "not comparable", None, f"\nn/a: {found.reason}"
 
 
+def _cpu(r: dict[str, Any], _: Mapping[str, Any] | None) -> Cell:
+    """"99% / 100%": this run's process / the machine (percent of all cores, timed-window means)."""
+    run, host, others = r.get("run_cpu_percent"), r.get("host_cpu_percent"), r.get("other_cpu_percent")
+    if run is None and host is None:
+        return None, None, "\nn/a: no CPU readings were taken for this run"
+    return f"{units.pct(run)} / {units.pct(host)}", run, f"\n{shares_sentence(host, run, others)}"
+
+
 def _status(r: dict[str, Any], _: Mapping[str, Any] | None) -> Cell:
     partial = partial_reason(r)
     return (f"{r.get('status')} · partial" if partial else r.get("status")), None, \
@@ -72,6 +84,8 @@ def _status(r: dict[str, Any], _: Mapping[str, Any] | None) -> Cell:
 #: header, tooltip metric, extractor(result, cpu baseline result) -> cell
 #: columns holding measured figures: amber when the result carries quality warnings
 MEASURED = ("samples_per_s", "tokens_per_s", "tflops", "mfu", "speedup", "step_p50", "spread")
+#: columns an error-level warning makes red (a wrong FLOP count or peak)
+WRONG = ("tflops", "mfu")
 STATUS_COL = 3
 RUN_COL = 1
 TOKENS_COL = 5  # shown only when a run has tokens/s (a model that says its tokens per sample)
@@ -93,6 +107,7 @@ COLUMNS: list[tuple[str, str, Extractor]] = [
     ("Step p50", "step_p50", lambda r, _: _num((r.get("step_time_s") or {}).get("median"), units.seconds)),
     ("Spread", "spread", lambda r, _: _num((r.get("step_time_s") or {}).get("spread"),
                                            lambda v: units.percent(v, 0))),
+    ("CPU run/machine", "cpu_shares", _cpu),
     ("Peak mem", "peak_mem", _memory),
     ("Energy", "energy", lambda r, _: _num(r.get("energy_j"), units.energy)),
 ]
@@ -144,8 +159,10 @@ class ResultsTable(QTableWidget):
         self.setSortingEnabled(False)
         row = self.rowCount()
         self.insertRow(row)
-        warnings = [str(w) for w in result.get("warnings") or ()]
-        flagged = "\n\u26a0 " + "\n\u26a0 ".join(warnings) if warnings else ""
+        flags = [str(w) for w in result.get("warnings") or ()]
+        errors = [w.removeprefix(ERROR_PREFIX) for w in flags if w.startswith(ERROR_PREFIX)]
+        warnings = [w for w in flags if not w.startswith(ERROR_PREFIX)]
+        flagged = "".join(f"\n\u2716 {e}" for e in errors) + "".join(f"\n\u26a0 {w}" for w in warnings)
         for col, (_, metric, extract) in enumerate(COLUMNS):
             text, key, note = extract(result, cpu_baseline)
             grey = isinstance(text, str) and text.startswith(GREY)
@@ -167,12 +184,18 @@ class ResultsTable(QTableWidget):
                 item.setToolTip("\n".join(f"\u24d8 {n}" for n in result["notices"]))
                 item.setText(f"{item.text()}  \u24d8")
             if col == STATUS_COL:
-                self._status_cell(item, result, warnings)
+                self._status_cell(item, result, warnings, errors)
+            elif errors and text is not None and metric in WRONG:
+                item.setForeground(QBrush(QColor(ERROR_COLOUR)))
             elif warnings and text is not None and metric in MEASURED and not grey:
                 item.setForeground(QBrush(QColor(WARNING_COLOUR)))
-            if metric == "mfu" and (result.get("mfu") or 0.0) > MFU_PLAUSIBLE:
+            elif metric == "cpu_shares" and any(w.startswith("contended") for w in warnings):
                 item.setForeground(QBrush(QColor(WARNING_COLOUR)))
-                item.setToolTip(item.toolTip() + "\n\u26a0 above 100% of the hardware peak: the FLOP count "
+                item.setToolTip(item.toolTip() + "".join(f"\n\u26a0 {w}" for w in warnings
+                                                         if w.startswith("contended")))
+            if metric == "mfu" and (result.get("mfu") or 0.0) > MFU_PLAUSIBLE and not errors:
+                item.setForeground(QBrush(QColor(ERROR_COLOUR)))
+                item.setToolTip(item.toolTip() + "\n\u2716 above 100% of the hardware peak: the FLOP count "
                                 "or the peak is wrong (see the run's warnings); trust the throughput")
             if col == 2 or col > STATUS_COL:  # numbers right-aligned
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -194,9 +217,16 @@ class ResultsTable(QTableWidget):
             text_px = metrics.horizontalAdvance(head.text() if head else "") + HEADER_PAD_PX
             header.resizeSection(col, max(text_px, self.sizeHintForColumn(col)))
 
-    def _status_cell(self, item: QTableWidgetItem, result: dict[str, Any], warnings: list[str]) -> None:
+    def _status_cell(self, item: QTableWidgetItem, result: dict[str, Any], warnings: list[str],
+                     errors: list[str] | None = None) -> None:
         partial = partial_reason(result)
-        if result.get("error"):
+        if errors and not result.get("error"):
+            item.setText(f"{item.text()} · error")
+            item.setToolTip("A figure of this run is wrong:\n" + "\n".join(
+                [*(f"Error: {e}" for e in errors), *warnings]))
+            item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical))
+            item.setForeground(QBrush(QColor(ERROR_COLOUR)))
+        elif result.get("error"):
             item.setToolTip(str(result["error"]) + (f"\n{partial}" if partial else ""))
             item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical))
         elif partial:

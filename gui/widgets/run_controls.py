@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -93,6 +94,10 @@ class RunControls(QWidget):
         self.model_picker = ModelPicker(self)
         self.model_picker.hide()
         self._saved_knobs: dict[str, int] = {}  # knob values remembered for the saved reference
+        self.record_trace = QCheckBox("Record a trace of the next run", self)
+        self.record_trace.setToolTip(
+            "Capture 10 steps after the timed window with torch.profiler (not in the figures) into a "
+            "Chrome/Perfetto trace kept with the run; open or save it from the History tab.")
         self._layout()
         self.workload.currentIndexChanged.connect(self._on_workload_changed)
         self.size.currentIndexChanged.connect(self._on_workload_changed)
@@ -111,6 +116,7 @@ class RunControls(QWidget):
         form.addRow("Duration", self.duration)
         form.addRow("Threads", self.threads)
         form.addRow("Devices", self.mode)
+        form.addRow(self.record_trace)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)
@@ -251,9 +257,13 @@ class RunControls(QWidget):
         self.start_button.setEnabled(not running and bool(self.workloads))
         self.stop_button.setEnabled(running)
         for w in (self.workload, self.size, self.batch, self.precision, self.duration,
-                  self.threads, self.mode):
+                  self.threads, self.mode, self.record_trace):
             w.setEnabled(not running and (w is not self.workload or bool(self.workloads)))
         self.model_picker.set_enabled_for_run(not running)
+
+    def trace_started(self) -> None:
+        """The runs that record a trace have started: the option is for one start only."""
+        self.record_trace.setChecked(False)
 
     def _on_workload_changed(self) -> None:
         user = self.user_model

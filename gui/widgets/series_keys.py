@@ -11,6 +11,7 @@ DESCRIBED = "described"  # the RunDescribed info dict
 LIVE = "live"  # profiler.metrics.figures.Figures of the timed window's last seconds
 TIMED = "timed"  # Figures of the whole timed window so far
 THROTTLE = "throttle"  # the last throttling notice
+PHASE_SAMPLES = "phase_samples"  # tuple of the latest PhaseSample.phases dicts (the live step split)
 TIMED_START = "timed_start"  # run time (s) the timed window began: warm-up is before it
 CLOCK_OFFSET = "clock_offset"  # machine clock minus run time (s): places a run on the machine plots
 MACHINE = "machine"  # the pseudo-run of machine-wide series (profiler.runner.machine.MACHINE)

@@ -2,8 +2,11 @@
 
 A strip above the cards says whose figures these are and on what basis ("LIVE · last
 2.0 s" while running, "FINAL · 412 timed steps" after). FLOP/s take the unit that fits
-the value (GFLOP/s on a CPU, TFLOP/s on a GPU). Every n/a has a tooltip saying why, and a
-result with quality warnings (noisy, few steps, still warming) is flagged in amber.
+the value (GFLOP/s on a CPU, TFLOP/s on a GPU). MFU reads against both references, one per
+line ("43% of hardware peak" / "45% of the best GEMM measured here"), with where each comes
+from in its tooltip. Every n/a has a tooltip saying why; a result with quality warnings
+(noisy, few steps, still warming, contended) is flagged in amber, one with an error (an MFU
+above the hardware peak: a wrong FLOP count or peak) in red.
 
 ``display`` runs on every refresh tick (a few Hz), so it only touches labels whose text
 changed and re-polishes styles only when a state flips.
@@ -28,6 +31,8 @@ __all__ = ["Card", "SummaryCards", "split_unit"]
 IDLE_ACCENT = "#9CA3AF"
 UNIT_SCALE = 0.42  # unit text size relative to the big number
 WARNING_SIGN = "\u26a0"
+ERROR_SIGN = "\u2716"
+CHIP_CHARS = 90  # the chip shows the first flag this long; its tooltip has them all in full
 
 
 def split_unit(text: str) -> tuple[str, str]:
@@ -83,10 +88,11 @@ class Card(QFrame):
         return self._plain
 
     def show_value(self, text: str | None, caption: str, accent: str, na_reason: str = "",
-                   with_unit: bool = False) -> None:
+                   with_unit: bool = False, detail: str = "", plain: str = "") -> None:
         """Show ``text`` (None: n/a, with ``na_reason`` as tooltip); ``with_unit`` draws the
-        part after the first space smaller."""
-        self._plain = text if text is not None else "n/a"
+        part after the first space smaller; ``detail`` is added to the tooltip; ``plain`` is
+        the value in words when the card's title carries part of it (``plain_value``)."""
+        self._plain = (plain or text) if text is not None else "n/a"
         if text is None:
             shown = "n/a"
         elif with_unit:
@@ -99,17 +105,25 @@ class Card(QFrame):
         _set_flag(self.value, "na", text is None)
         _set_text(self.caption, caption)
         want = tip(self.metric_name) if text is not None else (na_reason or na_tip(self.metric_name))
+        if detail:
+            want = f"{want}\n\n{detail}"
         if self.value.toolTip() != want:
             self.value.setToolTip(want)
         if accent != self._accent:  # restyling is costly: only when the device changes
             self._accent = accent
             self.setStyleSheet(f"#card {{ border-left: 4px solid {accent}; }}")
 
-    def show_warnings(self, warnings: tuple[str, ...]) -> None:
-        """Flag the card amber with the warnings as tooltip; an empty tuple clears it."""
-        self.flag.setVisible(bool(warnings))
-        self.flag.setToolTip("Treat this figure with care:\n" + "\n".join(warnings) if warnings else "")
-        _set_flag(self, "warn", bool(warnings))
+    def show_warnings(self, warnings: tuple[str, ...], errors: tuple[str, ...] = ()) -> None:
+        """Flag the card amber with the warnings as tooltip, red when there are errors (listed
+        first); empty tuples clear it."""
+        self.flag.setVisible(bool(warnings or errors))
+        _set_text(self.flag, ERROR_SIGN if errors else WARNING_SIGN)
+        lines = [*(f"Error: {e}" for e in errors), *warnings]
+        head = "This figure is wrong:" if errors else "Treat this figure with care:"
+        self.flag.setToolTip(head + "\n" + "\n".join(lines) if lines else "")
+        _set_flag(self.flag, "error", bool(errors))
+        _set_flag(self, "error", bool(errors))
+        _set_flag(self, "warn", bool(warnings) and not errors)
 
 
 class SummaryCards(QWidget):
@@ -123,7 +137,7 @@ class SummaryCards(QWidget):
         self.warning.hide()
         self.samples = Card("Samples / s", "samples_per_s", self)
         self.tflops = Card("Achieved FLOP / s", "tflops", self)
-        self.mfu = Card("MFU", "mfu", self)
+        self.mfu = Card("MFU of hardware peak", "mfu", self)
         self.speedup = Card("Speedup vs CPU", "speedup", self)
         strip = QHBoxLayout()
         strip.setContentsMargins(2, 0, 2, 0)
@@ -160,7 +174,7 @@ class SummaryCards(QWidget):
         _set_text(self.samples.title, f"{unit.upper()} / S")
         self.samples.show_value(
             units.count(values.samples_per_s) if values.samples_per_s else None,
-            self._samples_caption(values), accent, na.get("samples_per_s", ""),
+            self._samples_caption(values), accent, na.get("samples_per_s", ""), detail=values.cpu,
         )
         per_step = units.flop(values.flops_per_step) if values.flops_per_step else None
         params = f" · {units.si(values.params, 'params', spaced=True)}" if values.params else ""
@@ -169,17 +183,17 @@ class SummaryCards(QWidget):
             f"{per_step}/step{params}" if per_step else "FLOPs not counted", accent,
             na.get("tflops", ""), with_unit=True,
         )
-        peak = values.peak_flops_per_s
+        hardware, ceiling = values.mfu_lines  # the title says "of hardware peak": the number stands alone
         self.mfu.show_value(
             units.share(values.mfu) if values.mfu is not None else None,
-            f"of {units.flops(peak)} hardware peak" if peak else "no peak known", accent,
-            na.get("mfu", ""),
+            ceiling if values.mfu_ceiling is not None else "best GEMM measured here: n/a", accent,
+            na.get("mfu", ""), detail="\n".join(values.references), plain=hardware,
         )
         self._show_speedup(values, accent)
-        for card in (self.samples, self.tflops):
-            card.show_warnings(values.warnings)
-        mfu_warning = values.mfu_warning
-        self.mfu.show_warnings(values.warnings + ((mfu_warning,) if mfu_warning else ()))
+        errors = values.errors + ((values.mfu_warning,) if values.mfu_warning else ())
+        self.samples.show_warnings(values.warnings)
+        self.tflops.show_warnings(values.warnings, errors)  # a wrong FLOP count is one cause
+        self.mfu.show_warnings(values.warnings, errors)
         self.speedup.show_warnings(())
 
     def _show_speedup(self, values: CardValues, accent: str) -> None:
@@ -198,11 +212,15 @@ class SummaryCards(QWidget):
     def _show_basis(self, values: CardValues) -> None:
         self._set_badge(*values.chip)
         _set_text(self.basis, f"{values.caption} · {values.basis}" if values.basis else values.caption)
-        if values.warnings:
-            first = values.warnings[0]
-            more = f" (+{len(values.warnings) - 1})" if len(values.warnings) > 1 else ""
-            _set_text(self.warning, f"{WARNING_SIGN} {first}{more}")
-            self.warning.setToolTip("The engine flagged this result:\n" + "\n".join(values.warnings))
+        errors = values.errors + ((values.mfu_warning,) if values.mfu_warning else ())
+        flagged = (*errors, *values.warnings)
+        if flagged:
+            more = f" (+{len(flagged) - 1})" if len(flagged) > 1 else ""
+            first = flagged[0] if len(flagged[0]) <= CHIP_CHARS else flagged[0][: CHIP_CHARS - 1].rstrip() + "…"
+            _set_text(self.warning, f"{ERROR_SIGN if errors else WARNING_SIGN} {first}{more}")
+            lines = [*(f"Error: {e}" for e in errors), *values.warnings]
+            self.warning.setToolTip("The engine flagged this result:\n" + "\n".join(lines))
+            _set_flag(self.warning, "error", bool(errors))
             self.warning.show()
         else:
             self.warning.hide()

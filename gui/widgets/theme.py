@@ -26,6 +26,7 @@ _KIND_COLOURS: dict[str, tuple[str, ...]] = {
 _FALLBACK = ("#64748B", "#D946EF", "#EAB308")
 
 WARNING_COLOUR = "#B45309"  # amber: results the engine flagged (noisy, few steps)
+ERROR_COLOUR = "#DC2626"  # red: a figure the engine says is wrong (an MFU above the hardware peak)
 
 PLOT_BG = {"light": "#FFFFFF", "dark": "#111827"}
 PLOT_FG = {"light": "#374151", "dark": "#D1D5DB"}

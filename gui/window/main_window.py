@@ -24,6 +24,7 @@ from gui.runs.history_link import HistoryLink
 from gui.runs.machine_feed import MachineFeed
 from gui.runs.profiling_thread import SuperviseFn
 from gui.runs.run_manager import RunManager
+from gui.runs.trace_request import TraceUnavailable
 from gui.viewmodel import phases
 from gui.viewmodel.preferences import Preferences
 from gui.viewmodel.series_store import SeriesStore
@@ -181,6 +182,8 @@ class MainWindow(QMainWindow):
             kind, title, text, details=details))
         w.sweeps.sig_busy_changed.connect(self._on_busy_changed)
         w.scales.sig_busy_changed.connect(self._on_busy_changed)
+        self.history.sig_run_outcome.connect(self._on_history_outcome, Qt.ConnectionType.QueuedConnection)
+        self.plots.sig_utilization_help.connect(self.tick)  # fill the panel now, not at the next tick
 
     def _shortcuts(self) -> None:
         for keys, slot in (
@@ -208,18 +211,27 @@ class MainWindow(QMainWindow):
                                          advice="Tick at least one device on the left.")
             return False
         race = self.controls.race
+        trace = self.controls.record_trace.isChecked() and origin != "demo"
+
+        def go(checked: Sequence[RunSpec]) -> list[str]:
+            started = self.start_runs(checked, race=race, trace=trace)
+            if started and trace:
+                self.controls.trace_started()
+            return started
+
         if any(spec.is_user_model for spec in specs):  # checked in a child process first
-            return self.user_model.start(specs, lambda checked: self.start_runs(checked, race=race))
-        self.start_runs(specs, race=race)
+            return self.user_model.start(specs, go)
+        go(specs)
         return True
 
     def _start_round(self) -> bool:
         """One round of the presentation loop: the ticked devices, named as presentation runs."""
         return self.start_selected(origin="demo")
 
-    def start_runs(self, specs: Sequence[RunSpec], race: bool = False) -> list[str]:
-        """Start ``specs`` on the Live tab; returns the run ids. Presentation keeps the last
-        round's curves and cards until the new round measures."""
+    def start_runs(self, specs: Sequence[RunSpec], race: bool = False, trace: bool = False) -> list[str]:
+        """Start ``specs`` on the Live tab; returns the run ids ([] when a requested ``trace``
+        cannot be written: nothing starts). Presentation keeps the last round's curves and
+        cards until the new round measures."""
         self.workspace.show_live()
         self.banner.hide()
         if self.presentation.active:
@@ -232,7 +244,12 @@ class MainWindow(QMainWindow):
             self.plots.expect_duration(max(s.duration_s or 0.0 for s in specs))
         self.status.set_sampling_hz(specs[0].sample_hz if specs else 10.0)
         self.meter.reset_latency()
-        return self.runs.start(specs, race=race)
+        try:
+            return self.runs.start(specs, race=race, trace=trace)
+        except TraceUnavailable as exc:
+            self.banner.show_message("error", "Cannot record a trace", str(exc),
+                                     "Untick “Record a trace” to run without one.")
+            return []
 
     def rerun(self, spec: RunSpec) -> list[str]:
         """Run a stored spec again (History's Re-run); [] when runs or a sweep are going."""
@@ -340,6 +357,17 @@ class MainWindow(QMainWindow):
         self._update_refresh_rate()
         self.tick()
 
+    def _on_history_outcome(self, run_id: str, outcome: Any) -> None:
+        """History could not keep all of a run: say so for that run (the run itself is fine)."""
+        if outcome.message is None or self.presentation.active:
+            return
+        spec = self.session.specs.get(run_id)
+        title = spec.title if spec else run_id
+        self.banner.show_message(
+            "warning", f"Run history is incomplete: {title}", outcome.message,
+            "The figures on the Live page are complete; free disk space or close the program "
+            "holding the history database before the next run.")
+
     def _on_busy_changed(self, _busy: bool) -> None:
         """Live runs or a sweep started or ended: one at a time keeps the numbers fair."""
         self.controls.set_running(self.runs.busy)
@@ -381,6 +409,10 @@ class MainWindow(QMainWindow):
             self.workspace.sweep.refresh_point(self.workspace.sweeps)
         if self.live.isVisible():
             self.cards.display(self.presentation.card_values(self.session.card_values(self.store)))
+            if self.live.phases.isVisible():
+                self.live.phases.display(self.session.phase_values(self.store))
+        if self.live.utilization_open:
+            self.live.utilization.display(self.session.utilization(self.store))  # type: ignore[union-attr]
         self.meter.frame_done()
 
     # ---- settings and shutdown ------------------------------------------------------

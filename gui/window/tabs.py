@@ -294,12 +294,27 @@ class WorkspaceTabs(QTabWidget):
         if self.store is not None:
             self.compare.show_runs(self.store, run_ids, self.dark)
             self.show_tab("Compare")
+            self._say_skipped(run_ids, self.compare.view.runs if self.compare.view else [])
 
     def value_runs(self, run_ids: list[str]) -> None:
         """Show the Value tab for ``run_ids``."""
         if self.store is not None:
             self.value.show_runs(self.store, run_ids)
             self.show_tab("Value")
+            self._say_skipped(run_ids, self.value.view.runs if self.value.view else [])
+
+    def _say_skipped(self, run_ids: list[str], shown_runs: list[dict[str, Any]]) -> None:
+        """Runs the store could not rebuild were left out (``HistoryStore.get`` gave None): say
+        which and why, and name them on the History tab too, where they can be deleted."""
+        damaged = self.store.damaged if self.store is not None else {}
+        shown = {str(r.get("run_id")) for r in shown_runs}
+        skipped = [i for i in run_ids if i in damaged and i not in shown]
+        if skipped:
+            self.sig_message.emit("warning", "Damaged runs left out",
+                                  "; ".join(f"{i}: {damaged[i]}" for i in skipped[:4]) +
+                                  ". Delete them on the History tab.")
+        if self.history.view is not None:
+            self.history.view.show_damaged()
 
     def _on_rerun_requested(self, spec: dict[str, Any]) -> None:
         try:

@@ -58,7 +58,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         return 0
     rows = [("id", "when", "status", "device", "ranks", "samples/s", "MFU", "name")]
     rows += [(s.run_id, _when(s.created_at), s.status + ("*" if s.incomplete else ""),
-              s.device, str(s.world_size), units.num(s.samples_per_s), units.percent(s.mfu), s.name) for s in runs]
+              s.device, str(s.world_size), units.num(s.samples_per_s), units.share(s.mfu), s.name) for s in runs]
     print(units.columns(rows, right=(4, 5, 6)))
     if any(s.incomplete for s in runs):
         print("* incomplete: history holds fewer steps than the run measured")

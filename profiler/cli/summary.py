@@ -7,9 +7,10 @@ from typing import Any
 from profiler import units
 from profiler.metrics import keys
 from profiler.metrics.comparison import model_title
+from profiler.metrics.cpu_share import shares_sentence
 from profiler.metrics.figures import ERROR_PREFIX
 from profiler.metrics.memory import peak_memory
-from profiler.metrics.phases import SHORT_LABELS
+from profiler.metrics.phases import SHORT_LABELS, sampling_sentence
 from profiler.metrics.references import describe_peak, mfu_sentence
 from profiler.results.model_ref import USER_WORKLOAD
 
@@ -47,8 +48,7 @@ def render_summary(d: dict[str, Any]) -> str:
     cpu_max = keys.stat(tele, keys.HOST, "cpu_util_percent", "max")
     memory, memory_label = peak_memory(d)
     rows += [
-        ("CPU", f"host {_pct(d['host_cpu_percent'])} (whole machine, max {_pct(cpu_max)}), "
-                f"this run {_pct(d['run_cpu_percent'])}, other processes {_pct(d['other_cpu_percent'])}"),
+        ("CPU", shares_sentence(d["host_cpu_percent"], d["run_cpu_percent"], d["other_cpu_percent"], cpu_max)),
         ("peak memory", f"{units.nbytes(memory)}  ({memory_label})" if memory else memory_label),
         ("energy", units.energy(d["energy_j"]) if d["energy_j"] is not None
          else "n/a (no energy counter on this device)"),
@@ -81,15 +81,6 @@ def _unit(d: dict[str, Any]) -> str:
     return "" if unit == "samples" else f" {unit}/s"
 
 
-def _pct(value: float | None) -> str:
-    """A percent-of-the-machine reading (0-100): ``48%``."""
-    return f"{value:.0f}%" if value is not None else units.NA
-
-
-def _steps(n: int) -> str:
-    return f"{n} step" if n == 1 else f"{n} steps"
-
-
 def phase_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
     """The step's phase split, how it was sampled, and the verdict (nothing for a result
     without a split: sampling off, too few steps, or written before it existed)."""
@@ -99,18 +90,9 @@ def phase_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
     fraction = phases["fraction"]
     split = " | ".join(f"{SHORT_LABELS.get(name, name)} {units.percent(fraction.get(name), 0)}"
                        for name in phases["order"])
-    rate = (f"{_steps(phases['sampled_steps'])} sampled at random, 1 per "
-            f"{units.num(phases.get('timed_steps_per_sample'), 2)} timed steps")
-    overhead = phases.get("overhead")
-    if phases.get("in_timed_window"):
-        cost = f"{rate}; no synchronization needed, so they stay timed steps"
-    else:
-        sign = "+" if overhead is not None and overhead >= 0 else ""
-        cost = (f"{rate}; synchronized between phases, a sampled step took {sign}{units.percent(overhead, 0)}"
-                "; not in the figures")
     rows = [
         ("step phases", f"{split}  (mean {units.seconds(phases['sampled_step_s'])} per sampled step)"),
-        ("phase sampling", cost),
+        ("phase sampling", sampling_sentence(phases)),
     ]
     verdict = d.get("verdict")
     if verdict:

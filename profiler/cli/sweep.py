@@ -154,7 +154,7 @@ def render_sweep(result: SweepResult) -> str:
     rows = [(result.knob, "device", "samples/s", "achieved", "MFU", "notes")]
     for point in sorted(result.points, key=lambda p: (p.value, result.devices.index(p.device))):
         rows.append((str(point.value), point.device, units.count(point.samples_per_s),
-                     units.flops(point.achieved_flops_per_s), units.percent(point.mfu),
+                     units.flops(point.achieved_flops_per_s), units.share(point.mfu),
                      point.error or "; ".join(point.warnings)))
     lines = [f"{result.label} sweep over {result.knob}", units.columns(rows, right=(0, 2, 3, 4))]
     if result.crossovers:

@@ -254,6 +254,7 @@ class HistoryStore:
                                   ("notices", "run_id"), ("runs", "id")):
                 cur = self._conn.execute(f"DELETE FROM {table} WHERE {column}=?", (run_id,))
             deleted = cur.rowcount > 0
+        self.damaged.pop(run_id, None)
         forget_trace(self.path.parent, run_id)
         return deleted
 

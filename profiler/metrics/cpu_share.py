@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from profiler import units
 from profiler.metrics import keys
 
 #: others above this many points of the machine during the timed window: "contended"
@@ -51,3 +52,14 @@ def contention_warning(shares: CpuShares, points: float = CONTENDED_POINTS) -> s
     run = f" (this run {shares.run_percent:.0f}%)" if shares.run_percent is not None else ""
     return (f"contended: other processes used {shares.others_percent:.0f}% of the CPU during the timed "
             f"window{run}; the figures are lower than this machine can do")
+
+
+def shares_sentence(host_percent: float | None, run_percent: float | None, others_percent: float | None,
+                    host_max_percent: float | None = None) -> str:
+    """The CPU shares in the words of the window's Utilization plot ("machine CPU", "this run's
+    process"), one line for the CLI summary, the window's results table and its cards:
+    "this run's process 38% of all cores · machine CPU 90% (every process) · other processes 52%".
+    ``host_max_percent`` adds the machine's highest reading."""
+    peak = f", max {units.pct(host_max_percent)}" if host_max_percent is not None else ""
+    return (f"this run's process {units.pct(run_percent)} of all cores · machine CPU {units.pct(host_percent)} "
+            f"(every process{peak}) · other processes {units.pct(others_percent)}")

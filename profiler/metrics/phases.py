@@ -27,6 +27,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from profiler import units
+
 DATA_WAIT, H2D_COPY, FORWARD, BACKWARD, OPTIMIZER, DEVICE_WAIT = (
     "data_wait", "h2d_copy", "forward", "backward", "optimizer", "device_wait")
 PHASES = (DATA_WAIT, H2D_COPY, FORWARD, BACKWARD, OPTIMIZER, DEVICE_WAIT)
@@ -180,3 +182,33 @@ def device_wait_share(summary: Mapping[str, Any]) -> float | None:
         return None
     compute = sum(mean_s.get(name, 0.0) for name in (*COMPUTE_PHASES, DEVICE_WAIT))
     return mean_s[DEVICE_WAIT] / compute if compute > 0 else None
+
+
+def _steps(n: int) -> str:
+    return f"{n} step" if n == 1 else f"{n} steps"
+
+
+def sampling_sentence(summary: Mapping[str, Any]) -> str:
+    """How a finished run's split was sampled and what sampling cost, in words (``phase_summary``
+    output): the CLI summary's "phase sampling" row and the window's phase-bar tooltip."""
+    rate = (f"{_steps(int(summary.get('sampled_steps') or 0))} sampled at random, 1 per "
+            f"{units.num(summary.get('timed_steps_per_sample'), 2)} timed steps")
+    if summary.get("in_timed_window"):
+        return f"{rate}; no synchronization needed, so they stay timed steps"
+    overhead = summary.get("overhead")
+    sign = "+" if overhead is not None and overhead >= 0 else ""
+    return (f"{rate}; synchronized between phases, a sampled step took {sign}{units.percent(overhead, 0)}"
+            "; not in the figures")
+
+
+def live_sampling_sentence(every_n_steps: int, accelerator: bool) -> str:
+    """How a running run's split is sampled and what that costs, before the run's summary
+    exists (the window's live phase bar): the same facts as ``sampling_sentence``, from the
+    spec. ``every_n_steps`` is the spec's ``phase_every`` (0: sampling off)."""
+    if every_n_steps <= 0:
+        return "phase sampling is off for this run (phase_every 0)"
+    rate = f"about 1 timed step in {every_n_steps} is timed phase by phase, at random and at most a few a second"
+    if accelerator:
+        return (f"{rate}; each phase boundary synchronizes the device, so a sampled step runs slower and is "
+                "left out of the figures (the final split says by how much)")
+    return f"{rate}; on the CPU that is a few clock reads and nothing waits, so they stay timed steps"

@@ -1,8 +1,10 @@
 """Words for the two references MFU is measured against, from a result's (or RunDescribed's) dicts.
 
 ``describe_peak`` is the one-line "where does this peak come from" (a tooltip, the CLI
-summary); ``mfu_sentence`` puts both ratios side by side: "43.0% of hardware peak, 45.0% of
-the best GEMM measured here".
+summary); ``mfu_sentence`` puts both ratios side by side: "43% of hardware peak, 45% of the
+best GEMM measured here" (``units.share``, as the window's cards and the reports write MFU);
+``mfu_parts`` gives its two halves (the window's MFU card shows one per line);
+``reference_lines`` says where both references come from, a line each, for a tooltip.
 """
 
 from __future__ import annotations
@@ -33,6 +35,31 @@ def describe_peak(source: str | None, inputs: Mapping[str, Any]) -> str:
             f"({inputs.get('isa', 'ISA n/a')}) x {clock_text} ({inputs.get('clock_method', 'clock source n/a')})")
 
 
+def mfu_parts(mfu: float | None, mfu_ceiling: float | None) -> tuple[str, str]:
+    """("43% of hardware peak", "45% of the best GEMM measured here"); an n/a side says n/a."""
+    return f"{units.share(mfu)} of {HARDWARE}", f"{units.share(mfu_ceiling)} of {CEILING}"
+
+
 def mfu_sentence(mfu: float | None, mfu_ceiling: float | None) -> str:
     """Both MFUs in one line; an n/a side says so."""
-    return f"{units.percent(mfu)} of {HARDWARE}, {units.percent(mfu_ceiling)} of {CEILING}"
+    return ", ".join(mfu_parts(mfu, mfu_ceiling))
+
+
+def reference_lines(run: Mapping[str, Any]) -> list[str]:
+    """Where the two references of ``run`` (a result dict or ``RunDescribed.info``: its
+    ``peak_*`` and ``ceiling_*`` keys) come from: the hardware peak with its inputs, how the FMA
+    datapath was found, why the ISA table had no row, then the best GEMM measured here."""
+    inputs = run.get("peak_inputs") or {}
+    inputs = inputs if isinstance(inputs, Mapping) else {}
+    peak, how = run.get("peak_flops_per_s"), describe_peak(run.get("peak_source"), inputs)
+    lines = [f"Hardware peak: {how}" if peak is None else f"Hardware peak: {units.flops(peak)}, {how}"]
+    if inputs.get("datapath_detail"):
+        lines.append(f"  datapath: {inputs['datapath_detail']}")
+    if inputs.get("table_refused"):
+        lines.append(f"  ISA table: {inputs['table_refused']}")
+    ceiling = run.get("ceiling_flops_per_s")
+    source = str(run.get("ceiling_source") or "")
+    where = source.removeprefix(CEILING.removeprefix("the ")).lstrip(": ") or "not measured"
+    lines.append(f"Best GEMM measured here: {units.flops(ceiling)}, {where}" if ceiling is not None
+                 else f"Best GEMM measured here: n/a ({where})")
+    return lines

@@ -81,7 +81,7 @@ def test_a_run_reports_both_mfus_and_labels_host_and_run_cpu(monkeypatch: pytest
     assert data["run_cpu_percent"] is not None and 0 <= data["run_cpu_percent"] <= 100
     summary = render_summary(data)
     assert "of hardware peak" in summary and "of the best GEMM measured here" in summary
-    assert "(whole machine" in summary and "this run" in summary and "other processes" in summary
+    assert "machine CPU" in summary and "this run's process" in summary and "other processes" in summary
     json.dumps(data, allow_nan=False)
     check_result(data)  # an export of it imports
 

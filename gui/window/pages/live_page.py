@@ -1,5 +1,5 @@
-"""The Live page: the summary cards over the live plots and this session's results table.
-GUI thread."""
+"""The Live page: the summary cards, the step-phase bar, the live plots and this session's
+results table; the "Which utilization is true?" panel opens from the plots. GUI thread."""
 
 from __future__ import annotations
 
@@ -10,25 +10,31 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from gui.widgets.live_plots import LivePlots
+from gui.widgets.phase_bar import PhaseBar
 from gui.widgets.presentation_header import PresentationHeader
 from gui.widgets.results_table import ResultsTable
 from gui.widgets.summary_cards import SummaryCards
+from gui.widgets.utilization_panel import UtilizationPanel
 
 if TYPE_CHECKING:
     from gui.viewmodel.series_store import SeriesStore
 
 
 class LivePage(QWidget):
-    """Cards, plots (pulling from ``store`` on the window's timer) and the results table."""
+    """Cards, the phase bar, plots (pulling from ``store`` on the window's timer) and the
+    results table."""
 
     def __init__(self, store: SeriesStore, on_paint: Callable[[float], None],
                  parent: QWidget | None = None, now_s: Callable[[], float] | None = None) -> None:
         super().__init__(parent)
         self.header = PresentationHeader()
         self.cards = SummaryCards()
+        self.phases = PhaseBar()
         self.plots = LivePlots(store, on_paint, now_s=now_s)
         self.table = ResultsTable()
         self.table.setMinimumHeight(110)
+        self.utilization: UtilizationPanel | None = None  # built on first use
+        self.plots.sig_utilization_help.connect(self.open_utilization)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.plots)
         split.addWidget(self.table)
@@ -38,11 +44,25 @@ class LivePage(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.header)
         layout.addWidget(self.cards)
+        layout.addWidget(self.phases)
         layout.addWidget(split, 1)
 
+    def open_utilization(self) -> UtilizationPanel:
+        """Show the "Which utilization is true?" panel (the window's timer fills it)."""
+        if self.utilization is None:
+            self.utilization = UtilizationPanel(self)
+        self.utilization.show()
+        self.utilization.raise_()
+        return self.utilization
+
+    @property
+    def utilization_open(self) -> bool:
+        return self.utilization is not None and self.utilization.isVisible()
+
     def set_presenting(self, on: bool) -> None:
-        """Presentation shows the title and headline and hides the table: the headline,
-        the cards and the plots carry the story."""
+        """Presentation shows the title and headline and hides the table and the phase bar:
+        the headline, the cards and the plots carry the story."""
         self.table.setVisible(not on)
+        self.phases.setVisible(not on)
         self.header.setVisible(on)
         self.plots.set_presenting(on)
