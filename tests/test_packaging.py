@@ -182,7 +182,8 @@ def test_entry_routes_dash_m_like_python() -> None:
     proc = subprocess.run(
         [sys.executable, str(PACKAGING / "entry.py"), "-m", "gui.app.selftest", "--probe-qt"],
         capture_output=True, text=True, timeout=60, cwd=ROOT,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen",  # this tree, installed or not
+             "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)},
     )
     assert proc.returncode == 0, proc.stderr
     assert "offscreen platform started" in proc.stdout
