@@ -66,6 +66,7 @@ class Card(QFrame):
         self.value = QLabel("n/a", self, objectName="cardValue")
         self.value.setTextFormat(Qt.TextFormat.AutoText)
         self.caption = QLabel("", self, objectName="cardCaption")
+        self.caption.setWordWrap(True)  # large type (presentation) wraps the caption, never clips it
         for label in (self.title, self.value, self.caption):  # large type must never widen the window
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             label.setMinimumWidth(0)
