@@ -41,9 +41,12 @@ class AdvisorInputs:
 
 
 def history_runs(store: HistoryStore, limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
-    """Completed runs of the history (newest first), without their time series."""
+    """Completed single-rank runs of the history (newest first), without their time series.
+
+    A torch.distributed run's samples/s is several processes' together, not one device's rate:
+    it neither calibrates a device nor stands as "measured" for it."""
     runs = []
-    for summary in store.list_runs(status="completed", limit=limit):
+    for summary in store.list_runs(status="completed", limit=limit, world_size=1):
         run = store.get(summary.run_id)
         if run is not None:
             runs.append({k: v for k, v in run.items() if k not in ("series", "history")})

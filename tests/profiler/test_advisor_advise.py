@@ -178,3 +178,24 @@ def test_an_imported_run_from_another_host_is_not_yours() -> None:
     advice = advise(result("imported", hostname="colleague-box"), CAT, JOB)
     mine = rows_by_id(advice)["test-cpu"]
     assert mine.measured and not mine.owned and mine.cost.kind != "own"
+
+
+def test_with_a_budget_a_device_of_unknown_cost_is_not_the_recommendation() -> None:
+    unpriced = gpu("gpu-d", peak_fp32=80e12, bandwidth=4e12, price=None, pattern=r"Test GPU D\b")  # fastest
+    cat = catalogue(CPU, GPU_A, GPU_B, unpriced, prices=(price("gpu-b", 2.0),))
+    free = advise(result("cpu-run"), cat, Constraints(samples=1_000_000, mode="rent"))
+    assert free.rows[0].device.id == "gpu-d" and free.recommendation.startswith("GPU-D")
+    budget = advise(result("cpu-run"), cat, Constraints(samples=1_000_000, mode="rent", budget_total=50.0))
+    assert budget.recommendation.startswith("Renting GPU-B (Cloud, 2.00 USD/h)")
+    assert "Fastest: GPU-D" in budget.recommendation  # still named, without a price
+
+
+def test_history_gives_the_advisor_single_rank_runs_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from profiler.history import HistoryStore
+    from profiler.reports.advisor import history_runs
+    from tests.helpers import fabricated
+
+    with HistoryStore(tmp_path) as store:
+        store.store_result(fabricated("one-rank").to_dict())
+        store.store_result(fabricated("two-ranks", world_size=2).to_dict())
+        assert [r["run_id"] for r in history_runs(store)] == ["one-rank"]

@@ -70,6 +70,9 @@ def recommendation(rows: Sequence[Row], constraints: Constraints) -> str:
             parts.append(f"The fastest that fits: {sentence(fastest, cur)}.")
     else:
         lead = feasible[0]  # the rows come ranked by the user's objective
+        if constraints.budget_total is not None or constraints.budget_per_h is not None:
+            # with a budget, a device whose cost is unknown cannot be said to keep to it
+            lead = next((r for r in feasible if r.cost.amount is not None), lead)
         fastest = min(feasible, key=lambda r: r.time_s.nominal if r.time_s else 0)
         priced = [r for r in feasible if r.cost.amount is not None]
         cheapest = min(priced, key=lambda r: r.cost.amount.nominal if r.cost.amount else 0, default=None)
