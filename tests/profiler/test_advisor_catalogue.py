@@ -148,3 +148,11 @@ def test_unreadable_override_file() -> None:
     overrides_path().write_text("{not json", encoding="utf-8")
     with pytest.raises(OverrideError, match="not readable JSON"):
         load_catalogue()
+
+
+def test_a_generic_cpu_class_names_its_cores_even_for_one() -> None:
+    from profiler.analysis.advisor.catalogue import load_catalogue
+
+    generic, _ = load_catalogue().generic_cpus[0]
+    assert generic.slice(1).name == f"{generic.name}, 1 core"
+    assert generic.slice(2).name == f"{generic.name}, 2 cores"

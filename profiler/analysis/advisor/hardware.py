@@ -120,7 +120,7 @@ class HardwareDevice:
         total = self.cores
         if not self.is_cpu or not total or cores <= 0:
             raise ValueError(f"{self.id} is not a CPU with known cores; cannot take {cores} cores of it")
-        if cores == total:
+        if cores == total and self.origin != "generic":
             return self
         groups, left = [], cores
         for group in self.core_groups:
