@@ -57,7 +57,14 @@ def time_ticks(lo_s: float, hi_s: float) -> list[tuple[float, str]]:
 
 
 def short(name: str) -> str:
-    return name if len(name) <= LABEL_CHARS else name[:LABEL_CHARS - 1] + "…"
+    """``name`` cut to about LABEL_CHARS; a short tail after the last comma (", 2 cores") is
+    kept, since it is what tells two slices of one chip apart."""
+    if len(name) <= LABEL_CHARS:
+        return name
+    head, comma, tail = name.rpartition(", ")
+    if comma and len(tail) <= LABEL_CHARS // 2:
+        return head[:LABEL_CHARS - len(tail) - 3].rstrip() + "…, " + tail
+    return name[:LABEL_CHARS - 1] + "…"
 
 
 class CostTimeChart(pg.PlotWidget):

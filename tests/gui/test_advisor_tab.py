@@ -221,3 +221,13 @@ def test_about_box_credits_epoch_ai(window):
     assert box.textFormat() == Qt.TextFormat.RichText
     assert "Epoch AI" in box.text() and "CC BY 4.0" in box.text()
     assert "Data on Machine Learning Hardware" in box.text() and "2.13.0" in box.text()
+
+
+def test_chart_labels_keep_the_core_count_that_tells_two_slices_apart() -> None:
+    from gui.widgets.cost_time_chart import LABEL_CHARS, short
+
+    one = short("Intel Xeon with AMX (4th gen Xeon Scalable or newer), 1 core")
+    two = short("Intel Xeon with AMX (4th gen Xeon Scalable or newer), 2 cores")
+    assert one != two and one.endswith("…, 1 core") and two.endswith("…, 2 cores")
+    assert len(two) <= LABEL_CHARS
+    assert short("NVIDIA GeForce RTX 5090") == "NVIDIA GeForce RTX 5090"
