@@ -105,6 +105,7 @@ def _open_window(args: argparse.Namespace, spec: object) -> int:
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
+    from gui.app.gui_thread_gc import GuiThreadCollector
     from gui.app.logging_setup import ErrorReporter, install_excepthooks, setup_logging
     from gui.app.scripted_run import ScriptedRun
     from gui.widgets.theme import app_icon, apply_theme
@@ -113,6 +114,8 @@ def _open_window(args: argparse.Namespace, spec: object) -> int:
     app = QApplication.instance() or QApplication(["horsepower"])
     app.setApplicationName("Horsepower")
     app.setWindowIcon(app_icon())
+    collector = GuiThreadCollector(app)  # Qt objects must never be destroyed on a worker thread
+    collector.start()
     apply_theme(app, args.dark or args.demo)  # type: ignore[arg-type]
     window, gate = _gated_window(str(log_path))
     reporter = ErrorReporter(log_path, window)
@@ -138,6 +141,7 @@ def _open_window(args: argparse.Namespace, spec: object) -> int:
     sys.excepthook, threading.excepthook = sys.__excepthook__, threading.__excepthook__
     window.deleteLater()  # delete widgets while the QApplication still exists
     app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    collector.stop()
     return code
 
 

@@ -28,6 +28,18 @@ def _leftovers(before: set[threading.Thread]) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
+def gc_on_the_gui_thread(qapp):
+    """As in the app: cyclic garbage (which may hold Qt objects) is collected on the GUI
+    thread only, never by a background thread that happens to allocate."""
+    from gui.app.gui_thread_gc import GuiThreadCollector
+
+    collector = GuiThreadCollector()
+    collector.start()
+    yield
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
 def no_leftover_threads():
     """Fail a test that leaves a Python thread, a QThread or a worker process running."""
     before = set(threading.enumerate())
