@@ -140,10 +140,12 @@ class ScaleRunner(QObject):
         super().__init__(parent)
         self.link = link
         self._thread: ScaleThread | None = None
+        self._active = False  # from start until the GUI thread has handled the thread's end
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None and self._thread.isRunning()
+        """A sweep is running, or has ended and its results have not reached the page yet."""
+        return self._active or (self._thread is not None and self._thread.isRunning())
 
     @property
     def config(self) -> DistConfig | None:
@@ -164,6 +166,7 @@ class ScaleRunner(QObject):
         thread = ScaleThread(self, config, list(nprocs), scale_fn or engine_scale, record)
         thread.finished.connect(self._on_thread_finished, Qt.ConnectionType.QueuedConnection)
         self._thread = thread
+        self._active = True
         thread.start()
         log.info("scale sweep started: %s on %s, world sizes %s", config.workload, config.device, nprocs)
         self.sig_busy_changed.emit(True)
@@ -181,11 +184,14 @@ class ScaleRunner(QObject):
         ok = self._thread.wait(max(0, int(timeout_s * 1000)))
         if not ok:
             log.error("scale thread did not end within %.1f s", timeout_s)
+        else:
+            self._active = False
         return ok
 
     def _on_thread_finished(self) -> None:
         if self._thread is not None:
             self._thread.wait(500)  # ``finished`` comes just before the thread's very end
+        self._active = False  # queued after the thread's sig_finished: the page has the results
         self.sig_busy_changed.emit(False)
 
     def _reap(self) -> None:

@@ -118,7 +118,8 @@ def test_a_finished_sweep_is_stored_listed_and_reopened_from_history(window, qtb
     form.nproc.setText("1,2,4")
     assert tabs.start_scale(form.request(), scale_fn=fake_scale)
     qtbot.waitUntil(lambda: not tabs.scales.busy, timeout=5000)
-    assert "3 of 3 world sizes measured" in tabs.scaling.progress_label.text()
+    # the thread ends before its queued "finished" reaches the page: wait for what a user sees
+    qtbot.waitUntil(lambda: "3 of 3 world sizes measured" in tabs.scaling.progress_label.text(), timeout=5000)
     assert table_column(tabs.scaling.view, 0) == ["1", "2", "4"]
     stored = tabs.store.list_runs()
     assert sorted(r.world_size for r in stored) == [1, 2, 4]
