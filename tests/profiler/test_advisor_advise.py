@@ -199,3 +199,13 @@ def test_history_gives_the_advisor_single_rank_runs_only(tmp_path) -> None:  # t
         store.store_result(fabricated("one-rank").to_dict())
         store.store_result(fabricated("two-ranks", world_size=2).to_dict())
         assert [r["run_id"] for r in history_runs(store)] == ["one-rank"]
+
+
+def test_this_machine_is_the_advised_runs_own_measurement() -> None:
+    # another run on 4 of this CPU's cores measured faster (another config), so it ranks first;
+    # the sentence must still speak of the advised 16-core run
+    quarter = result("quarter", threads=4, samples_per_s=2000.0)
+    advice = advise(result("cpu-run"), CAT, JOB, history=[quarter])
+    own = [r for r in advice.rows if r.owned and r.measured]
+    assert [r.projection.measured_run for r in own] == ["quarter", "cpu-run"]
+    assert "This machine (Test CPU 9000) would need 16.7 min (measured rate)" in advice.recommendation

@@ -175,6 +175,6 @@ def advise(run: Mapping[str, Any], catalogue: Catalogue, constraints: Constraint
         run_id=str(run.get("run_id")), run_name=str(run.get("name") or run.get("run_id")),
         subject=subject_device.name if subject_device is not None else str(run.get("device")),
         constraints=constraints, facts=facts, rows=tuple(rows), chart=pareto_points(rows),
-        recommendation=recommendation(rows, constraints), calibration=_calibration(rows),
+        recommendation=recommendation(rows, constraints, str(run.get("run_id") or "")), calibration=_calibration(rows),
         credits=tuple(credits()) if catalogue.uses_epoch(shown_devices) else (), notes=tuple(notes),
     )

@@ -49,8 +49,9 @@ def sentence(row: Row, currency: str) -> str:
     return f"{_who(row)} finishes in {_time(row.time_s, row.measured)} for {_cost(row, currency)}"
 
 
-def recommendation(rows: Sequence[Row], constraints: Constraints) -> str:
-    """A few sentences: the fastest and the cheapest feasible device, and this machine."""
+def recommendation(rows: Sequence[Row], constraints: Constraints, run_id: str = "") -> str:
+    """A few sentences: the fastest and the cheapest feasible device, and this machine (as the
+    advised run ``run_id`` measured it, when its row is in ``rows``)."""
     usable = [r for r in rows if r.time_s is not None]
     feasible = [r for r in usable if r.feasible]
     if not usable:
@@ -84,7 +85,8 @@ def recommendation(rows: Sequence[Row], constraints: Constraints) -> str:
             assert cheapest.time_s is not None and fastest.time_s is not None
             slower = cheapest.time_s.nominal / fastest.time_s.nominal
             parts.append(f"Cheapest: {sentence(cheapest, cur)} ({units.ratio(slower)} the fastest's time).")
-    mine = next((r for r in usable if r.owned and r.measured), None)
+    own = [r for r in usable if r.owned and r.measured]
+    mine = next((r for r in own if run_id and r.projection.measured_run == run_id), own[0] if own else None)
     if mine is not None and mine.time_s is not None:
         parts.append(f"This machine ({mine.device.name}) would need {_time(mine.time_s, True)}.")
     return " ".join(parts)
