@@ -150,10 +150,12 @@ class SweepRunner(QObject):
         self.point_store = SeriesStore(capacity=1200)
         #: (run id, device, label) of the point running now, or None
         self.current_point: tuple[str, str, str] | None = None
+        self._active = False  # from start until the GUI thread has handled the thread's end
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None and self._thread.isRunning()
+        """A sweep is running, or has ended and its last point has not reached the page yet."""
+        return self._active or (self._thread is not None and self._thread.isRunning())
 
     @property
     def request(self) -> dict[str, Any] | None:
@@ -169,6 +171,7 @@ class SweepRunner(QObject):
         thread = SweepThread(self, request, run_fn, check)
         thread.finished.connect(self._on_thread_finished, Qt.ConnectionType.QueuedConnection)
         self._thread = thread
+        self._active = True
         thread.start()
         log.info("sweep started: %s", {k: v for k, v in request.items() if k != "base"})
         self.sig_busy_changed.emit(True)
@@ -185,12 +188,15 @@ class SweepRunner(QObject):
         ok = self._thread.wait(max(0, int(timeout_s * 1000)))
         if not ok:
             log.error("sweep thread did not end within %.1f s", timeout_s)
+        else:
+            self._active = False
         return ok
 
     def _on_thread_finished(self) -> None:
         if self._thread is not None:
             self._thread.wait(500)  # ``finished`` comes just before the thread's very end
         self.current_point = None
+        self._active = False  # queued after the thread's last point and its end: the page has them
         self.sig_busy_changed.emit(False)
 
     def _reap(self) -> None:
