@@ -17,9 +17,10 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
 from gui.runs.history_link import HistoryLink
+from gui.runs.job_runner import JobRunner, JobThread
 
 if TYPE_CHECKING:
     from profiler.distributed.config import DistConfig
@@ -69,7 +70,7 @@ def engine_scale(config: DistConfig, nprocs: Sequence[int], cancel: threading.Ev
     return run_scale(config, nprocs, None, None, cancel, on_point=on_point)
 
 
-class ScaleThread(QThread):
+class ScaleThread(JobThread):
     """Runs one scale sweep; reports through ``ScaleRunner``'s signals."""
 
     def __init__(self, runner: ScaleRunner, config: DistConfig, nprocs: list[int], scale_fn: ScaleFn,
@@ -78,7 +79,6 @@ class ScaleThread(QThread):
         self.runner = runner
         self.config = config
         self.nprocs = nprocs
-        self.cancel = threading.Event()
         self.results: list[dict[str, Any]] = []
         self._scale_fn = scale_fn
         self._record = record
@@ -122,8 +122,10 @@ class ScaleThread(QThread):
         self.runner.link.sig_run_recorded.emit(str(result.get("run_id")))
 
 
-class ScaleRunner(QObject):
+class ScaleRunner(JobRunner):
     """Starts, stops and joins the window's scale thread. GUI thread only."""
+
+    job_name = "scale sweep"
 
     sig_progress = Signal(str, int, int)
     """(text, world sizes done, world sizes in all). Scale thread; connect queued."""
@@ -133,19 +135,11 @@ class ScaleRunner(QObject):
     """(result dicts, stopped early). Scale thread; connect queued."""
     sig_failed = Signal(str)
     """(message) the sweep could not run. Scale thread; connect queued."""
-    sig_busy_changed = Signal(bool)
-    """True when a sweep starts, False when its thread has ended. GUI thread."""
 
     def __init__(self, link: HistoryLink, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.link = link
-        self._thread: ScaleThread | None = None
-        self._active = False  # from start until the GUI thread has handled the thread's end
-
-    @property
-    def busy(self) -> bool:
-        """A sweep is running, or has ended and its results have not reached the page yet."""
-        return self._active or (self._thread is not None and self._thread.isRunning())
+        self._thread: ScaleThread | None = None  # type: ignore[assignment]
 
     @property
     def config(self) -> DistConfig | None:
@@ -160,41 +154,5 @@ class ScaleRunner(QObject):
     def start(self, config: DistConfig, nprocs: list[int], scale_fn: ScaleFn | None = None,
               record: bool = True) -> None:
         """Run the checked ``config`` at each of ``nprocs`` (see ``scale_config``)."""
-        if self.busy:
-            raise RuntimeError("a scale sweep is already running")
-        self._reap()
-        thread = ScaleThread(self, config, list(nprocs), scale_fn or engine_scale, record)
-        thread.finished.connect(self._on_thread_finished, Qt.ConnectionType.QueuedConnection)
-        self._thread = thread
-        self._active = True
-        thread.start()
+        self._launch(lambda: ScaleThread(self, config, list(nprocs), scale_fn or engine_scale, record))
         log.info("scale sweep started: %s on %s, world sizes %s", config.workload, config.device, nprocs)
-        self.sig_busy_changed.emit(True)
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._thread.cancel.set()
-
-    def shutdown(self, timeout_s: float = 2.0) -> bool:
-        """Stop and join the scale thread (its launch kills every rank first); True when it
-        ended in time."""
-        self.stop()
-        if self._thread is None:
-            return True
-        ok = self._thread.wait(max(0, int(timeout_s * 1000)))
-        if not ok:
-            log.error("scale thread did not end within %.1f s", timeout_s)
-        else:
-            self._active = False
-        return ok
-
-    def _on_thread_finished(self) -> None:
-        if self._thread is not None:
-            self._thread.wait(500)  # ``finished`` comes just before the thread's very end
-        self._active = False  # queued after the thread's sig_finished: the page has the results
-        self.sig_busy_changed.emit(False)
-
-    def _reap(self) -> None:
-        if self._thread is not None and self._thread.isFinished():
-            self._thread.deleteLater()
-            self._thread = None

@@ -13,15 +13,15 @@ a point that does not pass ends it with ``sig_sweep_rejected`` before anything i
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
 from gui.runs.event_ingest import EventIngest
 from gui.runs.history_link import HistoryLink
+from gui.runs.job_runner import JobRunner, JobThread
 from gui.runs.profiling_thread import SuperviseFn, default_supervise
 from gui.viewmodel import phases
 from gui.viewmodel.series_store import SeriesStore
@@ -42,7 +42,7 @@ def base_spec(request: dict[str, Any]) -> RunSpec:
     return spec.replace(duration_s=float(request.get("duration_s") or spec.duration_s or 3.0))
 
 
-class SweepThread(QThread):
+class SweepThread(JobThread):
     """Runs one sweep; reports per point through ``SweepRunner``'s signals."""
 
     def __init__(self, runner: SweepRunner, request: dict[str, Any], run_fn: RunFn | None,
@@ -51,7 +51,6 @@ class SweepThread(QThread):
         self.check = check
         self.runner = runner
         self.request = dict(request)
-        self.cancel = threading.Event()
         self.result: Any = None
         self._run_fn = run_fn
         self._done = 0
@@ -123,8 +122,10 @@ def _knob_value(spec: RunSpec, knob: str) -> object:
     return spec.batch_size if knob == "batch_size" else spec.knobs.get(knob)
 
 
-class SweepRunner(QObject):
+class SweepRunner(JobRunner):
     """Starts, stops and joins the window's sweep thread. GUI thread only."""
+
+    job_name = "sweep"
 
     sig_point_state = Signal(str, int, int)
     """(text, points done, points in all) a point changed state. Sweep thread; queued."""
@@ -137,25 +138,17 @@ class SweepRunner(QObject):
     sig_sweep_rejected = Signal(str, str)
     """(message, details) a point did not pass the check before the sweep: nothing ran. Sweep
     thread; connect queued."""
-    sig_busy_changed = Signal(bool)
-    """True when a sweep starts, False when its thread has ended. GUI thread."""
 
     def __init__(self, link: HistoryLink, supervise_fn: SuperviseFn | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.link = link
         self.supervise_fn = supervise_fn
-        self._thread: SweepThread | None = None
+        self._thread: SweepThread | None = None  # type: ignore[assignment]
         #: the running point's live series (its own store: the Live tab's stays as it is)
         self.point_store = SeriesStore(capacity=1200)
         #: (run id, device, label) of the point running now, or None
         self.current_point: tuple[str, str, str] | None = None
-        self._active = False  # from start until the GUI thread has handled the thread's end
-
-    @property
-    def busy(self) -> bool:
-        """A sweep is running, or has ended and its last point has not reached the page yet."""
-        return self._active or (self._thread is not None and self._thread.isRunning())
 
     @property
     def request(self) -> dict[str, Any] | None:
@@ -165,41 +158,8 @@ class SweepRunner(QObject):
     def start(self, request: dict[str, Any], run_fn: RunFn | None = None, check: CheckFn | None = None) -> None:
         """Run ``request`` ({workload, knob, values, devices, duration_s[, base]}); ``check``
         runs on the sweep thread first (its ``SpecError`` rejects the sweep)."""
-        if self.busy:
-            raise RuntimeError("a sweep is already running")
-        self._reap()
-        thread = SweepThread(self, request, run_fn, check)
-        thread.finished.connect(self._on_thread_finished, Qt.ConnectionType.QueuedConnection)
-        self._thread = thread
-        self._active = True
-        thread.start()
+        self._launch(lambda: SweepThread(self, request, run_fn, check))
         log.info("sweep started: %s", {k: v for k, v in request.items() if k != "base"})
-        self.sig_busy_changed.emit(True)
 
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._thread.cancel.set()
-
-    def shutdown(self, timeout_s: float = 2.0) -> bool:
-        """Stop and join the sweep thread (and so its worker); True when it ended in time."""
-        self.stop()
-        if self._thread is None:
-            return True
-        ok = self._thread.wait(max(0, int(timeout_s * 1000)))
-        if not ok:
-            log.error("sweep thread did not end within %.1f s", timeout_s)
-        else:
-            self._active = False
-        return ok
-
-    def _on_thread_finished(self) -> None:
-        if self._thread is not None:
-            self._thread.wait(500)  # ``finished`` comes just before the thread's very end
+    def _ended(self) -> None:
         self.current_point = None
-        self._active = False  # queued after the thread's last point and its end: the page has them
-        self.sig_busy_changed.emit(False)
-
-    def _reap(self) -> None:
-        if self._thread is not None and self._thread.isFinished():
-            self._thread.deleteLater()
-            self._thread = None
