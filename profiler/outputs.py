@@ -21,8 +21,10 @@ import secrets
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 NEW, FILE, STREAM = "new", "file", "stream"
 
@@ -170,3 +172,15 @@ def stdout_kept_for_data() -> Iterator[None]:
         if saved is not None:
             os.dup2(saved, 1)
             os.close(saved)
+
+
+def aside_path(path: Path, tag: str) -> Path:
+    """A free name beside ``path`` for setting it aside: ``<name>.<tag>-<YYYYmmdd-HHMMSS>``,
+    with ``-2``, ``-3`` ... added while that exists (nothing is ever overwritten)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.{tag}-{stamp}")
+    n = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}.{tag}-{stamp}-{n}")
+        n += 1
+    return target

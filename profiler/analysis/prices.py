@@ -7,12 +7,12 @@ import logging
 import math
 import os
 import re
-import time
 from pathlib import Path
 from typing import Any
 
 from profiler.analysis.value import DevicePrice, PriceBook
 from profiler.history.paths import prices_path
+from profiler.outputs import aside_path
 
 log = logging.getLogger(__name__)
 
@@ -112,11 +112,7 @@ def reset_prices(path: str | os.PathLike[str] | None = None) -> Path | None:
     file = Path(path) if path is not None else prices_path()
     if not file.exists():
         return None
-    target = file.with_name(f"{file.name}.old-{time.strftime('%Y%m%d-%H%M%S')}")
-    n = 1
-    while target.exists():
-        target = file.with_name(f"{file.name}.old-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
-        n += 1
+    target = aside_path(file, "old")
     file.replace(target)
     log.info("prices file moved to %s", target)
     return target

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from pathlib import Path
+
+from profiler.outputs import aside_path
 
 log = logging.getLogger(__name__)
 
@@ -130,12 +131,7 @@ def _version(value: object) -> int:
 
 def move_aside(path: Path) -> Path:
     """Rename ``path`` (and its -wal/-shm files) to ``<name>.corrupt-<timestamp>``."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
-    n = 1
-    while target.exists():
-        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
-        n += 1
+    target = aside_path(path, "corrupt")
     path.replace(target)
     for suffix in ("-wal", "-shm"):
         side = path.with_name(path.name + suffix)
