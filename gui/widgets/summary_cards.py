@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.metric_help import na_tip, tip
 from gui.widgets.theme import device_colour
 from profiler import units
@@ -134,7 +135,7 @@ class SummaryCards(QWidget):
         super().__init__(parent)
         self.badge = QLabel("IDLE", self, objectName="basisBadge")
         self.basis = QLabel("", self, objectName="basisLabel")
-        self.warning = QLabel("", self, objectName="warningChip")
+        self.warning = ElidedLabel("", self, objectName="warningChip")  # never widens the window
         self.warning.hide()
         self.samples = Card("Samples / s", "samples_per_s", self)
         self.tflops = Card("Achieved FLOP / s", "tflops", self)

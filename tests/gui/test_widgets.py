@@ -125,3 +125,18 @@ def test_results_table_speedup_only_between_comparable_runs(qtbot):
     assert gpu.text() == "4.00×" and "vs cpu" in gpu.toolTip()
     assert lstm.text() == "not comparable" and "different workloads" in lstm.toolTip()
     assert other_cpu.text().endswith("repeat") and "not a speedup" in other_cpu.toolTip()
+
+
+def test_a_long_warning_never_widens_the_cards(qtbot) -> None:
+    from gui.widgets.elided_label import ElidedLabel
+
+    label = ElidedLabel("step time had not settled after 60 warm-up steps (5.3 s); early timed steps may be slow")
+    qtbot.addWidget(label)
+    label.show()
+    assert label.minimumSizeHint().width() <= 80 < label.sizeHint().width()
+    label.resize(120, 20)
+    shown = super(ElidedLabel, label).text()
+    assert shown.endswith("…") and len(shown) < len(label.text())
+    assert label.text().startswith("step time had not settled")  # the whole text stays readable
+    label.resize(label.sizeHint().width() + 10, 20)
+    assert super(ElidedLabel, label).text() == label.text()
