@@ -65,6 +65,8 @@ class ScalingForm(QWidget):
         self.run_button = QPushButton("Run scaling", objectName="primaryButton")
         self.error_label = QLabel(objectName="errorLabel", wordWrap=True)
         self.stored = QComboBox()
+        # sized by a length, not by its longest entry: a long sweep label must not widen the window
+        self.stored.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.stored.setMinimumContentsLength(40)
         self.stored.setToolTip("Scale sweeps stored in history (from this tab or `horsepower scale`)")
         self.open_button = QPushButton("Open", objectName="pageAction")
