@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QScrollArea, QVBoxLayout, QWidget
 
 from gui.widgets.scaling_form import ScalingForm
 from gui.widgets.scaling_view import ScalingView
@@ -50,7 +50,11 @@ class ScalingPage(Page):
         layout.addWidget(self.hint)
         layout.addWidget(self.view, 1)
         self.view.hide()
-        self.set_content(body)
+        scroll = QScrollArea(objectName="scalingScroll")  # a short screen scrolls; the window never grows
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.set_content(scroll)
         self.show_content()
         self.set_running(False)
 
