@@ -52,6 +52,7 @@ class LivePlots(QWidget):
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.legend = QLabel("", self, objectName="legendLabel")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)  # many runs wrap to a second line; they never widen the window
         grid = QGridLayout()
         grid.setSpacing(6)
         for col, name in enumerate(("throughput", "step_time", "loss")):

@@ -134,7 +134,7 @@ class SummaryCards(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.badge = QLabel("IDLE", self, objectName="basisBadge")
-        self.basis = QLabel("", self, objectName="basisLabel")
+        self.basis = ElidedLabel("", self, objectName="basisLabel")
         self.warning = ElidedLabel("", self, objectName="warningChip")  # never widens the window
         self.warning.hide()
         self.samples = Card("Samples / s", "samples_per_s", self)
