@@ -57,7 +57,7 @@ class AdvisorForm(QWidget):
             edit = QLineEdit(placeholderText=PLACEHOLDER[name])
             edit.setToolTip(HELP[name])
             edit.returnPressed.connect(self.sig_advise_requested)
-            edit.setMinimumWidth(90)
+            edit.setMinimumWidth(70)
             self.fields[name] = edit
         self.budget_kind = QComboBox()
         for key, words in BUDGET_KINDS:
@@ -65,6 +65,9 @@ class AdvisorForm(QWidget):
         self.mode = QComboBox()
         for key, words in MODES:
             self.mode.addItem(words, key)
+        # sized by a length, not its longest choice, so the form fits beside a 1280 px window's sidebar
+        self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode.setMinimumContentsLength(14)
         self.mode.setToolTip("How each device is priced: auto takes the cheaper of renting and buying "
                              "(and your own devices at the electricity they use)")
         self.advise_button = QPushButton("Advise", objectName="primaryButton")
