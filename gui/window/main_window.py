@@ -16,7 +16,18 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QMainWindow, QMenu, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.runs.bridge import EngineBridge
 from gui.runs.catalog_loader import Catalog, CatalogLoader, load_catalog
@@ -129,7 +140,16 @@ class MainWindow(QMainWindow):
     def _sidebar(self) -> QWidget:
         side = QWidget(objectName="sidebar")
         side.setFixedWidth(320)
-        lay = QVBoxLayout(side)
+        body = QWidget(objectName="sidebarBody")
+        scroll = QScrollArea(side)  # a short screen scrolls the sidebar instead of squeezing its fields
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(side)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        lay = QVBoxLayout(body)
         lay.setContentsMargins(12, 12, 12, 12)
         header = QHBoxLayout()
         logo = QLabel()
