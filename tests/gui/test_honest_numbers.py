@@ -218,7 +218,12 @@ def test_a_run_without_a_trace_leaves_the_trace_buttons_off(window, qtbot):
     view = window.workspace.history_view()
     qtbot.waitUntil(lambda: view is not None and run_id in view.store.run_ids(), timeout=8000)
     qtbot.waitUntil(lambda: run_id in window.session.results, timeout=5000)
-    view.refresh()
+
+    def listed() -> bool:  # History refreshes on its own too: read the rows it shows now
+        view.refresh()
+        return any(r.run_id == run_id for r in view.model.runs)
+
+    qtbot.waitUntil(listed, timeout=5000)
     view.table.selectRow(next(i for i, r in enumerate(view.model.runs) if r.run_id == run_id))
     assert not view.buttons["Open trace"].isEnabled()
     told: list[str] = []
