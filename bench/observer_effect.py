@@ -41,7 +41,7 @@ def parse_args() -> argparse.Namespace:
 
 def headless(spec) -> float:
     from profiler.events import EventBus
-    from profiler.worker import supervise
+    from profiler.worker.supervisor import supervise
 
     result = supervise(spec, EventBus(), threading.Event())
     if result.status != "completed":
@@ -68,7 +68,7 @@ def windowed(window, spec) -> tuple[float, float | None, float | None, float | N
             window.meter.reset_latency()
             marks.update(thread=time.thread_time(), process=_process_cpu_s(), wall=time.perf_counter())
 
-    def on_finished(run_id: str, _result: dict) -> None:
+    def on_finished(run_id: str, _result: object) -> None:
         if "end" not in marks:
             marks.update(end_thread=time.thread_time(), end_process=_process_cpu_s(), end=time.perf_counter())
         QTimer.singleShot(0, loop.quit)

@@ -25,7 +25,7 @@ from profiler.events import EventBus
 from profiler.results.model_ref import model_spec_fields
 from profiler.results.spec import RunSpec
 from profiler.runner import validate_spec
-from profiler.worker import supervise
+from profiler.worker.supervisor import supervise
 from profiler.workloads.batching import forward_loss
 from profiler.workloads.user import UserWorkload
 

@@ -44,7 +44,7 @@ def record_runs(seconds: float) -> list[str]:
     from profiler.history import HistoryStore, recording
     from profiler.results.result import new_run_id
     from profiler.results.spec import RunSpec
-    from profiler.worker import supervise
+    from profiler.worker.supervisor import supervise
 
     specs = [
         RunSpec(workload="mlp", duration_s=seconds),

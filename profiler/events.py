@@ -15,6 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from profiler.results.description import RunDescription
+from profiler.results.result import RunResult
+
 log = logging.getLogger(__name__)
 
 
@@ -29,19 +32,12 @@ class RunStateChanged:
 
 @dataclass(frozen=True)
 class RunDescribed:
-    """What the run measures, known once the model is built and before warm-up.
-
-    ``info`` holds ``batch_size``, ``samples_per_step``, ``params``, ``flops_per_step``,
-    ``peak_flops_per_s`` (the hardware peak), ``peak_source``, ``peak_inputs`` (a dict for a
-    tooltip), ``ceiling_flops_per_s`` (best GEMM measured here), ``ceiling_source``,
-    ``ceiling_inputs``, ``device_name``, ``device_info``, ``sample_unit``, ``tokens_per_sample``
-    (sequence models, else None) and ``model`` (the model in words: ``mlp-S``, ``gpt2 (hf)``); a
-    figure that is not known is None. Observers use it to show live FLOP/s and both MFUs from
-    step times.
-    """
+    """What the run measures, known once the model is built and before warm-up: its batch,
+    FLOPs per step and both MFU references (``RunDescription``). Observers use it to show live
+    FLOP/s and both MFUs from step times."""
 
     run_id: str
-    info: dict[str, Any] = field(default_factory=dict)
+    description: RunDescription = field(default_factory=RunDescription)
 
 
 @dataclass(frozen=True)
@@ -95,10 +91,11 @@ class RunNotice:
 
 @dataclass(frozen=True)
 class RunFinished:
-    """The run ended; ``result`` is the JSON-ready result dict (``RunResult.to_dict``)."""
+    """The run ended with ``result``. Published once per run; observers only read the result
+    (a dict is made of it only at a JSON, SQLite or display edge: ``RunResult.to_dict``)."""
 
     run_id: str
-    result: dict[str, Any]
+    result: RunResult
 
 
 Event = RunStateChanged | RunDescribed | StepFinished | PhaseSample | TelemetrySample | RunNotice | RunFinished

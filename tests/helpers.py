@@ -57,7 +57,7 @@ def publish_run(bus: EventBus, run_id: str, n_steps: int = 5) -> RunResult:
         bus.publish(TelemetrySample(run_id, "cuda:0", 0.1 * i, {"power_w": 100.0}))
     bus.publish(RunNotice(run_id, "warning", "noisy <b>", 0.3))
     result = fabricated(run_id)
-    bus.publish(RunFinished(run_id, result.to_dict()))
+    bus.publish(RunFinished(run_id, result))
     return result
 
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication
 from gui.window.main_window import MainWindow
 from profiler import units
 from profiler.outputs import OutputWriteError, rescue_copy, write_text
-from profiler.results.result import RunState
+from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
 
 log = logging.getLogger(__name__)
@@ -126,11 +126,11 @@ class ScriptedRun(QObject):
             log.error("could not save screenshot to %s", self.screenshot)
             self.exit_code = 1
 
-    def _on_run_finished(self, run_id: str, result: dict[str, Any]) -> None:
+    def _on_run_finished(self, run_id: str, result: RunResult) -> None:
         if run_id != self.run_id:
             return
-        self.result = result
-        self.exit_code = 0 if result.get("status") == "completed" else 1
+        self.result = result.to_dict()  # the JSON edge
+        self.exit_code = 0 if result.status == "completed" else 1
         QTimer.singleShot(SETTLE_MS, self._finish)
 
     def _on_deadline(self) -> None:

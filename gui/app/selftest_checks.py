@@ -102,11 +102,12 @@ def check_telemetry() -> dict[str, Any]:
 
 
 def check_training(steps: int) -> dict[str, Any]:
-    """Train a tiny MLP on the CPU in a spawned worker process (``profiler.worker.supervise``)."""
+    """Train a tiny MLP on the CPU the way every run trains (``profiler.worker.run_one``: a
+    spawned worker process)."""
     from profiler.events import EventBus
     from profiler.results.result import RunState
     from profiler.results.spec import RunSpec
-    from profiler.worker import supervise
+    from profiler.worker.run_one import run_one
 
     spec = RunSpec(
         workload="mlp", device="cpu", size="S", batch_size=32, knobs={"width": 64, "depth": 1},
@@ -124,7 +125,7 @@ def check_training(steps: int) -> dict[str, Any]:
     timer = threading.Timer(TRAINING_TIMEOUT_S, cancel.set)
     timer.start()
     try:
-        result = supervise(spec, bus, cancel)
+        result = run_one(spec, bus, cancel)
     finally:
         timer.cancel()
     if result.status != RunState.COMPLETED:
@@ -133,7 +134,7 @@ def check_training(steps: int) -> dict[str, Any]:
     if not result.step_times_s or not losses or not all(math.isfinite(x) for x in losses):
         raise RuntimeError(f"worker run measured nothing usable: {len(result.step_times_s)} steps, losses {losses}")
     return {
-        "path": "worker process (spawn) via profiler.worker.supervise",
+        "path": "worker process (spawn) via profiler.worker.run_one",
         "status": result.status,
         "timed_steps": len(result.step_times_s),
         "warmup_steps": result.warmup_steps,
@@ -169,7 +170,7 @@ def check_qt_platform(choice: dict[str, str]) -> str:
         capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, check=False,
     )
     if proc.returncode != 0:
-        from profiler.worker import describe_exit
+        from profiler.child_process import describe_exit
 
         choice["platform"] = "offscreen"
         lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]

@@ -37,8 +37,8 @@ class EngineBridge(QObject):
     """(run_id, kind, message); kind is info | warning | throttle. Profiling thread."""
 
     sig_run_finished = Signal(str, object)
-    """(run_id, result dict as ``RunResult.to_dict()``). Once per run: from the run's one
-    ``RunFinished`` event (published by the supervisor). Profiling thread."""
+    """(run_id, ``RunResult``). Once per run: from the run's one ``RunFinished`` event
+    (published by the supervisor). Profiling thread; the result is not changed after it."""
 
     def __init__(self, store: SeriesStore, parent: QObject | None = None,
                  now_s: Callable[[], float] | None = None) -> None:
@@ -59,7 +59,7 @@ class EngineBridge(QObject):
         elif isinstance(event, RunNotice):
             self.sig_run_notice.emit(event.run_id, event.kind, event.message)
         elif isinstance(event, RunFinished):
-            log.info("run %s finished: %s", event.run_id, event.result.get("status"))
+            log.info("run %s finished: %s", event.run_id, event.result.status)
             self.ingest.forget(event.run_id)
             self.sig_run_finished.emit(event.run_id, event.result)
 

@@ -28,4 +28,4 @@ def import_worker() -> None:
     """Import the worker and runner packages (torch with them) under the lock."""
     with _LOCK:
         import profiler.runner
-        import profiler.worker  # noqa: F401
+        import profiler.worker.supervisor  # noqa: F401

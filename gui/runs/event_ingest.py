@@ -17,7 +17,6 @@ import time
 from collections import deque
 from collections.abc import Callable
 from numbers import Real
-from typing import Any
 
 from gui.viewmodel import series_store as sk
 from gui.viewmodel.series_store import SeriesStore
@@ -31,8 +30,9 @@ from profiler.events import (
     TelemetrySample,
 )
 from profiler.metrics import keys
-from profiler.metrics.figures import LIVE_MIN_STEPS, LIVE_WINDOW_S, Step, live_figures, totals_figures
+from profiler.metrics.figures import LIVE_MIN_STEPS, LIVE_WINDOW_S, Step, live_figures
 from profiler.metrics.phases import LIVE_SAMPLES
+from profiler.results.description import RunDescription
 
 MACHINE = sk.MACHINE  # machine-wide series (profiler.runner.machine.MACHINE): no clock offset
 #: how often (seconds of run time) the live figures are recomputed and a curve point added
@@ -43,19 +43,16 @@ LOSS = keys.run("loss")
 
 
 class _RunTally:
-    """Steps of the current phase's last seconds, and sums over the whole timed window."""
+    """Steps of the current phase's last seconds and how many timed steps were seen."""
 
-    __slots__ = ("info", "last_live_t", "offset", "phase", "phase_samples", "recent", "timed_s",
-                 "timed_samples", "timed_steps")
+    __slots__ = ("info", "last_live_t", "offset", "phase", "phase_samples", "recent", "timed_steps")
 
     def __init__(self) -> None:
         self.recent: deque[Step] = deque()
         self.phase = ""
         self.last_live_t = -1.0
-        self.timed_samples = 0
-        self.timed_s = 0.0
         self.timed_steps = 0
-        self.info: dict[str, Any] = {}
+        self.info = RunDescription()  # None figures until the engine describes the run
         self.offset: float | None = None
         self.phase_samples: deque[dict[str, float]] = deque(maxlen=LIVE_SAMPLES)
 
@@ -68,8 +65,6 @@ class _RunTally:
         while len(self.recent) > LIVE_MIN_STEPS and ev.t_s - self.recent[0][0] > 2 * LIVE_WINDOW_S:
             self.recent.popleft()
         if ev.phase == "timed":
-            self.timed_samples += ev.samples
-            self.timed_s += ev.step_time_s
             self.timed_steps += 1
 
     def due(self, t_s: float) -> bool:
@@ -109,8 +104,8 @@ class EventIngest:
 
     def _described(self, ev: RunDescribed) -> None:
         with self._lock:
-            self._tallies.setdefault(ev.run_id, _RunTally()).info = dict(ev.info)
-        self.store.set_scalar(ev.run_id, sk.DESCRIBED, dict(ev.info))
+            self._tallies.setdefault(ev.run_id, _RunTally()).info = ev.description
+        self.store.set_scalar(ev.run_id, sk.DESCRIBED, ev.description)
 
     def _phases(self, ev: PhaseSample) -> None:
         """Keep the run's latest phase splits; the store gets an immutable copy to read."""
@@ -121,20 +116,16 @@ class EventIngest:
         self.store.set_scalar(ev.run_id, sk.PHASE_SAMPLES, latest)
 
     def _step(self, ev: StepFinished) -> None:
-        live = timed = None
+        live = None
         with self._lock:
             tally = self._tallies.setdefault(ev.run_id, _RunTally())
             first_timed = ev.phase == "timed" and tally.timed_steps == 0
             tally.add(ev)
             if tally.due(ev.t_s):
                 info = tally.info
-                refs = (info.get("flops_per_step"), info.get("peak_flops_per_s"),
-                        info.get("ceiling_flops_per_s"))
                 seen = tally.timed_steps if ev.phase == "timed" else len(tally.recent)
-                live = live_figures(list(tally.recent), seen, *refs)
-                if ev.phase == "timed":
-                    timed = totals_figures(tally.timed_steps, tally.timed_s, tally.timed_samples, *refs,
-                                           basis=f"whole timed window so far ({tally.timed_steps} steps)")
+                live = live_figures(list(tally.recent), seen, info.flops_per_step, info.peak_flops_per_s,
+                                    info.ceiling_flops_per_s)
         store, run = self.store, ev.run_id
         if first_timed:
             store.set_scalar(run, sk.TIMED_START, float(ev.t_s - ev.step_time_s))
@@ -145,7 +136,6 @@ class EventIngest:
             store.append(run, SAMPLES_PER_S, ev.t_s, live.samples_per_s)
             if ev.phase == "timed":
                 store.set_scalar(run, sk.LIVE, live)
-                store.set_scalar(run, sk.TIMED, timed)
         store.set_scalar(run, sk.PHASE, ev.phase)
         store.set_scalar(run, sk.STEPS, ev.step)
 

@@ -12,22 +12,17 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QObject, QThread
 
 from gui.runs.bridge import EngineBridge
 from profiler.events import EventBus, RunFinished
-from profiler.results.result import RunResult, RunState
-from profiler.results.spec import RunSpec, SpecError, TraceRequest
+from profiler.results.spec import RunSpec, TraceRequest
+from profiler.worker.run_one import RecordFn, SuperviseFn, failed_result, run_one
 
 log = logging.getLogger(__name__)
 
-SuperviseFn = Callable[..., Any]  # (spec, bus, cancel, run_id=...) -> RunResult
-RecordFn = Callable[[EventBus, str, RunSpec], AbstractContextManager[Any]]
-"""(bus, run_id, spec) -> a context that stores the run's events while it is open."""
 
 _LIVE: weakref.WeakSet[ProfilingThread] = weakref.WeakSet()
 
@@ -49,7 +44,7 @@ def default_supervise() -> SuperviseFn:
     from gui.runs.engine_import import import_worker
 
     import_worker()
-    from profiler.worker import supervise
+    from profiler.worker.supervisor import supervise
 
     return supervise
 
@@ -91,32 +86,18 @@ class ProfilingThread(QThread):
             log.exception("profiling thread failed")
             for run_id, spec in self.jobs:
                 if run_id not in self.done:
-                    bus.publish(RunFinished(run_id, _failed(spec, run_id, "could not start the engine")))
+                    bus.publish(RunFinished(run_id, failed_result(spec, run_id, "could not start the engine")))
         finally:
             unsubscribe()
 
     def _run_one(self, supervise: SuperviseFn, bus: EventBus, run_id: str, spec: RunSpec) -> None:
-        """One run: the supervisor publishes its ``RunFinished``; when the supervisor itself
-        fails (bad spec, a bug), this thread publishes a failed result in its place."""
+        """One run through the engine's ``run_one``, recorded in history from this thread (~1 s
+        flushes); it publishes the run's one ``RunFinished``, a failed one when the spec is
+        refused or the supervisor fails."""
         self.bridge.announce_start(run_id, spec)
         started = time.perf_counter()
-        record = self._record_fn(bus, run_id, spec) if self._record_fn else nullcontext()
-        with record:  # the run's events go to history from this thread, ~1 s flushes
-            try:
-                trace = self.traces.get(run_id)
-                extra = {"trace": trace} if trace is not None else {}  # test fakes take no trace
-                supervise(spec, bus, self.cancel, run_id=run_id, **extra)
-            except SpecError as exc:  # bad input: the message is the whole story
-                log.warning("run %s rejected: %s", run_id, exc)
-                bus.publish(RunFinished(run_id, _failed(spec, run_id, str(exc))))
-            except Exception as exc:
-                log.exception("run %s raised in the supervisor", run_id)
-                bus.publish(RunFinished(run_id, _failed(spec, run_id, f"{type(exc).__name__}: {exc}")))
+        run_one(spec, bus, self.cancel, run_id=run_id, trace=self.traces.get(run_id), record=self._record_fn,
+                supervise_fn=supervise)
         log.info("run %s on %s took %.1f s", run_id, spec.device, time.perf_counter() - started)
         self.done.append(run_id)
 
-
-def _failed(spec: RunSpec, run_id: str, error: str) -> dict[str, Any]:
-    result = RunResult(spec=spec, run_id=run_id, status=RunState.FAILED, error=error)
-    result.ended_at = time.time()
-    return result.to_dict()

@@ -112,10 +112,9 @@ class ScaleThread(JobThread):
                         self.runner.link.error or "not open")
             return
         from profiler.history.database import HistoryError
-        from profiler.results.result import RunResult
 
-        try:
-            store.store_result(RunResult.from_dict(dict(result)).to_dict())
+        try:  # rank 0 wrote it with RunResult.to_dict: stored as it is
+            store.store_result(result)
         except (HistoryError, ValueError, TypeError) as exc:
             log.warning("scale run %s is not stored in history: %s", result.get("run_id"), exc)
             return

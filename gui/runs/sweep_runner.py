@@ -25,9 +25,10 @@ from gui.runs.job_runner import JobRunner, JobThread
 from gui.runs.profiling_thread import SuperviseFn, default_supervise
 from gui.viewmodel import phases
 from gui.viewmodel.series_store import SeriesStore
-from profiler.events import Event, EventBus, RunFinished, RunStateChanged
-from profiler.results.result import RunResult, RunState, new_run_id
+from profiler.events import Event, EventBus, RunStateChanged
+from profiler.results.result import RunResult, new_run_id
 from profiler.results.spec import RunSpec, SpecError
+from profiler.worker.run_one import run_one
 
 log = logging.getLogger(__name__)
 
@@ -106,13 +107,8 @@ class SweepThread(JobThread):
         self.runner.current_point = (run_id, spec.device, label)
         bus.subscribe(EventIngest(self.runner.point_store))  # the point's live plot
         started = time.perf_counter()
-        with self.runner.link.recording(bus, run_id, spec):
-            try:
-                result = supervise(spec, bus, self.cancel, run_id=run_id)
-            except SpecError as exc:  # the row must not stay "pending": store why it never ran
-                result = RunResult(spec=spec, run_id=run_id, status=RunState.FAILED, error=str(exc))
-                result.ended_at = time.time()
-                bus.publish(RunFinished(run_id, result.to_dict()))
+        result = run_one(spec, bus, self.cancel, run_id=run_id, record=self.runner.link.recording,
+                         supervise_fn=supervise)
         log.info("sweep point %s took %.1f s: %s", label, time.perf_counter() - started,
                  result.status)
         return result

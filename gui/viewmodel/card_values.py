@@ -23,7 +23,7 @@ from profiler.metrics.comparison import DEVICE, REPEAT, SETTINGS, speedup
 from profiler.metrics.cpu_share import others_percent, shares_sentence
 from profiler.metrics.figures import ERROR_PREFIX, MFU_PLAUSIBLE, Figures, mfu_alarm
 from profiler.metrics.quality import partial_reason
-from profiler.metrics.references import mfu_parts, reference_lines
+from profiler.metrics.references import mfu_parts, reference_lines, references_of
 from profiler.results.result import RunState
 
 NA_WARMING = "n/a: still warming up; figures start with the timed window (warm-up steps never count)."
@@ -146,8 +146,7 @@ def live_values(store: SeriesStore, run_id: str, run: Mapping[str, Any], caption
     """Card figures of a running run: the engine's live figures of the last seconds of the
     timed window, never warm-up. ``run`` is the run as a partial result dict (spec fields,
     device), ``baseline`` a comparable finished result or None."""
-    info = store.scalar(run_id, sk.DESCRIBED)
-    info = info if isinstance(info, dict) else {}
+    info = sk.description(store, run_id)
     live = store.scalar(run_id, sk.LIVE)
     live = live if isinstance(live, Figures) else None
     state = str(store.scalar(run_id, sk.STATE) or _state_of_phase(store.scalar(run_id, sk.PHASE)))
@@ -155,39 +154,43 @@ def live_values(store: SeriesStore, run_id: str, run: Mapping[str, Any], caption
     warming = live is None
     measuring = state == RunState.MEASURING
     not_yet = NA_FIRST_STEP if measuring else NA_WARMING
-    unit = str(info.get("sample_unit") or "samples")
-    if not info:
+    unit = (info.sample_unit if info else "") or "samples"
+    flops = info.flops_per_step if info else None
+    peak = info.peak_flops_per_s if info else None
+    peak_source = info.peak_source if info else None
+    if info is None:
         flops_reason: str | None = NA_PREPARING
-    elif not info.get("flops_per_step"):
+    elif not flops:
         flops_reason = NA_NO_FLOPS
     else:
         flops_reason = not_yet if warming else None
     rate = live.samples_per_s if live else None
-    compared = {**run, "samples_per_s": rate, "batch_size": info.get("batch_size"),
+    compared = {**run, "samples_per_s": rate, "batch_size": info.batch_size if info else None,
                 "status": RunState.MEASURING} if rate else None
     parts = speedup_parts(device, compared, baseline)
     na = {
         "samples_per_s": not_yet,
         "tflops": flops_reason or "",
-        "mfu": _mfu_na(info.get("peak_flops_per_s"), info.get("peak_source"), flops_reason) or not_yet,
+        "mfu": _mfu_na(peak, peak_source, flops_reason) or not_yet,
         "speedup": parts.na or not_yet,
     }
     if live is not None:
         basis = f"live · {live.basis}"
     else:
         basis = phases.words(state)
-    alarm = mfu_alarm(live, info.get("flops_per_step"), info.get("peak_flops_per_s"),
-                      info.get("peak_source")) if live is not None else None
+    alarm = mfu_alarm(live, flops, peak, peak_source) if live is not None else None
+    references = tuple(references_of(peak, peak_source, info.peak_inputs, info.ceiling_flops_per_s,
+                                     info.ceiling_source)) if info else ()
     return CardValues(
         device, caption, rate, live.flops_per_s if live else None, live.mfu if live else None,
         parts.value if rate else None, parts.label, live=True, basis=basis,
-        warming_up=warming, sample_unit=unit, flops_per_step=info.get("flops_per_step"),
-        peak_flops_per_s=info.get("peak_flops_per_s"), peak_source=str(info.get("peak_source") or ""),
+        warming_up=warming, sample_unit=unit, flops_per_step=flops,
+        peak_flops_per_s=peak, peak_source=str(peak_source or ""),
         baseline_samples_per_s=baseline.get("samples_per_s") if baseline else None,
-        batch_size=info.get("batch_size"), params=info.get("params"), na=na,
+        batch_size=info.batch_size if info else None, params=info.params if info else None, na=na,
         speedup_kind=parts.kind if (rate or parts.kind == BASELINE) else "",
         spread=parts.spread if rate else None, state=state,
-        mfu_ceiling=live.mfu_ceiling if live else None, references=_references(info),
+        mfu_ceiling=live.mfu_ceiling if live else None, references=references,
         errors=(alarm.removeprefix(ERROR_PREFIX),) if alarm else (), cpu=_live_cpu(store, run_id),
     )
 

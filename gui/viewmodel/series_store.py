@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from profiler.results.description import RunDescription
+
 DEFAULT_CAPACITY = 3000
 
 # Series keys follow ``profiler.metrics.keys``: ``host.cpu_util_percent``, ``cuda:0.alloc_bytes``,
@@ -28,12 +30,11 @@ from gui.widgets.series_keys import (  # noqa: E402  (re-exported for the writer
     STATE,
     STEPS,
     THROTTLE,
-    TIMED,
     TIMED_START,
 )
 
 __all__ = ["CLOCK_OFFSET", "DESCRIBED", "LIVE", "MACHINE", "PHASE", "PHASE_SAMPLES", "STATE", "STEPS", "THROTTLE",
-           "TIMED", "TIMED_START", "RingBuffer", "SeriesStore"]
+           "TIMED_START", "RingBuffer", "SeriesStore", "description"]
 
 
 class RingBuffer:
@@ -157,3 +158,9 @@ class SeriesStore:
         """Points held in all series (for the soak test's bounded-memory check)."""
         with self._lock:
             return sum(len(b) for b in self._series.values())
+
+
+def description(store: SeriesStore, run_id: str) -> RunDescription | None:
+    """The run's ``RunDescription`` (``DESCRIBED``), or None before the engine described it."""
+    found = store.scalar(run_id, DESCRIBED)
+    return found if isinstance(found, RunDescription) else None

@@ -20,16 +20,16 @@ from gui.viewmodel.phase_split import PhaseBarValues, final_phase_values, live_p
 from gui.viewmodel.series_store import SeriesStore
 from gui.viewmodel.utilization_view import UtilizationView
 from profiler.metrics.comparison import REPEAT, SETTINGS, device_baseline, speedup
+from profiler.results.description import RunDescription
 from profiler.results.spec import RunSpec
 
 
-def running_result(spec: RunSpec, info: Mapping[str, Any] | None = None, run_id: str = "") -> dict[str, Any]:
+def running_result(spec: RunSpec, info: RunDescription | None = None, run_id: str = "") -> dict[str, Any]:
     """A running run as the partial result dict the engine's comparisons read."""
-    info = info or {}
     return {
         "run_id": run_id, "device": spec.device, "workload": spec.workload, "size": spec.size,
-        "precision": spec.precision, "batch_size": info.get("batch_size") or spec.batch_size,
-        "spec": spec.to_dict(), "device_info": dict(info.get("device_info") or {}),
+        "precision": spec.precision, "batch_size": (info.batch_size if info else None) or spec.batch_size,
+        "spec": spec.to_dict(), "device_info": dict(info.device_info) if info else {},
     }
 
 
@@ -73,13 +73,12 @@ class Session:
             return None
         spec = self.specs[run_id]
         result = self.results.get(run_id)
-        info = store.scalar(run_id, sk.DESCRIBED)
-        info = info if isinstance(info, dict) else {}
+        info = sk.description(store, run_id)
         if result is None:
             run = running_result(spec, info, run_id)
             base = self.baseline_for({**run, "samples_per_s": 1.0, "status": "measuring"})
             return live_values(store, run_id, run, spec.title, base)
-        unit = str(info.get("sample_unit") or "samples")
+        unit = str(result.get("sample_unit") or "samples")
         return final_values(result, str(result.get("name") or spec.title), self.baseline_for(result), unit)
 
     def phase_values(self, store: SeriesStore) -> PhaseBarValues:
@@ -101,6 +100,5 @@ class Session:
         result = self.results.get(run_id)
         if result is None:
             return utilization_view.live_view(store, run_id, spec.device, spec.title)
-        info = store.scalar(run_id, sk.DESCRIBED)
-        unit = str(info.get("sample_unit") or "samples") if isinstance(info, dict) else "samples"
+        unit = str(result.get("sample_unit") or "samples")
         return utilization_view.final_view(result, str(result.get("name") or spec.title), unit)

@@ -81,8 +81,8 @@ def _readings(store: SeriesStore, run_id: str, device: str) -> dict[str, Any]:
 def live_view(store: SeriesStore, run_id: str, device: str, title: str) -> UtilizationView:
     """A running run: its sampler's latest readings and the live figures of the last 2 s."""
     live = store.scalar(run_id, sk.LIVE)
-    info = store.scalar(run_id, sk.DESCRIBED)
-    unit = str(info.get("sample_unit") or "samples") if isinstance(info, dict) else "samples"
+    info = sk.description(store, run_id)
+    unit = (info.sample_unit if info else "") or "samples"
     rows = live_utilization(_readings(store, run_id, device), device, os.cpu_count(),
                             live if isinstance(live, Figures) else None)
     return UtilizationView(f"{title} · live: the latest readings, figures of the last 2 s", tuple(rows), unit)

@@ -7,9 +7,8 @@ layer so that every layer can name them. Series keys follow ``profiler.metrics.k
 STATE = "state"  # the last RunState
 PHASE = "phase"  # phase of the last step: warmup | timed | compile
 STEPS = "steps"  # steps seen
-DESCRIBED = "described"  # the RunDescribed info dict
+DESCRIBED = "described"  # the run's RunDescription (RunDescribed.description)
 LIVE = "live"  # profiler.metrics.figures.Figures of the timed window's last seconds
-TIMED = "timed"  # Figures of the whole timed window so far
 THROTTLE = "throttle"  # the last throttling notice
 PHASE_SAMPLES = "phase_samples"  # tuple of the latest PhaseSample.phases dicts (the live step split)
 TIMED_START = "timed_start"  # run time (s) the timed window began: warm-up is before it

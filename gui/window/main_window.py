@@ -38,7 +38,7 @@ from gui.runs.run_manager import RunManager
 from gui.runs.trace_request import TraceUnavailable
 from gui.viewmodel import phases
 from gui.viewmodel.preferences import Preferences
-from gui.viewmodel.series_store import SeriesStore
+from gui.viewmodel.series_store import SeriesStore, description
 from gui.viewmodel.session import Session
 from gui.widgets.device_picker import DevicePicker
 from gui.widgets.message_banner import ADVICE, MessageBanner
@@ -55,7 +55,7 @@ from gui.window.presentation import Presentation
 from gui.window.tabs import WorkspaceTabs
 from gui.window.user_model import UserModelFlow
 from profiler.results.model_ref import ModelRefError
-from profiler.results.result import RunState
+from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
 
 log = logging.getLogger(__name__)
@@ -354,24 +354,24 @@ class MainWindow(QMainWindow):
         else:
             self.status.showMessage(f"{title}: {message}", 8000)
 
-    def _on_run_finished(self, run_id: str, result: dict[str, Any]) -> None:
+    def _on_run_finished(self, run_id: str, finished: RunResult) -> None:
+        result = finished.to_dict()  # the window's views read a finished run as history stores it
         self.session.finished(run_id, result)
         self.workspace.advisor.set_current(result)  # offered first on the Advisor tab
         self.table.add_result(result, self.session.baseline_for(result))
-        status = str(result.get("status"))
-        title = str(result.get("name") or run_id)
+        status = finished.status
+        title = finished.name or run_id
         if status in RunState.UNSUCCESSFUL and not self.presentation.active:
             self.banner.show_message(
                 "error", f"{'Out of memory' if status == 'oom' else 'Run failed'}: {title}",
-                str(result.get("error") or "the run ended without a reason"),
-                str(result.get("advice") or ADVICE.get(status, ADVICE["failed"])),
+                finished.error or "the run ended without a reason",
+                finished.advice or ADVICE.get(status, ADVICE["failed"]),
                 f"Log file: {self.log_path}" if self.log_path else "",
-                details=str(result.get("error_details") or ""),
+                details=finished.error_details or "",
             )
-        if run_id == self.session.focus and result.get("samples_per_s"):
-            info = self.store.scalar(run_id, "described")
-            unit = str(info.get("sample_unit") or "samples") if isinstance(info, dict) else "samples"
-            self.plots.run_plots.show_final(result.get("samples_per_s"), unit)
+        rate = finished.samples_per_s
+        if run_id == self.session.focus and rate:
+            self.plots.run_plots.show_final(rate, finished.sample_unit)
         self.status.showMessage(f"{title}: {phases.words(status)}", 10000)
         self.presentation.on_result(list(self.session.results.values()))
         self._update_refresh_rate()
@@ -421,9 +421,9 @@ class MainWindow(QMainWindow):
         self.presentation.tick()
         focus = self.session.focus
         if focus is not None:
-            info = self.store.scalar(focus, "described")
-            if isinstance(info, dict) and info.get("sample_unit"):
-                self.plots.run_plots.set_unit(str(info["sample_unit"]))
+            info = description(self.store, focus)
+            if info is not None and info.sample_unit:
+                self.plots.run_plots.set_unit(info.sample_unit)
         self.plots.refresh()
         if self.workspace.sweep.isVisible():
             self.workspace.sweep.refresh_point(self.workspace.sweeps)

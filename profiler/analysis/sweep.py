@@ -1,7 +1,7 @@
 """Sweep a knob over devices and find each accelerator's crossover against the baseline.
 
 Runs are sequential (one device busy at a time, so runs do not disturb each other) through an
-injected ``run_fn(spec) -> RunResult`` (default ``profiler.runner.run_training``). Runs on
+injected ``run_fn(spec) -> RunResult`` (default ``profiler.worker.run_one``). Runs on
 the calling thread; ``cancel`` (a ``threading.Event``) stops between runs (and, with the
 default runner, within a run: the stopped point is kept with status ``stopped``).
 Every point is checked before the first one starts, so a point that cannot run ends the
@@ -170,14 +170,14 @@ def sweep(
              for value in ordered for device in devices]
     run: RunFn
     if run_fn is None:
-        from profiler.runner import run_training
         from profiler.runner.validate import validate_specs
+        from profiler.worker.run_one import run_one
 
         if check is None:
             validate_specs([spec for _value, _device, spec in specs])  # one check process for a user model
 
         def run(spec: RunSpec) -> RunResult:
-            return run_training(spec, cancel=stop)
+            return run_one(spec, cancel=stop)
     else:
         run = run_fn
     if check is not None:

@@ -8,6 +8,7 @@ import os
 import sys
 import threading
 from contextlib import nullcontext
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from profiler import units
@@ -52,7 +53,7 @@ def register(sub: Any) -> None:
     p.add_argument("--trace-steps", type=int, metavar="N",
                    help=f"steps in the --trace (default {DEFAULT_TRACE_STEPS})")
     p.add_argument("--isolated", action="store_true",
-                   help="run in a supervised worker process (always, for --model)")
+                   help="kept for older scripts: every run trains in a supervised worker process, as in the window")
     p.add_argument("--name", default="", help="a name for this run")
     p.add_argument("--json", metavar="FILE", help="write the result as JSON to FILE ('-' for stdout)")
     p.add_argument("--no-history", action="store_true", help="do not store this run in the history")
@@ -121,24 +122,12 @@ def trace_from_args(args: argparse.Namespace) -> TraceRequest | None:
     return TraceRequest(args.trace, steps)
 
 
-class FinalResult:
-    """Bus handler keeping the finished run's result dict: the one serialised copy."""
-
-    def __init__(self) -> None:
-        self.result: dict[str, Any] | None = None
-
-    def __call__(self, event: Any) -> None:
-        from profiler.events import RunFinished
-
-        if isinstance(event, RunFinished):
-            self.result = event.result
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from profiler.cli.progress import ProgressLine
     from profiler.events import EventBus
     from profiler.history import recording
     from profiler.runner import SpecError, validate_spec
+    from profiler.worker.run_one import run_one
 
     spec = spec_from_args(args)
     check_output(args.json)
@@ -147,28 +136,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         device_info = validate_spec(spec)
     except SpecError as exc:
         raise usage_error(exc) from None
-    bus, cancel, final = EventBus(), threading.Event(), FinalResult()
+    bus, cancel = EventBus(), threading.Event()
     outcomes: list[HistoryOutcome] = []
     progress = ProgressLine(spec, sys.stderr)
     bus.subscribe(progress)
-    bus.subscribe(final)
-    run_id = _new_run_id()
-    history = nullcontext() if args.no_history else recording(bus, run_id, spec, on_outcome=outcomes.append)
+    record = None if args.no_history else partial(recording, on_outcome=outcomes.append)
     quiet_stdout = stdout_kept_for_data() if args.json == "-" else nullcontext()
     with stop_on_signals(cancel) as stopper:  # also while reporting: a late SIGTERM must not lose the JSON
-        with quiet_stdout, history:
-            if args.isolated or spec.is_user_model:  # a user's model always runs in a supervised worker
-                from profiler.worker import supervise
-
-                result = supervise(spec, bus, cancel, run_id=run_id, device_info=device_info, trace=trace)
-            else:
-                from profiler.runner import run_training
-
-                result = run_training(spec, bus=bus, cancel=cancel, run_id=run_id, device_info=device_info,
-                                      trace=trace)
+        with quiet_stdout:
+            result = run_one(spec, bus, cancel, run_id=_new_run_id(), device_info=device_info, trace=trace,
+                             record=record)
         progress.done()
-        data = final.result or result.to_dict()
-        code = _report(args, data, outcomes[0] if outcomes else None)
+        code = _report(args, result.to_dict(), outcomes[0] if outcomes else None)
     return stopper.exit_code(code) if code == EXIT_OK else code
 
 

@@ -140,11 +140,10 @@ def _rank_lines(run: dict[str, Any]) -> list[str]:
 def _store(results: list[dict[str, Any]]) -> None:
     from profiler.cli.common import open_store
     from profiler.history.database import HistoryError
-    from profiler.results.result import RunResult
 
     with open_store() as store:
-        for result in results:
+        for result in results:  # rank 0 wrote each with RunResult.to_dict: stored as it is
             try:
-                store.store_result(RunResult.from_dict(result).to_dict())
+                store.store_result(result)
             except HistoryError as exc:
                 print(f"horsepower: warning: {exc}", file=sys.stderr)

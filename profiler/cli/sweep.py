@@ -6,6 +6,7 @@ import argparse
 import sys
 import threading
 from contextlib import nullcontext
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from profiler import units
@@ -88,20 +89,13 @@ def recording_run_fn(record: bool, cancel: threading.Event | None = None,
                      outcomes: list[HistoryOutcome] | None = None) -> Any:
     """A sweep ``run_fn`` that stores each point in history while it runs (the store is opened
     on each recorder's writer thread, never here) and stops within a point on ``cancel``."""
-    from profiler.events import EventBus
     from profiler.history import recording
-    from profiler.results.result import new_run_id
-    from profiler.runner import run_training
+    from profiler.worker.run_one import run_one
 
     def run(spec: RunSpec) -> RunResult:
-        run_id, bus = new_run_id(), EventBus()
         keep = outcomes.append if outcomes is not None else None
-        with recording(bus, run_id, spec, on_outcome=keep) if record else nullcontext():
-            if spec.is_user_model:  # a user's model always runs in a supervised worker
-                from profiler.worker import supervise
-
-                return supervise(spec, bus, cancel or threading.Event(), run_id=run_id)
-            return run_training(spec, bus=bus, run_id=run_id, cancel=cancel)
+        return run_one(spec, cancel=cancel, record=partial(recording, on_outcome=keep) if record else None,
+                       raise_refused=True)  # bad input: nothing is stored
 
     return run
 

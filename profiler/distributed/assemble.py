@@ -12,14 +12,13 @@ from __future__ import annotations
 import logging
 import os
 import statistics
-import time
 from typing import Any
 
 from profiler.distributed.config import DistConfig
 from profiler.metrics.scaling import SPLIT_NOISE, Straggler, straggler
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import capture_environment
-from profiler.results.stats import quality_warnings
+from profiler.runner.finish import finish
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +155,6 @@ def assemble(config: DistConfig, reports: list[dict[str, Any]], result: RunResul
         "straggler": slow.to_dict() if slow else None, "allreduce": probe, "energy_by_node": energy,
         "launcher": launcher,
     }
-    result.warnings.extend(quality_warnings(result.step_times_s))
     _warn(reports, rows, result, slow)
     result.status = RunState.COMPLETED
-    result.ended_at = time.time()
-    return result
+    return finish(result)  # energy was summed per node above; no one sampler watched the job

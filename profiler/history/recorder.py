@@ -38,6 +38,7 @@ from profiler.events import (
 from profiler.history.database import HistoryError, first_line
 from profiler.history.store import HistoryStore, NoticeRow, StepRow, TelemetryRow
 from profiler.metrics import keys
+from profiler.results.result import RunResult
 from profiler.results.spec import RunSpec
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,8 @@ class RunRecorder:
         self._notices: list[NoticeRow] = []
         self._status: str | None = None
         self._first_status = "pending"
-        self._final: dict[str, Any] | None = None
+        self._final: RunResult | None = None
+        self._final_row: dict[str, Any] | None = None  # its stored form, made once on the writer thread
         self._seen = False
         self._begun = False
         self._final_stored = False
@@ -213,7 +215,9 @@ class RunRecorder:
                 self._begun = True
             self._flush_buffers()
             if self._final is not None and not self._final_stored:
-                self.store.finish_run(self.run_id, self._final, incomplete=self._incomplete())
+                if self._final_row is None:
+                    self._final_row = self._final.to_dict()
+                self.store.finish_run(self.run_id, self._final_row, incomplete=self._incomplete())
                 self._final_stored = True
         except (sqlite3.OperationalError, OSError) as exc:
             return self._failed(exc, retriable=True)

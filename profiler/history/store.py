@@ -168,11 +168,12 @@ class HistoryStore:
             else:
                 self._conn.execute("UPDATE runs SET updated_at=? WHERE id=?", (time.time(), run_id))
 
-    def finish_run(self, run_id: str, result: dict[str, Any], incomplete: str | None = None) -> None:
-        """Store the final result dict of a recorded run (a trace it names is copied into the
-        history first: ``profiler.history.traces``); ``incomplete`` says why its stored steps
-        are fewer than it measured (None: history holds them all)."""
-        result = keep_trace(self.path.parent, run_id, result)
+    def finish_run(self, run_id: str, result: RunResult | dict[str, Any], incomplete: str | None = None) -> None:
+        """Store the final result of a recorded run (a ``RunResult``, made a dict here, at the SQLite
+        edge, or a result dict; a trace it names is copied into the history first:
+        ``profiler.history.traces``); ``incomplete`` says why its stored steps are fewer than it
+        measured (None: history holds them all)."""
+        result = keep_trace(self.path.parent, run_id, _as_dict(result))
         with self._lock, self._conn:
             self._conn.execute(
                 "UPDATE runs SET status=?, result=?, name=?, samples_per_s=?,"
@@ -193,12 +194,14 @@ class HistoryStore:
         keys = ("samples_per_s", "achieved_flops_per_s", "mfu", "samples_per_j", "energy_j")
         return tuple(finite(result.get(k)) for k in keys)
 
-    def store_result(self, result: dict[str, Any], series: dict[str, Any] | None = None) -> str:
-        """Store a complete run (an import) with its series; returns its run id.
+    def store_result(self, result: RunResult | dict[str, Any], series: dict[str, Any] | None = None) -> str:
+        """Store a complete run (an import, a scale point: a ``RunResult`` or its dict) with its
+        series; returns its run id.
 
         Without ``series`` the step rows are rebuilt from ``step_times_s``. Raises
         ``HistoryError`` if the run id is already in history; stores nothing then.
         """
+        result = _as_dict(result)
         run_id = str(result["run_id"])
         if isinstance(result.get("trace"), dict):  # the trace file stayed on the other machine
             result = {**result, "trace": {**result["trace"], "stored": None}}
@@ -408,3 +411,8 @@ class HistoryStore:
 
 
 __all__ = ["HistoryError", "HistoryStore", "RunSummary"]
+
+
+def _as_dict(result: RunResult | dict[str, Any]) -> dict[str, Any]:
+    """The stored form of a result: ``RunResult.to_dict`` (done once, here) or the dict given."""
+    return result.to_dict() if isinstance(result, RunResult) else result

@@ -1,4 +1,4 @@
-"""Words for the two references MFU is measured against, from a result's (or RunDescribed's) dicts.
+"""Words for the two references MFU is measured against, from a result (or a run's description).
 
 ``describe_peak`` is the one-line "where does this peak come from" (a tooltip, the CLI
 summary); ``mfu_sentence`` puts both ratios side by side: "43% of hardware peak, 45% of the
@@ -46,19 +46,25 @@ def mfu_sentence(mfu: float | None, mfu_ceiling: float | None) -> str:
 
 
 def reference_lines(run: Mapping[str, Any]) -> list[str]:
-    """Where the two references of ``run`` (a result dict or ``RunDescribed.info``: its
-    ``peak_*`` and ``ceiling_*`` keys) come from: the hardware peak with its inputs, how the FMA
-    datapath was found, why the ISA table had no row, then the best GEMM measured here."""
+    """Where the two references of a result dict (its ``peak_*`` and ``ceiling_*`` keys) come
+    from: ``references_of`` over its fields."""
     inputs = run.get("peak_inputs") or {}
-    inputs = inputs if isinstance(inputs, Mapping) else {}
-    peak, how = run.get("peak_flops_per_s"), describe_peak(run.get("peak_source"), inputs)
+    return references_of(run.get("peak_flops_per_s"), run.get("peak_source"),
+                         inputs if isinstance(inputs, Mapping) else {},
+                         run.get("ceiling_flops_per_s"), run.get("ceiling_source"))
+
+
+def references_of(peak: float | None, peak_source: str | None, peak_inputs: Mapping[str, Any],
+                  ceiling: float | None, ceiling_source: str | None) -> list[str]:
+    """Where the two references come from, a line each: the hardware peak with its inputs, how
+    the FMA datapath was found, why the ISA table had no row, then the best GEMM measured here."""
+    how = describe_peak(peak_source, peak_inputs)
     lines = [f"Hardware peak: {how}" if peak is None else f"Hardware peak: {units.flops(peak)}, {how}"]
-    if inputs.get("datapath_detail"):
-        lines.append(f"  datapath: {inputs['datapath_detail']}")
-    if inputs.get("table_refused"):
-        lines.append(f"  ISA table: {inputs['table_refused']}")
-    ceiling = run.get("ceiling_flops_per_s")
-    source = str(run.get("ceiling_source") or "")
+    if peak_inputs.get("datapath_detail"):
+        lines.append(f"  datapath: {peak_inputs['datapath_detail']}")
+    if peak_inputs.get("table_refused"):
+        lines.append(f"  ISA table: {peak_inputs['table_refused']}")
+    source = str(ceiling_source or "")
     where = source.removeprefix(CEILING.removeprefix("the ")).lstrip(": ") or "not measured"
     lines.append(f"Best GEMM measured here: {units.flops(ceiling)}, {where}" if ceiling is not None
                  else f"Best GEMM measured here: n/a ({where})")

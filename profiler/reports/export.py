@@ -113,13 +113,15 @@ def import_run(path: str | Path, store: HistoryStore) -> str:
     """Validate ``path`` strictly and store it; returns the run id. Stores nothing on error."""
     run, series = read_run_file(path)
     try:
-        normalised = RunResult.from_dict(run).to_dict()  # derived figures are recomputed
+        normalised = RunResult.from_dict(run)  # checked; the store recomputes its derived figures
     except (TypeError, ValueError, KeyError) as exc:
         raise ImportRejected(f"not a valid run: {str(exc)[:160]}") from exc
     try:
         return store.store_result(normalised, series)
     except HistoryError as exc:
         raise ImportRejected(str(exc)) from exc
+    except (TypeError, ValueError, KeyError) as exc:  # its figures cannot be derived: nothing is stored
+        raise ImportRejected(f"not a valid run: {str(exc)[:160]}") from exc
 
 
 __all__ = ["FORMATS", "ImportRejected", "NoTrace", "export_run", "export_trace", "import_run",

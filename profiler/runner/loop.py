@@ -29,16 +29,17 @@ from profiler.events import (
     StepFinished,
 )
 from profiler.metrics.phases import DATA_WAIT, H2D_COPY
+from profiler.results.description import RunDescription
 from profiler.results.result import RunResult, RunState, new_run_id
 from profiler.results.spec import RunSpec, TraceRequest, capture_environment
-from profiler.results.stats import quality_warnings
 from profiler.runner import faults
 from profiler.runner.clock import StepClock
 from profiler.runner.deadline import deadline
+from profiler.runner.finish import finish
 from profiler.runner.oom import free_device_memory, is_oom, largest_fitting_batch, oom_advice
 from profiler.runner.phases import BatchFeed, PhaseLog, PhaseSchedule, PhaseTimer, sampled_step
 from profiler.runner.precision import plan_precision
-from profiler.runner.references import find_references, reference_warnings
+from profiler.runner.references import find_references
 from profiler.runner.sampler import TelemetrySampler
 from profiler.runner.step import StepFn, make_optimizer, make_step
 from profiler.runner.trace import capture_trace
@@ -169,23 +170,7 @@ class _Run:
             result.environment["model_library"] = library
         result.flops_per_step = self._count_flops(built)
         self._peaks()
-        self.bus.publish(RunDescribed(result.run_id, {
-            "batch_size": result.batch_size,
-            "samples_per_step": result.samples_per_step,
-            "params": result.params,
-            "flops_per_step": result.flops_per_step,
-            "peak_flops_per_s": result.peak_flops_per_s,
-            "peak_source": result.peak_source,
-            "peak_inputs": result.peak_inputs,
-            "ceiling_flops_per_s": result.ceiling_flops_per_s,
-            "ceiling_source": result.ceiling_source,
-            "ceiling_inputs": result.ceiling_inputs,
-            "device_name": result.device_info.get("name"),
-            "device_info": result.device_info,
-            "sample_unit": built.sample_unit,
-            "tokens_per_sample": built.tokens_per_sample,
-            "model": spec.model_label,
-        }))
+        self.bus.publish(RunDescribed(result.run_id, RunDescription.of(result, spec.model_label)))
         return built
 
     def _count_flops(self, built: BuiltWorkload) -> float | None:
@@ -446,27 +431,14 @@ class _Run:
         return largest_fitting_batch(batch_size, try_batch, self.device)
 
     def _finish(self) -> None:
-        result = self.result
-        if self.phase_log.record.samples:
-            result.phase_record = self.phase_log.record
-        if self.sampler is not None:
-            self.sampler.stop()
-            result.telemetry = self.sampler.summary()
-            result.energy_j = self.sampler.energy_delta_j()
-            result.warnings.extend(self.sampler.throttle_messages)
-        result.warnings.extend(w for w in quality_warnings(result.step_times_s) if result.step_times_s
-                               or result.status == RunState.COMPLETED)
-        result.warnings.extend(reference_warnings(result))
-        if result.losses and not all(math.isfinite(x) for x in result.losses):
-            result.warnings.append("loss became NaN or infinite: the numbers may not reflect real training")
-        if self.device.type == "cpu":
-            threads = result.environment.get("torch_threads")
-            cores = result.environment.get("logical_cpus")
-            if threads and cores and threads < cores:
-                result.notices.append(f"used {threads} of {cores} CPU threads")
-        result.ended_at = time.time()
+        result, sampler = self.result, self.sampler
+        if sampler is not None:
+            sampler.stop()
+        finish(result, telemetry=sampler.summary() if sampler else None,
+               energy_j=sampler.energy_delta_j() if sampler else None,
+               throttle=sampler.throttle_messages if sampler else (), phase_record=self.phase_log.record)
         self.bus.publish(RunStateChanged(result.run_id, result.status, result.error or ""))
-        self.bus.publish(RunFinished(result.run_id, result.to_dict()))
+        self.bus.publish(RunFinished(result.run_id, result))
 
 
 def _shutdown_loader(loader: Any) -> None:

@@ -13,7 +13,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from itertools import pairwise
 from typing import Any
 
@@ -177,13 +177,24 @@ class TelemetrySampler:
             return None
         start, end = self._window
         with self._lock:
-            points = [(t, float(v["energy_j"])) for t, v in self._device if v.get("energy_j") is not None]
-        if end is None:
-            end = points[-1][0] if points else start
-        first, last = _interpolate(points, start), _interpolate(points, end)
-        if first is None or last is None:
-            return None
-        return last - first
+            points = energy_points(self._device)
+        return energy_in_window(points, start, end)
+
+
+def energy_points(samples: Iterable[tuple[float, Mapping[str, Any]]]) -> list[tuple[float, float]]:
+    """(t_s, cumulative energy_j) of the device samples that carry the counter."""
+    return [(t, float(v["energy_j"])) for t, v in samples if v.get("energy_j") is not None]
+
+
+def energy_in_window(points: list[tuple[float, float]], start: float, end: float | None) -> float | None:
+    """Energy (J) between ``start`` and ``end`` (None: the last point) from a cumulative counter's
+    ``points``, interpolated at both ends; None when the points do not span the window."""
+    if end is None:
+        end = points[-1][0] if points else start
+    first, last = _interpolate(points, start), _interpolate(points, end)
+    if first is None or last is None:
+        return None
+    return last - first
 
 def summarize_samples(samples: list[dict[str, Any]], source: str) -> dict[str, dict[str, float | None]]:
     """Mean and max of every numeric reading of ``source`` in ``samples``, keyed

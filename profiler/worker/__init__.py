@@ -1,5 +1,6 @@
-"""Process isolation: training runs in a supervised worker process."""
+"""Process isolation: every run trains in a supervised worker process.
 
-from profiler.worker.supervisor import describe_exit, supervise
-
-__all__ = ["describe_exit", "supervise"]
+``run_one`` (``profiler.worker.run_one``) is the one way to run a spec; ``supervise``
+(``profiler.worker.supervisor``) runs it in a worker and relays its events. The package itself
+imports nothing, so the window can name these types without importing torch.
+"""

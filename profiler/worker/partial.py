@@ -21,12 +21,12 @@ from profiler.events import (
 )
 from profiler.metrics import keys
 from profiler.metrics.phases import PhaseRecord
+from profiler.results.description import RunDescription
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
-from profiler.results.stats import quality_warnings
+from profiler.runner.finish import finish
 from profiler.runner.phases import MIN_INTERVAL_S
-from profiler.runner.references import reference_warnings
-from profiler.runner.sampler import summarize_samples
+from profiler.runner.sampler import energy_in_window, energy_points, summarize_samples
 from profiler.workloads.sync import is_accelerator
 
 MAX_KEPT_SAMPLES = 36_000
@@ -46,12 +46,15 @@ class PartialRun:
         self.samples_per_step = 0
         self.host: list[dict[str, Any]] = []
         self.device: list[dict[str, Any]] = []
+        self.energy: list[tuple[float, float]] = []  # (t_s, the device's cumulative energy_j), any state
         self.notices: list[str] = []
         self.warnings: list[str] = []
-        self.described: dict[str, Any] = {}
+        self.throttle: list[str] = []
+        self.description: RunDescription | None = None
         self.compile_s: float | None = None
         self.phase_samples: list[dict[str, float]] = []
         self.phase_steps = 0
+        self.window: tuple[float, float] | None = None  # (start, end) t_s of the timed steps seen
 
     def observe(self, event: Event) -> None:
         if isinstance(event, StepFinished):
@@ -60,11 +63,15 @@ class PartialRun:
                 self.step_times_s.append(event.step_time_s)
                 if event.loss is not None:
                     self.losses.append(event.loss)
+                start = self.window[0] if self.window else event.t_s - event.step_time_s
+                self.window = (start, event.t_s)
             elif event.phase == "warmup":
                 self.warmup_steps += 1
             elif event.phase == "compile":
                 self.compile_s = event.step_time_s
         elif isinstance(event, TelemetrySample):
+            if event.source != keys.HOST and len(self.energy) < MAX_KEPT_SAMPLES:
+                self.energy.extend(energy_points([(event.t_s, event.values)]))
             if self.state == RunState.MEASURING and len(self.host) + len(self.device) < MAX_KEPT_SAMPLES:
                 (self.host if event.source == keys.HOST else self.device).append(event.values)
         elif isinstance(event, PhaseSample):
@@ -72,43 +79,36 @@ class PartialRun:
             if len(self.phase_samples) < MAX_KEPT_SAMPLES:
                 self.phase_samples.append(dict(event.phases))
         elif isinstance(event, RunDescribed):
-            self.described = dict(event.info)
+            self.description = event.description
         elif isinstance(event, RunStateChanged):
             self.state = event.state
         elif isinstance(event, RunNotice):
-            (self.warnings if event.kind == "warning" else self.notices).append(event.message)
+            if event.kind == "throttle":
+                self.throttle.append(event.message)
+            else:
+                (self.warnings if event.kind == "warning" else self.notices).append(event.message)
 
     def to_result(self, status: str, error: str | None, advice: str | None = None) -> RunResult:
+        """The run as far as its events tell, finished like any run (``profiler.runner.finish``)."""
         result = RunResult(spec=self.spec, run_id=self.run_id, status=status, started_at=self.started_at)
-        result.ended_at = time.time()
         result.samples_per_step = self.samples_per_step
-        info = self.described
-        result.batch_size = info.get("batch_size") or self.spec.batch_size or self.samples_per_step
-        result.params = info.get("params") or 0  # 0: the model was never built
-        result.flops_per_step = info.get("flops_per_step")
-        result.peak_flops_per_s = info.get("peak_flops_per_s")
-        result.peak_source = info.get("peak_source")
-        result.peak_inputs = dict(info.get("peak_inputs") or {})
-        result.ceiling_flops_per_s = info.get("ceiling_flops_per_s")
-        result.ceiling_source = info.get("ceiling_source")
-        result.ceiling_inputs = dict(info.get("ceiling_inputs") or {})
+        if self.description is not None:
+            self.description.fill(result)
+        result.batch_size = result.batch_size or self.spec.batch_size or self.samples_per_step
         result.step_times_s = list(self.step_times_s)
         result.losses = list(self.losses)
         result.warmup_steps = self.warmup_steps
-        result.telemetry = summarize_samples(self.host, keys.HOST)
-        result.telemetry.update(summarize_samples(self.device, self.spec.device))
         result.compile_s = self.compile_s
-        if self.phase_samples:
-            inside = not is_accelerator(self.spec.device)  # as the loop does: CPU sampled steps are timed
-            result.phase_record = PhaseRecord(self.spec.phase_every, MIN_INTERVAL_S, self.phase_steps,
-                                              list(self.phase_samples), in_timed_window=inside)
-        result.device_info = dict(info.get("device_info") or {})
         result.notices = list(self.notices)
         result.warnings = list(self.warnings)
-        result.warnings.extend(quality_warnings(result.step_times_s))
-        result.sample_unit = str(info.get("sample_unit") or "samples")
-        result.tokens_per_sample = info.get("tokens_per_sample")
-        result.warnings.extend(reference_warnings(result))
         result.error = error
         result.advice = advice
-        return result
+        telemetry = summarize_samples(self.host, keys.HOST)
+        telemetry.update(summarize_samples(self.device, self.spec.device))
+        energy = energy_in_window(self.energy, *self.window) if self.window else None
+        record = None
+        if self.phase_samples:
+            inside = not is_accelerator(self.spec.device)  # as the loop does: CPU sampled steps are timed
+            record = PhaseRecord(self.spec.phase_every, MIN_INTERVAL_S, self.phase_steps,
+                                 list(self.phase_samples), in_timed_window=inside)
+        return finish(result, telemetry=telemetry, energy_j=energy, throttle=self.throttle, phase_record=record)

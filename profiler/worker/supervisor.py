@@ -62,7 +62,7 @@ class _Supervision:
         self.spec, self.bus, self.cancel, self.run_id, self.grace_s = spec, bus, cancel, run_id, grace_s
         self.device_info = device_info
         self.partial = PartialRun(spec, run_id)
-        self.final: dict[str, Any] | None = None
+        self.final: RunResult | None = None  # the worker's own result (pickled across the pipe)
         self.crash: str | None = None
         self.spec_error: str | None = None
         self.trace: TraceRequest | None = None
@@ -97,8 +97,8 @@ class _Supervision:
         try:
             killed_on_stop = self._pump(proc, recv, child_cancel)
             if self.final is not None:  # report first; the worker's interpreter teardown can take a while
-                self.bus.publish(RunFinished(self.run_id, self.final))  # the worker's one serialised copy
-                result = RunResult.from_dict(self.final)
+                result = self.final
+                self.bus.publish(RunFinished(self.run_id, result))
         finally:
             recv.close()
             _reap(proc)
@@ -106,7 +106,7 @@ class _Supervision:
             raise SpecError(self.spec_error)
         if self.final is None:
             result = self._result(proc.exitcode, killed_on_stop)
-            self.bus.publish(RunFinished(self.run_id, result.to_dict()))
+            self.bus.publish(RunFinished(self.run_id, result))
         return result
 
     def _pump(self, proc: Any, recv: Any, child_cancel: Any) -> bool:

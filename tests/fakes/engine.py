@@ -24,6 +24,7 @@ from profiler.events import (
     TelemetrySample,
 )
 from profiler.metrics.phases import PhaseRecord
+from profiler.results.description import RunDescription
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec, TraceRequest
 
@@ -89,7 +90,7 @@ def fake_supervise(spec: RunSpec, bus: EventBus, cancel: threading.Event,
                 }))
     result.status = RunState.STOPPED if cancel.is_set() else RunState.COMPLETED
     result.ended_at = time.time()
-    bus.publish(RunFinished(run_id, result.to_dict()))
+    bus.publish(RunFinished(run_id, result))
     return result
 
 
@@ -118,7 +119,7 @@ def phased_supervise(phases_s: Mapping[str, float], step_s: float = 0.005,
                            peak_flops_per_s=1.6e11, peak_source="ISA table", peak_inputs=dict(FAKE_PEAK_INPUTS),
                            ceiling_flops_per_s=1.25e11, ceiling_source=str(FAKE_DESCRIBED["ceiling_source"]))
         record = result.phase_record = PhaseRecord(10, 0.0, in_timed_window=True)
-        bus.publish(RunDescribed(run_id, dict(FAKE_DESCRIBED)))
+        bus.publish(RunDescribed(run_id, RunDescription(**FAKE_DESCRIBED)))  # type: ignore[arg-type]
         bus.publish(RunStateChanged(run_id, RunState.MEASURING, ""))
         start, step = time.perf_counter(), 0
         while not cancel.is_set() and time.perf_counter() - start < (spec.duration_s or 1.0):
@@ -142,7 +143,7 @@ def phased_supervise(phases_s: Mapping[str, float], step_s: float = 0.005,
                             "bytes": os.path.getsize(trace.path), "capture_s": 0.01, "format": "chrome-trace-json"}
         result.status = RunState.STOPPED if cancel.is_set() else RunState.COMPLETED
         result.ended_at = time.time()
-        bus.publish(RunFinished(run_id, result.to_dict()))
+        bus.publish(RunFinished(run_id, result))
         return result
 
     return supervise

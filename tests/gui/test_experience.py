@@ -11,6 +11,7 @@ from gui.viewmodel import series_store as sk
 from gui.viewmodel.preferences import Preferences
 from gui.window.main_window import MainWindow
 from profiler.events import RunDescribed, RunStateChanged
+from profiler.results.description import RunDescription
 from profiler.results.spec import RunSpec
 from tests.fakes.engine import fake_catalog, fake_supervise
 
@@ -133,7 +134,7 @@ def test_the_chip_and_the_status_bar_say_the_same_phase(window, qtbot):
     spec = RunSpec(workload="gpt")
     window.session.started("w", spec)
     ingest = window.bridge.ingest
-    ingest(RunDescribed("w", {"sample_unit": "sequences", "batch_size": 8}))
+    ingest(RunDescribed("w", RunDescription(sample_unit="sequences", batch_size=8)))
     ingest(RunStateChanged("w", "warming"))
     window._on_run_state_changed("w", "warming", "")
     window.plots.set_runs([])

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 from PySide6.QtGui import QImage
@@ -19,16 +20,18 @@ from gui.widgets.results_table import ResultsTable
 from gui.widgets.summary_cards import SummaryCards
 from profiler.events import RunDescribed, StepFinished
 from profiler.metrics.figures import LIVE_WINDOW_S
+from profiler.results.description import RunDescription
+from profiler.results.result import RunResult
 from profiler.results.spec import RunSpec
 from tests.helpers import fabricated
 
-INFO = {"batch_size": 64, "samples_per_step": 64, "params": 1000, "flops_per_step": 2e9,
-        "peak_flops_per_s": 4e11, "peak_source": "measured: float32 matmul n=2048",
-        "datasheet_peak_flops_per_s": None, "device_name": "Test CPU", "sample_unit": "samples"}
+INFO = RunDescription(batch_size=64, samples_per_step=64, params=1000, flops_per_step=2e9,
+                      peak_flops_per_s=4e11, peak_source="measured: float32 matmul n=2048",
+                      device_name="Test CPU", sample_unit="samples")
 
 
 def _feed_warmup(handle: EventIngest, run: str = "r") -> None:
-    handle(RunDescribed(run, dict(INFO)))
+    handle(RunDescribed(run, INFO))
     for step in range(1, 4):  # slow warm-up steps: must never reach a live figure
         handle(StepFinished(run, step, "warmup", step * 0.5, 0.5, 64, 2.0))
 
@@ -38,7 +41,7 @@ def test_live_flops_and_mfu_come_from_timed_steps_only():
     handle = EventIngest(store)
     _feed_warmup(handle)
     assert store.scalar("r", sk.LIVE) is None
-    assert store.scalar("r", sk.DESCRIBED)["flops_per_step"] == 2e9
+    assert sk.description(store, "r").flops_per_step == 2e9
     t = 1.5
     for step in range(4, 104):  # 100 timed steps of 10 ms
         t += 0.01
@@ -62,7 +65,8 @@ def test_the_throughput_curve_is_the_cards_figure():
         handle(StepFinished("r", step, "timed", t, dt, 64, 1.0))
     _, curve, _ = store.snapshot("r", SAMPLES_PER_S)
     assert curve[-1] == pytest.approx(store.scalar("r", sk.LIVE).samples_per_s)
-    timed = store.scalar("r", sk.TIMED)
+    # the whole timed window's figure is the engine's, from the result the run ends with
+    timed = RunResult(RunSpec(workload="mlp"), samples_per_step=64, step_times_s=[0.005] * 196 + [0.02] * 200)
     assert timed.samples_per_s == pytest.approx(64 * 396 / (196 * 0.005 + 200 * 0.02), rel=0.01)
 
 
@@ -116,7 +120,7 @@ def test_live_speedup_against_a_cpu_result_of_the_same_workload():
     session.finished("c", cpu)
     session.started("g", RunSpec(workload="mlp", device="cuda:0", batch_size=64))
     handle = EventIngest(store)
-    handle(RunDescribed("g", {**INFO, "peak_flops_per_s": None, "peak_source": "probe failed: x"}))
+    handle(RunDescribed("g", replace(INFO, peak_flops_per_s=None, peak_source="probe failed: x")))
     for step in range(1, 11):
         handle(StepFinished("g", step, "timed", step * 0.0025, 0.0025, 64, 1.0))
     values = session.card_values(store)
@@ -132,7 +136,7 @@ def test_no_live_speedup_against_another_precision():
     session.finished("c", cpu)
     session.started("g", RunSpec(workload="mlp", device="cuda:0", batch_size=64, precision="bf16"))
     handle = EventIngest(store)
-    handle(RunDescribed("g", dict(INFO)))
+    handle(RunDescribed("g", INFO))
     for step in range(1, 11):
         handle(StepFinished("g", step, "timed", step * 0.0025, 0.0025, 64, 1.0))
     values = session.card_values(store)

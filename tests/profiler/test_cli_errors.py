@@ -173,7 +173,7 @@ def test_sweep_point_that_fails_validation_creates_no_row(monkeypatch: pytest.Mo
         assert store.run_ids() == []
     run = recording_run_fn(True)
     with pytest.raises(SpecError):
-        run(tiny(0.2).replace(device="quantum"))  # refused by run_training before it publishes
+        run(tiny(0.2).replace(device="quantum"))  # refused before the run publishes anything
     with HistoryStore() as store:
         assert store.run_ids() == []
 

@@ -57,7 +57,7 @@ def test_failed_writes_keep_rows_until_committed(tmp_path: Path, monkeypatch: py
     bus.subscribe(recorder)
     bus.publish(RunStateChanged("r", "measuring"))
     steps(bus, "r", 40)
-    bus.publish(RunFinished("r", fabricated("r").to_dict()))
+    bus.publish(RunFinished("r", fabricated("r")))
     outcome = recorder.close()
     assert store.calls > 3  # it failed, and retried
     assert outcome.complete and outcome.steps_stored == outcome.steps_measured == 40
@@ -76,7 +76,7 @@ def test_writes_that_never_succeed_are_said_plainly(tmp_path: Path, monkeypatch:
         assert recorder is not None
         bus.publish(RunStateChanged("r", "measuring"))
         steps(bus, "r", 25)
-        bus.publish(RunFinished("r", fabricated("r").to_dict()))
+        bus.publish(RunFinished("r", fabricated("r")))
     [outcome] = got
     assert not outcome.complete
     assert outcome.steps_measured == 25 and outcome.steps_stored == 0
@@ -104,7 +104,7 @@ def test_locked_database_never_stalls_the_publishing_thread(tmp_path: Path) -> N
                         StepFinished("locked", i, "timed", 0.02 * i, 0.02, 8, 1.0))
             worst_s = max(worst_s, time.perf_counter() - t0)
             time.sleep(0.02)
-        bus.publish(RunFinished("locked", fabricated("locked").to_dict()))
+        bus.publish(RunFinished("locked", fabricated("locked")))
         outcome = recorder.close()
     finally:
         blocker.wait(30)
@@ -135,7 +135,7 @@ def test_rows_beyond_the_buffer_mark_the_stored_run_incomplete(tmp_path: Path,
     bus.publish(RunStateChanged("big", "measuring"))
     steps(bus, "big", 30)  # the database is full: 10 are buffered, 20 cannot be kept
     store.failures = 0  # space again
-    bus.publish(RunFinished("big", fabricated("big").to_dict()))
+    bus.publish(RunFinished("big", fabricated("big")))
     outcome = recorder.close()
     assert outcome.steps_measured == 30 and outcome.steps_stored == 10 and outcome.rows_dropped == 20
     assert outcome.message is not None and "marked incomplete" in outcome.message
@@ -174,7 +174,7 @@ def test_disk_full_mid_run_is_said_and_the_run_goes_on(tmp_path: Path, monkeypat
                 except OSError:
                     pass
             steps(bus, "full", 3000, start=20)
-            bus.publish(RunFinished("full", fabricated("full").to_dict()))
+            bus.publish(RunFinished("full", fabricated("full")))
         [outcome] = got
     assert outcome.steps_measured == 3020
     assert outcome.steps_stored < 3020 and not outcome.complete

@@ -136,7 +136,7 @@ def test_export_of_a_run_without_a_trace_is_one_line_exit_2(tmp_path: Path, caps
 
 
 def test_isolated_run_passes_the_trace_to_the_worker_and_phases_cross_the_pipe(tmp_path: Path) -> None:
-    from profiler.worker import supervise
+    from profiler.worker.supervisor import supervise
 
     path = tmp_path / "w.json"
     events: list[Any] = []

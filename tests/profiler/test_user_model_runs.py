@@ -16,7 +16,7 @@ from profiler.results.result import RunState
 from profiler.results.spec import RunSpec
 from profiler.runner import run_training
 from profiler.runner.model_check import forget_checks
-from profiler.worker import supervise
+from profiler.worker.supervisor import supervise
 from tests.helpers import collect, no_worker_left
 from tests.models import tiny_mlp
 
@@ -66,7 +66,7 @@ def test_a_file_model_runs_in_the_worker_with_counted_flops() -> None:
     assert data["workload"] == "user" and data["name"] == "tiny_mlp.py:build width=24 bs16 fp32 1 thread on cpu"
     assert data["spec"]["model"] == f"{MODELS / 'tiny_mlp.py'}:build" and len(data["spec"]["model_hash"]) == 64
     described = next(e for e in events if isinstance(e, RunDescribed))
-    assert described.info["model"] == "tiny_mlp.py:build" and described.info["sample_unit"] == "rows"
+    assert described.description.model == "tiny_mlp.py:build" and described.description.sample_unit == "rows"
     assert no_worker_left()
 
 
@@ -86,7 +86,7 @@ def test_a_native_crash_in_forward_fails_the_run_and_keeps_the_parent() -> None:
     assert "crashed natively while running crashes.py:build" in (result.advice or "")
     assert "crashes.py" in (result.error_details or "") and "in forward" in (result.error_details or "")
     assert result.params > 0, "what the worker described before dying is kept"
-    assert next(e for e in events if isinstance(e, RunFinished)).result["status"] == "failed"
+    assert next(e for e in events if isinstance(e, RunFinished)).result.status == "failed"
     assert no_worker_left()
 
 

@@ -11,7 +11,7 @@ from profiler.events import RunFinished, StepFinished
 from profiler.results.result import RunState
 from profiler.results.spec import RunSpec
 from profiler.runner import SpecError
-from profiler.worker import describe_exit, supervise
+from profiler.worker.supervisor import describe_exit, supervise
 from tests.helpers import collect, no_worker_left
 
 
@@ -29,7 +29,7 @@ def test_worker_run_completes_and_relays_events() -> None:
     timed = [e for e in events if isinstance(e, StepFinished) and e.phase == "timed"]
     assert len(timed) == len(result.step_times_s)
     finished = [e for e in events if isinstance(e, RunFinished)]
-    assert len(finished) == 1 and finished[0].result["status"] == "completed"
+    assert len(finished) == 1 and finished[0].result.status == "completed"
     assert no_worker_left()
 
 
@@ -66,7 +66,7 @@ def test_a_dying_worker_yields_a_failed_result_that_keeps_its_steps(
     assert result.params > 0 and result.flops_per_step, "what the run described is kept"
     if fault == "worker-exception":  # the worker's own result keeps the timed steps before the fault
         assert len(result.step_times_s) == 2
-    assert next(e for e in events if isinstance(e, RunFinished)).result["status"] == "failed"
+    assert next(e for e in events if isinstance(e, RunFinished)).result.status == "failed"
     assert no_worker_left()
 
 
