@@ -20,7 +20,7 @@ DEFAULT_CAPACITY = 3000
 # Series keys follow ``profiler.metrics.keys``: ``host.cpu_util_percent``, ``cuda:0.alloc_bytes``,
 # and the run's own live figures ``run.samples_per_s``, ``run.step_time_ms``, ``run.loss``.
 # Scalars (the latest value of something that is not a time series): see ``series_keys``.
-from gui.widgets.series_keys import (  # noqa: E402  (re-exported for the writers)
+from gui.viewmodel.series_keys import (  # noqa: E402  (re-exported for the writers)
     CLOCK_OFFSET,
     DESCRIBED,
     LIVE,

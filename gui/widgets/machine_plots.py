@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from gui.widgets import series_keys as sk
+from gui.viewmodel import series_keys as sk
 from gui.widgets.metric_help import tip
 from gui.widgets.plot_kit import GIB, RunTrace, TimedPlotWidget, fine_ceiling, new_plot, pen, style_item
 from gui.widgets.theme import device_colour

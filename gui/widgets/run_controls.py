@@ -30,7 +30,7 @@ from profiler.results.model_ref import USER_WORKLOAD, model_spec_fields
 from profiler.results.spec import PRECISIONS, SIZES, RunSpec
 
 if TYPE_CHECKING:
-    from gui.runs.catalog_loader import WorkloadInfo
+    from gui.viewmodel.catalog import WorkloadInfo
 
 PRECISION_HELP = {
     "fp32": "32-bit floats everywhere: the reference.",

@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 
-from gui.widgets import series_keys as sk
+from gui.viewmodel import series_keys as sk
 from gui.widgets.metric_help import tip
 from gui.widgets.plot_kit import (
     TICK_PT,

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from gui.widgets.metric_help import tip
 from profiler import units
 
-if TYPE_CHECKING:
-    from gui.window.observer_meter import ObserverMeter
+
+class ObserverCost(Protocol):
+    """What the bar reads of the window's observer meter (``gui.window.observer_meter``)."""
+
+    refresh_hz: float | None
+    gui_cpu_fraction: float | None
+    paint_ms_per_frame: float | None
+
+    def latency_p99_ms(self) -> float | None: ...
 
 
 class StatusBar(QStatusBar):
-    """Permanent fields on the right; transient messages on the left."""
+    """Permanent fields on the right; transient messages on the left. The window calls
+    ``update_overhead`` when its meter reports."""
 
-    def __init__(self, meter: ObserverMeter, parent: QWidget | None = None) -> None:
+    def __init__(self, meter: ObserverCost, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.meter = meter
         self.torch = self._field("torch …", "Version of torch the engine runs (loading).")
@@ -26,7 +34,6 @@ class StatusBar(QStatusBar):
             "observer n/a",
             "What watching costs: " + tip("gui_cpu") + " " + tip("paint_ms") + " " + tip("latency"),
         )
-        meter.sig_report.connect(self.update_overhead)
 
     def _field(self, text: str, tooltip: str) -> QLabel:
         label = QLabel(text, self)

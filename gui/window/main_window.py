@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         self.dark = bool(self.prefs.get("dark", False))
         self.confirm_close: Callable[[str], bool] = lambda text: closing.ask_to_quit(self, text)
         self._build_widgets(supervise_fn)
-        self.user_model = UserModelFlow(self)  # "Your model…": checks off the GUI thread
+        self.user_model = UserModelFlow(self, parent=self)  # "Your model…": checks off the GUI thread
         self._wire()
         self._refresh = QTimer(self, interval=REFRESH_IDLE_MS)
         self._refresh.timeout.connect(self.tick)
@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self.live = LivePage(self.store, self.meter.add_paint, now_s=self.feed.now_s)
         self.cards, self.plots, self.table = self.live.cards, self.live.plots, self.live.table
         self.status = StatusBar(self.meter, self)
+        self.meter.sig_report.connect(self.status.update_overhead)
         self.setStatusBar(self.status)
         self.sidebar = self._sidebar()
         self.workspace = WorkspaceTabs(self.live, self.live, self.history, lambda: self.runs.busy,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
@@ -22,16 +22,55 @@ from gui.widgets.plot_kit import RunTrace
 from gui.widgets.theme import apply_theme
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QByteArray
+    from PySide6.QtWidgets import QStatusBar
+
     from gui.viewmodel.card_values import CardValues
-    from gui.window.main_window import MainWindow
+    from gui.viewmodel.series_store import SeriesStore
+    from gui.widgets.device_picker import DevicePicker
+    from gui.widgets.live_plots import LivePlots
+    from gui.widgets.message_banner import MessageBanner
+    from gui.widgets.run_controls import RunControls
+    from gui.window.pages.live_page import LivePage
+    from gui.window.tabs import WorkspaceTabs
 
 log = logging.getLogger(__name__)
+
+
+class PresentationHost(Protocol):
+    """What presentation mode uses of the window (``MainWindow`` is one)."""
+
+    @property
+    def dark(self) -> bool: ...
+    @property
+    def plots(self) -> LivePlots: ...
+    @property
+    def workspace(self) -> WorkspaceTabs: ...
+    @property
+    def sidebar(self) -> QWidget: ...
+    @property
+    def banner(self) -> MessageBanner: ...
+    @property
+    def live(self) -> LivePage: ...
+    @property
+    def controls(self) -> RunControls: ...
+    @property
+    def picker(self) -> DevicePicker: ...
+    @property
+    def store(self) -> SeriesStore: ...
+    def statusBar(self) -> QStatusBar: ...
+    def windowState(self) -> Qt.WindowState: ...
+    def setWindowState(self, state: Qt.WindowState) -> None: ...
+    def saveGeometry(self) -> QByteArray: ...
+    def restoreGeometry(self, geometry: QByteArray) -> bool: ...
+    def showFullScreen(self) -> None: ...
+    def showNormal(self) -> None: ...
 
 
 class Presentation:
     """Applies and undoes the look; keeps the previous round on screen between loops."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: PresentationHost) -> None:
         self.window = window
         self.active = False
         self._was_state = Qt.WindowState.WindowNoState

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject
 
@@ -20,7 +20,14 @@ from gui.widgets.model_picker import ModelFacts
 from profiler.results.spec import RunSpec
 
 if TYPE_CHECKING:
-    from gui.window.main_window import MainWindow
+    from PySide6.QtWidgets import QStatusBar
+
+    from gui.runs.run_manager import RunManager
+    from gui.widgets.device_picker import DevicePicker
+    from gui.widgets.message_banner import MessageBanner
+    from gui.widgets.run_controls import RunControls
+    from gui.window.demo_mode import DemoController
+    from gui.window.tabs import WorkspaceTabs
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +36,31 @@ THEIR_BUG = ("Fix it in your model's code (the traceback under Details… is fro
              "Horsepower), then press Check again. The protocol: docs/YOUR_MODEL.md.")
 
 
+class UserModelHost(Protocol):
+    """What the flow uses of the window (``MainWindow`` is one)."""
+
+    @property
+    def controls(self) -> RunControls: ...
+    @property
+    def picker(self) -> DevicePicker: ...
+    @property
+    def status(self) -> QStatusBar: ...
+    @property
+    def workspace(self) -> WorkspaceTabs: ...
+    @property
+    def runs(self) -> RunManager: ...
+    @property
+    def demo(self) -> DemoController: ...
+    @property
+    def banner(self) -> MessageBanner: ...
+
+
 class UserModelFlow(QObject):
     """Connects the sidebar's model picker, the model checker and the window's Start."""
 
-    def __init__(self, window: MainWindow, check_fn: CheckFn | None = None,
-                 validate_fn: ValidateFn | None = None) -> None:
-        super().__init__(window)
+    def __init__(self, window: UserModelHost, check_fn: CheckFn | None = None,
+                 validate_fn: ValidateFn | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.window = window
         self.picker = window.controls.model_picker
         self.checker = ModelChecker(check_fn, validate_fn, self)

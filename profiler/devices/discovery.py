@@ -5,33 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
-from typing import Any
 
 import torch
 
+from profiler.devices.device_info import DeviceInfo
 from profiler.results.spec import cpu_model
 
+__all__ = ["DeviceInfo", "cuda_unavailable_reason", "describe_device", "list_devices"]
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class DeviceInfo:
-    """One device (or one unusable device kind, with ``reason`` saying why)."""
-
-    id: str  # torch device string: "cpu", "cuda:0", "mps", "xpu:0", "hpu:0", "xla:0"; "cuda" when unavailable
-    kind: str  # torch's device type: "cpu" | "cuda" | "mps" | "xpu" | "hpu" | "npu" | "xla" | a PrivateUse1 name
-    name: str
-    vendor: str
-    available: bool = True
-    reason: str = ""  # why not available, for a user
-    memory_bytes: int | None = None
-    compute_units: int | None = None  # cores (CPU) or multiprocessors / compute units
-    compute_unit_name: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _cpu() -> DeviceInfo:

@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from profiler.accelerator import runtime, xla
-from profiler.devices.discovery import DeviceInfo
+from profiler.devices.device_info import DeviceInfo
 
 log = logging.getLogger(__name__)
 

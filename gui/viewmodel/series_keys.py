@@ -1,7 +1,7 @@
 """Names of the latest-value scalars the window's ``SeriesStore`` holds. Qt-free.
 
-The event ingest writes them and the plots and cards read them; they live at the bottom
-layer so that every layer can name them. Series keys follow ``profiler.metrics.keys``.
+The event ingest writes them and the plots and cards read them; the view state owns them
+(widgets sit above it and may name them). Series keys follow ``profiler.metrics.keys``.
 """
 
 STATE = "state"  # the last RunState
