@@ -123,10 +123,12 @@ def trace_from_args(args: argparse.Namespace) -> TraceRequest | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from profiler.cli.boundary import error
     from profiler.cli.progress import ProgressLine
     from profiler.events import EventBus
     from profiler.history import recording
     from profiler.runner import SpecError, validate_spec
+    from profiler.runner.fit import DoesNotFit
     from profiler.worker.run_one import run_one
 
     spec = spec_from_args(args)
@@ -134,6 +136,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     trace = trace_from_args(args)
     try:
         device_info = validate_spec(spec)
+    except DoesNotFit as exc:  # valid input, too small a machine: one line, exit 1, nothing allocated
+        error(exc)
+        return EXIT_FAILED
     except SpecError as exc:
         raise usage_error(exc) from None
     bus, cancel = EventBus(), threading.Event()

@@ -406,9 +406,13 @@ class _Run:
             result.advice = "see the log for the traceback; try a smaller size or another precision"
 
     def _planned_batch(self) -> int:
-        """The batch the run was going to use: the spec's, else the workload's preset default."""
+        """The batch the run was going to use: the spec's, else the workload's preset default
+        (a user's model: the default its factory declared)."""
         if self.spec.batch_size:
             return self.spec.batch_size
+        declared = getattr(self.workload, "last_batch_size", None)
+        if declared:
+            return int(declared)
         try:
             return int(self.workload.default_batch[self.spec.size])
         except (AttributeError, KeyError, ValueError, TypeError):

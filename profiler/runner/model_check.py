@@ -50,7 +50,9 @@ class ModelCheck:
     ``knobs`` (defaults and overrides) with ``knob_help``, ``params``, the default or given
     ``batch_size``, ``sample_unit``, ``tokens_per_sample``, whether it has a ``host_dataset``
     for the input pipeline, where the batch was run (``checked_on``: meta or a device) and
-    the ``library`` that builds it."""
+    the ``library`` that builds it. ``footprint`` is the model's training memory counted on
+    meta (``Footprint.to_dict``; None if not counted); ``does_not_fit`` marks an ``error``
+    that says the model cannot train here at any batch (refused before allocating)."""
 
     label: str
     error: str = ""
@@ -64,6 +66,8 @@ class ModelCheck:
     host_dataset: bool = False
     checked_on: str = ""
     library: str = ""
+    footprint: dict[str, Any] | None = None
+    does_not_fit: bool = False
 
     @property
     def ok(self) -> bool:

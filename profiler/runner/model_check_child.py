@@ -12,11 +12,14 @@ import sys
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from profiler.results.model_ref import PROTOCOL_DOC, ModelRefError, model_label
 from profiler.results.spec import RunSpec
 from profiler.runner.deadline import deadline, offer_to_oom_killer, open_dump
+
+if TYPE_CHECKING:
+    from profiler.workloads.footprint import Footprint
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,7 @@ def check_child_main(spec_dicts: list[dict[str, Any]], conn: Connection, dump_pa
 
 def check_one(spec: RunSpec, phase: Callable[[str], None]) -> dict[str, Any]:
     """Check ``spec``'s model; a ``ModelCheck`` as a dict (one line plus details on failure)."""
+    from profiler.runner.fit import DoesNotFit
     from profiler.runner.model_check import ModelCheck
     from profiler.workloads.batching import BatchError
     from profiler.workloads.loading import LibraryError, UserCodeError, first_line
@@ -63,14 +67,16 @@ def check_one(spec: RunSpec, phase: Callable[[str], None]) -> dict[str, Any]:
         phase(f"importing {label}")
         source = workload.source
         knobs = workload.resolve_knobs(spec.size, spec.knobs)
-        built, where = _run_one_batch(workload, spec, phase, label)
+        built, where, footprint = _run_one_batch(workload, spec, phase, label)
         batch_size = spec.batch_size or workload.last_batch_size or built.batch_size
         return ModelCheck(
             label, knobs=knobs, knob_help={k.name: k.help for k in source.knobs.values()},
             params=built.params, batch_size=batch_size, sample_unit=built.sample_unit,
             tokens_per_sample=built.tokens_per_sample, host_dataset=built.host_dataset is not None,
-            checked_on=where, library=source.library,
+            checked_on=where, library=source.library, footprint=footprint.to_dict() if footprint else None,
         ).to_dict()
+    except DoesNotFit as exc:
+        return ModelCheck(label, error=str(exc), does_not_fit=True).to_dict()
     except LibraryError as exc:
         return ModelCheck(label, error=str(exc), details=exc.details).to_dict()
     except UserCodeError as exc:
@@ -85,28 +91,50 @@ def check_one(spec: RunSpec, phase: Callable[[str], None]) -> dict[str, Any]:
             f"({PROTOCOL})")).to_dict()
 
 
-def _run_one_batch(workload: Any, spec: RunSpec, phase: Callable[[str], None], label: str) -> tuple[Any, str]:
-    """Build and run one forward, loss and backward: on ``meta`` if the model can run there,
-    else on the run's device at a batch of at most ``FALLBACK_BATCH``. Returns (built, where)."""
+def _run_one_batch(workload: Any, spec: RunSpec, phase: Callable[[str], None],
+                   label: str) -> tuple[Any, str, Footprint | None]:
+    """Build on ``meta``, refuse a model that cannot fit here (``DoesNotFit``, before anything
+    is allocated), then run one forward, loss and backward: on ``meta`` if the model can run
+    there, else on the run's device at a batch of at most ``FALLBACK_BATCH``. Returns (built,
+    where, the footprint counted on meta)."""
+    from profiler.runner.fit import check_fit
     from profiler.workloads.batching import BatchError
+    from profiler.workloads.footprint import parameter_footprint
     from profiler.workloads.protocol import ProtocolError
 
+    phase(f"building {label} on meta")
+    meta = workload.build("meta", spec.size, spec.batch_size, spec.knobs, spec.channels_last, spec.seed)
+    footprint = parameter_footprint(meta.model)
+    check_fit(label, footprint, spec.device)
     try:
-        phase(f"building {label} on meta")
-        built = workload.build("meta", spec.size, spec.batch_size, spec.knobs, spec.channels_last, spec.seed)
         phase(f"running one batch through {label} on meta")
-        _step(built)
-        return built, "meta"
+        _step(meta)
+        footprint = _with_activations(workload, spec, meta, footprint)
+        check_fit(label, footprint, spec.device)
+        return meta, "meta", footprint
     except (ProtocolError, BatchError):
         raise  # the workload's shape is wrong wherever it runs
     except Exception as exc:  # many models cannot run on meta (they read values): try for real
         log.info("%s does not run on meta (%s); checking on %s", label, exc, spec.device)
+    del meta
     batch = min(spec.batch_size or FALLBACK_BATCH, FALLBACK_BATCH)
     phase(f"building {label} on {spec.device}")
     built = workload.build(spec.device, spec.size, batch, spec.knobs, spec.channels_last, spec.seed)
     phase(f"running one batch through {label} on {spec.device}")
     _step(built)
-    return built, spec.device
+    return built, spec.device, footprint
+
+
+def _with_activations(workload: Any, spec: RunSpec, meta: Any, fixed: Footprint) -> Footprint:
+    """``fixed`` with the activations per sample, measured on meta at batches 1 and 2."""
+    from profiler.workloads.footprint import measure_footprint
+
+    def batch_of(n: int) -> Any:
+        return workload.build("meta", spec.size, n, spec.knobs, spec.channels_last, spec.seed).make_batch()
+
+    meta.model.zero_grad(set_to_none=True)
+    measured = measure_footprint(meta.model, meta.loss_fn, batch_of)
+    return measured if measured.activations_measured else fixed
 
 
 def _step(built: Any) -> None:

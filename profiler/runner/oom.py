@@ -9,6 +9,7 @@ from collections.abc import Callable
 import torch
 
 from profiler import accelerator
+from profiler.workloads.memory_limits import is_out_of_memory
 
 log = logging.getLogger(__name__)
 
@@ -16,12 +17,8 @@ MAX_TRIES = 6
 
 
 def is_oom(exc: BaseException) -> bool:
-    if isinstance(exc, torch.OutOfMemoryError):
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, RuntimeError) and (
-        "out of memory" in text or "can't allocate memory" in text or "failed to allocate" in text
-    )
+    """Whether ``exc`` says memory ran out (see ``memory_limits.is_out_of_memory``)."""
+    return is_out_of_memory(exc)
 
 
 def free_device_memory(device: torch.device) -> None:
@@ -52,18 +49,18 @@ def largest_fitting_batch(
 
 def oom_advice(batch_size: int, fitting: int | None, while_building: bool = False) -> str:
     """What to try after an OOM at ``batch_size`` (0: unknown); ``fitting`` is the largest
-    smaller batch that trained a step (None: none did, or none was tried)."""
+    smaller batch that trained a step (None: none did, or none was tried). It never offers
+    bf16: under autocast the weights, gradients and AdamW state stay fp32."""
     when = " while building the model" if while_building else ""
     if fitting:
         return (
             f"batch size {batch_size} ran out of memory{when}; the largest batch that fit was {fitting}. "
-            f"Try --batch-size {fitting}, a smaller size preset, or bf16"
+            f"Try --batch-size {fitting}"
         )
     if batch_size < 1:
-        return f"the run ran out of memory{when}; try a smaller size preset or knobs, or bf16"
+        return f"the run ran out of memory{when}; try a smaller size preset or knobs"
     if batch_size >= 2:
         smallest = max(1, batch_size >> MAX_TRIES)
         return (f"batch size {batch_size} ran out of memory{when}, and no smaller batch down to {smallest} "
-                "trained a step: the model itself may be too large here; try a smaller size preset or knobs, "
-                "or bf16")
-    return f"batch size {batch_size} ran out of memory{when}; try a smaller size preset or knobs, or bf16"
+                "trained a step: the model itself may be too large here; try a smaller size preset or knobs")
+    return f"batch size {batch_size} ran out of memory{when}; try a smaller size preset or knobs"

@@ -10,6 +10,7 @@ batch through it; its failure is a ``SpecError`` whose ``details`` hold their tr
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from profiler.devices.discovery import DeviceInfo, describe_device
 from profiler.metrics.naming import ORIGINS
@@ -23,10 +24,14 @@ from profiler.results.model_ref import (
     sha256_file,
 )
 from profiler.results.spec import MAX_DURATION_S, MAX_NAME_CHARS, PRECISIONS, SIZES, RunSpec, SpecError
+from profiler.runner.fit import DoesNotFit, check_fit, footprint_from_dict
 from profiler.runner.precision import check_precision
 from profiler.workloads import WorkloadError, get_workload
 
-ADAM_STATE_FACTOR = 4  # weights + grads + two Adam moments, fp32
+if TYPE_CHECKING:
+    from profiler.workloads.base import BuiltWorkload
+
+__all__ = ["DoesNotFit", "SpecError", "validate_spec", "validate_specs"]
 
 
 def validate_spec(spec: RunSpec) -> DeviceInfo:
@@ -49,7 +54,7 @@ def validate_specs(specs: Sequence[RunSpec]) -> list[DeviceInfo]:
     users = [spec for spec in specs if spec.is_user_model]
     for check in check_models(users) if users else []:
         if not check.ok:
-            raise SpecError(check.error, check.details)
+            raise (DoesNotFit if check.does_not_fit else SpecError)(check.error, check.details)
     return [validate_spec(spec) for spec in specs]  # the checks are cached now: no second child
 
 
@@ -132,30 +137,35 @@ def _check_user_model(spec: RunSpec, device: DeviceInfo) -> None:
 
     check = check_model(spec)
     if not check.ok:
-        raise SpecError(check.error, check.details)
+        raise (DoesNotFit if check.does_not_fit else SpecError)(check.error, check.details)
     if spec.input_pipeline and not check.host_dataset:
         raise SpecError(f"{check.label} has no host_dataset(n), which --input-pipeline needs (the workload "
                         f"protocol: {PROTOCOL_DOC})")
-    _check_memory(spec, device, check.params, check.label)
+    footprint = footprint_from_dict(check.footprint)
+    if footprint is not None:  # the check process measured it against its own limits; the device's here
+        check_fit(check.label, footprint, spec.device, device)
 
 
 def _check_fits(spec: RunSpec, device: DeviceInfo) -> None:
-    """Reject a model that cannot be built, or whose weights and optimizer state alone exceed
-    the device's memory (built on the meta device: nothing is allocated)."""
+    """Reject a model that cannot be built, or that cannot train here at any batch size
+    (``DoesNotFit``): its footprint is counted on the meta device, nothing is allocated."""
+    from profiler.workloads.footprint import measure_footprint, parameter_footprint
+
     workload = get_workload(spec.workload)
+    label = f"{spec.workload}-{spec.size} with these knobs" if spec.knobs else f"{spec.workload}-{spec.size}"
+
+    def build(batch: int) -> BuiltWorkload:
+        return workload.build("meta", spec.size, batch, spec.knobs, spec.channels_last)  # nothing allocated
+
     try:
-        built = workload.build("meta", spec.size, spec.batch_size, spec.knobs)  # parameters, nothing allocated
+        built = build(1)
+        check_fit(label, parameter_footprint(built.model), spec.device, device)  # before any forward
+        footprint = measure_footprint(built.model, built.loss_fn,
+                                      lambda n: built.make_batch() if n == 1 else build(n).make_batch())
+    except SpecError:
+        raise
     except (RuntimeError, ValueError, OverflowError) as exc:  # e.g. "Storage size calculation overflowed"
         first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
         raise SpecError(f"{spec.workload}-{spec.size} with these knobs cannot be built ({first}); "
                         "choose smaller knobs") from None
-    _check_memory(spec, device, built.params, f"{spec.workload}-{spec.size} with these knobs")
-
-
-def _check_memory(spec: RunSpec, device: DeviceInfo, params: int, what: str) -> None:
-    need = params * 4 * ADAM_STATE_FACTOR
-    if device.memory_bytes and need > device.memory_bytes:
-        raise SpecError(
-            f"{what} needs {need / 2**30:.1f} GiB for weights and optimizer state alone; {device.id} has "
-            f"{device.memory_bytes / 2**30:.1f} GiB. Choose a smaller size or knobs"
-        )
+    check_fit(label, footprint, spec.device, device)

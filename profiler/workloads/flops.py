@@ -2,10 +2,13 @@
 
 ``count_train_flops`` builds the workload on the ``meta`` device (shapes only: instant even
 for L sizes, nothing allocated) and runs one forward + backward under
-``torch.utils.flop_counter.FlopCounterMode``. On ``meta`` attention dispatches to the math
-path and LSTM to its per-step matmuls, both of which FlopCounterMode sees; on a real CPU it
-counts 0 for SDPA's fused kernel and misses oneDNN's fused LSTM (see FIELD_NOTES). The
-optimizer step is not counted.
+``torch.utils.flop_counter.FlopCounterMode`` with our formulas for the ops it gets wrong or
+does not know (``flop_formulas``: grouped and depthwise convolution backward, ``_grouped_mm``
+and other mixture-of-experts paths, CPU attention kernels) and a record of matrix-type ops
+that still have no formula (``flop_coverage.StepFlops``: the run result says what was not
+counted). On ``meta`` attention dispatches to the math path and LSTM to its per-step
+matmuls; on a real CPU oneDNN's fused LSTM has no formula (see FIELD_NOTES). The optimizer
+step is not counted.
 
 Recurrent workloads unroll into thousands of small ops, each slow under a Python dispatch
 mode; a workload whose step cost is exactly affine in one knob (LSTM: ``seq_len``) names it
@@ -28,15 +31,16 @@ from collections.abc import Mapping
 from contextlib import ExitStack
 
 import torch
-from torch.utils.flop_counter import FlopCounterMode
+from torch import nn
 
 from profiler.workloads.base import BuiltWorkload, Workload
-from profiler.workloads.batching import forward_loss
+from profiler.workloads.batching import Batch, LossFn, forward_loss
+from profiler.workloads.flop_coverage import Counting, StepFlops, counting
 from profiler.workloads.pipeline import model_device
 
 log = logging.getLogger(__name__)
 
-_CACHE: dict[tuple[object, ...], int] = {}
+_CACHE: dict[tuple[object, ...], StepFlops] = {}
 
 
 def count_train_flops(
@@ -50,6 +54,17 @@ def count_train_flops(
 
     Raises ``WorkloadError`` for bad knobs, as ``Workload.build`` does.
     """
+    return count_train_step(workload, size, batch_size, knobs, channels_last).flops
+
+
+def count_train_step(
+    workload: Workload,
+    size: str,
+    batch_size: int | None = None,
+    knobs: Mapping[str, int] | None = None,
+    channels_last: bool = False,
+) -> StepFlops:
+    """``count_train_flops`` with what was not counted (cached)."""
     key = (
         *workload.cache_key,
         size,
@@ -68,7 +83,7 @@ def _count_extrapolated(
     batch_size: int | None,
     knobs: Mapping[str, int] | None,
     channels_last: bool,
-) -> int:
+) -> StepFlops:
     """Count directly, or at two values of ``flops_affine_knob`` and extrapolate exactly."""
     affine = getattr(workload, "flops_affine_knob", None)
     resolved = workload.resolve_knobs(size, knobs)
@@ -77,7 +92,7 @@ def _count_extrapolated(
     at2, at3 = (
         _count(workload, size, batch_size, {**resolved, affine: n}, channels_last) for n in (2, 3)
     )
-    return at2 + (resolved[affine] - 2) * (at3 - at2)
+    return StepFlops.extrapolate(at2, at3, resolved[affine])
 
 
 def count_forward_flops(
@@ -87,7 +102,7 @@ def count_forward_flops(
     knobs: Mapping[str, int] | None = None,
 ) -> int:
     """FLOPs of one forward pass (training mode), counted on ``meta`` like ``count_train_flops``."""
-    return _count(workload, size, batch_size, knobs, False, backward=False)
+    return _count(workload, size, batch_size, knobs, False, backward=False).flops
 
 
 def flops_by_op(
@@ -97,8 +112,7 @@ def flops_by_op(
     knobs: Mapping[str, int] | None = None,
 ) -> dict[str, int]:
     """Training-step FLOPs per aten op name (e.g. ``{"aten.mm": ..., "aten.bmm": ...}``)."""
-    counter = _run(workload, size, batch_size, knobs, False, backward=True)
-    return {str(op): n for op, n in counter.get_flop_counts()["Global"].items()}
+    return _run(workload, size, batch_size, knobs, False, backward=True).by_op()
 
 
 def _count(
@@ -108,11 +122,10 @@ def _count(
     knobs: Mapping[str, int] | None,
     channels_last: bool,
     backward: bool = True,
-) -> int:
-    counter = _run(workload, size, batch_size, knobs, channels_last, backward)
-    total = int(counter.get_total_flops())
-    log.debug("%s-%s bs=%s: %d FLOPs per step (backward=%s)", workload.name, size, batch_size, total, backward)
-    return total
+) -> StepFlops:
+    step = _run(workload, size, batch_size, knobs, channels_last, backward).result()
+    log.debug("%s-%s bs=%s: %d FLOPs per step (backward=%s)", workload.name, size, batch_size, step.flops, backward)
+    return step
 
 
 def _run(
@@ -122,20 +135,34 @@ def _run(
     knobs: Mapping[str, int] | None,
     channels_last: bool,
     backward: bool,
-) -> FlopCounterMode:
+) -> Counting:
     with torch.random.fork_rng(devices=[]), torch.device("meta"):
         built = workload.build("meta", size, batch_size, knobs, channels_last)
     built.model.train()
     batch = built.make_batch()
-    counter = FlopCounterMode(display=False)
-    with counter:
+    with counting() as state:
         loss = forward_loss(built.model, built.loss_fn, batch)
         if backward:
             loss.backward()
-    return counter
+    return state
+
+
+def count_step(model: nn.Module, loss_fn: LossFn, batch: Batch, backward: bool = True) -> StepFlops:
+    """FLOPs of one forward, loss (and backward) of ``model`` on ``batch`` wherever it lives
+    (meta: nothing allocated); gradients are left on the model."""
+    with counting() as state:
+        loss = forward_loss(model, loss_fn, batch)
+        if backward:
+            loss.backward()
+    return state.result()
 
 
 def count_on_device(built: BuiltWorkload) -> int:
+    """``count_on_device_step(built).flops``."""
+    return count_on_device_step(built).flops
+
+
+def count_on_device_step(built: BuiltWorkload) -> StepFlops:
     """FLOPs of one training step of ``built`` on its own device (forward + backward).
 
     For models that cannot run on ``meta``. Runs one real forward and backward of the next
@@ -147,15 +174,14 @@ def count_on_device(built: BuiltWorkload) -> int:
 
     model = built.model
     model.train()
-    counter = FlopCounterMode(display=False)
     with ExitStack() as stack:
         stack.enter_context(torch.random.fork_rng(devices=[]))
         stack.enter_context(sdpa_kernel(SDPBackend.MATH))
         _plain_kernels(stack, model_device(built))
-        stack.enter_context(counter)
+        state = stack.enter_context(counting())
         forward_loss(model, built.loss_fn, built.make_batch()).backward()
     model.zero_grad(set_to_none=True)
-    return int(counter.get_total_flops())
+    return state.result()
 
 
 def _plain_kernels(stack: ExitStack, device: torch.device) -> None:

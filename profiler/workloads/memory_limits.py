@@ -50,6 +50,17 @@ def usable_memory_bytes(device: str | None = None, root: str = "/") -> tuple[int
     return best.bytes, best.what
 
 
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` says memory ran out: torch's ``OutOfMemoryError`` or an allocator's
+    message (``DefaultCPUAllocator: can't allocate memory``), also as a plain ``MemoryError``."""
+    if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and (
+        "out of memory" in text or "can't allocate memory" in text or "failed to allocate" in text
+    )
+
+
 def host_limits(root: str = "/") -> list[MemoryLimit]:
     """Every bound on host memory that applies to this process (RAM always comes first)."""
     limits = [MemoryLimit(_ram_bytes(root), "the machine's RAM")]

@@ -23,6 +23,7 @@ from profiler.workloads.base import Workload, apply_knob_overrides
 from profiler.workloads.batching import Batch
 from profiler.workloads.libraries import ModelSource, timm_source, torchvision_source
 from profiler.workloads.loading import Knob, factory_knobs, load_factory, user_error
+from profiler.workloads.memory_limits import is_out_of_memory
 from profiler.workloads.protocol import ModelWorkload, WorkloadError, as_model_workload
 
 
@@ -98,6 +99,8 @@ class UserWorkload(Workload):
         except WorkloadError:  # already one clear line (ours, or a factory's own knob check)
             raise
         except Exception as exc:
+            if is_out_of_memory(exc):
+                raise  # not a bug in their code: the run reports it as out of memory
             raise user_error(f"{source.who} raised", exc) from None
         parts = as_model_workload(answer, source.who)
         self.last_batch_size = parts.batch_size
@@ -106,12 +109,15 @@ class UserWorkload(Workload):
 
 
 def _guarded_make_batch(make: Callable[[torch.device, int], Batch], who: str) -> Callable[[torch.device, int], Batch]:
-    """``make`` with its exceptions as ``UserCodeError`` (their code, their traceback)."""
+    """``make`` with its exceptions as ``UserCodeError`` (their code, their traceback), except
+    running out of memory, which passes through as it is: the run's batch search answers it."""
 
     def make_batch(device: torch.device, batch_size: int) -> Batch:
         try:
             return make(device, batch_size)
         except Exception as exc:
+            if is_out_of_memory(exc):
+                raise
             raise user_error(f"make_batch of {who} raised", exc) from None
 
     return make_batch

@@ -69,13 +69,13 @@ def test_lstm_count_matches_analytic(size: str) -> None:
 
 def test_lstm_extrapolation_equals_direct_count() -> None:
     """The LSTM is counted at seq_len 2 and 3 and extrapolated: check against a full count."""
-    from profiler.workloads.flops import _count
+    from profiler.workloads.flops import _count, count_train_step
 
     w = WORKLOADS["lstm"]
     knobs = {"vocab": 50, "hidden": 24, "layers": 2, "seq_len": 9}
     direct = _count(w, "S", 3, knobs, False)
-    assert count_train_flops(w, "S", 3, knobs) == direct
-    assert direct == lstm.analytic_train_flops(3, **w.resolve_knobs("S", knobs))
+    assert count_train_step(w, "S", 3, knobs) == direct  # the FLOPs and the calls counted
+    assert direct.flops == lstm.analytic_train_flops(3, **w.resolve_knobs("S", knobs))
 
 
 def test_backward_is_counted_not_assumed() -> None:
