@@ -68,7 +68,7 @@ RESULT_KEYS: dict[str, tuple[str, bool]] = {  # key -> (kind, may be null)
     "spec": (OBJ, False), "step_times_s": (LIST, False),
     "device_info": (OBJ, True), "size": (TEXT, True), "precision": (TEXT, True),
     "batch_size": (INT, True), "samples_per_step": (INT, True), "params": (INT, True),
-    "flops_per_step": (NUM, True), "samples_per_s": (NUM, True),
+    "flops_per_step": (NUM, True), "flop_coverage": (OBJ, True), "samples_per_s": (NUM, True),
     "achieved_flops_per_s": (NUM, True), "peak_flops_per_s": (NUM, True),
     "peak_source": (TEXT, True), "peak_inputs": (OBJ, True), "mfu": (NUM, True),
     "ceiling_flops_per_s": (NUM, True), "ceiling_source": (TEXT, True), "ceiling_inputs": (OBJ, True),

@@ -81,6 +81,9 @@ class RunResult:
     samples_per_step: int = 0
     params: int = 0
     flops_per_step: float | None = None
+    #: what the FLOP count covers (``StepFlops.to_dict``: matrix-op calls counted, ops with no
+    #: formula and their calls, the uncounted share); None: not counted or recorded before it existed
+    flop_coverage: dict[str, Any] | None = None
     step_times_s: list[float] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)
     warmup_steps: int = 0
@@ -203,6 +206,7 @@ class RunResult:
             "samples_per_step": self.samples_per_step,
             "params": self.params,
             "flops_per_step": self.flops_per_step,
+            "flop_coverage": self.flop_coverage,
             "samples_per_s": figs.samples_per_s,
             "sample_unit": self.sample_unit,
             "tokens_per_sample": self.tokens_per_sample,
@@ -258,7 +262,7 @@ class RunResult:
         result = cls(spec=RunSpec.from_dict(dict(data["spec"])), run_id=str(data["run_id"]))
         for key in (
             "status", "environment", "device_info", "started_at", "ended_at", "batch_size",
-            "samples_per_step", "params", "flops_per_step", "step_times_s", "losses",
+            "samples_per_step", "params", "flops_per_step", "flop_coverage", "step_times_s", "losses",
             "warmup_steps", "warmup_s", "compile_s", "peak_flops_per_s", "peak_source", "peak_inputs",
             "ceiling_flops_per_s", "ceiling_source", "ceiling_inputs", "energy_j", "input_wait_s", "telemetry",
             "warnings", "notices", "error", "advice", "distributed", "error_details", "sample_unit",

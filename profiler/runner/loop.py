@@ -47,6 +47,7 @@ from profiler.runner.validate import validate_spec
 from profiler.runner.warmup import WarmupGate
 from profiler.workloads import workload_for
 from profiler.workloads.base import BuiltWorkload
+from profiler.workloads.flop_coverage import StepFlops
 from profiler.workloads.loading import UserCodeError, first_line
 from profiler.workloads.sync import synchronize
 from profiler.workloads.user import check_model_file
@@ -174,19 +175,29 @@ class _Run:
         return built
 
     def _count_flops(self, built: BuiltWorkload) -> float | None:
-        """Counted on meta; else on the run's device (noted); else None with the reason."""
-        from profiler.workloads.flops import count_on_device, count_train_flops
+        """Counted on meta; else on the run's device (noted); else None with the reason. Ops
+        with no FLOP formula are named in a warning and in ``result.flop_coverage``."""
+        step = self._count_step(built)
+        if step is None:
+            return None
+        self.result.flop_coverage = step.to_dict()
+        if step.uncounted:
+            self.notice("warning", step.sentence())
+        return float(step.flops)
+
+    def _count_step(self, built: BuiltWorkload) -> StepFlops | None:
+        from profiler.workloads.flops import count_on_device_step, count_train_step
 
         spec = self.spec
         try:
             with deadline(spec.build_timeout_s if spec.is_user_model else None):  # rebuilds it on meta
-                return float(count_train_flops(self.workload, spec.size, built.batch_size, dict(built.knobs),
-                                               channels_last=built.channels_last))
+                return count_train_step(self.workload, spec.size, built.batch_size, dict(built.knobs),
+                                        channels_last=built.channels_last)
         except Exception as exc:
             meta_reason = first_line(exc)
             log.info("FLOPs of %s not countable on meta: %s", spec.model_label, meta_reason)
         try:
-            flops = float(count_on_device(built))
+            step = count_on_device_step(built)
         except Exception as exc:
             log.exception("FLOP counting failed")
             if self.device.type != "cpu":
@@ -196,7 +207,7 @@ class _Run:
             return None
         self.notice("info", f"FLOPs counted on {spec.device} (the model does not run on the meta device: "
                             f"{meta_reason})")
-        return flops
+        return step
 
     def _peaks(self) -> None:
         """The hardware peak and the best GEMM measured here, found out of this process: no
