@@ -10,6 +10,7 @@ from typing import Any
 from profiler.metrics import keys
 from profiler.metrics.cpu_share import CpuShares, cpu_shares
 from profiler.metrics.figures import Figures, figures, tokens_per_s
+from profiler.metrics.flop_coverage import StepFlops
 from profiler.metrics.phases import PhaseRecord, phase_summary
 from profiler.metrics.verdict import Verdict, verdict
 from profiler.results.spec import RunSpec
@@ -81,9 +82,9 @@ class RunResult:
     samples_per_step: int = 0
     params: int = 0
     flops_per_step: float | None = None
-    #: what the FLOP count covers (``StepFlops.to_dict``: matrix-op calls counted, ops with no
-    #: formula and their calls, the uncounted share); None: not counted or recorded before it existed
-    flop_coverage: dict[str, Any] | None = None
+    #: what the FLOP count covers (matrix-op calls counted, ops with no formula and their calls);
+    #: None: not counted, or recorded before it existed
+    flop_coverage: StepFlops | None = None
     step_times_s: list[float] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)
     warmup_steps: int = 0
@@ -206,7 +207,7 @@ class RunResult:
             "samples_per_step": self.samples_per_step,
             "params": self.params,
             "flops_per_step": self.flops_per_step,
-            "flop_coverage": self.flop_coverage,
+            "flop_coverage": self.flop_coverage.to_dict() if self.flop_coverage else None,
             "samples_per_s": figs.samples_per_s,
             "sample_unit": self.sample_unit,
             "tokens_per_sample": self.tokens_per_sample,
@@ -262,7 +263,7 @@ class RunResult:
         result = cls(spec=RunSpec.from_dict(dict(data["spec"])), run_id=str(data["run_id"]))
         for key in (
             "status", "environment", "device_info", "started_at", "ended_at", "batch_size",
-            "samples_per_step", "params", "flops_per_step", "flop_coverage", "step_times_s", "losses",
+            "samples_per_step", "params", "flops_per_step", "step_times_s", "losses",
             "warmup_steps", "warmup_s", "compile_s", "peak_flops_per_s", "peak_source", "peak_inputs",
             "ceiling_flops_per_s", "ceiling_source", "ceiling_inputs", "energy_j", "input_wait_s", "telemetry",
             "warnings", "notices", "error", "advice", "distributed", "error_details", "sample_unit",
@@ -278,6 +279,8 @@ class RunResult:
             result.phase_record = PhaseRecord.from_dict(data["phases"])
         if data.get("trace"):
             result.trace = dict(data["trace"])
+        if isinstance(data.get("flop_coverage"), dict):
+            result.flop_coverage = StepFlops.from_dict(data["flop_coverage"])
         return result
 
 

@@ -28,6 +28,7 @@ from profiler.events import (
     RunStateChanged,
     StepFinished,
 )
+from profiler.metrics.flop_coverage import StepFlops
 from profiler.metrics.phases import DATA_WAIT, H2D_COPY
 from profiler.results.description import RunDescription
 from profiler.results.result import RunResult, RunState, new_run_id
@@ -47,7 +48,6 @@ from profiler.runner.validate import validate_spec
 from profiler.runner.warmup import WarmupGate
 from profiler.workloads import workload_for
 from profiler.workloads.base import BuiltWorkload
-from profiler.workloads.flop_coverage import StepFlops
 from profiler.workloads.loading import UserCodeError, first_line
 from profiler.workloads.sync import synchronize
 from profiler.workloads.user import check_model_file
@@ -180,7 +180,7 @@ class _Run:
         step = self._count_step(built)
         if step is None:
             return None
-        self.result.flop_coverage = step.to_dict()
+        self.result.flop_coverage = step
         if step.uncounted:
             self.notice("warning", step.sentence())
         return float(step.flops)

@@ -20,16 +20,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
+from profiler.metrics.flop_coverage import StepFlops
 from profiler.workloads.flop_formulas import formulas
+
+__all__ = ["Counting", "LeafOps", "StepFlops", "counting", "is_matrix_op"]
 
 #: words in an aten op's name that mean matrix work (split at "_" and ".")
 MATRIX_WORDS = frozenset({"mm", "bmm", "addmm", "baddbmm", "addbmm", "matmul", "linear", "attention", "attn",
@@ -51,56 +53,6 @@ def is_matrix_op(name: str) -> bool:
         return False
     words = [w for w in base.split("_") if w]
     return any(w in MATRIX_WORDS or CONV_WORD.fullmatch(w) for w in words)
-
-
-@dataclass(frozen=True)
-class StepFlops:
-    """FLOPs of one step (multiply-add = 2) and its coverage: ``counted_calls`` of ops with a
-    formula and ``uncounted`` matrix-type ops with none (op name -> calls)."""
-
-    flops: int
-    counted_calls: int = 0
-    uncounted: Mapping[str, int] = field(default_factory=dict)
-
-    @property
-    def uncounted_calls(self) -> int:
-        return sum(self.uncounted.values())
-
-    @property
-    def matrix_calls(self) -> int:
-        return self.counted_calls + self.uncounted_calls
-
-    @property
-    def uncounted_share(self) -> float:
-        """Uncounted over all matrix-op calls of the step (0.0 when it has none)."""
-        return self.uncounted_calls / self.matrix_calls if self.matrix_calls else 0.0
-
-    def sentence(self) -> str:
-        """One line naming what was not counted ("" when everything was)."""
-        if not self.uncounted:
-            return ""
-        ops = ", ".join(f"{name} ({calls} call{'s' if calls != 1 else ''})"
-                        for name, calls in sorted(self.uncounted.items(), key=lambda kv: (-kv[1], kv[0])))
-        share = self.uncounted_share * 100
-        pct = f"{share:.0f}%" if share >= 1 else "under 1%"
-        return (f"{pct} of the step's matrix-op calls ({self.uncounted_calls} of {self.matrix_calls}) have no FLOP "
-                f"formula: {ops}; FLOPs, TFLOP/s and MFU leave them out")
-
-    def to_dict(self) -> dict[str, Any]:
-        """For the result's JSON: ``basis`` says what the share is of."""
-        return {"counted_calls": self.counted_calls, "uncounted_calls": dict(self.uncounted),
-                "uncounted_share": self.uncounted_share, "basis": "calls of matrix-type ops in one training step"}
-
-    @staticmethod
-    def extrapolate(at2: StepFlops, at3: StepFlops, n: int) -> StepFlops:
-        """The step at ``n`` of a step exactly affine in one knob, from its counts at 2 and 3."""
-        def line(a: int, b: int) -> int:
-            return a + (n - 2) * (b - a)
-
-        names = set(at2.uncounted) | set(at3.uncounted)
-        uncounted = {k: line(at2.uncounted.get(k, 0), at3.uncounted.get(k, 0)) for k in names}
-        return StepFlops(line(at2.flops, at3.flops), line(at2.counted_calls, at3.counted_calls),
-                         {k: v for k, v in uncounted.items() if v > 0})
 
 
 class LeafOps(TorchDispatchMode):

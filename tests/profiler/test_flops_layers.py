@@ -106,3 +106,34 @@ def test_extrapolated_coverage_is_affine() -> None:
     at2 = StepFlops(100, 10, {"aten.x": 2})
     at3 = StepFlops(150, 14, {"aten.x": 3, "aten.y": 1})
     assert StepFlops.extrapolate(at2, at3, 10) == StepFlops(500, 42, {"aten.x": 10, "aten.y": 8})
+
+
+def test_a_run_says_what_its_flops_leave_out() -> None:
+    from profiler.cli.summary import render_summary
+    from profiler.devices.discovery import describe_device
+    from profiler.results.model_ref import model_spec_fields
+    from profiler.results.result import RunResult
+    from profiler.results.spec import RunSpec
+    from profiler.runner import run_training
+
+    spec = RunSpec(**model_spec_fields("tests.models.bilinear:build"), batch_size=4,  # type: ignore[arg-type]
+                   steps=2, threads=1, warmup_max_steps=2, warmup_max_s=0.5)
+    result = run_training(spec, device_info=describe_device("cpu"))
+    assert result.status == "completed", result.error
+    assert result.flop_coverage is not None and result.flop_coverage.uncounted == {"aten._trilinear": 4}
+    [warning] = [w for w in result.warnings if "have no FLOP formula" in w]
+    assert warning.startswith("44% of the step's matrix-op calls (4 of 9) have no FLOP formula: aten._trilinear")
+    data = result.to_dict()
+    assert data["flop_coverage"]["uncounted_calls"] == {"aten._trilinear": 4}
+    assert data["flop_coverage"]["basis"] == "calls of matrix-type ops in one training step"
+    assert RunResult.from_dict(data).flop_coverage == result.flop_coverage
+    assert "have no FLOP formula: aten._trilinear" in render_summary(data)
+
+
+def test_dense_runs_report_full_coverage() -> None:
+    from profiler.workloads import WORKLOADS
+    from profiler.workloads.flops import count_train_step
+
+    for name in WORKLOADS:
+        step = count_train_step(WORKLOADS[name], "S", 2)
+        assert step.counted_calls > 0 and not step.uncounted, (name, step.uncounted)

@@ -89,7 +89,7 @@ def test_cancel_stops_within_one_step_and_keeps_data() -> None:
         ({"precision": "fp8"}, "choose from fp32"),
         ({"precision": "tf32"}, "TF32 exists only on NVIDIA"),
         ({"precision": "fp16"}, "use bf16"),
-        ({"knobs": {"width": 2_000_000, "depth": 8}}, "GiB for weights"),
+        ({"knobs": {"width": 2_000_000, "depth": 8}}, "for weights, gradients and AdamW state at fp32"),
         ({"knobs": {"colour": 3}}, "unknown knob"),
         ({"size": "XL"}, "choose from S"),
         ({"duration_s": 0.0}, "duration must be a positive number"),

@@ -146,7 +146,7 @@ def test_flops_that_cannot_be_counted_are_na_with_the_reason(monkeypatch: pytest
     def refuse(built: object) -> int:
         raise RuntimeError("no counter for this op")
 
-    monkeypatch.setattr(flops, "count_on_device", refuse)
+    monkeypatch.setattr(flops, "count_on_device_step", refuse)
     result = run_training(spec("tests.models.reads_values:build"), device_info=describe_device("cpu"))
     assert result.status == RunState.COMPLETED, result.error
     assert result.flops_per_step is None and result.mfu is None and result.achieved_flops_per_s is None
