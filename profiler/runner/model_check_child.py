@@ -105,12 +105,13 @@ def _run_one_batch(workload: Any, spec: RunSpec, phase: Callable[[str], None],
     phase(f"building {label} on meta")
     meta = workload.build("meta", spec.size, spec.batch_size, spec.knobs, spec.channels_last, spec.seed)
     footprint = parameter_footprint(meta.model)
-    check_fit(label, footprint, spec.device)
+    check_fit(label, footprint, spec.device)  # weights, gradients and optimizer state alone
+    phase(f"counting the activations of {label} on meta")
+    footprint = _with_activations(workload, spec, meta, footprint)
+    check_fit(label, footprint, spec.device)  # and one sample's activations
     try:
         phase(f"running one batch through {label} on meta")
         _step(meta)
-        footprint = _with_activations(workload, spec, meta, footprint)
-        check_fit(label, footprint, spec.device)
         return meta, "meta", footprint
     except (ProtocolError, BatchError):
         raise  # the workload's shape is wrong wherever it runs
@@ -132,7 +133,6 @@ def _with_activations(workload: Any, spec: RunSpec, meta: Any, fixed: Footprint)
     def batch_of(n: int) -> Any:
         return workload.build("meta", spec.size, n, spec.knobs, spec.channels_last, spec.seed).make_batch()
 
-    meta.model.zero_grad(set_to_none=True)
     measured = measure_footprint(meta.model, meta.loss_fn, batch_of)
     return measured if measured.activations_measured else fixed
 

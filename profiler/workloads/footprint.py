@@ -13,7 +13,10 @@ stay fp32: only activations shrink, so "try bf16" does not make an fp32 model's 
   meta (``torch.autograd.graph.saved_tensors_hooks``), each storage counted once, parameters'
   storages left out, at batches 1 and 2: the difference is the bytes per sample. Counted in
   the model's own dtype (fp32 models: an upper bound for bf16 autocast). Backward's own
-  transient buffers are not in it.
+  transient buffers are not in it. A forward that reads a value (``.item()``, ``if t.all():``,
+  as Hugging Face's mask helpers do) gets False or 0 from ``ValueGuess`` instead of failing on
+  meta: the ordinary path of those checks; a model whose shapes follow the value it reads
+  would be misjudged, so the reads are logged.
 
 ``usable_memory_bytes`` (``memory_limits``) is what this process may use; ``Footprint.fits``
 compares the two. Pure functions over meta tensors; thread-safe.
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from profiler.workloads.batching import Batch, LossFn, forward_loss
 from profiler.workloads.memory_limits import usable_memory_bytes
@@ -175,10 +179,29 @@ def saved_activation_bytes(model: nn.Module, loss_fn: LossFn, batch: Batch) -> i
         return t
 
     model.train()
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+    guess = ValueGuess()
+    with guess, torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         loss = forward_loss(model, loss_fn, batch)  # the graph keeps every saved tensor alive until here
     del loss
+    if guess.reads:
+        log.info("%d value read(s) on meta answered False/0 while measuring activations", guess.reads)
     return sum(seen.values())
+
+
+class ValueGuess(TorchDispatchMode):
+    """Answers a read of a meta tensor's value (``aten._local_scalar_dense``) with False or 0
+    and counts the reads; every other op runs as it is."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        if func is torch.ops.aten._local_scalar_dense.default and args[0].device.type == "meta":
+            self.reads += 1
+            dtype = args[0].dtype
+            return False if dtype == torch.bool else 0.0 if dtype.is_floating_point else 0
+        return func(*args, **(kwargs or {}))
 
 
 def _storage_key(t: torch.Tensor) -> int:

@@ -88,18 +88,16 @@ def test_training_bytes_and_max_batch() -> None:
 
 
 def test_a_model_that_cannot_run_on_meta_keeps_its_fixed_part() -> None:
-    class ReadsValues(nn.Module):
+    class CopiesOut(nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.fc = nn.Linear(4, 2)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
-            if x.sum() > 0:  # reads a value: meta cannot answer
-                return self.fc(x)
-            return self.fc(-x)
+            return self.fc(x.cpu().to(x.device))  # copies its data out: meta has none
 
     with torch.device("meta"):
-        model = ReadsValues()
+        model = CopiesOut()
     fp = measure_footprint(model, F.cross_entropy, lambda n: (torch.randn(n, 4, device="meta"),
                                                               torch.randint(0, 2, (n,), device="meta")))
     assert not fp.activations_measured and fp.activations_bytes_per_sample == 0.0
@@ -187,3 +185,18 @@ def test_builtin_workload_footprint_on_meta() -> None:
     fp = workload_footprint(WORKLOADS["mlp"], "S")
     assert fp.parameters == WORKLOADS["mlp"].build("meta", "S").params
     assert fp.optimizer_state_bytes == 8 * fp.parameters and fp.activations_bytes_per_sample > 0
+
+
+def test_hf_model_activations_are_measured_on_meta_despite_value_reads() -> None:
+    pytest.importorskip("transformers")
+    from profiler.workloads.footprint import workload_footprint
+    from profiler.workloads.user import UserWorkload
+
+    knobs = {"n_layer": 2, "n_embd": 32, "n_head": 2, "vocab_size": 100, "seq_len": 16}
+    one_layer = workload_footprint(UserWorkload("hf:gpt2"), knobs={**knobs, "n_layer": 1})
+    two_layers = workload_footprint(UserWorkload("hf:gpt2"), knobs=knobs)
+    assert two_layers.activations_measured and two_layers.activations_bytes_per_sample > 0
+    per_layer = two_layers.activations_bytes_per_sample - one_layer.activations_bytes_per_sample
+    # a GPT-2 block saves at least its LayerNorm inputs, q/k/v, the attention probabilities and
+    # the 4x MLP activations per token: well over 10 fp32 vectors of n_embd
+    assert per_layer > 16 * 10 * 32 * 4
