@@ -74,3 +74,28 @@ def test_knobs_are_key_value_pairs(rows: list[dict[str, str]]) -> None:
         for pair in filter(None, row["knobs"].split(";")):
             key, sep, value = pair.partition("=")
             assert sep and key.strip() and value.strip(), (row["id"], pair)
+
+
+def test_every_model_ref_builds_offline_with_its_knobs(rows: list[dict[str, str]]) -> None:
+    """``hf:`` refs resolve without the network and every knob is a field of their config;
+    ``lstm`` knobs are the built-in workload's; ``timm:`` (no transformers equivalent) is only named."""
+    transformers = pytest.importorskip("transformers")
+    from profiler.workloads.hf import _config
+    from profiler.workloads.lstm import LSTM
+
+    checked: set[tuple[str, str]] = set()
+    for row in rows:
+        ref, knobs = row["model_ref"], row["knobs"]
+        if (ref, knobs) in checked:
+            continue
+        checked.add((ref, knobs))
+        keys = [pair.partition("=")[0] for pair in filter(None, knobs.split(";"))]
+        if ref.startswith("hf:"):
+            config = _config(transformers, ref[3:])
+            missing = [k for k in keys if k != "num_labels" and not hasattr(config, k)]
+            assert missing == [], (row["id"], missing)
+        elif ref == "lstm":
+            assert set(keys) <= set(LSTM.presets["S"]), row["id"]
+        else:
+            assert ref.startswith("timm:") and knobs == "", row["id"]
+    assert any(ref.startswith("hf:") for ref, _ in checked)
