@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections import Counter
 
 import pytest
@@ -67,6 +68,20 @@ def test_tf32_rows_are_on_gpus_that_have_tf32(rows: list[dict[str, str]]) -> Non
         if row["precision"] == "tf32":
             name = catalogue.get(row["gpu"]).name
             assert not any(old in name for old in ("V100", "T4", "Quadro RTX", "2080")), row["id"]
+
+
+def test_input_shape_and_unit_match_the_family(rows: list[dict[str, str]]) -> None:
+    """Images carry CxHxW, text carries seq=N; only LSTM (GNMT) rows count tokens, and say so."""
+    image = re.compile(r"^\d+x\d+x\d+$")
+    text = re.compile(r"^seq=\d+$")
+    for row in rows:
+        family, shape, unit = row["model_family"], row["input_shape"], row["unit_note"]
+        if family in ("cnn", "depthwise_cnn", "vit"):
+            assert image.match(shape) and unit.startswith("image"), row["id"]
+        elif family == "lstm":
+            assert text.match(shape) and unit.startswith("token:"), row["id"]
+        else:
+            assert text.match(shape) and unit.startswith("sequence"), row["id"]
 
 
 def test_knobs_are_key_value_pairs(rows: list[dict[str, str]]) -> None:
