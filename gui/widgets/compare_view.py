@@ -136,6 +136,9 @@ class CompareView(QWidget):
                 self.baseline_label.text() + f" These runs trained on different numbers of ranks "
                 f"({', '.join(map(str, ranks))}): a speedup between them is the whole job's at that world "
                 "size, not a per-device figure; the Scaling tab shows scaling efficiency.")
+        busy = comparison.busy_notes()  # the engine's words; in the view, so the PNG carries them too
+        if busy:
+            self.baseline_label.setText(self.baseline_label.text() + "\n" + "\n".join(f"\u26a0 {n}" for n in busy))
         self.table.setHorizontalHeaderLabels(list(headers(comparison.currency)))
         self._fill_table(comparison)
         self._draw_bars(comparison)

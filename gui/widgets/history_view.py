@@ -81,12 +81,14 @@ def when(created_at: float) -> str:
 
 
 def _status(run: RunSummary) -> str:
-    """``completed``, ``stopped · partial``, ``completed · incomplete`` (history missed steps)."""
-    return " · ".join([run.status, *(["partial"] if run.partial else []), *(["incomplete"] if run.incomplete else [])])
+    """``completed``, ``stopped · partial``, ``completed · busy machine``, ``completed · incomplete``."""
+    return run.status_text
 
 
 def _status_tip(run: RunSummary) -> str:
     lines = [run.partial[:1].upper() + run.partial[1:]] if run.partial else []
+    if run.busy:
+        lines.append(run.busy[:1].upper() + run.busy[1:])
     if run.incomplete:
         lines.append(f"Incomplete in history: {run.incomplete}")
     return "\n".join(lines)
@@ -140,12 +142,12 @@ class HistoryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return value
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col == "Status" and (run.partial or run.incomplete):
+            if col == "Status" and (run.partial or run.busy or run.incomplete):
                 return _status_tip(run)
             if col == "Samples/s":
                 return "Samples per second over the whole timed window" + (" (partial)" if run.partial else "")
             return f"{run.name}\n{run.run_id}"
-        if role == Qt.ItemDataRole.ForegroundRole and (run.partial or run.incomplete) and \
+        if role == Qt.ItemDataRole.ForegroundRole and (run.partial or run.busy or run.incomplete) and \
                 col in ("Status", "Samples/s", "MFU"):
             return QBrush(QColor(PARTIAL_COLOUR))
         if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:

@@ -4,7 +4,8 @@ Like ``torch.utils.benchmark.Compare``: ``compare`` builds rows, ``render_table`
 the HTML report / GUI table render them. A row's speedup over the baseline comes from
 ``profiler.metrics.comparison.speedup``: only between comparable runs (the same model and
 settings on another device, or other settings on the same device, labelled); a repeat of
-the baseline shows its run-to-run spread; anything else has no speedup and says why.
+the baseline shows its run-to-run spread; anything else has no speedup and says why. A run
+measured on a busy machine (``metrics.contention``) is marked in its row and in the notes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from profiler import units
 from profiler.analysis.value import PriceBook, device_value, measured_from_result
 from profiler.metrics.comparison import DEVICE, NONE, REPEAT, SETTINGS, speedup
+from profiler.metrics.contention import BUSY_TAG, NOT_CAPABILITY, contention_of
 from profiler.metrics.naming import distinct_labels, model_part, origin_of, part, settings_part
 from profiler.metrics.scaling import world_size_of
 
@@ -55,6 +57,9 @@ class CompareRow:
     def comparable(self) -> bool:
         return self.speedup_kind in (DEVICE, SETTINGS)
     world_size: int = 1  # ranks of a distributed run
+    #: measured on a busy machine (``contention_of``); ``busy_figures`` says how busy
+    contended: bool = False
+    busy_figures: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,12 @@ class Comparison:
     @property
     def baseline(self) -> CompareRow:
         return next(r for r in self.rows if r.run_id == self.baseline_id)
+
+    def busy_notes(self) -> list[str]:
+        """"gpt-S on cpu: measured on a busy machine: not this hardware's capability (others' CPU
+        median 52%, ...)", one per contended run (none when every run was quiet)."""
+        return [f"{r.label or r.name or r.run_id}: {NOT_CAPABILITY} ({r.busy_figures})"
+                for r in self.rows if r.contended]
 
 
 def comparable_count(run: Mapping[str, Any], runs: Sequence[Mapping[str, Any]]) -> int:
@@ -127,6 +138,7 @@ def compare(runs: Sequence[Mapping[str, Any]], baseline: str | None = None,
         value = device_value(measured, prices.price_for(measured.device), prices.electricity_per_kwh)
         spec = part(run, "spec")
         config = {**spec, "batch_size": run.get("batch_size") or spec.get("batch_size")}
+        busy = contention_of(run)
         rows.append(CompareRow(
             run_id=str(run["run_id"]), name=str(run.get("name", "")),
             device=str(run.get("device", "")), workload=str(run.get("workload", "")),
@@ -135,15 +147,19 @@ def compare(runs: Sequence[Mapping[str, Any]], baseline: str | None = None,
             samples_per_j=value.samples_per_j, samples_per_dollar=value.samples_per_dollar,
             label=label, model=model_part(config), settings=settings_part(config),
             origin=origin_of(run), sample_unit=str(run.get("sample_unit") or "samples"),
-            world_size=world_size_of(run), **_speedup_fields(run, base),
+            world_size=world_size_of(run), contended=busy.contended,
+            busy_figures=busy.figures() if busy.contended else "", **_speedup_fields(run, base),
         ))
     return Comparison(tuple(rows), base_id, prices.currency)
 
 
 def speedup_text(row: CompareRow, baseline_id: str) -> str:
-    """The speedup cell: ``4.00×``, ``baseline``, ``±3.1% (repeat)`` or ``not comparable``."""
+    """The speedup cell: ``4.00×``, ``baseline``, ``±3.1% (repeat)``, ``not comparable`` or
+    ``busy machine`` (a contended run, which has no speedup)."""
     if row.run_id == baseline_id:
-        return "baseline"
+        return f"baseline · {BUSY_TAG}" if row.contended else "baseline"
+    if row.contended:
+        return BUSY_TAG
     if row.comparable:
         return units.ratio(row.speedup)
     if row.speedup_kind == REPEAT:
@@ -164,7 +180,8 @@ def table_cells(comparison: Comparison) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     for r in comparison.rows:
         device = f"{r.device} x{r.world_size}" if r.world_size > 1 else r.device
-        out.append((r.label or r.name or r.run_id, r.model, r.settings, device,
+        name = r.label or r.name or r.run_id
+        out.append((f"{name} · {BUSY_TAG}" if r.contended else name, r.model, r.settings, device,
                     units.count(r.samples_per_s), units.flops(r.achieved_flops_per_s),
                     units.share(r.mfu), units.si(r.samples_per_j, spaced=True),
                     units.si(r.samples_per_dollar, spaced=True),
@@ -179,4 +196,6 @@ def render_table(comparison: Comparison) -> str:
     notes = [units.plain(f"  {r.label}: {r.speedup_note}") for r in comparison.rows
              if r.run_id != comparison.baseline_id and r.speedup_note]
     base = units.plain(comparison.baseline.label)
-    return text + (f"\n\nvs baseline {base}:\n" + "\n".join(notes) if notes else "")
+    busy = [units.plain(f"  {note}") for note in comparison.busy_notes()]
+    return (text + (f"\n\nvs baseline {base}:\n" + "\n".join(notes) if notes else "")
+            + (f"\n\n{BUSY_TAG.capitalize()}:\n" + "\n".join(busy) if busy else ""))

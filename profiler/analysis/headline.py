@@ -4,6 +4,11 @@
 strongest honest comparison among the runs (a device speedup, else a settings speedup on
 one device, else the fastest run's own throughput), with its money and energy figures
 when they were measured and priced. Computed from result dicts; nothing is estimated.
+
+A run measured on a busy machine (``profiler.metrics.contention``) is never a claim: no
+speedup is headlined where either run was contended, a quiet run's figure is preferred, and
+when every run was contended the headline says "measured on a busy machine: not this
+hardware's capability" instead of a figure.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 from profiler import units
 from profiler.analysis.value import PriceBook, device_value, measured_from_result
 from profiler.metrics.comparison import DEVICE, SETTINGS, Speedup, speedup
+from profiler.metrics.contention import NOT_CAPABILITY, contention_of
 from profiler.metrics.naming import model_part, part, run_label
 from profiler.metrics.quality import partial_reason
 
@@ -36,6 +42,8 @@ class Headline:
     baseline_id: str = ""
     speedup: float | None = None
     extras: tuple[str, ...] = field(default_factory=tuple)
+    #: True: the sentence says the runs were measured on a busy machine instead of a claim
+    contended: bool = False
 
 
 def _usable(run: Mapping[str, Any]) -> bool:
@@ -84,8 +92,8 @@ def _best_pair(runs: Sequence[Mapping[str, Any]], kind: str,
     bases = [baseline] if baseline is not None else list(runs)
     for run in runs:
         for base in bases:
-            if base is run:
-                continue
+            if base is run or contention_of(run).contended or contention_of(base).contended:
+                continue  # a speedup against (or of) a busy-machine figure is a contention artefact
             found = speedup(run, base)
             if found.kind != kind or found.value is None or found.value <= 1.0:
                 continue
@@ -150,7 +158,15 @@ def headline(runs: Sequence[Mapping[str, Any]], prices: PriceBook | None = None,
         text = _sentence(sentence, extras)
         return Headline(text, _basis(run, base), _caveats(run, base), str(run.get("run_id")),
                         str(base.get("run_id")), found.value, extras)
-    run = baseline or max(usable, key=lambda r: float(r["samples_per_s"]))
+    quiet = [r for r in usable if not contention_of(r).contended]
+    chosen = baseline if baseline is not None and (baseline in quiet or not quiet) else None
+    run = chosen or max(quiet or usable, key=lambda r: float(r["samples_per_s"]))
+    busy = contention_of(run)
+    if busy.contended:
+        model = model_part(part(run, "spec") or run)
+        sentence = (f"{model} on {device_words(run)}: {NOT_CAPABILITY} (other processes used a median "
+                    f"{units.pct(busy.others_median_percent)} of the CPU)")
+        return Headline(_sentence(sentence, ()), _basis(run), _caveats(run), str(run.get("run_id")), contended=True)
     model = model_part(part(run, "spec") or run)
     mfu = f" ({units.share(run['mfu'])} of its hardware peak)" if run.get("mfu") else ""
     sentence = f"{device_words(run)} trains {model} at {units.rate(run['samples_per_s'])}{mfu}"

@@ -56,8 +56,11 @@ def cmd_history(args: argparse.Namespace) -> int:
     if not runs:
         print("no runs in history yet (`horsepower run` stores every run)")
         return 0
+    from profiler.metrics.contention import BUSY_TAG
+
     rows = [("id", "when", "status", "device", "ranks", "samples/s", "MFU", "name")]
-    rows += [(s.run_id, _when(s.created_at), s.status + ("*" if s.incomplete else ""),
+    rows += [(s.run_id, _when(s.created_at), " · ".join([s.status, *([BUSY_TAG] if s.busy else [])])
+              + ("*" if s.incomplete else ""),
               s.device, str(s.world_size), units.num(s.samples_per_s), units.share(s.mfu), s.name) for s in runs]
     print(units.columns(rows, right=(4, 5, 6)))
     if any(s.incomplete for s in runs):

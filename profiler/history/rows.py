@@ -47,6 +47,16 @@ class RunSummary:
     model: str = ""
     timed_steps: int = 0
     partial: str = ""
+    #: measured on a busy machine: the contention warning (``metrics.contention``); "" when quiet
+    busy: str = ""
+
+    @property
+    def status_text(self) -> str:
+        """``completed``, ``completed · busy machine``, ``stopped · partial``, ``... · incomplete``."""
+        from profiler.metrics.contention import BUSY_TAG
+
+        return " · ".join([self.status, *(["partial"] if self.partial else []), *([BUSY_TAG] if self.busy else []),
+                           *(["incomplete"] if self.incomplete else [])])
 
 
 #: the spec's world size in SQL (runs stored before the field existed ran on one rank; a spec
@@ -98,13 +108,14 @@ def result_field(name: str) -> str:
 
 
 def config_columns(extra: Sequence[Any], status: str, samples_per_s: float | None) -> dict[str, Any]:
-    """The config columns of a ``list_runs`` row (spec JSON, result batch, steps, timed s) and
-    the name to show: the user's, else the automatic one that says what differs. Any value of
-    the wrong type is left out (the defaults stay)."""
+    """The config columns of a ``list_runs`` row (spec JSON, result batch, steps, timed s, the
+    others' CPU record and mean) and the name to show: the user's, else the automatic one that
+    says what differs. Any value of the wrong type is left out (the defaults stay)."""
+    from profiler.metrics.contention import contention_of
     from profiler.metrics.naming import auto_name
     from profiler.metrics.quality import partial_reason
 
-    spec_json, batch, steps, timed_s = (list(extra) + [None] * 4)[:4]
+    spec_json, batch, steps, timed_s, others_json, others_mean = (list(extra) + [None] * 6)[:6]
     try:
         spec = json.loads(spec_json) if isinstance(spec_json, str) else {}
     except ValueError:
@@ -119,6 +130,8 @@ def config_columns(extra: Sequence[Any], status: str, samples_per_s: float | Non
         "origin": str(spec.get("origin") or ""), "timed_steps": steps, "model": str(spec.get("model") or ""),
         "partial": partial_reason({"status": status, "timed_steps": steps, "timed_s": finite(timed_s),
                                    "spec": spec, "samples_per_s": samples_per_s}),
+        "busy": contention_of({"others_cpu": _json_object(others_json),
+                               "other_cpu_percent": finite(others_mean)}).warning() or "",
     }
     batch = batch if isinstance(batch, int) and not isinstance(batch, bool) and batch > 0 else spec.get("batch_size")
     out["batch_size"] = batch if isinstance(batch, int) and not isinstance(batch, bool) else None
@@ -130,6 +143,14 @@ def config_columns(extra: Sequence[Any], status: str, samples_per_s: float | Non
         except (TypeError, ValueError, AttributeError):
             pass
     return out
+
+
+def _json_object(text: Any) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def step_ok(row: Sequence[Any]) -> bool:

@@ -291,7 +291,8 @@ class HistoryStore:
         sql = (
             "SELECT id, name, status, device, workload, created_at, updated_at, samples_per_s,"
             f" achieved_flops_per_s, mfu, samples_per_j, energy_j, {WORLD_SIZE_SQL}, incomplete, spec,"
-            f" {result_field('batch_size')}, {result_field('timed_steps')}, {result_field('timed_s')}"
+            f" {result_field('batch_size')}, {result_field('timed_steps')}, {result_field('timed_s')},"
+            f" {result_field('others_cpu')}, {result_field('other_cpu_percent')}"
             f" FROM runs{where}"
             " ORDER BY created_at DESC, id DESC"
         )

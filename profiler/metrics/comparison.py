@@ -7,6 +7,8 @@ Two runs of the same thing on the same device are a ``repeat``: they show their
 run-to-run spread, not a speedup. Anything else is ``none``, with the reason in words.
 Runs are result dicts (``RunResult.to_dict``, a stored or an imported run). The ranks of a
 distributed run (``world_size``) and its data parallelism (``ddp``/``fsdp``) are settings.
+A run measured on a busy machine (``metrics.contention``) has no speedup either way: its
+figures measure the other processes as much as the hardware.
 
 A user's own model (workload ``user``) is the same model when its knobs match and its
 reference does: for a file, the same bytes (``model_hash``) and factory, wherever the file
@@ -20,6 +22,9 @@ import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from profiler import units
+from profiler.metrics.contention import BUSY_TAG, contention_of
 
 DEVICE, SETTINGS, REPEAT, NONE = "device", "settings", "repeat", "none"
 UNUSABLE_STATES = frozenset({"failed", "oom", "interrupted", "pending"})
@@ -163,6 +168,11 @@ def speedup(run: Mapping[str, Any], baseline: Mapping[str, Any]) -> Speedup:
             return Speedup(NONE, reason=f"{who} measured no timed steps")
     if run.get("run_id") is not None and run.get("run_id") == baseline.get("run_id"):
         return Speedup(NONE, label="baseline", reason="this is the baseline")
+    for who, r in (("this run", run), ("the baseline", baseline)):
+        busy = contention_of(r)
+        if busy.contended:
+            return Speedup(NONE, reason=f"{who} was measured on a {BUSY_TAG} (other processes used a median "
+                                        f"{units.pct(busy.others_median_percent)} of the CPU): no speedup")
     model = _model_difference(run, baseline)
     if model:
         return Speedup(NONE, reason=f"not comparable: {model}")

@@ -3,7 +3,8 @@
 The sampler records ``host.cpu_util_percent`` (the whole machine, percent of all logical CPUs)
 and ``host.process_cpu_percent`` (this run's process, plus its DataLoader workers in pipeline
 mode, in percent of ONE core, as psutil reports it). Both are averaged over the same samples
-of the timed window, so others' share = host - run / cpus (means are linear).
+of the timed window, so others' share = host - run / cpus (means are linear). Whether a run
+was contended is decided from per-sample figures in ``profiler.metrics.contention``.
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ from dataclasses import dataclass
 
 from profiler import units
 from profiler.metrics import keys
-
-#: others above this many points of the machine during the timed window: "contended"
-CONTENDED_POINTS = 15.0
 
 
 def others_percent(host_percent: float | None, run_core_percent: float | None, cpus: int | None) -> float | None:
@@ -43,15 +41,6 @@ def cpu_shares(telemetry: Mapping[str, Mapping[str, float | None]], cpus: int | 
     if run is not None and host is not None:
         run = min(run, 100.0)
     return CpuShares(host, run, others_percent(host, run_core, cpus))
-
-
-def contention_warning(shares: CpuShares, points: float = CONTENDED_POINTS) -> str | None:
-    """"contended: other processes used 52% of the CPU during the timed window", or None."""
-    if shares.others_percent is None or shares.others_percent <= points:
-        return None
-    run = f" (this run {shares.run_percent:.0f}%)" if shares.run_percent is not None else ""
-    return (f"contended: other processes used {shares.others_percent:.0f}% of the CPU during the timed "
-            f"window{run}; the figures are lower than this machine can do")
 
 
 def shares_sentence(host_percent: float | None, run_percent: float | None, others_percent: float | None,

@@ -26,6 +26,7 @@ p{margin:6px 0}
 .headline{border:1px solid #BFDBFE;background:#EFF6FF;border-radius:10px;padding:14px 18px;margin:16px 0}
 .headline .big{font-size:21px;font-weight:650;line-height:1.3}
 .headline .basis{color:#374151;font-size:13px;margin-top:6px}
+.headline.busy{border-color:#F59E0B;background:#FFFBEB}
 table{border-collapse:collapse;margin:6px 0 10px;font-size:13px;width:100%}
 th{background:#F9FAFB;font-weight:600;text-align:left;border-bottom:1px solid #D1D5DB;padding:5px 8px}
 td{border-bottom:1px solid var(--rule);padding:5px 8px;vertical-align:top}

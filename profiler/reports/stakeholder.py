@@ -19,6 +19,7 @@ from profiler.analysis.compare import Comparison, compare, speedup_text
 from profiler.analysis.headline import Headline, device_words, headline
 from profiler.analysis.value import Job, PriceBook, cost_model, measured_from_result, value_table
 from profiler.metrics.comparison import model_title
+from profiler.metrics.contention import BUSY_TAG, contention_of
 from profiler.metrics.figures import MFU_PLAUSIBLE
 from profiler.metrics.memory import peak_memory
 from profiler.metrics.naming import part, run_label
@@ -59,7 +60,8 @@ def headline_section(data: ReportInput) -> str:
     if line is None:
         return ""
     basis = f'<div class="basis">{esc(line.basis)}</div>' if line.basis else ""
-    return f'<div class="headline"><div class="big">{esc(line.sentence)}</div>{basis}</div>'
+    cls = "headline busy" if line.contended else "headline"
+    return f'<div class="{cls}"><div class="big">{esc(line.sentence)}</div>{basis}</div>'
 
 
 def chart_section(data: ReportInput) -> str:
@@ -106,7 +108,8 @@ def numbers_section(data: ReportInput) -> str:
     cells = []
     for run, row in zip(data.runs, comparison.rows, strict=True):
         memory, _what = peak_memory(run)
-        cells.append((row.label, row.device, units.rate(row.samples_per_s, row.sample_unit),
+        label = f"{row.label} · {BUSY_TAG}" if row.contended else row.label
+        cells.append((label, row.device, units.rate(row.samples_per_s, row.sample_unit),
                       units.flops(row.achieved_flops_per_s), units.share(row.mfu),
                       _step_time(run), units.nbytes(memory), units.si(row.samples_per_j, spaced=True),
                       speedup_text(row, comparison.baseline_id)))
@@ -220,7 +223,9 @@ def caveats_section(data: ReportInput) -> str:
         partial = partial_reason(run)
         if partial:
             items.append(f"{label}: {partial}")
-        items += [f"{label}: {w}" for w in run.get("warnings") or ()]
+        warnings = [str(w) for w in run.get("warnings") or ()]
+        busy = contention_of(run).warning()
+        items += [f"{label}: {w}" for w in warnings + ([busy] if busy and busy not in warnings else [])]
         if (run.get("mfu") or 0) > MFU_PLAUSIBLE:
             items.append(f"{label}: MFU above 100% of the hardware peak means the FLOP count or the "
                          "peak is wrong; trust the throughput, not the MFU")
@@ -270,7 +275,8 @@ def _run_details(run: Run, label: str) -> str:
          else units.NA),
         ("Loss", f"{units.num(run.get('loss_first'))} → {units.num(run.get('loss_last'))}"
          if run.get("loss_first") is not None else units.NA),
-        ("Status", status + (f" ({partial})" if partial else "")), ("Started", when),
+        ("Status", status + (f" ({partial})" if partial else "")),
+        ("Machine", contention_of(run).quiet_line()), ("Started", when),
         ("Run id", str(run.get("run_id") or units.NA)),
     ]
     return f'<div class="run"><h3>{esc(label)}</h3>{kv(rows)}</div>'

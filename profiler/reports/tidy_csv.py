@@ -2,7 +2,9 @@
 
 Numbers are raw (samples/s, FLOP/s, bytes, seconds, joules; MFU and spread as fractions),
 blank where n/a; the speedup column is filled only for runs comparable with the baseline
-(``speedup_kind`` and ``speedup_note`` say what is compared or why not). Text a
+(``speedup_kind`` and ``speedup_note`` say what is compared or why not); ``contended`` is
+"yes" for a run measured on a busy machine (``metrics.contention``), with others' CPU share
+(percent of all CPUs) over its timed window. Text a
 spreadsheet would run as a formula is quoted.
 """
 
@@ -16,6 +18,7 @@ from typing import Any
 
 from profiler.analysis.compare import compare
 from profiler.analysis.value import PriceBook
+from profiler.metrics.contention import contention_of
 from profiler.metrics.memory import peak_memory
 from profiler.metrics.naming import part
 from profiler.metrics.quality import partial_reason
@@ -23,7 +26,8 @@ from profiler.metrics.quality import partial_reason
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = (
-    "run_id", "name", "origin", "status", "partial", "started_at", "device", "device_name", "host",
+    "run_id", "name", "origin", "status", "partial", "contended", "others_cpu_median_percent",
+    "others_cpu_p90_percent", "started_at", "device", "device_name", "host",
     "workload", "model", "settings", "size", "knobs", "batch_size", "precision", "threads",
     "samples_per_s", "achieved_flops_per_s", "mfu", "mfu_ceiling", "peak_flops_per_s", "peak_source",
     "ceiling_flops_per_s",
@@ -48,9 +52,12 @@ def _row(run: Mapping[str, Any], row: Any, baseline_id: str, currency: str) -> d
     st = part(run, "step_time_s")
     started = run.get("started_at")
     knobs = spec.get("knobs") or {}
+    busy = contention_of(run)
     return {
         "run_id": row.run_id, "name": row.label, "origin": row.origin, "status": row.status,
         "partial": partial_reason(run),
+        "contended": busy.contended if busy.state != "unknown" else None,
+        "others_cpu_median_percent": busy.others_median_percent, "others_cpu_p90_percent": busy.others_p90_percent,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)) if started else None,
         "device": row.device, "device_name": info.get("name"), "host": env.get("hostname"),
         "workload": row.workload, "model": row.model, "settings": row.settings,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from profiler.metrics import keys
+from profiler.metrics.contention import Contention, contention_of
 from profiler.metrics.cpu_share import CpuShares, cpu_shares
 from profiler.metrics.figures import Figures, figures, tokens_per_s
 from profiler.metrics.flop_coverage import StepFlops
@@ -103,6 +104,9 @@ class RunResult:
     #: the torch.profiler trace recorded after the timed window (path, steps, bytes, ...)
     trace: dict[str, Any] | None = None
     telemetry: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    #: other processes' CPU share summarized before and inside the timed window (the sampler's
+    #: ``others_cpu``: {"before": OthersStats, "window": OthersStats}); None: not sampled
+    others_cpu: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     error: str | None = None
@@ -151,6 +155,12 @@ class RunResult:
         return cpu_shares(self.telemetry, self.environment.get("logical_cpus"))
 
     @property
+    def contention(self) -> Contention:
+        """Was the machine busy during the timed window (``profiler.metrics.contention``)."""
+        return contention_of({"others_cpu": self.others_cpu, "telemetry": self.telemetry,
+                              "environment": self.environment})
+
+    @property
     def tokens_per_s(self) -> float | None:
         return tokens_per_s(self.figures.samples_per_s, self.tokens_per_sample)
 
@@ -186,6 +196,7 @@ class RunResult:
         summary = self.summary
         figs = self.figures
         shares = self.cpu_shares
+        contention = self.contention
         phases = self.phases
         run_verdict = self.verdict(phases)
         step_time = (
@@ -224,6 +235,9 @@ class RunResult:
             "host_cpu_percent": shares.host_percent,
             "run_cpu_percent": shares.run_percent,
             "other_cpu_percent": shares.others_percent,
+            "others_cpu": self.others_cpu,
+            "contended": contention.contended,
+            "contention": contention.to_dict(),
             "energy_j": self.energy_j,
             "input_wait_s": self.input_wait_s,
             "input_wait_fraction": self.input_wait_fraction,
@@ -267,7 +281,7 @@ class RunResult:
             "warmup_steps", "warmup_s", "compile_s", "peak_flops_per_s", "peak_source", "peak_inputs",
             "ceiling_flops_per_s", "ceiling_source", "ceiling_inputs", "energy_j", "input_wait_s", "telemetry",
             "warnings", "notices", "error", "advice", "distributed", "error_details", "sample_unit",
-            "tokens_per_sample",
+            "tokens_per_sample", "others_cpu",
         ):
             if key in data:
                 setattr(result, key, data[key])

@@ -15,6 +15,14 @@ import psutil
 log = logging.getLogger(__name__)
 
 
+def load_avg_1m() -> float | None:
+    """The OS's 1-minute load average (runnable threads, every process's); None where there is none."""
+    try:
+        return float(psutil.getloadavg()[0])
+    except (AttributeError, OSError, RuntimeError):
+        return None
+
+
 class HostReader:
     """Reads host telemetry. Create and call it in the sampling thread.
 
@@ -85,6 +93,7 @@ class HostReader:
                 "ram_used_bytes": int(vm.total - vm.available),
                 "ram_total_bytes": int(vm.total),
                 "cpu_freq_mhz": self._cpu_freq_mhz(),
+                "load_avg_1m": load_avg_1m(),
             }
         return self._slow
 

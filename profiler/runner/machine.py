@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 MACHINE = "machine"
 #: host readings that describe the whole machine (the monitor's own process is left out)
 MACHINE_READINGS = ("cpu_util_percent", "cpu_per_core_percent", "ram_used_bytes", "ram_total_bytes",
-                    "cpu_freq_mhz")
+                    "cpu_freq_mhz", "load_avg_1m")
 #: device backends whose readings are device-wide; torch's allocator counts only this process
 DEVICE_WIDE_BACKENDS = frozenset({"nvml", "amdsmi", "xpu", "mps", "rapl", "simulated"})
 IDLE_HZ = 2.0

@@ -20,7 +20,6 @@ from typing import Any
 import torch
 
 from profiler.devices.hardware_peak import HardwarePeak, hardware_fingerprint, hardware_peak
-from profiler.metrics.cpu_share import contention_warning
 from profiler.metrics.figures import mfu_alarm
 from profiler.results.result import RunResult
 from profiler.workloads.ceiling_cache import POLICIES, Ceiling, ceiling_for
@@ -80,7 +79,7 @@ def reference_warnings(result: RunResult) -> list[str]:
     if alarm:
         log.error("run %s: %s", result.run_id, alarm)
         out.append(alarm)
-    contended = contention_warning(result.cpu_shares)
+    contended = result.contention.warning()
     if contended:
         out.append(contended)
     return out

@@ -21,6 +21,7 @@ from profiler.devices.telemetry import TelemetryBackend
 from profiler.devices.throttle import ThrottleDetector
 from profiler.events import EventBus, RunNotice, TelemetrySample
 from profiler.metrics import keys
+from profiler.metrics.contention import others_stats
 from profiler.runner.host import HostReader
 
 log = logging.getLogger(__name__)
@@ -160,6 +161,16 @@ class TelemetrySampler:
         out = summarize_samples(self._in_window(host), keys.HOST)
         out.update(summarize_samples(self._in_window(device), self.device_id))
         return out
+
+    def others_cpu(self) -> dict[str, dict[str, Any]]:
+        """Other processes' share of the machine per host sample, summarized (median, p90, mean,
+        max; percent of all CPUs) before the timed window (build and warm-up) and inside it: the
+        raw record ``profiler.metrics.contention.contention_of`` judges."""
+        with self._lock:
+            host = list(self._host)
+        start = self._window[0] if self._window is not None else None
+        before = [v for t, v in host if start is None or t < start]
+        return {"before": others_stats(before).to_dict(), "window": others_stats(self._in_window(host)).to_dict()}
 
     def _in_window(self, samples: list[tuple[float, dict[str, Any]]]) -> list[dict[str, Any]]:
         if self._window is None:
