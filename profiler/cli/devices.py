@@ -68,9 +68,11 @@ def cmd_probe(args: argparse.Namespace) -> int:
     from profiler.metrics.references import describe_peak
     from profiler.results.spec import PRECISIONS
     from profiler.runner.precision import supported_precisions
+    from profiler.runner.quiet import QuietReader, read_now
     from profiler.workloads.ceiling_cache import ceiling_for
     from profiler.workloads.probes import memory_bandwidth
 
+    machine = QuietReader()  # read over the checks below, before anything is measured
     if not args.seconds > 0:
         raise UsageError(f"--seconds must be positive, got {args.seconds}")
     if args.threads is not None and args.threads < 1:
@@ -83,6 +85,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
     if cpu and args.threads:
         torch.set_num_threads(args.threads)
     threads = torch.get_num_threads() if cpu else None
+    quiet = read_now(machine)
     fingerprint = hardware_fingerprint(info.id, info.to_dict())
     out: dict[str, Any] = {"device": info.id, "name": info.name, "threads": threads, "precisions": {}}
     reasons = supported_precisions(info.id)
@@ -104,6 +107,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
         }
     bandwidth = memory_bandwidth(info.id, seconds=min(args.seconds, 1.0))
     out["bandwidth_bytes_per_s"] = bandwidth.value
+    quiet = with_measured_clock(quiet, out["precisions"])
+    out["machine"] = quiet.to_dict()
     if args.json:
         print_json(out)
         return 0
@@ -121,7 +126,20 @@ def cmd_probe(args: argparse.Namespace) -> int:
                       f"{row['ceiling_source']}"))
         notes += [f"{precision}: {n}" for n in row["notes"] if f"{precision}: {n}" not in notes]
     table.append(("memory bandwidth", units.si(bandwidth.value, "B/s")))
+    table.append(("machine before probing", quiet.line()))
     print(units.table(table))
     for note in notes:
         print(f"  note: {note}")
     return 0
+
+
+def with_measured_clock(reading: Any, precisions: dict[str, Any]) -> Any:
+    """``reading`` with the all-core clock the CPU peak measured (MHz), when one was measured."""
+    import dataclasses
+
+    for row in precisions.values():
+        inputs = row.get("peak_inputs") or {}
+        ghz = inputs.get("clock_ghz")
+        if isinstance(ghz, (int, float)) and ghz > 0 and str(inputs.get("clock_method") or "").startswith("measured"):
+            return dataclasses.replace(reading, clock_mhz=float(ghz) * 1000, clock_how="measured")
+    return reading

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from profiler import units
 from profiler.cli.common import EXIT_FAILED, EXIT_OK, UsageError, check_output, usage_error
+from profiler.cli.quiet_gate import add_wait_arguments, gate
 from profiler.cli.signals import say, stop_on_signals
 from profiler.outputs import OutputWriteError, rescue_copy, stdout_kept_for_data, write_text
 from profiler.results.model_ref import PROTOCOL_DOC, ModelRefError, model_spec_fields
@@ -57,6 +58,7 @@ def register(sub: Any) -> None:
     p.add_argument("--name", default="", help="a name for this run")
     p.add_argument("--json", metavar="FILE", help="write the result as JSON to FILE ('-' for stdout)")
     p.add_argument("--no-history", action="store_true", help="do not store this run in the history")
+    add_wait_arguments(p)
     p.set_defaults(func=cmd_run)
 
 
@@ -129,8 +131,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from profiler.history import recording
     from profiler.runner import SpecError, validate_spec
     from profiler.runner.fit import DoesNotFit
+    from profiler.runner.quiet import QuietReader
     from profiler.worker.run_one import run_one
 
+    machine = QuietReader()  # the machine is read from here to the gate: over the checks below
     spec = spec_from_args(args)
     check_output(args.json)
     trace = trace_from_args(args)
@@ -141,6 +145,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     except SpecError as exc:
         raise usage_error(exc) from None
+    stop, _reading = gate(args, machine)
+    if stop is not None:
+        return stop
     bus, cancel = EventBus(), threading.Event()
     outcomes: list[HistoryOutcome] = []
     progress = ProgressLine(spec, sys.stderr)

@@ -113,6 +113,8 @@ class Contention:
     logical_cpus: int | None = None
     clock_mhz: float | None = None
     basis: str = ""
+    #: "measured" when ``clock_mhz`` is the run's measured all-core clock (CPU peak), else ""
+    clock_how: str = ""
 
     @property
     def contended(self) -> bool:
@@ -127,7 +129,7 @@ class Contention:
         before = (f" (before the window {units.pct(self.others_before_percent)})"
                   if self.others_before_percent is not None else "")
         return (f"others' CPU median {units.pct(self.others_median_percent)}{p90}{before} · "
-                f"{load_words(self.load_avg_1m, self.logical_cpus)} · {clock_words(self.clock_mhz)}")
+                f"{load_words(self.load_avg_1m, self.logical_cpus)} · {clock_words(self.clock_mhz, self.clock_how)}")
 
     def warning(self) -> str | None:
         """The result's warning for a contended run (starts "contended:"), else None."""
@@ -149,14 +151,16 @@ def load_words(load_avg_1m: float | None, cpus: int | None) -> str:
     return f"load {load} on {cpus} CPUs" if cpus else f"load {load}"
 
 
-def clock_words(clock_mhz: float | None) -> str:
-    """"clock 2.90 GHz" ("clock n/a" where the OS does not expose it, as in many VMs)."""
-    return f"clock {clock_mhz / 1000:.2f} GHz" if clock_mhz else f"clock {units.NA}"
+def clock_words(clock_mhz: float | None, how: str = "") -> str:
+    """"clock 2.90 GHz (measured)" ("clock n/a" where it is neither measured nor exposed, as in many VMs)."""
+    if not clock_mhz:
+        return f"clock {units.NA}"
+    return f"clock {clock_mhz / 1000:.2f} GHz" + (f" ({how})" if how else "")
 
 
 def judge(window: OthersStats | None, before: OthersStats | None = None, mean_fallback: float | None = None,
           load_avg_1m: float | None = None, logical_cpus: int | None = None, clock_mhz: float | None = None,
-          threshold_percent: float = CONTENDED_OTHERS_PERCENT) -> Contention:
+          clock_how: str = "", threshold_percent: float = CONTENDED_OTHERS_PERCENT) -> Contention:
     """The decision: contended when others' median over the window (else, for results stored
     before medians were kept, their window mean) is above ``threshold_percent``."""
     if window is not None and window.median_percent is not None:
@@ -167,10 +171,10 @@ def judge(window: OthersStats | None, before: OthersStats | None = None, mean_fa
         basis = "mean over the timed window (stored before per-sample figures were kept)"
     else:
         return Contention("unknown", threshold_percent, None, None, before.median_percent if before else None, 0,
-                          load_avg_1m, logical_cpus, clock_mhz, "no CPU readings in the timed window")
+                          load_avg_1m, logical_cpus, clock_mhz, "no CPU readings in the timed window", clock_how)
     state: State = "contended" if median > threshold_percent else "quiet"
     return Contention(state, threshold_percent, median, p90, before.median_percent if before else None, n,
-                      load_avg_1m, logical_cpus, clock_mhz, basis)
+                      load_avg_1m, logical_cpus, clock_mhz, basis, clock_how)
 
 
 def contention_of(run: Mapping[str, Any]) -> Contention:
@@ -195,11 +199,22 @@ def contention_of(run: Mapping[str, Any]) -> Contention:
         window = OthersStats(int(stored.get("samples") or 0), _finite(stored.get("others_median_percent")),
                              _finite(stored.get("others_p90_percent")))
     load = _stat(telemetry, "load_avg_1m", "max")
-    clock = _stat(telemetry, "cpu_freq_mhz", "mean")
-    return judge(window, before, mean,
-                 load if load is not None else _finite(stored.get("load_avg_1m")),
-                 cpus or _int(stored.get("logical_cpus")),
-                 clock if clock is not None else _finite(stored.get("clock_mhz")))
+    clock, how = measured_clock_mhz(run), "measured"
+    if clock is None:
+        clock, how = _stat(telemetry, "cpu_freq_mhz", "mean"), ""
+    if clock is None:
+        clock, how = _finite(stored.get("clock_mhz")), str(stored.get("clock_how") or "")
+    return judge(window, before, mean, load if load is not None else _finite(stored.get("load_avg_1m")),
+                 cpus or _int(stored.get("logical_cpus")), clock, how)
+
+
+def measured_clock_mhz(run: Mapping[str, Any]) -> float | None:
+    """The all-core clock a CPU run measured for its hardware peak (MHz), else None."""
+    inputs = run.get("peak_inputs")
+    if str(run.get("device") or "cpu").split(":")[0] != "cpu" or not isinstance(inputs, Mapping):
+        return None
+    ghz = _finite(inputs.get("clock_ghz"))
+    return ghz * 1000 if ghz and str(inputs.get("clock_method") or "").startswith("measured") else None
 
 
 def _stat(telemetry: Mapping[str, Any], reading: str, which: str) -> float | None:

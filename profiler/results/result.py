@@ -158,7 +158,8 @@ class RunResult:
     def contention(self) -> Contention:
         """Was the machine busy during the timed window (``profiler.metrics.contention``)."""
         return contention_of({"others_cpu": self.others_cpu, "telemetry": self.telemetry,
-                              "environment": self.environment})
+                              "environment": self.environment, "device": self.spec.device,
+                              "peak_inputs": self.peak_inputs})
 
     @property
     def tokens_per_s(self) -> float | None:
