@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from profiler.cli.common import EXIT_INTERRUPTED, UsageError
@@ -73,9 +74,11 @@ class _Progress:
 
 
 def gate(args: argparse.Namespace, reader: QuietReader, out: TextIO = sys.stderr,
-         interactive: bool | None = None) -> tuple[int | None, QuietReading]:
+         interactive: bool | None = None, wait: Callable[..., WaitProgress] = wait_for_quiet,
+         ) -> tuple[int | None, QuietReading]:
     """Check the machine (over the time since ``reader`` was made, at least 0.25 s) and wait for
-    quiet when it is busy. Returns (an exit code to stop with, or None to run; the reading)."""
+    quiet when it is busy (``wait``: ``runner.quiet.wait_for_quiet``). Returns (an exit code to
+    stop with, or None to run; the last reading)."""
     interactive = interactive_session() if interactive is None else interactive
     limit = wait_limit_s(args, interactive)
     reading = read_now(reader)
@@ -89,7 +92,7 @@ def gate(args: argparse.Namespace, reader: QuietReader, out: TextIO = sys.stderr
     _say(out, f"horsepower: the machine is busy ({reading.line()}); waiting up to {limit:.0f} s for quiet "
               "(Ctrl-C cancels the run)")
     try:
-        state = wait_for_quiet(limit, reader.read, _Progress(out))
+        state = wait(limit, reader.read, _Progress(out))
     except KeyboardInterrupt:
         _say(out, "\nhorsepower: stopped waiting for quiet; nothing was run")
         return EXIT_INTERRUPTED, reading
