@@ -43,6 +43,7 @@ from gui.viewmodel.session import Session
 from gui.widgets.device_picker import DevicePicker
 from gui.widgets.message_banner import ADVICE, MessageBanner
 from gui.widgets.plot_kit import RunTrace
+from gui.widgets.quiet_wait_bar import QuietWaitBar
 from gui.widgets.run_controls import RunControls
 from gui.widgets.status_bar import StatusBar
 from gui.widgets.theme import app_icon
@@ -52,6 +53,7 @@ from gui.window.demo_mode import DemoController
 from gui.window.observer_meter import ObserverMeter
 from gui.window.pages.live_page import LivePage
 from gui.window.presentation import Presentation
+from gui.window.quiet_gate import QuietGate
 from gui.window.tabs import WorkspaceTabs
 from gui.window.user_model import UserModelFlow
 from profiler.results.model_ref import ModelRefError
@@ -126,6 +128,8 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.banner)  # above the tabs: its messages concern every tab
+        self.quiet_gate = QuietGate(QuietWaitBar(), parent=self)  # a Start on a busy machine waits for quiet
+        column.addWidget(self.quiet_gate.bar)
         column.addWidget(self.workspace, 1)
         central = QWidget()
         lay = QHBoxLayout(central)
@@ -240,9 +244,11 @@ class MainWindow(QMainWindow):
                 self.controls.trace_started()
             return started
 
+        # a Start waits for quiet on a busy machine (bounded; Cancel starts nothing); a presentation round is marked
+        begin = go if origin == "demo" else self.quiet_gate.gated(go)
         if any(spec.is_user_model for spec in specs):  # checked in a child process first
-            return self.user_model.start(specs, go)
-        go(specs)
+            return self.user_model.start(specs, begin)
+        begin(specs)
         return True
 
     def _start_round(self) -> bool:
@@ -451,6 +457,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return True
         self._closed = True
+        self.quiet_gate.stop()
         self.demo.leave()
         self.save_preferences()
         self._refresh.stop()

@@ -1,0 +1,105 @@
+"""The window on a busy machine: Start says so and waits for quiet (bounded; Run now, Cancel);
+the presentation headline and History say "busy machine". Machine readings are faked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from gui.widgets.quiet_wait_bar import QuietWaitBar
+from gui.window.main_window import MainWindow
+from gui.window.quiet_gate import QuietGate
+from profiler.metrics.contention import NOT_CAPABILITY
+from profiler.runner.quiet import QuietReading
+from tests.fakes.engine import fake_catalog, fake_supervise
+from tests.profiler.test_contention import measured
+
+BUSY, CALM = QuietReading(60.0, 3.0, 2, None), QuietReading(3.0, 0.4, 2, None)
+
+
+class Fake:
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.reading = BUSY
+        self.started: list[str] = []
+
+    def read(self) -> QuietReading:
+        return self.reading
+
+
+@pytest.fixture
+def gate(qtbot) -> tuple[QuietGate, Fake]:
+    fake = Fake()
+    bar = QuietWaitBar()
+    qtbot.addWidget(bar)
+    g = QuietGate(bar, read=fake.read, limit_s=10.0, clock=lambda: fake.t)
+    g.timer.stop()  # the test ticks by hand
+    g.tick()
+    yield g, fake
+    g.stop()
+
+
+def test_a_start_on_a_busy_machine_waits_and_cancel_starts_nothing(gate, qtbot) -> None:
+    g, fake = gate
+    g.request(lambda: fake.started.append("run"))
+    assert g.waiting and not g.bar.isHidden() and fake.started == []
+    assert "machine is busy" in g.bar.text.text() and "other processes use 60% of the CPU" in g.bar.text.text()
+    fake.t = 4.0
+    g.tick()
+    assert "4 s of 10 s" in g.bar.text.text() and fake.started == []
+    qtbot.mouseClick(g.bar.cancel, Qt.MouseButton.LeftButton)
+    assert not g.waiting and g.bar.isHidden() and fake.started == []
+    g.tick()
+    assert fake.started == []
+
+
+def test_the_wait_is_bounded_and_quiet_or_run_now_starts(gate, qtbot) -> None:
+    g, fake = gate
+    g.request(lambda: fake.started.append("timed out"))
+    fake.t = 10.0
+    g.tick()
+    assert fake.started == ["timed out"] and g.bar.isHidden()
+    g.request(lambda: fake.started.append("quiet"))
+    fake.reading = CALM
+    for t in (11.0, 12.0, 13.0, 14.0):
+        fake.t = t
+        g.tick()
+    assert fake.started == ["timed out", "quiet"]
+    g.request(lambda: fake.started.append("calm now"))  # quiet already: no wait
+    assert fake.started[-1] == "calm now"
+    fake.reading = BUSY
+    g.tick()
+    g.request(lambda: fake.started.append("anyway"))
+    qtbot.mouseClick(g.bar.run_now, Qt.MouseButton.LeftButton)
+    assert fake.started[-1] == "anyway" and not g.waiting
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    monkeypatch.setenv("HORSEPOWER_WAIT_FOR_QUIET_S", "30")
+    win = MainWindow(catalog_fn=fake_catalog, supervise_fn=fake_supervise)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: bool(win.controls.workloads), timeout=5000)
+    yield win
+    win.shutdown()
+
+
+def test_the_window_says_the_machine_is_busy_before_starting(window) -> None:
+    fake = Fake()
+    window.quiet_gate._read = fake.read
+    window.quiet_gate.tick()
+    assert window.start_selected() is True
+    assert not window.quiet_gate.bar.isHidden() and not window.runs.busy  # waiting, nothing started
+    window.quiet_gate.cancel()
+    assert not window.runs.busy and window.quiet_gate.bar.isHidden()
+
+
+def test_presentation_headline_says_busy_machine(window, monkeypatch) -> None:
+    busy: dict[str, Any] = measured("busy-run", 52.0, monkeypatch)
+    window.presentation.set_active(True)
+    window.presentation.on_result([busy])
+    assert NOT_CAPABILITY in window.live.header.headline.text()
+    window.presentation.set_active(False)
