@@ -17,7 +17,7 @@ from typing import Any
 from profiler import units
 from profiler.analysis.value import PriceBook, device_value, measured_from_result
 from profiler.metrics.comparison import DEVICE, NONE, REPEAT, SETTINGS, speedup
-from profiler.metrics.contention import BUSY_TAG, NOT_CAPABILITY, contention_of
+from profiler.metrics.contention import BUSY_TAG, NOT_CAPABILITY, contention_of_dict
 from profiler.metrics.naming import distinct_labels, model_part, origin_of, part, settings_part
 from profiler.metrics.scaling import world_size_of
 
@@ -57,7 +57,7 @@ class CompareRow:
     def comparable(self) -> bool:
         return self.speedup_kind in (DEVICE, SETTINGS)
     world_size: int = 1  # ranks of a distributed run
-    #: measured on a busy machine (``contention_of``); ``busy_figures`` says how busy
+    #: measured on a busy machine (``contention_of_dict``); ``busy_figures`` says how busy
     contended: bool = False
     busy_figures: str = ""
 
@@ -138,7 +138,7 @@ def compare(runs: Sequence[Mapping[str, Any]], baseline: str | None = None,
         value = device_value(measured, prices.price_for(measured.device), prices.electricity_per_kwh)
         spec = part(run, "spec")
         config = {**spec, "batch_size": run.get("batch_size") or spec.get("batch_size")}
-        busy = contention_of(run)
+        busy = contention_of_dict(run)
         rows.append(CompareRow(
             run_id=str(run["run_id"]), name=str(run.get("name", "")),
             device=str(run.get("device", "")), workload=str(run.get("workload", "")),

@@ -21,7 +21,7 @@ from typing import Any
 from profiler import units
 from profiler.analysis.value import PriceBook, device_value, measured_from_result
 from profiler.metrics.comparison import DEVICE, SETTINGS, Speedup, speedup
-from profiler.metrics.contention import NOT_CAPABILITY, contention_of
+from profiler.metrics.contention import NOT_CAPABILITY, contention_of_dict
 from profiler.metrics.naming import model_part, part, run_label
 from profiler.metrics.quality import partial_reason
 
@@ -92,7 +92,7 @@ def _best_pair(runs: Sequence[Mapping[str, Any]], kind: str,
     bases = [baseline] if baseline is not None else list(runs)
     for run in runs:
         for base in bases:
-            if base is run or contention_of(run).contended or contention_of(base).contended:
+            if base is run or contention_of_dict(run).contended or contention_of_dict(base).contended:
                 continue  # a speedup against (or of) a busy-machine figure is a contention artefact
             found = speedup(run, base)
             if found.kind != kind or found.value is None or found.value <= 1.0:
@@ -158,10 +158,10 @@ def headline(runs: Sequence[Mapping[str, Any]], prices: PriceBook | None = None,
         text = _sentence(sentence, extras)
         return Headline(text, _basis(run, base), _caveats(run, base), str(run.get("run_id")),
                         str(base.get("run_id")), found.value, extras)
-    quiet = [r for r in usable if not contention_of(r).contended]
+    quiet = [r for r in usable if not contention_of_dict(r).contended]
     chosen = baseline if baseline is not None and (baseline in quiet or not quiet) else None
     run = chosen or max(quiet or usable, key=lambda r: float(r["samples_per_s"]))
-    busy = contention_of(run)
+    busy = contention_of_dict(run)
     if busy.contended:
         model = model_part(part(run, "spec") or run)
         sentence = (f"{model} on {device_words(run)}: {NOT_CAPABILITY} (other processes used a median "

@@ -7,7 +7,7 @@ from typing import Any
 from profiler import units
 from profiler.metrics import keys
 from profiler.metrics.comparison import model_title
-from profiler.metrics.contention import contention_of
+from profiler.metrics.contention import contention_of_dict
 from profiler.metrics.cpu_share import shares_sentence
 from profiler.metrics.figures import ERROR_PREFIX
 from profiler.metrics.memory import peak_memory
@@ -50,7 +50,7 @@ def render_summary(d: dict[str, Any]) -> str:
     memory, memory_label = peak_memory(d)
     rows += [
         ("CPU", shares_sentence(d["host_cpu_percent"], d["run_cpu_percent"], d["other_cpu_percent"], cpu_max)),
-        ("machine", contention_of(d).quiet_line()),
+        ("machine", contention_of_dict(d).quiet_line()),
         ("peak memory", f"{units.nbytes(memory)}  ({memory_label})" if memory else memory_label),
         ("energy", units.energy(d["energy_j"]) if d["energy_j"] is not None
          else "n/a (no energy counter on this device)"),

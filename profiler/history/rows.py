@@ -111,7 +111,7 @@ def config_columns(extra: Sequence[Any], status: str, samples_per_s: float | Non
     """The config columns of a ``list_runs`` row (spec JSON, result batch, steps, timed s, the
     others' CPU record and mean) and the name to show: the user's, else the automatic one that
     says what differs. Any value of the wrong type is left out (the defaults stay)."""
-    from profiler.metrics.contention import contention_of
+    from profiler.metrics.contention import contention_of_dict
     from profiler.metrics.naming import auto_name
     from profiler.metrics.quality import partial_reason
 
@@ -130,7 +130,7 @@ def config_columns(extra: Sequence[Any], status: str, samples_per_s: float | Non
         "origin": str(spec.get("origin") or ""), "timed_steps": steps, "model": str(spec.get("model") or ""),
         "partial": partial_reason({"status": status, "timed_steps": steps, "timed_s": finite(timed_s),
                                    "spec": spec, "samples_per_s": samples_per_s}),
-        "busy": contention_of({"others_cpu": _json_object(others_json),
+        "busy": contention_of_dict({"others_cpu": _json_object(others_json),
                                "other_cpu_percent": finite(others_mean)}).warning() or "",
     }
     batch = batch if isinstance(batch, int) and not isinstance(batch, bool) and batch > 0 else spec.get("batch_size")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from profiler import units
-from profiler.metrics.contention import BUSY_TAG, contention_of
+from profiler.metrics.contention import BUSY_TAG, contention_of_dict
 
 DEVICE, SETTINGS, REPEAT, NONE = "device", "settings", "repeat", "none"
 UNUSABLE_STATES = frozenset({"failed", "oom", "interrupted", "pending"})
@@ -169,7 +169,7 @@ def speedup(run: Mapping[str, Any], baseline: Mapping[str, Any]) -> Speedup:
     if run.get("run_id") is not None and run.get("run_id") == baseline.get("run_id"):
         return Speedup(NONE, label="baseline", reason="this is the baseline")
     for who, r in (("this run", run), ("the baseline", baseline)):
-        busy = contention_of(r)
+        busy = contention_of_dict(r)
         if busy.contended:
             return Speedup(NONE, reason=f"{who} was measured on a {BUSY_TAG} (other processes used a median "
                                         f"{units.pct(busy.others_median_percent)} of the CPU): no speedup")

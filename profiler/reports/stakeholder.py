@@ -19,7 +19,7 @@ from profiler.analysis.compare import Comparison, compare, speedup_text
 from profiler.analysis.headline import Headline, device_words, headline
 from profiler.analysis.value import Job, PriceBook, cost_model, measured_from_result, value_table
 from profiler.metrics.comparison import model_title
-from profiler.metrics.contention import BUSY_TAG, contention_of
+from profiler.metrics.contention import BUSY_TAG, contention_of_dict
 from profiler.metrics.figures import MFU_PLAUSIBLE
 from profiler.metrics.memory import peak_memory
 from profiler.metrics.naming import part, run_label
@@ -224,7 +224,7 @@ def caveats_section(data: ReportInput) -> str:
         if partial:
             items.append(f"{label}: {partial}")
         warnings = [str(w) for w in run.get("warnings") or ()]
-        busy = contention_of(run).warning()
+        busy = contention_of_dict(run).warning()
         items += [f"{label}: {w}" for w in warnings + ([busy] if busy and busy not in warnings else [])]
         if (run.get("mfu") or 0) > MFU_PLAUSIBLE:
             items.append(f"{label}: MFU above 100% of the hardware peak means the FLOP count or the "
@@ -276,7 +276,7 @@ def _run_details(run: Run, label: str) -> str:
         ("Loss", f"{units.num(run.get('loss_first'))} → {units.num(run.get('loss_last'))}"
          if run.get("loss_first") is not None else units.NA),
         ("Status", status + (f" ({partial})" if partial else "")),
-        ("Machine", contention_of(run).quiet_line()), ("Started", when),
+        ("Machine", contention_of_dict(run).quiet_line()), ("Started", when),
         ("Run id", str(run.get("run_id") or units.NA)),
     ]
     return f'<div class="run"><h3>{esc(label)}</h3>{kv(rows)}</div>'

@@ -18,7 +18,7 @@ from typing import Any
 
 from profiler.analysis.compare import compare
 from profiler.analysis.value import PriceBook
-from profiler.metrics.contention import contention_of
+from profiler.metrics.contention import contention_of_dict
 from profiler.metrics.memory import peak_memory
 from profiler.metrics.naming import part
 from profiler.metrics.quality import partial_reason
@@ -52,7 +52,7 @@ def _row(run: Mapping[str, Any], row: Any, baseline_id: str, currency: str) -> d
     st = part(run, "step_time_s")
     started = run.get("started_at")
     knobs = spec.get("knobs") or {}
-    busy = contention_of(run)
+    busy = contention_of_dict(run)
     return {
         "run_id": row.run_id, "name": row.label, "origin": row.origin, "status": row.status,
         "partial": partial_reason(run),

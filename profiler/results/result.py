@@ -157,9 +157,7 @@ class RunResult:
     @property
     def contention(self) -> Contention:
         """Was the machine busy during the timed window (``profiler.metrics.contention``)."""
-        return contention_of({"others_cpu": self.others_cpu, "telemetry": self.telemetry,
-                              "environment": self.environment, "device": self.spec.device,
-                              "peak_inputs": self.peak_inputs})
+        return contention_of(self)
 
     @property
     def tokens_per_s(self) -> float | None:

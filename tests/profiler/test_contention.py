@@ -24,11 +24,13 @@ from profiler.metrics.contention import (
     NOT_CAPABILITY,
     OthersStats,
     contention_of,
+    contention_of_dict,
     judge,
     others_stats,
 )
 from profiler.reports.stakeholder import stakeholder_report
 from profiler.reports.tidy_csv import runs_csv
+from profiler.results.result import RunResult
 from profiler.runner import sampler as sampler_module
 from profiler.runner.references import reference_warnings
 from tests.helpers import fabricated
@@ -98,13 +100,14 @@ def test_the_verdict_is_the_median_of_others_share_over_the_window_against_15_po
 
 def test_a_run_fed_busy_readings_carries_a_typed_verdict_with_its_figures(busy: dict[str, Any],
                                                                          quiet: dict[str, Any]) -> None:
-    verdict = contention_of(busy)
+    verdict = contention_of(RunResult.from_dict(busy))  # the typed entry point
+    assert verdict == contention_of_dict(busy)  # and the same verdict at the dict edge
     assert verdict.contended and busy["contended"] is True and busy["contention"]["state"] == "contended"
     assert verdict.others_median_percent == pytest.approx(52.0) and verdict.others_p90_percent == pytest.approx(52.0)
     assert verdict.load_avg_1m == 3.5 and verdict.logical_cpus == CPUS and verdict.clock_mhz == 2900.0
     assert verdict.samples >= 10 and "median of" in verdict.basis
     assert any(w.startswith("contended:") and NOT_CAPABILITY in w for w in busy["warnings"])
-    assert not contention_of(quiet).contended and quiet["contended"] is False
+    assert not contention_of_dict(quiet).contended and quiet["contended"] is False
     assert not any(w.startswith("contended") for w in quiet["warnings"])
 
 
@@ -161,7 +164,7 @@ def test_the_run_summary_states_how_quiet_the_machine_was(busy: dict[str, Any], 
 
 def test_a_result_stored_before_medians_is_judged_on_its_window_mean() -> None:
     old = {"other_cpu_percent": 60.0, "environment": {"logical_cpus": 2}}
-    verdict = contention_of(old)
+    verdict = contention_of_dict(old)
     assert verdict.contended and "mean" in verdict.basis
-    assert contention_of({"other_cpu_percent": 5.0}).state == "quiet"
-    assert contention_of({}).state == "unknown"
+    assert contention_of_dict({"other_cpu_percent": 5.0}).state == "quiet"
+    assert contention_of_dict({}).state == "unknown"

@@ -11,7 +11,7 @@ import torch
 
 from profiler.cli.summary import render_summary
 from profiler.devices.hardware_peak import HardwarePeak
-from profiler.metrics.contention import contention_of
+from profiler.metrics.contention import contention_of_dict
 from profiler.metrics.cpu_share import cpu_shares
 from profiler.metrics.figures import ERROR_PREFIX, figures, mfu_alarm
 from profiler.reports.validate import check_result
@@ -44,10 +44,10 @@ def test_contention_other_processes_above_15_points() -> None:
     shares = cpu_shares(telemetry(host=100.0, process_core=96.0), cpus=2)  # the run holds 48% of 2 cores
     assert (shares.host_percent, shares.run_percent, shares.others_percent) == (100.0, 48.0, 52.0)
     old = {"telemetry": telemetry(host=100.0, process_core=96.0), "environment": {"logical_cpus": 2}}
-    warning = contention_of(old).warning()  # a result stored before per-sample figures: judged on its mean
+    warning = contention_of_dict(old).warning()  # a result stored before per-sample figures: judged on its mean
     assert warning is not None and "other processes used a median 52% of the CPU during the timed window" in warning
     quiet = {"telemetry": telemetry(host=60.0, process_core=100.0), "environment": {"logical_cpus": 2}}
-    assert contention_of(quiet).warning() is None  # others 10
+    assert contention_of_dict(quiet).warning() is None  # others 10
     assert cpu_shares({}, 2).others_percent is None and cpu_shares(telemetry(50, 50), None).run_percent is None
 
 
