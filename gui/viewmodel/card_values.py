@@ -20,6 +20,7 @@ from gui.viewmodel import series_store as sk
 from gui.viewmodel.series_store import SeriesStore
 from profiler.metrics import keys
 from profiler.metrics.comparison import DEVICE, REPEAT, SETTINGS, speedup
+from profiler.metrics.contention import BUSY_TAG, contention_of_dict
 from profiler.metrics.cpu_share import others_percent, shares_sentence
 from profiler.metrics.figures import ERROR_PREFIX, MFU_PLAUSIBLE, Figures, mfu_alarm
 from profiler.metrics.quality import partial_reason
@@ -214,8 +215,10 @@ def final_values(result: Mapping[str, Any], caption: str, baseline: Mapping[str,
         "speedup": NA_NO_STEPS if not steps else parts.na or NA_NO_BASELINE,
     }
     partial = partial_reason(result)
-    suffix = f" · {partial}" if partial else ""
+    busy = contention_of_dict(result).contended
+    suffix = (f" · {partial}" if partial else "") + (f" · {BUSY_TAG}" if busy else "")
     flagged = [str(w) for w in result.get("warnings") or ()]
+    flagged.sort(key=lambda w: not w.startswith("contended"))  # a busy machine is the first thing to see
     errors = tuple(w.removeprefix(ERROR_PREFIX) for w in flagged if w.startswith(ERROR_PREFIX))
     return CardValues(
         str(result.get("device") or ""), caption, result.get("samples_per_s"),

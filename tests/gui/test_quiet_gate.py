@@ -103,3 +103,19 @@ def test_presentation_headline_says_busy_machine(window, monkeypatch) -> None:
     window.presentation.on_result([busy])
     assert NOT_CAPABILITY in window.live.header.headline.text()
     window.presentation.set_active(False)
+
+
+def test_the_cards_lead_with_the_busy_machine(qtbot, monkeypatch) -> None:
+    from gui.viewmodel.card_values import final_values
+    from gui.widgets.summary_cards import SummaryCards
+
+    busy = measured("busy-run", 52.0, monkeypatch)
+    busy["warnings"] = ["noisy: step-time CV 40%", *busy["warnings"]]
+    cards = SummaryCards()
+    qtbot.addWidget(cards)
+    cards.display(final_values(busy, "mlp on cpu", None))
+    assert cards.warning.text().startswith("\u26a0 contended: other processes used a median 52%")
+    assert "busy machine" in cards.basis.text()
+    quiet = measured("quiet-run", 1.0, monkeypatch)
+    cards.display(final_values(quiet, "mlp on cpu", None))
+    assert "busy machine" not in cards.basis.text()
