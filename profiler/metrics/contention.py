@@ -28,9 +28,8 @@ if TYPE_CHECKING:  # results sit above metrics: the type only, never the import
     from profiler.results.result import RunResult
 
 #: others' median share of the machine (percent of all logical CPUs) over the timed window above
-#: which a run is contended: 15 points is more than a browser, an IDE and an indexer idling
-#: together on a desktop, and less than one busy core on an 8-core machine (12.5 points)
-#: plus noise; a 2-core machine with one busy process reads 50
+#: which a run is contended: room for light background work, and still one other busy core on a
+#: machine of up to 6 cores (one core: 50 points on 2 cores, 25 on 4, 16.7 on 6, 12.5 on 8)
 CONTENDED_OTHERS_PERCENT = 15.0
 #: the one short tag every view puts beside a contended run's figures
 BUSY_TAG = "busy machine"

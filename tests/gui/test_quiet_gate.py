@@ -119,3 +119,24 @@ def test_the_cards_lead_with_the_busy_machine(qtbot, monkeypatch) -> None:
     quiet = measured("quiet-run", 1.0, monkeypatch)
     cards.display(final_values(quiet, "mlp on cpu", None))
     assert "busy machine" not in cards.basis.text()
+
+
+def test_compare_view_and_its_png_mark_the_busy_run(qtbot, monkeypatch, tmp_path) -> None:
+    from gui.widgets.compare_view import SPEEDUP_COL, CompareView
+    from profiler.history import HistoryStore
+
+    busy = measured("busy-gpu", 52.0, monkeypatch, device="cuda:0")
+    quiet = measured("quiet-cpu", 1.0, monkeypatch)
+    store = HistoryStore(tmp_path)
+    for run in (busy, quiet):
+        store.store_result(run)
+    view = CompareView(store)
+    qtbot.addWidget(view)
+    view.set_runs(["busy-gpu", "quiet-cpu"])
+    assert view.comparison is not None and view.comparison.baseline_id == "quiet-cpu"
+    assert view.table.item(0, 0).text().endswith("· busy machine")
+    assert view.table.item(0, SPEEDUP_COL).text() == "busy machine"  # no 4.00× from a busy run
+    assert "busy machine" in view.table.item(0, SPEEDUP_COL).toolTip()
+    assert NOT_CAPABILITY in view.baseline_label.text() and "busy machine" not in view.table.item(1, 0).text()
+    assert view.content.isAncestorOf(view.baseline_label) and view.content.isAncestorOf(view.table)  # in the PNG
+    store.close()
