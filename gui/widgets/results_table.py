@@ -27,6 +27,7 @@ from gui.widgets.metric_help import na_tip, tip
 from gui.widgets.theme import ERROR_COLOUR, WARNING_COLOUR, colour_icon, device_colour
 from profiler import units
 from profiler.metrics.comparison import DEVICE, REPEAT, SETTINGS, speedup
+from profiler.metrics.contention import BUSY_TAG, contention_of_dict
 from profiler.metrics.cpu_share import shares_sentence
 from profiler.metrics.figures import ERROR_PREFIX, MFU_PLAUSIBLE
 from profiler.metrics.memory import peak_memory
@@ -77,8 +78,9 @@ def _cpu(r: dict[str, Any], _: Mapping[str, Any] | None) -> Cell:
 
 def _status(r: dict[str, Any], _: Mapping[str, Any] | None) -> Cell:
     partial = partial_reason(r)
-    return (f"{r.get('status')} · partial" if partial else r.get("status")), None, \
-        (f"\n{partial}" if partial else "")
+    busy = contention_of_dict(r).warning()
+    words = [str(r.get("status")), *(["partial"] if partial else []), *([BUSY_TAG] if busy else [])]
+    return " · ".join(words), None, "".join(f"\n{why}" for why in (partial, busy) if why)
 
 
 #: header, tooltip metric, extractor(result, cpu baseline result) -> cell

@@ -140,3 +140,14 @@ def test_compare_view_and_its_png_mark_the_busy_run(qtbot, monkeypatch, tmp_path
     assert NOT_CAPABILITY in view.baseline_label.text() and "busy machine" not in view.table.item(1, 0).text()
     assert view.content.isAncestorOf(view.baseline_label) and view.content.isAncestorOf(view.table)  # in the PNG
     store.close()
+
+
+def test_the_results_table_status_says_busy_machine(qtbot, monkeypatch) -> None:
+    from gui.widgets.results_table import STATUS_COL, ResultsTable
+
+    table = ResultsTable()
+    qtbot.addWidget(table)
+    table.add_result(measured("busy-run", 52.0, monkeypatch), None)
+    table.add_result(measured("quiet-run", 1.0, monkeypatch), None)
+    statuses = sorted(table.item(r, STATUS_COL).text() for r in range(table.rowCount()))
+    assert statuses[0] == "completed" and statuses[1].startswith("completed · busy machine")
