@@ -13,10 +13,13 @@ import argparse
 import math
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from profiler.cli.common import EXIT_INTERRUPTED, UsageError
-from profiler.runner.quiet import DEFAULT_WAIT_S, QuietReader, QuietReading, WaitProgress, read_now, wait_for_quiet
+from profiler.metrics.contention import DEFAULT_WAIT_S
+
+if TYPE_CHECKING:  # the runner imports torch: loaded when a run starts, not for `--help`
+    from profiler.runner.quiet import QuietReader, QuietReading, WaitProgress
 
 #: the longest wait a user may ask for (s): a day
 MAX_WAIT_S = 86_400.0
@@ -74,11 +77,13 @@ class _Progress:
 
 
 def gate(args: argparse.Namespace, reader: QuietReader, out: TextIO = sys.stderr,
-         interactive: bool | None = None, wait: Callable[..., WaitProgress] = wait_for_quiet,
+         interactive: bool | None = None, wait: Callable[..., WaitProgress] | None = None,
          ) -> tuple[int | None, QuietReading]:
     """Check the machine (over the time since ``reader`` was made, at least 0.25 s) and wait for
     quiet when it is busy (``wait``: ``runner.quiet.wait_for_quiet``). Returns (an exit code to
     stop with, or None to run; the last reading)."""
+    from profiler.runner.quiet import read_now, wait_for_quiet
+
     interactive = interactive_session() if interactive is None else interactive
     limit = wait_limit_s(args, interactive)
     reading = read_now(reader)
@@ -92,7 +97,7 @@ def gate(args: argparse.Namespace, reader: QuietReader, out: TextIO = sys.stderr
     _say(out, f"horsepower: the machine is busy ({reading.line()}); waiting up to {limit:.0f} s for quiet "
               "(Ctrl-C cancels the run)")
     try:
-        state = wait(limit, reader.read, _Progress(out))
+        state = (wait or wait_for_quiet)(limit, reader.read, _Progress(out))
     except KeyboardInterrupt:
         _say(out, "\nhorsepower: stopped waiting for quiet; nothing was run")
         return EXIT_INTERRUPTED, reading

@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # results sit above metrics: the type only, never the import
 #: which a run is contended: room for light background work, and still one other busy core on a
 #: machine of up to 6 cores (one core: 50 points on 2 cores, 25 on 4, 16.7 on 6, 12.5 on 8)
 CONTENDED_OTHERS_PERCENT = 15.0
+#: how long a run waits for quiet by default before it runs anyway (s), when a person is watching
+DEFAULT_WAIT_S = 60.0
 #: the one short tag every view puts beside a contended run's figures
 BUSY_TAG = "busy machine"
 #: what a contended run's figures are, in the headline's words

@@ -22,13 +22,11 @@ from typing import Any, Literal
 import psutil
 
 from profiler import units
-from profiler.metrics.contention import CONTENDED_OTHERS_PERCENT, clock_words, load_words
+from profiler.metrics.contention import CONTENDED_OTHERS_PERCENT, DEFAULT_WAIT_S, clock_words, load_words
 from profiler.runner.host import load_avg_1m
 
 log = logging.getLogger(__name__)
 
-#: how long a run waits for quiet by default before it runs anyway (s), interactively
-DEFAULT_WAIT_S = 60.0
 #: others' share must stay at or below the threshold this long to count as quiet (s)
 SETTLE_S = 3.0
 #: the shortest interval a reading is taken over (s): shorter ones are mostly noise
