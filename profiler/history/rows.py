@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from profiler.metrics.contention import BUSY_TAG, contention_of_dict
 from profiler.results.spec import MAX_EPOCH_S
 
 StepRow = tuple[int, str, float, float, int, "float | None"]  # step, phase, t_s, step_time_s, ...
@@ -53,8 +54,6 @@ class RunSummary:
     @property
     def status_text(self) -> str:
         """``completed``, ``completed · busy machine``, ``stopped · partial``, ``... · incomplete``."""
-        from profiler.metrics.contention import BUSY_TAG
-
         return " · ".join([self.status, *(["partial"] if self.partial else []), *([BUSY_TAG] if self.busy else []),
                            *(["incomplete"] if self.incomplete else [])])
 
@@ -111,7 +110,6 @@ def config_columns(extra: Sequence[Any], status: str, samples_per_s: float | Non
     """The config columns of a ``list_runs`` row (spec JSON, result batch, steps, timed s, the
     others' CPU record and mean) and the name to show: the user's, else the automatic one that
     says what differs. Any value of the wrong type is left out (the defaults stay)."""
-    from profiler.metrics.contention import contention_of_dict
     from profiler.metrics.naming import auto_name
     from profiler.metrics.quality import partial_reason
 
