@@ -1,4 +1,4 @@
-"""Was the machine busy? One verdict per run, decided in one place: ``contention_of``.
+"""Was the machine busy? One verdict per run, decided in one place: ``judge``.
 
 Other processes' share of the CPU is measured at every telemetry sample of a run (host busy
 minus this run's process, percent of ALL logical CPUs, 0-100): before the timed window (build
@@ -10,7 +10,8 @@ carries its figures: others' median and p90 over the window, their median before
 A contended run's figures are not this hardware's capability: the headline says so instead
 of a claim, no speedup is headlined against it, and it never calibrates a projection. Results
 stored before per-sample figures were kept are judged on their window mean (``basis`` says so).
-``contention_of(RunResult)`` is the entry point; ``contention_of_dict`` the same at dict edges.
+The entry point is ``profiler.results.result.contention_of(RunResult)`` (results sit above
+metrics); ``contention_of_dict`` here is the same verdict at dict edges.
 """
 
 from __future__ import annotations
@@ -18,14 +19,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from profiler import units
 from profiler.metrics import keys
 from profiler.metrics.cpu_share import cpu_shares
-
-if TYPE_CHECKING:  # results sit above metrics: the type only, never the import
-    from profiler.results.result import RunResult
 
 #: others' median share of the machine (percent of all logical CPUs) over the timed window above
 #: which a run is contended: room for light background work, and still one other busy core on a
@@ -182,20 +180,11 @@ def judge(window: OthersStats | None, before: OthersStats | None = None, mean_fa
                       load_avg_1m, logical_cpus, clock_mhz, basis, clock_how)
 
 
-def contention_of(result: RunResult) -> Contention:
-    """THE contention verdict of a run: from the sampler's raw ``others_cpu`` record (else, for a
-    result stored before it existed, the window mean in its host telemetry), judged by ``judge``
-    against ``CONTENDED_OTHERS_PERCENT``; with the load, the CPU count and the clock."""
-    return contention_of_dict({"others_cpu": result.others_cpu, "telemetry": result.telemetry,
-                               "environment": result.environment, "device": result.spec.device,
-                               "peak_inputs": result.peak_inputs})
-
-
 def contention_of_dict(run: Mapping[str, Any]) -> Contention:
-    """``contention_of`` for a result dict at the JSON/SQLite edge (``RunResult.to_dict``, a history
-    row, an imported file) and for the views that still take dicts: the raw ``others_cpu``
-    record, else the stored window mean (``other_cpu_percent`` / the host telemetry), else a
-    stored ``contention`` dict; the decision is ``judge``'s."""
+    """The verdict of ``results.result.contention_of`` for a result dict at the JSON/SQLite edge
+    (``RunResult.to_dict``, a history row, an imported file) and for the views that still take
+    dicts: the raw ``others_cpu`` record, else the stored window mean (``other_cpu_percent`` /
+    the host telemetry), else a stored ``contention`` dict; the decision is ``judge``'s."""
     raw = run.get("others_cpu")
     raw = raw if isinstance(raw, Mapping) else {}
     window, before = OthersStats.from_dict(raw.get("window")), OthersStats.from_dict(raw.get("before"))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from profiler.metrics import keys
-from profiler.metrics.contention import Contention, contention_of
+from profiler.metrics.contention import Contention, contention_of_dict
 from profiler.metrics.cpu_share import CpuShares, cpu_shares
 from profiler.metrics.figures import Figures, figures, tokens_per_s
 from profiler.metrics.flop_coverage import StepFlops
@@ -295,6 +295,16 @@ class RunResult:
         if isinstance(data.get("flop_coverage"), dict):
             result.flop_coverage = StepFlops.from_dict(data["flop_coverage"])
         return result
+
+
+def contention_of(result: RunResult) -> Contention:
+    """THE contention verdict of a run (``profiler.metrics.contention``): from the sampler's raw
+    ``others_cpu`` record (else, for a result stored before it existed, the window mean in its
+    host telemetry), judged against ``CONTENDED_OTHERS_PERCENT``; with the load, the CPU count
+    and the clock. Call this; never re-derive it."""
+    return contention_of_dict({"others_cpu": result.others_cpu, "telemetry": result.telemetry,
+                               "environment": result.environment, "device": result.spec.device,
+                               "peak_inputs": result.peak_inputs})
 
 
 def _migrate_peaks(result: RunResult, data: dict[str, Any], schema: int) -> None:

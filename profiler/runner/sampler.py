@@ -165,7 +165,7 @@ class TelemetrySampler:
     def others_cpu(self) -> dict[str, dict[str, Any]]:
         """Other processes' share of the machine per host sample, summarized (median, p90, mean,
         max; percent of all CPUs) before the timed window (build and warm-up) and inside it: the
-        raw record ``profiler.metrics.contention.contention_of`` judges."""
+        raw record ``profiler.results.result.contention_of`` judges."""
         with self._lock:
             host = list(self._host)
         start = self._window[0] if self._window is not None else None

@@ -23,14 +23,13 @@ from profiler.metrics.contention import (
     CONTENDED_OTHERS_PERCENT,
     NOT_CAPABILITY,
     OthersStats,
-    contention_of,
     contention_of_dict,
     judge,
     others_stats,
 )
 from profiler.reports.stakeholder import stakeholder_report
 from profiler.reports.tidy_csv import runs_csv
-from profiler.results.result import RunResult
+from profiler.results.result import RunResult, contention_of
 from profiler.runner import sampler as sampler_module
 from profiler.runner.references import reference_warnings
 from tests.helpers import fabricated
