@@ -23,12 +23,13 @@ from typing import Any, Literal
 
 from profiler import units
 from profiler.metrics import keys
-from profiler.metrics.cpu_share import cpu_shares
+from profiler.metrics.cpu_share import CONTENDED_POINTS, cpu_shares
 
 #: others' median share of the machine (percent of all logical CPUs) over the timed window above
-#: which a run is contended: room for light background work, and still one other busy core on a
-#: machine of up to 6 cores (one core: 50 points on 2 cores, 25 on 4, 16.7 on 6, 12.5 on 8)
-CONTENDED_OTHERS_PERCENT = 15.0
+#: which a run is contended (``cpu_share.CONTENDED_POINTS``, 15): room for light background work,
+#: and still one other busy core on a machine of up to 6 cores (one core: 50 points on 2 cores,
+#: 25 on 4, 16.7 on 6, 12.5 on 8)
+CONTENDED_OTHERS_PERCENT = CONTENDED_POINTS
 #: how long a run waits for quiet by default before it runs anyway (s), when a person is watching
 DEFAULT_WAIT_S = 60.0
 #: the one short tag every view puts beside a contended run's figures

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from profiler import units
 from profiler.metrics import keys
 
+#: others' share of the machine (points of all CPUs) above which a run is contended: the one
+#: threshold, used by ``metrics.contention`` (as ``CONTENDED_OTHERS_PERCENT``, on the window median)
+CONTENDED_POINTS = 15.0
+
 
 def others_percent(host_percent: float | None, run_core_percent: float | None, cpus: int | None) -> float | None:
     """Other processes' share of the machine (percent of all CPUs): host busy minus this
