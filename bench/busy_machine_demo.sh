@@ -64,9 +64,9 @@ failed=0
 claim() {  # claim WHAT FILE PATTERN [-v]: PASS when PATTERN is (or with -v: is not) in FILE
     local what=$1 file=$2 pattern=$3 negate=${4:-}
     local hit
-    hit=$(grep -i -m1 -E -- "$pattern" "$file")
+    hit=$(grep -i -o -m1 -E -- ".{0,60}($pattern).{0,140}" "$file" | head -n1)
     if { [ -z "$negate" ] && [ -n "$hit" ]; } || { [ -n "$negate" ] && [ -z "$hit" ]; }; then
-        echo "PASS  $what${hit:+: $(echo "$hit" | sed 's/<[^>]*>//g' | cut -c1-220)}"
+        echo "PASS  $what${hit:+: $(echo "$hit" | sed 's/<[^>]*>//g')}"
     else
         echo "FAIL  $what${hit:+ (found: $(echo "$hit" | cut -c1-160))}"
         failed=1
