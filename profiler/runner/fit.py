@@ -24,6 +24,10 @@ from profiler.devices.discovery import DeviceInfo
 from profiler.results.spec import SpecError
 from profiler.workloads.footprint import Footprint, usable_memory_bytes
 
+#: the activations of one sample are measured (a meta forward at two batches: seconds for a long
+#: LSTM) only when weights, gradients and optimizer state alone take more than this share
+#: of the usable memory; below it one sample's activations cannot tip the balance in practice
+ACTIVATIONS_MATTER_SHARE = 0.5
 #: element size (bytes) -> the word for the weights' precision
 DTYPE_WORDS = {4: "fp32", 2: "16-bit", 8: "fp64", 1: "8-bit"}
 
@@ -71,6 +75,12 @@ def check_fit(label: str, footprint: Footprint, device: str, info: DeviceInfo | 
     message = refusal(label, footprint, *usable)
     if message:
         raise DoesNotFit(message)
+
+
+def activations_matter(footprint: Footprint, device: str, info: DeviceInfo | None = None) -> bool:
+    """Whether one sample's activations could decide the fit (see ``ACTIVATIONS_MATTER_SHARE``)."""
+    usable = usable_for(device, info)
+    return usable is not None and footprint.fixed_bytes > ACTIVATIONS_MATTER_SHARE * usable[0]
 
 
 def footprint_from_dict(data: dict[str, Any] | None) -> Footprint | None:

@@ -24,7 +24,7 @@ from profiler.results.model_ref import (
     sha256_file,
 )
 from profiler.results.spec import MAX_DURATION_S, MAX_NAME_CHARS, PRECISIONS, SIZES, RunSpec, SpecError
-from profiler.runner.fit import DoesNotFit, check_fit, footprint_from_dict
+from profiler.runner.fit import DoesNotFit, activations_matter, check_fit, footprint_from_dict
 from profiler.runner.precision import check_precision
 from profiler.workloads import WorkloadError, get_workload
 
@@ -159,9 +159,11 @@ def _check_fits(spec: RunSpec, device: DeviceInfo) -> None:
 
     try:
         built = build(1)
-        check_fit(label, parameter_footprint(built.model), spec.device, device)  # before any forward
-        footprint = measure_footprint(built.model, built.loss_fn,
-                                      lambda n: built.make_batch() if n == 1 else build(n).make_batch())
+        footprint = parameter_footprint(built.model)
+        check_fit(label, footprint, spec.device, device)  # before any forward
+        if activations_matter(footprint, spec.device, device):
+            footprint = measure_footprint(built.model, built.loss_fn,
+                                          lambda n: built.make_batch() if n == 1 else build(n).make_batch())
     except SpecError:
         raise
     except (RuntimeError, ValueError, OverflowError) as exc:  # e.g. "Storage size calculation overflowed"

@@ -117,3 +117,15 @@ def test_oom_inside_make_batch_starts_the_batch_search(batch_size: int | None) -
     assert result.advice is not None
     assert "batch size 16 ran out of memory" in result.advice and "the largest batch that fit was 4" in result.advice
     assert "bf16" not in result.advice and "fix the model" not in result.advice
+
+
+def test_one_samples_activations_can_decide_the_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """cnn-S: 4.7 MiB of weights, gradients and AdamW state and 1.2 MiB of activations per image."""
+    from profiler.runner.validate import validate_spec
+
+    monkeypatch.setattr(fit, "usable_memory_bytes", lambda device=None: (5 * MIB, "a test limit"))
+    with pytest.raises(DoesNotFit, match=r"^cnn-S does not fit: needs about 5.9\d MiB at batch 1 \(weights, "
+                                         r"gradients, AdamW state and activations"):
+        validate_spec(RunSpec(workload="cnn", size="S", steps=1))
+    monkeypatch.setattr(fit, "usable_memory_bytes", lambda device=None: (7 * MIB, "a test limit"))
+    validate_spec(RunSpec(workload="cnn", size="S", steps=1))
