@@ -164,7 +164,8 @@ def duration(value: float | None) -> str:
 
 
 def money(value: float | None, currency: str = "USD") -> str:
-    """An amount with its currency: ``1,234 USD``, ``0.40 USD``, ``0.00123 USD``."""
+    """An amount with its currency: ``1,234 USD``, ``0.40 USD``, ``0.0012 USD``, ``under 0.0001 USD``
+    (never scientific notation)."""
     if not _finite(value):
         return NA
     assert value is not None
@@ -172,7 +173,9 @@ def money(value: float | None, currency: str = "USD") -> str:
         return f"{value:,.0f} {currency}"
     if abs(value) >= 0.01 or value == 0:
         return f"{value:.2f} {currency}"
-    return f"{value:.3g} {currency}"
+    if abs(value) >= 0.0001:
+        return f"{value:.4f} {currency}"
+    return f"under 0.0001 {currency}"
 
 
 def per_money(value: float | None, unit: str, currency: str = "USD") -> str:

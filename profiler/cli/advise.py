@@ -1,4 +1,9 @@
-"""``horsepower advise RUN``: which hardware to use for a measured run, with honest bands."""
+"""``horsepower advise``: which hardware to use for a measured run or a model, with honest bands.
+
+    horsepower advise RUN [--batch N] [--precision P]          # a measured run, at the batch/precision you will train
+    horsepower advise --model REF [--knob k=v] --batch N --precision P   # no training: counted on meta
+    horsepower advise --backtest [--json]                      # how good the GPU advice is (out of sample)
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,16 @@ from profiler.outputs import write_text
 def register(sub: Any) -> None:
     p = sub.add_parser("advise", help="project a measured run onto hardware you do not own")
     p.add_argument("run", metavar="RUN", nargs="?", help="a run id (or unique prefix) from history, or a run file")
+    p.add_argument("--model", metavar="REF", help="advise on a model without training it: a built-in name, "
+                   "file.py:factory, module:factory or hf:NAME (counted on the meta device)")
+    p.add_argument("--knob", action="append", default=[], metavar="NAME=INTEGER", help="a knob of --model (repeatable)")
+    p.add_argument("--batch", help="the batch you will train with (default: the run's; required with --model)")
+    p.add_argument("--precision", help="the precision you will train with: fp32 (PyTorch's default: TF32 "
+                   "convolutions, FP32 matmuls on Ampere and newer), tf32, bf16, fp16 or amp (fp16 autocast); "
+                   "default: what the run's own setting means on each device")
+    p.add_argument("--backtest", action="store_true",
+                   help="print the cross-validated accuracy of the GPU advice over the published corpus")
+    p.add_argument("--corpus", metavar="FILE", help="fit the GPU model to this corpus CSV instead of the shipped one")
     p.add_argument("--samples", help="dataset size in samples (1e6 works; default 1,000,000)")
     p.add_argument("--epochs", help="epochs (default 1)")
     p.add_argument("--budget", help="money for the job (50) or per hour (2/h), in USD")
@@ -53,33 +68,70 @@ def _run(ref: str) -> tuple[dict[str, Any], Any]:
     return {k: v for k, v in run.items() if k not in ("series", "history")}, store
 
 
+def _target(args: argparse.Namespace) -> tuple[int | None, str | None]:
+    from profiler.analysis.advisor.precision import PrecisionError, check_precision
+    from profiler.analysis.advisor.subject import SubjectError, check_batch
+
+    try:
+        batch = check_batch(args.batch)
+        precision = check_precision(args.precision) if args.precision is not None else None
+    except (PrecisionError, SubjectError) as exc:
+        raise UsageError(str(exc)) from None
+    return batch, precision
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from profiler.analysis.advisor import load_catalogue
+    from profiler.analysis.advisor.backtest import render_backtest
+    from profiler.reports.advisor import fitted
+
+    _gpu, result = fitted(load_catalogue(), args.corpus)
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(render_backtest(result))
+    return 0
+
+
 def cmd_advise(args: argparse.Namespace) -> int:
     from profiler.analysis.advisor import ConstraintError, OverrideError, load_catalogue
+    from profiler.analysis.advisor.corpus import CorpusError
+    from profiler.analysis.advisor.subject import SubjectError
     from profiler.analysis.advisor.text import render, to_dict
-    from profiler.reports.advisor import advise_run, gather_inputs, read_constraints
+    from profiler.cli.run import parse_knobs
+    from profiler.reports.advisor import advise_model, advise_run, gather_inputs, read_constraints
 
     check_output(args.html)
-    if args.catalogue:
-        try:
-            print_json(load_catalogue().to_dict())
-        except OverrideError as exc:
-            raise UsageError(str(exc)) from None
-        return 0
-    if not args.run:
-        raise UsageError("give a RUN (a run id from `horsepower history`, or a run file), or --catalogue")
+    batch, precision = _target(args)
     try:
+        if args.catalogue:
+            print_json(load_catalogue().to_dict())
+            return 0
+        if args.backtest:
+            return _backtest(args)
+        if bool(args.run) == bool(args.model):
+            raise UsageError("give a RUN (a run id from `horsepower history`, or a run file), or --model REF, "
+                             "or --backtest, or --catalogue")
+        if args.model and (batch is None or precision is None):
+            raise UsageError("--model needs --batch N and --precision (fp32, tf32, bf16, fp16 or amp)")
+        knobs = parse_knobs(args.knob)
         constraints = read_constraints(args.samples, args.epochs, args.budget, args.deadline, args.mode,
                                        args.years, args.hours_per_day, args.electricity)
         catalogue = load_catalogue()
-    except (ConstraintError, OverrideError) as exc:
+        unknown = [d for d in args.device or [] if catalogue.get(d) is None]
+        if unknown:
+            raise UsageError(f"unknown device id(s) {', '.join(unknown)}; see `horsepower advise --catalogue`")
+        if args.model:
+            inputs = gather_inputs(None, catalogue, args.corpus)
+            assert batch is not None and precision is not None
+            advice = advise_model(args.model, knobs, batch, precision, constraints, inputs, args.device, args.all)
+        else:
+            run, store = _run(args.run)
+            with store:
+                inputs = gather_inputs(store, catalogue, args.corpus)
+            advice = advise_run(run, constraints, inputs, args.device, args.all, precision, batch)
+    except (ConstraintError, OverrideError, CorpusError, SubjectError) as exc:
         raise UsageError(str(exc)) from None
-    unknown = [d for d in args.device or [] if catalogue.get(d) is None]
-    if unknown:
-        raise UsageError(f"unknown device id(s) {', '.join(unknown)}; see `horsepower advise RUN --all --json`")
-    run, store = _run(args.run)
-    with store:
-        inputs = gather_inputs(store, catalogue)
-    advice = advise_run(run, constraints, inputs, args.device, args.all)
     if args.json:
         print_json(to_dict(advice))
     else:

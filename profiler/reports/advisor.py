@@ -4,11 +4,16 @@ read the user's constraints as text, advise.
 Window use (Advisor tab), all Qt-free and synchronous (run it off the GUI thread: the first
 call replays the model on the meta device, 0.1-2 s):
 
-    inputs = gather_inputs()                       # catalogue + history + reference runs
+    inputs = gather_inputs()                       # catalogue + corpus model + history + reference runs
     constraints = read_constraints(samples="1e6", epochs="3", budget="2/h", deadline="24h",
                                    mode="rent")    # ConstraintError: one line for the field
-    advice = advise_run(run_dict, constraints, inputs)
+    advice = advise_run(run_dict, constraints, inputs, precision="amp", batch=256)
+    advice = advise_model("hf:gpt2", {}, 8, "bf16", constraints, inputs)   # no run: counted on meta
     text.to_dict(advice)  # rows, chart (points + on_front), calibration, recommendation, credits
+
+The GPU efficiency model is fitted to the shipped corpus of published measurements (or a
+``--corpus`` file: ``CorpusError`` for a bad row) once per process; ``quality_lines`` is its
+leave-one-model-out back-test ("How good is this advice").
 """
 
 from __future__ import annotations
@@ -19,7 +24,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from profiler.analysis.advisor import Advice, Catalogue, ConstraintError, Constraints, advise, load_catalogue
+from profiler.analysis.advisor.backtest import Backtest, run_backtest
+from profiler.analysis.advisor.census import step_facts
 from profiler.analysis.advisor.constraints import AUTO, DEFAULT_SAMPLES, parse_budget, parse_deadline
+from profiler.analysis.advisor.corpus import load_corpus
+from profiler.analysis.advisor.gpu_model import GpuModel
+from profiler.analysis.advisor.model_facts import shipped_facts
+from profiler.analysis.advisor.subject import subject_of_model, subject_of_run
 from profiler.analysis.prices import PricesError, load_prices
 from profiler.reports.reference_runs import load_reference_runs
 
@@ -38,6 +49,38 @@ class AdvisorInputs:
     history: tuple[dict[str, Any], ...] = ()
     reference: tuple[dict[str, Any], ...] = ()
     problems: tuple[str, ...] = field(default_factory=tuple)
+    gpu: GpuModel | None = None
+    backtest: Backtest | None = None
+
+
+_FITTED: dict[tuple[int, str], tuple[GpuModel, Backtest]] = {}
+
+
+def fitted(catalogue: Catalogue, corpus_file: str | None = None) -> tuple[GpuModel, Backtest]:
+    """The GPU model fitted to the corpus and its back-test (once per catalogue and file);
+    ``CorpusError`` for a bad corpus file."""
+    key = (id(catalogue), str(corpus_file or ""))
+    if key not in _FITTED:
+        corpus = load_corpus(catalogue, corpus_file)
+        facts = shipped_facts()
+        _FITTED[key] = (GpuModel.build(corpus, facts), run_backtest(corpus, facts))
+    return _FITTED[key]
+
+
+def quality_lines(backtest: Backtest | None) -> tuple[str, ...]:
+    """"How good is this advice": the back-test's four figures against their targets."""
+    if backtest is None:
+        return ()
+    s = backtest.summary()
+    v, met = s["values"], s["met"]
+    rank = "n/a" if v["rank_correlation"] is None else f"{v['rank_correlation']:.2f}"
+    ok = {True: "target met", False: "target NOT met"}
+    return (f"Back-test on {s['figures']} published GPU figures ({s['models']} models, {s['gpus']} GPUs), each "
+            "predicted without its model in the fit:",
+            f"{v['inside_band']:.0%} inside their band (target 80%: {ok[met['inside_band']]})",
+            f"median error {v['median_abs_error']:.0%} (target 25%: {ok[met['median_abs_error']]})",
+            f"median band {v['median_band_width']:.2f}x wide (target 2.5x: {ok[met['median_band_width']]})",
+            f"GPU ranking per model: worst Spearman {rank} (target 0.9: {ok[met['rank_correlation']]})")
 
 
 def history_runs(store: HistoryStore, limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
@@ -53,13 +96,16 @@ def history_runs(store: HistoryStore, limit: int = HISTORY_LIMIT) -> list[dict[s
     return runs
 
 
-def gather_inputs(store: HistoryStore | None = None, catalogue: Catalogue | None = None) -> AdvisorInputs:
-    """Catalogue (with the user's ``hardware.json``: ``OverrideError`` if bad), history runs
-    (when a store is given) and the shipped reference runs (bad files are skipped, named)."""
+def gather_inputs(store: HistoryStore | None = None, catalogue: Catalogue | None = None,
+                  corpus_file: str | None = None) -> AdvisorInputs:
+    """Catalogue (with the user's ``hardware.json``: ``OverrideError`` if bad), the GPU model
+    fitted to the corpus (``CorpusError`` if bad), history runs (when a store is given) and the
+    shipped reference runs (bad files are skipped, named)."""
     catalogue = catalogue if catalogue is not None else load_catalogue()
+    gpu, backtest = fitted(catalogue, corpus_file)
     reference, problems = load_reference_runs()
     history = history_runs(store) if store is not None else []
-    return AdvisorInputs(catalogue, tuple(history), tuple(reference), tuple(problems))
+    return AdvisorInputs(catalogue, tuple(history), tuple(reference), tuple(problems), gpu, backtest)
 
 
 def _number(name: str, text: str | float | None) -> float | None:
@@ -102,15 +148,33 @@ def read_constraints(samples: str | float | None = None, epochs: str | float | N
     )
 
 
-def advise_run(run: Mapping[str, Any], constraints: Constraints, inputs: AdvisorInputs,
-               device_ids: Sequence[str] | None = None, show_all: bool = False) -> Advice:
-    """The advisor's answer for ``run`` (a result dict from history, an import or a live run)."""
-    advice = advise(run, inputs.catalogue, constraints, inputs.history, inputs.reference, device_ids, show_all)
-    if inputs.problems:
-        from dataclasses import replace
+def _finish(advice: Advice, inputs: AdvisorInputs) -> Advice:
+    from dataclasses import replace
 
-        advice = replace(advice, notes=(*advice.notes, *inputs.problems))
-    return advice
+    return replace(advice, notes=(*advice.notes, *inputs.problems), quality=quality_lines(inputs.backtest))
+
+
+def advise_run(run: Mapping[str, Any], constraints: Constraints, inputs: AdvisorInputs,
+               device_ids: Sequence[str] | None = None, show_all: bool = False, precision: str | None = None,
+               batch: int | None = None) -> Advice:
+    """The advisor's answer for ``run`` (a result dict from history, an import or a live run) at
+    ``precision`` and ``batch`` (default: the run's); ``SubjectError`` when GPU rows cannot be made."""
+    subject = subject_of_run(run, step_facts(run), precision, batch)
+    advice = advise(run, inputs.catalogue, constraints, subject, inputs.gpu, inputs.history, inputs.reference,
+                    device_ids, show_all)
+    return _finish(advice, inputs)
+
+
+def advise_model(ref: str, knobs: Mapping[str, Any], batch: int, precision: str, constraints: Constraints,
+                 inputs: AdvisorInputs, device_ids: Sequence[str] | None = None, show_all: bool = False) -> Advice:
+    """The answer for a model nobody trained here: counted on meta (``SubjectError`` if it cannot be)."""
+    subject = subject_of_model(ref, knobs, batch, precision)
+    run = {"run_id": "counted", "name": f"{ref} bs{batch} {precision}", "status": "counted", "device": "none",
+           "batch_size": batch, "precision": precision, "params": subject.facts.params,
+           "flops_per_step": subject.step.flops, "samples_per_step": batch, "spec": {"model": ref}}
+    advice = advise(run, inputs.catalogue, constraints, subject, inputs.gpu, (), (), device_ids, show_all,
+                    counted_only=True)
+    return _finish(advice, inputs)
 
 
 def device_choices(catalogue: Catalogue) -> list[dict[str, Any]]:

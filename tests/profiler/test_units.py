@@ -33,6 +33,7 @@ def test_counts_ratios_money():
     assert units.ratio(2.5) == "2.50×" and units.ratio(38.04) == "38.0×" and units.ratio(412.3) == "412×"
     assert units.percent(0.42) == "42.0%"
     assert units.money(0.4, "USD") == "0.40 USD" and units.money(1234, "EUR") == "1,234 EUR"
+    assert units.money(7.63e-3, "USD") == "0.0076 USD" and units.money(7.63e-05, "USD") == "under 0.0001 USD"
 
 
 def test_columns_align_and_rule():

@@ -1,9 +1,12 @@
-"""The advisor's answer for one measured run: a ranked table, cost-versus-time chart data with
-the Pareto front, predicted-versus-measured calibration, and a recommendation in words.
+"""The advisor's answer for one subject: a ranked table, cost-versus-time chart data with the
+Pareto front, predicted-versus-measured calibration, and a recommendation in words.
 
-``advise(run, catalogue, constraints, history=..., reference=...)`` is pure given its inputs
-(no I/O beyond the catalogue already loaded); the facade in ``profiler.reports.advisor``
-gathers history and reference runs for the CLI and the window.
+``advise(run, catalogue, constraints, subject=..., gpu=..., history=..., reference=...)`` is
+pure given its inputs (no I/O beyond the catalogue and the fitted GPU model already loaded);
+the facade in ``profiler.reports.advisor`` builds the subject (a measured run at the target
+batch and precision, or a model counted without training) and gathers history and reference
+runs for the CLI and the window. An unsound run (``soundness``) is no basis for CPU rows and
+calibrates nothing; the answer says why at the top.
 """
 
 from __future__ import annotations
@@ -15,15 +18,19 @@ from typing import Any
 
 from profiler.analysis.advisor.bands import Band
 from profiler.analysis.advisor.catalogue import Catalogue, credits
+from profiler.analysis.advisor.corpus import CORPUS_CREDIT
 from profiler.analysis.advisor.census import StepFacts, step_facts
 from profiler.analysis.advisor.constraints import Constraints
 from profiler.analysis.advisor.costs import Cost, Power, energy_wh, job_cost, power_of
 from profiler.analysis.advisor.efficiency import Point, measure_point
+from profiler.analysis.advisor.gpu_model import GpuModel
 from profiler.analysis.advisor.hardware import HardwareDevice
 from profiler.analysis.advisor.pareto import pareto_points
 from profiler.analysis.advisor.project import MEASURED, NA, Projection, calibration_points, project_all, run_device
 from profiler.analysis.advisor.recommend import recommendation
 from profiler.analysis.advisor.roofline import NO_FIT
+from profiler.analysis.advisor.soundness import refusal, unsound_reason
+from profiler.analysis.advisor.subject import Subject
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,9 @@ class Advice:
     calibration: tuple[dict[str, Any], ...]
     credits: tuple[str, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = field(default_factory=tuple)  # shown above everything else
+    target: Subject | None = None
+    quality: tuple[str, ...] = field(default_factory=tuple)  # "How good is this advice" lines
 
 
 def _within(value: Band | None, limit: float | None) -> bool | None:
@@ -142,13 +152,37 @@ def _calibration(rows: Sequence[Row]) -> tuple[dict[str, Any], ...]:
     return tuple(out)
 
 
-def advise(run: Mapping[str, Any], catalogue: Catalogue, constraints: Constraints,
-           history: Sequence[Mapping[str, Any]] = (), reference: Sequence[Mapping[str, Any]] = (),
-           device_ids: Sequence[str] | None = None, show_all: bool = False) -> Advice:
-    """Project ``run`` (a result dict) onto the catalogue under ``constraints``."""
-    facts = step_facts(run)
-    subject_device, how = run_device(run, catalogue)
-    subject = measure_point(run, subject_device, "subject", facts) if subject_device is not None else None
+def _self_check(calibration: Sequence[Mapping[str, Any]], run_id: str) -> str | None:
+    own = next((c for c in calibration if c.get("run_id") == run_id), None)
+    if own is None or own["inside_band"]:
+        return None
+    return (f"This run's own self-check is outside its band: {own['name']} was predicted "
+            f"{own['predicted_samples_per_s']['nominal']:,.0f} samples/s and measured "
+            f"{own['measured_samples_per_s']:,.0f} ({own['error']:+.0%}); treat the projections with care.")
+
+
+def advise(run: Mapping[str, Any], catalogue: Catalogue, constraints: Constraints, subject: Subject,
+           gpu: GpuModel | None = None, history: Sequence[Mapping[str, Any]] = (),
+           reference: Sequence[Mapping[str, Any]] = (), device_ids: Sequence[str] | None = None,
+           show_all: bool = False, counted_only: bool = False) -> Advice:
+    """Project ``subject`` (``run``'s model at the target batch and precision) onto the catalogue
+    under ``constraints``. ``counted_only``: no run was measured (``advise --model``)."""
+    facts = step_facts(run) if not counted_only else subject.step
+    warnings: list[str] = []
+    refused = ""
+    if counted_only:
+        refused = ("a CPU target needs a measurement: `horsepower run --model ... --device cpu`, "
+                   "then `horsepower advise RUN`")
+        subject_device, how = None, "no run: the model was counted, not trained"
+    else:
+        subject_device, how = run_device(run, catalogue)
+        reason = unsound_reason(run)
+        if reason is not None:
+            warnings.append(refusal(reason))
+            refused = f"not projected: {reason}"
+    own = None
+    if subject_device is not None and not refused:
+        own = measure_point(run, subject_device, "subject", facts)
     others = [r for r in history if r.get("run_id") != run.get("run_id")]
     points = calibration_points(others, catalogue, "history") + calibration_points(reference, catalogue, "reference")
     runs_by_id = {str(r.get("run_id")): r for r in (*others, *reference)}
@@ -160,21 +194,31 @@ def advise(run: Mapping[str, Any], catalogue: Catalogue, constraints: Constraint
     owned_ids |= {p.device.id for p in points if p.origin == "history"
                   and (runs_by_id[p.run_id].get("environment") or {}).get("hostname") == host}
     rows = []
-    for shown, blind in project_all(run, facts, subject, _targets(catalogue, subject_device, points, device_ids,
-                                                                    show_all), points):
+    targets = _targets(catalogue, subject_device, points, device_ids, show_all)
+    for shown, blind in project_all(run, subject, own, targets, points, gpu, refused):
         measured_run = runs_by_id.get(shown.measured_run or "")
         rows.append(_row(shown, blind, measured_run, constraints, catalogue, shown.device.id in owned_ids))
     rows.sort(key=lambda r: _rank_key(r, constraints))
-    notes = [f"this run's device: {how}"]
-    if subject_device is None:
+    notes = [f"this run's device: {how}",
+             f"target: batch {subject.batch}, precision {subject.precision}"
+             + ("" if subject.same_as_run or counted_only else " (not what the run measured: no row is 'measured')"),
+             *subject.notes]
+    if subject_device is None and not counted_only:
         notes.append("its own efficiency cannot be used: projections rest on measured runs and priors")
     if not constraints.samples_given:
         notes.append(f"no --samples given: figures are for a job of {constraints.samples:,} samples")
+    calibration = _calibration(rows)
+    check = _self_check(calibration, str(run.get("run_id")))
+    if check:
+        warnings.append(check)
     shown_devices = [r.device for r in rows]
+    extra = (CORPUS_CREDIT,) if gpu is not None and any(r.device.family == "gpu" for r in rows) else ()
     return Advice(
         run_id=str(run.get("run_id")), run_name=str(run.get("name") or run.get("run_id")),
-        subject=subject_device.name if subject_device is not None else str(run.get("device")),
-        constraints=constraints, facts=facts, rows=tuple(rows), chart=pareto_points(rows),
-        recommendation=recommendation(rows, constraints, str(run.get("run_id") or "")), calibration=_calibration(rows),
-        credits=tuple(credits()) if catalogue.uses_epoch(shown_devices) else (), notes=tuple(notes),
+        subject=subject_device.name if subject_device is not None else ("nothing (counted, not trained)"
+                                                                        if counted_only else str(run.get("device"))),
+        constraints=constraints, facts=subject.step, rows=tuple(rows), chart=pareto_points(rows),
+        recommendation=recommendation(rows, constraints, str(run.get("run_id") or "")), calibration=calibration,
+        credits=(*(credits() if catalogue.uses_epoch(shown_devices) else ()), *extra), notes=tuple(notes),
+        warnings=tuple(warnings), target=subject,
     )

@@ -11,6 +11,9 @@ kernel launch instead. ``choose`` picks, for a target device, the best-founded e
 4. runs of other models measured on the target's family;
 5. the literature prior of the family (``PRIORS``), whose source is stated.
 
+CUDA/ROCm GPUs are not chosen here: the efficiency model fitted to published measurements
+(``gpu_model``) projects them, with bands from its out-of-sample error.
+
 Each step widens the band by a stated factor; every choice says where it came from. Only
 measurements of the target's precision count (an fp32 run says nothing about AMX bf16).
 """
@@ -26,6 +29,7 @@ from profiler.analysis.advisor.bands import Band
 from profiler.analysis.advisor.census import StepFacts, step_facts
 from profiler.analysis.advisor.hardware import HardwareDevice
 from profiler.analysis.advisor.roofline import NoFigure, roof
+from profiler.analysis.advisor.soundness import unsound_reason
 from profiler.metrics.comparison import model_title
 
 #: band factors on a measured efficiency, by how far the projection reaches (from the
@@ -51,7 +55,6 @@ _GPU_SOURCE = ("literature prior: tuned large-model training reaches 38-43% MFU 
                "46% (PaLM on TPU v4, arXiv:2204.02311) to 56% (Megatron-LM on A100, arXiv:2205.05198); small models "
                "in eager PyTorch reach far less, hence the band 10-55%")
 PRIORS: dict[str, Prior] = {
-    "gpu": Prior(Band(0.10, 0.30, 0.55), _LAUNCH, f"{_GPU_SOURCE}; {_LAUNCH_SOURCE}"),
     "apple-gpu": Prior(Band(0.05, 0.20, 0.45), Band(5e-6, 10e-6, 25e-6),
                        "literature prior: no published MFU for PyTorch on MPS; taken below the CUDA prior "
                        f"(Metal command encoding costs more per op); {_LAUNCH_SOURCE}"),
@@ -69,6 +72,14 @@ PRECISION_PRIORS: dict[tuple[str, str], Prior] = {
                            "its 3.9 TFLOP/s tile peak (measured 2026-12-01, busy machine); Zen 5's AVX512_BF16 path "
                            "reaches about 90% of its peak (FIELD_NOTES): training steps reach less, hence 1-40%"),
 }
+
+
+def launch_cost(family: str) -> Band | None:
+    """The prior cost of one kernel launch on a family (None on CPUs: their efficiency holds it);
+    CUDA/ROCm GPUs share the accelerator figure (their efficiency comes from ``gpu_model``)."""
+    if family == "gpu":
+        return _LAUNCH
+    return PRIORS.get(family, PRIORS["other"]).per_kernel_s
 
 
 def prior_for(family: str, precision: str) -> Prior:
@@ -109,8 +120,8 @@ def measure_point(run: Mapping[str, Any], device: HardwareDevice, origin: str,
                   facts: StepFacts | None = None) -> Point | None:
     """The efficiency (or launch cost) a measured run shows on ``device``; None if unusable."""
     samples_per_s = run.get("samples_per_s")
-    if str(run.get("status")) not in ("completed", "stopped") or not samples_per_s:
-        return None
+    if unsound_reason(run) is not None or not samples_per_s:
+        return None  # failed, partial, too few steps or on a busy machine: calibrates nothing
     facts = facts or step_facts(run)
     if not facts.samples:
         return None
@@ -120,11 +131,11 @@ def measure_point(run: Mapping[str, Any], device: HardwareDevice, origin: str,
         ideal = roof(facts, device, precision).ideal_s.nominal
     except NoFigure:
         return None
-    prior = PRIORS.get(device.family, PRIORS["other"])
+    launch = launch_cost(device.family)
     efficiency: float | None = ideal / step_s
     per_kernel = None
-    if not device.is_cpu and facts.kernels and prior.per_kernel_s is not None:
-        if facts.kernels * prior.per_kernel_s.nominal >= LAUNCH_BOUND_SHARE * step_s:
+    if not device.is_cpu and facts.kernels and launch is not None:
+        if facts.kernels * launch.nominal >= LAUNCH_BOUND_SHARE * step_s:
             efficiency, per_kernel = None, step_s / facts.kernels
     return Point(str(run.get("run_id")), origin, device, model_key(run), precision, step_s,
                  float(samples_per_s), efficiency, per_kernel, facts)
@@ -141,10 +152,9 @@ def _base(device_id: str) -> str:
 
 def _launch(points: Sequence[Point], family: str) -> tuple[Band | None, str]:
     costs = [p.per_kernel_s for p in points if p.per_kernel_s and p.device.family == family]
-    prior = PRIORS.get(family, PRIORS["other"])
     if costs:
         return _spread(costs, (0.7, 1.4)), f"launch cost from {len(costs)} launch-bound run(s)"
-    return prior.per_kernel_s, ""
+    return launch_cost(family), ""
 
 
 def choose(target: HardwareDevice, subject: Point | None, points: Sequence[Point], key: str,

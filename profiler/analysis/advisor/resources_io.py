@@ -12,6 +12,7 @@ from pathlib import Path
 
 HARDWARE_DIR = "hardware"
 REFERENCE_DIR = "reference_runs"
+PUBLISHED_DIR = "published"
 
 
 def resource_dir(name: str) -> Path:

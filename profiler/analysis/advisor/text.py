@@ -1,8 +1,13 @@
 """The advisor's answer as plain text (the CLI) and as a JSON-ready dict (``--json``, the window).
 
-Columns: rank, device, measured or projected, samples/s, time to train, energy, cost and its
-basis, memory fit, deadline and budget checks, confidence. A projected figure shows its
-band; the credit line follows whenever an Epoch AI figure is in the table.
+Columns: rank, device, the peak it used, measured or projected, samples/s, time to train,
+energy, cost and its basis, memory fit with the largest batch that fits, what bounds the step,
+confidence. A projected figure shows its band; warnings (an unsound run, a self-check outside
+its band) come first; the credit lines follow whenever a sourced figure is in the table.
+
+The JSON rows carry, per device, the fields the checks rely on: ``device`` (catalogue name),
+``precision``, ``peak_flops_per_s``, ``samples_per_s``, ``samples_per_s_low``,
+``samples_per_s_high``, ``measured``, ``fits`` (bool or null) and ``max_batch`` (int or null).
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from profiler.analysis.advisor.advise import Advice, Row
 from profiler.analysis.advisor.bands import PROJECTED, Band
 from profiler.analysis.advisor.catalogue import device_to_dict
 from profiler.analysis.advisor.project import MEASURED, NA, Projection
+from profiler.analysis.advisor.roofline import FITS, NO_FIT
 
-HEADERS = ("#", "device", "figures", "samples/s", "time to train", "energy", "cost", "fits", "bound",
-           "confidence")
+HEADERS = ("#", "device", "peak used", "figures", "samples/s", "time to train", "energy", "cost", "fits",
+           "max batch", "bound", "confidence")
 
 
 def _band(band: Band | None, fmt: Callable[[float | None], str], exact: bool) -> str:
@@ -33,28 +39,47 @@ def _check(value: bool | None) -> str:
     return {True: "yes", False: "no", None: "maybe"}[value]
 
 
+def peak_words(p: Projection) -> str:
+    """The peak a row used without the device name: ``TF32 dense 156 TFLOP/s``."""
+    if p.peak is None:
+        return units.NA
+    prefix = f"{p.device.name}, "
+    return p.peak.label[len(prefix):] if p.peak.label.startswith(prefix) else p.peak.label
+
+
+def fits_flag(p: Projection) -> bool | None:
+    """True: fits at the target batch; False: does not; None: unknown or borderline."""
+    if p.fit is None:
+        return None
+    return {FITS: True, NO_FIT: False}.get(p.fit.status)
+
+
 def row_cells(rank: int, row: Row, currency: str) -> list[str]:
     p = row.projection
     exact = row.measured
     if p.status == NA:
-        return [str(rank), row.device.name, p.reason, *[units.NA] * 7]
+        return [str(rank), row.device.name, units.NA, p.reason, *[units.NA] * 8]
     energy_exact = exact and row.power is not None and row.power.measured
     cost = _band(row.cost.amount, lambda v: units.money(v, currency), exact and energy_exact)
     fit = p.fit.status if p.fit else units.NA
     confidence = "measured" if exact else (p.samples_per_s.confidence if p.samples_per_s else units.NA)
+    largest = p.fit.largest_batch if p.fit else None
     return [
-        str(rank), row.device.name + (" (yours)" if row.owned else ""),
+        str(rank), row.device.name + (" (yours)" if row.owned else ""), peak_words(p),
         "measured" if exact else PROJECTED,
         _band(p.samples_per_s, units.num, exact), _band(row.time_s, units.duration, exact),
         _band(row.energy_wh, lambda v: f"{units.num(v)} Wh", energy_exact), f"{cost} [{row.cost.kind or '-'}]",
-        fit, p.bound or ("measured" if exact else ""), confidence,
+        fit, units.count(largest) if largest else units.NA, p.bound or ("measured" if exact else ""), confidence,
     ]
 
 
 def render(advice: Advice, limit: int | None = None) -> str:
     """The whole answer as text: job, table, notes, calibration, recommendation, credits."""
     c = advice.constraints
-    lines = [f"Advice for {advice.run_name} ({advice.run_id}), measured on {advice.subject}",
+    lines = [f"WARNING: {w}" for w in advice.warnings] + ([""] if advice.warnings else [])
+    t = advice.target
+    target = f"; target batch {t.batch}, precision {t.precision}" if t is not None else ""
+    lines += [f"Advice for {advice.run_name} ({advice.run_id}), measured on {advice.subject}{target}",
              f"Job: {c.samples:,} samples x {c.epochs:g} epoch(s) = {units.count(c.total_samples)} samples"
              + (f"; deadline {units.duration(c.deadline_s)}" if c.deadline_s else "")
              + (f"; budget {units.money(c.budget_total, c.currency)}" if c.budget_total else "")
@@ -62,7 +87,7 @@ def render(advice: Advice, limit: int | None = None) -> str:
              + f"; mode {c.mode}", ""]
     rows = advice.rows[:limit] if limit else advice.rows
     table = [list(HEADERS)] + [row_cells(i + 1, r, c.currency) for i, r in enumerate(rows)]
-    lines.append(units.columns(table, right=(0, 3, 4, 5)))
+    lines.append(units.columns(table, right=(0, 4, 5, 6, 9)))
     if limit and len(advice.rows) > limit:
         lines.append(f"... {len(advice.rows) - limit} more (--all-rows)")
     lines += ["", "Costs:"] + [f"  {r.device.name}: {r.cost.basis}" for r in rows if r.time_s is not None]
@@ -79,9 +104,12 @@ def render(advice: Advice, limit: int | None = None) -> str:
                          f"{units.num(cal['measured_samples_per_s'])}: error {cal['error']:+.0%}, "
                          f"{'inside' if cal['inside_band'] else 'outside'} the band")
     lines += ["", "Recommendation: " + advice.recommendation, ""]
+    if advice.quality:
+        lines += ["How good is this advice (GPU rows):", *[f"  {q}" for q in advice.quality], ""]
     lines += [f"Note: {n}" for n in advice.notes]
-    lines.append(f"Projected figures are {PROJECTED}: a roofline of the run's FLOPs and traffic times an "
-                 "efficiency drawn from measurements (see `--json` for each source).")
+    lines.append(f"Projected figures are {PROJECTED}: a roofline of the model's counted FLOPs and traffic times "
+                 "an efficiency (GPUs: fitted to published measurements; others: drawn from measured runs); "
+                 "see `--json` for each source.")
     lines += advice.credits
     return "\n".join(lines)
 
@@ -104,9 +132,18 @@ def _projection(p: Projection) -> dict[str, Any]:
     }
 
 
-def row_dict(rank: int, row: Row, today: dt.date | None = None) -> dict[str, Any]:
+def row_dict(rank: int, row: Row, today: dt.date | None = None, precision: str = "") -> dict[str, Any]:
+    p = row.projection
+    rate = p.samples_per_s
     return {
-        "rank": rank, "device": device_to_dict(row.device, today), "owned": row.owned,
+        "rank": rank, "device": row.device.name, "device_id": row.device.id,
+        "precision": p.peak.precision if p.peak is not None else precision,
+        "peak_flops_per_s": p.peak.flops_per_s if p.peak is not None else None,
+        "peak_used": p.peak.label if p.peak is not None else None,
+        "samples_per_s": rate.nominal if rate else None, "samples_per_s_low": rate.low if rate else None,
+        "samples_per_s_high": rate.high if rate else None, "fits": fits_flag(p),
+        "max_batch": p.fit.largest_batch if p.fit else None,
+        "device_info": device_to_dict(row.device, today), "owned": row.owned,
         "measured": row.projection.status == MEASURED, "projection": _projection(row.projection),
         "time_to_train_s": row.time_s.to_dict() if row.time_s else None,
         "energy_wh": row.energy_wh.to_dict() if row.energy_wh else None,
@@ -134,7 +171,12 @@ def to_dict(advice: Advice) -> dict[str, Any]:
                  "state_bytes": f.state_bytes, "kernels": f.kernels,
                  "activation_bytes": f.activation_bytes.to_dict() if f.activation_bytes else None,
                  "bytes_moved": f.bytes_moved.to_dict(), "how": list(f.how)},
-        "rows": [row_dict(i + 1, r) for i, r in enumerate(advice.rows)],
+        "target": {"batch": advice.target.batch, "precision": advice.target.precision,
+                   "family": advice.target.family, "flops_per_sample": advice.target.facts.flops_per_sample,
+                   "conv_share": advice.target.facts.conv_share} if advice.target else None,
+        "rows": [row_dict(i + 1, r, precision=advice.target.precision if advice.target else "")
+                 for i, r in enumerate(advice.rows)],
+        "warnings": list(advice.warnings), "quality": list(advice.quality),
         "chart": list(advice.chart), "calibration": list(advice.calibration),
         "recommendation": advice.recommendation, "notes": list(advice.notes), "credits": list(advice.credits),
         "label_projected": PROJECTED,

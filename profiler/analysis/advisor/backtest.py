@@ -1,0 +1,184 @@
+"""``horsepower advise --backtest``: how good the GPU advice is, measured out of sample.
+
+Leave-one-model-out: for every model of the corpus, the efficiency model is fitted without
+any figure of that model (all its GPUs, batches and precisions) and predicts each of its
+figures; the band of each prediction comes from the leave-one-model-out residuals of the
+other models only (a second level of the same cross-validation), so the figure predicted is
+in neither the fit nor its band. Reported: the share of figures inside their band, the median
+|error| (|predicted / published - 1|), the median band width (high / low) and the Spearman
+rank correlation of GPUs per model and precision with 3 or more distinguishable GPUs.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from profiler.analysis.advisor.corpus import CorpusRow
+from profiler.analysis.advisor.fit import RIDGE, fit_samples, out_of_group_residuals
+from profiler.analysis.advisor.gpu_model import band_from, samples_of
+from profiler.analysis.advisor.model_facts import ModelFacts
+
+#: the issue's targets: share inside the band, median |error|, median band width, rank correlation
+TARGETS = {"inside_band": 0.80, "median_abs_error": 0.25, "median_band_width": 2.5, "rank_correlation": 0.9}
+MIN_GPUS_FOR_RANK = 3
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One published figure predicted out of sample."""
+
+    row_id: str
+    model: str
+    precision: str
+    batch: int
+    device: str
+    published: float
+    predicted: float
+    low: float
+    high: float
+    peak_label: str
+    key: str   # the model with its knobs (one network at one input size)
+    chip: str  # GPUs with the same peak and bandwidth (to 2 digits) cannot be told apart
+
+    @property
+    def inside(self) -> bool:
+        return self.low <= self.published <= self.high
+
+    @property
+    def error(self) -> float:
+        return self.predicted / self.published - 1.0
+
+
+@dataclass(frozen=True)
+class Backtest:
+    figures: tuple[Figure, ...]
+    ranks: tuple[tuple[str, int, float], ...]  # (model setting, GPUs, Spearman rho)
+    left_out: tuple[str, ...]
+
+    @property
+    def inside_band(self) -> float:
+        return sum(f.inside for f in self.figures) / len(self.figures)
+
+    @property
+    def median_abs_error(self) -> float:
+        return statistics.median(abs(f.error) for f in self.figures)
+
+    @property
+    def median_band_width(self) -> float:
+        return statistics.median(f.high / f.low for f in self.figures)
+
+    @property
+    def worst_rank(self) -> float | None:
+        return min((r for _, _, r in self.ranks), default=None)
+
+    @property
+    def median_rank(self) -> float | None:
+        values = [r for _, _, r in self.ranks]
+        return statistics.median(values) if values else None
+
+    def summary(self) -> dict[str, Any]:
+        values = {"inside_band": self.inside_band, "median_abs_error": self.median_abs_error,
+                  "median_band_width": self.median_band_width, "rank_correlation": self.worst_rank}
+        met = {"inside_band": values["inside_band"] >= TARGETS["inside_band"],
+               "median_abs_error": values["median_abs_error"] <= TARGETS["median_abs_error"],
+               "median_band_width": values["median_band_width"] <= TARGETS["median_band_width"],
+               "rank_correlation": self.worst_rank is not None and self.worst_rank >= TARGETS["rank_correlation"]}
+        return {"figures": len(self.figures), "models": len({f.model for f in self.figures}),
+                "gpus": len({f.device for f in self.figures}), "values": values,
+                "median_rank_correlation": self.median_rank, "targets": TARGETS, "met": met}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": "leave-one-model-out (fit and band both without the model predicted)",
+                "summary": self.summary(),
+                "ranks": [{"setting": s, "gpus": n, "spearman": r} for s, n, r in self.ranks],
+                "figures": [{**f.__dict__, "inside": f.inside, "error": f.error} for f in self.figures],
+                "left_out": list(self.left_out)}
+
+
+def spearman(a: Sequence[float], b: Sequence[float]) -> float:
+    """Spearman's rank correlation (average ranks for ties)."""
+    def ranks(values: Sequence[float]) -> np.ndarray:
+        order = np.argsort(values, kind="stable")
+        r = np.empty(len(values))
+        r[order] = np.arange(len(values), dtype=float)
+        arr = np.asarray(values)
+        for v in set(values):
+            tie = arr == v
+            r[tie] = r[tie].mean()
+        return r
+    ra, rb = ranks(a), ranks(b)
+    if ra.std() == 0 or rb.std() == 0:
+        return 1.0 if ra.std() == rb.std() else 0.0
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def run_backtest(corpus: Sequence[CorpusRow], facts: Mapping[str, ModelFacts], penalty: float = RIDGE) -> Backtest:
+    """Leave-one-model-out predictions of every usable corpus figure (see the module doc)."""
+    samples, left_out = samples_of(corpus, facts)
+    rows = {r.id: r for r in corpus}
+    figures: list[Figure] = []
+    for group in sorted({s.group for s in samples}):
+        train = [s for s in samples if s.group != group]
+        if len({s.group for s in train}) < 2:
+            continue
+        model = fit_samples(train, penalty)
+        residuals = [r for _, r in out_of_group_residuals(train, penalty)]
+        low, high = band_from(residuals)
+        for s in (s for s in samples if s.group == group):
+            nominal = float(np.exp(model.predict(s.x)[0])) * s.roof.rate
+            row = rows[s.row_id]
+            figures.append(Figure(s.row_id, row.model, row.precision, row.batch, row.device.name, s.samples_per_s,
+                                  nominal, nominal * low, nominal * high, s.roof.peak.label, s.group,
+                                  f"{s.roof.peak.flops_per_s:.2g}/{s.roof.bandwidth_bytes_per_s:.2g}"))
+    if not figures:
+        raise ValueError("the corpus has no figure that can be predicted out of sample")
+    return Backtest(tuple(figures), tuple(gpu_ranks(figures)), tuple(left_out))
+
+
+def gpu_ranks(figures: Sequence[Figure]) -> list[tuple[str, int, float]]:
+    """Spearman correlation of the GPUs' order, predicted versus published, per model (with its
+    knobs: one input size) and precision. GPUs the catalogue cannot tell apart (the same peak and bandwidth to 2 digits:
+    V100 SXM2 16 and 32 GB) are one entry, and an entry with several figures (sources, batches)
+    enters with their geometric means; settings with fewer than ``MIN_GPUS_FOR_RANK`` entries
+    are skipped."""
+    settings: dict[tuple[str, str, str], dict[str, list[Figure]]] = {}
+    for f in figures:
+        settings.setdefault((f.model, f.key, f.precision), {}).setdefault(f.chip, []).append(f)
+    ranks = []
+    for (model, _key, precision), by_gpu in sorted(settings.items()):
+        if len(by_gpu) < MIN_GPUS_FOR_RANK:
+            continue
+        predicted = [float(np.exp(np.mean([np.log(f.predicted) for f in fs]))) for fs in by_gpu.values()]
+        published = [float(np.exp(np.mean([np.log(f.published) for f in fs]))) for fs in by_gpu.values()]
+        ranks.append((f"{model} {precision}", len(by_gpu), spearman(predicted, published)))
+    return ranks
+
+
+def render_backtest(result: Backtest) -> str:
+    """The back-test as a text table (the CLI; docs/advisor.md carries a copy)."""
+    s = result.summary()
+    v, met, t = s["values"], s["met"], s["targets"]
+
+    def mark(key: str) -> str:
+        return "met" if met[key] else "NOT met"
+
+    worst = "n/a" if v["rank_correlation"] is None else f"{v['rank_correlation']:.2f}"
+    median_rank = "n/a" if s["median_rank_correlation"] is None else f"{s['median_rank_correlation']:.2f}"
+    lines = [f"How good is this advice: {s['figures']} published figures, {s['models']} models, {s['gpus']} GPUs, "
+             "predicted leave-one-model-out (the figure's model is in neither the fit nor its band)", "",
+             f"  inside their band       {v['inside_band']:.0%}   (target >= {t['inside_band']:.0%}: {mark('inside_band')})",
+             f"  median |error|          {v['median_abs_error']:.0%}   (target <= {t['median_abs_error']:.0%}: "
+             f"{mark('median_abs_error')})",
+             f"  median band width       {v['median_band_width']:.2f}x (target <= {t['median_band_width']}x: "
+             f"{mark('median_band_width')})",
+             f"  GPU rank correlation    worst {worst}, median {median_rank} over {len(result.ranks)} model settings "
+             f"(target >= {t['rank_correlation']} per model: {mark('rank_correlation')})", ""]
+    lines += [f"  {setting}: {n} GPUs, Spearman {rho:.2f}" for setting, n, rho in result.ranks]
+    if result.left_out:
+        lines += ["", f"Left out ({len(result.left_out)}):"] + [f"  {x}" for x in result.left_out]
+    return "\n".join(lines)

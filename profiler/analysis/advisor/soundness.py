@@ -1,0 +1,54 @@
+"""Is a measured run sound enough to be a basis for advice?
+
+A run that failed, ran out of memory, was interrupted or stopped before its window, timed too
+few steps, or was measured on a busy machine (other processes took more than
+``CONTENDED_POINTS`` of the CPU during its timed window) says little about its hardware: it
+is never a basis for a CPU projection and never calibrates anything. GPU targets may still be
+projected from its counted FLOPs (they need no timing). ``unsound_reason(run)`` is one line
+saying why, or None for a sound run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from profiler.metrics.cpu_share import CONTENDED_POINTS
+
+#: fewer timed steps than this: the rate is not a measurement
+MIN_TIMED_STEPS = 5
+SOUND_STATUSES = ("completed", "stopped")
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def busy_reason(run: Mapping[str, Any]) -> str | None:
+    """Why the run counts as measured on a busy machine, or None (quiet or unknown)."""
+    others = _number(run.get("other_cpu_percent"))
+    if run.get("contended") is True or (others is not None and others > CONTENDED_POINTS):
+        share = f" (other processes used {others:.0f}% of the CPU)" if others is not None else ""
+        return f"it was measured on a busy machine{share}"
+    return None
+
+
+def unsound_reason(run: Mapping[str, Any]) -> str | None:
+    """One line on why ``run`` cannot be a basis for CPU advice, or None when it can."""
+    status = str(run.get("status") or "")
+    if status not in SOUND_STATUSES:
+        return f"the run did not complete (status {status or 'unknown'})"
+    if run.get("partial"):
+        return "the run is partial (its window was cut short)"
+    steps = _number(run.get("timed_steps"))
+    if steps is not None and steps < MIN_TIMED_STEPS:
+        return f"the run timed {steps:.0f} step(s), fewer than {MIN_TIMED_STEPS}"
+    if not _number(run.get("samples_per_s")):
+        return "the run measured no samples/s"
+    return busy_reason(run)
+
+
+def refusal(reason: str) -> str:
+    """The sentence shown instead of CPU projections for an unsound run."""
+    return (f"Not a basis for CPU advice: {reason}. CPU figures need a sound measurement: run it again "
+            "on a quiet machine. GPU rows are projected from the model's counted FLOPs, not from this timing.")

@@ -1,0 +1,150 @@
+"""What the advice is about: a model's counted cost at the batch and precision the user will train with.
+
+A ``Subject`` is made from a measured run (``subject_of_run``: its counted FLOPs, parameters
+and step census, scaled to ``--batch``) or from a model reference alone (``subject_of_model``:
+counted on the meta device, no training). FLOPs and activations scale with the batch;
+parameter traffic and optimizer state do not. FLOPs do not depend on the dtype, so any
+precision the target has a figure for can be projected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from profiler.analysis.advisor.bands import Band
+from profiler.analysis.advisor.census import (
+    HALF_PRECISION_FACTORS,
+    OPTIMIZER_BYTES_PER_PARAM,
+    STATE_BYTES_PER_PARAM,
+    WEIGHT_PASS_BYTES_PER_PARAM,
+    StepFacts,
+    builtin_workload,
+)
+from profiler.analysis.advisor.gpu_model import family_of
+from profiler.analysis.advisor.model_facts import CountError, ModelFacts, count_model
+from profiler.analysis.advisor.precision import HALF, default_precision
+
+_FAMILY_OF_WORKLOAD = {"cnn": "cnn", "gpt": "gpt", "lstm": "lstm"}
+_CONV_FAMILIES = ("cnn", "depthwise_cnn")
+
+
+class SubjectError(ValueError):
+    """The subject cannot be made (bad batch, a model that cannot be counted); one line."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A model at the target batch and precision; ``step`` is one training step of it there."""
+
+    name: str
+    facts: ModelFacts
+    family: str | None
+    batch: int
+    precision: str
+    step: StepFacts
+    same_as_run: bool   # the run measured exactly this batch and precision
+    notes: tuple[str, ...] = ()
+
+
+def check_batch(batch: int | str | None) -> int | None:
+    if batch is None:
+        return None
+    try:
+        value = int(batch)
+    except (TypeError, ValueError):
+        raise SubjectError(f"--batch must be a whole number more than zero, got {batch!r}") from None
+    if value <= 0 or str(value) != str(batch).strip():
+        raise SubjectError(f"--batch must be a whole number more than zero, got {batch!r}")
+    return value
+
+
+def step_of(facts: ModelFacts, batch: int, precision: str) -> StepFacts:
+    """One training step of ``facts`` at ``batch`` (AdamW state; activations from the count)."""
+    params = facts.params
+    state_traffic = float((OPTIMIZER_BYTES_PER_PARAM + WEIGHT_PASS_BYTES_PER_PARAM) * params)
+    how = [f"counted {facts.how}: {facts.flops_per_sample:.4g} FLOPs per sample, {params:,} parameters"]
+    if facts.activation_bytes_per_sample is None:
+        return StepFacts(facts.flops_per_sample * batch, batch, batch, params, STATE_BYTES_PER_PARAM * params, None,
+                         Band.exact(state_traffic), None, tuple(how))
+    lo, nom, hi = HALF_PRECISION_FACTORS if precision in HALF else (1.0, 1.0, 1.0)
+    act = facts.activation_bytes_per_sample * batch
+    activations = Band(act * lo, act * nom, act * hi)
+    moved = Band(state_traffic + 2 * act * lo, state_traffic + 2 * act * nom, state_traffic + 4 * act * hi)
+    how.append("activations: tensors saved for backward (counted), scaled to the batch")
+    return StepFacts(facts.flops_per_sample * batch, batch, batch, params, STATE_BYTES_PER_PARAM * params,
+                     activations, moved, None, tuple(how))
+
+
+def scale_step(step: StepFacts, batch: int) -> StepFacts:
+    """``step`` at another batch: FLOPs and activations scale, parameter traffic does not."""
+    if step.batch_size <= 0 or batch == step.batch_size:
+        return step
+    k = batch / step.batch_size
+    fixed = float((OPTIMIZER_BYTES_PER_PARAM + WEIGHT_PASS_BYTES_PER_PARAM) * step.params)
+
+    def moved(v: float) -> float:
+        return fixed + max(0.0, v - fixed) * k
+
+    b = step.bytes_moved
+    return replace(step, flops=step.flops * k if step.flops else None, samples=round(step.samples * k),
+                   batch_size=batch, activation_bytes=step.activation_bytes.scale(k) if step.activation_bytes else None,
+                   bytes_moved=Band(moved(b.low), moved(b.nominal), moved(b.high)),
+                   how=(*step.how, f"scaled from batch {step.batch_size} to {batch}: FLOPs and activations x{k:.3g}, "
+                                   "parameter traffic unchanged"))
+
+
+def _run_family(run: Mapping[str, Any]) -> str | None:
+    spec = run.get("spec") if isinstance(run.get("spec"), Mapping) else {}
+    model = str(spec.get("model") or "")
+    if model:
+        return family_of(model)
+    return _FAMILY_OF_WORKLOAD.get(str(run.get("workload") or spec.get("workload") or ""))
+
+
+def _conv_share(run: Mapping[str, Any], family: str | None) -> tuple[float, str]:
+    """Share of the run's FLOPs in convolutions: counted for a built-in workload (meta, no user
+    code), else from the family (a CNN: all, otherwise none), said so."""
+    workload = builtin_workload(run)
+    if workload is not None:
+        spec = run.get("spec") if isinstance(run.get("spec"), Mapping) else {}
+        try:
+            counted = count_model(workload.name, dict(spec.get("knobs") or {}), str(run.get("size") or "S"))
+            return counted.conv_share, "counted"
+        except CountError:
+            pass
+    share = 1.0 if family in _CONV_FAMILIES else 0.0
+    return share, f"taken as {share:.0%} from the model family ({family or 'unknown'})"
+
+
+def subject_of_run(run: Mapping[str, Any], step: StepFacts, precision: str | None = None,
+                   batch: int | None = None) -> Subject:
+    """The run's model at ``batch`` (default: the run's) and ``precision`` (default: what the
+    run's dtype setting means on a target, ``precision.default_precision``)."""
+    run_precision = str(run.get("precision") or "fp32")
+    target_precision = precision or default_precision(run_precision)
+    target_batch = batch or step.batch_size or 1
+    if not step.flops or not step.samples:
+        raise SubjectError("the run counted no FLOPs: GPU rows cannot be projected from it")
+    family = _run_family(run)
+    share, share_how = _conv_share(run, family)
+    per_sample = step.activations_per_sample()
+    facts = ModelFacts(str(run.get("name") or run.get("workload") or "run"), {}, step.flops / step.samples,
+                       step.params, share, per_sample.nominal if per_sample else None, "the run's own count")
+    notes = [f"convolution share of the FLOPs {share_how}"]
+    scaled = scale_step(step, target_batch)
+    same = target_batch == step.batch_size and target_precision == run_precision
+    return Subject(str(run.get("name") or run.get("run_id")), facts, family, target_batch, target_precision,
+                   scaled, same, tuple(notes))
+
+
+def subject_of_model(ref: str, knobs: Mapping[str, Any], batch: int, precision: str) -> Subject:
+    """``ref`` counted on meta (or one CPU step), at ``batch`` and ``precision``; ``SubjectError``."""
+    try:
+        facts = count_model(ref, knobs)
+    except CountError as exc:
+        raise SubjectError(str(exc)) from None
+    family = family_of(ref)
+    notes = (f"{ref} counted {facts.how}; family: {family or 'unknown (the efficiency model uses no family term)'}",)
+    return Subject(ref, facts, family, batch, precision, step_of(facts, batch, precision), False, notes)
