@@ -17,7 +17,11 @@ from profiler.analysis.advisor.bands import Band
 from profiler.analysis.advisor.catalogue import Catalogue
 from profiler.analysis.advisor.census import StepFacts
 from profiler.analysis.advisor.cloud import CloudPrice
+from profiler.analysis.advisor.corpus import CorpusRow
+from profiler.analysis.advisor.fit import Case, roof_of
+from profiler.analysis.advisor.gpu_model import GpuModel
 from profiler.analysis.advisor.hardware import CoreGroup, Figure, HardwareDevice
+from profiler.analysis.advisor.model_facts import ModelFacts, facts_key
 from profiler.events import (
     EventBus,
     RunFinished,
@@ -226,3 +230,24 @@ def scale_result(run_id: str, world_size: int, step_s: float, splits: list[tuple
     }
     result.environment = {"logical_cpus": 2, "hostname": "testhost"}
     return result.to_dict()
+
+
+def gpu_model(*devices: HardwareDevice, efficiency: float = 0.3) -> GpuModel:
+    """A GPU efficiency model fitted to a fixture corpus: three models on ``devices`` at fp32
+    and bf16, each published at ``efficiency`` of its roof rate times a small fixed spread."""
+    models = [ModelFacts(f"fixture-{i}", {}, flops, params, share, act, "fixture")
+              for i, (flops, params, share, act) in enumerate(((24e9, 25_000_000, 1.0, 9e7), (8e11, 3e8, 0.0, 1.4e9),
+                                                              (1e11, 1e8, 0.5, 3e8)))]
+    facts_by_key = {facts_key(m.ref, {}): m for m in models}
+    rows = []
+    spread = (0.9, 1.0, 1.1, 0.95, 1.05)
+    for d, device in enumerate(devices):
+        for m, model in enumerate(models):
+            for precision in ("fp32", "bf16"):
+                if device.peak(precision) is None:
+                    continue
+                case = Case(device, precision, model, 64, "cnn" if m == 0 else "bert")
+                rate = roof_of(case).rate * efficiency * spread[(d + m) % len(spread)]
+                rows.append(CorpusRow(f"{device.id}-{m}-{precision}", case.family or "cnn", model.ref, model.ref, {},
+                                      64, precision, device, rate, "fixture", "", ""))
+    return GpuModel.build(rows, facts_by_key)

@@ -53,6 +53,9 @@ def engine_advise(form: Mapping[str, str], run: Mapping[str, Any] | None, run_id
     with engine_imports():
         import profiler.analysis.advisor.text  # noqa: F401  (the view's cells, imported under the lock)
         from profiler.analysis.advisor import ConstraintError, OverrideError
+        from profiler.analysis.advisor.corpus import CorpusError
+        from profiler.analysis.advisor.precision import PrecisionError, check_precision
+        from profiler.analysis.advisor.subject import SubjectError, check_batch
         from profiler.reports.advisor import advise_run, gather_inputs, read_constraints
 
     from gui.viewmodel.advice_view import advice_view
@@ -60,11 +63,13 @@ def engine_advise(form: Mapping[str, str], run: Mapping[str, Any] | None, run_id
     try:
         constraints = read_constraints(**{k: form.get(k) or None for k in FORM_FIELDS if k != "mode"},
                                        mode=form.get("mode") or "auto")
+        batch = check_batch(form.get("batch") or None)
+        precision = check_precision(form["precision"]) if form.get("precision") else None
         subject = dict(run) if run is not None else stored_run(store, run_id)
         inputs = gather_inputs(store)
-    except (ConstraintError, OverrideError) as exc:
+        advice = advise_run(subject, constraints, inputs, precision=precision, batch=batch)
+    except (ConstraintError, OverrideError, CorpusError, PrecisionError, SubjectError) as exc:
         raise AdviceRejected(str(exc)) from None
-    advice = advise_run(subject, constraints, inputs)
     return advice, advice_view(advice)
 
 

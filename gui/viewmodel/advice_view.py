@@ -62,6 +62,8 @@ class AdviceView:
     notes: tuple[str, ...] = ()
     credits: tuple[str, ...] = ()
     projected_words: str = "projected, not measured"
+    warnings: tuple[str, ...] = ()
+    quality: tuple[str, ...] = ()  # "How good is this advice": the back-test against its targets
 
 
 def job_words(advice: Advice) -> str:
@@ -128,7 +130,8 @@ def advice_view(advice: Advice) -> AdviceView:
         row_tips=tuple(_row_tip(r, PROJECTED) for r in advice.rows),
         chart=tuple(_point(p, currency, PROJECTED) for p in advice.chart if p["time_s"] > 0 and p["cost"] > 0),
         currency=currency, calibration=tuple(_calibration_row(c) for c in advice.calibration),
-        notes=(*advice.notes, f"Every figure not marked measured is {PROJECTED}: a roofline of the run's FLOPs "
-                              "and memory traffic times an efficiency drawn from measurements."),
-        credits=advice.credits, projected_words=PROJECTED,
+        notes=(*advice.notes, f"Every figure not marked measured is {PROJECTED}: a roofline of the model's counted "
+                              "FLOPs and memory traffic times an efficiency (GPUs: fitted to published "
+                              "measurements; others: drawn from measured runs)."),
+        credits=advice.credits, projected_words=PROJECTED, warnings=advice.warnings, quality=advice.quality,
     )

@@ -1,4 +1,5 @@
-"""The Advisor tab's answer: recommendation, chart, ranked table, calibration, notes, credits. GUI thread.
+"""The Advisor tab's answer: warnings, recommendation, chart, ranked table, calibration, notes,
+"How good is this advice" (the back-test against published measurements), credits. GUI thread.
 
 Shows an ``AdviceView`` (``gui.viewmodel.advice_view``: the engine's strings and chart
 points) and works nothing out. A measured row is bold with its "measured" in green; every
@@ -56,6 +57,8 @@ class AdvicePanel(QWidget):
         super().__init__(parent, objectName="advicePanel")
         self.view = None
         self.box = QFrame(objectName="advisorAnswer")
+        self.warnings = QLabel("", objectName="warningChip", wordWrap=True)
+        self.warnings.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.title = QLabel("", objectName="sectionLabel", wordWrap=True)
         self.job = QLabel("", objectName="mutedLabel", wordWrap=True)
         self.recommendation = QLabel("", objectName="advisorRecommendation", wordWrap=True)
@@ -63,6 +66,7 @@ class AdvicePanel(QWidget):
         inner = QVBoxLayout(self.box)
         inner.setContentsMargins(14, 10, 14, 12)
         inner.setSpacing(4)
+        inner.addWidget(self.warnings)
         inner.addWidget(self.title)
         inner.addWidget(self.job)
         inner.addWidget(self.recommendation)
@@ -82,6 +86,11 @@ class AdvicePanel(QWidget):
         side.addWidget(QLabel(READING, objectName="mutedLabel", wordWrap=True))
         side.addWidget(section_label("Notes"))
         side.addWidget(self.notes)
+        self.quality_title = section_label("How good is this advice")
+        self.quality = QLabel("", objectName="mutedLabel", wordWrap=True)
+        self.quality.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        side.addWidget(self.quality_title)
+        side.addWidget(self.quality)
         self.credits_title = section_label("Data credits")
         side.addWidget(self.credits_title)
         side.addWidget(self.credits)
@@ -111,7 +120,11 @@ class AdvicePanel(QWidget):
         self._fill_calibration(view)
         self.notes.setText("\n".join(f"• {n}" for n in view.notes))
         self.credits.setText("\n".join(view.credits))
-        self.credits.setText("\n".join(view.credits))
+        self.warnings.setText("\n".join(f"⚠ {w}" for w in view.warnings))
+        self.warnings.setVisible(bool(view.warnings))
+        self.quality.setText("\n".join(view.quality))
+        self.quality.setVisible(bool(view.quality))
+        self.quality_title.setVisible(bool(view.quality))
         self.credits.setVisible(bool(view.credits))
         self.credits_title.setVisible(bool(view.credits))
 

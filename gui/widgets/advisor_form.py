@@ -1,4 +1,5 @@
-"""The Advisor tab's form: which run, and the job's constraints in the user's words. GUI thread.
+"""The Advisor tab's form: which run, the batch and precision you will train with, and the job's
+constraints in the user's words. GUI thread.
 
 Every field is text, read by the engine (``profiler.reports.advisor.read_constraints``), so
 ``1e6`` samples, a ``2/h`` budget or a ``90min`` deadline work as on the command line and a
@@ -26,7 +27,10 @@ CURRENT = "current"
 MODES = (("auto", "Cheapest way: own, rent or buy"), ("rent", "Rent (cloud on-demand prices)"),
          ("buy", "Buy (amortised over the years below)"))
 BUDGET_KINDS = (("total", "in total"), ("per_h", "per hour"))
-TEXT_FIELDS = ("samples", "epochs", "budget", "deadline", "years", "hours_per_day", "electricity")
+TEXT_FIELDS = ("samples", "epochs", "budget", "deadline", "years", "hours_per_day", "electricity", "batch")
+#: (value, words) of the precision picker; "" is the run's own setting as PyTorch runs it there
+PRECISIONS = (("", "As the run (PyTorch default)"), ("fp32", "fp32 (TF32 convolutions)"), ("tf32", "tf32"),
+              ("bf16", "bf16"), ("fp16", "fp16"), ("amp", "amp (fp16 autocast)"))
 HELP = {
     "samples": "Samples in the dataset: 1e6, 50000, 1,000,000 (default 1,000,000)",
     "epochs": "Passes over the dataset (default 1; 0.5 is half a pass)",
@@ -35,9 +39,12 @@ HELP = {
     "years": "Years a bought device is spread over (default 3)",
     "hours_per_day": "Hours a day a bought device is used (default 8)",
     "electricity": "Electricity price per kWh in USD (default: the Value tab's price)",
+    "batch": "The batch you will train with (default: the run's). FLOPs and activations scale with it; "
+             "parameter traffic does not",
 }
 PLACEHOLDER = {"samples": "1,000,000", "epochs": "1", "budget": "none", "deadline": "none", "years": "3",
-               "hours_per_day": "8", "electricity": "Value tab's"}
+               "hours_per_day": "8", "electricity": "Value tab's",
+               "batch": "run's"}
 
 
 class AdvisorForm(QWidget):
@@ -70,6 +77,12 @@ class AdvisorForm(QWidget):
         self.mode.setMinimumContentsLength(14)
         self.mode.setToolTip("How each device is priced: auto takes the cheaper of renting and buying "
                              "(and your own devices at the electricity they use)")
+        self.precision = QComboBox()
+        for key, words in PRECISIONS:
+            self.precision.addItem(words, key)
+        self.precision.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.precision.setMinimumContentsLength(10)
+        self.precision.setToolTip("The precision you will train with; each row names the peak it used")
         self.advise_button = QPushButton("Advise", objectName="primaryButton")
         self.advise_button.setToolTip("Project the run onto the catalogue's hardware (Return in a field)")
         self.advise_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
@@ -111,6 +124,10 @@ class AdvisorForm(QWidget):
         grid.addWidget(f["hours_per_day"], 2, 5)
         grid.addWidget(label("USD/kWh", f["electricity"]), 2, 6)
         grid.addWidget(f["electricity"], 2, 7, 1, 2)
+        grid.addWidget(label("Batch", f["batch"]), 3, 0)
+        grid.addWidget(f["batch"], 3, 1)
+        grid.addWidget(label("Precision", self.precision), 3, 2)
+        grid.addWidget(self.precision, 3, 3, 1, 3)
         for column in (1, 3, 5, 8):
             grid.setColumnStretch(column, 1)
 
@@ -157,20 +174,22 @@ class AdvisorForm(QWidget):
         if budget and self.budget_kind.currentData() == "per_h" and "/" not in budget and "per" not in budget:
             out["budget"] = f"{budget}/h"
         out["mode"] = str(self.mode.currentData())
+        out["precision"] = str(self.precision.currentData() or "")
         if out["mode"] == "rent":
             out["years"] = out["hours_per_day"] = ""
         return out
 
     def settings(self) -> dict[str, Any]:
         return {**{name: edit.text() for name, edit in self.fields.items()},
-                "budget_kind": self.budget_kind.currentData(), "mode": self.mode.currentData()}
+                "budget_kind": self.budget_kind.currentData(), "mode": self.mode.currentData(),
+                "precision": self.precision.currentData()}
 
     def apply_settings(self, values: Mapping[str, Any]) -> None:
         """Restore ``settings()``; values of the wrong type are ignored."""
         for name, edit in self.fields.items():
             if isinstance(values.get(name), str):
                 edit.setText(values[name])
-        for box, key in ((self.budget_kind, "budget_kind"), (self.mode, "mode")):
+        for box, key in ((self.budget_kind, "budget_kind"), (self.mode, "mode"), (self.precision, "precision")):
             index = box.findData(values.get(key)) if isinstance(values.get(key), str) else -1
             if index >= 0:
                 box.setCurrentIndex(index)

@@ -85,7 +85,10 @@ def _backtest(args: argparse.Namespace) -> int:
     from profiler.analysis.advisor.backtest import render_backtest
     from profiler.reports.advisor import fitted
 
-    _gpu, result = fitted(load_catalogue(), args.corpus)
+    model = fitted(load_catalogue(), args.corpus)
+    if model is None:
+        raise UsageError("no published corpus in this installation (resources/published/training_throughput.csv)")
+    result = model[1]
     if args.json:
         print_json(result.to_dict())
     else:

@@ -27,7 +27,7 @@ from profiler.analysis.advisor import Advice, Catalogue, ConstraintError, Constr
 from profiler.analysis.advisor.backtest import Backtest, run_backtest
 from profiler.analysis.advisor.census import step_facts
 from profiler.analysis.advisor.constraints import AUTO, DEFAULT_SAMPLES, parse_budget, parse_deadline
-from profiler.analysis.advisor.corpus import load_corpus
+from profiler.analysis.advisor.corpus import CorpusError, corpus_shipped, load_corpus
 from profiler.analysis.advisor.gpu_model import GpuModel
 from profiler.analysis.advisor.model_facts import shipped_facts
 from profiler.analysis.advisor.subject import subject_of_model, subject_of_run
@@ -53,17 +53,25 @@ class AdvisorInputs:
     backtest: Backtest | None = None
 
 
-_FITTED: dict[tuple[int, str], tuple[GpuModel, Backtest]] = {}
+_FITTED: dict[tuple[int, str], tuple[GpuModel, Backtest] | None] = {}
 
 
-def fitted(catalogue: Catalogue, corpus_file: str | None = None) -> tuple[GpuModel, Backtest]:
-    """The GPU model fitted to the corpus and its back-test (once per catalogue and file);
-    ``CorpusError`` for a bad corpus file."""
+def fitted(catalogue: Catalogue, corpus_file: str | None = None) -> tuple[GpuModel, Backtest] | None:
+    """The GPU model fitted to the corpus and its back-test (once per catalogue and file); None
+    when the shipped corpus or its counted model facts are missing (GPU rows are then n/a);
+    ``CorpusError`` for a bad corpus file or one that leaves too little to fit."""
     key = (id(catalogue), str(corpus_file or ""))
     if key not in _FITTED:
+        if corpus_file is None and not corpus_shipped():
+            log.warning("no published corpus in this installation: GPU rows cannot be projected")
+            _FITTED[key] = None
+            return None
         corpus = load_corpus(catalogue, corpus_file)
         facts = shipped_facts()
-        _FITTED[key] = (GpuModel.build(corpus, facts), run_backtest(corpus, facts))
+        try:
+            _FITTED[key] = (GpuModel.build(corpus, facts), run_backtest(corpus, facts))
+        except ValueError as exc:
+            raise CorpusError(f"{corpus_file or 'the shipped corpus'}: {exc}") from None
     return _FITTED[key]
 
 
@@ -102,9 +110,10 @@ def gather_inputs(store: HistoryStore | None = None, catalogue: Catalogue | None
     fitted to the corpus (``CorpusError`` if bad), history runs (when a store is given) and the
     shipped reference runs (bad files are skipped, named)."""
     catalogue = catalogue if catalogue is not None else load_catalogue()
-    gpu, backtest = fitted(catalogue, corpus_file)
+    model = fitted(catalogue, corpus_file)
     reference, problems = load_reference_runs()
     history = history_runs(store) if store is not None else []
+    gpu, backtest = model if model is not None else (None, None)
     return AdvisorInputs(catalogue, tuple(history), tuple(reference), tuple(problems), gpu, backtest)
 
 
@@ -160,8 +169,8 @@ def advise_run(run: Mapping[str, Any], constraints: Constraints, inputs: Advisor
     """The advisor's answer for ``run`` (a result dict from history, an import or a live run) at
     ``precision`` and ``batch`` (default: the run's); ``SubjectError`` when GPU rows cannot be made."""
     subject = subject_of_run(run, step_facts(run), precision, batch)
-    advice = advise(run, inputs.catalogue, constraints, subject, inputs.gpu, inputs.history, inputs.reference,
-                    device_ids, show_all)
+    advice = advise(run, inputs.catalogue, constraints, inputs.history, inputs.reference, device_ids, show_all,
+                    subject=subject, gpu=inputs.gpu)
     return _finish(advice, inputs)
 
 
@@ -172,8 +181,8 @@ def advise_model(ref: str, knobs: Mapping[str, Any], batch: int, precision: str,
     run = {"run_id": "counted", "name": f"{ref} bs{batch} {precision}", "status": "counted", "device": "none",
            "batch_size": batch, "precision": precision, "params": subject.facts.params,
            "flops_per_step": subject.step.flops, "samples_per_step": batch, "spec": {"model": ref}}
-    advice = advise(run, inputs.catalogue, constraints, subject, inputs.gpu, (), (), device_ids, show_all,
-                    counted_only=True)
+    advice = advise(run, inputs.catalogue, constraints, (), (), device_ids, show_all, subject=subject,
+                    gpu=inputs.gpu, counted_only=True)
     return _finish(advice, inputs)
 
 

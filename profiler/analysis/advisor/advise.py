@@ -30,7 +30,7 @@ from profiler.analysis.advisor.project import MEASURED, NA, Projection, calibrat
 from profiler.analysis.advisor.recommend import recommendation
 from profiler.analysis.advisor.roofline import NO_FIT
 from profiler.analysis.advisor.soundness import refusal, unsound_reason
-from profiler.analysis.advisor.subject import Subject
+from profiler.analysis.advisor.subject import Subject, subject_of_run
 
 
 @dataclass(frozen=True)
@@ -161,13 +161,17 @@ def _self_check(calibration: Sequence[Mapping[str, Any]], run_id: str) -> str | 
             f"{own['measured_samples_per_s']:,.0f} ({own['error']:+.0%}); treat the projections with care.")
 
 
-def advise(run: Mapping[str, Any], catalogue: Catalogue, constraints: Constraints, subject: Subject,
-           gpu: GpuModel | None = None, history: Sequence[Mapping[str, Any]] = (),
-           reference: Sequence[Mapping[str, Any]] = (), device_ids: Sequence[str] | None = None,
-           show_all: bool = False, counted_only: bool = False) -> Advice:
-    """Project ``subject`` (``run``'s model at the target batch and precision) onto the catalogue
-    under ``constraints``. ``counted_only``: no run was measured (``advise --model``)."""
-    facts = step_facts(run) if not counted_only else subject.step
+def advise(run: Mapping[str, Any], catalogue: Catalogue, constraints: Constraints,
+           history: Sequence[Mapping[str, Any]] = (), reference: Sequence[Mapping[str, Any]] = (),
+           device_ids: Sequence[str] | None = None, show_all: bool = False, subject: Subject | None = None,
+           gpu: GpuModel | None = None, counted_only: bool = False) -> Advice:
+    """Project ``subject`` (default: ``run``'s model at its own batch and precision) onto the
+    catalogue under ``constraints``; GPU rows need ``gpu`` (the fitted corpus model), else they
+    are n/a. ``counted_only``: no run was measured (``advise --model``)."""
+    facts = step_facts(run) if not counted_only else None
+    if subject is None:
+        subject = subject_of_run(run, facts if facts is not None else step_facts(run))
+    facts = facts if facts is not None else subject.step
     warnings: list[str] = []
     refused = ""
     if counted_only:

@@ -154,6 +154,15 @@ def parse_corpus(text: str, catalogue: Catalogue, name: str = CORPUS_FILE) -> tu
     return tuple(rows)
 
 
+def corpus_shipped() -> bool:
+    """True when this installation carries the corpus file."""
+    try:
+        read_text(PUBLISHED_DIR, CORPUS_FILE)
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def load_corpus(catalogue: Catalogue, path: str | Path | None = None) -> tuple[CorpusRow, ...]:
     """The shipped corpus, or the file at ``path`` (``CorpusError`` if it cannot be used)."""
     if path is None:

@@ -145,7 +145,10 @@ def measured(point: Point) -> Projection:
 
 def _one(run: Mapping[str, Any], subject: Subject, own: Point | None, target: HardwareDevice,
          points: Sequence[Point], gpu: GpuModel | None, refused: str) -> Projection:
-    if gpu is not None and target.family == "gpu":
+    if target.family == "gpu":
+        if gpu is None:
+            return Projection(target, NA, reason="n/a: no published corpus to fit GPU efficiency to",
+                              fit=memory_fit(subject.step, target))
         return project_gpu(subject, target, gpu)
     if refused:
         return Projection(target, NA, reason=f"n/a: {refused}", fit=memory_fit(subject.step, target))
