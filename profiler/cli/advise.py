@@ -80,6 +80,19 @@ def _target(args: argparse.Namespace) -> tuple[int | None, str | None]:
     return batch, precision
 
 
+def _check_named(catalogue: Any, device_ids: list[str], precision: str | None) -> None:
+    """A device named with --device that has no figure for --precision: one line, exit 2."""
+    from profiler.analysis.advisor.precision import HALF
+
+    if precision is None:
+        return
+    key = "fp16" if precision == "amp" else precision if precision in HALF else "fp32"
+    for device_id in device_ids:
+        device = catalogue.get(device_id)
+        if device is not None and device.peak(key) is None:
+            raise UsageError(f"{device.name}: n/a: no {key} figure for this device")
+
+
 def _backtest(args: argparse.Namespace) -> int:
     from profiler.analysis.advisor import load_catalogue
     from profiler.analysis.advisor.backtest import render_backtest
@@ -124,6 +137,7 @@ def cmd_advise(args: argparse.Namespace) -> int:
         unknown = [d for d in args.device or [] if catalogue.get(d) is None]
         if unknown:
             raise UsageError(f"unknown device id(s) {', '.join(unknown)}; see `horsepower advise --catalogue`")
+        _check_named(catalogue, args.device or [], precision)
         if args.model:
             inputs = gather_inputs(None, catalogue, args.corpus)
             assert batch is not None and precision is not None

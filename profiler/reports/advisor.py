@@ -53,14 +53,21 @@ class AdvisorInputs:
     backtest: Backtest | None = None
 
 
-_FITTED: dict[tuple[int, str], tuple[GpuModel, Backtest] | None] = {}
+_FITTED: dict[tuple[str, int], tuple[GpuModel, Backtest] | None] = {}
+
+
+def _catalogue_key(catalogue: Catalogue) -> int:
+    """What the fit depends on in the catalogue: every GPU's peaks and bandwidth."""
+    return hash(tuple((d.id, tuple(sorted((k, f.value) for k, f in d.peaks.items())),
+                       d.bandwidth_bytes_per_s.value if d.bandwidth_bytes_per_s else None)
+                      for d in catalogue.devices if d.family == "gpu"))
 
 
 def fitted(catalogue: Catalogue, corpus_file: str | None = None) -> tuple[GpuModel, Backtest] | None:
     """The GPU model fitted to the corpus and its back-test (once per catalogue and file); None
     when the shipped corpus or its counted model facts are missing (GPU rows are then n/a);
     ``CorpusError`` for a bad corpus file or one that leaves too little to fit."""
-    key = (id(catalogue), str(corpus_file or ""))
+    key = (str(corpus_file or ""), _catalogue_key(catalogue))
     if key not in _FITTED:
         if corpus_file is None and not corpus_shipped():
             log.warning("no published corpus in this installation: GPU rows cannot be projected")

@@ -38,7 +38,7 @@ def test_advise_json_and_html(stored: str, tmp_path: Path, capsys: pytest.Captur
     assert main(["advise", stored, "--json", "--rent", "--deadline", "24h", "--device", "h100-sxm",
                  "--device", "t4", "--html", str(html)]) == 0
     data = json.loads(capsys.readouterr().out)
-    ids = [r["device"]["id"] for r in data["rows"]]
+    ids = [r["device_id"] for r in data["rows"]]
     assert {"h100-sxm", "t4"} <= set(ids) and data["constraints"]["mode"] == "rent"
     assert data["constraints"]["deadline_s"] == 86400 and data["label_projected"] == PROJECTED
     assert all("on_front" in p for p in data["chart"]) and EPOCH_CREDIT in data["credits"]

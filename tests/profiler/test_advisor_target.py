@@ -1,0 +1,179 @@
+"""The advisor at the user's precision and batch, from a run or a model alone, against the corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from profiler.analysis.advisor import Constraints, load_catalogue
+from profiler.analysis.advisor.backtest import TARGETS
+from profiler.analysis.advisor.corpus import CorpusError, parse_corpus
+from profiler.analysis.advisor.model_facts import count_model
+from profiler.analysis.advisor.precision import PrecisionError, check_precision, default_precision, peak_for
+from profiler.analysis.advisor.roofline import NoFigure
+from profiler.analysis.advisor.soundness import unsound_reason
+from profiler.analysis.advisor.subject import SubjectError, check_batch, scale_step, subject_of_model
+from profiler.analysis.advisor.text import to_dict
+from profiler.cli import main
+from profiler.reports.advisor import advise_model, advise_run, fitted, gather_inputs
+from tests.helpers import result
+
+CAT = load_catalogue(use_overrides=False)
+JOB = Constraints(samples=1_000_000, electricity_per_kwh=0.30)
+A100 = CAT.get("a100-sxm4-80gb")
+V100 = CAT.get("v100-sxm2-32gb")
+ROW_FIELDS = {"device": str, "precision": str, "samples_per_s": float, "samples_per_s_low": float,
+              "samples_per_s_high": float, "measured": bool}
+
+
+def test_fp32_on_ampere_is_tf32_convolutions_and_fp32_matmuls() -> None:
+    assert A100 is not None and V100 is not None
+    cnn = peak_for(A100, "fp32", conv_share=1.0)
+    assert cnn.flops_per_s == 156e12 and "TF32 dense 156 TFLOP/s" in cnn.label and cnn.label.startswith(A100.name)
+    matmul = peak_for(A100, "fp32", conv_share=0.0)
+    assert matmul.flops_per_s == 19.5e12 and "FP32" in matmul.label
+    half = peak_for(A100, "fp32", conv_share=0.5)
+    assert half.flops_per_s == pytest.approx(1 / (0.5 / 156e12 + 0.5 / 19.5e12))
+    assert peak_for(A100, "tf32", conv_share=0.0).flops_per_s == 156e12
+    assert peak_for(A100, "fp32", 0.0, matmul_tf32=True).flops_per_s == 156e12  # NGC containers
+    assert default_precision("fp32") == "fp32" and default_precision("bf16") == "bf16"
+
+
+def test_fp16_on_v100_is_projectable_and_bf16_is_not() -> None:
+    assert V100 is not None
+    assert peak_for(V100, "fp16").flops_per_s == 125e12 and peak_for(V100, "amp").flops_per_s == 125e12
+    assert peak_for(V100, "fp32", conv_share=1.0).flops_per_s == 15.7e12  # no TF32 units: plain FP32
+    with pytest.raises(NoFigure, match="n/a: no bf16 figure for this device"):
+        peak_for(V100, "bf16")
+    with pytest.raises(PrecisionError):
+        check_precision("fp64")
+
+
+def test_batch_scales_flops_and_activations_not_parameter_traffic() -> None:
+    small = subject_of_model("cnn", {}, 32, "fp32")
+    big = subject_of_model("cnn", {}, 128, "fp32")
+    assert big.step.flops == pytest.approx(4 * small.step.flops)
+    assert big.step.activation_bytes.nominal == pytest.approx(4 * small.step.activation_bytes.nominal)
+    assert big.step.state_bytes == small.step.state_bytes
+    fixed = 40.0 * small.step.params  # weights, gradients and AdamW traffic per step
+    assert big.step.bytes_moved.low - fixed == pytest.approx(4 * (small.step.bytes_moved.low - fixed))
+    rescaled = scale_step(small.step, 128)
+    assert rescaled.flops == pytest.approx(big.step.flops) and rescaled.bytes_moved.low == pytest.approx(
+        big.step.bytes_moved.low)
+    for bad in (0, -1, "x", "2.5"):
+        with pytest.raises(SubjectError):
+            check_batch(bad)  # type: ignore[arg-type]
+
+
+def test_depthwise_backward_is_one_forward_per_gradient() -> None:
+    facts = count_model("hf:google/mobilenet_v2_1.0_224", {"num_labels": 1000})
+    # MobileNetV2: 0.30 G multiply-adds forward (its paper) -> 0.6 GFLOP forward, 1.8 train
+    assert 1.6e9 < facts.flops_per_sample < 2.0e9 and facts.conv_share > 0.95 and facts.how == "meta"
+
+
+def test_memory_fit_of_an_hf_model_at_batch_1_and_256() -> None:
+    inputs = gather_inputs(None, CAT)
+    rows = {}
+    for batch in (1, 256):
+        advice = advise_model("hf:bert-base-uncased", {"seq_len": 512}, batch, "amp", JOB, inputs,
+                              device_ids=["rtx-4090"])
+        rows[batch] = next(r for r in to_dict(advice)["rows"] if r["device_id"] == "rtx-4090")
+    assert rows[1]["fits"] is True and rows[256]["fits"] is False
+    assert rows[1]["max_batch"] == rows[256]["max_batch"] and 1 < rows[1]["max_batch"] < 256
+    assert rows[256]["samples_per_s"] > 0  # the speed is still projected, the fit is the warning
+
+
+def test_model_without_training_json_interface_and_cpu_needs_a_run() -> None:
+    advice = advise_model("cnn", {}, 64, "amp", JOB, gather_inputs(None, CAT), device_ids=["a100-sxm4-80gb", "v100-sxm2-32gb"],
+                          show_all=False)
+    data = to_dict(advice)
+    json.dumps(data, allow_nan=False)
+    gpus = [r for r in data["rows"] if r["device_id"] in ("a100-sxm4-80gb", "v100-sxm2-32gb")]
+    assert len(gpus) == 2
+    for row in gpus:
+        for key, kind in ROW_FIELDS.items():
+            assert isinstance(row[key], kind), key
+        assert row["precision"] == "amp" and row["measured"] is False
+        assert row["samples_per_s_low"] < row["samples_per_s"] < row["samples_per_s_high"]
+        assert isinstance(row["peak_flops_per_s"], float) and isinstance(row["fits"], bool)
+        assert isinstance(row["max_batch"], int)
+    a100 = next(r for r in gpus if r["device_id"] == "a100-sxm4-80gb")
+    assert a100["peak_flops_per_s"] == 312e12 and "AMP (fp16 autocast) dense 312 TFLOP/s" in a100["peak_used"]
+    cpus = [r for r in to_dict(advise_model("cnn", {}, 64, "fp32", JOB, gather_inputs(None, CAT)))["rows"]
+            if r["device_info"]["class"] == "cpu"]
+    assert cpus and all(r["samples_per_s"] is None and "needs a measurement" in r["projection"]["reason"] for r in cpus)
+
+
+@pytest.mark.parametrize(("change", "why"), [({"status": "failed"}, "did not complete"),
+                                             ({"other_cpu_percent": 60.0}, "busy machine"),
+                                             ({"timed_steps": 2}, "fewer than 5"),
+                                             ({"partial": True}, "partial")])
+def test_unsound_runs_are_no_basis_for_cpu_advice(change: dict[str, object], why: str) -> None:
+    run = result("bad-run", workload="cnn", **change)
+    run["spec"] = {**run["spec"], "model": None}
+    reason = unsound_reason(run)
+    assert reason is not None and why in reason
+    advice = advise_run(run, JOB, gather_inputs(None, CAT))
+    assert any(why in w and "Not a basis for CPU advice" in w for w in advice.warnings)
+    cpu_rows = [r for r in advice.rows if r.device.is_cpu]
+    assert cpu_rows and all(r.projection.status == "n/a" and not r.measured for r in cpu_rows)
+    gpu_rows = [r for r in advice.rows if r.device.family == "gpu" and r.projection.status == "projected"]
+    assert gpu_rows  # GPU rows come from the counted FLOPs, not the timing
+    assert not advice.calibration
+
+
+def test_shipped_corpus_backtest_meets_its_targets() -> None:
+    model = fitted(CAT)
+    assert model is not None
+    summary = model[1].summary()
+    assert summary["figures"] >= 100 and summary["gpus"] >= 8 and summary["models"] >= 6
+    v = summary["values"]
+    assert v["inside_band"] >= TARGETS["inside_band"]
+    assert v["median_abs_error"] <= TARGETS["median_abs_error"]
+    assert v["median_band_width"] <= TARGETS["median_band_width"]
+    assert v["rank_correlation"] >= TARGETS["rank_correlation"]
+
+
+def test_corpus_rows_are_checked() -> None:
+    header = "id,model_family,model,model_ref,knobs,input_shape,batch,precision,gpu,samples_per_s,unit_note,source\n"
+    good = "r1,cnn,ResNet-50,hf:microsoft/resnet-50,num_labels=1000,3x224x224,256,amp,a100-sxm4-80gb,2470,image,DLE\n"
+    assert parse_corpus(header + good, CAT)[0].samples_per_s == 2470
+    for bad, fragment in [(good.replace(",256,", ",0,"), "more than zero"),
+                          (good.replace("amp", "fp64"), "precision 'fp64'"),
+                          (good.replace("a100-sxm4-80gb", "gpu-9000"), "not a catalogue device"),
+                          (good.replace("cnn,", "rnn,", 1), "model_family 'rnn'"),
+                          (good + good, "appears twice")]:
+        with pytest.raises(CorpusError, match=fragment):
+            parse_corpus(header + bad, CAT)
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["--model", "cnn", "--batch", "0", "--precision", "amp"], "--batch must be a whole number more than zero"),
+    (["--model", "cnn", "--batch", "8", "--precision", "fp64"], "unknown precision 'fp64'"),
+    (["--model", "cnn", "--batch", "8"], "--model needs --batch N and --precision"),
+    (["--model", "hf:no-such-model-xyz", "--batch", "8", "--precision", "amp"], "cannot count hf:no-such-model-xyz"),
+    (["--model", "cnn", "--batch", "8", "--precision", "bf16", "--device", "v100-sxm2-32gb"],
+     "n/a: no bf16 figure for this device"),
+    (["--model", "cnn", "--batch", "8", "--precision", "amp", "--corpus", "BAD"], "not a number"),
+])
+def test_bad_target_input_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                args: list[str], fragment: str) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,model_family,model,model_ref,knobs,input_shape,batch,precision,gpu,samples_per_s,source\n"
+                   "r1,cnn,R50,hf:microsoft/resnet-50,,3x224x224,lots,amp,a100-sxm4-80gb,2470,DLE\n")
+    html = tmp_path / "out.html"
+    assert main(["advise", *[str(bad) if a == "BAD" else a for a in args], "--html", str(html)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert fragment in err and len(err.splitlines()) == 1
+    assert not html.exists()
+
+
+def test_backtest_cli_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["advise", "--backtest"]) == 0
+    out = capsys.readouterr().out
+    assert "inside their band" in out and "median |error|" in out and "GPU rank correlation" in out
+    assert main(["advise", "--backtest", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"]["figures"] == len(data["figures"]) and data["method"].startswith("leave-one-model-out")
