@@ -223,3 +223,17 @@ def test_this_machine_is_the_advised_runs_own_measurement() -> None:
     own = [r for r in advice.rows if r.owned and r.measured]
     assert [r.projection.measured_run for r in own] == ["quarter", "cpu-run"]
     assert "This machine (Test CPU 9000) would need 16.7 min (measured rate)" in advice.recommendation
+
+
+def test_this_machine_meeting_the_deadline_means_nothing_to_buy() -> None:
+    advice = advise(result("cpu-run"), CAT, Constraints(samples=1_000_000, electricity_per_kwh=0.3, deadline_s=7200))
+    assert advice.recommendation.startswith("This machine meets your deadline: nothing to buy. Test CPU 9000 "
+                                            "finishes in 16.7 min (measured rate)")
+    assert "Only if you want it sooner:" in advice.recommendation and "e-0" not in advice.recommendation
+
+
+def test_a_budget_never_recommends_hardware_priced_above_it() -> None:
+    advice = advise(result("cpu-run"), CAT, Constraints(samples=1_000_000, mode="buy", budget_total=50.0,
+                                                        electricity_per_kwh=0.3))
+    assert rows_by_id(advice)["gpu-a"].within_budget is False  # 1,000 USD up front > 50 USD
+    assert "Buying GPU-A" not in advice.recommendation

@@ -21,7 +21,7 @@ from profiler.analysis.advisor.catalogue import Catalogue, credits
 from profiler.analysis.advisor.corpus import CORPUS_CREDIT
 from profiler.analysis.advisor.census import StepFacts, step_facts
 from profiler.analysis.advisor.constraints import Constraints
-from profiler.analysis.advisor.costs import Cost, Power, energy_wh, job_cost, power_of
+from profiler.analysis.advisor.costs import BOUGHT, Cost, Power, energy_wh, job_cost, power_of
 from profiler.analysis.advisor.efficiency import Point, measure_point
 from profiler.analysis.advisor.gpu_model import GpuModel
 from profiler.analysis.advisor.hardware import HardwareDevice
@@ -106,6 +106,10 @@ def _row(projection: Projection, blind: Projection | None, run_for_power: Mappin
     cost = job_cost(projection.device, time_s, energy, constraints, catalogue, owned)
     deadline = _within(time_s, constraints.deadline_s)
     budget = _within(cost.amount, constraints.budget_total)
+    price = projection.device.release_price_usd
+    if cost.kind == BOUGHT and constraints.budget_total is not None and price is not None \
+            and price.value > constraints.budget_total:
+        budget = False  # buying it costs more up front than the whole budget
     if constraints.budget_per_h is not None:
         hourly = _within(cost.per_h, constraints.budget_per_h)
         budget = hourly if budget is None or hourly is False else budget

@@ -1,8 +1,10 @@
 """The advisor's recommendation in plain words, naming the trade-off.
 
 "Renting an NVIDIA H100 SXM5 80GB (Lambda, 3.99 USD/h) finishes in 24 min (12-58 min,
-projected, not measured) for about 1.60 USD; an RTX 4090 ... ; this CPU (measured) would
-need 41 h." Every projected figure says so; a measured one says "measured".
+projected, not measured) for about 1.60 USD, using about 280 Wh; an RTX 4090 ... ; this CPU
+(measured) would need 41 h." Every projected figure says so; a measured one says "measured".
+When this machine meets the deadline the answer is "nothing to buy"; a bought device names its
+up-front price, and with a budget no device whose up-front price exceeds it is recommended.
 """
 
 from __future__ import annotations
@@ -44,9 +46,16 @@ def _cost(row: Row, currency: str) -> str:
     return f"about {units.money(amount.nominal, currency)}{what.get(row.cost.kind, '')}"
 
 
+def _energy(row: Row) -> str:
+    if row.energy_wh is None:
+        return ""
+    wh = row.energy_wh.nominal
+    return f", using about {units.num(wh / 1000.0)} kWh" if wh >= 1000 else f", using about {units.num(wh)} Wh"
+
+
 def sentence(row: Row, currency: str) -> str:
     assert row.time_s is not None
-    return f"{_who(row)} finishes in {_time(row.time_s, row.measured)} for {_cost(row, currency)}"
+    return f"{_who(row)} finishes in {_time(row.time_s, row.measured)} for {_cost(row, currency)}{_energy(row)}"
 
 
 def recommendation(rows: Sequence[Row], constraints: Constraints, run_id: str = "") -> str:
@@ -58,6 +67,17 @@ def recommendation(rows: Sequence[Row], constraints: Constraints, run_id: str = 
         return "No device could be projected for this run (see the n/a reasons in the table)."
     parts: list[str] = []
     cur = constraints.currency
+    own = [r for r in usable if r.owned and r.measured]
+    mine = next((r for r in own if run_id and r.projection.measured_run == run_id), own[0] if own else None)
+    if mine is not None and mine.time_s is not None and constraints.deadline_s is not None \
+            and mine.meets_deadline and mine.within_budget is not False:
+        parts.append(f"This machine meets your deadline: nothing to buy. {mine.device.name} finishes in "
+                     f"{_time(mine.time_s, True)}{_energy(mine)}.")
+        faster = min((r for r in feasible if r is not mine), key=lambda r: r.time_s.nominal if r.time_s else 0,
+                     default=None)
+        if faster is not None and faster.time_s is not None and faster.time_s.nominal < mine.time_s.nominal:
+            parts.append(f"Only if you want it sooner: {sentence(faster, cur)}.")
+        return " ".join(parts)
     if not feasible:
         fastest = min((r for r in usable if r.feasible_fit), key=lambda r: r.time_s.nominal if r.time_s else 0,
                       default=None)
@@ -85,8 +105,6 @@ def recommendation(rows: Sequence[Row], constraints: Constraints, run_id: str = 
             assert cheapest.time_s is not None and fastest.time_s is not None
             slower = cheapest.time_s.nominal / fastest.time_s.nominal
             parts.append(f"Cheapest: {sentence(cheapest, cur)} ({units.ratio(slower)} the fastest's time).")
-    own = [r for r in usable if r.owned and r.measured]
-    mine = next((r for r in own if run_id and r.projection.measured_run == run_id), own[0] if own else None)
     if mine is not None and mine.time_s is not None:
         parts.append(f"This machine ({mine.device.name}) would need {_time(mine.time_s, True)}.")
     return " ".join(parts)
