@@ -86,8 +86,8 @@ def test_memory_fit_of_an_hf_model_at_batch_1_and_256() -> None:
 
 
 def test_model_without_training_json_interface_and_cpu_needs_a_run() -> None:
-    advice = advise_model("cnn", {}, 64, "amp", JOB, gather_inputs(None, CAT), device_ids=["a100-sxm4-80gb", "v100-sxm2-32gb"],
-                          show_all=False)
+    advice = advise_model("cnn", {}, 64, "amp", JOB, gather_inputs(None, CAT),
+                          device_ids=["a100-sxm4-80gb", "v100-sxm2-32gb"])
     data = to_dict(advice)
     json.dumps(data, allow_nan=False)
     gpus = [r for r in data["rows"] if r["device_id"] in ("a100-sxm4-80gb", "v100-sxm2-32gb")]

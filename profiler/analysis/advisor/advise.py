@@ -18,9 +18,9 @@ from typing import Any
 
 from profiler.analysis.advisor.bands import Band
 from profiler.analysis.advisor.catalogue import Catalogue, credits
-from profiler.analysis.advisor.corpus import CORPUS_CREDIT
 from profiler.analysis.advisor.census import StepFacts, step_facts
 from profiler.analysis.advisor.constraints import Constraints
+from profiler.analysis.advisor.corpus import CORPUS_CREDIT
 from profiler.analysis.advisor.costs import BOUGHT, Cost, Power, energy_wh, job_cost, power_of
 from profiler.analysis.advisor.efficiency import Point, measure_point
 from profiler.analysis.advisor.gpu_model import GpuModel

@@ -82,12 +82,13 @@ class Backtest:
         return statistics.median(values) if values else None
 
     def summary(self) -> dict[str, Any]:
+        worst = self.worst_rank
         values = {"inside_band": self.inside_band, "median_abs_error": self.median_abs_error,
-                  "median_band_width": self.median_band_width, "rank_correlation": self.worst_rank}
-        met = {"inside_band": values["inside_band"] >= TARGETS["inside_band"],
-               "median_abs_error": values["median_abs_error"] <= TARGETS["median_abs_error"],
-               "median_band_width": values["median_band_width"] <= TARGETS["median_band_width"],
-               "rank_correlation": self.worst_rank is not None and self.worst_rank >= TARGETS["rank_correlation"]}
+                  "median_band_width": self.median_band_width, "rank_correlation": worst}
+        met = {"inside_band": self.inside_band >= TARGETS["inside_band"],
+               "median_abs_error": self.median_abs_error <= TARGETS["median_abs_error"],
+               "median_band_width": self.median_band_width <= TARGETS["median_band_width"],
+               "rank_correlation": worst is not None and worst >= TARGETS["rank_correlation"]}
         return {"figures": len(self.figures), "models": len({f.model for f in self.figures}),
                 "gpus": len({f.device for f in self.figures}), "values": values,
                 "median_rank_correlation": self.median_rank, "targets": TARGETS, "met": met}
@@ -171,7 +172,8 @@ def render_backtest(result: Backtest) -> str:
     median_rank = "n/a" if s["median_rank_correlation"] is None else f"{s['median_rank_correlation']:.2f}"
     lines = [f"How good is this advice: {s['figures']} published figures, {s['models']} models, {s['gpus']} GPUs, "
              "predicted leave-one-model-out (the figure's model is in neither the fit nor its band)", "",
-             f"  inside their band       {v['inside_band']:.0%}   (target >= {t['inside_band']:.0%}: {mark('inside_band')})",
+             f"  inside their band       {v['inside_band']:.0%}   (target >= {t['inside_band']:.0%}: "
+             f"{mark('inside_band')})",
              f"  median |error|          {v['median_abs_error']:.0%}   (target <= {t['median_abs_error']:.0%}: "
              f"{mark('median_abs_error')})",
              f"  median band width       {v['median_band_width']:.2f}x (target <= {t['median_band_width']}x: "

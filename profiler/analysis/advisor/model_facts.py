@@ -6,9 +6,10 @@ under torch's ``FlopCounterMode`` (the engine's counter, ``profiler.workloads.fl
 autograd hook that sums the tensors saved for backward: FLOPs per sample, the share of them
 in convolutions (which PyTorch runs in TF32 by default on Ampere and newer), parameters and
 activation bytes per sample. A convolution's backward is counted as one forward per gradient
-(torch's formula overcounts grouped and depthwise convolutions 2-14x). A model whose forward reads tensor values (Hugging Face's mask
-helpers) cannot run on ``meta``: it is counted by one real CPU step at batch 1 instead
-(``how`` says which). FLOPs and activations are per sample: they scale with the batch;
+(torch's formula overcounts grouped and depthwise convolutions 2-14x). A model whose forward
+reads tensor values (Hugging Face's mask helpers) cannot run on ``meta``: it is counted by a
+real CPU step at batch 1 instead (a long sequence at two short lengths, extrapolated; ``how``
+says which). FLOPs and activations are per sample: they scale with the batch;
 parameters do not.
 
 ``shipped_facts()`` reads the facts of the corpus models from

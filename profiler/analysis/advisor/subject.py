@@ -95,8 +95,13 @@ def scale_step(step: StepFacts, batch: int) -> StepFacts:
                                    "parameter traffic unchanged"))
 
 
+def _spec(run: Mapping[str, Any]) -> Mapping[str, Any]:
+    spec = run.get("spec")
+    return spec if isinstance(spec, Mapping) else {}
+
+
 def _run_family(run: Mapping[str, Any]) -> str | None:
-    spec = run.get("spec") if isinstance(run.get("spec"), Mapping) else {}
+    spec = _spec(run)
     model = str(spec.get("model") or "")
     if model:
         return family_of(model)
@@ -108,7 +113,7 @@ def _conv_share(run: Mapping[str, Any], family: str | None) -> tuple[float, str]
     code), else from the family (a CNN: all, otherwise none), said so."""
     workload = builtin_workload(run)
     if workload is not None:
-        spec = run.get("spec") if isinstance(run.get("spec"), Mapping) else {}
+        spec = _spec(run)
         try:
             counted = count_model(workload.name, dict(spec.get("knobs") or {}), str(run.get("size") or "S"))
             return counted.conv_share, "counted"
