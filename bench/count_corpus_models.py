@@ -11,6 +11,7 @@ under ``skipped`` with the reason; the advisor leaves their figures out and says
 
     python bench/count_corpus_models.py                    # writes resources/published/model_facts.json
     python bench/count_corpus_models.py --corpus my.csv --out /tmp/facts.json
+    python bench/count_corpus_models.py --merge            # count only what the file lacks
 
 Takes a minute or two (GPT-2 cannot run on meta: one real CPU step). Deterministic; timing free.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import json
 import sys
 import tempfile
@@ -78,13 +80,14 @@ def count_row(ref: str, knobs: dict[str, Any], folder: Path) -> ModelFacts:
     else:
         facts = count_model(ref, knobs)
     return ModelFacts(ref, knobs, facts.flops_per_sample, facts.params, facts.conv_share,
-                      facts.activation_bytes_per_sample, facts.how, facts.sample_unit)
+                      facts.activation_bytes_per_sample, facts.how, facts.sample_unit, facts.kernels)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=str(PUBLISHED / CORPUS_FILE))
     ap.add_argument("--out", default=str(PUBLISHED / "model_facts.json"))
+    ap.add_argument("--merge", action="store_true", help="keep the models --out already has; count the rest")
     args = ap.parse_args(argv)
     models: dict[str, tuple[str, dict[str, Any]]] = {}
     with open(args.corpus, encoding="utf-8") as fh:
@@ -95,9 +98,15 @@ def main(argv: list[str] | None = None) -> int:
                 knobs["seq_len"] = int(shape[4:])
             models.setdefault(facts_key(raw["model_ref"], knobs), (raw["model_ref"], knobs))
     out: dict[str, Any] = {}
+    if args.merge and Path(args.out).is_file():
+        out = {k: v for k, v in json.loads(Path(args.out).read_text(encoding="utf-8"))["models"].items()
+               if k in models}
     skipped: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for key, (ref, knobs) in sorted(models.items()):
+            if key in out:
+                continue
+            gc.collect()  # the last model's tensors: a big model needs the room
             start = time.monotonic()
             try:
                 facts = count_row(ref, knobs, Path(tmp))
@@ -107,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             out[key] = facts.to_dict()
             print(f"count {key}: {facts.flops_per_sample / 1e9:.3g} GFLOP/sample, {facts.params / 1e6:.3g} M params, "
-                  f"conv {facts.conv_share:.0%}, {facts.how} ({time.monotonic() - start:.1f} s)", file=sys.stderr)
+                  f"conv {facts.conv_share:.0%}, {facts.kernels:.0f} kernels, {facts.how} ({time.monotonic() - start:.1f} s)", file=sys.stderr)
     import torch
 
     data = {"schema": 1, "generated_by": "bench/count_corpus_models.py", "torch": torch.__version__,

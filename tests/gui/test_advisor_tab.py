@@ -88,14 +88,16 @@ def test_advice_on_a_stored_run_shows_the_engines_answer(window, stored, qtbot):
     table = panel.table
     assert table.rowCount() == len(expected.rows) > 5
     for r in (0, len(expected.rows) - 1):
-        cells = [table.item(r, c).text() for c in range(10)]
+        cells = [table.item(r, c).text() for c in range(12)]
         assert cells == row_cells(r + 1, expected.rows[r], "USD")
-    figures = [table.item(r, 2).text() for r in range(table.rowCount())]
+    figures = [table.item(r, 3).text() for r in range(table.rowCount())]
     measured = [r for r, text in enumerate(figures) if text == "measured"]
     assert len(measured) == 1 and "Ryzen 9 9950X" in table.item(measured[0], 1).text()
     assert figures.count(PROJECTED) == len(figures) - 1
     assert table.item(measured[0], 1).font().bold() and not table.item(0 if measured[0] else 1, 1).font().bold()
     assert PROJECTED in table.item(0 if measured[0] else 1, 1).toolTip()
+    assert panel.quality_title.isVisible() and "inside their band" in panel.quality.text()
+    assert panel.quality.text() == "\n".join(expected.quality)
 
     chart = panel.chart
     assert len(chart.points) == len(expected.chart)
@@ -109,7 +111,7 @@ def test_advice_on_a_stored_run_shows_the_engines_answer(window, stored, qtbot):
     assert any("(measured)" in text for text in labelled)
 
     assert EPOCH_CREDIT in panel.credits.text() and panel.credits.isVisible()
-    assert [table.item(0, c).text() for c in (10, 11)] == ["yes", "yes"]  # no deadline, no budget: both met
+    assert [table.item(0, c).text() for c in (12, 13)] == ["yes", "yes"]  # no deadline, no budget: both met
     assert page.html_button.isEnabled()
 
 
@@ -119,6 +121,7 @@ def test_advice_on_a_stored_run_shows_the_engines_answer(window, stored, qtbot):
     ({"budget": "cheap"}, "budget 'cheap' is not an amount"),
     ({"deadline": "tomorrow"}, "deadline 'tomorrow' is not a duration"),
     ({"hours_per_day": "30"}, "hours per day must be at most 24"),
+    ({"batch": "0"}, "batch must be a whole number more than zero, got '0'"),
 ])
 def test_bad_constraints_say_one_line_and_compute_nothing(window, stored, qtbot, monkeypatch, values, line):
     calls: list[object] = []

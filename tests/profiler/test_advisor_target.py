@@ -150,7 +150,7 @@ def test_corpus_rows_are_checked() -> None:
 
 
 @pytest.mark.parametrize(("args", "fragment"), [
-    (["--model", "cnn", "--batch", "0", "--precision", "amp"], "--batch must be a whole number more than zero"),
+    (["--model", "cnn", "--batch", "0", "--precision", "amp"], "batch must be a whole number more than zero, got '0'"),
     (["--model", "cnn", "--batch", "8", "--precision", "fp64"], "unknown precision 'fp64'"),
     (["--model", "cnn", "--batch", "8"], "--model needs --batch N and --precision"),
     (["--model", "hf:no-such-model-xyz", "--batch", "8", "--precision", "amp"], "cannot count hf:no-such-model-xyz"),

@@ -11,9 +11,12 @@ each group toward the overall mean) over:
   consumer or datacenter part;
 - the precision class: plain FP32, TF32 or 16-bit;
 - the model: family (cnn, depthwise_cnn, vit, bert, gpt, lstm), log FLOPs per sample,
-  log parameters, log arithmetic intensity of the step (FLOPs / bytes), log batch.
+  log parameters, log arithmetic intensity of the step (FLOPs / bytes), log batch, and log
+  FLOPs per kernel at the batch (small kernels run far from the peak: an LSTM's unrolled
+  time steps, a tiny batch).
 
-Continuous features are standardised on the rows fitted. Pure numpy, no I/O.
+Features are standardised on the rows fitted; an unknown feature (a run's kernel count when
+its model was not counted) is taken at its fitted mean. Pure numpy, no I/O.
 """
 
 from __future__ import annotations
@@ -91,6 +94,7 @@ def features(case: Case, roof: Roof) -> np.ndarray:
         1.0 if case.device.device_class == "consumer-gpu" else 0.0,
         *onehot_precision, *onehot_family,
         math.log(f.flops_per_sample), math.log(max(f.params, 1)), math.log(roof.intensity), math.log(case.batch),
+        math.log(f.flops_per_sample * case.batch / f.kernels) if f.kernels else math.nan,
     ])
 
 
@@ -104,15 +108,18 @@ class Ridge:
     intercept: float
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return self.intercept + ((np.atleast_2d(x) - self.mean) / self.scale) @ self.coef
+        """Predictions for rows of ``x``; a NaN feature (unknown) is taken at its fitted mean."""
+        z = (np.atleast_2d(x) - self.mean) / self.scale
+        return self.intercept + np.nan_to_num(z, nan=0.0) @ self.coef
 
 
 def fit_ridge(x: np.ndarray, y: np.ndarray, penalty: float = RIDGE) -> Ridge:
     """Least squares of ``y`` on standardised ``x`` with ``penalty`` on every slope."""
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-12] = 1.0
-    z = (x - mean) / scale
+    mean = np.nanmean(x, axis=0)
+    mean = np.where(np.isnan(mean), 0.0, mean)
+    scale = np.nanstd(x, axis=0)
+    scale = np.where(np.isnan(scale) | (scale < 1e-12), 1.0, scale)
+    z = np.nan_to_num((x - mean) / scale, nan=0.0)  # an unknown feature sits at its mean
     n, k = z.shape
     a = np.vstack([np.hstack([np.ones((n, 1)), z]),
                    np.hstack([np.zeros((k, 1)), math.sqrt(penalty) * np.eye(k)])])

@@ -54,9 +54,9 @@ def check_batch(batch: int | str | None) -> int | None:
     try:
         value = int(batch)
     except (TypeError, ValueError):
-        raise SubjectError(f"--batch must be a whole number more than zero, got {batch!r}") from None
+        raise SubjectError(f"batch must be a whole number more than zero, got {batch!r}") from None
     if value <= 0 or str(value) != str(batch).strip():
-        raise SubjectError(f"--batch must be a whole number more than zero, got {batch!r}")
+        raise SubjectError(f"batch must be a whole number more than zero, got {batch!r}")
     return value
 
 
@@ -108,17 +108,22 @@ def _run_family(run: Mapping[str, Any]) -> str | None:
     return _FAMILY_OF_WORKLOAD.get(str(run.get("workload") or spec.get("workload") or ""))
 
 
-def _conv_share(run: Mapping[str, Any], family: str | None) -> tuple[float, str]:
-    """Share of the run's FLOPs in convolutions: counted for a built-in workload (meta, no user
-    code), else from the family (a CNN: all, otherwise none), said so."""
+def _counted(run: Mapping[str, Any]) -> ModelFacts | None:
+    """A built-in workload's facts counted on meta (no user code runs), else None."""
     workload = builtin_workload(run)
-    if workload is not None:
-        spec = _spec(run)
-        try:
-            counted = count_model(workload.name, dict(spec.get("knobs") or {}), str(run.get("size") or "S"))
-            return counted.conv_share, "counted"
-        except CountError:
-            pass
+    if workload is None:
+        return None
+    try:
+        return count_model(workload.name, dict(_spec(run).get("knobs") or {}), str(run.get("size") or "S"))
+    except CountError:
+        return None
+
+
+def _conv_share(counted: ModelFacts | None, family: str | None) -> tuple[float, str]:
+    """Share of the FLOPs in convolutions: counted, else from the family (a CNN: all, otherwise
+    none), said so."""
+    if counted is not None:
+        return counted.conv_share, "counted"
     share = 1.0 if family in _CONV_FAMILIES else 0.0
     return share, f"taken as {share:.0%} from the model family ({family or 'unknown'})"
 
@@ -133,10 +138,12 @@ def subject_of_run(run: Mapping[str, Any], step: StepFacts, precision: str | Non
     if not step.flops or not step.samples:
         raise SubjectError("the run counted no FLOPs: GPU rows cannot be projected from it")
     family = _run_family(run)
-    share, share_how = _conv_share(run, family)
+    counted = _counted(run)
+    share, share_how = _conv_share(counted, family)
     per_sample = step.activations_per_sample()
     facts = ModelFacts(str(run.get("name") or run.get("workload") or "run"), {}, step.flops / step.samples,
-                       step.params, share, per_sample.nominal if per_sample else None, "the run's own count")
+                       step.params, share, per_sample.nominal if per_sample else None, "the run's own count",
+                       kernels=counted.kernels if counted is not None else None)
     notes = [f"convolution share of the FLOPs {share_how}"]
     scaled = scale_step(step, target_batch)
     same = target_batch == step.batch_size and target_precision == run_precision
