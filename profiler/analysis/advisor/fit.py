@@ -115,10 +115,13 @@ class Ridge:
 
 def fit_ridge(x: np.ndarray, y: np.ndarray, penalty: float = RIDGE) -> Ridge:
     """Least squares of ``y`` on standardised ``x`` with ``penalty`` on every slope."""
-    mean = np.nanmean(x, axis=0)
-    mean = np.where(np.isnan(mean), 0.0, mean)
-    scale = np.nanstd(x, axis=0)
-    scale = np.where(np.isnan(scale) | (scale < 1e-12), 1.0, scale)
+    known = ~np.isnan(x)
+    counts = known.sum(axis=0)
+    filled = np.where(known, x, 0.0)
+    mean = np.divide(filled.sum(axis=0), counts, out=np.zeros(x.shape[1]), where=counts > 0)
+    spread = np.where(known, x - mean, 0.0)
+    scale = np.sqrt(np.divide((spread ** 2).sum(axis=0), counts, out=np.zeros(x.shape[1]), where=counts > 0))
+    scale = np.where(scale < 1e-12, 1.0, scale)
     z = np.nan_to_num((x - mean) / scale, nan=0.0)  # an unknown feature sits at its mean
     n, k = z.shape
     a = np.vstack([np.hstack([np.ones((n, 1)), z]),

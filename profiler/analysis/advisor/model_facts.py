@@ -171,12 +171,14 @@ def _on_cpu(workload: Any, size: str, knobs: Mapping[str, Any]) -> tuple[Any, tu
 
     values = tuple(extrapolate(a, b) for a, b in zip(counts[0][:3], counts[1][:3], strict=True))
     # a transformer launches the same kernels whatever the sequence length
-    return builds[0], (values[0], values[1], values[2], counts[0][3]), (f"CPU steps at batch 1, seq {s1} and {s2}, extrapolated to "
-                                                     f"{seq} as a*seq + b*seq^2 (the model cannot run on meta)")
+    how = f"CPU steps at batch 1, seq {s1} and {s2}, extrapolated to {seq} as a*seq + b*seq^2 (no meta run)"
+    return builds[0], (values[0], values[1], values[2], counts[0][3]), how
 
 
-def count_model(ref: str, knobs: Mapping[str, Any] | None = None, size: str = "S") -> ModelFacts:
-    """Count ``ref`` with ``knobs`` (``CountError`` if it cannot be built or counted)."""
+def count_model(ref: str, knobs: Mapping[str, Any] | None = None, size: str = "S",
+                cpu_fallback: bool = True) -> ModelFacts:
+    """Count ``ref`` with ``knobs`` (``CountError`` if it cannot be built or counted; also when
+    it cannot run on meta and ``cpu_fallback`` is off)."""
     import torch
 
     from profiler.workloads import WorkloadError
@@ -190,9 +192,13 @@ def count_model(ref: str, knobs: Mapping[str, Any] | None = None, size: str = "S
             total, conv, saved, kernels = _measure(built, on_meta=True)
             batch, how = COUNT_BATCH, "meta"
         except (RuntimeError, NotImplementedError) as exc:
+            if not cpu_fallback:
+                raise CountError(f"cannot count {ref} on meta: {exc}") from None
             log.info("%s cannot run on meta (%s): CPU steps at batch 1", ref, exc)
             built, (total, conv, saved, kernels), how = _on_cpu(workload, size, knobs)
             batch = 1
+    except CountError:
+        raise
     except WorkloadError as exc:
         raise CountError(f"cannot count {ref}: {exc}") from None
     except Exception as exc:  # a user's or a library's code: any failure is one line

@@ -9,6 +9,7 @@ precision the target has a figure for can be projected.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -25,6 +26,8 @@ from profiler.analysis.advisor.census import (
 from profiler.analysis.advisor.gpu_model import family_of
 from profiler.analysis.advisor.model_facts import CountError, ModelFacts, count_model
 from profiler.analysis.advisor.precision import HALF, default_precision
+
+log = logging.getLogger(__name__)
 
 _FAMILY_OF_WORKLOAD = {"cnn": "cnn", "gpt": "gpt", "lstm": "lstm"}
 _CONV_FAMILIES = ("cnn", "depthwise_cnn")
@@ -109,14 +112,20 @@ def _run_family(run: Mapping[str, Any]) -> str | None:
 
 
 def _counted(run: Mapping[str, Any]) -> ModelFacts | None:
-    """A built-in workload's facts counted on meta (no user code runs), else None."""
+    """The run's model counted on meta: a built-in workload, or an ``hf:`` model (library code,
+    random weights); None for a file model (its code is not run here) or one meta cannot run."""
+    spec = _spec(run)
+    knobs = dict(spec.get("knobs") or {})
     workload = builtin_workload(run)
-    if workload is None:
-        return None
+    model = str(spec.get("model") or "")
     try:
-        return count_model(workload.name, dict(_spec(run).get("knobs") or {}), str(run.get("size") or "S"))
-    except CountError:
-        return None
+        if workload is not None:
+            return count_model(workload.name, knobs, str(run.get("size") or "S"))
+        if model.startswith("hf:"):
+            return count_model(model, knobs, cpu_fallback=False)
+    except CountError as exc:
+        log.info("the run's model was not counted: %s", exc)
+    return None
 
 
 def _conv_share(counted: ModelFacts | None, family: str | None) -> tuple[float, str]:
@@ -145,6 +154,15 @@ def subject_of_run(run: Mapping[str, Any], step: StepFacts, precision: str | Non
                        step.params, share, per_sample.nominal if per_sample else None, "the run's own count",
                        kernels=counted.kernels if counted is not None else None)
     notes = [f"convolution share of the FLOPs {share_how}"]
+    if step.activation_bytes is None and counted is not None and counted.activation_bytes_per_sample:
+        with_act = step_of(replace(facts, activation_bytes_per_sample=counted.activation_bytes_per_sample),
+                           step.batch_size, run_precision)
+        step = replace(step, activation_bytes=with_act.activation_bytes, bytes_moved=with_act.bytes_moved,
+                       how=(*step.how, "activations: tensors saved for backward, counted on meta"))
+        facts = replace(facts, activation_bytes_per_sample=counted.activation_bytes_per_sample)
+    elif step.activation_bytes is None:
+        notes.append("activations unknown (a file model is not run here): memory fit from parameters only; "
+                     "`horsepower advise --model REF` counts them")
     scaled = scale_step(step, target_batch)
     same = target_batch == step.batch_size and target_precision == run_precision
     return Subject(str(run.get("name") or run.get("run_id")), facts, family, target_batch, target_precision,
