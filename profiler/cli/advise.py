@@ -95,17 +95,17 @@ def _check_named(catalogue: Any, device_ids: list[str], precision: str | None) -
 
 def _backtest(args: argparse.Namespace) -> int:
     from profiler.analysis.advisor import load_catalogue
-    from profiler.analysis.advisor.backtest import render_backtest
+    from profiler.analysis.advisor.backtest import render_backtests
     from profiler.reports.advisor import fitted
 
     model = fitted(load_catalogue(), args.corpus)
     if model is None:
         raise UsageError("no published corpus in this installation (resources/published/training_throughput.csv)")
-    result = model[1]
+    results = model[1]
     if args.json:
-        print_json(result.to_dict())
+        print_json({"regimes": [r.to_dict() for r in results]})
     else:
-        print(render_backtest(result))
+        print(render_backtests(results))
     return 0
 
 

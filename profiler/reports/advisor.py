@@ -13,7 +13,7 @@ call replays the model on the meta device, 0.1-2 s):
 
 The GPU efficiency model is fitted to the shipped corpus of published measurements (or a
 ``--corpus`` file: ``CorpusError`` for a bad row) once per process; ``quality_lines`` is its
-leave-one-model-out back-test ("How good is this advice").
+back-tests ("How good is this advice": a model the corpus lacks, and one it has).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from profiler.analysis.advisor.backtest import Backtest, run_backtest
 from profiler.analysis.advisor.census import step_facts
 from profiler.analysis.advisor.constraints import AUTO, DEFAULT_SAMPLES, parse_budget, parse_deadline
 from profiler.analysis.advisor.corpus import CorpusError, corpus_shipped, load_corpus
+from profiler.analysis.advisor.fit import REGIMES
 from profiler.analysis.advisor.gpu_model import GpuModel
 from profiler.analysis.advisor.model_facts import shipped_facts
 from profiler.analysis.advisor.subject import subject_of_model, subject_of_run
@@ -50,10 +51,10 @@ class AdvisorInputs:
     reference: tuple[dict[str, Any], ...] = ()
     problems: tuple[str, ...] = field(default_factory=tuple)
     gpu: GpuModel | None = None
-    backtest: Backtest | None = None
+    backtests: tuple[Backtest, ...] = ()
 
 
-_FITTED: dict[tuple[str, int], tuple[GpuModel, Backtest] | None] = {}
+_FITTED: dict[tuple[str, int], tuple[GpuModel, tuple[Backtest, ...]] | None] = {}
 
 
 def _catalogue_key(catalogue: Catalogue) -> int:
@@ -63,8 +64,9 @@ def _catalogue_key(catalogue: Catalogue) -> int:
                       for d in catalogue.devices if d.family == "gpu"))
 
 
-def fitted(catalogue: Catalogue, corpus_file: str | None = None) -> tuple[GpuModel, Backtest] | None:
-    """The GPU model fitted to the corpus and its back-test (once per catalogue and file); None
+def fitted(catalogue: Catalogue, corpus_file: str | None = None) -> tuple[GpuModel, tuple[Backtest, ...]] | None:
+    """The GPU model fitted to the corpus and its back-tests, one per regime (once per catalogue
+    and file); None
     when the shipped corpus or its counted model facts are missing (GPU rows are then n/a);
     ``CorpusError`` for a bad corpus file or one that leaves too little to fit."""
     key = (str(corpus_file or ""), _catalogue_key(catalogue))
@@ -76,26 +78,27 @@ def fitted(catalogue: Catalogue, corpus_file: str | None = None) -> tuple[GpuMod
         corpus = load_corpus(catalogue, corpus_file)
         facts = shipped_facts()
         try:
-            _FITTED[key] = (GpuModel.build(corpus, facts), run_backtest(corpus, facts))
+            _FITTED[key] = (GpuModel.build(corpus, facts), tuple(run_backtest(corpus, facts, r) for r in REGIMES))
         except ValueError as exc:
             raise CorpusError(f"{corpus_file or 'the shipped corpus'}: {exc}") from None
     return _FITTED[key]
 
 
-def quality_lines(backtest: Backtest | None) -> tuple[str, ...]:
-    """"How good is this advice": the back-test's four figures against their targets."""
-    if backtest is None:
-        return ()
-    s = backtest.summary()
-    v, met = s["values"], s["met"]
-    rank = "n/a" if v["rank_correlation"] is None else f"{v['rank_correlation']:.2f}"
-    ok = {True: "target met", False: "target NOT met"}
-    return (f"Back-test on {s['figures']} published GPU figures ({s['models']} models, {s['gpus']} GPUs), each "
-            "predicted without its model in the fit:",
-            f"{v['inside_band']:.0%} inside their band (target 80%: {ok[met['inside_band']]})",
-            f"median error {v['median_abs_error']:.0%} (target 25%: {ok[met['median_abs_error']]})",
-            f"median band {v['median_band_width']:.2f}x wide (target 2.5x: {ok[met['median_band_width']]})",
-            f"GPU ranking per model: worst Spearman {rank} (target 0.9: {ok[met['rank_correlation']]})")
+def quality_lines(backtests: tuple[Backtest, ...]) -> tuple[str, ...]:
+    """"How good is this advice": each regime's back-test figures against their targets."""
+    lines: list[str] = []
+    ok = {True: "met", False: "NOT met"}
+    for backtest in backtests:
+        s = backtest.summary()
+        v, met = s["values"], s["met"]
+        rank = "n/a" if v["rank_correlation"] is None else f"{v['rank_correlation']:.2f}"
+        lines.append(f"{backtest.regime.capitalize()}: {s['figures']} published GPU figures ({s['models']} models, "
+                     f"{s['gpus']} GPUs) predicted out of sample: {v['inside_band']:.0%} inside their band "
+                     f"(target 80%: {ok[met['inside_band']]}), median error {v['median_abs_error']:.0%} "
+                     f"(25%: {ok[met['median_abs_error']]}), median band {v['median_band_width']:.2f}x "
+                     f"(2.5x: {ok[met['median_band_width']]}), worst GPU-rank Spearman {rank} "
+                     f"(0.9: {ok[met['rank_correlation']]})")
+    return tuple(lines)
 
 
 def history_runs(store: HistoryStore, limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
@@ -120,8 +123,8 @@ def gather_inputs(store: HistoryStore | None = None, catalogue: Catalogue | None
     model = fitted(catalogue, corpus_file)
     reference, problems = load_reference_runs()
     history = history_runs(store) if store is not None else []
-    gpu, backtest = model if model is not None else (None, None)
-    return AdvisorInputs(catalogue, tuple(history), tuple(reference), tuple(problems), gpu, backtest)
+    gpu, backtests = model if model is not None else (None, ())
+    return AdvisorInputs(catalogue, tuple(history), tuple(reference), tuple(problems), gpu, backtests)
 
 
 def _number(name: str, text: str | float | None) -> float | None:
@@ -167,7 +170,7 @@ def read_constraints(samples: str | float | None = None, epochs: str | float | N
 def _finish(advice: Advice, inputs: AdvisorInputs) -> Advice:
     from dataclasses import replace
 
-    return replace(advice, notes=(*advice.notes, *inputs.problems), quality=quality_lines(inputs.backtest))
+    return replace(advice, notes=(*advice.notes, *inputs.problems), quality=quality_lines(inputs.backtests))
 
 
 def advise_run(run: Mapping[str, Any], constraints: Constraints, inputs: AdvisorInputs,

@@ -42,6 +42,9 @@ HALF_ACTIVATION_FACTOR = 0.6
 #: ridge penalty on standardised features (chosen once, by the leave-one-model-out back-test)
 RIDGE = 1.0
 PRECISION_CLASSES = ("fp32", "tf32", "half")
+#: cross-validation regimes: a model the corpus lacks, or a corpus model measured by another source
+NEW_MODEL, KNOWN_MODEL = "new model", "known model"
+REGIMES = (NEW_MODEL, KNOWN_MODEL)
 
 
 @dataclass(frozen=True)
@@ -139,21 +142,29 @@ class Sample:
     roof: Roof
     x: np.ndarray
     log_efficiency: float
-    group: str
+    group: str   # the model with its knobs
     row_id: str
     samples_per_s: float
+    source: str = ""
+
+    def key(self, regime: str) -> str:
+        """What a cross-validation fold leaves out: the model (``NEW_MODEL``), or the model's
+        figures from one source (``KNOWN_MODEL``: the same network measured elsewhere stays in)."""
+        return self.group if regime == NEW_MODEL else f"{self.group}|{self.source}"
 
 
 def fit_samples(samples: Sequence[Sample], penalty: float = RIDGE) -> Ridge:
     return fit_ridge(np.vstack([s.x for s in samples]), np.array([s.log_efficiency for s in samples]), penalty)
 
 
-def out_of_group_residuals(samples: Sequence[Sample], penalty: float = RIDGE) -> list[tuple[Sample, float]]:
-    """(sample, log(measured / predicted)) for each sample, predicted by a fit without its group."""
+def out_of_group_residuals(samples: Sequence[Sample], regime: str,
+                           penalty: float = RIDGE) -> list[tuple[Sample, float]]:
+    """(sample, log(measured / predicted)) for each sample, predicted by a fit without its
+    fold (``Sample.key(regime)``)."""
     out = []
-    for group in sorted({s.group for s in samples}):
-        train = [s for s in samples if s.group != group]
-        test = [s for s in samples if s.group == group]
+    for group in sorted({s.key(regime) for s in samples}):
+        train = [s for s in samples if s.key(regime) != group]
+        test = [s for s in samples if s.key(regime) == group]
         if len(train) < 2:
             continue
         model = fit_samples(train, penalty)

@@ -4,9 +4,12 @@
 model's counted facts from ``model_facts``; a figure whose model was not counted is left out
 and named), fits the ridge model to all of them, and takes the band from leave-one-model-out
 residuals: for every model of the corpus, the model is fitted without any figure of it and
-its figures are predicted. The band of a prediction is the ``BAND_QUANTILES`` of those
-log residuals (of the prediction's precision class where it has ``MIN_CLASS_RESIDUALS``,
-else of all), so a band is as wide as the evidence says. Pure given its inputs.
+its figures are predicted (the ``NEW_MODEL`` regime: a model the corpus lacks); and for every
+model and source, that source's figures of the model are predicted without them (the
+``KNOWN_MODEL`` regime: the network is in the corpus, measured by someone else). The band of
+a prediction is the ``BAND_QUANTILES`` of its regime's log residuals (of the prediction's
+precision class where it has ``MIN_CLASS_RESIDUALS``, else of all), so a band is as wide as
+the evidence says. Pure given its inputs.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ import numpy as np
 from profiler.analysis.advisor.bands import Band
 from profiler.analysis.advisor.corpus import CorpusRow
 from profiler.analysis.advisor.fit import (
+    KNOWN_MODEL,
+    NEW_MODEL,
+    REGIMES,
     RIDGE,
     Case,
     Ridge,
@@ -67,7 +73,7 @@ def sample_of(row: CorpusRow, facts: ModelFacts) -> Sample | None:
     except NoFigure:
         return None
     return Sample(case, roof, features(case, roof), math.log(row.samples_per_s / roof.rate), row.model_key,
-                  row.id, row.samples_per_s)
+                  row.id, row.samples_per_s, row.source)
 
 
 def band_from(residuals: Sequence[float]) -> tuple[float, float]:
@@ -86,41 +92,53 @@ class GpuPrediction:
 
 @dataclass(frozen=True)
 class GpuModel:
-    """The fitted model, its out-of-sample residuals by precision class, and what was left out."""
+    """The fitted model, its out-of-sample residuals by regime and precision class, the corpus
+    models (a prediction for one of them takes the ``KNOWN_MODEL`` band) and what was left out."""
 
     ridge: Ridge
     samples: tuple[Sample, ...]
-    residuals: Mapping[str, tuple[float, ...]]
+    residuals: Mapping[str, Mapping[str, tuple[float, ...]]]
     left_out: tuple[str, ...]
 
     @classmethod
     def build(cls, corpus: Sequence[CorpusRow], facts: Mapping[str, ModelFacts],
               penalty: float = RIDGE) -> GpuModel:
         samples, left_out = samples_of(corpus, facts)
-        if len(samples) < 3:
-            raise ValueError("the corpus has fewer than 3 usable figures")
-        by_class: dict[str, list[float]] = {"all": []}
-        for sample, residual in out_of_group_residuals(samples, penalty):
-            by_class["all"].append(residual)
-            by_class.setdefault(sample.roof.peak.kind, []).append(residual)
-        return cls(fit_samples(samples, penalty), tuple(samples),
-                   {k: tuple(v) for k, v in by_class.items()}, tuple(left_out))
+        if len({s.group for s in samples}) < 3:
+            raise ValueError("the corpus has fewer than 3 usable models")
+        residuals: dict[str, dict[str, tuple[float, ...]]] = {}
+        for regime in REGIMES:
+            by_class: dict[str, list[float]] = {"all": []}
+            for sample, residual in out_of_group_residuals(samples, regime, penalty):
+                by_class["all"].append(residual)
+                by_class.setdefault(sample.roof.peak.kind, []).append(residual)
+            residuals[regime] = {k: tuple(v) for k, v in by_class.items()}
+        return cls(fit_samples(samples, penalty), tuple(samples), residuals, tuple(left_out))
 
-    def band_factors(self, precision_class: str) -> tuple[tuple[float, float], str]:
-        own = self.residuals.get(precision_class, ())
-        chosen = own if len(own) >= MIN_CLASS_RESIDUALS else self.residuals["all"]
+    @property
+    def models(self) -> frozenset[str]:
+        return frozenset(s.group for s in self.samples)
+
+    def band_factors(self, regime: str, precision_class: str) -> tuple[tuple[float, float], str]:
+        table = self.residuals[regime]
+        own = table.get(precision_class, ())
+        chosen = own if len(own) >= MIN_CLASS_RESIDUALS else table["all"]
         scope = f"{precision_class} figures" if chosen is own else "all figures"
-        q = "-".join(f"{round(p * 100)}" for p in BAND_QUANTILES)
-        return band_from(chosen), f"band: {q}th percentile of {len(chosen)} leave-one-model-out errors ({scope})"
+        q = "-".join(f"{p * 100:g}" for p in BAND_QUANTILES)
+        fold = ("leave-one-model-out" if regime == NEW_MODEL
+                else "leave-one-source-out (this model is in the corpus; each source's figures of it left out)")
+        return band_from(chosen), f"band: {q}th percentile of {len(chosen)} {fold} errors ({scope})"
 
-    def predict(self, case: Case) -> GpuPrediction:
-        """The case's samples/s band (``NoFigure`` when the device lacks a figure)."""
+    def predict(self, case: Case, model_key: str | None = None) -> GpuPrediction:
+        """The case's samples/s band (``NoFigure`` when the device lacks a figure); a corpus
+        model (``model_key``) gets the known-model band, any other the new-model band."""
         roof = roof_of(case)
         nominal = math.exp(float(self.ridge.predict(features(case, roof))[0]))
-        (low, high), how = self.band_factors(roof.peak.kind)
+        regime = KNOWN_MODEL if model_key is not None and model_key in self.models else NEW_MODEL
+        (low, high), how = self.band_factors(regime, roof.peak.kind)
         efficiency = Band(nominal * low, nominal, nominal * high)
         source = (f"corpus model: efficiency fitted to {len(self.samples)} published GPU training figures "
-                  f"({len({s.group for s in self.samples})} models); {how}")
+                  f"({len(self.models)} models); {how}")
         return GpuPrediction(roof, efficiency.scale(roof.rate), efficiency, source)
 
 

@@ -123,7 +123,7 @@ def project_gpu(subject: Subject, device: HardwareDevice, model: GpuModel) -> Pr
     case = Case(device, subject.precision, subject.facts, subject.batch, subject.family)
     try:
         peak_for(device, subject.precision, subject.facts.conv_share)
-        prediction = model.predict(case)
+        prediction = model.predict(case, subject.model_key)
     except NoFigure as exc:
         return Projection(device, NA, reason=str(exc), fit=fit)
     rate = prediction.samples_per_s

@@ -24,7 +24,7 @@ from profiler.analysis.advisor.census import (
     builtin_workload,
 )
 from profiler.analysis.advisor.gpu_model import family_of
-from profiler.analysis.advisor.model_facts import CountError, ModelFacts, count_model
+from profiler.analysis.advisor.model_facts import CountError, ModelFacts, count_model, facts_key
 from profiler.analysis.advisor.precision import HALF, default_precision
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ class Subject:
     step: StepFacts
     same_as_run: bool   # the run measured exactly this batch and precision
     notes: tuple[str, ...] = ()
+    model_key: str | None = None  # ``model_facts.facts_key`` when the model is named (a corpus model?)
 
 
 def check_batch(batch: int | str | None) -> int | None:
@@ -165,8 +166,10 @@ def subject_of_run(run: Mapping[str, Any], step: StepFacts, precision: str | Non
                      "`horsepower advise --model REF` counts them")
     scaled = scale_step(step, target_batch)
     same = target_batch == step.batch_size and target_precision == run_precision
+    model = str(_spec(run).get("model") or "")
+    key = facts_key(model, dict(_spec(run).get("knobs") or {})) if model else None
     return Subject(str(run.get("name") or run.get("run_id")), facts, family, target_batch, target_precision,
-                   scaled, same, tuple(notes))
+                   scaled, same, tuple(notes), key)
 
 
 def subject_of_model(ref: str, knobs: Mapping[str, Any], batch: int, precision: str) -> Subject:
@@ -177,4 +180,5 @@ def subject_of_model(ref: str, knobs: Mapping[str, Any], batch: int, precision: 
         raise SubjectError(str(exc)) from None
     family = family_of(ref)
     notes = (f"{ref} counted {facts.how}; family: {family or 'unknown (the efficiency model uses no family term)'}",)
-    return Subject(ref, facts, family, batch, precision, step_of(facts, batch, precision), False, notes)
+    return Subject(ref, facts, family, batch, precision, step_of(facts, batch, precision), False, notes,
+                   facts_key(ref, knobs))
