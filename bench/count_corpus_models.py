@@ -80,7 +80,7 @@ def count_row(ref: str, knobs: dict[str, Any], folder: Path) -> ModelFacts:
     else:
         facts = count_model(ref, knobs)
     return ModelFacts(ref, knobs, facts.flops_per_sample, facts.params, facts.conv_share,
-                      facts.activation_bytes_per_sample, facts.how, facts.sample_unit, facts.kernels)
+                      facts.activation_bytes_per_sample, facts.how, facts.sample_unit)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             out[key] = facts.to_dict()
             print(f"count {key}: {facts.flops_per_sample / 1e9:.3g} GFLOP/sample, {facts.params / 1e6:.3g} M params, "
-                  f"conv {facts.conv_share:.0%}, {facts.kernels:.0f} kernels, {facts.how} ({time.monotonic() - start:.1f} s)", file=sys.stderr)
+                  f"conv {facts.conv_share:.0%}, {facts.how} ({time.monotonic() - start:.1f} s)", file=sys.stderr)
     import torch
 
     data = {"schema": 1, "generated_by": "bench/count_corpus_models.py", "torch": torch.__version__,

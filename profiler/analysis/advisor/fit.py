@@ -11,12 +11,11 @@ each group toward the overall mean) over:
   consumer or datacenter part;
 - the precision class: plain FP32, TF32 or 16-bit;
 - the model: family (cnn, depthwise_cnn, vit, bert, gpt, lstm), log FLOPs per sample,
-  log parameters, log arithmetic intensity of the step (FLOPs / bytes), log batch, and log
-  FLOPs per kernel at the batch (small kernels run far from the peak: an LSTM's unrolled
-  time steps, a tiny batch).
+  log parameters, log arithmetic intensity of the step (FLOPs / bytes), log batch.
 
-Features are standardised on the rows fitted; an unknown feature (a run's kernel count when
-its model was not counted) is taken at its fitted mean. Pure numpy, no I/O.
+Features are standardised on the rows fitted; an unknown (NaN) feature is taken at its fitted
+mean. (FLOPs per kernel and the release year were tried as features and dropped: both made
+the back-test worse.) Pure numpy, no I/O.
 """
 
 from __future__ import annotations
@@ -97,7 +96,6 @@ def features(case: Case, roof: Roof) -> np.ndarray:
         1.0 if case.device.device_class == "consumer-gpu" else 0.0,
         *onehot_precision, *onehot_family,
         math.log(f.flops_per_sample), math.log(max(f.params, 1)), math.log(roof.intensity), math.log(case.batch),
-        math.log(f.flops_per_sample * case.batch / f.kernels) if f.kernels else math.nan,
     ])
 
 

@@ -56,7 +56,6 @@ class ModelFacts:
     activation_bytes_per_sample: float | None
     how: str                         # "meta" or "one CPU step at batch 1"
     sample_unit: str = "samples"
-    kernels: float | None = None     # non-view aten ops per fwd+bwd step (eager launches; batch-free)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "knobs": dict(self.knobs)}
@@ -67,8 +66,7 @@ class ModelFacts:
         return cls(str(data["ref"]), dict(data.get("knobs") or {}), float(data["flops_per_sample"]),
                    int(data["params"]), float(data.get("conv_share") or 0.0),
                    float(act) if act is not None else None, str(data.get("how") or ""),
-                   str(data.get("sample_unit") or "samples"),
-                   float(data["kernels"]) if data.get("kernels") is not None else None)
+                   str(data.get("sample_unit") or "samples"))
 
 
 def facts_key(ref: str, knobs: Mapping[str, Any]) -> str:
@@ -97,26 +95,8 @@ def _conv_backward(grad_out_shape: Any, x_shape: Any, w_shape: Any, _bias: Any, 
     return forward * (int(bool(output_mask[0])) + int(bool(output_mask[1])))
 
 
-def _kernel_counter() -> Any:
-    """A dispatch mode counting non-view aten ops (kernels an accelerator would launch)."""
-    import torch
-    from torch.utils._python_dispatch import TorchDispatchMode
-
-    class Kernels(TorchDispatchMode):
-        def __init__(self) -> None:
-            super().__init__()
-            self.count = 0
-
-        def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
-            if not getattr(func, "is_view", False) and func is not torch.ops.aten.detach.default:
-                self.count += 1
-            return func(*args, **(kwargs or {}))
-
-    return Kernels()
-
-
-def _measure(built: Any, on_meta: bool) -> tuple[float, float, float, float]:
-    """(FLOPs, conv FLOPs, saved activation bytes, kernels) of one forward + backward of ``built``."""
+def _measure(built: Any, on_meta: bool) -> tuple[float, float, float]:
+    """(FLOPs, conv FLOPs, saved activation bytes) of one forward + backward of ``built``."""
     import torch
     from torch.nn.attention import SDPBackend, sdpa_kernel
     from torch.utils.flop_counter import FlopCounterMode
@@ -142,17 +122,15 @@ def _measure(built: Any, on_meta: bool) -> tuple[float, float, float, float]:
                 warnings.filterwarnings("ignore", message=".*TF32 acceleration on top of oneDNN.*")
                 stack.enter_context(torch.backends.mkldnn.flags(enabled=False))
         stack.enter_context(counter)  # one context: re-entering a FlopCounterMode resets it
-        kernels = stack.enter_context(_kernel_counter())
         with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
             loss = forward_loss(model, built.loss_fn, built.make_batch())
         loss.backward()
     counts = counter.get_flop_counts().get("Global", {})
     conv = sum(n for op, n in counts.items() if any(c in str(op) for c in _CONV_OPS))
-    return float(counter.get_total_flops()), float(conv), sum(saved.values()), float(kernels.count)
+    return float(counter.get_total_flops()), float(conv), sum(saved.values())
 
 
-def _on_cpu(workload: Any, size: str, knobs: Mapping[str, Any]) -> tuple[Any, tuple[float, float, float, float],
-                                                                         str]:
+def _on_cpu(workload: Any, size: str, knobs: Mapping[str, Any]) -> tuple[Any, tuple[float, float, float], str]:
     """One real CPU step at batch 1; a sequence model longer than ``SHORT_SEQS[1]`` is stepped
     at two short lengths and extrapolated exactly (a transformer's FLOPs and saved bytes per
     sequence are ``a*seq + b*seq**2``), which keeps memory and time small."""
@@ -169,10 +147,9 @@ def _on_cpu(workload: Any, size: str, knobs: Mapping[str, Any]) -> tuple[Any, tu
         b = (y2 / s2 - y1 / s1) / (s2 - s1)
         return (y1 / s1 - b * s1) * seq + b * seq * seq
 
-    values = tuple(extrapolate(a, b) for a, b in zip(counts[0][:3], counts[1][:3], strict=True))
-    # a transformer launches the same kernels whatever the sequence length
+    values = tuple(extrapolate(a, b) for a, b in zip(counts[0], counts[1], strict=True))
     how = f"CPU steps at batch 1, seq {s1} and {s2}, extrapolated to {seq} as a*seq + b*seq^2 (no meta run)"
-    return builds[0], (values[0], values[1], values[2], counts[0][3]), how
+    return builds[0], (values[0], values[1], values[2]), how
 
 
 def count_model(ref: str, knobs: Mapping[str, Any] | None = None, size: str = "S",
@@ -189,13 +166,13 @@ def count_model(ref: str, knobs: Mapping[str, Any] | None = None, size: str = "S
         try:
             with torch.random.fork_rng(devices=[]), torch.device("meta"):
                 built = workload.build("meta", size, COUNT_BATCH, knobs)
-            total, conv, saved, kernels = _measure(built, on_meta=True)
+            total, conv, saved = _measure(built, on_meta=True)
             batch, how = COUNT_BATCH, "meta"
         except (RuntimeError, NotImplementedError) as exc:
             if not cpu_fallback:
                 raise CountError(f"cannot count {ref} on meta: {exc}") from None
             log.info("%s cannot run on meta (%s): CPU steps at batch 1", ref, exc)
-            built, (total, conv, saved, kernels), how = _on_cpu(workload, size, knobs)
+            built, (total, conv, saved), how = _on_cpu(workload, size, knobs)
             batch = 1
     except CountError:
         raise
@@ -207,7 +184,7 @@ def count_model(ref: str, knobs: Mapping[str, Any] | None = None, size: str = "S
         raise CountError(f"cannot count {ref}: its training step counted no FLOPs")
     samples = max(1, int(built.samples_per_step // max(1, built.batch_size))) * batch
     return ModelFacts(ref, knobs, total / samples, int(built.params), conv / total,
-                      saved / samples if saved else None, how, built.sample_unit, kernels)
+                      saved / samples if saved else None, how, built.sample_unit)
 
 
 @lru_cache(maxsize=1)

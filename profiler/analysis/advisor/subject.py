@@ -152,8 +152,7 @@ def subject_of_run(run: Mapping[str, Any], step: StepFacts, precision: str | Non
     share, share_how = _conv_share(counted, family)
     per_sample = step.activations_per_sample()
     facts = ModelFacts(str(run.get("name") or run.get("workload") or "run"), {}, step.flops / step.samples,
-                       step.params, share, per_sample.nominal if per_sample else None, "the run's own count",
-                       kernels=counted.kernels if counted is not None else None)
+                       step.params, share, per_sample.nominal if per_sample else None, "the run's own count")
     notes = [f"convolution share of the FLOPs {share_how}"]
     if step.activation_bytes is None and counted is not None and counted.activation_bytes_per_sample:
         with_act = step_of(replace(facts, activation_bytes_per_sample=counted.activation_bytes_per_sample),
