@@ -5,8 +5,9 @@
 under torch's ``FlopCounterMode`` (the engine's counter, ``profiler.workloads.flops``) and an
 autograd hook that sums the tensors saved for backward: FLOPs per sample, the share of them
 in convolutions (which PyTorch runs in TF32 by default on Ampere and newer), parameters and
-activation bytes per sample. A convolution's backward is counted as one forward per gradient
-(torch's formula overcounts grouped and depthwise convolutions 2-14x). A model whose forward
+activation bytes per sample, with the engine's formulas for the ops torch miscounts
+(``profiler.workloads.flop_formulas``: a convolution's backward is one forward per gradient,
+grouped and depthwise alike). A model whose forward
 reads tensor values (Hugging Face's mask helpers) cannot run on ``meta``: it is counted by a
 real CPU step at batch 1 instead (a long sequence at two short lengths, extrapolated; ``how``
 says which). FLOPs and activations are per sample: they scale with the batch;
@@ -84,17 +85,6 @@ def _workload(ref: str) -> Any:
     return UserWorkload(ref)
 
 
-def _conv_backward(grad_out_shape: Any, x_shape: Any, w_shape: Any, _bias: Any, _stride: Any, _padding: Any,
-                   _dilation: Any, transposed: bool, _output_padding: Any, _groups: Any, output_mask: Any,
-                   out_shape: Any = None, **_: Any) -> int:
-    """Backward FLOPs of a convolution: each gradient asked for costs one forward. torch's own
-    formula swaps channel dimensions and overcounts grouped/depthwise convolutions (2-14x)."""
-    from torch.utils.flop_counter import conv_flop_count
-
-    forward = conv_flop_count(list(x_shape), list(w_shape), list(grad_out_shape), transposed)
-    return forward * (int(bool(output_mask[0])) + int(bool(output_mask[1])))
-
-
 def _measure(built: Any, on_meta: bool) -> tuple[float, float, float]:
     """(FLOPs, conv FLOPs, saved activation bytes) of one forward + backward of ``built``."""
     import torch
@@ -102,6 +92,7 @@ def _measure(built: Any, on_meta: bool) -> tuple[float, float, float]:
     from torch.utils.flop_counter import FlopCounterMode
 
     from profiler.workloads.batching import forward_loss
+    from profiler.workloads.flop_formulas import formulas
 
     model = built.model.train()
     params = {id(p) for p in model.parameters()}
@@ -113,7 +104,7 @@ def _measure(built: Any, on_meta: bool) -> tuple[float, float, float]:
             saved[id(base)] = float(base.numel() * base.element_size())
         return t
 
-    counter = FlopCounterMode(display=False, custom_mapping={torch.ops.aten.convolution_backward: _conv_backward})
+    counter = FlopCounterMode(display=False, custom_mapping=formulas())  # the engine's formulas (flop_formulas)
     with ExitStack() as stack:
         stack.enter_context(torch.random.fork_rng(devices=[]))
         if not on_meta:

@@ -1,8 +1,8 @@
 """Is a measured run sound enough to be a basis for advice?
 
 A run that failed, ran out of memory, was interrupted or stopped before its window, timed too
-few steps, or was measured on a busy machine (other processes took more than
-``CONTENDED_POINTS`` of the CPU during its timed window) says little about its hardware: it
+few steps, or was measured on a busy machine (``metrics.contention``: other processes' median
+share of the CPU over its timed window above the threshold) says little about its hardware: it
 is never a basis for a CPU projection and never calibrates anything. GPU targets may still be
 projected from its counted FLOPs (they need no timing). ``unsound_reason(run)`` is one line
 saying why, or None for a sound run.
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from profiler.metrics.cpu_share import CONTENDED_POINTS
+from profiler.metrics.contention import contention_of_dict
 
 #: fewer timed steps than this: the rate is not a measurement
 MIN_TIMED_STEPS = 5
@@ -25,12 +25,14 @@ def _number(value: Any) -> float | None:
 
 
 def busy_reason(run: Mapping[str, Any]) -> str | None:
-    """Why the run counts as measured on a busy machine, or None (quiet or unknown)."""
-    others = _number(run.get("other_cpu_percent"))
-    if run.get("contended") is True or (others is not None and others > CONTENDED_POINTS):
-        share = f" (other processes used {others:.0f}% of the CPU)" if others is not None else ""
-        return f"it was measured on a busy machine{share}"
-    return None
+    """Why the run counts as measured on a busy machine (the engine's one verdict,
+    ``metrics.contention``: others' median CPU share over the timed window), or None."""
+    verdict = contention_of_dict(run)
+    if not verdict.contended:
+        return None
+    share = verdict.others_median_percent
+    return "it was measured on a busy machine" + (f" (other processes used a median {share:.0f}% of the CPU)"
+                                                   if share is not None else "")
 
 
 def unsound_reason(run: Mapping[str, Any]) -> str | None:
