@@ -5,7 +5,9 @@ A model is named by text (``profiler.results.model_ref``): ``file.py:factory``,
 file and then its factory from the file's top-level functions (read with ``ast``: none of the
 user's code runs in the window). **Check** asks the window to build the model in a separate
 process (``sig_check_requested``); ``set_checked`` then shows what the engine found and one
-spin box per knob (the factory's integer keyword arguments), which runs and sweeps use.
+field per knob, typed as the factory declares it (``knob_fields``: a spin box for an int, a
+number field for a float, a check box for a bool, a list of choices or a text field for a
+str), which runs and sweeps use.
 """
 
 from __future__ import annotations
@@ -25,18 +27,17 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from gui.widgets.knob_fields import KnobField, KnobValue, knob_field
 from profiler import units
 from profiler.results.model_ref import factories_in
 
 EXAMPLES = "examples/plain_model.py:build, mypackage.models:build, hf:gpt2, timm:resnet18, torchvision:resnet18"
 RECENT_MAX = 8
-KNOB_MAX = 2**31 - 1
 NOT_CHECKED = "Press Check to build it once in a separate process and list its knobs."
 CHECKING = "Checking… building the model in a separate process (a few seconds)."
 
@@ -50,42 +51,67 @@ def remember(recent: list[str], reference: str) -> list[str]:
 @dataclass(frozen=True)
 class ModelFacts:
     """A passing model check (``ModelCheck.to_dict()`` of the model with no knob overrides) as
-    the window keeps it: ``defaults`` are the factory's knob values, ``batch_size`` its batch."""
+    the window keeps it: ``defaults`` are the factory's knob values, ``kinds`` their types
+    (int, float, bool, str), ``choices`` a str knob's choices, ``batch_size`` its batch."""
 
     reference: str
     label: str
-    defaults: dict[str, int] = field(default_factory=dict)
+    defaults: dict[str, KnobValue] = field(default_factory=dict)
     knob_help: dict[str, str] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    choices: dict[str, list[str]] = field(default_factory=dict)
     batch_size: int = 0
     sample_unit: str = "samples"
     tokens_per_sample: int | None = None
     params: int = 0
     checked_on: str = ""
     library: str = ""
+    loss_source: str = ""
+    architecture: str = ""
+    optimizer: str = ""
 
     @classmethod
     def from_check(cls, reference: str, check: Mapping[str, Any]) -> ModelFacts:
+        defaults = {str(k): v for k, v in dict(check.get("knobs") or {}).items()
+                    if isinstance(v, (int, float, str))}
+        kinds = {str(k): str(v) for k, v in dict(check.get("knob_kinds") or {}).items()}
         return cls(
-            reference=reference, label=str(check.get("label") or reference),
-            defaults={str(k): int(v) for k, v in dict(check.get("knobs") or {}).items()},
+            reference=reference, label=str(check.get("label") or reference), defaults=defaults,
             knob_help={str(k): str(v) for k, v in dict(check.get("knob_help") or {}).items()},
+            kinds={k: kinds.get(k) or _kind(v) for k, v in defaults.items()},
+            choices={str(k): [str(c) for c in v] for k, v in dict(check.get("knob_choices") or {}).items()},
             batch_size=int(check.get("batch_size") or 0), sample_unit=str(check.get("sample_unit") or "samples"),
             tokens_per_sample=check.get("tokens_per_sample"), params=int(check.get("params") or 0),
             checked_on=str(check.get("checked_on") or ""), library=str(check.get("library") or ""),
+            loss_source=str(check.get("loss_source") or ""), architecture=str(check.get("architecture") or ""),
+            optimizer=str(check.get("optimizer") or ""),
         )
 
-    def overrides(self, values: Mapping[str, int]) -> dict[str, int]:
+    def overrides(self, values: Mapping[str, KnobValue]) -> dict[str, KnobValue]:
         """The knobs of ``values`` that differ from the defaults: what a spec carries (a run at
         the defaults has no knobs, as on the command line)."""
-        return {k: int(v) for k, v in values.items() if k in self.defaults and int(v) != self.defaults[k]}
+        return {k: v for k, v in values.items() if k in self.defaults and v != self.defaults[k]}
+
+    def int_knobs(self) -> list[str]:
+        """The integer knobs (the ones a sweep can step through)."""
+        return [k for k in self.defaults if self.kinds.get(k) == "int"]
 
     def summary(self) -> str:
-        """``✓ plain_model.py:build · 421,642 parameters · images · checked on meta``."""
+        """``✓ plain_model.py:build · 421,642 parameters · images · checked on meta``, then what
+        was built, where the loss comes from and the optimizer, when the check said."""
         parts = [f"\u2713 {self.label}", f"{units.count(self.params)} parameters" if self.params else "",
                  self.sample_unit if self.sample_unit != "samples" else "",
                  f"{self.tokens_per_sample} tokens a sample" if self.tokens_per_sample else "",
                  f"checked on {self.checked_on}" if self.checked_on else ""]
-        return " · ".join(p for p in parts if p)
+        lines = [" · ".join(p for p in parts if p), self.architecture,
+                 f"loss from {self.loss_source}" if self.loss_source else "",
+                 f"optimizer {self.optimizer}" if self.optimizer else ""]
+        return "\n".join(line for line in lines if line)
+
+
+def _kind(value: object) -> str:
+    return "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else \
+        "float" if isinstance(value, float) else "str"
 
 
 class ModelPicker(QWidget):
@@ -124,7 +150,7 @@ class ModelPicker(QWidget):
         self.details_button.hide()
         self.knob_form = QFormLayout()
         self.knob_form.setContentsMargins(0, 0, 0, 0)
-        self.knobs: dict[str, QSpinBox] = {}
+        self.knobs: dict[str, KnobField] = {}
         self.ask_file: Callable[[], str] = self._ask_file
         self.ask_factory: Callable[[str, list[str]], tuple[str, bool]] = self._ask_factory
         self._layout()
@@ -204,7 +230,7 @@ class ModelPicker(QWidget):
         self._set_status(CHECKING, "")
         self.check_button.setEnabled(False)
 
-    def set_checked(self, facts: ModelFacts, values: Mapping[str, int] | None = None) -> None:
+    def set_checked(self, facts: ModelFacts, values: Mapping[str, Any] | None = None) -> None:
         """A passing check: the summary and one field per knob (``values`` restore earlier
         choices; the rest start at the factory's defaults)."""
         self.facts = facts
@@ -244,30 +270,29 @@ class ModelPicker(QWidget):
             self.details_box().open()
 
     # ---- knobs ---------------------------------------------------------------------------
-    def _fill_knobs(self, defaults: Mapping[str, int], help_text: Mapping[str, str],
-                    values: Mapping[str, int]) -> None:
+    def _fill_knobs(self, defaults: Mapping[str, KnobValue], help_text: Mapping[str, str],
+                    values: Mapping[str, Any]) -> None:
         while self.knob_form.rowCount():
             self.knob_form.removeRow(0)
         self.knobs = {}
+        facts = self.facts
         for name, default in defaults.items():
-            box = QSpinBox(minimum=1, maximum=KNOB_MAX)
-            value = values.get(name, default)
-            box.setValue(int(value) if isinstance(value, int) and not isinstance(value, bool) and value > 0
-                         else int(default))
-            box.setToolTip(f"{help_text.get(name) or name} (default {default}); an integer keyword argument "
-                           "of your factory")
+            kind = facts.kinds.get(name, _kind(default)) if facts else _kind(default)
+            choices = facts.choices.get(name, []) if facts else []
+            box = knob_field(name, kind, default, choices, help_text.get(name, ""))
+            box.set_value(values.get(name, default))
             self.knobs[name] = box
-            self.knob_form.addRow(name.replace("_", " "), box)
+            self.knob_form.addRow(name.replace("_", " "), box.widget)
 
-    def knob_values(self) -> dict[str, int]:
-        """Every knob's current value (defaults included)."""
+    def knob_values(self) -> dict[str, KnobValue]:
+        """Every knob's current value (defaults included), each of its own type."""
         return {name: box.value() for name, box in self.knobs.items()}
 
-    def knob_overrides(self) -> dict[str, int]:
+    def knob_overrides(self) -> dict[str, KnobValue]:
         """The knobs set away from the factory's defaults (a spec's ``knobs``)."""
         return self.facts.overrides(self.knob_values()) if self.facts is not None else {}
 
     def set_enabled_for_run(self, enabled: bool) -> None:
-        for w in (self.reference, self.browse, *self.knobs.values()):
+        for w in (self.reference, self.browse, *(box.widget for box in self.knobs.values())):
             w.setEnabled(enabled)
         self.check_button.setEnabled(enabled and not self.checking)

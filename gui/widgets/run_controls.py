@@ -93,7 +93,7 @@ class RunControls(QWidget):
         self.description = QLabel("", self, objectName="mutedLabel", wordWrap=True)
         self.model_picker = ModelPicker(self)
         self.model_picker.hide()
-        self._saved_knobs: dict[str, int] = {}  # knob values remembered for the saved reference
+        self._saved_knobs: dict[str, Any] = {}  # knob values remembered for the saved reference
         self.record_trace = QCheckBox("Record a trace of the next run", self)
         self.record_trace.setToolTip(
             "Capture 10 steps after the timed window with torch.profiler (not in the figures) into a "
@@ -241,7 +241,7 @@ class RunControls(QWidget):
             self.model_picker.set_reference(values["model_ref"])
         knobs = values.get("model_knobs")
         if isinstance(knobs, dict):
-            self._saved_knobs = {str(k): v for k, v in knobs.items() if isinstance(v, int) and not isinstance(v, bool)}
+            self._saved_knobs = {str(k): v for k, v in knobs.items() if isinstance(v, (int, float, str))}
         pick(self.workload, values.get("workload"), data=True)
         pick(self.size, values.get("size"))
         pick(self.precision, values.get("precision"))

@@ -231,9 +231,9 @@ class WorkspaceTabs(ScalingActions, QTabWidget):
 
             workloads[USER_WORKLOAD] = WorkloadInfo(
                 USER_WORKLOAD, f"Your model: {facts.label}", facts.reference, (),
-                {"S": facts.batch_size} if facts.batch_size else {}, {"S": dict(facts.defaults)},
-                dict(facts.knob_help))
-            knob_lists[USER_WORKLOAD] = ["batch_size", *sorted(facts.defaults)]
+                {"S": facts.batch_size} if facts.batch_size else {},
+                {"S": {k: int(facts.defaults[k]) for k in facts.int_knobs()}}, dict(facts.knob_help))
+            knob_lists[USER_WORKLOAD] = ["batch_size", *sorted(facts.int_knobs())]  # a sweep steps integers
         self.sweep.set_catalog(workloads, list(self.catalog.devices), knob_lists)
 
     def save_preferences(self) -> None:

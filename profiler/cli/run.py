@@ -34,7 +34,8 @@ def register(sub: Any) -> None:
     p.add_argument("--batch-size", type=int, help="samples per step (default: the preset's or the model's)")
     p.add_argument("--knob", action="append", default=[], metavar="NAME=VALUE",
                    help="override a workload knob, e.g. --knob width=2048 (repeatable); a model's knobs are "
-                        "its factory's integer keyword arguments")
+                        "its factory's keyword arguments (int, float, bool or str: --knob dropout=0.1, "
+                        "--knob bias=false, --knob rnn_type=GRU)")
     p.add_argument("--precision", default="fp32", choices=PRECISIONS, help="numeric precision (default fp32)")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--duration", type=float, help="timed window in seconds (default 10)")
@@ -62,11 +63,21 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_run)
 
 
-def parse_knobs(items: list[str]) -> dict[str, int]:
-    """``["width=2048"] -> {"width": 2048}``; UsageError for anything else."""
-    knobs: dict[str, int] = {}
+def parse_knobs(items: list[str], typed: bool = False) -> dict[str, Any]:
+    """``["width=2048"] -> {"width": 2048}``; UsageError for anything else. A built-in's knobs
+    are integers; with ``typed`` (a user's model) a value may be a number, true/false or text,
+    which the model check coerces to the knob's own type (``profiler.workloads.knobs``)."""
+    from profiler.workloads.knobs import MAX_TEXT, parse_literal
+
+    knobs: dict[str, Any] = {}
     for item in items:
         name, sep, value = item.partition("=")
+        if typed:
+            if not sep or not name.strip().isidentifier() or not value.strip() or len(value) > MAX_TEXT:
+                raise UsageError(f"--knob takes NAME=VALUE (a number, true/false or text), got "
+                                 f"{units.plain(item)[:80]!r}")
+            knobs[name.strip()] = parse_literal(value)
+            continue
         if not sep or not name.strip() or not value.strip().lstrip("-").isdigit():
             raise UsageError(f"--knob takes NAME=INTEGER, got {units.plain(item)[:80]!r}")
         if len(value.strip().lstrip("-")) > MAX_KNOB_DIGITS:
@@ -100,7 +111,8 @@ def spec_from_args(args: argparse.Namespace) -> RunSpec:
     duration = args.duration if args.duration is not None or args.steps is not None else 10.0
     return RunSpec(
         **model_fields(args), device=args.device, batch_size=args.batch_size,
-        knobs=parse_knobs(args.knob), precision=args.precision, duration_s=duration, steps=args.steps,
+        knobs=parse_knobs(args.knob, typed=args.model is not None), precision=args.precision,
+        duration_s=duration, steps=args.steps,
         threads=args.threads, channels_last=args.channels_last, compile=args.compile,
         input_pipeline=args.input_pipeline, loader_workers=args.workers, name=args.name,
         phase_every=args.phase_every,

@@ -36,6 +36,10 @@ def render_summary(d: dict[str, Any]) -> str:
                           f"{describe_peak(d['peak_source'], d['peak_inputs'] or {})}"),
         ("best GEMM here", f"{units.flops(d['ceiling_flops_per_s'])}  {d['ceiling_source'] or ''}".rstrip()),
     ]
+    if d.get("architecture"):
+        rows.insert(3, ("architecture", d["architecture"]))
+    if d.get("loss_source"):
+        rows.insert(3 + bool(d.get("architecture")), ("loss from", d["loss_source"]))
     if d.get("tokens_per_s") is not None:
         rows.insert(4, ("tokens/s", f"{units.count(d['tokens_per_s'], 1)}  ({d['tokens_per_sample']} tokens "
                                     "per sample)"))

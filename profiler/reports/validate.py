@@ -16,6 +16,7 @@ from typing import Any
 
 from profiler.history.series import STEP_COLUMNS
 from profiler.metrics.phases import PhaseRecord
+from profiler.results.model_ref import USER_WORKLOAD
 from profiler.results.result import LEGACY_KEYS, RunResult, RunState
 from profiler.results.result import SCHEMA as RESULT_SCHEMA
 from profiler.results.spec import MAX_DURATION_S, MAX_EPOCH_S, MAX_NAME_CHARS, RunSpec
@@ -83,7 +84,7 @@ RESULT_KEYS: dict[str, tuple[str, bool]] = {  # key -> (kind, may be null)
     "started_at": (NUM, True), "ended_at": (NUM, True), "environment": (OBJ, True),
     "phases": (OBJ, True), "verdict": (OBJ, True), "trace": (OBJ, True),
     "error_details": (TEXT, True), "sample_unit": (TEXT, True), "tokens_per_sample": (INT, True),
-    "tokens_per_s": (NUM, True),
+    "tokens_per_s": (NUM, True), "architecture": (TEXT, True), "loss_source": (TEXT, True),
     "distributed": (OBJ, True),
 }
 #: keys only schema 1/2 results have (``RunResult.from_dict`` migrates them)
@@ -179,8 +180,8 @@ def _check_spec(spec: dict[str, Any]) -> None:
         ok = {
             "str": isinstance(value, str), "bool": isinstance(value, bool),
             "int": _is(INT, value), "float": _is(NUM, value),
-            "dict[str,int]": isinstance(value, dict)
-            and all(isinstance(k, str) and _is(INT, v) for k, v in value.items()),
+            "dict[str,int": isinstance(value, dict)  # knobs: dict[str, int | float | bool | str]
+            and all(isinstance(k, str) and isinstance(v, (int, float, bool, str)) for k, v in value.items()),
         }.get(base, True)
         if not ok:
             raise ImportRejected(f"spec field {name} must be {fields[name]}, got {type(value).__name__}")
@@ -189,7 +190,10 @@ def _check_spec(spec: dict[str, Any]) -> None:
     for name, bounds in SPEC_RANGES.items():
         _in_range(f"spec {name}", spec.get(name), bounds)
     for knob, value in (spec.get("knobs") or {}).items():
-        _in_range(f"spec knob {knob[:40]}", value, (1, MAX_COUNT))
+        builtin = spec.get("workload") != USER_WORKLOAD  # a built-in's knobs are sizes; a model's any value
+        _in_range(f"spec knob {knob[:40]}", value, (1, MAX_COUNT) if builtin else (-MAX_COUNT, MAX_COUNT))
+        if isinstance(value, str) and len(value) > MAX_NAME_CHARS:
+            raise ImportRejected(f"spec knob {knob[:40]} is longer than {MAX_NAME_CHARS} characters")
     if len(spec.get("name") or "") > MAX_NAME_CHARS:
         raise ImportRejected(f"spec name is longer than {MAX_NAME_CHARS} characters")
 

@@ -28,7 +28,8 @@ class RunDescription:
     ``peak_flops_per_s`` is the hardware peak (``peak_source`` how it was found, ``peak_inputs``
     what from, for a tooltip); ``ceiling_flops_per_s`` the best GEMM measured here
     (``ceiling_source``, ``ceiling_inputs``). ``model`` is the model in words (``mlp-S``,
-    ``gpt2 (hf)``); ``tokens_per_sample`` is set for sequence models. ``environment`` is the
+    ``gpt2 (hf)``); ``architecture`` what was built (a library model's layers, width, heads);
+    ``tokens_per_sample`` is set for sequence models. ``environment`` is the
     worker's (threads, CPUs, library versions), so a run whose worker dies keeps it.
     """
 
@@ -47,6 +48,7 @@ class RunDescription:
     sample_unit: str = "samples"
     tokens_per_sample: int | None = None
     model: str = ""
+    architecture: str = ""
     environment: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -72,6 +74,7 @@ class RunDescription:
             ceiling_inputs=result.ceiling_inputs, device_name=result.device_info.get("name"),
             device_info=result.device_info, sample_unit=result.sample_unit,
             tokens_per_sample=result.tokens_per_sample, model=model, environment=result.environment,
+            architecture=result.architecture,
         )
 
     def fill(self, result: RunResult) -> None:
@@ -88,3 +91,4 @@ class RunDescription:
         result.sample_unit = self.sample_unit
         result.tokens_per_sample = self.tokens_per_sample
         result.environment = dict(self.environment)
+        result.architecture = self.architecture

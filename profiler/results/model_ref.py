@@ -21,6 +21,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from profiler.results.model_sources import sources_hash
+
 USER_WORKLOAD = "user"  # RunSpec.workload of every run of a user's model (RunSpec.model names it)
 PROTOCOL_DOC = "docs/YOUR_MODEL.md"
 #: reference prefix -> the library (import name) that builds it
@@ -175,9 +177,13 @@ def sha256_file(path: str) -> str:
 
 
 def model_hash(ref: ModelRef) -> str:
-    """sha256 of ``model_file(ref)``, or "" when the model has no file of its own."""
+    """What the model is made of, hashed: the wrapper file and the local modules it imports
+    (``model_sources.sources_hash``; the file's own sha256 when it imports none), an ``hf:``
+    config file's sha256, or "" when the model has no file of its own."""
     path = model_file(ref)
-    return sha256_file(path) if path and os.path.isfile(path) else ""
+    if not path or not os.path.isfile(path):
+        return ""
+    return sources_hash(path) if path.endswith(".py") else sha256_file(path)
 
 
 def model_spec_fields(text: str, base_dir: str | None = None) -> dict[str, str]:

@@ -115,6 +115,10 @@ class RunResult:
     error_details: str | None = None
     sample_unit: str = "samples"
     tokens_per_sample: int | None = None
+    #: what was built, in one line (a library model's layers, width, heads, head_dim); "" if not said
+    architecture: str = ""
+    #: where the loss came from (``output[1]: a (logits, loss) tuple``, a selector, a train_step)
+    loss_source: str = ""
 
     # ---- derived -------------------------------------------------------------------
     @property
@@ -222,6 +226,8 @@ class RunResult:
             "sample_unit": self.sample_unit,
             "tokens_per_sample": self.tokens_per_sample,
             "tokens_per_s": tokens_per_s(figs.samples_per_s, self.tokens_per_sample),
+            "architecture": self.architecture,
+            "loss_source": self.loss_source,
             "achieved_flops_per_s": figs.flops_per_s,
             "peak_flops_per_s": self.peak_flops_per_s,
             "peak_source": self.peak_source,
@@ -280,7 +286,7 @@ class RunResult:
             "warmup_steps", "warmup_s", "compile_s", "peak_flops_per_s", "peak_source", "peak_inputs",
             "ceiling_flops_per_s", "ceiling_source", "ceiling_inputs", "energy_j", "input_wait_s", "telemetry",
             "warnings", "notices", "error", "advice", "distributed", "error_details", "sample_unit",
-            "tokens_per_sample", "others_cpu",
+            "tokens_per_sample", "others_cpu", "architecture", "loss_source",
         ):
             if key in data:
                 setattr(result, key, data[key])

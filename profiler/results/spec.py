@@ -41,8 +41,10 @@ class RunSpec:
     """Everything that decides what a run measures. Frozen: a spec never changes mid-run.
 
     ``knobs`` holds workload-specific sizes (``width``, ``depth``, ``seq_len``, ...) that
-    override the size preset. ``duration_s`` and ``steps`` bound the timed window; when
-    both are set the first reached ends it. ``threads`` is the CPU thread count
+    override the size preset (a built-in's are integers; a user model's may be any simple
+    type its factory declares: ``dropout=0.1``, ``bias=False``, ``rnn_type="GRU"``).
+    ``duration_s`` and ``steps`` bound the timed window; when both are set the first reached
+    ends it. ``threads`` is the CPU thread count
     (None: torch's default, all cores); in a distributed run, per rank. ``phase_every`` is how
     often a timed step is replaced by a phase-sampled step (``profiler.runner.phases``; 0: never).
     ``world_size`` is the number of ranks (processes) that trained together
@@ -59,7 +61,7 @@ class RunSpec:
     device: str = "cpu"
     size: str = "S"
     batch_size: int | None = None
-    knobs: dict[str, int] = field(default_factory=dict)
+    knobs: dict[str, int | float | bool | str] = field(default_factory=dict)
     precision: str = "fp32"
     duration_s: float | None = 10.0
     steps: int | None = None

@@ -147,6 +147,7 @@ class _Run:
         step = self._prepare_step(built, batches)
         self._start_sampler()
         self._warm_up(step, batches)
+        self.result.loss_source = built.loss_source  # known once a step ran
         if not self.cancel.is_set():
             self._measure(step, batches)
         if self.trace_request is not None and not self.cancel.is_set():
@@ -166,6 +167,7 @@ class _Run:
         result.params = built.params
         result.sample_unit = built.sample_unit
         result.tokens_per_sample = built.tokens_per_sample
+        result.architecture = built.architecture
         library = getattr(getattr(self.workload, "source", None), "library", "")
         if library:
             result.environment["model_library"] = library
@@ -236,7 +238,7 @@ class _Run:
 
     def _prepare_step(self, built: BuiltWorkload, batches: BatchFeed) -> StepFn:
         plan = plan_precision(self.spec.device, self.spec.precision)
-        optimizer = make_optimizer(built.model)
+        optimizer = make_optimizer(built)
         built.model.train()
         if not self.spec.compile:
             return make_step(built, built.model, optimizer, plan)
@@ -439,7 +441,7 @@ class _Run:
         def try_batch(batch_size: int) -> None:
             built = workload.build(self.device, spec.size, batch_size, spec.knobs, spec.channels_last, spec.seed)
             plan = plan_precision(spec.device, spec.precision)
-            step = make_step(built, built.model, make_optimizer(built.model), plan)
+            step = make_step(built, built.model, make_optimizer(built), plan)
             step(built.make_batch())
             synchronize(self.device)
 

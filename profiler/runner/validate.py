@@ -21,7 +21,7 @@ from profiler.results.model_ref import (
     check_reference,
     model_file,
     parse_model_ref,
-    sha256_file,
+    model_hash,
 )
 from profiler.results.spec import MAX_DURATION_S, MAX_NAME_CHARS, PRECISIONS, SIZES, RunSpec, SpecError
 from profiler.runner.fit import DoesNotFit, activations_matter, check_fit, footprint_from_dict
@@ -126,9 +126,9 @@ def _check_reference(spec: RunSpec) -> None:
     if ref.kind == FILE and not spec.model_hash:
         raise SpecError("spec.model_hash is empty: build a file model's spec with "
                         "profiler.results.model_ref.model_spec_fields, which records the file's sha256")
-    if spec.model_hash and path and sha256_file(path) != spec.model_hash:
-        raise SpecError(f"{path} changed since this run was set up (its sha256 differs): set the run up again, "
-                        "so the result names the model that really ran")
+    if spec.model_hash and path and model_hash(ref) != spec.model_hash:
+        raise SpecError(f"{path} or a local module it imports changed since this run was set up (its sha256 "
+                        "differs): set the run up again, so the result names the model that really ran")
 
 
 def _check_user_model(spec: RunSpec, device: DeviceInfo) -> None:

@@ -10,9 +10,9 @@ only sees ``BuiltWorkload``.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import torch
@@ -20,6 +20,7 @@ from torch import nn
 
 from profiler.workloads.batching import Batch, LossFn, batch_to, output_loss, to_channels_last
 from profiler.workloads.data import POOL_BATCHES, cycle_pool
+from profiler.workloads.feed import LossPlan, TrainStep, no_step, optimizers_in
 from profiler.workloads.protocol import ModelWorkload, ProtocolError, WorkloadError
 
 __all__ = ["Batch", "BuiltWorkload", "ModelWorkload", "ProtocolError", "Workload", "WorkloadError", "materialize"]
@@ -31,8 +32,12 @@ class BuiltWorkload:
 
     ``make_batch()`` returns the next batch of a pool made once on the device and cycled
     (see ``batching`` for the batch forms); ``loss_fn(output, target)`` is the workload's loss
-    (or the loss its output carries). ``host_dataset(n)`` builds an equivalent CPU-resident
-    dataset of ``n`` samples for the input-pipeline mode (None: the workload has none).
+    (or the loss its output carries) under the plain batch rules, and ``loss_of(model, batch)``
+    the whole way from batch to loss (``feed.LossPlan``: forward names, selectors, shapes).
+    ``optimizer_factory(params)`` and ``train_step(model, batch, optimizer)`` are the
+    workload's own (None: the engine's AdamW and step; ``make_optimizer`` builds one).
+    ``host_dataset(n)`` builds an equivalent CPU-resident dataset of ``n`` samples for the
+    input-pipeline mode (None: the workload has none).
     """
 
     model: nn.Module
@@ -41,14 +46,52 @@ class BuiltWorkload:
     batch_size: int
     samples_per_step: int
     host_dataset: Callable[[int], torch.utils.data.Dataset] | None
-    knobs: Mapping[str, int]
+    knobs: Mapping[str, Any]  # a built-in's are ints; a user model's any simple type (knobs.KnobValue)
     channels_last: bool = False
     sample_unit: str = "samples"
     tokens_per_sample: int | None = None
+    loss_of: LossPlan = field(default_factory=LossPlan)
+    optimizer_factory: Callable[[Iterator[nn.Parameter]], Any] | None = None
+    train_step: TrainStep | None = None
+    architecture: str = ""
 
     @property
     def params(self) -> int:
         return sum(p.numel() for p in self.model.parameters())
+
+    @property
+    def loss_source(self) -> str:
+        """Where the loss comes from, once a step ran ("" before)."""
+        return "train_step(model, batch, optimizer) of the workload" if self.train_step else self.loss_of.used
+
+    def make_optimizer(self) -> Any:
+        """The workload's optimizer(s) over ``model``'s parameters, else AdamW (lr 1e-3, decay 0.01).
+        Without a ``train_step`` the answer must be one ``torch.optim.Optimizer``."""
+        if self.optimizer_factory is None:
+            return torch.optim.AdamW(self.model.parameters(), lr=1e-3, weight_decay=0.01)
+        answer = self.optimizer_factory(self.model.parameters())
+        if self.train_step is None and not isinstance(answer, torch.optim.Optimizer):
+            raise ProtocolError(f"optimizer(params) returned {type(answer).__name__}, not a torch.optim.Optimizer "
+                                "(several optimizers need a train_step that uses them)")
+        if self.train_step is not None and not optimizers_in(answer):
+            raise ProtocolError(f"optimizer(params) returned {type(answer).__name__}: return a torch.optim.Optimizer "
+                                "or a tuple of them")
+        return answer
+
+    def counted_step(self, model: Any, batch: Batch, backward: bool = True) -> None:
+        """What FLOP counting runs: forward, loss and backward of ``batch``, or the workload's
+        ``train_step`` with its optimizers' ``step`` made a no-op. The counter sees matmuls and
+        convolutions, never an optimizer's elementwise arithmetic, so the count is the same,
+        and the weights and the run's optimizer state are untouched."""
+        if self.train_step is None or not backward:
+            loss = self.loss_of(model, batch)
+            if backward:
+                loss.backward()
+            return
+        optimizer = self.make_optimizer()
+        for opt in optimizers_in(optimizer):
+            opt.step = no_step  # type: ignore[method-assign,assignment]
+        self.train_step(model, batch, optimizer)
 
 
 class Workload(ABC):
@@ -67,7 +110,7 @@ class Workload(ABC):
     knob_help: ClassVar[dict[str, str]]
 
     @abstractmethod
-    def factory(self, knobs: dict[str, int]) -> ModelWorkload:
+    def factory(self, knobs: dict[str, Any]) -> ModelWorkload:
         """Call the workload's factory with resolved knobs (on the CPU, or under meta)."""
 
     @property
@@ -78,7 +121,7 @@ class Workload(ABC):
     def default_batch_size(self, size: str, parts: ModelWorkload) -> int:
         return self.default_batch[size]
 
-    def resolve_knobs(self, size: str, overrides: Mapping[str, int] | None = None) -> dict[str, int]:
+    def resolve_knobs(self, size: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         if size not in self.presets:
             raise WorkloadError(
                 f"unknown size {size!r} for {self.name}; choose from {', '.join(self.presets)}"
@@ -90,7 +133,7 @@ class Workload(ABC):
         device: torch.device | str,
         size: str = "S",
         batch_size: int | None = None,
-        knobs: Mapping[str, int] | None = None,
+        knobs: Mapping[str, Any] | None = None,
         channels_last: bool = False,
         seed: int = 0,
     ) -> BuiltWorkload:
@@ -107,7 +150,7 @@ class Workload(ABC):
         return materialize(parts, dev, bs, resolved, channels_last)
 
 
-def apply_knob_overrides(who: str, knobs: dict[str, int], overrides: Mapping[str, int] | None) -> dict[str, int]:
+def apply_knob_overrides(who: str, knobs: dict[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     for key, value in (overrides or {}).items():
         if key not in knobs:
             raise WorkloadError(f"unknown knob {key!r} for {who}; choose from {', '.join(knobs) or 'none'}")
@@ -123,7 +166,7 @@ def _on_meta(device: torch.device) -> Any:
 
 
 def materialize(
-    parts: ModelWorkload, device: torch.device, batch_size: int, knobs: Mapping[str, int], channels_last: bool
+    parts: ModelWorkload, device: torch.device, batch_size: int, knobs: Mapping[str, Any], channels_last: bool
 ) -> BuiltWorkload:
     """``parts`` on ``device`` with a pool of ``POOL_BATCHES`` batches of ``batch_size``.
 
@@ -139,7 +182,7 @@ def materialize(
     return BuiltWorkload(
         model=model,
         make_batch=cycle_pool(pool),
-        loss_fn=parts.loss or output_loss,
+        loss_fn=parts.loss if callable(parts.loss) else output_loss,
         batch_size=batch_size,
         samples_per_step=batch_size,
         host_dataset=parts.host_dataset,
@@ -147,4 +190,8 @@ def materialize(
         channels_last=use_cl,
         sample_unit=parts.sample_unit,
         tokens_per_sample=parts.tokens_per_sample,
+        loss_of=LossPlan.of(parts.forward, parts.loss),
+        optimizer_factory=parts.optimizer,
+        train_step=parts.train_step,
+        architecture=parts.architecture,
     )

@@ -8,7 +8,8 @@ and other mixture-of-experts paths, CPU attention kernels) and a record of matri
 that still have no formula (``flop_coverage.StepFlops``: the run result says what was not
 counted). On ``meta`` attention dispatches to the math path and LSTM to its per-step
 matmuls; on a real CPU oneDNN's fused LSTM has no formula (see FIELD_NOTES). The optimizer
-step is not counted.
+step is not counted; a workload's own ``train_step`` is counted whole
+(``BuiltWorkload.counted_step``).
 
 Recurrent workloads unroll into thousands of small ops, each slow under a Python dispatch
 mode; a workload whose step cost is exactly affine in one knob (LSTM: ``seq_len``) names it
@@ -141,9 +142,7 @@ def _run(
     built.model.train()
     batch = built.make_batch()
     with counting() as state:
-        loss = forward_loss(built.model, built.loss_fn, batch)
-        if backward:
-            loss.backward()
+        built.counted_step(built.model, batch, backward)
     return state
 
 
@@ -179,7 +178,7 @@ def count_on_device_step(built: BuiltWorkload) -> StepFlops:
         stack.enter_context(sdpa_kernel(SDPBackend.MATH))
         _plain_kernels(stack, model_device(built))
         state = stack.enter_context(counting())
-        forward_loss(model, built.loss_fn, built.make_batch()).backward()
+        built.counted_step(model, built.make_batch())
     model.zero_grad(set_to_none=True)
     return state.result()
 

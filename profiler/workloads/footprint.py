@@ -138,13 +138,16 @@ def optimizer_state_bytes(params: list[nn.Parameter], optimizer: OptimizerFactor
 
 
 def measure_footprint(model: nn.Module, loss_fn: LossFn, batch_of: Callable[[int], Batch],
-                      optimizer: OptimizerFactory | None = None) -> Footprint:
+                      optimizer: OptimizerFactory | None = None,
+                      loss_of: Callable[[nn.Module, Batch], torch.Tensor] | None = None) -> Footprint:
     """The full footprint of a meta ``model``: ``batch_of(n)`` gives a meta batch of ``n``
-    samples. Activations are left unmeasured (with the reason logged) if the model cannot
-    run on meta."""
+    samples; ``loss_of(model, batch)``, when given, is the workload's own way from batch to
+    loss (``BuiltWorkload.loss_of``: forward names, selectors), else ``loss_fn`` under the batch
+    rules. Activations are left unmeasured (with the reason logged) if the model cannot run on
+    meta."""
     fixed = parameter_footprint(model, optimizer)
     try:
-        one, two = (saved_activation_bytes(model, loss_fn, batch_of(n)) for n in (1, 2))
+        one, two = (saved_activation_bytes(model, loss_fn, batch_of(n), loss_of) for n in (1, 2))
     except Exception as exc:
         log.info("activations not measurable on meta: %s", exc)
         return fixed
@@ -166,7 +169,8 @@ def workload_footprint(workload: Workload, size: str = "S", knobs: Mapping[str, 
         return measure_footprint(built.model, built.loss_fn, batch_of, optimizer)
 
 
-def saved_activation_bytes(model: nn.Module, loss_fn: LossFn, batch: Batch) -> int:
+def saved_activation_bytes(model: nn.Module, loss_fn: LossFn, batch: Batch,
+                           loss_of: Callable[[nn.Module, Batch], torch.Tensor] | None = None) -> int:
     """Bytes of the distinct storages autograd saves for backward in one forward and loss of
     ``batch`` (parameters' own storages left out). Run it on meta: nothing is allocated."""
     skip = {_storage_key(p) for p in model.parameters()}
@@ -181,7 +185,7 @@ def saved_activation_bytes(model: nn.Module, loss_fn: LossFn, batch: Batch) -> i
     model.train()
     guess = ValueGuess()
     with guess, torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        loss = forward_loss(model, loss_fn, batch)  # the graph keeps every saved tensor alive until here
+        loss = loss_of(model, batch) if loss_of is not None else forward_loss(model, loss_fn, batch)  # kept alive
     del loss
     if guess.reads:
         log.info("%d value read(s) on meta answered False/0 while measuring activations", guess.reads)

@@ -19,7 +19,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from profiler.workloads.loading import Knob, LibraryError, user_error
+from profiler.workloads.companions import BROKEN, OPTIONAL_COMPANIONS, REQUIRED_COMPANIONS, block_if_broken, breakage
+from profiler.workloads.loading import Knob, LibraryError, traceback_of, user_error
 from profiler.workloads.protocol import ModelWorkload, WorkloadError
 
 IMAGE_SIZE = 224
@@ -41,7 +42,20 @@ class ModelSource:
 
 
 def import_library(module: str, prefix: str) -> ModuleType:
-    """Import a model library, saying plainly when it is missing or does not import."""
+    """Import a model library, saying plainly when it is missing or does not import.
+
+    A companion it needs (timm: torchvision) that does not import is named with the reason
+    and the fix; one it only imports lazily (transformers: torchvision, for image processors)
+    is blocked instead (``companions.block_if_broken``), so a broken torchvision never breaks
+    ``hf:gpt2``."""
+    if module in BROKEN:  # found broken earlier in this process (and blocked since)
+        raise LibraryError(f"{prefix}: {BROKEN[module]}")
+    for companion in REQUIRED_COMPANIONS.get(module, ()):
+        reason = block_if_broken(companion)
+        if reason:
+            raise LibraryError(f"{prefix}: models need {companion}, which does not import here: {reason}")
+    for companion in OPTIONAL_COMPANIONS.get(module, ()):
+        block_if_broken(companion)
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
@@ -51,8 +65,7 @@ def import_library(module: str, prefix: str) -> ModuleType:
         raise user_error(f"{module} is installed but does not import (a missing dependency?)", exc,
                          LibraryError) from None
     except Exception as exc:
-        raise user_error(f"{module} is installed but does not import beside torch {torch.__version__}: install "
-                         f"the {module} build made for this torch", exc, LibraryError) from None
+        raise LibraryError(f"{prefix}: {breakage(module, exc)}", traceback_of(exc)) from None
 
 
 def logits_loss(output: Any, labels: torch.Tensor) -> torch.Tensor:

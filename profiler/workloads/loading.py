@@ -16,12 +16,14 @@ import sys
 import traceback
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 from profiler.results.model_ref import FILE, PROTOCOL_DOC, ModelRef
+from profiler.workloads.knobs import Knob, knob_from_parameter
 from profiler.workloads.protocol import ProtocolError, WorkloadError
+
+__all__ = ["Knob", "LibraryError", "UserCodeError", "factory_knobs", "load_factory", "traceback_of", "user_error"]
 
 FILE_MODULE_PREFIX = "horsepower_model_"
 
@@ -38,25 +40,20 @@ class LibraryError(UserCodeError):
     """A model library that is installed but does not import (``details``: its traceback)."""
 
 
-@dataclass(frozen=True)
-class Knob:
-    """One integer keyword argument of a factory: its default and its help (may be "")."""
-
-    name: str
-    default: int
-    help: str = ""
-
-
 def first_line(exc: BaseException, limit: int = 300) -> str:
     """``ValueError: the first line of the message`` (at most ``limit`` characters)."""
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0][:limit]}" if text else type(exc).__name__
 
 
+def traceback_of(exc: BaseException) -> str:
+    """The full traceback of ``exc`` as text."""
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
 def user_error(message: str, exc: BaseException, kind: type[UserCodeError] = UserCodeError) -> UserCodeError:
     """A ``UserCodeError`` (or ``kind``) for ``exc`` raised by user code (call inside its ``except``)."""
-    details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return kind(f"{message}: {first_line(exc)}", details)
+    return kind(f"{message}: {first_line(exc)}", traceback_of(exc))
 
 
 def load_module(ref: ModelRef) -> ModuleType:
@@ -117,10 +114,11 @@ def load_factory(ref: ModelRef) -> Callable[..., Any]:
 
 
 def factory_knobs(fn: Callable[..., Any], who: str) -> dict[str, Knob]:
-    """Knobs of a factory: its keyword arguments with an ``int`` default (``bool`` is not one).
+    """Knobs of a factory: its keyword arguments with an ``int``, ``float``, ``bool`` or ``str``
+    default (``knobs.knob_from_parameter``: help from ``Annotated``, choices from ``Literal``).
 
-    Help comes from ``Annotated[int, "help"]``. A parameter without a default is an error:
-    the engine calls the factory with knobs only.
+    A parameter without a default is an error: the engine calls the factory with knobs only.
+    Parameters with other defaults (None, a list) are left at their defaults.
     """
     try:
         signature = inspect.signature(fn)
@@ -134,9 +132,11 @@ def factory_knobs(fn: Callable[..., Any], who: str) -> dict[str, Knob]:
         if p.default is p.empty:
             raise ProtocolError(f"{who} has a parameter {p.name!r} with no default: the engine calls the factory "
                                 f"with knobs only, so give every parameter a default (e.g. {p.name}: int = 64)")
-        if p.kind is p.POSITIONAL_ONLY or isinstance(p.default, bool) or not isinstance(p.default, int):
+        if p.kind is p.POSITIONAL_ONLY:
             continue
-        knobs[p.name] = Knob(p.name, p.default, _help(hints.get(p.name, p.annotation)))
+        knob = knob_from_parameter(p.name, p.default, hints.get(p.name, p.annotation))
+        if knob is not None:
+            knobs[p.name] = knob
     return knobs
 
 
@@ -145,10 +145,3 @@ def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
         return typing.get_type_hints(fn, include_extras=True)
     except Exception:  # unresolvable forward references: fall back to raw annotations
         return {}
-
-
-def _help(annotation: Any) -> str:
-    for meta in getattr(annotation, "__metadata__", ()):
-        if isinstance(meta, str):
-            return meta
-    return ""

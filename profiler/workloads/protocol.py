@@ -1,7 +1,8 @@
 """The workload protocol: what a model factory returns, built-in or the user's own.
 
 A factory is a function whose keyword arguments are its knobs (integers with defaults,
-optionally ``Annotated[int, "help"]``) and which returns a ``ModelWorkload``, or a plain dict
+``int``, ``float``, ``bool`` or ``str``, optionally ``Annotated[int, "help"]``, a
+``str`` with choices as ``Literal["a", "b"]``) and which returns a ``ModelWorkload``, or a plain dict
 with the same keys, so a model file need not import Horsepower::
 
     def build(width: int = 256) -> dict:
@@ -11,14 +12,15 @@ with the same keys, so a model file need not import Horsepower::
             return x, torch.randint(0, 10, (batch_size,), device=device)
         return {"model": model, "make_batch": make_batch, "loss": F.cross_entropy}
 
-How a batch reaches the model and the loss is ``profiler.workloads.batching``. The full
+How a batch reaches the model and the loss is ``profiler.workloads.batching`` and
+``feed`` (``forward`` names, loss selectors, shapes found by themselves). The full
 write-up is docs/YOUR_MODEL.md. ``as_model_workload`` checks a factory's answer and raises
 ``ProtocolError`` (one line naming what is wrong and the protocol) for anything else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -27,6 +29,8 @@ from torch import nn
 
 from profiler.results.model_ref import PROTOCOL_DOC
 from profiler.workloads.batching import Batch
+from profiler.workloads.feed import forward_names
+from profiler.workloads.loss_select import SelectorError, parse_selector
 
 #: what every message about a broken workload ends with
 PROTOCOL_HINT = (f"a factory returns a dict (or ModelWorkload) with model (an nn.Module), make_batch(device, "
@@ -50,21 +54,34 @@ class ModelWorkload:
       ``(inputs..., targets)`` or a dict of keyword arguments (``profiler.workloads.batching``).
       Called a few times before the run (``data.POOL_BATCHES``); the batches are cycled, so
       generating them is never part of a timed step.
-    - ``loss(output, target)``: a scalar tensor; None when the model's output is the loss
-      or carries it (``output.loss``, ``output["loss"]``, as Hugging Face models do).
+    - ``loss``: ``loss(output, target)`` returning a scalar tensor; or a selector string
+      (``"output[1]"``, ``"output.loss"``: ``loss_select``); or None when the model's output is
+      the loss or carries it (a scalar, ``output.loss``, ``output["loss"]``, ``(logits, loss)``).
+    - ``forward``: how a batch reaches the model (``feed``): None (the batch rules), keyword
+      names for a tuple batch's items, targets included (``("idx", "targets")``), or
+      ``forward(model, batch) -> output``.
+    - ``optimizer(params)``: the optimizer (or, with ``train_step``, a tuple of optimizers)
+      to train with; None: AdamW(lr=1e-3, weight_decay=0.01).
+    - ``train_step(model, batch, optimizer) -> loss``: one whole custom step (zero_grad,
+      backward, clipping, several optimizers, EMA); the engine times and counts around it.
     - ``sample_unit``: what one sample is ("images", "sequences"); throughput is per sample.
     - ``batch_size``: the default samples per step.
     - ``tokens_per_sample``: tokens in one sample of a sequence model (adds tokens/s), else None.
     - ``host_dataset(n)``: a CPU dataset of ``n`` samples for ``--input-pipeline``, else None.
+    - ``architecture``: what was built in one line (libraries fill it: layers, width, heads).
     """
 
     model: nn.Module
     make_batch: Callable[[torch.device, int], Batch]
-    loss: Callable[[Any, Any], torch.Tensor] | None = None
+    loss: Callable[[Any, Any], torch.Tensor] | str | None = None
     sample_unit: str = "samples"
     batch_size: int = 32
     tokens_per_sample: int | None = None
     host_dataset: Callable[[int], torch.utils.data.Dataset] | None = None
+    forward: Sequence[str] | str | Callable[[Any, Any], Any] | None = None
+    optimizer: Callable[[Iterator[nn.Parameter]], Any] | None = None
+    train_step: Callable[[Any, Any, Any], Any] | None = None
+    architecture: str = ""
 
 
 FIELDS = tuple(f.name for f in fields(ModelWorkload))
@@ -95,9 +112,10 @@ def as_model_workload(answer: Any, who: str) -> ModelWorkload:
 def _check_parts(parts: dict[str, Any], who: str) -> None:
     if not isinstance(parts["model"], nn.Module):
         raise ProtocolError(f"{who}: model must be a torch.nn.Module, got {_kind(parts['model'])} ({PROTOCOL_HINT})")
-    for name in ("make_batch", "loss", "host_dataset"):
+    for name in ("make_batch", "host_dataset", "optimizer", "train_step"):
         if parts.get(name) is not None and not callable(parts[name]):
             raise ProtocolError(f"{who}: {name} must be callable, got {_kind(parts[name])} ({PROTOCOL_HINT})")
+    _check_loss_and_forward(parts, who)
     batch = parts.get("batch_size", 32)
     if isinstance(batch, bool) or not isinstance(batch, int) or batch <= 0:
         raise ProtocolError(f"{who}: batch_size must be a positive integer, got {batch!r}")
@@ -109,6 +127,24 @@ def _check_parts(parts: dict[str, Any], who: str) -> None:
         raise ProtocolError(f"{who}: sample_unit must be a word such as 'images', got {unit!r}")
     if not any(p.requires_grad for p in parts["model"].parameters()):
         raise ProtocolError(f"{who}: the model has no trainable parameters, so there is nothing to train")
+
+
+def _check_loss_and_forward(parts: dict[str, Any], who: str) -> None:
+    loss = parts.get("loss")
+    if isinstance(loss, str):
+        try:
+            parse_selector(loss)
+        except SelectorError as exc:
+            raise ProtocolError(f"{who}: {exc}") from None
+    elif loss is not None and not callable(loss):
+        raise ProtocolError(f"{who}: loss must be loss(output, target), a selector such as \"output[1]\" or None "
+                            f"(the model returns its loss), got {_kind(loss)}")
+    forward = parts.get("forward")
+    if forward is not None and not callable(forward) and forward_names(forward) is None:
+        raise ProtocolError(f"{who}: forward must be the model's keyword argument names for the batch's items "
+                            f"(e.g. (\"idx\", \"targets\")) or forward(model, batch), got {forward!r:.60}")
+    if not isinstance(parts.get("architecture", ""), str):
+        raise ProtocolError(f"{who}: architecture must be a line of text, got {_kind(parts['architecture'])}")
 
 
 def _kind(value: Any) -> str:

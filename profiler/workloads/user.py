@@ -1,9 +1,10 @@
 """A user's own model as a workload: a file, a module or a library name (``RunSpec.model``).
 
 ``UserWorkload`` is a ``Workload`` like the built-ins: the same ``build`` on a device, the
-same FLOP counting, the same runner. Its knobs are its factory's integer keyword arguments
-(``def build(width: int = 256)``); sizes do not apply. Loading runs the user's code, so
-a ``UserWorkload`` is built in the worker or the model-check process, never in the window's.
+same FLOP counting, the same runner. Its knobs are its factory's keyword arguments of a
+simple type (``def build(width: int = 256, dropout: float = 0.1)``, ``knobs``); sizes do not
+apply. Loading runs the user's code, so a ``UserWorkload`` is built in the worker or the
+model-check process, never in the window's.
 Errors from their code are ``UserCodeError`` (message plus full traceback).
 """
 
@@ -18,11 +19,12 @@ import torch
 if TYPE_CHECKING:
     from profiler.results.spec import RunSpec
 
-from profiler.results.model_ref import FILE, LIBRARY, USER_WORKLOAD, ModelRef, model_file, parse_model_ref, sha256_file
-from profiler.workloads.base import Workload, apply_knob_overrides
+from profiler.results.model_ref import FILE, LIBRARY, USER_WORKLOAD, ModelRef, model_file, model_hash, parse_model_ref
+from profiler.workloads.base import Workload
 from profiler.workloads.batching import Batch
+from profiler.workloads.knobs import Knob, KnobValue, resolve
 from profiler.workloads.libraries import ModelSource, timm_source, torchvision_source
-from profiler.workloads.loading import Knob, factory_knobs, load_factory, user_error
+from profiler.workloads.loading import factory_knobs, load_factory, user_error
 from profiler.workloads.memory_limits import is_out_of_memory
 from profiler.workloads.protocol import ModelWorkload, WorkloadError, as_model_workload
 
@@ -44,10 +46,11 @@ def load_source(ref: ModelRef) -> ModelSource:
 def check_model_file(spec: RunSpec) -> None:
     """``WorkloadError`` if the model's file no longer has the hash its spec recorded (edited
     between setting up the run and building it: the result would name the wrong model)."""
-    path = model_file(parse_model_ref(spec.model))
-    if spec.model_hash and path and os.path.isfile(path) and sha256_file(path) != spec.model_hash:
-        raise WorkloadError(f"{path} changed after this run was set up (its sha256 differs): set the run up "
-                            "again, so the result names the model that really ran")
+    ref = parse_model_ref(spec.model)
+    path = model_file(ref)
+    if spec.model_hash and path and os.path.isfile(path) and model_hash(ref) != spec.model_hash:
+        raise WorkloadError(f"{path} or a local module it imports changed after this run was set up (its sha256 "
+                            "differs): set the run up again, so the result names the model that really ran")
 
 
 class UserWorkload(Workload):
@@ -84,15 +87,16 @@ class UserWorkload(Workload):
     def cache_key(self) -> tuple[Any, ...]:
         return (USER_WORKLOAD, self.ref.text, self.model_hash)
 
-    def resolve_knobs(self, size: str, overrides: Mapping[str, int] | None = None) -> dict[str, int]:
-        """The factory's defaults with ``overrides``; ``size`` is ignored (it has no presets)."""
-        defaults = {k.name: k.default for k in self.source.knobs.values()}
-        return apply_knob_overrides(self.title, defaults, overrides)
+    def resolve_knobs(self, size: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The factory's defaults with ``overrides`` coerced to each knob's kind (``KnobError``
+        names the model and a right value); ``size`` is ignored (it has no presets)."""
+        values: dict[str, KnobValue] = resolve(self.source.knobs, overrides, self.title)
+        return dict(values)
 
     def default_batch_size(self, size: str, parts: ModelWorkload) -> int:
         return parts.batch_size
 
-    def factory(self, knobs: dict[str, int]) -> ModelWorkload:
+    def factory(self, knobs: dict[str, Any]) -> ModelWorkload:
         source = self.source
         try:
             answer = source.build(**knobs)

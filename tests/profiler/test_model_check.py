@@ -40,8 +40,15 @@ BAD = [  # (reference, knobs, what the one line must say, whether it carries the
     ("broken.py:NOT_A_FUNCTION", {}, "NOT_A_FUNCTION in broken.py is int, not a function", False),
     ("not_importable.py:build", {}, "not_importable.py does not import: ModuleNotFoundError: No module named "
                                     "'a_package_that_does_not_exist'", True),
-    ("tiny_mlp.py:build", {"bogus": 3}, "unknown knob 'bogus' for tiny_mlp.py:build; choose from width, depth",
+    ("tiny_mlp.py:build", {"bogus": 3}, "tiny_mlp.py:build: unknown knob 'bogus'; choose from width, depth",
      False),
+    ("tiny_mlp.py:build", {"width": "wide"}, "tiny_mlp.py:build: knob width takes an integer, got 'wide': give e.g. "
+                                             "--knob width=16", False),
+    ("shapes.py:selector_misses", {"rate": True}, "knob rate takes a number, got 'True'", False),
+    ("shapes.py:selector_misses", {}, "shapes.py:selector_misses: the loss selector 'output[2]' matches nothing: "
+                                      "output is a tuple of 2 (Tensor, Tensor); fix \"loss\"", True),
+    ("shapes.py:step_returns_none", {}, "shapes.py:step_returns_none: train_step of the workload returned None, not "
+                                        "a tensor: return the step's loss", True),
 ]
 
 
@@ -59,7 +66,10 @@ def test_every_bad_model_gets_one_line_from_one_check_process() -> None:
             assert str(MODELS) in check.details, "the traceback points at the user's file"
     good = checks[-1]
     assert good.ok and good.checked_on == "meta" and good.params == 16 * 32 + 16 + 16 * 4 + 4
-    assert good.knobs == {"width": 16, "depth": 1} and good.knob_help["width"] == "hidden units"
+    assert good.knobs == {"width": 16, "depth": 1, "note": "unused"} and good.knob_help["width"] == "hidden units"
+    assert good.knob_kinds == {"width": "int", "depth": "int", "note": "str"}
+    params = 16 * 32 + 16 + 16 * 4 + 4  # AdamW: two fp32 moments per weight and a step counter per tensor
+    assert good.optimizer == "AdamW (Horsepower's default)" and good.optimizer_state_bytes == 2 * 4 * params + 4 * 4
     assert (good.batch_size, good.sample_unit) == (8, "rows")
     user_code = [c for (_, _, _, details), c in zip(BAD, checks, strict=False) if details]
     assert all("docs/YOUR_MODEL.md" in c.error for c in user_code), "messages name the protocol"

@@ -62,6 +62,12 @@ def _bad(args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     (["--model", "no_such_package_here.models:build"], "no module named 'no_such_package_here'"),
     (["--model", "tests/models/broken.py:returns_module"], "returned an nn.Linear, not a workload"),
     (["--model", "tests/models/tiny_mlp.py:build", "--knob", "bogus=2"], "unknown knob 'bogus'"),
+    (["--model", "tests/models/tiny_mlp.py:build", "--knob", "width=wide"],
+     "tiny_mlp.py:build: knob width takes an integer, got 'wide': give e.g. --knob width=16"),
+    (["--model", "tests/models/shapes.py:selector_misses"], "shapes.py:selector_misses: the loss selector 'output[2]' "
+                                                            "matches nothing"),
+    (["--model", "tests/models/shapes.py:step_returns_none"], "train_step of the workload returned None, not a "
+                                                              "tensor: return the step's loss"),
 ])
 def test_bad_models_exit_2_with_one_line(args: list[str], fragment: str, tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
