@@ -20,8 +20,8 @@ from profiler.results.model_ref import (
     ModelRefError,
     check_reference,
     model_file,
-    parse_model_ref,
     model_hash,
+    parse_model_ref,
 )
 from profiler.results.spec import MAX_DURATION_S, MAX_NAME_CHARS, PRECISIONS, SIZES, RunSpec, SpecError
 from profiler.runner.fit import DoesNotFit, activations_matter, check_fit, footprint_from_dict

@@ -69,7 +69,8 @@ def test_every_bad_model_gets_one_line_from_one_check_process() -> None:
     assert good.knobs == {"width": 16, "depth": 1, "note": "unused"} and good.knob_help["width"] == "hidden units"
     assert good.knob_kinds == {"width": "int", "depth": "int", "note": "str"}
     params = 16 * 32 + 16 + 16 * 4 + 4  # AdamW: two fp32 moments per weight and a step counter per tensor
-    assert good.optimizer == "AdamW (Horsepower's default)" and good.optimizer_state_bytes == 2 * 4 * params + 4 * 4
+    assert good.optimizer == "AdamW (Horsepower's default)"
+    assert good.footprint is not None and good.footprint["optimizer_state_bytes"] == 2 * 4 * params + 4 * 4
     assert (good.batch_size, good.sample_unit) == (8, "rows")
     user_code = [c for (_, _, _, details), c in zip(BAD, checks, strict=False) if details]
     assert all("docs/YOUR_MODEL.md" in c.error for c in user_code), "messages name the protocol"

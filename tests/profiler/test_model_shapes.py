@@ -3,19 +3,20 @@ model's own optimizer, a GAN's own train_step, selectors and the shapes found by
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from pathlib import Path
 
 import pytest
 import torch
 
-from profiler.devices.discovery import DeviceInfo, describe_device
+from profiler.devices.discovery import describe_device
 from profiler.results.model_ref import model_spec_fields
 from profiler.results.result import RunState
-from profiler.results.spec import RunSpec, SpecError
+from profiler.results.spec import RunSpec
 from profiler.runner import run_training
+from profiler.runner.fit import footprint_from_dict, refusal
 from profiler.runner.model_check import check_models, forget_checks
-from profiler.runner.validate import _check_memory
 from profiler.workloads.batching import BatchError
 from profiler.workloads.flops import count_train_flops
 from profiler.workloads.loss_select import SelectorError, find_loss, parse_selector
@@ -98,11 +99,18 @@ def test_a_gan_train_step_runs_whole_and_both_networks_are_counted() -> None:
 def test_the_models_own_optimizer_trains_and_the_precheck_uses_its_state() -> None:
     good = check_models([spec(SGD, knobs={"width": 16, "depth": 1})])[0]
     assert good.ok, good.error
-    assert (good.optimizer, good.optimizer_state_bytes) == ("SGD", 0)  # no momentum: no state
-    device = DeviceInfo("cpu", "cpu", "test", "test", memory_bytes=3 * 4 * good.params)
-    _check_memory(spec(SGD), device, good.params, good.label, good.optimizer_state_bytes, good.optimizer)
-    with pytest.raises(SpecError, match="AdamW"):  # the same model under AdamW would not fit
-        _check_memory(spec(SGD), device, good.params, good.label, 2 * 4 * good.params, "AdamW")
+    footprint = footprint_from_dict(good.footprint)
+    assert footprint is not None and good.optimizer == "SGD"
+    assert (footprint.optimizer, footprint.optimizer_state_bytes) == ("SGD", 0)  # no momentum: no state
+    assert footprint.activations_measured  # counted through the workload's own loss
+    room = footprint.training_bytes(1) + 8  # fits with SGD; AdamW's two fp32 moments would not
+    assert refusal(good.label, footprint, room, "test") == ""
+    adamw = dataclasses.replace(footprint, optimizer_state_bytes=2 * footprint.grads_bytes, optimizer="AdamW")
+    assert "AdamW state" in refusal(good.label, adamw, room, "test")
+    gan = check_models([spec(GAN, knobs={"latent": 16, "hidden": 32, "image": 64})])[0]
+    gan_footprint = footprint_from_dict(gan.footprint)
+    assert gan.ok and gan_footprint is not None and gan.optimizer == "Adam + Adam"
+    assert gan_footprint.optimizer_state_bytes == 2 * gan_footprint.grads_bytes + 8 * 4  # moments + a step per tensor
     nano = check_models([spec(NANO, knobs=NANO_KNOBS)])[0]
     assert nano.ok and nano.loss_source == "output[1]: a (logits, loss) tuple" and nano.checked_on == "meta"
 
