@@ -19,6 +19,7 @@ distinguishable GPUs.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -145,7 +146,7 @@ def run_backtest(corpus: Sequence[CorpusRow], facts: Mapping[str, ModelFacts], r
         residuals = [r for _, r in out_of_group_residuals(train, regime, penalty)]
         low, high = band_from(residuals)
         for s in (s for s in samples if s.key(regime) == group):
-            nominal = float(np.exp(model.predict(s.x)[0])) * s.roof.rate
+            nominal = math.exp(model.predict(s.x, s.case.device.id)) * s.roof.rate
             row = rows[s.row_id]
             figures.append(Figure(s.row_id, row.model, row.precision, row.batch, row.device.name, s.samples_per_s,
                                   nominal, nominal * low, nominal * high, s.roof.peak.label,

@@ -29,7 +29,7 @@ from profiler.analysis.advisor.fit import (
     REGIMES,
     RIDGE,
     Case,
-    Ridge,
+    Efficiency,
     Roof,
     Sample,
     features,
@@ -95,7 +95,7 @@ class GpuModel:
     """The fitted model, its out-of-sample residuals by regime and precision class, the corpus
     models (a prediction for one of them takes the ``KNOWN_MODEL`` band) and what was left out."""
 
-    ridge: Ridge
+    efficiency: Efficiency
     samples: tuple[Sample, ...]
     residuals: Mapping[str, Mapping[str, tuple[float, ...]]]
     left_out: tuple[str, ...]
@@ -133,7 +133,7 @@ class GpuModel:
         """The case's samples/s band (``NoFigure`` when the device lacks a figure); a corpus
         model (``model_key``) gets the known-model band, any other the new-model band."""
         roof = roof_of(case)
-        nominal = math.exp(float(self.ridge.predict(features(case, roof))[0]))
+        nominal = math.exp(self.efficiency.predict(features(case, roof), case.device.id))
         regime = KNOWN_MODEL if model_key is not None and model_key in self.models else NEW_MODEL
         (low, high), how = self.band_factors(regime, roof.peak.kind)
         efficiency = Band(nominal * low, nominal, nominal * high)
