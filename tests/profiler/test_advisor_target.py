@@ -137,8 +137,8 @@ def test_shipped_corpus_backtest_meets_its_targets_for_a_corpus_model() -> None:
     assert summary["rank_settings_at_target"] >= 0.8 * summary["rank_settings"], summary
     new = next(b for b in model[1] if b.regime == NEW_MODEL).summary()
     assert new["figures"] == summary["figures"]
-    # a model the corpus lacks: the median error target is met, the band is wider (as it should be)
-    assert new["met"]["median_abs_error"] and new["values"]["median_band_width"] <= 2.7, new
+    # a model the corpus lacks: the median error and band width targets are met, the band wider (as it should be)
+    assert new["met"]["median_abs_error"] and new["met"]["median_band_width"], new
     assert new["values"]["inside_band"] >= 0.75, new
 
 

@@ -11,7 +11,10 @@ each group toward the overall mean) over:
   consumer or datacenter part;
 - the precision class: plain FP32, TF32 or 16-bit;
 - the model: family (cnn, depthwise_cnn, vit, bert, gpt, lstm), log FLOPs per sample,
-  log parameters, log arithmetic intensity of the step (FLOPs / bytes), log batch.
+  log parameters, log arithmetic intensity of the step (FLOPs / bytes), log batch;
+- the roof's step time (log of batch / roof rate, seconds): a fixed cost per step (kernel
+  launches, the optimizer, Python) is a larger share of a short step, so a fast GPU at a small
+  batch runs further below its roof than a slow one.
 
 On top of the ridge model each GPU gets an offset (a random effect shrunk toward 0, see
 ``Efficiency``) learnt from that GPU's figures in the fit: in the back-test a GPU's figures of
@@ -105,6 +108,7 @@ def features(case: Case, roof: Roof) -> np.ndarray:
         1.0 if case.device.device_class == "consumer-gpu" else 0.0,
         *onehot_precision, *onehot_family,
         math.log(f.flops_per_sample), math.log(max(f.params, 1)), math.log(roof.intensity), math.log(case.batch),
+        math.log(case.batch / roof.rate),
     ])
 
 
