@@ -95,7 +95,8 @@ def test_every_model_ref_builds_offline_with_its_knobs(rows: list[dict[str, str]
     """``hf:`` refs resolve without the network and every knob is a field of their config;
     ``lstm`` knobs are the built-in workload's; ``timm:`` (no transformers equivalent) is only named."""
     transformers = pytest.importorskip("transformers")
-    from profiler.workloads.hf import _config
+    from profiler.workloads.hf import _build_config
+    from profiler.workloads.hf_names import recipe
     from profiler.workloads.lstm import LSTM
 
     checked: set[tuple[str, str]] = set()
@@ -106,7 +107,7 @@ def test_every_model_ref_builds_offline_with_its_knobs(rows: list[dict[str, str]
         checked.add((ref, knobs))
         keys = [pair.partition("=")[0] for pair in filter(None, knobs.split(";"))]
         if ref.startswith("hf:"):
-            config = _config(transformers, ref[3:])
+            config = _build_config(transformers, recipe(transformers, ref[3:]), {})
             missing = [k for k in keys if k != "num_labels" and not hasattr(config, k)]
             assert missing == [], (row["id"], missing)
         elif ref == "lstm":
