@@ -126,6 +126,14 @@ def share(fraction: float | None) -> str:
     return f"{pct:.{digits}f}%"
 
 
+def signed_share(fraction: float | None) -> str:
+    """A difference as a share, with its sign: ``+7.4%``, ``-12%``, ``+0.52%``."""
+    if not _finite(fraction):
+        return NA
+    assert fraction is not None
+    return f"{'-' if fraction < 0 else '+'}{share(abs(fraction))}"
+
+
 def ratio(value: float | None) -> str:
     """A speedup or any ratio: ``2.50×``, ``0.51×``, ``38.0×``, ``412×``."""
     if not _finite(value):

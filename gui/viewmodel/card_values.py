@@ -45,7 +45,8 @@ class CardValues:
     "final · whole timed window (412 steps)"); ``na`` maps a metric (samples_per_s, tflops,
     mfu, speedup) to the reason it is n/a; ``warnings`` are the result's quality warnings.
     ``speedup_kind`` is device | settings | repeat | baseline | "" (n/a); a repeat has
-    ``spread`` instead of a speedup. ``state`` is the run's state (it picks the chip).
+    ``spread`` (signed: the run's difference from the earlier one) instead of a speedup.
+    ``state`` is the run's state (it picks the chip).
     ``mfu_ceiling`` is MFU against the best GEMM measured here, ``references`` says where
     both references come from (a line each); ``errors`` are error-level warnings (no prefix),
     shown in red; ``cpu`` is this run's CPU share beside the machine's, in words.
@@ -136,9 +137,10 @@ def speedup_parts(device: str, run: Mapping[str, Any] | None,
         return SpeedupParts(na=NA_FIRST_STEP)
     found = speedup(run, baseline)
     if found.kind in (DEVICE, SETTINGS):
-        return SpeedupParts(found.kind, found.value, found.label)
+        return SpeedupParts(found.kind, found.value, found.sentence if found.kind == SETTINGS else found.label)
     if found.kind == REPEAT:
-        return SpeedupParts(REPEAT, label="run-to-run spread against the same run before", spread=found.spread)
+        return SpeedupParts(REPEAT, label="run-to-run spread against the same run before",
+                            spread=found.difference)
     return SpeedupParts(na=f"n/a: {found.reason}")
 
 

@@ -61,9 +61,9 @@ def _speedup(r: dict[str, Any], baseline: Mapping[str, Any] | None) -> Cell:
     found = speedup(r, baseline)
     if found.kind in (DEVICE, SETTINGS) and found.value is not None:
         word = "" if found.kind == DEVICE else " settings"
-        return units.ratio(found.value) + word, found.value, f"\n{found.label}"
-    if found.kind == REPEAT:
-        return GREY + f"±{units.share(found.spread)} repeat", None, \
+        return units.ratio(found.value) + word, found.value, f"\n{found.sentence}"
+    if found.kind == REPEAT and found.difference is not None:
+        return GREY + f"{units.signed_share(found.difference)} repeat", None, \
             f"\nrun-to-run spread against {baseline.get('name')}: a repeat, not a speedup"
     return GREY + "not comparable", None, f"\nn/a: {found.reason}"
 

@@ -205,7 +205,7 @@ class SummaryCards(QWidget):
         if kind == "baseline":
             text: str | None = "baseline"
         elif kind == "repeat":
-            text = f"±{units.share(values.spread)}" if values.spread is not None else None
+            text = units.signed_share(values.spread) if values.spread is not None else None
         else:
             text = units.ratio(values.speedup) if values.speedup is not None else None
         self.speedup.show_value(text, self._speedup_caption(values), accent, values.na.get("speedup", ""))

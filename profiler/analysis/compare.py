@@ -47,6 +47,8 @@ class CompareRow:
     speedup_kind: str = NONE
     speedup_note: str = ""
     spread: float | None = None
+    #: a repeat's signed difference from the baseline, (run - baseline) / baseline
+    difference: float | None = None
     label: str = ""
     model: str = ""
     settings: str = ""
@@ -118,9 +120,9 @@ def _speedup_fields(run: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str
         return {"speedup": None, "speedup_kind": NONE, "speedup_note": "baseline"}
     found = speedup(run, base)
     if found.comparable:
-        return {"speedup": found.value, "speedup_kind": found.kind, "speedup_note": found.label}
+        return {"speedup": found.value, "speedup_kind": found.kind, "speedup_note": found.sentence}
     if found.kind == REPEAT:
-        return {"speedup": None, "speedup_kind": REPEAT, "spread": found.spread,
+        return {"speedup": None, "speedup_kind": REPEAT, "spread": found.spread, "difference": found.difference,
                 "speedup_note": "repeat of the baseline: run-to-run spread, not a speedup"}
     return {"speedup": None, "speedup_kind": NONE, "speedup_note": found.reason}
 
@@ -154,7 +156,7 @@ def compare(runs: Sequence[Mapping[str, Any]], baseline: str | None = None,
 
 
 def speedup_text(row: CompareRow, baseline_id: str) -> str:
-    """The speedup cell: ``4.00×``, ``baseline``, ``±3.1% (repeat)``, ``not comparable`` or
+    """The speedup cell: ``4.00×``, ``baseline``, ``+3.1% (repeat)``, ``not comparable`` or
     ``busy machine`` (a contended run, which has no speedup)."""
     if row.run_id == baseline_id:
         return f"baseline · {BUSY_TAG}" if row.contended else "baseline"
@@ -162,8 +164,10 @@ def speedup_text(row: CompareRow, baseline_id: str) -> str:
         return BUSY_TAG
     if row.comparable:
         return units.ratio(row.speedup)
+    if row.speedup_kind == REPEAT and row.difference is not None:
+        return f"{units.signed_share(row.difference)} (repeat)"
     if row.speedup_kind == REPEAT:
-        return f"±{units.share(row.spread)} (repeat)"
+        return f"{units.share(row.spread)} apart (repeat)"
     return "not comparable"
 
 

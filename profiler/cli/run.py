@@ -46,6 +46,8 @@ def register(sub: Any) -> None:
     p.add_argument("--input-pipeline", action="store_true",
                    help="feed batches from host memory through a DataLoader")
     p.add_argument("--workers", type=int, default=2, help="DataLoader workers in --input-pipeline mode")
+    p.add_argument("--no-pin-memory", dest="pin_memory", action="store_false",
+                   help="do not pin host memory in --input-pipeline mode (pinning applies to accelerators)")
     p.add_argument("--phase-every", type=int, default=10, metavar="N",
                    help="time the phases of a step (data, forward, backward, ...) every N timed steps, "
                         "at most 4 per second; those steps are not in the figures (0: off; default 10)")
@@ -114,7 +116,8 @@ def spec_from_args(args: argparse.Namespace) -> RunSpec:
         knobs=parse_knobs(args.knob, typed=args.model is not None), precision=args.precision,
         duration_s=duration, steps=args.steps,
         threads=args.threads, channels_last=args.channels_last, compile=args.compile,
-        input_pipeline=args.input_pipeline, loader_workers=args.workers, name=args.name,
+        input_pipeline=args.input_pipeline, loader_workers=args.workers,
+        pin_memory=getattr(args, "pin_memory", True), name=args.name,
         phase_every=args.phase_every,
     )
 

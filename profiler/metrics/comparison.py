@@ -1,8 +1,11 @@
 """When is a speedup honest? Comparability of two runs and the speedup between them.
 
-A speedup is shown only between runs of the same model (workload, size, knobs, batch) with
-the same settings on different devices (kind ``device``), or with different settings on
-the same device (kind ``settings``, labelled with what differs, e.g. "bf16 vs fp32").
+A run's identity is its model (workload, size, knobs, a user's file) and every setting that
+changes its speed: batch, precision, channels-last, compile, input pipeline, loader workers and
+pin memory (input-pipeline runs; pinning only on an accelerator), CPU threads, ranks and data
+parallelism, and the device. A speedup is shown only between runs of the same model with the
+same settings on different devices (kind ``device``), or with exactly one setting different on
+the same device (kind ``settings``, named: "2 loader workers: 2.29x faster than 0").
 Two runs of the same thing on the same device are a ``repeat``: they show their
 run-to-run spread, not a speedup. Anything else is ``none``, with the reason in words.
 Runs are result dicts (``RunResult.to_dict``, a stored or an imported run). The ranks of a
@@ -33,8 +36,10 @@ USER_WORKLOAD = "user"  # profiler.results.model_ref.USER_WORKLOAD (results sits
 #: spec fields that change what is computed (a different model), beyond workload and size
 MODEL_SPEC_KEYS = ("knobs", "model", "model_hash")
 #: spec fields that change how the same model is run: (field, label of the setting)
-SETTING_SPEC_KEYS = (("precision", ""), ("channels_last", "channels_last"), ("compile", "compile"),
-                     ("input_pipeline", "input pipeline"), ("world_size", "ranks"), ("strategy", ""))
+SETTING_SPEC_KEYS = (("batch_size", "batch"), ("precision", ""), ("channels_last", "channels_last"),
+                     ("compile", "compile"), ("input_pipeline", "input pipeline"),
+                     ("loader_workers", "loader workers"), ("pin_memory", "pin memory"),
+                     ("world_size", "ranks"), ("strategy", ""))
 CPU_ONLY_SETTINGS = (("threads", "threads"),)
 
 
@@ -51,10 +56,29 @@ class Speedup:
     label: str = ""
     reason: str = ""
     spread: float | None = None
+    #: for a settings speedup: this run's value of the one setting that differs, and the
+    #: baseline's, as words ("2 loader workers", "0")
+    this: str = ""
+    that: str = ""
+    #: a repeat's signed difference from the baseline, (run - baseline) / baseline
+    difference: float | None = None
 
     @property
     def comparable(self) -> bool:
         return self.kind in (DEVICE, SETTINGS)
+
+    @property
+    def sentence(self) -> str:
+        """The speedup in words: ``2 loader workers: 2.29x faster than 0``, ``cuda:0: 4.00x
+        faster than cpu``; for a repeat ``repeat: +7.4% (run-to-run spread)``; else the reason."""
+        if self.value is not None and self.comparable:
+            faster = self.value >= 1.0
+            factor = self.value if faster else 1.0 / self.value
+            this = self.this or self.label
+            return f"{this}: {factor:.2f}x {'faster' if faster else 'slower'} than {self.that}".strip()
+        if self.kind == REPEAT and self.difference is not None:
+            return f"repeat: {self.difference * 100:+.1f}% (run-to-run spread, not a speedup)"
+        return self.reason
 
 
 def _spec(run: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -71,6 +95,14 @@ def _field(run: Mapping[str, Any], name: str) -> Any:
         return dict(value or {})
     if name == "world_size":
         return value or 1
+    if name == "batch_size":
+        return run.get("batch_size") or spec.get("batch_size") or None
+    if name in ("loader_workers", "pin_memory"):
+        if not spec.get("input_pipeline"):
+            return None  # no DataLoader: its settings change nothing
+        if name == "pin_memory" and str(_field(run, "device") or "cpu") == "cpu":
+            return None  # pinning is skipped for a CPU model (profiler.workloads.pipeline)
+        return value if value is not None else (2 if name == "loader_workers" else True)
     if name == "strategy":  # data parallelism of a distributed run (its ``distributed`` section)
         section = run.get("distributed")
         return section.get("strategy") if isinstance(section, Mapping) and _field(run, "world_size") > 1 else None
@@ -131,8 +163,6 @@ def _model_difference(run: Mapping[str, Any], base: Mapping[str, Any]) -> str:
         same = all(_field(run, name) == _field(base, name) for name in ("size", *MODEL_SPEC_KEYS))
     if not same:
         return f"different models ({model_title(run)} vs {model_title(base)})"
-    if (run.get("batch_size") or None) != (base.get("batch_size") or None):
-        return f"different batch sizes ({run.get('batch_size')} vs {base.get('batch_size')})"
     return ""
 
 
@@ -143,18 +173,39 @@ def _show(name: str, value: Any, label: str) -> str:
         return "all cores" if value is None else f"{value} thread{'s' if value != 1 else ''}"
     if name == "world_size":
         return f"{value} rank{'s' if value != 1 else ''}"
+    if name == "batch_size":
+        return f"batch {value}"
+    if name == "loader_workers":
+        return f"{value} loader worker{'s' if value != 1 else ''}"
     return f"{value} {label}".strip()
 
 
-def _setting_differences(run: Mapping[str, Any], base: Mapping[str, Any], same_device: bool) -> list[str]:
+def _short(name: str, value: Any, label: str, other: Any) -> str:
+    """The baseline's side of a one-setting speedup, without repeating the unit when both
+    sides share it: "0" (loader workers), "fp32", "1 thread", "off"."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if name in ("loader_workers", "batch_size", "world_size") and value is not None:
+        return str(value)
+    if name == "threads" and value is not None and other is not None:
+        return str(value)
+    return _show(name, value, label)
+
+
+def _setting_differences(run: Mapping[str, Any], base: Mapping[str, Any],
+                         same_device: bool) -> list[tuple[str, str, str]]:
+    """(``a vs b`` words, this run's side, the baseline's side) per setting that differs."""
     keys = SETTING_SPEC_KEYS + (CPU_ONLY_SETTINGS if same_device and run.get("device") == "cpu" else ())
     diffs = []
     for name, label in keys:
         a, b = _field(run, name), _field(base, name)
         if name == "strategy" and (a is None or b is None):
             continue  # one rank has no data parallelism to differ in: the ranks say it
+        if name in ("loader_workers", "pin_memory") and (a is None or b is None):
+            continue  # only one side has a DataLoader: the input pipeline setting says it
         if a != b:
-            diffs.append(f"{_show(name, a, label)} vs {_show(name, b, label)}")
+            this = _show(name, a, label)
+            diffs.append((f"{this} vs {_show(name, b, label)}", this, _short(name, b, label, a)))
     return diffs
 
 
@@ -179,15 +230,21 @@ def speedup(run: Mapping[str, Any], baseline: Mapping[str, Any]) -> Speedup:
     a, b = float(run["samples_per_s"]), float(baseline["samples_per_s"])
     same_device = device_identity(run) == device_identity(baseline)
     diffs = _setting_differences(run, baseline, same_device)
+    words = [d[0] for d in diffs]
     if same_device and not diffs:
-        return Speedup(REPEAT, label="repeat", spread=abs(a - b) / ((a + b) / 2),
+        return Speedup(REPEAT, label="repeat", spread=abs(a - b) / ((a + b) / 2), difference=a / b - 1.0,
                        reason="same workload, settings and device: run-to-run spread, not a speedup")
+    if same_device and len(diffs) == 1:
+        return Speedup(SETTINGS, a / b, label=f"{words[0]} on {run.get('device')}",
+                       this=diffs[0][1], that=diffs[0][2])
     if same_device:
-        return Speedup(SETTINGS, a / b, label=", ".join(diffs) + f" on {run.get('device')}")
+        return Speedup(NONE, reason=f"not comparable: {len(diffs)} settings differ ({'; '.join(words)}); "
+                       "change one thing at a time")
     if diffs:
         return Speedup(NONE, reason=f"not comparable: different devices and different settings "
-                       f"({'; '.join(diffs)}); change one thing at a time")
-    return Speedup(DEVICE, a / b, label=f"vs {device_label(baseline)}")
+                       f"({'; '.join(words)}); change one thing at a time")
+    return Speedup(DEVICE, a / b, label=f"vs {device_label(baseline)}",
+                   this=device_label(run), that=device_label(baseline))
 
 
 def device_baseline(run: Mapping[str, Any], candidates: Iterable[Mapping[str, Any]],

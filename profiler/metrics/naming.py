@@ -2,9 +2,10 @@
 
 An automatic name carries every spec field that makes a run differ from the preset run:
 knob overrides, an explicit batch, the precision, settings that are on (channels-last,
-compile, input pipeline), an explicit CPU thread count, the device, and the run's origin
-(a sweep point, a presentation loop, a re-run): ``mlp-S width=256 bs128 bf16 1 thread on cpu
-· sweep``. A name the user gave wins. ``distinct_labels`` makes the labels of a set of runs
+compile), the input pipeline with its loader workers (and pinning off on an accelerator), an
+explicit CPU thread count, the device, and the run's origin (a sweep point, a presentation
+loop, a re-run): ``mlp-S width=256 bs128 bf16 1 thread on cpu · sweep``, ``mlp-S fp32 loader
+2 workers on cpu``. A name the user gave wins. ``distinct_labels`` makes the labels of a set of runs
 unique (legends, bars, baseline pickers) by adding when each started.
 """
 
@@ -18,7 +19,9 @@ from typing import Any
 ORIGINS = ("", "sweep", "demo", "re-run")
 ORIGIN_WORDS = {"sweep": "sweep", "demo": "presentation", "re-run": "re-run"}
 #: boolean settings shown in a name when on: (spec field, word)
-FLAG_WORDS = (("channels_last", "channels-last"), ("compile", "compiled"), ("input_pipeline", "loader"))
+FLAG_WORDS = (("channels_last", "channels-last"), ("compile", "compiled"))
+#: loader workers of a run spec that does not say (``RunSpec.loader_workers``' default)
+DEFAULT_LOADER_WORKERS = 2
 
 
 def part(run: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -52,10 +55,22 @@ def settings_part(spec: Mapping[str, Any]) -> str:
         parts.append(f"bs{spec['batch_size']}")
     parts.append(str(spec.get("precision") or "fp32"))
     parts += [word for name, word in FLAG_WORDS if spec.get(name)]
+    if spec.get("input_pipeline"):
+        parts.append(loader_words(spec))
     threads = spec.get("threads")
     if threads:
         parts.append(f"{threads} thread{'s' if threads != 1 else ''}")
     return " ".join(parts)
+
+
+def loader_words(spec: Mapping[str, Any]) -> str:
+    """``loader 2 workers``, ``loader 0 workers``; ``, no pinning`` on an accelerator without it."""
+    workers = spec.get("loader_workers")
+    workers = DEFAULT_LOADER_WORKERS if workers is None else workers
+    text = f"loader {workers} worker{'s' if workers != 1 else ''}"
+    if spec.get("pin_memory") is False and str(spec.get("device") or "cpu") != "cpu":
+        text += " no pinning"
+    return text
 
 
 def auto_name(spec: Mapping[str, Any]) -> str:

@@ -62,3 +62,22 @@ def test_compare_greys_runs_that_are_not_comparable_and_names_them_apart(qtbot, 
     assert set(ticks) == {label[:35] + "…" if len(label) > 36 else label for label in labels}
     assert "(1 comparable)" in view.baseline_box.itemText(1) or "comparable" in view.baseline_box.itemText(1)
     store.close()
+
+
+def test_compare_names_the_speedup_of_two_loader_workers(qtbot, tmp_path):
+    """0 vs 2 DataLoader workers on the same CPU: a speedup named by its one difference."""
+    store = _store(tmp_path, fabricated("w0", "cpu", step_s=0.0229, input_pipeline=True, loader_workers=0),
+                   fabricated("w2", "cpu", step_s=0.0100, input_pipeline=True, loader_workers=2))
+    view = CompareView(store)
+    qtbot.addWidget(view)
+    view.set_runs(["w0", "w2"])
+    view.baseline_box.setCurrentIndex(view.baseline_box.findData("w0"))
+    assert view.comparison.baseline_id == "w0"
+    row = next(r for r in view.comparison.rows if r.run_id == "w2")
+    assert row.speedup_note == "2 loader workers: 2.29x faster than 0"
+    assert view.table.item(1, SPEEDUP_COL).text() == "2.29×"
+    assert "2 loader workers: 2.29x faster than 0" in view.table.item(1, SPEEDUP_COL).toolTip()
+    labels = [r.label for r in view.comparison.rows]
+    assert "loader 0 workers" in labels[0] and "loader 2 workers" in labels[1]
+    assert view.table.item(0, SPEEDUP_COL).text() == "baseline"
+    store.close()

@@ -53,3 +53,14 @@ def test_partial_figures_are_marked():
     assert reason.startswith("partial: stopped after 200 ms of a planned 10 s timed window (20 steps)")
     assert partial_reason(fabricated("c").to_dict()) == ""
     assert partial_reason({"status": "failed", "timed_steps": 0}) == ""  # nothing measured: no figure
+
+
+def test_names_show_the_input_pipeline_and_its_workers():
+    from profiler.metrics.naming import auto_name
+    zero = auto_name({"workload": "mlp", "size": "S", "input_pipeline": True, "loader_workers": 0})
+    two = auto_name({"workload": "mlp", "size": "S", "input_pipeline": True, "loader_workers": 2})
+    assert zero == "mlp-S fp32 loader 0 workers on cpu" and two == "mlp-S fp32 loader 2 workers on cpu"
+    gpu = auto_name({"workload": "mlp", "device": "cuda:0", "input_pipeline": True, "loader_workers": 1,
+                     "pin_memory": False})
+    assert "loader 1 worker no pinning" in gpu
+    assert "loader" not in auto_name({"workload": "mlp", "loader_workers": 0})
