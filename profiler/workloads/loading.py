@@ -7,12 +7,16 @@ their code becomes ``UserCodeError`` with the full traceback in ``details``.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib
 import importlib.util
 import inspect
+import logging
 import os
+import shutil
 import sys
+import tempfile
 import traceback
 import typing
 from collections.abc import Callable
@@ -26,6 +30,18 @@ from profiler.workloads.protocol import ProtocolError, WorkloadError
 __all__ = ["Knob", "LibraryError", "UserCodeError", "factory_knobs", "load_factory", "traceback_of", "user_error"]
 
 FILE_MODULE_PREFIX = "horsepower_model_"
+#: this process's folder of import shims for file models (``_importable_in_children``)
+_shim_dir: str | None = None
+
+SHIM = """\"\"\"Import shim: loads {path!r} under this module's name (written by horsepower).\"\"\"
+import importlib.util as _util
+import sys as _sys
+
+_spec = _util.spec_from_file_location(__name__, {path!r})
+_module = _util.module_from_spec(_spec)
+_sys.modules[__name__] = _module
+_spec.loader.exec_module(_module)
+"""
 
 
 class UserCodeError(WorkloadError):
@@ -80,7 +96,29 @@ def _load_file(path: str) -> ModuleType:
     except (Exception, SystemExit) as exc:
         del sys.modules[name]
         raise user_error(f"{os.path.basename(path)} does not import", exc) from None
+    _importable_in_children(name, path)
     return module
+
+
+def _importable_in_children(name: str, path: str) -> None:
+    """Make ``import <name>`` load ``path`` in child processes too (DataLoader workers, with
+    any start method): a shim module of that name in a folder on ``sys.path``, which spawn and
+    forkserver children receive from their parent (fork children share ``sys.modules``). So a
+    Dataset class defined in the user's file unpickles in a worker. The folder is removed at exit."""
+    global _shim_dir
+    try:
+        if _shim_dir is None:
+            _shim_dir = tempfile.mkdtemp(prefix="horsepower-models-")
+            atexit.register(shutil.rmtree, _shim_dir, True)
+        shim = os.path.join(_shim_dir, f"{name}.py")
+        if not os.path.exists(shim):
+            with open(shim, "w", encoding="utf-8") as fh:
+                fh.write(SHIM.format(path=os.path.abspath(path)))
+    except OSError as exc:  # no writable temp folder: fork children still share sys.modules
+        logging.getLogger(__name__).warning("file model %s will not import in loader workers: %s", path, exc)
+        return
+    if _shim_dir not in sys.path:
+        sys.path.append(_shim_dir)
 
 
 def _import_module(dotted: str) -> ModuleType:

@@ -153,3 +153,31 @@ def test_flops_that_cannot_be_counted_are_na_with_the_reason(monkeypatch: pytest
     [warning] = [w for w in result.warnings if w.startswith("FLOPs n/a")]
     assert warning.startswith("FLOPs n/a: could not count (RuntimeError: no counter for this op; on meta: "
                               "RuntimeError: Tensor.item() cannot be called on meta tensors)")
+
+
+def test_a_file_model_feeds_two_dataloader_workers_in_the_supervised_worker() -> None:
+    """A Dataset class defined in the user's file unpickles in 2 DataLoader workers (the issue:
+    "No module named 'horsepower_model_...'" in the loader's processes)."""
+    bus, _events = collect()
+    run_spec = spec(f"{MODELS / 'slow_loader.py'}:build", input_pipeline=True, loader_workers=2)
+    result = supervise(run_spec, bus, threading.Event())
+    assert result.status == RunState.COMPLETED, result.error
+    assert result.samples_per_s and result.spec.loader_workers == 2
+    assert no_worker_left()
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_a_file_model_module_imports_in_loader_workers_of_any_start_method(method: str) -> None:
+    import torch
+
+    from profiler.results.model_ref import parse_model_ref
+    from profiler.workloads.loading import load_module
+
+    module = load_module(parse_model_ref(f"{MODELS / 'slow_loader.py'}:build"))
+    loader = torch.utils.data.DataLoader(module.SlowDataset(16, 0.0), batch_size=4, num_workers=2,
+                                         multiprocessing_context=method)
+    try:
+        batches = list(loader)
+    finally:
+        del loader
+    assert len(batches) == 4 and batches[0][0].shape == (4, module.FEATURES)
