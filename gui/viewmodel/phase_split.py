@@ -16,7 +16,7 @@ from typing import Any
 from gui.viewmodel import series_store as sk
 from gui.viewmodel.series_store import SeriesStore
 from profiler.metrics.phases import LABELS, SHORT_LABELS, live_phase_split, live_sampling_sentence, sampling_sentence
-from profiler.metrics.verdict import is_accelerator_id, verdict
+from profiler.metrics.verdict import is_accelerator_id, verdict, verdict_pending
 from profiler.results.result import RunState
 from profiler.results.spec import RunSpec
 
@@ -89,8 +89,8 @@ def live_phase_values(store: SeriesStore, run_id: str, spec: RunSpec) -> PhaseBa
     found = verdict(summary, spec.device, spec.input_pipeline, spec.loader_workers, spec.pin_memory)
     n = len(summary["samples"])
     return PhaseBarValues(
-        _segments(summary), found.message if found else "", found.kind if found else "",
-        basis=f"live · last {n} sampled step{'' if n == 1 else 's'}",
+        _segments(summary), found.message if found else verdict_pending(summary), found.kind if found else "",
+        basis="live" if found else f"live · last {n} sampled step{'' if n == 1 else 's'}",
         sampling=_capital(live_sampling_sentence(spec.phase_every, is_accelerator_id(spec.device))) + ".",
         step_s=summary.get("sampled_step_s"), na="",
     )
@@ -103,8 +103,9 @@ def final_phase_values(result: Mapping[str, Any]) -> PhaseBarValues:
         return PhaseBarValues(na=NA_NONE)
     found = result.get("verdict") if isinstance(result.get("verdict"), Mapping) else {}
     n = int(summary.get("sampled_steps") or 0)
+    message = str(found.get("message") or "") or verdict_pending(summary)
     return PhaseBarValues(
-        _segments(summary), str(found.get("message") or ""), str(found.get("kind") or ""),
+        _segments(summary), message, str(found.get("kind") or ""),
         basis=f"final · {n} sampled step{'' if n == 1 else 's'}", sampling=_capital(sampling_sentence(summary)) + ".",
         step_s=summary.get("sampled_step_s"), na="",
     )

@@ -13,6 +13,7 @@ from profiler.metrics.figures import ERROR_PREFIX
 from profiler.metrics.memory import peak_memory
 from profiler.metrics.phases import SHORT_LABELS, sampling_sentence
 from profiler.metrics.references import describe_peak, mfu_sentence
+from profiler.metrics.verdict import verdict_pending
 from profiler.results.model_ref import USER_WORKLOAD
 
 
@@ -103,4 +104,6 @@ def phase_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
     verdict = d.get("verdict")
     if verdict:
         rows.append(("verdict", str(verdict["message"])))
+    elif verdict_pending(phases):
+        rows.append(("verdict", verdict_pending(phases)))
     return rows

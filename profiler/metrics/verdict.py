@@ -15,7 +15,10 @@ Three verdicts, checked in this order:
 - **compute-bound** otherwise: forward, backward and the optimizer on the device (on the
   CPU, the cores) are the step.
 
-``verdict`` returns None when the run has no phase split.
+A verdict rests on at least ``MIN_VERDICT_SAMPLES`` sampled steps and says how many
+("input-bound (from 14 sampled steps): ..."); one sampled step is noise (the forward share of
+identical runs moved 35/26/24%). ``verdict`` returns None without a phase split or below that
+count; ``verdict_pending`` then says why in words.
 """
 
 from __future__ import annotations
@@ -29,18 +32,22 @@ from profiler.metrics.phases import DATA_WAIT, H2D_COPY, device_wait_share, inpu
 INPUT_BOUND, COMPUTE_BOUND, LAUNCH_BOUND = "input-bound", "compute-bound", "launch-bound"
 INPUT_BOUND_FRACTION = 0.25
 LAUNCH_BOUND_WAIT_SHARE = 0.20
+#: fewest sampled steps a verdict rests on
+MIN_VERDICT_SAMPLES = 5
 
 
 @dataclass(frozen=True)
 class Verdict:
     """``kind`` (input-bound, compute-bound, launch-bound) and ``message``, one sentence for a
     user; the figures it rests on are ``input_fraction`` (of the step) and
-    ``device_wait_share`` (of the compute part; None on the CPU)."""
+    ``device_wait_share`` (of the compute part; None on the CPU); ``samples`` is how many
+    sampled steps the split averages (the message says it)."""
 
     kind: str
     message: str
     input_fraction: float
     device_wait_share: float | None
+    samples: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,27 +88,52 @@ def _input_advice(summary: Mapping[str, Any], accelerator: bool, input_pipeline:
     return "try " + _either(tips)
 
 
+def sample_count(summary: Mapping[str, Any]) -> int:
+    """How many sampled steps a split averages (its kept samples)."""
+    kept = summary.get("kept_samples")
+    if isinstance(kept, int) and not isinstance(kept, bool):
+        return kept
+    samples = summary.get("samples")
+    return len(samples) if isinstance(samples, (list, tuple)) else 0
+
+
+def verdict_pending(summary: Mapping[str, Any] | None) -> str:
+    """Why a split has no verdict yet, in words ("" when it has enough samples for one)."""
+    if not summary or not summary.get("mean_s"):
+        return "no verdict: no step was sampled phase by phase"
+    n = sample_count(summary)
+    if n < MIN_VERDICT_SAMPLES:
+        return (f"no verdict yet: {n} sampled step{'' if n == 1 else 's'} of the {MIN_VERDICT_SAMPLES} "
+                "a verdict needs")
+    return ""
+
+
 def verdict(summary: Mapping[str, Any] | None, device: str, input_pipeline: bool = False,
             loader_workers: int = 0, pin_memory: bool = False) -> Verdict | None:
-    """The verdict on a run's phase split (``phase_summary`` output); None without one.
+    """The verdict on a run's phase split (``phase_summary`` output); None without one or with
+    fewer than ``MIN_VERDICT_SAMPLES`` sampled steps.
 
     ``device`` is the run's device id; ``input_pipeline``, ``loader_workers`` and
     ``pin_memory`` are its spec's input settings, used to pick the advice.
     """
-    if not summary or not summary.get("mean_s"):
+    if verdict_pending(summary):
         return None
+    assert summary is not None
+    n = sample_count(summary)
+    basis = f"(from {n} sampled steps)"
     accelerator = is_accelerator_id(device)
     feed = input_fraction(summary)
     wait = device_wait_share(summary)
     if feed >= INPUT_BOUND_FRACTION:
         advice = _input_advice(summary, accelerator, input_pipeline, loader_workers, pin_memory)
-        return Verdict(INPUT_BOUND, f"input-bound: {_pct(feed)} of each step waits for data; {advice}", feed, wait)
+        return Verdict(INPUT_BOUND, f"input-bound {basis}: {_pct(feed)} of each step waits for data; {advice}",
+                       feed, wait, n)
     if accelerator and wait is not None and wait < LAUNCH_BOUND_WAIT_SHARE:
         return Verdict(LAUNCH_BOUND,
-                       f"launch-bound: the host waited on the device for only {_pct(wait)} of the compute time, "
-                       "so the device mostly waits for the host; many small kernels; try a larger batch "
-                       "or torch.compile", feed, wait)
+                       f"launch-bound {basis}: the host waited on the device for only {_pct(wait)} of the compute "
+                       "time, so the device mostly waits for the host; many small kernels; try a larger batch "
+                       "or torch.compile", feed, wait, n)
     where = "the device" if accelerator else "the CPU cores"
     return Verdict(COMPUTE_BOUND,
-                   f"compute-bound: {_pct(1.0 - feed)} of each step is forward, backward and optimizer on "
-                   f"{where}; input takes {_pct(feed)}", feed, wait)
+                   f"compute-bound {basis}: {_pct(1.0 - feed)} of each step is forward, backward and optimizer on "
+                   f"{where}; input takes {_pct(feed)}", feed, wait, n)

@@ -294,7 +294,7 @@ def test_verdict_on_a_slow_pipeline_is_input_bound(slow_workload: str) -> None:
     verdict = data["verdict"]
     assert verdict["kind"] == "input-bound", data["phases"]["fraction"]
     assert verdict["input_fraction"] > 0.5
-    assert verdict["message"].startswith("input-bound: ")
+    assert verdict["message"].startswith("input-bound (from ")
     assert "of each step waits for data" in verdict["message"]
     assert "you have 2" in verdict["message"]
 
@@ -305,7 +305,7 @@ def test_verdict_on_a_fast_pipeline_is_compute_bound() -> None:
                               loader_workers=2, duration_s=2.5, phase_every=3))
     data = result.to_dict()
     assert data["verdict"]["kind"] == "compute-bound", data["phases"]["fraction"]
-    assert data["verdict"]["message"].startswith("compute-bound: ")
+    assert data["verdict"]["message"].startswith("compute-bound (from ")
 
 
 # ---- the result ---------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from profiler.metrics.verdict import (
 
 
 def summary(**phases: float) -> dict[str, Any]:
-    out = phase_summary(PhaseRecord(10, 0.25, 4, [dict(phases)] * 4), [sum(phases.values())] * 40)
+    out = phase_summary(PhaseRecord(10, 0.25, 14, [dict(phases)] * 14), [sum(phases.values())] * 140)
     assert out is not None
     return out
 
@@ -37,7 +37,7 @@ def test_cpu_run_waiting_for_data_is_input_bound_with_loader_advice() -> None:
     got = verdict(summary(data_wait=0.061, forward=0.01, backward=0.02, optimizer=0.009), "cpu",
                   input_pipeline=True, loader_workers=2)
     assert got is not None and got.kind == INPUT_BOUND
-    assert got.message.startswith("input-bound: 61% of each step waits for data; try more loader workers "
+    assert got.message.startswith("input-bound (from 14 sampled steps): 61% of each step waits for data; try more loader workers "
                                   "(you have 2)")
     assert "pinned" not in got.message  # pinning buys nothing for a CPU model
     assert got.input_fraction == pytest.approx(0.61)
@@ -61,7 +61,7 @@ def test_just_below_the_input_threshold_is_not_input_bound() -> None:
     below = INPUT_BOUND_FRACTION - 0.01
     got = verdict(summary(data_wait=below, forward=1.0 - below), "cpu", input_pipeline=True, loader_workers=2)
     assert got is not None and got.kind == COMPUTE_BOUND
-    assert got.message.startswith("compute-bound: ")
+    assert got.message.startswith("compute-bound (from 14 sampled steps): ")
     assert "CPU cores" in got.message
 
 
@@ -77,7 +77,7 @@ def test_gpu_whose_host_hardly_waits_is_launch_bound() -> None:
     got = verdict(summary(data_wait=0.0001, forward=0.004, backward=0.006, optimizer=0.003,
                           device_wait=0.0005), "cuda:0")
     assert got is not None and got.kind == LAUNCH_BOUND
-    assert got.message.startswith("launch-bound: ")
+    assert got.message.startswith("launch-bound (from 14 sampled steps): ")
     assert "many small kernels; try a larger batch or torch.compile" in got.message
 
 
@@ -85,7 +85,7 @@ def test_cpu_is_never_launch_bound_and_no_split_has_no_verdict() -> None:
     got = verdict(summary(data_wait=0.0001, forward=0.004, backward=0.006, optimizer=0.003), "cpu")
     assert got is not None and got.kind == COMPUTE_BOUND and got.device_wait_share is None
     assert verdict(None, "cpu") is None
-    assert set(got.to_dict()) == {"kind", "message", "input_fraction", "device_wait_share"}
+    assert set(got.to_dict()) == {"kind", "message", "input_fraction", "device_wait_share", "samples"}
 
 
 # ---- which utilization is true? -----------------------------------------------------------
@@ -154,18 +154,18 @@ def test_summary_shows_the_split_its_cost_and_the_verdict() -> None:
 
     result = RunResult(spec=RunSpec(workload="mlp", device="cuda:0"), status="completed",
                        step_times_s=[0.010] * 40, samples_per_step=32, batch_size=32)
-    result.phase_record = PhaseRecord(10, 0.25, 4, [{"data_wait": 0.0001, "forward": 0.004, "backward": 0.006,
-                                                     "optimizer": 0.002, "device_wait": 0.0005}] * 4)
+    result.phase_record = PhaseRecord(10, 0.25, 6, [{"data_wait": 0.0001, "forward": 0.004, "backward": 0.006,
+                                                     "optimizer": 0.002, "device_wait": 0.0005}] * 6)
     text = " ".join(render_summary(result.to_dict()).split())  # column widths follow the widest label
     assert "step phases data 1% | fwd 32% | bwd 48% | optim 16% | dev wait 4%" in text
-    assert "4 steps sampled at random, 1 per 10 timed steps; synchronized between phases, a sampled step " \
+    assert "6 steps sampled at random, 1 per 6.7 timed steps; synchronized between phases, a sampled step " \
            "took +26%; not in the figures" in text
-    assert "verdict launch-bound: " in text
+    assert "verdict launch-bound (from 6 sampled steps): " in text
     cpu = RunResult(spec=RunSpec(workload="mlp"), status="completed", step_times_s=[0.010] * 40)
     cpu.phase_record = PhaseRecord(10, 0.25, 4, [{"data_wait": 0.006, "forward": 0.004}] * 4, in_timed_window=True)
     text = " ".join(render_summary(cpu.to_dict()).split())
     assert "no synchronization needed, so they stay timed steps" in text
-    assert "verdict input-bound: 60% of each step waits for data" in text
+    assert "verdict no verdict yet: 4 sampled steps of the 5 a verdict needs" in text
     plain = RunResult(spec=RunSpec(workload="mlp"), status="completed", step_times_s=[0.010] * 4)
     assert "step phases" not in render_summary(plain.to_dict())
 
@@ -181,3 +181,15 @@ def test_live_split_covers_the_latest_samples_for_a_stacked_bar() -> None:
     assert split["fraction"] == pytest.approx({"data_wait": 0.4, "forward": 0.6})
     got = verdict(split, "cpu", input_pipeline=True, loader_workers=2)
     assert got is not None and got.kind == INPUT_BOUND
+
+
+def test_no_verdict_below_the_minimum_sample_count() -> None:
+    from profiler.metrics.verdict import MIN_VERDICT_SAMPLES, verdict_pending
+
+    phases = {"data_wait": 0.061, "forward": 0.01, "backward": 0.02, "optimizer": 0.009}
+    few = phase_summary(PhaseRecord(10, 0.25, 1, [phases]), [0.1] * 10)
+    assert verdict(few, "cpu", input_pipeline=True) is None
+    assert verdict_pending(few) == f"no verdict yet: 1 sampled step of the {MIN_VERDICT_SAMPLES} a verdict needs"
+    enough = phase_summary(PhaseRecord(10, 0.25, 5, [phases] * 5), [0.1] * 50)
+    got = verdict(enough, "cpu", input_pipeline=True)
+    assert got is not None and got.samples == 5 and "(from 5 sampled steps)" in got.message
