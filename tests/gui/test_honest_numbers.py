@@ -140,7 +140,8 @@ def test_phase_samples_through_the_bridge_fill_the_bar_and_call_a_slow_pipeline_
 
 def test_a_fast_pipeline_is_compute_bound(qtbot):
     bar, _ = _phase_view(qtbot, FAST_INPUT)
-    assert bar.verdict_text().startswith("compute-bound (from 6 sampled steps): 90% of each step is forward, backward and optimizer")
+    assert bar.verdict_text().startswith(
+        "compute-bound (from 6 sampled steps): 90% of each step is forward, backward and optimizer")
     assert bar.bar.segment_rects()[0][1].width() == pytest.approx(0.1 * bar.bar.width(), abs=1.0)
 
 
