@@ -9,7 +9,6 @@ findings) by passing ``extra`` to ``stakeholder_report`` or inserting into a cop
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +26,7 @@ from profiler.metrics.quality import partial_reason
 from profiler.metrics.references import describe_peak, mfu_sentence
 from profiler.metrics.series import series_throughput
 from profiler.reports import svg
+from profiler.reports.diagnosis import diagnosis_section, input_settings, started_text
 from profiler.reports.glossary import meanings
 from profiler.reports.html_parts import bullet_list, esc, kv, page, section, table
 
@@ -61,7 +61,10 @@ def headline_section(data: ReportInput) -> str:
         return ""
     basis = f'<div class="basis">{esc(line.basis)}</div>' if line.basis else ""
     cls = "headline busy" if line.contended else "headline"
-    return f'<div class="{cls}"><div class="big">{esc(line.sentence)}</div>{basis}</div>'
+    limits = [str(part(r, "verdict").get("message") or "") for r in data.runs]
+    bound = [m for m in limits if m.startswith("input-bound")]
+    verdict = f'<div class="basis warn">{esc(bound[0])}</div>' if len(data.runs) == 1 and bound else ""
+    return f'<div class="{cls}"><div class="big">{esc(line.sentence)}</div>{basis}{verdict}</div>'
 
 
 def chart_section(data: ReportInput) -> str:
@@ -246,9 +249,10 @@ def _settings_words(run: Run) -> str:
     threads = spec.get("threads")
     if str(run.get("device")) == "cpu":
         words.append(f"{threads} threads" if threads else f"all cores ({env.get('torch_threads') or '?'} threads)")
-    words += [w for key, w in (("channels_last", "channels-last memory format"),
-                               ("compile", "torch.compile"), ("input_pipeline", "DataLoader input pipeline"))
+    words += [w for key, w in (("channels_last", "channels-last memory format"), ("compile", "torch.compile"))
               if spec.get(key)]
+    if spec.get("input_pipeline"):
+        words.append(input_settings(run))
     return ", ".join(words)
 
 
@@ -256,8 +260,7 @@ def _run_details(run: Run, label: str) -> str:
     spec = part(run, "spec")
     batch = run.get("batch_size") or spec.get("batch_size")
     batch_text = f"{batch}" + ("" if spec.get("batch_size") else " (size preset default)") if batch else units.NA
-    started = run.get("started_at")
-    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)) if started else units.NA
+    when = started_text(run)
     status = str(run.get("status") or units.NA)
     partial = partial_reason(run)
     warm = (f"{run.get('warmup_steps')} steps ({units.seconds(run.get('warmup_s'))})"
@@ -282,12 +285,17 @@ def _run_details(run: Run, label: str) -> str:
     return f'<div class="run"><h3>{esc(label)}</h3>{kv(rows)}</div>'
 
 
+def time_section(data: ReportInput) -> str:
+    """Where each run's step time goes and its verdict (``profiler.reports.diagnosis``)."""
+    return diagnosis_section(data.runs, data.labels)
+
+
 def details_section(data: ReportInput) -> str:
     body = "".join(_run_details(r, label) for r, label in zip(data.runs, data.labels, strict=True))
     return section("Details of each run", body, cls="details")
 
 
-SECTIONS: tuple[Section, ...] = (headline_section, chart_section, numbers_section, value_section,
+SECTIONS: tuple[Section, ...] = (headline_section, chart_section, numbers_section, time_section, value_section,
                                  machine_section, caveats_section, details_section)
 
 

@@ -29,11 +29,13 @@ COLUMNS = (
     "run_id", "name", "origin", "status", "partial", "contended", "others_cpu_median_percent",
     "others_cpu_p90_percent", "started_at", "device", "device_name", "host",
     "workload", "model", "settings", "size", "knobs", "batch_size", "precision", "threads",
+    "input_pipeline", "loader_workers", "pin_memory",
     "samples_per_s", "achieved_flops_per_s", "mfu", "mfu_ceiling", "peak_flops_per_s", "peak_source",
     "ceiling_flops_per_s",
     "step_time_median_s", "step_time_p5_s", "step_time_p95_s", "timed_steps", "timed_s",
     "warmup_steps", "peak_memory_bytes", "energy_j", "samples_per_j", "samples_per_money",
-    "currency", "baseline", "speedup", "speedup_kind", "speedup_note", "repeat_spread", "warnings",
+    "currency", "baseline", "speedup", "speedup_kind", "speedup_note", "repeat_spread",
+    "input_wait_fraction", "verdict", "verdict_samples", "verdict_message", "warnings",
 )
 
 
@@ -53,6 +55,7 @@ def _row(run: Mapping[str, Any], row: Any, baseline_id: str, currency: str) -> d
     started = run.get("started_at")
     knobs = spec.get("knobs") or {}
     busy = contention_of_dict(run)
+    verdict = part(run, "verdict")
     return {
         "run_id": row.run_id, "name": row.label, "origin": row.origin, "status": row.status,
         "partial": partial_reason(run),
@@ -66,6 +69,9 @@ def _row(run: Mapping[str, Any], row: Any, baseline_id: str, currency: str) -> d
         "batch_size": run.get("batch_size") or spec.get("batch_size"),
         "precision": run.get("precision") or spec.get("precision"),
         "threads": spec.get("threads") or env.get("torch_threads"),
+        "input_pipeline": bool(spec.get("input_pipeline")),
+        "loader_workers": spec.get("loader_workers") if spec.get("input_pipeline") else None,
+        "pin_memory": spec.get("pin_memory") if spec.get("input_pipeline") else None,
         "samples_per_s": row.samples_per_s, "achieved_flops_per_s": row.achieved_flops_per_s,
         "mfu": row.mfu, "mfu_ceiling": run.get("mfu_ceiling"),
         "peak_flops_per_s": run.get("peak_flops_per_s"), "peak_source": run.get("peak_source"),
@@ -79,6 +85,8 @@ def _row(run: Mapping[str, Any], row: Any, baseline_id: str, currency: str) -> d
         "speedup": row.speedup if row.comparable else None,
         "speedup_kind": row.speedup_kind if row.run_id != baseline_id else "baseline",
         "speedup_note": row.speedup_note, "repeat_spread": row.spread,
+        "input_wait_fraction": run.get("input_wait_fraction"), "verdict": verdict.get("kind"),
+        "verdict_samples": verdict.get("samples"), "verdict_message": verdict.get("message"),
         "warnings": "; ".join(str(w) for w in run.get("warnings") or ()),
     }
 

@@ -85,3 +85,22 @@ def test_tidy_csv_has_one_row_per_run_and_one_column_per_metric():
     assert by_id["cut"]["partial"].startswith("partial: stopped")
     assert by_id["cpu"]["samples_per_j"] == "" and float(by_id["gpu"]["samples_per_j"]) == 64.0
     assert compare(runs).baseline_id == "cpu"
+
+
+def test_the_report_of_an_input_bound_run_shows_its_split_input_wait_and_verdict():
+    from profiler.metrics.phases import PhaseRecord
+
+    run = fabricated("slow", "cpu", step_s=0.02, input_pipeline=True, loader_workers=0)
+    run.phase_record = PhaseRecord(10, 0.25, 14, [{"data_wait": 0.012, "forward": 0.003, "backward": 0.004,
+                                                   "optimizer": 0.001}] * 14, in_timed_window=True)
+    run.input_wait_s = 0.24
+    page = stakeholder_report([run.to_dict()])
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Where the time goes" in text
+    assert "DataLoader, 0 workers" in text
+    assert "data wait 60% (12.0 ms)" in text or "data wait 60%" in text
+    assert "Input wait" in text
+    assert "input-bound (from 14 sampled steps): 60% of each step waits for data; try more loader workers " \
+           "(you have 0)" in text
+    headline_block = page[page.index('class="headline"'):page.index("</div></div>") + 12]
+    assert "input-bound (from 14 sampled steps)" in headline_block  # the answer is at the top

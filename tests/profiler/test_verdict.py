@@ -37,8 +37,8 @@ def test_cpu_run_waiting_for_data_is_input_bound_with_loader_advice() -> None:
     got = verdict(summary(data_wait=0.061, forward=0.01, backward=0.02, optimizer=0.009), "cpu",
                   input_pipeline=True, loader_workers=2)
     assert got is not None and got.kind == INPUT_BOUND
-    assert got.message.startswith("input-bound (from 14 sampled steps): 61% of each step waits for data; try more loader workers "
-                                  "(you have 2)")
+    assert got.message.startswith("input-bound (from 14 sampled steps): 61% of each step waits for data; "
+                                  "try more loader workers (you have 2)")
     assert "pinned" not in got.message  # pinning buys nothing for a CPU model
     assert got.input_fraction == pytest.approx(0.61)
 
