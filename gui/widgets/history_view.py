@@ -7,16 +7,30 @@ points and presentation rounds can be hidden. Exports: the tidy CSV of the selec
 torch.profiler trace ("Open trace" writes a plain copy and says where it opens). A run whose
 stored steps are fewer than it measured is marked incomplete; runs the store cannot read in
 full (``HistoryStore.damaged``) are named in a notice above the table, with a Delete button.
+
+The list is live: a timer polls the database's change counter (``HistoryWatch``, about once a
+second) and reloads when any process stored something, keeping the selection. The selected
+run's details (settings, figures, the input-bound answer) show in a pane below the table;
+Ctrl+C copies the selected rows and a right click copies a row or a run's details.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,6 +44,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QSplitter,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -38,8 +53,12 @@ from PySide6.QtWidgets import (
 
 from gui.widgets import trace_actions
 from gui.widgets.damaged_notice import DamagedNotice
+from gui.widgets.run_details import RowActions, RunDetailsPane
 from profiler import units
 from profiler.history import HistoryStore, RunSummary
+from profiler.history.database import HistoryError
+from profiler.history.watch import HistoryWatch
+from profiler.reports.diagnosis import details_text
 from profiler.reports.export import export_run
 from profiler.results.model_ref import USER_WORKLOAD, model_label
 
@@ -49,6 +68,8 @@ COLUMNS = ("Name", "Status", "Device", "Model", "Batch", "Precision", "Threads",
            "Started")
 NUMERIC = frozenset({"Batch", "Threads", "Ranks", "Samples/s", "MFU"})
 ANY_RANKS = "Any ranks"
+#: how often the list looks for runs stored by any process (ms)
+WATCH_INTERVAL_MS = 1000
 GENERATED = frozenset({"sweep", "demo"})  # origins History can hide
 PARTIAL_COLOUR = "#B45309"
 Index = QModelIndex | QPersistentModelIndex
@@ -213,11 +234,24 @@ class HistoryView(QWidget):
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.ranks)
         top.addWidget(self.hide_generated)
+        self.details = RunDetailsPane()
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.notice)
-        layout.addWidget(self.table)
+        layout.addWidget(self.splitter, 1)
         layout.addLayout(buttons)
+        self.row_actions = RowActions(self.table, self._selected_rows, self._details_of_row, self._row_menu)
+        self.watch = HistoryWatch(store.path)
+        self._stale = False
+        self.watch_timer = QTimer(self, interval=WATCH_INTERVAL_MS)
+        self.watch_timer.timeout.connect(self.poll)
+        self.watch_timer.start()
         self.filter_edit.textChanged.connect(self._on_filter_text_changed)
         self.hide_generated.toggled.connect(lambda _on: self.refresh())
         self.ranks.currentIndexChanged.connect(lambda _i: self.refresh())
@@ -236,14 +270,58 @@ class HistoryView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """Reload rows from the store with the current filters."""
+        """Reload rows from the store with the current filters, keeping the selection."""
         runs = self.store.list_runs(text=self.filter_edit.text().strip() or None,
                                     world_size=self.ranks.currentData())
         self._offer_ranks()
         if self.hide_generated.isChecked():
             runs = [r for r in runs if r.origin not in GENERATED]
-        self.model.set_runs(runs)
         self.show_damaged()
+        if runs == self.model.runs:
+            return
+        selected = self.selected_ids() if self.table.selectionModel() is not None else []
+        self.model.set_runs(runs)
+        self._select(selected)
+
+    def poll(self) -> None:
+        """Reload when any process stored or changed a run since the last poll (the timer)."""
+        if not self.watch.changed() and not self._stale:
+            return
+        self._stale = False
+        try:
+            self.refresh()
+        except sqlite3.ProgrammingError:  # the store was closed under us (the window is closing)
+            self.close_watch()
+        except (sqlite3.Error, HistoryError) as exc:  # busy for a moment: the next tick retries
+            self._stale = True
+            log.debug("history reload skipped: %s", exc)
+
+    def close_watch(self) -> None:
+        """Stop polling and close the watch's connection (the window closes)."""
+        self.watch_timer.stop()
+        self.watch.close()
+
+    def _select(self, run_ids: list[str]) -> None:
+        selection = self.table.selectionModel()
+        wanted = set(run_ids)
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for row, run in enumerate(self.model.runs):
+            if run.run_id in wanted:
+                selection.select(self.model.index(row, 0), flags)
+        if not wanted:
+            self.details.show_run(None)
+
+    def _selected_rows(self) -> list[int]:
+        return sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+
+    def _details_of_row(self, row: int) -> str:
+        run = self.run(self.model.runs[row].run_id) if 0 <= row < len(self.model.runs) else None
+        return details_text(run) if run is not None else ""
+
+    def _row_menu(self, menu: QMenu) -> None:
+        menu.addAction("Re-run", self._on_rerun_clicked)
+        menu.addAction("Rename…", self._on_rename_clicked)
+        menu.addAction("Delete…", self._on_delete_clicked)
 
     def show_damaged(self) -> None:
         """Name the runs the store could not read in full (listed or opened so far)."""
@@ -347,6 +425,7 @@ class HistoryView(QWidget):
 
     def _on_table_selection_changed(self, *_: Any) -> None:
         ids = self.selected_ids()
+        self.details.show_run(self.run(ids[0]) if len(ids) == 1 else None)
         traced = len(ids) == 1 and trace_actions.has_trace(self.store, ids[0])
         for name, tip in (("Open trace", OPEN_TRACE_TIP), ("Save trace…", SAVE_TRACE_TIP)):
             self.buttons[name].setEnabled(traced)

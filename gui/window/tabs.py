@@ -457,6 +457,8 @@ class WorkspaceTabs(ScalingActions, QTabWidget):
         """Stop the sweeps and join their threads; pages stop reacting to late signals."""
         self._closed = True
         started = time.monotonic()
+        if self.history.view is not None:
+            self.history.view.close_watch()
         self.scales.stop()
         ok = self.sweeps.shutdown(timeout_s)
         ok = self.scales.shutdown(max(0.1, timeout_s - (time.monotonic() - started))) and ok

@@ -90,3 +90,58 @@ def test_rename_opens_with_the_name_and_delete_names_the_run(qtbot, store):
     view.buttons["Delete"].click()
     assert "“renamed”" in questions[0] and run_id in questions[0]
     assert view.model.rowCount() == 2  # answered no: nothing deleted
+
+
+def test_history_picks_up_a_run_stored_by_another_process_within_3_s(qtbot, store, tmp_path):
+    """A run stored by `horsepower run` (another process) appears without a restart or a refresh."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    view = HistoryView(store)
+    qtbot.addWidget(view)
+    view.table.selectRow(0)
+    kept = view.selected_ids()
+    root = Path(__file__).resolve().parents[2]
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from profiler.history import HistoryStore; "
+            "from tests.helpers import fabricated; s = HistoryStore(sys.argv[2]); "
+            "s.store_result(fabricated('elsewhere', 'cpu').to_dict()); s.close()")
+    child = subprocess.Popen([sys.executable, "-c", code, str(root), str(tmp_path)])
+    try:
+        assert child.wait(timeout=60) == 0
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    stored = time.monotonic()
+    qtbot.waitUntil(lambda: "elsewhere" in {r.run_id for r in view.model.runs}, timeout=3000)
+    assert time.monotonic() - stored < 3.0
+    assert view.selected_ids() == kept  # the reload keeps what the user selected
+    view.close_watch()
+
+
+def test_history_details_pane_context_menu_and_ctrl_c_copy(qtbot, store):
+    from PySide6.QtGui import QGuiApplication
+
+    view = HistoryView(store)
+    qtbot.addWidget(view)
+    view.show()
+    view.table.selectRow(0)
+    run_id = view.selected_ids()[0]
+    text = view.details.text.toPlainText()
+    assert run_id in text and "Samples/s" in text and "Started" in text
+    view.details.copy_button.click()
+    assert QGuiApplication.clipboard().text() == text
+    view.row_actions.copy_rows()
+    copied = QGuiApplication.clipboard().text().splitlines()
+    assert copied[0].startswith("Name\tStatus\tDevice") and len(copied) == 2  # the header and the whole row
+    rect = view.table.visualRect(view.model.index(1, 0))
+    menu = view.row_actions.menu_at(rect.center())
+    assert menu is not None
+    assert [a.text() for a in menu.actions() if a.text()][:2] == ["Copy row", "Copy run details"]
+    assert view.selected_ids() == [view.model.runs[1].run_id]  # a right click selects the row it is on
+    next(a for a in menu.actions() if a.text() == "Copy run details").trigger()
+    assert view.model.runs[1].run_id in QGuiApplication.clipboard().text()
+    menu.close()
+    view.close_watch()
