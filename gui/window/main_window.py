@@ -52,6 +52,7 @@ from gui.window.about import about_box
 from gui.window.demo_mode import DemoController
 from gui.window.observer_meter import ObserverMeter
 from gui.window.pages.live_page import LivePage
+from gui.window.geometry import fit_to_screen
 from gui.window.presentation import Presentation
 from gui.window.quiet_gate import QuietGate
 from gui.window.tabs import WorkspaceTabs
@@ -138,9 +139,10 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.sidebar)
         lay.addLayout(column, 1)
         self.setCentralWidget(central)
-        size = self.prefs.get("window_size", [1400, 900], list)
-        self.resize(*(int(v) for v in size[:2]) if len(size) >= 2 and all(isinstance(v, int) for v in size)
-                    else (1400, 900))
+        size = self.prefs.get("window_size", [], list)
+        remembered = (int(size[0]), int(size[1])) if len(size) >= 2 and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in size[:2]) else None
+        fit_to_screen(self, remembered)
 
     def _sidebar(self) -> QWidget:
         side = QWidget(objectName="sidebar")

@@ -1,0 +1,46 @@
+"""The window fits the screen it opens on: sized to the available area, every page usable at 1280x720."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRect
+
+from gui.window.geometry import PREFERRED, fit_to_screen, fitted_size
+from gui.window.main_window import MainWindow
+from gui.window.tabs import TABS
+from tests.fakes.engine import fake_catalog, fake_supervise
+
+
+def test_fitted_size_is_never_larger_than_the_screen():
+    assert fitted_size(None, (1920, 1080)) == PREFERRED
+    w, h = fitted_size(None, (1280, 720))
+    assert w <= 1280 and h <= 720 and (w, h) == (int(1280 * 0.92), int(720 * 0.92))
+    assert fitted_size((2400, 1400), (1280, 720)) == (1280, 720)  # a size remembered on a bigger screen
+    assert fitted_size((1000, 600), (1920, 1080)) == (1000, 600)
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(catalog_fn=fake_catalog, supervise_fn=fake_supervise)
+    qtbot.addWidget(win)
+    yield win
+    win.shutdown()
+
+
+def test_window_geometry_at_a_1280x720_screen(window, qtbot):
+    screen = QRect(0, 0, 1280, 720)
+    fit_to_screen(window, None, screen)
+    window.show()
+    qtbot.waitUntil(lambda: bool(window.controls.workloads), timeout=5000)
+    assert window.width() <= 1280 and window.height() <= 720
+    assert screen.contains(window.geometry())
+    window.resize(1280, 720)
+    for name in TABS:
+        window.workspace.show_tab(name)
+        qtbot.wait(10)
+        hint = window.centralWidget().minimumSizeHint()
+        # the main layout fits: nothing forces the window wider than the screen, so no page
+        # scrolls sideways
+        assert hint.width() <= 1280, (name, hint)
+        assert window.minimumSizeHint().height() <= 720, (name, window.minimumSizeHint())
+        assert window.width() <= 1280
