@@ -50,9 +50,9 @@ from gui.widgets.theme import app_icon
 from gui.window import closing
 from gui.window.about import about_box
 from gui.window.demo_mode import DemoController
+from gui.window.geometry import fit_to_screen
 from gui.window.observer_meter import ObserverMeter
 from gui.window.pages.live_page import LivePage
-from gui.window.geometry import fit_to_screen
 from gui.window.presentation import Presentation
 from gui.window.quiet_gate import QuietGate
 from gui.window.tabs import WorkspaceTabs
