@@ -39,6 +39,7 @@ MODEL_SPEC_KEYS = ("knobs", "model", "model_hash")
 SETTING_SPEC_KEYS = (("batch_size", "batch"), ("precision", ""), ("channels_last", "channels_last"),
                      ("compile", "compile"), ("input_pipeline", "input pipeline"),
                      ("loader_workers", "loader workers"), ("pin_memory", "pin memory"),
+                     ("loader_delay_ms", "loader delay"),
                      ("world_size", "ranks"), ("strategy", ""))
 CPU_ONLY_SETTINGS = (("threads", "threads"),)
 
@@ -97,6 +98,8 @@ def _field(run: Mapping[str, Any], name: str) -> Any:
         return value or 1
     if name == "batch_size":
         return run.get("batch_size") or spec.get("batch_size") or None
+    if name == "loader_delay_ms":
+        return float(value or 0.0) if spec.get("input_pipeline") else None
     if name in ("loader_workers", "pin_memory"):
         if not spec.get("input_pipeline"):
             return None  # no DataLoader: its settings change nothing
@@ -177,6 +180,8 @@ def _show(name: str, value: Any, label: str) -> str:
         return f"batch {value}"
     if name == "loader_workers":
         return f"{value} loader worker{'s' if value != 1 else ''}"
+    if name == "loader_delay_ms":
+        return f"loader delay {value:g} ms/sample"
     return f"{value} {label}".strip()
 
 
@@ -187,6 +192,8 @@ def _short(name: str, value: Any, label: str, other: Any) -> str:
         return "on" if value else "off"
     if name in ("loader_workers", "batch_size", "world_size") and value is not None:
         return str(value)
+    if name == "loader_delay_ms" and value is not None:
+        return f"{value:g} ms"
     if name == "threads" and value is not None and other is not None:
         return str(value)
     return _show(name, value, label)
@@ -201,7 +208,7 @@ def _setting_differences(run: Mapping[str, Any], base: Mapping[str, Any],
         a, b = _field(run, name), _field(base, name)
         if name == "strategy" and (a is None or b is None):
             continue  # one rank has no data parallelism to differ in: the ranks say it
-        if name in ("loader_workers", "pin_memory") and (a is None or b is None):
+        if name in ("loader_workers", "pin_memory", "loader_delay_ms") and (a is None or b is None):
             continue  # only one side has a DataLoader: the input pipeline setting says it
         if a != b:
             this = _show(name, a, label)

@@ -70,6 +70,9 @@ def loader_words(spec: Mapping[str, Any]) -> str:
     text = f"loader {workers} worker{'s' if workers != 1 else ''}"
     if spec.get("pin_memory") is False and str(spec.get("device") or "cpu") != "cpu":
         text += " no pinning"
+    delay = spec.get("loader_delay_ms")
+    if isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay > 0:
+        text += f" +{delay:g} ms/sample"
     return text
 
 

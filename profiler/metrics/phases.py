@@ -207,6 +207,9 @@ def live_sampling_sentence(every_n_steps: int, accelerator: bool) -> str:
     spec. ``every_n_steps`` is the spec's ``phase_every`` (0: sampling off)."""
     if every_n_steps <= 0:
         return "phase sampling is off for this run (phase_every 0)"
+    if not accelerator:
+        return ("up to 4 timed steps a second are timed phase by phase, at random; on the CPU that is a few "
+                "clock reads and nothing waits, so they stay timed steps")
     rate = f"about 1 timed step in {every_n_steps} is timed phase by phase, at random and at most a few a second"
     if accelerator:
         return (f"{rate}; each phase boundary synchronizes the device, so a sampled step runs slower and is "

@@ -30,6 +30,9 @@ def input_settings(run: Run) -> str:
     words = [f"DataLoader, {workers} worker{'s' if workers != 1 else ''}"]
     if str(run.get("device") or "cpu") != "cpu":
         words.append("pinned memory" if spec.get("pin_memory", True) else "no pinned memory")
+    delay = spec.get("loader_delay_ms")
+    if isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay > 0:
+        words.append(f"{delay:g} ms added per sample (a demonstration of a slow Dataset)")
     return ", ".join(words)
 
 

@@ -32,6 +32,8 @@ MAX_NAME_CHARS = 200
 #: latest time (s since 1970) a stored run may carry: 3000-01-01, which ``time.localtime``
 #: accepts on every platform (Windows stops at 3000-12-31)
 MAX_EPOCH_S = 32_503_680_000.0
+#: longest per-sample loader delay a run may ask for (ms)
+MAX_LOADER_DELAY_MS = 1000.0
 #: longest timed window a run may ask for (30 days); anything longer is a typo or ``inf``
 MAX_DURATION_S = 30 * 86_400.0
 
@@ -73,6 +75,9 @@ class RunSpec:
     input_pipeline: bool = False
     loader_workers: int = 2
     pin_memory: bool = True
+    #: extra time each sample takes to load in input-pipeline mode (ms; a slow Dataset, to
+    #: demonstrate an input-bound run)
+    loader_delay_ms: float = 0.0
     sample_hz: float = 10.0
     phase_every: int = 10
     seed: int = 0

@@ -98,8 +98,8 @@ class _Run:
         self.step_index = 0
         self.workload = workload_for(spec)  # a user's model is loaded (their code runs) in _build
         self.trace_request: TraceRequest | None = None
-        self.phase_schedule = PhaseSchedule(spec.phase_every, seed=spec.seed)
         self.phase_timer = PhaseTimer(self.device)
+        self.phase_schedule = PhaseSchedule(spec.phase_every, seed=spec.seed, free=not self.phase_timer.synchronizes)
         self.phase_log = PhaseLog(self.phase_schedule, in_timed_window=not self.phase_timer.synchronizes)
 
     # ---- helpers ---------------------------------------------------------------------
@@ -230,7 +230,8 @@ class _Run:
             return BatchFeed(built.make_batch)  # batches already on the device
         from profiler.workloads.pipeline import host_batches, make_loader
 
-        loader = make_loader(built, PIPELINE_SAMPLES, self.spec.loader_workers, self.spec.pin_memory)
+        loader = make_loader(built, PIPELINE_SAMPLES, self.spec.loader_workers, self.spec.pin_memory,
+                             self.spec.loader_delay_ms)
         stack.callback(_shutdown_loader, loader)
         self.result.input_wait_s = 0.0
         host = host_batches(loader)

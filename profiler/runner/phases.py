@@ -128,15 +128,20 @@ class PhaseSchedule:
     fixed stride aliases with periodic step patterns (two DataLoader workers make every other
     step wait), and "the first step after 0.25 s" picks the step after a long one; both sample
     a biased subset. ``seed`` makes the choice reproducible; ``clock`` is for tests.
+
+    ``free``: a sampled step costs nothing (the CPU: a few clock reads, nothing waits), so the
+    stride is only the rate cap, down to every step: a run of slow steps (an input-bound one,
+    0.5 s a step) still gathers the samples a verdict needs (``MIN_VERDICT_SAMPLES``) in seconds.
     """
 
     def __init__(self, every_n_steps: int, min_interval_s: float = MIN_INTERVAL_S, seed: int = 0,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+                 clock: Callable[[], float] = time.perf_counter, free: bool = False) -> None:
         if every_n_steps < 0:
             raise ValueError(f"every_n_steps must be >= 0, got {every_n_steps}")
         self.every_n_steps = every_n_steps
         self.min_interval_s = min_interval_s
-        self.stride = every_n_steps
+        self.free = free
+        self.stride = 1 if free and every_n_steps else every_n_steps
         self._rng = random.Random(seed)
         self._clock = clock
         self._next_at = 1
@@ -152,7 +157,7 @@ class PhaseSchedule:
         if self._last is not None and timed_steps > self._last[0]:
             step_s = (now - self._last[1]) / (timed_steps - self._last[0])
             per_interval = math.ceil(self.min_interval_s / step_s) if step_s > 0 else self.every_n_steps
-            self.stride = max(self.every_n_steps, per_interval)
+            self.stride = max(1, per_interval) if self.free else max(self.every_n_steps, per_interval)
         self._last = (timed_steps, now)
         self._next_at = timed_steps + self._rng.randint(1, 2 * self.stride - 1)
 

@@ -23,7 +23,15 @@ from profiler.results.model_ref import (
     model_hash,
     parse_model_ref,
 )
-from profiler.results.spec import MAX_DURATION_S, MAX_NAME_CHARS, PRECISIONS, SIZES, RunSpec, SpecError
+from profiler.results.spec import (
+    MAX_DURATION_S,
+    MAX_LOADER_DELAY_MS,
+    MAX_NAME_CHARS,
+    PRECISIONS,
+    SIZES,
+    RunSpec,
+    SpecError,
+)
 from profiler.runner.fit import DoesNotFit, activations_matter, check_fit, footprint_from_dict
 from profiler.runner.precision import check_precision
 from profiler.workloads import WorkloadError, get_workload
@@ -97,6 +105,11 @@ def _check_settings(spec: RunSpec) -> DeviceInfo:
         raise SpecError(f"threads must be a positive integer, got {spec.threads}")
     if spec.input_pipeline and spec.loader_workers < 0:
         raise SpecError(f"loader workers must be 0 or more, got {spec.loader_workers}")
+    delay = spec.loader_delay_ms
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_LOADER_DELAY_MS:
+        raise SpecError(f"loader delay must be 0 to {MAX_LOADER_DELAY_MS:.0f} ms per sample, got {delay!r}")
+    if delay and not spec.input_pipeline:
+        raise SpecError("a loader delay slows the DataLoader: it needs the input pipeline (--input-pipeline)")
     if spec.origin not in ORIGINS:
         raise SpecError(f"unknown run origin {spec.origin!r}; choose from {', '.join(repr(o) for o in ORIGINS)}")
     if isinstance(spec.phase_every, bool) or not isinstance(spec.phase_every, int) or spec.phase_every < 0:

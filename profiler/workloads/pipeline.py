@@ -11,6 +11,7 @@ call ``close()``) so no worker outlives the run. Not thread-safe: one consumer t
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Generator
 from types import TracebackType
 from typing import Any
@@ -37,13 +38,30 @@ def channels_last_collate(samples: list[Batch]) -> Batch:
     return to_channels_last(default_collate(samples))
 
 
-def make_loader(built: BuiltWorkload, n_samples: int, workers: int, pin_memory: bool) -> DataLoader:
+class DelayedDataset(torch.utils.data.Dataset):
+    """``dataset`` whose every sample takes ``delay_s`` longer to read (a slow decode or disk,
+    to demonstrate an input-bound run). Module-level, so loader workers can unpickle it."""
+
+    def __init__(self, dataset: Any, delay_s: float) -> None:
+        self.dataset = dataset
+        self.delay_s = delay_s
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int) -> Any:
+        time.sleep(self.delay_s)
+        return self.dataset[index]
+
+
+def make_loader(built: BuiltWorkload, n_samples: int, workers: int, pin_memory: bool,
+                delay_ms: float = 0.0) -> DataLoader:
     """A shuffling DataLoader over ``built.host_dataset(n_samples)`` in batches of the step.
 
     Drops the last partial batch; keeps ``workers`` processes alive across epochs; pins
     host memory only when asked and the model is on an accelerator (pinning for a CPU
     model costs a copy and buys nothing). Batches of a ``channels_last`` workload come out
-    in that layout.
+    in that layout. ``delay_ms`` > 0 makes each sample that much slower to load (``DelayedDataset``).
     """
     if n_samples < built.batch_size:
         raise ValueError(f"n_samples ({n_samples}) must be at least one batch ({built.batch_size})")
@@ -52,8 +70,11 @@ def make_loader(built: BuiltWorkload, n_samples: int, workers: int, pin_memory: 
     if built.host_dataset is None:
         raise WorkloadError("this workload has no host_dataset(n), so it cannot feed an input pipeline")
     pin = bool(pin_memory) and is_accelerator(model_device(built))
+    dataset = built.host_dataset(n_samples)
+    if delay_ms > 0:
+        dataset = DelayedDataset(dataset, delay_ms / 1000.0)
     return DataLoader(
-        built.host_dataset(n_samples),
+        dataset,
         batch_size=built.batch_size,
         shuffle=True,
         drop_last=True,

@@ -134,7 +134,7 @@ def test_phase_samples_through_the_bridge_fill_the_bar_and_call_a_slow_pipeline_
     assert sum(widths) == pytest.approx(bar.bar.width(), abs=1.0)  # the phases fill the step
     assert bar.verdict_text().startswith("input-bound (from 6 sampled steps): 60% of each step waits for data")
     assert bar.verdict_text().endswith("·  live")
-    assert "1 timed step in 10" in bar.note_text() and "nothing waits" in bar.note_text()
+    assert "up to 4 timed steps a second" in bar.note_text() and "nothing waits" in bar.note_text()
     assert "data wait: 6 ms (60%)" in bar.toolTip()
 
 

@@ -369,7 +369,7 @@ def test_the_live_sampling_sentence_says_how_often_and_what_it_costs() -> None:
     from profiler.metrics.phases import live_sampling_sentence
 
     cpu = live_sampling_sentence(10, accelerator=False)
-    assert "1 timed step in 10" in cpu and "nothing waits" in cpu and "stay timed steps" in cpu
+    assert "up to 4 timed steps a second" in cpu and "nothing waits" in cpu and "stay timed steps" in cpu
     gpu = live_sampling_sentence(25, accelerator=True)
     assert "1 timed step in 25" in gpu and "synchronizes the device" in gpu and "left out of the figures" in gpu
     assert "off" in live_sampling_sentence(0, accelerator=True)

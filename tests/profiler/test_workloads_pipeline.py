@@ -110,3 +110,34 @@ def test_loader_shuffles_and_drops_last() -> None:
     assert len(loader) == 2  # 10 samples, batch 4, last partial batch dropped
     firsts = {tuple(next(iter(loader))[0][:, 0].tolist()) for _ in range(5)}
     assert len(firsts) > 1
+
+
+def test_a_loader_delay_slows_each_sample_and_is_part_of_the_runs_identity():
+    import time
+
+    from profiler.metrics.comparison import SETTINGS, speedup
+    from profiler.metrics.naming import auto_name
+    from profiler.workloads.pipeline import DelayedDataset
+    from tests.helpers import fabricated
+
+    slow = DelayedDataset(list(range(4)), 0.01)
+    start = time.perf_counter()
+    assert [slow[i] for i in range(4)] == [0, 1, 2, 3] and len(slow) == 4
+    assert time.perf_counter() - start >= 0.04
+    assert "+5 ms/sample" in auto_name({"workload": "mlp", "input_pipeline": True, "loader_delay_ms": 5.0})
+    delayed = fabricated("d", "cpu", step_s=0.02, input_pipeline=True, loader_delay_ms=5.0).to_dict()
+    plain = fabricated("p", "cpu", step_s=0.01, input_pipeline=True).to_dict()
+    found = speedup(delayed, plain)
+    assert found.kind == SETTINGS and found.sentence == "loader delay 5 ms/sample: 2.00x slower than 0 ms"
+
+
+def test_a_loader_delay_needs_the_input_pipeline_and_a_sane_value():
+    import pytest
+
+    from profiler.results.spec import RunSpec, SpecError
+    from profiler.runner import validate_spec
+
+    with pytest.raises(SpecError, match="needs the input pipeline"):
+        validate_spec(RunSpec(workload="mlp", loader_delay_ms=5.0))
+    with pytest.raises(SpecError, match="0 to 1000 ms"):
+        validate_spec(RunSpec(workload="mlp", input_pipeline=True, loader_delay_ms=float("nan")))
