@@ -56,7 +56,8 @@ RESULT_RANGES: dict[str, tuple[float, float]] = {
 SPEC_RANGES: dict[str, tuple[float, float]] = {
     "batch_size": (1, MAX_COUNT), "duration_s": (1e-9, MAX_DURATION_S), "steps": (1, MAX_COUNT),
     "warmup_max_steps": COUNT, "warmup_max_s": SECONDS, "threads": (1, 1_000_000),
-    "loader_workers": (0, 1_000_000), "loader_delay_ms": (0, 1000.0), "sample_hz": (1e-9, 100.0), "seed": (-MAX_INT, MAX_INT),
+    "loader_workers": (0, 1_000_000), "loader_delay_ms": (0, 1000.0), "sample_hz": (1e-9, 100.0),
+    "seed": (-MAX_INT, MAX_INT),
 }
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")
 STATES = {RunState.PENDING, RunState.PREPARING, RunState.WARMING, RunState.MEASURING,
