@@ -94,6 +94,7 @@ class RunControls(QWidget):
         self.model_picker = ModelPicker(self)
         self.model_picker.hide()
         self._saved_knobs: dict[str, Any] = {}  # knob values remembered for the saved reference
+        self._input_controls()
         self.record_trace = QCheckBox("Record a trace of the next run", self)
         self.record_trace.setToolTip(
             "Capture 10 steps after the timed window with torch.profiler (not in the figures) into a "
@@ -105,6 +106,43 @@ class RunControls(QWidget):
         self.stop_button.clicked.connect(self.sig_stop_requested)
         self.start_button.setEnabled(False)
 
+    def _input_controls(self) -> None:
+        """Where batches come from: made in the loop, or a DataLoader with its workers, pinned
+        memory and an optional per-sample delay (to demonstrate an input-bound run)."""
+        self.input = QComboBox(self)
+        self.input.addItem("Made in the training loop", False)
+        self.input.addItem("DataLoader (input pipeline)", True)
+        self.input.setToolTip("Made in the loop: batches are already on the device, the step alone is "
+                              "measured. DataLoader: batches come from host memory through "
+                              "torch.utils.data.DataLoader, as in a real job, and the verdict says whether "
+                              "the run waits for its input.")
+        self.workers = QSpinBox(self, minimum=0, maximum=64, value=2)
+        self.workers.setSuffix(" workers")
+        self.workers.setToolTip("DataLoader worker processes (0: batches are loaded in the training process).")
+        self.pin_memory = QCheckBox("pin", self)
+        self.pin_memory.setChecked(True)
+        self.pin_memory.setToolTip("Pinned host memory so the copy to an accelerator overlaps (no effect on "
+                                   "a CPU run).")
+        self.loader_delay = QDoubleSpinBox(self, minimum=0.0, maximum=1000.0, value=0.0, suffix=" ms/sample")
+        self.loader_delay.setDecimals(1)
+        self.loader_delay.setSpecialValueText("none")
+        self.loader_delay.setToolTip("Make every sample this much slower to load: a slow Dataset, to show an "
+                                     "input-bound run and what more loader workers buy.")
+        self.input.currentIndexChanged.connect(lambda _i: self._on_input_changed())
+        self._on_input_changed()
+
+    def _on_input_changed(self) -> None:
+        on = bool(self.input.currentData())
+        for w in (self.workers, self.pin_memory, self.loader_delay):
+            w.setEnabled(on and self.input.isEnabled())
+
+    def input_fields(self) -> dict[str, Any]:
+        """The spec fields of the input settings."""
+        on = bool(self.input.currentData())
+        return {"input_pipeline": on, "loader_workers": self.workers.value(),
+                "pin_memory": self.pin_memory.isChecked(),
+                "loader_delay_ms": float(self.loader_delay.value()) if on else 0.0}
+
     def _layout(self) -> None:
         self.form = form = QFormLayout()
         form.addRow(self.workload)  # the whole width: long workload titles are not cut off
@@ -115,6 +153,12 @@ class RunControls(QWidget):
         form.addRow("Precision", self.precision)
         form.addRow("Duration", self.duration)
         form.addRow("Threads", self.threads)
+        form.addRow("Input", self.input)
+        loader = QHBoxLayout()
+        loader.addWidget(self.workers, 1)
+        loader.addWidget(self.pin_memory)
+        form.addRow("Loader", loader)
+        form.addRow("Slow loader", self.loader_delay)
         form.addRow("Devices", self.mode)
         form.addRow(self.record_trace)
         buttons = QHBoxLayout()
@@ -170,7 +214,7 @@ class RunControls(QWidget):
             RunSpec(
                 **fields, device=dev, batch_size=self.batch.value() or None,
                 precision=self.precision.currentText(), duration_s=float(self.duration.value()),
-                threads=self.threads.value() or None, origin=origin,
+                threads=self.threads.value() or None, origin=origin, **self.input_fields(),
             )
             for dev in device_ids
         ]
@@ -224,7 +268,7 @@ class RunControls(QWidget):
         return {"workload": self.workload_name() or "", "size": self.size.currentText(),
                 "batch": self.batch.value(), "precision": self.precision.currentText(),
                 "duration": self.duration.value(), "threads": self.threads.value(),
-                "race": self.race, "model_ref": self.model_picker.text(),
+                "race": self.race, "model_ref": self.model_picker.text(), **self.input_fields(),
                 "model_knobs": self.model_picker.knob_values() or dict(self._saved_knobs),
                 "recent_models": list(self.model_picker.recent)}
 
@@ -252,13 +296,23 @@ class RunControls(QWidget):
             self.duration.setValue(float(values["duration"]))
         if isinstance(values.get("race"), bool):
             self.mode.setCurrentIndex(1 if values["race"] else 0)
+        if isinstance(values.get("input_pipeline"), bool):
+            self.input.setCurrentIndex(1 if values["input_pipeline"] else 0)
+        if isinstance(values.get("loader_workers"), int) and not isinstance(values.get("loader_workers"), bool):
+            self.workers.setValue(int(values["loader_workers"]))
+        if isinstance(values.get("pin_memory"), bool):
+            self.pin_memory.setChecked(values["pin_memory"])
+        delay = values.get("loader_delay_ms")
+        if isinstance(delay, (int, float)) and not isinstance(delay, bool):
+            self.loader_delay.setValue(float(delay))
 
     def set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running and bool(self.workloads))
         self.stop_button.setEnabled(running)
         for w in (self.workload, self.size, self.batch, self.precision, self.duration,
-                  self.threads, self.mode, self.record_trace):
+                  self.threads, self.mode, self.record_trace, self.input):
             w.setEnabled(not running and (w is not self.workload or bool(self.workloads)))
+        self._on_input_changed()
         self.model_picker.set_enabled_for_run(not running)
 
     def trace_started(self) -> None:
