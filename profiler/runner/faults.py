@@ -1,4 +1,4 @@
-"""Fault injection for tests: ``HORSEPOWER_FAULT=worker-exception|worker-abort|oom``.
+"""Fault injection for tests: ``HORSEPOWER_FAULT=worker-exception|worker-abort|worker-sigkill|oom``.
 
 The fault fires on the third timed step, so a run has warmed up and published data first.
 """
@@ -6,10 +6,11 @@ The fault fires on the third timed step, so a run has warmed up and published da
 from __future__ import annotations
 
 import os
+import signal
 
 import torch
 
-FAULTS = ("worker-exception", "worker-abort", "oom")
+FAULTS = ("worker-exception", "worker-abort", "worker-sigkill", "oom")
 FAULT_STEP = 3
 
 
@@ -35,3 +36,5 @@ def maybe_fire(fault: str | None, step: int) -> None:
         raise torch.OutOfMemoryError("injected fault: out of memory. Tried to allocate 20.00 GiB")
     if fault == "worker-abort":
         os.abort()  # a native crash: SIGABRT, no Python cleanup
+    if fault == "worker-sigkill":
+        os.kill(os.getpid(), signal.SIGKILL)  # what the kernel's OOM killer does

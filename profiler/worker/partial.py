@@ -55,6 +55,8 @@ class PartialRun:
         self.phase_samples: list[dict[str, float]] = []
         self.phase_steps = 0
         self.window: tuple[float, float] | None = None  # (start, end) t_s of the timed steps seen
+        #: the worker's last resident set size reading, any phase (bytes; None before one)
+        self.last_rss_bytes: float | None = None
 
     def observe(self, event: Event) -> None:
         if isinstance(event, StepFinished):
@@ -72,6 +74,9 @@ class PartialRun:
         elif isinstance(event, TelemetrySample):
             if event.source != keys.HOST and len(self.energy) < MAX_KEPT_SAMPLES:
                 self.energy.extend(energy_points([(event.t_s, event.values)]))
+            rss = event.values.get("process_rss_bytes") if event.source == keys.HOST else None
+            if isinstance(rss, (int, float)) and not isinstance(rss, bool):
+                self.last_rss_bytes = float(rss)
             if self.state == RunState.MEASURING and len(self.host) + len(self.device) < MAX_KEPT_SAMPLES:
                 (self.host if event.source == keys.HOST else self.device).append(event.values)
         elif isinstance(event, PhaseSample):

@@ -25,6 +25,7 @@ from profiler.results.spec import RunSpec, TraceRequest
 from profiler.runner.deadline import passed_deadline, read_dump
 from profiler.runner.validate import SpecError, validate_spec
 from profiler.worker.child import child_main
+from profiler.worker.oom import oom_kill_counts, oom_killed, oom_sentence
 from profiler.worker.partial import PartialRun
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class _Supervision:
         self.spec_error: str | None = None
         self.trace: TraceRequest | None = None
         self.dump_path = ""
+        self.oom_before: tuple[int | None, ...] = ()
 
     def run(self) -> RunResult:
         ctx = mp.get_context("spawn")
@@ -92,6 +94,7 @@ class _Supervision:
             daemon=False,  # a daemonic process may not start DataLoader workers; we reap it ourselves
         )
         self.bus.publish(RunStateChanged(self.run_id, RunState.PENDING, "starting worker process"))
+        self.oom_before = oom_kill_counts()
         proc.start()
         send.close()  # the child holds the only writer: EOF tells us it is gone
         try:
@@ -174,6 +177,13 @@ class _Supervision:
                 "its FLOP count on meta) did not return, so the worker was stopped"),
                 "a constructor that hangs? The stack where it was stopped is in the result's error_details")
             result.error_details = dump
+            return result
+        if oom_killed(exitcode, self.oom_before, oom_kill_counts()):
+            result = self.partial.to_result(
+                RunState.FAILED, f"worker process {oom_sentence(self.partial.last_rss_bytes)}",
+                f"{self.spec.model_label} needed more memory than this machine could give; try a smaller batch "
+                "or size, or close other programs; the window is unaffected")
+            result.error_details = dump or None
             return result
         how = describe_exit(exitcode)
         reason = f"worker process died ({how})"

@@ -81,3 +81,26 @@ def test_describe_exit() -> None:
     assert describe_exit(-6) == "SIGABRT"
     assert describe_exit(-9) == "SIGKILL"
     assert describe_exit(3) == "exit code 3"
+
+
+def test_a_kernel_oom_kill_is_named_with_the_workers_rss(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGKILL while the kernel's OOM-kill counter went up: named as such, not "a native crash"."""
+    from profiler.worker import supervisor as sup
+
+    readings = iter([(0, 7), (1, 7)])  # (cgroup, system): the cgroup's counter went up
+    monkeypatch.setattr(sup, "oom_kill_counts", lambda: next(readings))
+    monkeypatch.setenv("HORSEPOWER_FAULT", "worker-sigkill")
+    result = supervise(tiny(), *collect()[:1], threading.Event())
+    assert result.status == RunState.FAILED
+    assert "killed by the kernel's out-of-memory killer (SIGKILL)" in (result.error or "")
+    assert " resident" in (result.error or "")  # its last RSS reading
+    assert "natively" not in (result.advice or "") and "smaller batch" in (result.advice or "")
+    assert no_worker_left()
+
+
+def test_oom_killed_needs_sigkill_and_a_counter_that_went_up() -> None:
+    from profiler.worker.oom import oom_killed
+
+    assert oom_killed(-9, (0, 5), (1, 5)) and oom_killed(-9, (None, 5), (None, 6))
+    assert not oom_killed(-9, (0, 5), (0, 5))  # SIGKILL from someone else
+    assert not oom_killed(-6, (0, 5), (1, 6)) and not oom_killed(None, (0,), (1,))
