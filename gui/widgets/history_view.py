@@ -58,7 +58,7 @@ from profiler import units
 from profiler.history import HistoryStore, RunSummary
 from profiler.history.database import HistoryError
 from profiler.history.watch import HistoryWatch
-from profiler.reports.diagnosis import details_text
+from profiler.reports.diagnosis import details_text, typed
 from profiler.reports.export import export_run
 from profiler.results.model_ref import USER_WORKLOAD, model_label
 
@@ -316,7 +316,8 @@ class HistoryView(QWidget):
 
     def _details_of_row(self, row: int) -> str:
         run = self.run(self.model.runs[row].run_id) if 0 <= row < len(self.model.runs) else None
-        return details_text(run) if run is not None else ""
+        result = typed(run) if run is not None else None
+        return details_text(result) if result is not None else ""
 
     def _row_menu(self, menu: QMenu) -> None:
         menu.addAction("Re-run", self._on_rerun_clicked)

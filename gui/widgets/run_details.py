@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from profiler.reports.diagnosis import details_text
+from profiler.reports.diagnosis import details_text, typed
 
 NOTHING = "Select a run to see its details: settings, figures, where the step time goes and its verdict."
 
@@ -52,8 +52,10 @@ class RunDetailsPane(QWidget):
         self.show_run(None)
 
     def show_run(self, run: Mapping[str, Any] | None) -> None:
-        self.text.setPlainText(details_text(run) if run is not None else NOTHING)
-        self.copy_button.setEnabled(run is not None)
+        """Show a stored run (a result dict from the store); None: the hint."""
+        result = typed(run) if run is not None else None
+        self.text.setPlainText(details_text(result) if result is not None else NOTHING)
+        self.copy_button.setEnabled(result is not None)
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.text.toPlainText())

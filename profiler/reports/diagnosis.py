@@ -1,8 +1,9 @@
-"""Where a run's step time goes and what limits it, as rows a person reads: the phase split,
-the input wait and the verdict with the count of sampled steps it rests on.
+"""Where a run's step time goes and what limits it, as rows a person reads: the input settings,
+the phase split, the input wait and the verdict with the count of sampled steps it rests on.
 
-One text for every view of a stored or finished run: the HTML report's "Where the time goes"
-section, the window's run details pane and the copied details (``details_text``).
+One text for every view of a stored or finished run (a ``RunResult``): the HTML report's "Where
+the time goes" section, the window's run details pane and the copied details (``details_text``).
+``typed`` converts a stored or imported result dict once, at that edge.
 """
 
 from __future__ import annotations
@@ -12,88 +13,87 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from profiler import units
-from profiler.metrics.naming import part, run_label
 from profiler.metrics.phases import LABELS, sampling_sentence
 from profiler.metrics.verdict import verdict_pending
 from profiler.reports.html_parts import esc, kv, section
+from profiler.results.result import RunResult
+from profiler.results.spec import RunSpec
 
-Run = Mapping[str, Any]
+
+def typed(run: Mapping[str, Any]) -> RunResult | None:
+    """The ``RunResult`` of a stored or imported result dict; None when it cannot be rebuilt."""
+    try:
+        return RunResult.from_dict(dict(run))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
-def input_settings(run: Run) -> str:
+def input_settings(spec: RunSpec) -> str:
     """``DataLoader, 2 workers, pinned memory`` or ``batches made in the training loop``."""
-    spec = part(run, "spec")
-    if not spec.get("input_pipeline"):
+    if not spec.input_pipeline:
         return "batches made in the training loop (no DataLoader)"
-    workers = spec.get("loader_workers")
-    workers = 2 if workers is None else int(workers)
-    words = [f"DataLoader, {workers} worker{'s' if workers != 1 else ''}"]
-    if str(run.get("device") or "cpu") != "cpu":
-        words.append("pinned memory" if spec.get("pin_memory", True) else "no pinned memory")
-    delay = spec.get("loader_delay_ms")
-    if isinstance(delay, (int, float)) and not isinstance(delay, bool) and delay > 0:
-        words.append(f"{delay:g} ms added per sample (a demonstration of a slow Dataset)")
+    words = [f"DataLoader, {spec.loader_workers} worker{'s' if spec.loader_workers != 1 else ''}"]
+    if spec.device != "cpu":
+        words.append("pinned memory" if spec.pin_memory else "no pinned memory")
+    if spec.loader_delay_ms > 0:
+        words.append(f"{spec.loader_delay_ms:g} ms added per sample (a demonstration of a slow Dataset)")
     return ", ".join(words)
 
 
-def diagnosis_rows(run: Run) -> list[tuple[str, str]]:
+def diagnosis_rows(result: RunResult) -> list[tuple[str, str]]:
     """(label, text) rows: the input settings, the split, input wait, sampling and the verdict.
-    Empty for a run without a phase split and without an input wait."""
-    phases = part(run, "phases")
+    Empty for a run with neither a phase split nor an input wait."""
+    phases = result.phases
     rows: list[tuple[str, str]] = []
-    wait = run.get("input_wait_fraction")
-    if phases.get("mean_s"):
-        fraction, mean_s = part(phases, "fraction"), part(phases, "mean_s")
+    if phases and phases.get("mean_s"):
+        fraction, mean_s = phases["fraction"], phases["mean_s"]
         split = ", ".join(f"{LABELS.get(name, name)} {units.percent(fraction.get(name), 0)} "
-                          f"({units.seconds(mean_s.get(name))})" for name in phases.get("order") or ())
+                          f"({units.seconds(mean_s.get(name))})" for name in phases["order"])
         rows.append(("Step phases", split))
         rows.append(("Phase sampling", sampling_sentence(phases)))
+    wait = result.input_wait_fraction
     if wait is not None:
         rows.append(("Input wait", f"{units.percent(wait, 0)} of the timed window waiting for the next batch"))
     if not rows:
         return []
-    rows.insert(0, ("Input", input_settings(run)))
-    found = part(run, "verdict")
-    rows.append(("Verdict", str(found.get("message") or verdict_pending(phases) or units.NA)))
+    rows.insert(0, ("Input", input_settings(result.spec)))
+    found = result.verdict(phases)
+    rows.append(("Verdict", found.message if found else verdict_pending(phases) or units.NA))
     return rows
 
 
-def diagnosis_section(runs: Sequence[Run], labels: Sequence[str]) -> str:
-    """The report's "Where the time goes" section ("" when no run has a split)."""
+def diagnosis_section(results: Sequence[RunResult | None], labels: Sequence[str]) -> str:
+    """The report's "Where the time goes" section ("" when no run has a split or input wait)."""
     parts = []
-    for run, label in zip(runs, labels, strict=True):
-        rows = diagnosis_rows(run)
+    for result, label in zip(results, labels, strict=True):
+        rows = diagnosis_rows(result) if result is not None else []
         if rows:
-            head = f"<h3>{esc(label)}</h3>" if len(runs) > 1 else ""
+            head = f"<h3>{esc(label)}</h3>" if len(results) > 1 else ""
             parts.append(f'<div class="run">{head}{kv(rows)}</div>')
     return section("Where the time goes", "".join(parts))
 
 
-def started_text(run: Run) -> str:
-    """The run's start, the one way every view shows it: ``2026-12-07 10:58:31`` (local time)."""
-    started = run.get("started_at")
-    if not isinstance(started, (int, float)) or isinstance(started, bool) or started <= 0:
+def started_text(started_at: float | None) -> str:
+    """A run's start, the one way every view shows it: ``2026-12-07 10:58:31`` (local time)."""
+    if not isinstance(started_at, (int, float)) or isinstance(started_at, bool) or started_at <= 0:
         return units.NA
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started))
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started_at))
 
 
-def details_text(run: Run) -> str:
-    """A run's details as plain text (the window's details pane, "Copy details"): what ran,
+def details_text(result: RunResult) -> str:
+    """A run's details as plain text (the window's details pane, "Copy run details"): what ran,
     where, the figures, the diagnosis, when it started."""
-    spec = part(run, "spec")
-    batch = run.get("batch_size") or spec.get("batch_size")
     rows = [
-        ("Run", run_label(run)), ("Run id", str(run.get("run_id") or units.NA)),
-        ("Status", str(run.get("status") or units.NA)), ("Started", started_text(run)),
-        ("Device", str(run.get("device") or units.NA)),
-        ("Batch", str(batch) if batch else units.NA),
-        ("Precision", str(run.get("precision") or spec.get("precision") or "fp32")),
-        ("Samples/s", units.count(run.get("samples_per_s"))),
-        ("FLOP/s", units.flops(run.get("achieved_flops_per_s"))),
-        ("MFU", units.share(run.get("mfu"))),
-        *diagnosis_rows(run),
+        ("Run", result.name), ("Run id", result.run_id), ("Status", result.status),
+        ("Started", started_text(result.started_at)), ("Device", result.spec.device),
+        ("Batch", str(result.batch_size) if result.batch_size else units.NA),
+        ("Precision", result.spec.precision),
+        ("Samples/s", units.count(result.samples_per_s)),
+        ("FLOP/s", units.flops(result.achieved_flops_per_s)),
+        ("MFU", units.share(result.mfu)),
+        *diagnosis_rows(result),
     ]
-    if run.get("error"):
-        rows.append(("Error", str(run["error"])))
+    if result.error:
+        rows.append(("Error", result.error))
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)

@@ -26,7 +26,7 @@ from profiler.metrics.quality import partial_reason
 from profiler.metrics.references import describe_peak, mfu_sentence
 from profiler.metrics.series import series_throughput
 from profiler.reports import svg
-from profiler.reports.diagnosis import diagnosis_section, input_settings, started_text
+from profiler.reports.diagnosis import diagnosis_section, input_settings, started_text, typed
 from profiler.reports.glossary import meanings
 from profiler.reports.html_parts import bullet_list, esc, kv, page, section, table
 
@@ -251,8 +251,9 @@ def _settings_words(run: Run) -> str:
         words.append(f"{threads} threads" if threads else f"all cores ({env.get('torch_threads') or '?'} threads)")
     words += [w for key, w in (("channels_last", "channels-last memory format"), ("compile", "torch.compile"))
               if spec.get(key)]
-    if spec.get("input_pipeline"):
-        words.append(input_settings(run))
+    result = typed(run) if spec.get("input_pipeline") else None
+    if result is not None:
+        words.append(input_settings(result.spec))
     return ", ".join(words)
 
 
@@ -260,7 +261,7 @@ def _run_details(run: Run, label: str) -> str:
     spec = part(run, "spec")
     batch = run.get("batch_size") or spec.get("batch_size")
     batch_text = f"{batch}" + ("" if spec.get("batch_size") else " (size preset default)") if batch else units.NA
-    when = started_text(run)
+    when = started_text(run.get("started_at"))
     status = str(run.get("status") or units.NA)
     partial = partial_reason(run)
     warm = (f"{run.get('warmup_steps')} steps ({units.seconds(run.get('warmup_s'))})"
@@ -287,7 +288,7 @@ def _run_details(run: Run, label: str) -> str:
 
 def time_section(data: ReportInput) -> str:
     """Where each run's step time goes and its verdict (``profiler.reports.diagnosis``)."""
-    return diagnosis_section(data.runs, data.labels)
+    return diagnosis_section([typed(r) for r in data.runs], data.labels)
 
 
 def details_section(data: ReportInput) -> str:
