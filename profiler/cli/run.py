@@ -49,6 +49,9 @@ def register(sub: Any) -> None:
     p.add_argument("--loader-delay-ms", type=float, default=0.0, metavar="MS",
                    help="make each sample this much slower to load in --input-pipeline mode (0-1000 ms; "
                         "to demonstrate an input-bound run)")
+    p.add_argument("--allocator", choices=("default", "tuned"), default="default",
+                   help="the C allocator in the training process: default, or tuned (glibc keeps freed buffers "
+                        "instead of faulting them in again every step)")
     p.add_argument("--no-pin-memory", dest="pin_memory", action="store_false",
                    help="do not pin host memory in --input-pipeline mode (pinning applies to accelerators)")
     p.add_argument("--phase-every", type=int, default=10, metavar="N",
@@ -121,6 +124,7 @@ def spec_from_args(args: argparse.Namespace) -> RunSpec:
         threads=args.threads, channels_last=args.channels_last, compile=args.compile,
         input_pipeline=args.input_pipeline, loader_workers=args.workers,
         pin_memory=getattr(args, "pin_memory", True), loader_delay_ms=getattr(args, "loader_delay_ms", 0.0),
+        allocator="" if getattr(args, "allocator", "default") == "default" else args.allocator,
         name=args.name,
         phase_every=args.phase_every,
     )

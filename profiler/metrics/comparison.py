@@ -39,7 +39,7 @@ MODEL_SPEC_KEYS = ("knobs", "model", "model_hash")
 SETTING_SPEC_KEYS = (("batch_size", "batch"), ("precision", ""), ("channels_last", "channels_last"),
                      ("compile", "compile"), ("input_pipeline", "input pipeline"),
                      ("loader_workers", "loader workers"), ("pin_memory", "pin memory"),
-                     ("loader_delay_ms", "loader delay"),
+                     ("loader_delay_ms", "loader delay"), ("allocator", "allocator"),
                      ("world_size", "ranks"), ("strategy", ""))
 CPU_ONLY_SETTINGS = (("threads", "threads"),)
 
@@ -100,6 +100,8 @@ def _field(run: Mapping[str, Any], name: str) -> Any:
         return run.get("batch_size") or spec.get("batch_size") or None
     if name == "loader_delay_ms":
         return float(value or 0.0) if spec.get("input_pipeline") else None
+    if name == "allocator":
+        return str(value or "")
     if name in ("loader_workers", "pin_memory"):
         if not spec.get("input_pipeline"):
             return None  # no DataLoader: its settings change nothing
@@ -182,6 +184,8 @@ def _show(name: str, value: Any, label: str) -> str:
         return f"{value} loader worker{'s' if value != 1 else ''}"
     if name == "loader_delay_ms":
         return f"loader delay {value:g} ms/sample"
+    if name == "allocator":
+        return f"allocator {value or 'default'}"
     return f"{value} {label}".strip()
 
 
@@ -194,6 +198,8 @@ def _short(name: str, value: Any, label: str, other: Any) -> str:
         return str(value)
     if name == "loader_delay_ms" and value is not None:
         return f"{value:g} ms"
+    if name == "allocator":
+        return str(value or "default")
     if name == "threads" and value is not None and other is not None:
         return str(value)
     return _show(name, value, label)

@@ -57,6 +57,8 @@ def settings_part(spec: Mapping[str, Any]) -> str:
     parts += [word for name, word in FLAG_WORDS if spec.get(name)]
     if spec.get("input_pipeline"):
         parts.append(loader_words(spec))
+    if spec.get("allocator"):
+        parts.append(f"{spec['allocator']} allocator")
     threads = spec.get("threads")
     if threads:
         parts.append(f"{threads} thread{'s' if threads != 1 else ''}")

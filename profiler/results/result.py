@@ -99,6 +99,8 @@ class RunResult:
     ceiling_inputs: dict[str, Any] = field(default_factory=dict)
     energy_j: float | None = None
     input_wait_s: float | None = None  # host time spent waiting for the DataLoader (timed window)
+    #: minor page faults of the training process during the timed window (None: not measured)
+    minor_faults: int | None = None
     #: raw per-phase samples of the phase-sampled steps (not timed steps); None: none taken
     phase_record: PhaseRecord | None = None
     #: the torch.profiler trace recorded after the timed window (path, steps, bytes, ...)
@@ -246,6 +248,7 @@ class RunResult:
             "energy_j": self.energy_j,
             "input_wait_s": self.input_wait_s,
             "input_wait_fraction": self.input_wait_fraction,
+            "minor_faults": self.minor_faults,
             "phases": phases,
             "verdict": run_verdict.to_dict() if run_verdict else None,
             "trace": dict(self.trace) if self.trace else None,
@@ -284,7 +287,8 @@ class RunResult:
             "status", "environment", "device_info", "started_at", "ended_at", "batch_size",
             "samples_per_step", "params", "flops_per_step", "step_times_s", "losses",
             "warmup_steps", "warmup_s", "compile_s", "peak_flops_per_s", "peak_source", "peak_inputs",
-            "ceiling_flops_per_s", "ceiling_source", "ceiling_inputs", "energy_j", "input_wait_s", "telemetry",
+            "ceiling_flops_per_s", "ceiling_source", "ceiling_inputs", "energy_j", "input_wait_s", "minor_faults",
+            "telemetry",
             "warnings", "notices", "error", "advice", "distributed", "error_details", "sample_unit",
             "tokens_per_sample", "others_cpu", "architecture", "loss_source",
         ):

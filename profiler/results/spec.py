@@ -78,6 +78,9 @@ class RunSpec:
     #: extra time each sample takes to load in input-pipeline mode (ms; a slow Dataset, to
     #: demonstrate an input-bound run)
     loader_delay_ms: float = 0.0
+    #: the C allocator's behaviour in the training process: "" as it comes, "tuned" (glibc
+    #: thresholds raised so freed buffers are reused; ``profiler.runner.allocator``)
+    allocator: str = ""
     sample_hz: float = 10.0
     phase_every: int = 10
     seed: int = 0

@@ -28,12 +28,14 @@ from profiler.events import (
     RunStateChanged,
     StepFinished,
 )
+from profiler.metrics.allocator import allocator_finding
 from profiler.metrics.flop_coverage import StepFlops
 from profiler.metrics.phases import DATA_WAIT, H2D_COPY
 from profiler.results.description import RunDescription
 from profiler.results.result import RunResult, RunState, new_run_id
 from profiler.results.spec import RunSpec, TraceRequest, capture_environment
 from profiler.runner import faults
+from profiler.runner.allocator import apply_allocator, minor_faults
 from profiler.runner.clock import StepClock
 from profiler.runner.deadline import deadline
 from profiler.runner.finish import finish
@@ -138,6 +140,9 @@ class _Run:
         spec = self.spec
         if spec.threads is not None:
             torch.set_num_threads(spec.threads)
+        said = apply_allocator(spec.allocator)
+        if said:
+            self.notice("info", said)
         if self.device.type != "cpu" and self.device.index is not None:
             # Events, streams and capability queries use the current device: make it ours.
             accelerator.set_device(self.device)
@@ -391,8 +396,16 @@ class _Run:
             return len(times) + pending >= max_steps or time.perf_counter() >= deadline
 
         clock = StepClock(self.device)
+        faults = minor_faults()
         self._run_steps(step, batches, clock, "timed", done, self.result.step_times_s)
         self.sampler.close_window(self.now_s())
+        after = minor_faults()
+        result = self.result
+        result.minor_faults = after - faults if faults is not None and after is not None else None
+        finding = allocator_finding(spec.device, spec.allocator, result.minor_faults, len(result.step_times_s),
+                                    result.timed_s)
+        if finding:
+            self.notice("warning", finding)
 
     def _fail(self, exc: Exception) -> None:
         result = self.result

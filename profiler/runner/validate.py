@@ -32,6 +32,7 @@ from profiler.results.spec import (
     RunSpec,
     SpecError,
 )
+from profiler.runner.allocator import ALLOCATORS
 from profiler.runner.fit import DoesNotFit, activations_matter, check_fit, footprint_from_dict
 from profiler.runner.precision import check_precision
 from profiler.workloads import WorkloadError, get_workload
@@ -108,6 +109,9 @@ def _check_settings(spec: RunSpec) -> DeviceInfo:
     delay = spec.loader_delay_ms
     if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_LOADER_DELAY_MS:
         raise SpecError(f"loader delay must be 0 to {MAX_LOADER_DELAY_MS:.0f} ms per sample, got {delay!r}")
+    if spec.allocator not in ALLOCATORS:
+        raise SpecError(f"unknown allocator {spec.allocator!r}; choose from "
+                        f"{', '.join(repr(a) for a in ALLOCATORS)}")
     if delay and not spec.input_pipeline:
         raise SpecError("a loader delay slows the DataLoader: it needs the input pipeline (--input-pipeline)")
     if spec.origin not in ORIGINS:
