@@ -6,6 +6,8 @@ crash stack): a "Details…" button then opens them in a message box's detailed 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
@@ -28,6 +30,11 @@ class MessageBanner(QFrame):
         self.details_button.setToolTip("The full traceback or crash stack")
         self.details_button.hide()
         self.details_button.clicked.connect(self.show_details)
+        self.action_button = QPushButton("", self)
+        self.action_button.setObjectName("bannerAction")
+        self.action_button.hide()
+        self.action_button.clicked.connect(self._on_action_clicked)
+        self._action: Callable[[], None] | None = None
         close = QPushButton("×", self, objectName="bannerClose", flat=True)
         close.setToolTip("Dismiss")
         close.setFixedWidth(28)
@@ -35,6 +42,7 @@ class MessageBanner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 8, 8)
         layout.addWidget(self.text, 1)
+        layout.addWidget(self.action_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.kind = ""
@@ -42,9 +50,14 @@ class MessageBanner(QFrame):
         self.hide()
 
     def show_message(self, kind: str, title: str, detail: str = "", advice: str = "",
-                     footer: str = "", details: str = "") -> None:
+                     footer: str = "", details: str = "",
+                     action: tuple[str, Callable[[], None]] | None = None) -> None:
         """``kind`` is error | warning | info; it picks the colour through the stylesheet.
-        ``details`` (a traceback) goes behind the "Details…" button."""
+        ``details`` (a traceback) goes behind the "Details…" button; ``action`` (label, callback)
+        is a button that acts on the message (it hides the banner)."""
+        self._action = action[1] if action else None
+        self.action_button.setText(action[0] if action else "")
+        self.action_button.setVisible(action is not None)
         self.kind = kind
         self.title = title
         self.details = details
@@ -72,6 +85,12 @@ class MessageBanner(QFrame):
         box.setInformativeText("The full text is below; copy it into a bug report or fix your model with it.")
         box.setDetailedText(self.details)
         return box
+
+    def _on_action_clicked(self) -> None:
+        act, self._action = self._action, None
+        self.hide()
+        if act is not None:
+            act()
 
     def show_details(self) -> None:
         if self.details:

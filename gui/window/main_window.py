@@ -57,6 +57,7 @@ from gui.window.presentation import Presentation
 from gui.window.quiet_gate import QuietGate
 from gui.window.tabs import WorkspaceTabs
 from gui.window.user_model import UserModelFlow
+from profiler.metrics.allocator import ALLOCATOR_PREFIX
 from profiler.results.model_ref import ModelRefError
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
@@ -280,6 +281,14 @@ class MainWindow(QMainWindow):
                                      "Untick “Record a trace” to run without one.")
             return []
 
+    def start_allocator_ab(self, spec: RunSpec, rounds: int = 2) -> list[str]:
+        """The same run with the allocator as it comes and tuned, alternating ``rounds`` times,
+        one after another; the runs table and Compare show the speedup ([] when busy)."""
+        if self.runs.busy:
+            return []
+        base = spec.replace(name="", origin="", allocator="")
+        return self.start_runs([base, base.replace(allocator="tuned")] * rounds)
+
     def rerun(self, spec: RunSpec) -> list[str]:
         """Run a stored spec again (History's Re-run); [] when runs or a sweep are going."""
         if self.runs.busy:
@@ -358,7 +367,10 @@ class MainWindow(QMainWindow):
     def _on_run_notice(self, run_id: str, kind: str, message: str) -> None:
         spec = self.session.specs.get(run_id)
         title = spec.title if spec else run_id
-        if kind in ("warning", "throttle"):
+        if kind == "warning" and message.startswith(ALLOCATOR_PREFIX) and spec is not None and not spec.allocator:
+            self.banner.show_message("warning", f"{title}: the allocator", message[len(ALLOCATOR_PREFIX):],
+                                     action=("Run the allocator A/B", lambda: self.start_allocator_ab(spec)))
+        elif kind in ("warning", "throttle"):
             self.banner.show_message("warning", f"{title}: {kind}", message)
         else:
             self.status.showMessage(f"{title}: {message}", 8000)

@@ -1,0 +1,40 @@
+"""The allocator finding in the window: a warning with a one-click A/B run (synthetic engine)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gui.window.main_window import MainWindow
+from profiler.metrics.allocator import allocator_finding
+from profiler.results.spec import RunSpec
+from tests.fakes.engine import fake_catalog, fake_supervise
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(catalog_fn=fake_catalog, supervise_fn=fake_supervise)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: bool(win.controls.workloads), timeout=5000)
+    yield win
+    win.shutdown()
+
+
+def test_a_high_fault_rate_is_named_and_offers_an_alternating_ab_run(window, qtbot):
+    finding = allocator_finding("cpu", "", faults=978_000, steps=400, timed_s=10.0)
+    assert finding.startswith("allocator: 978,000 minor page faults") and "MALLOC_MMAP_THRESHOLD_" in finding
+    assert allocator_finding("cpu", "", faults=20_000, steps=400, timed_s=10.0) == ""  # 50 a step: fine
+    assert allocator_finding("cuda:0", "", faults=978_000, steps=400, timed_s=10.0) == ""
+    spec = RunSpec(workload="mlp", device="cpu", duration_s=0.3)
+    window.session.specs["r1"] = spec
+    window._on_run_notice("r1", "warning", finding)
+    banner = window.banner
+    assert banner.isVisible() and banner.action_button.isVisible()
+    assert banner.action_button.text() == "Run the allocator A/B"
+    started: list[list[RunSpec]] = []
+    window.start_runs = lambda specs, race=False, trace=False: started.append(list(specs)) or ["a"]  # type: ignore[method-assign]
+    banner.action_button.click()
+    assert not banner.isVisible()
+    [specs] = started
+    assert [s.allocator for s in specs] == ["", "tuned", "", "tuned"]  # alternating
+    assert all(s.replace(allocator="") == specs[0] for s in specs)  # one difference only
