@@ -26,9 +26,11 @@ class DemoController(QObject):
     def __init__(
         self, start_round: Callable[[], bool], set_look: Callable[[bool], None],
         pause_ms: int = PAUSE_BETWEEN_ROUNDS_MS, parent: QObject | None = None,
+        stop_round: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self._start_round = start_round
+        self._stop_round = stop_round
         self._set_look = set_look
         self.active = False
         self.rounds = 0
@@ -47,11 +49,14 @@ class DemoController(QObject):
         self._on_next_round()
 
     def leave(self) -> None:
+        """Leave at once: no next round, the round going now stopped (what it measured is kept)."""
         if not self.active:
             return
         self.active = False
         self._next.stop()
         self._retry.stop()
+        if self._stop_round is not None:
+            self._stop_round()
         self._set_look(False)
         self.sig_active_changed.emit(False)
         log.info("demo mode off after %d round(s)", self.rounds)

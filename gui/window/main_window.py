@@ -100,7 +100,8 @@ class MainWindow(QMainWindow):
         self._refresh.start()
         self.meter.start()
         self.presentation = Presentation(self)
-        self.demo = DemoController(self._start_round, self.presentation.set_active, parent=self)
+        self.demo = DemoController(self._start_round, self.presentation.set_active, parent=self,
+                                   stop_round=self.stop_runs)
         self.runs.sig_busy_changed.connect(self.demo.on_busy_changed)
         self._shortcuts()
         self.cards.display(None)

@@ -109,6 +109,8 @@ class Presentation:
         if on:
             self._set_title()
             w.live.header.set_headline("Measuring the first round…", "")
+            if w.session.results:  # runs finished before: their result until this round's
+                self.on_result(list(w.session.results.values()))
             w.showFullScreen()
         else:
             w.plots.set_runs([t for t in w.plots.runs if not t.previous])

@@ -1,4 +1,4 @@
-"""The allocator finding in the window: a warning with a one-click A/B run (synthetic engine)."""
+"""Window actions: the allocator A/B offered on its finding, presentation left with one Esc (synthetic engine)."""
 
 from __future__ import annotations
 
@@ -38,3 +38,18 @@ def test_a_high_fault_rate_is_named_and_offers_an_alternating_ab_run(window, qtb
     [specs] = started
     assert [s.allocator for s in specs] == ["", "tuned", "", "tuned"]  # alternating
     assert all(s.replace(allocator="") == specs[0] for s in specs)  # one difference only
+
+
+def test_presentation_esc_leaves_at_once_and_stops_the_round(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    window.controls.duration.setValue(30)  # a round that would run for 30 s
+    window.demo.enter()
+    assert window.demo.active and window.presentation.active
+    qtbot.waitUntil(lambda: window.runs.busy, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)  # once
+    assert not window.demo.active and not window.presentation.active
+    qtbot.waitUntil(lambda: not window.runs.busy, timeout=5000)  # the round stopped, not run out
+    assert window.sidebar.isVisible()
+    qtbot.wait(50)
+    assert not window.runs.busy  # and no next round started
