@@ -1,7 +1,10 @@
-"""Status bar: torch version, sampling rate, plot refresh rate and the observer's own cost."""
+"""Status bar: torch version; in the debug view (Ctrl+Shift+D, or ``HORSEPOWER_DEBUG=1``) also the
+sampling rate, plot refresh rate and the observer's own cost, which are developer telemetry, not
+something to show an audience."""
 
 from __future__ import annotations
 
+import os
 from typing import Protocol
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
@@ -34,6 +37,17 @@ class StatusBar(QStatusBar):
             "observer n/a",
             "What watching costs: " + tip("gui_cpu") + " " + tip("paint_ms") + " " + tip("latency"),
         )
+        self.debug = False
+        self.set_debug(os.environ.get("HORSEPOWER_DEBUG", "") not in ("", "0"))
+
+    def set_debug(self, on: bool) -> None:
+        """Show (True) or hide the developer telemetry fields."""
+        self.debug = on
+        for label in (self.sampling, self.refresh, self.overhead):
+            label.setVisible(on)
+
+    def toggle_debug(self) -> None:
+        self.set_debug(not self.debug)
 
     def _field(self, text: str, tooltip: str) -> QLabel:
         label = QLabel(text, self)

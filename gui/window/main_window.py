@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
         for keys, slot in (
             ("F5", self.start_selected), ("Ctrl+Return", self.start_selected),
             ("Shift+F5", self.stop_runs), ("Ctrl+.", self.stop_runs),
-            ("F11", self.toggle_full_screen), ("Ctrl+D", self.demo.toggle),
+            ("F11", self.toggle_full_screen), ("Ctrl+D", self.demo.toggle), ("Ctrl+Shift+D", self.status.toggle_debug),
             ("Escape", self._on_escape), ("Ctrl+Q", self.close), ("F1", self.show_about),
         ):
             QShortcut(QKeySequence(keys), self, activated=slot)

@@ -53,3 +53,13 @@ def test_presentation_esc_leaves_at_once_and_stops_the_round(window, qtbot):
     assert window.sidebar.isVisible()
     qtbot.wait(50)
     assert not window.runs.busy  # and no next round started
+
+
+def test_developer_telemetry_only_in_the_debug_view(window, qtbot, monkeypatch):
+    status = window.status
+    assert not status.overhead.isVisible() and not status.refresh.isVisible()  # not for an audience
+    assert status.torch.isVisible()
+    status.toggle_debug()
+    assert status.overhead.isVisible() and status.refresh.isVisible() and status.sampling.isVisible()
+    status.toggle_debug()
+    assert not status.overhead.isVisible()
