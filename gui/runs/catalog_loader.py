@@ -69,6 +69,11 @@ def device_support(devices: list[Any]) -> tuple[list[dict[str, Any]], dict[str, 
     return support, capabilities
 
 
+#: how long closing the window waits for a discovery still going (importing torch, probing
+#: devices: it cannot be cut short, and always ends) (s)
+DISCOVERY_JOIN_S = 30.0
+
+
 class CatalogLoader(QObject):
     """Runs ``load_fn`` on a plain thread; reports on the GUI thread through signals."""
 
@@ -86,6 +91,11 @@ class CatalogLoader(QObject):
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="horsepower-discovery")
         self._thread.start()
+
+    @property
+    def done(self) -> bool:
+        """True once the loader thread has ended (or never started)."""
+        return self._thread is None or not self._thread.is_alive()
 
     def join(self, timeout_s: float) -> bool:
         """Wait for the loader thread; True when it has ended."""

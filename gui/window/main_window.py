@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.runs.bridge import EngineBridge
-from gui.runs.catalog_loader import Catalog, CatalogLoader, load_catalog
+from gui.runs.catalog_loader import DISCOVERY_JOIN_S, Catalog, CatalogLoader, load_catalog
 from gui.runs.history_link import HistoryLink
 from gui.runs.machine_feed import MachineFeed
 from gui.runs.profiling_thread import SuperviseFn
@@ -483,7 +483,7 @@ class MainWindow(QMainWindow):
         ok = self.runs.shutdown(timeout_s)
         ok = self.user_model.shutdown(max(0.1, timeout_s - (time.monotonic() - started))) and ok
         ok = self.workspace.shutdown(max(0.1, timeout_s - (time.monotonic() - started))) and ok
-        ok = self.loader.join(timeout_s) and ok
+        ok = self.loader.join(max(timeout_s, DISCOVERY_JOIN_S)) and ok  # it always ends; it cannot be cut short
         ok = self.feed.stop(timeout_s) and ok
         ok = self.history.close(timeout_s, close_store=ok) and ok
         log.info("window closed (clean=%s)", ok)
