@@ -45,9 +45,10 @@ LOSS = keys.run("loss")
 class _RunTally:
     """Steps of the current phase's last seconds and how many timed steps were seen."""
 
-    __slots__ = ("info", "last_live_t", "offset", "phase", "phase_samples", "recent", "timed_steps")
+    __slots__ = ("info", "last_live_t", "offset", "phase", "phase_samples", "recent", "timed_steps", "warmup_steps")
 
     def __init__(self) -> None:
+        self.warmup_steps = 0
         self.recent: deque[Step] = deque()
         self.phase = ""
         self.last_live_t = -1.0
@@ -98,6 +99,7 @@ class EventIngest:
         elif isinstance(event, PhaseSample):
             self._phases(event)
         elif isinstance(event, RunStateChanged):
+            self.store.set_scalar(event.run_id, sk.STATE_MESSAGE, event.message)
             self.store.set_scalar(event.run_id, sk.STATE, event.state)
         elif isinstance(event, RunNotice) and event.kind == "throttle":
             self.store.set_scalar(event.run_id, sk.THROTTLE, event.message)
@@ -117,16 +119,22 @@ class EventIngest:
 
     def _step(self, ev: StepFinished) -> None:
         live = None
+        warmup = 0
         with self._lock:
             tally = self._tallies.setdefault(ev.run_id, _RunTally())
             first_timed = ev.phase == "timed" and tally.timed_steps == 0
             tally.add(ev)
+            if ev.phase == "warmup":
+                tally.warmup_steps += 1
+                warmup = tally.warmup_steps
             if tally.due(ev.t_s):
                 info = tally.info
                 seen = tally.timed_steps if ev.phase == "timed" else len(tally.recent)
                 live = live_figures(list(tally.recent), seen, info.flops_per_step, info.peak_flops_per_s,
                                     info.ceiling_flops_per_s)
         store, run = self.store, ev.run_id
+        if warmup:
+            store.set_scalar(run, sk.WARMUP_STEPS, warmup)
         if first_timed:
             store.set_scalar(run, sk.TIMED_START, float(ev.t_s - ev.step_time_s))
         store.append(run, STEP_TIME_MS, ev.t_s, ev.step_time_s * 1e3)

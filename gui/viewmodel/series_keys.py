@@ -5,6 +5,8 @@ The event ingest writes them and the plots and cards read them; the view state o
 """
 
 STATE = "state"  # the last RunState
+STATE_MESSAGE = "state_message"  # the message of the last RunStateChanged (the start step it is on)
+WARMUP_STEPS = "warmup_steps"  # warm-up steps seen
 PHASE = "phase"  # phase of the last step: warmup | timed | compile
 STEPS = "steps"  # steps seen
 DESCRIBED = "described"  # the run's RunDescription (RunDescribed.description)

@@ -28,13 +28,15 @@ from gui.viewmodel.series_keys import (  # noqa: E402  (re-exported for the writ
     PHASE,
     PHASE_SAMPLES,
     STATE,
+    STATE_MESSAGE,
     STEPS,
     THROTTLE,
     TIMED_START,
+    WARMUP_STEPS,
 )
 
-__all__ = ["CLOCK_OFFSET", "DESCRIBED", "LIVE", "MACHINE", "PHASE", "PHASE_SAMPLES", "STATE", "STEPS", "THROTTLE",
-           "TIMED_START", "RingBuffer", "SeriesStore", "description"]
+__all__ = ["CLOCK_OFFSET", "DESCRIBED", "LIVE", "MACHINE", "PHASE", "PHASE_SAMPLES", "STATE", "STATE_MESSAGE",
+           "STEPS", "THROTTLE", "TIMED_START", "WARMUP_STEPS", "RingBuffer", "SeriesStore", "description"]
 
 
 class RingBuffer:

@@ -20,6 +20,7 @@ from gui.viewmodel.phase_split import PhaseBarValues, final_phase_values, live_p
 from gui.viewmodel.series_store import SeriesStore
 from gui.viewmodel.utilization_view import UtilizationView
 from profiler.metrics.comparison import REPEAT, SETTINGS, device_baseline, speedup
+from profiler.metrics.start_progress import StartProgress, start_progress
 from profiler.results.description import RunDescription
 from profiler.results.spec import RunSpec
 
@@ -90,6 +91,16 @@ class Session:
         if result is None:
             return live_phase_values(store, run_id, self.specs[run_id])
         return final_phase_values(result)
+
+    def start_progress(self, store: SeriesStore) -> StartProgress | None:
+        """The preparing step the run in focus is on (None once it measures or finished)."""
+        run_id = self.focus
+        if run_id is None or run_id not in self.specs or run_id in self.results:
+            return None
+        warmup = store.scalar(run_id, sk.WARMUP_STEPS)
+        state, message = store.scalar(run_id, sk.STATE), store.scalar(run_id, sk.STATE_MESSAGE)
+        return start_progress(str(state or ""), str(message or ""), warmup if isinstance(warmup, int) else 0,
+                              self.specs[run_id].warmup_max_steps)
 
     def utilization(self, store: SeriesStore) -> UtilizationView:
         """The "which utilization is true?" rows of the run in focus (the machine's when none)."""

@@ -451,8 +451,7 @@ class MainWindow(QMainWindow):
             self.workspace.sweep.refresh_point(self.workspace.sweeps)
         if self.live.isVisible():
             self.cards.display(self.presentation.card_values(self.session.card_values(self.store)))
-            if self.live.phases.isVisible():
-                self.live.phases.display(self.session.phase_values(self.store))
+            self.live.refresh(self.session, self.store)
         if self.live.utilization_open:
             self.live.utilization.display(self.session.utilization(self.store))  # type: ignore[union-attr]
         self.meter.frame_done()

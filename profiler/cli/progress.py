@@ -9,6 +9,7 @@ from profiler import units
 from profiler.events import Event, RunNotice, RunStateChanged, StepFinished, TelemetrySample
 from profiler.metrics import keys
 from profiler.metrics.figures import Step, live_figures
+from profiler.metrics.start_progress import start_progress
 from profiler.results.result import RunState
 from profiler.results.spec import RunSpec
 
@@ -25,6 +26,8 @@ class ProgressLine:
         self.out = out
         self.tty = out.isatty()
         self.state = "starting"
+        self.message = ""
+        self.warmup_steps = 0
         self.step = 0
         self.loss: float | None = None
         self.cpu: float | None = None
@@ -41,7 +44,7 @@ class ProgressLine:
         elif isinstance(event, TelemetrySample) and event.source == keys.HOST:
             self.cpu = event.values.get("cpu_util_percent")
         elif isinstance(event, RunStateChanged):
-            self.state = event.state
+            self.state, self.message = event.state, event.message
             self._render(force=True)
             return
         elif isinstance(event, RunNotice):
@@ -51,6 +54,8 @@ class ProgressLine:
 
     def _step(self, event: StepFinished) -> None:
         self.step, self.t_s, self.loss = event.step, event.t_s, event.loss
+        if event.phase == "warmup":
+            self.warmup_steps += 1
         if event.phase != "timed":
             return
         if self.window_start is None:
@@ -66,6 +71,9 @@ class ProgressLine:
             return
         self._last = now
         parts = [f"[{self.state}]"]
+        start = start_progress(self.state, self.message, self.warmup_steps, self.spec.warmup_max_steps)
+        if start is not None:
+            parts.append(f"{start.fraction * 100:3.0f}%  step {start.index + 1}/{start.total}: {start.words}")
         if self.state == RunState.MEASURING and self.window_start is not None and self.spec.duration_s:
             elapsed = min(self.t_s - self.window_start, self.spec.duration_s)
             parts.append(f"{elapsed:.1f}/{self.spec.duration_s:.0f} s")

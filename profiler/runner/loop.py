@@ -31,6 +31,7 @@ from profiler.events import (
 from profiler.metrics.allocator import allocator_finding
 from profiler.metrics.flop_coverage import StepFlops
 from profiler.metrics.phases import DATA_WAIT, H2D_COPY
+from profiler.metrics.start_progress import step_message
 from profiler.results.description import RunDescription
 from profiler.results.result import RunResult, RunState, new_run_id
 from profiler.results.spec import RunSpec, TraceRequest, capture_environment
@@ -122,7 +123,7 @@ class _Run:
     # ---- phases ----------------------------------------------------------------------
     def execute(self) -> RunResult:
         result = self.result
-        self.set_state(RunState.PREPARING, f"building {self.spec.model_label} on {self.spec.device}")
+        self.set_state(RunState.PREPARING, step_message(0, f"building {self.spec.model_label} on {self.spec.device}"))
         with ExitStack() as stack:
             try:
                 self._train(stack)
@@ -176,7 +177,9 @@ class _Run:
         library = getattr(getattr(self.workload, "source", None), "library", "")
         if library:
             result.environment["model_library"] = library
+        self.set_state(RunState.PREPARING, step_message(1))
         result.flops_per_step = self._count_flops(built)
+        self.set_state(RunState.PREPARING, step_message(2))
         self._peaks()
         self.bus.publish(RunDescribed(result.run_id, RunDescription.of(result, spec.model_label)))
         return built
@@ -363,7 +366,7 @@ class _Run:
             self.bus.publish(StepFinished(run_id, index, phase, now, step_time, samples, loss))
 
     def _warm_up(self, step: StepFn, batches: BatchFeed) -> None:
-        self.set_state(RunState.WARMING, "warming up until step time settles")
+        self.set_state(RunState.WARMING, step_message(3, "warming up until step time settles"))
         gate = WarmupGate(self.spec.warmup_max_steps, self.spec.warmup_max_s)
         seen = 0
 

@@ -13,11 +13,13 @@ from gui.widgets.live_plots import LivePlots
 from gui.widgets.phase_bar import PhaseBar
 from gui.widgets.presentation_header import PresentationHeader
 from gui.widgets.results_table import ResultsTable
+from gui.widgets.start_progress import StartProgressBar
 from gui.widgets.summary_cards import SummaryCards
 from gui.widgets.utilization_panel import UtilizationPanel
 
 if TYPE_CHECKING:
     from gui.viewmodel.series_store import SeriesStore
+    from gui.viewmodel.session import Session
 
 
 class LivePage(QWidget):
@@ -30,6 +32,7 @@ class LivePage(QWidget):
         self.header = PresentationHeader()
         self.cards = SummaryCards()
         self.phases = PhaseBar()
+        self.start = StartProgressBar()
         self.plots = LivePlots(store, on_paint, now_s=now_s)
         self.table = ResultsTable()
         self.table.setMinimumHeight(110)
@@ -44,8 +47,15 @@ class LivePage(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.header)
         layout.addWidget(self.cards)
+        layout.addWidget(self.start)
         layout.addWidget(self.phases)
         layout.addWidget(split, 1)
+
+    def refresh(self, session: Session, store: SeriesStore) -> None:
+        """The start progress and the phase bar of the run in focus (the window's timer)."""
+        self.start.display(session.start_progress(store))
+        if self.phases.isVisible():
+            self.phases.display(session.phase_values(store))
 
     def open_utilization(self) -> UtilizationPanel:
         """Show the "Which utilization is true?" panel (the window's timer fills it)."""
