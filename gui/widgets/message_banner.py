@@ -34,7 +34,7 @@ class MessageBanner(QFrame):
         self.action_button.setObjectName("bannerAction")
         self.action_button.hide()
         self.action_button.clicked.connect(self._on_action_clicked)
-        self._action: Callable[[], None] | None = None
+        self._action: Callable[[], object] | None = None
         close = QPushButton("×", self, objectName="bannerClose", flat=True)
         close.setToolTip("Dismiss")
         close.setFixedWidth(28)
@@ -51,7 +51,7 @@ class MessageBanner(QFrame):
 
     def show_message(self, kind: str, title: str, detail: str = "", advice: str = "",
                      footer: str = "", details: str = "",
-                     action: tuple[str, Callable[[], None]] | None = None) -> None:
+                     action: tuple[str, Callable[[], object]] | None = None) -> None:
         """``kind`` is error | warning | info; it picks the colour through the stylesheet.
         ``details`` (a traceback) goes behind the "Details…" button; ``action`` (label, callback)
         is a button that acts on the message (it hides the banner)."""

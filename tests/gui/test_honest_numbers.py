@@ -134,7 +134,7 @@ def test_phase_samples_through_the_bridge_fill_the_bar_and_call_a_slow_pipeline_
     assert sum(widths) == pytest.approx(bar.bar.width(), abs=1.0)  # the phases fill the step
     assert bar.verdict_text().startswith("input-bound (from 6 sampled steps): 60% of each step waits for data")
     assert bar.verdict_text().endswith("·  live")
-    assert "up to 4 timed steps a second" in bar.note_text() and "nothing waits" in bar.note_text()
+    assert "Up to 4 timed steps a second" in bar.note_text() and "nothing waits" in bar.note_text()
     assert "data wait: 6 ms (60%)" in bar.toolTip()
 
 
@@ -190,7 +190,7 @@ def test_record_trace_reaches_supervise_and_history_opens_and_saves_it(window, q
     window.controls.duration.setValue(1)
     assert window.start_selected()
     assert not window.controls.record_trace.isChecked()  # one start only
-    qtbot.waitUntil(lambda: len(window.traces_seen) == 1, timeout=3000)
+    qtbot.waitUntil(lambda: len(window.traces_seen) == 1 and bool(window.session.specs), timeout=3000)
     [trace] = window.traces_seen
     assert isinstance(trace, TraceRequest) and trace.steps == 10
     assert Path(trace.path).parent == Path(os.environ["HORSEPOWER_CACHE_DIR"]) / "traces"
@@ -214,7 +214,7 @@ def test_record_trace_reaches_supervise_and_history_opens_and_saves_it(window, q
 def test_a_run_without_a_trace_leaves_the_trace_buttons_off(window, qtbot):
     window.controls.duration.setValue(1)
     assert window.start_selected()
-    qtbot.waitUntil(lambda: window.traces_seen == [None], timeout=3000)
+    qtbot.waitUntil(lambda: window.traces_seen == [None] and bool(window.session.specs), timeout=3000)
     run_id = next(iter(window.session.specs))
     view = window.workspace.history_view()
     qtbot.waitUntil(lambda: view is not None and run_id in view.store.run_ids(), timeout=8000)
