@@ -168,16 +168,30 @@ def test_a_file_model_feeds_two_dataloader_workers_in_the_supervised_worker() ->
 
 @pytest.mark.parametrize("method", ["spawn", "forkserver"])
 def test_a_file_model_module_imports_in_loader_workers_of_any_start_method(method: str) -> None:
-    import torch
+    """In a child process of its own, so a forkserver it starts ends with it."""
+    import subprocess
+    import sys
 
-    from profiler.results.model_ref import parse_model_ref
-    from profiler.workloads.loading import load_module
-
-    module = load_module(parse_model_ref(f"{MODELS / 'slow_loader.py'}:build"))
-    loader = torch.utils.data.DataLoader(module.SlowDataset(16, 0.0), batch_size=4, num_workers=2,
-                                         multiprocessing_context=method)
+    code = (
+        "import sys, torch\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "from profiler.results.model_ref import parse_model_ref\n"
+        "from profiler.workloads.loading import load_module\n"
+        "if __name__ == '__main__':\n"
+        "    module = load_module(parse_model_ref(sys.argv[2]))\n"
+        "    loader = torch.utils.data.DataLoader(module.SlowDataset(16, 0.0), batch_size=4, num_workers=2,\n"
+        "                                         multiprocessing_context=sys.argv[3])\n"
+        "    batches = list(loader)\n"
+        "    assert len(batches) == 4 and batches[0][0].shape == (4, module.FEATURES)\n"
+        "    print('ok')\n"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    child = subprocess.Popen([sys.executable, "-c", code, root, f"{MODELS / 'slow_loader.py'}:build", method],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        batches = list(loader)
+        out, err = child.communicate(timeout=120)
     finally:
-        del loader
-    assert len(batches) == 4 and batches[0][0].shape == (4, module.FEATURES)
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 0 and out.strip() == "ok", err[-2000:]
