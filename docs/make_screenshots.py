@@ -10,6 +10,14 @@ compared runs is rendered by headless chromium. Run it under a display, e.g.:
 
 ``--quick`` uses 3-second runs (for checking the script itself); ``--only advisor,your-model``
 takes only those shots (and skips the steps the others need).
+
+``--set diagnosis`` takes the input-bound story instead, light and dark in one go: Live during
+an input-bound run (a DataLoader with 0 workers and a slow Dataset), the run details pane in
+History, Compare of 0 vs 2 loader workers, presentation between rounds, and the report of the
+input-bound run. Take it on a screen of each size, e.g.:
+
+    xvfb-run -a -s "-screen 0 1280x720x24" python docs/make_screenshots.py --set diagnosis --size 1280x720
+    xvfb-run -a -s "-screen 0 1920x1080x24" python docs/make_screenshots.py --set diagnosis --size 1920x1080
 """
 
 from __future__ import annotations
@@ -35,6 +43,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--dark", action="store_true")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--only", default="", help="comma-separated shot names to take (default: all)")
+    p.add_argument("--set", choices=("tour", "diagnosis"), default="tour",
+                   help="tour: every tab (default); diagnosis: the input-bound story, light and dark")
     return p.parse_args()
 
 
@@ -255,7 +265,89 @@ def your_model_shot(d: Driver) -> None:
     d.shot("your-model")
 
 
-def report_shot(out: Path, run_ids: list[str], suffix: str) -> None:
+def diagnosis_spec(seconds: float, workers: int):
+    """mlp-S fed by a DataLoader whose every sample takes 2 ms more: input-bound with 0 workers."""
+    from profiler.results.spec import RunSpec
+
+    return RunSpec(workload="mlp", duration_s=seconds, batch_size=64, input_pipeline=True,
+                   loader_workers=workers, loader_delay_ms=2.0)
+
+
+def record_diagnosis_runs(seconds: float) -> list[str]:
+    """0 and 2 loader workers, stored in history (the details pane, Compare and the report)."""
+    from profiler.events import EventBus
+    from profiler.history import HistoryStore, recording
+    from profiler.results.result import new_run_id
+    from profiler.worker.supervisor import supervise
+
+    ids = []
+    store = HistoryStore.open()
+    try:
+        for workers in (0, 2):
+            spec, run_id, bus = diagnosis_spec(seconds, workers), new_run_id(), EventBus()
+            with recording(bus, run_id, spec, store):
+                result = supervise(spec, bus, threading.Event(), run_id=run_id)
+            print(f"  {spec.title}: {result.status}, {result.samples_per_s or 0:,.0f} samples/s", flush=True)
+            ids.append(run_id)
+    finally:
+        store.close()
+    return ids
+
+
+def diagnosis_shots(d: Driver, run_ids: list[str], seconds: float) -> None:
+    """Live during an input-bound run, the details pane, Compare 0 vs 2 workers, presentation
+    between rounds."""
+    from gui.viewmodel import series_store as sk
+
+    controls, tabs = d.win.controls, d.win.workspace
+    controls.input.setCurrentIndex(1)
+    controls.workers.setValue(0)
+    controls.loader_delay.setValue(2.0)
+    controls.batch.setValue(64)
+    controls.duration.setValue(seconds)
+    d.win.start_selected()
+    d.wait(120, lambda: d.win.live.phases.verdict_text().startswith("input-bound (from"))
+    d.wait(1.0)
+    d.shot("live-input-bound")
+    d.wait(120, lambda: not d.win.runs.busy)
+    tabs.show_tab("History")
+    view = tabs.history_view()
+    d.wait(10, lambda: view is not None and any(r.run_id == run_ids[0] for r in view.model.runs))
+    view.table.selectRow(next(i for i, r in enumerate(view.model.runs) if r.run_id == run_ids[0]))
+    d.wait(1.0)
+    d.shot("details")
+    tabs.compare_runs(run_ids)
+    compare = tabs.compare.view
+    compare.baseline_box.setCurrentIndex(compare.baseline_box.findData(run_ids[0]))
+    d.wait(1.0)
+    d.shot("compare-workers")
+    d.win.demo._next.setInterval(60_000)  # hold the pause between rounds for the shot
+    d.win.demo.enter()
+    d.wait(180, lambda: d.win.demo.rounds >= 1 and bool(d.win.session.results) and not d.win.runs.busy)
+    newest = list(d.win.session.specs)[-1]
+    d.wait(5, lambda: d.win.store.scalar(newest, sk.LIVE) is not None)
+    d.wait(1.5)
+    d.shot("presentation-between-rounds")
+    d.win.demo.leave()
+    d.wait(30, lambda: not d.win.runs.busy)
+
+
+def diagnosis_set(args: argparse.Namespace, out: Path, seconds: float) -> None:
+    print("recording runs…", flush=True)
+    run_ids = record_diagnosis_runs(seconds)
+    for dark in (False, True):
+        args.dark = dark
+        d = Driver(args, out)
+        try:
+            d.wait(60, lambda d=d: bool(d.win.controls.workloads) and d.win.workspace.store is not None)
+            diagnosis_shots(d, run_ids, seconds)
+        finally:
+            d.win.close()
+            d.app.processEvents()
+        report_shot(out, run_ids[:1], d.suffix, name="report-input-bound", size=args.size.replace("x", ","))
+
+
+def report_shot(out: Path, run_ids: list[str], suffix: str, name: str = "report", size: str = "") -> None:
     from profiler.analysis.prices import PricesError, load_prices
     from profiler.history import HistoryStore
     from profiler.reports.html import comparison_report
@@ -269,17 +361,19 @@ def report_shot(out: Path, run_ids: list[str], suffix: str) -> None:
         prices = load_prices()
     except PricesError:
         prices = None
-    html = out / f"report{suffix}.html"
+    html = out / f"{name}{suffix}.html"
     html.write_text(comparison_report([r for r in runs if r], prices=prices, title="Horsepower report"),
                     encoding="utf-8")
     browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if browser is None:
         print("  no chromium: report PNG skipped")
         return
-    for name, size in (("report", "1400,900"), ("report-full", "1400,3400")):
-        png = out / f"{name}{suffix}.png"
-        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                        f"--screenshot={png}", f"--window-size={size}", html.as_uri()],
+    shots = ((name, size or "1400,900"), (f"{name}-full", f"{(size or '1400,900').split(',')[0]},3400"))
+    for shot, window in shots:
+        png = out / f"{shot}{suffix}.png"
+        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                        "--disable-extensions", "--no-first-run", "--hide-scrollbars",
+                        f"--screenshot={png}", f"--window-size={window}", html.as_uri()],
                        check=False, capture_output=True, timeout=120)
         print(f"  wrote {png}", flush=True)
 
@@ -293,6 +387,9 @@ def main() -> int:
                      ("HORSEPOWER_LOG_DIR", "log")):
         os.environ[var] = str(work / sub)
     seconds = 3.0 if args.quick else 8.0
+    if args.set == "diagnosis":
+        diagnosis_set(args, out, seconds)
+        return 0
     only = {s for s in args.only.split(",") if s}
     if only == {"scaling"}:  # needs no recorded runs
         d = Driver(args, out)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.widgets.form_parts import fit_table_height
+from gui.widgets.plot_kit import PageChart
 from gui.widgets.theme import PLOT_FG, WARNING_COLOUR, style_plot
 from profiler import units
 from profiler.analysis.compare import Comparison, comparable_count, compare, headers, table_cells
@@ -69,11 +70,11 @@ class CompareView(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.bars = pg.PlotWidget(title="Samples/s (whole timed window) · speedup")
+        self.bars = PageChart(title="Samples/s (whole timed window) · speedup")
         self.bars.setMouseEnabled(x=False, y=False)
         self.bars.hideButtons()
         self.bars.getAxis("bottom").enableAutoSIPrefix(False)
-        self.lines = pg.PlotWidget(title="Samples/s over time · 1 s average, no warm-up")
+        self.lines = PageChart(title="Samples/s over time · 1 s average, no warm-up")
         self.lines.setToolTip("Each run's samples/s over its timed window, averaged over 1 s (warm-up "
                               "left out); colours as in the bars.")
         self.lines.setLabel("bottom", "s since the timed window began")

@@ -19,6 +19,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
+from gui.widgets.plot_kit import PageChart
 from gui.widgets.theme import PLOT_BG, PLOT_FG
 from profiler import units
 
@@ -67,7 +68,7 @@ def short(name: str) -> str:
     return name[:LABEL_CHARS - 1] + "…"
 
 
-class CostTimeChart(pg.PlotWidget):
+class CostTimeChart(PageChart):
     """Log-log scatter of the advisor's devices with the Pareto front."""
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -75,6 +75,18 @@ def nice_time_ceiling(seconds: float) -> float:
     return next(float(step * exp) for step in TIME_STEPS if step * exp >= seconds - 1e-9)
 
 
+class PageChart(pg.PlotWidget):
+    """A chart inside a page that scrolls: the mouse wheel scrolls the page, never zooms the
+    chart (a wheel over a chart used to zoom it out of its axes); dragging does not pan it."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.getPlotItem().setMouseEnabled(x=False, y=False)
+
+    def wheelEvent(self, ev):
+        ev.ignore()  # to the scroll area around the page
+
+
 class TimedPlotWidget(pg.PlotWidget):
     """A PlotWidget that reports each paint's duration (ms) to ``on_paint``."""
 

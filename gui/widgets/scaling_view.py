@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.widgets.form_parts import fit_table_height
+from gui.widgets.plot_kit import PageChart
 from gui.widgets.theme import WARNING_COLOUR, style_plot
 from profiler import units
 from profiler.analysis.scaling_view import POINT_HEADERS, SPLIT_PARTS, ScaleReport, point_cells
@@ -55,7 +56,7 @@ class ScalingView(QWidget):
         self.caveat.setStyleSheet(f"color: {WARNING_COLOUR};")
         self.throughput = self._plot("Samples/s by ranks · measured and ideal (linear)", "samples/s")
         self.throughput.addLegend(offset=(10, 10))
-        self.efficiency = pg.PlotWidget(title="Scaling efficiency E(N) = X_N / (N · X_1)",
+        self.efficiency = PageChart(title="Scaling efficiency E(N) = X_N / (N · X_1)",
                                         axisItems={"left": PercentAxis("left")})
         self._style_axes(self.efficiency, "")
         self.split = self._plot("Time per step, by rank · median step", "")
@@ -78,7 +79,7 @@ class ScalingView(QWidget):
         self.split_size.currentIndexChanged.connect(lambda _i: self._draw_split())
 
     def _plot(self, title: str, y_label: str) -> pg.PlotWidget:
-        widget = pg.PlotWidget(title=title)
+        widget = PageChart(title=title)
         self._style_axes(widget, y_label)
         return widget
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from gui.widgets.device_picker import DevicePicker
 from gui.widgets.form_parts import narrow_fields
+from gui.widgets.plot_kit import PageChart
 from gui.widgets.theme import device_colour
 from profiler import units
 from profiler.analysis.sweep import SweepResult
@@ -67,12 +68,12 @@ class SweepView(QWidget):
         self.error_label = QLabel(objectName="errorLabel", wordWrap=True)
         self.breakeven_label = QLabel(objectName="breakevenLabel")
         self.breakeven_label.setWordWrap(True)
-        self.plot = pg.PlotWidget(title="Samples/s at each value (whole timed window)")
+        self.plot = PageChart(title="Samples/s at each value (whole timed window)")
         self.plot.setLogMode(x=True, y=False)
         self.plot.addLegend(offset=(-10, 10))
         self.plot.setLabel("left", "samples/s")
         self.plot.getAxis("left").enableAutoSIPrefix(False)
-        self.point_plot = pg.PlotWidget(title="Point in progress · samples/s, last 2 s")
+        self.point_plot = PageChart(title="Point in progress · samples/s, last 2 s")
         self.point_plot.setLabel("bottom", "s since the point started")
         self.point_plot.getAxis("left").enableAutoSIPrefix(False)
         self.point_plot.setMouseEnabled(x=False, y=False)

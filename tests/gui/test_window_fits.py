@@ -69,3 +69,21 @@ def test_input_pipeline_controls_make_the_spec_and_are_remembered(window, qtbot)
     assert not controls.workers.isEnabled() and not controls.input.isEnabled()
     controls.set_running(False)
     assert controls.workers.isEnabled()
+
+
+def test_a_wheel_over_a_chart_in_a_page_scrolls_the_page_not_the_chart(qtbot):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+
+    from gui.widgets.cost_time_chart import CostTimeChart
+
+    chart = CostTimeChart()
+    qtbot.addWidget(chart)
+    chart.resize(400, 320)
+    chart.show()
+    before = chart.getPlotItem().vb.viewRange()
+    event = QWheelEvent(QPointF(200, 160), QPointF(200, 160), QPoint(0, 0), QPoint(0, 120), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    chart.wheelEvent(event)
+    assert not event.isAccepted()  # left to the scroll area around the page
+    assert chart.getPlotItem().vb.viewRange() == before
