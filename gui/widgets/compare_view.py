@@ -70,7 +70,7 @@ class CompareView(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.bars = PageChart(title="Samples/s (whole timed window) · speedup")
+        self.bars = PageChart(title="Samples/s · speedup")
         self.bars.setMouseEnabled(x=False, y=False)
         self.bars.hideButtons()
         self.bars.getAxis("bottom").enableAutoSIPrefix(False)
@@ -129,8 +129,10 @@ class CompareView(QWidget):
         self.comparison = comparison = compare(self.runs, baseline, prices)
         self._fill_baselines(comparison)
         base = comparison.baseline
+        named = [f"{row.label}: {row.speedup_note}" for row in comparison.rows if row.comparable]
         self.baseline_label.setText(f"Baseline: {base.label}. Speedups only between comparable runs; "
-                                    "hover a greyed cell for why a run is not comparable.")
+                                    "hover a greyed cell for why a run is not comparable."
+                                    + "".join(f"\n{line}" for line in named[:4]))
         ranks = sorted({row.world_size for row in comparison.rows})
         if len(ranks) > 1:  # the engine calls them comparable (ranks are a setting): say what that means
             self.baseline_label.setText(
@@ -186,7 +188,7 @@ class CompareView(QWidget):
         left.setTicks([[(y, r.label if len(r.label) <= 36 else r.label[:35] + "…") for y, r in zip(ys, rows,
                                                                                                    strict=True)]])
         top = max(values, default=0.0) or 1.0
-        self.bars.setXRange(0, top * 1.75, padding=0)
+        self.bars.setXRange(0, top * 2.0, padding=0)  # room for the speedup beside the longest bar
         self.bars.setYRange(-0.6, n - 0.4, padding=0)
         ink = PLOT_FG["dark" if self.dark else "light"]
         cells = table_cells(comparison)

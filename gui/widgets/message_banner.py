@@ -38,7 +38,6 @@ class MessageBanner(QFrame):
         close = QPushButton("×", self, objectName="bannerClose", flat=True)
         close.setToolTip("Dismiss")
         close.setFixedWidth(28)
-        close.clicked.connect(self.hide)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 8, 8)
         layout.addWidget(self.text, 1)
@@ -47,6 +46,21 @@ class MessageBanner(QFrame):
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.kind = ""
         self.title = ""
+        self.page = ""  # the page the message concerns ("" before any)
+        self._current_page = ""
+        self._dismissed = True
+        close.clicked.connect(self.dismiss)
+        self.hide()
+
+    def set_page(self, page: str) -> None:
+        """The window shows ``page`` now: the banner shows only on the page it was raised on
+        (and stays dismissed once closed)."""
+        self._current_page = page
+        self.setVisible(not self._dismissed and (not self.page or self.page == page))
+
+    def dismiss(self) -> None:
+        """Hide the message for good (× or a new start); a later message shows again."""
+        self._dismissed = True
         self.hide()
 
     def show_message(self, kind: str, title: str, detail: str = "", advice: str = "",
@@ -55,6 +69,7 @@ class MessageBanner(QFrame):
         """``kind`` is error | warning | info; it picks the colour through the stylesheet.
         ``details`` (a traceback) goes behind the "Details…" button; ``action`` (label, callback)
         is a button that acts on the message (it hides the banner)."""
+        self.page, self._dismissed = self._current_page, False
         self._action = action[1] if action else None
         self.action_button.setText(action[0] if action else "")
         self.action_button.setVisible(action is not None)

@@ -127,10 +127,12 @@ class MainWindow(QMainWindow):
         self.sidebar = self._sidebar()
         self.workspace = WorkspaceTabs(self.live, self.live, self.history, lambda: self.runs.busy,
                                        supervise_fn, settings_fn=self._sidebar_settings, prefs=self.prefs)
+        self.workspace.currentChanged.connect(lambda i: self.banner.set_page(self.workspace.tabText(i)))
+        self.banner.set_page(self.workspace.tabText(self.workspace.currentIndex()))
         column = QVBoxLayout()
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        column.addWidget(self.banner)  # above the tabs: its messages concern every tab
+        column.addWidget(self.banner)  # above the tabs, shown on the page it concerns
         self.quiet_gate = QuietGate(QuietWaitBar(), parent=self)  # a Start on a busy machine waits for quiet
         column.addWidget(self.quiet_gate.bar)
         column.addWidget(self.workspace, 1)
@@ -264,7 +266,7 @@ class MainWindow(QMainWindow):
         cannot be written: nothing starts). Presentation keeps the last round's curves and
         cards until the new round measures."""
         self.workspace.show_live()
-        self.banner.hide()
+        self.banner.dismiss()
         if self.presentation.active:
             self.presentation.keep_previous(self.plots.runs)
         else:
@@ -283,12 +285,9 @@ class MainWindow(QMainWindow):
             return []
 
     def start_allocator_ab(self, spec: RunSpec, rounds: int = 2) -> list[str]:
-        """The same run with the allocator as it comes and tuned, alternating ``rounds`` times,
-        one after another; the runs table and Compare show the speedup ([] when busy)."""
-        if self.runs.busy:
-            return []
+        """The run with the allocator as it comes and tuned, alternating ``rounds`` times ([] when busy)."""
         base = spec.replace(name="", origin="", allocator="")
-        return self.start_runs([base, base.replace(allocator="tuned")] * rounds)
+        return [] if self.runs.busy else self.start_runs([base, base.replace(allocator="tuned")] * rounds)
 
     def rerun(self, spec: RunSpec) -> list[str]:
         """Run a stored spec again (History's Re-run); [] when runs or a sweep are going."""
@@ -361,14 +360,15 @@ class MainWindow(QMainWindow):
         self._update_refresh_rate()
 
     def _on_run_state_changed(self, run_id: str, state: str, message: str) -> None:
-        spec = self.session.specs.get(run_id)
-        if spec is not None:
+        if (spec := self.session.specs.get(run_id)) is not None:
             self.status.showMessage(f"{spec.title}: {phases.words(state)}")
 
     def _on_run_notice(self, run_id: str, kind: str, message: str) -> None:
         spec = self.session.specs.get(run_id)
         title = spec.title if spec else run_id
-        if kind == "warning" and message.startswith(ALLOCATOR_PREFIX) and spec is not None and not spec.allocator:
+        if self.presentation.active:  # an audience sees the cards' flags, not a developer's banner
+            self.status.showMessage(f"{title}: {message}", 8000)
+        elif kind == "warning" and message.startswith(ALLOCATOR_PREFIX) and spec is not None and not spec.allocator:
             self.banner.show_message("warning", f"{title}: the allocator", message[len(ALLOCATOR_PREFIX):],
                                      action=("Run the allocator A/B", lambda: self.start_allocator_ab(spec)))
         elif kind in ("warning", "throttle"):

@@ -105,7 +105,7 @@ class Presentation:
         self.apply_theme(w.dark)
         w.sidebar.setVisible(not on)
         w.statusBar().setVisible(not on)
-        w.banner.hide()
+        w.banner.dismiss()
         w.workspace.set_demo(on)
         w.live.set_presenting(on)
         self._previous, self._last_values, self._round = [], None, set()

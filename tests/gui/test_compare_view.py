@@ -77,6 +77,7 @@ def test_compare_names_the_speedup_of_two_loader_workers(qtbot, tmp_path):
     assert row.speedup_note == "2 loader workers: 2.29x faster than 0"
     assert view.table.item(1, SPEEDUP_COL).text() == "2.29×"
     assert "2 loader workers: 2.29x faster than 0" in view.table.item(1, SPEEDUP_COL).toolTip()
+    assert "2 loader workers: 2.29x faster than 0" in view.baseline_label.text()  # said, not only hovered
     labels = [r.label for r in view.comparison.rows]
     assert "loader 0 workers" in labels[0] and "loader 2 workers" in labels[1]
     assert view.table.item(0, SPEEDUP_COL).text() == "baseline"

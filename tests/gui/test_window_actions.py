@@ -63,3 +63,26 @@ def test_developer_telemetry_only_in_the_debug_view(window, qtbot, monkeypatch):
     assert status.overhead.isVisible() and status.refresh.isVisible() and status.sampling.isVisible()
     status.toggle_debug()
     assert not status.overhead.isVisible()
+
+
+def test_a_banner_belongs_to_its_page_and_stays_dismissed(window, qtbot):
+    banner = window.banner
+    window.workspace.show_live()
+    banner.show_message("warning", "A warning about the Live run", "details")
+    assert banner.isVisible()
+    window.workspace.show_tab("History")
+    assert not banner.isVisible()  # not over another page
+    window.workspace.show_live()
+    assert banner.isVisible()  # back with its page
+    banner.dismiss()
+    window.workspace.show_tab("Compare")
+    window.workspace.show_live()
+    assert not banner.isVisible()  # dismissed stays dismissed
+
+
+def test_no_banner_over_presentation(window, qtbot):
+    window.presentation.active = True
+    window.session.specs["r1"] = RunSpec(workload="mlp")
+    window._on_run_notice("r1", "warning", allocator_finding("cpu", "", 978_000, 400, 10.0))
+    assert not window.banner.isVisible()
+    window.presentation.active = False
