@@ -110,37 +110,37 @@ class RunControls(QWidget):
         """Where batches come from: made in the loop, or a DataLoader with its workers, pinned
         memory and an optional per-sample delay (to demonstrate an input-bound run)."""
         self.input = QComboBox(self)
-        self.input.addItem("Made in the training loop", False)
-        self.input.addItem("DataLoader (input pipeline)", True)
+        self.input.addItem("Made in the training loop", (False, True))
+        self.input.addItem("DataLoader", (True, True))
+        self.input.addItem("DataLoader, no pinning", (True, False))
         self.input.setToolTip("Made in the loop: batches are already on the device, the step alone is "
                               "measured. DataLoader: batches come from host memory through "
                               "torch.utils.data.DataLoader, as in a real job, and the verdict says whether "
-                              "the run waits for its input.")
+                              "the run waits for its input. Pinned host memory lets the copy to an accelerator "
+                              "overlap (it changes nothing for a CPU run).")
         self.workers = QSpinBox(self, minimum=0, maximum=64, value=2)
         self.workers.setSuffix(" workers")
         self.workers.setToolTip("DataLoader worker processes (0: batches are loaded in the training process).")
-        self.pin_memory = QCheckBox("pin", self)
-        self.pin_memory.setChecked(True)
-        self.pin_memory.setToolTip("Pinned host memory so the copy to an accelerator overlaps (no effect on "
-                                   "a CPU run).")
         self.loader_delay = QDoubleSpinBox(self, minimum=0.0, maximum=1000.0, value=0.0, suffix=" ms/sample")
         self.loader_delay.setDecimals(1)
-        self.loader_delay.setSpecialValueText("none")
+        self.loader_delay.setSpecialValueText("no delay")
         self.loader_delay.setToolTip("Make every sample this much slower to load: a slow Dataset, to show an "
                                      "input-bound run and what more loader workers buy.")
         self.input.currentIndexChanged.connect(lambda _i: self._on_input_changed())
         self._on_input_changed()
 
     def _on_input_changed(self) -> None:
-        on = bool(self.input.currentData())
-        for w in (self.workers, self.pin_memory, self.loader_delay):
+        """The loader's rows show only for a DataLoader (a short screen keeps its sidebar short)."""
+        on = bool(self.input.currentData()[0])
+        for w in (self.workers, self.loader_delay):
             w.setEnabled(on and self.input.isEnabled())
+            if hasattr(self, "form"):
+                self.form.setRowVisible(w, on)
 
     def input_fields(self) -> dict[str, Any]:
         """The spec fields of the input settings."""
-        on = bool(self.input.currentData())
-        return {"input_pipeline": on, "loader_workers": self.workers.value(),
-                "pin_memory": self.pin_memory.isChecked(),
+        on, pin = self.input.currentData()
+        return {"input_pipeline": bool(on), "loader_workers": self.workers.value(), "pin_memory": bool(pin),
                 "loader_delay_ms": float(self.loader_delay.value()) if on else 0.0}
 
     def _layout(self) -> None:
@@ -154,11 +154,9 @@ class RunControls(QWidget):
         form.addRow("Duration", self.duration)
         form.addRow("Threads", self.threads)
         form.addRow("Input", self.input)
-        loader = QHBoxLayout()
-        loader.addWidget(self.workers, 1)
-        loader.addWidget(self.pin_memory)
-        form.addRow("Loader", loader)
-        form.addRow("Slow loader", self.loader_delay)
+        form.addRow("Workers", self.workers)
+        form.addRow("Slow data", self.loader_delay)
+        self._on_input_changed()
         form.addRow("Devices", self.mode)
         form.addRow(self.record_trace)
         buttons = QHBoxLayout()
@@ -297,11 +295,10 @@ class RunControls(QWidget):
         if isinstance(values.get("race"), bool):
             self.mode.setCurrentIndex(1 if values["race"] else 0)
         if isinstance(values.get("input_pipeline"), bool):
-            self.input.setCurrentIndex(1 if values["input_pipeline"] else 0)
+            pin = values.get("pin_memory") is not False
+            self.input.setCurrentIndex(0 if not values["input_pipeline"] else 1 if pin else 2)
         if isinstance(values.get("loader_workers"), int) and not isinstance(values.get("loader_workers"), bool):
             self.workers.setValue(int(values["loader_workers"]))
-        if isinstance(values.get("pin_memory"), bool):
-            self.pin_memory.setChecked(values["pin_memory"])
         delay = values.get("loader_delay_ms")
         if isinstance(delay, (int, float)) and not isinstance(delay, bool):
             self.loader_delay.setValue(float(delay))

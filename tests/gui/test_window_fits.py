@@ -50,7 +50,7 @@ def test_input_pipeline_controls_make_the_spec_and_are_remembered(window, qtbot)
     window.show()
     qtbot.waitUntil(lambda: bool(window.controls.workloads), timeout=5000)
     controls = window.controls
-    assert not controls.workers.isEnabled()  # no DataLoader: its settings do not apply
+    assert not controls.workers.isEnabled() and not controls.workers.isVisible()  # no DataLoader: no rows
     [plain] = controls.specs_for(["cpu"])
     assert not plain.input_pipeline and plain.loader_delay_ms == 0.0
     controls.input.setCurrentIndex(1)
@@ -59,7 +59,10 @@ def test_input_pipeline_controls_make_the_spec_and_are_remembered(window, qtbot)
     assert controls.workers.isEnabled() and controls.loader_delay.isEnabled()
     [spec] = controls.specs_for(["cpu"])
     assert spec.input_pipeline and spec.loader_workers == 0 and spec.loader_delay_ms == 2.0
-    assert "loader 0 workers +2 ms/sample" in spec.title
+    assert "loader 0 workers +2 ms/sample" in spec.title and spec.pin_memory
+    controls.input.setCurrentIndex(2)
+    assert controls.specs_for(["cpu"])[0].pin_memory is False
+    controls.input.setCurrentIndex(1)
     saved = controls.settings()
     controls.input.setCurrentIndex(0)
     controls.workers.setValue(5)
