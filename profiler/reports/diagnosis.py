@@ -82,16 +82,18 @@ def started_text(started_at: float | None) -> str:
 
 def details_text(result: RunResult) -> str:
     """A run's details as plain text (the window's details pane, "Copy run details"): what ran,
-    where, the figures, the diagnosis, when it started."""
+    its verdict and where the step time goes first, then where, the figures, when it started."""
+    diagnosis = diagnosis_rows(result)
+    verdict = [row for row in diagnosis if row[0] == "Verdict"]
     rows = [
-        ("Run", result.name), ("Run id", result.run_id), ("Status", result.status),
+        ("Run", result.name), *verdict, *(row for row in diagnosis if row[0] != "Verdict"),
+        ("Run id", result.run_id), ("Status", result.status),
         ("Started", started_text(result.started_at)), ("Device", result.spec.device),
         ("Batch", str(result.batch_size) if result.batch_size else units.NA),
         ("Precision", result.spec.precision),
         ("Samples/s", units.count(result.samples_per_s)),
         ("FLOP/s", units.flops(result.achieved_flops_per_s)),
         ("MFU", units.share(result.mfu)),
-        *diagnosis_rows(result),
     ]
     if result.error:
         rows.append(("Error", result.error))
