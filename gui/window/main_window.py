@@ -51,13 +51,13 @@ from gui.window import closing
 from gui.window.about import about_box
 from gui.window.demo_mode import DemoController
 from gui.window.geometry import fit_to_screen
+from gui.window.notices import show_notice
 from gui.window.observer_meter import ObserverMeter
 from gui.window.pages.live_page import LivePage
 from gui.window.presentation import Presentation
 from gui.window.quiet_gate import QuietGate
 from gui.window.tabs import WorkspaceTabs
 from gui.window.user_model import UserModelFlow
-from profiler.metrics.allocator import ALLOCATOR_PREFIX
 from profiler.results.model_ref import ModelRefError
 from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
@@ -364,17 +364,10 @@ class MainWindow(QMainWindow):
             self.status.showMessage(f"{spec.title}: {phases.words(state)}")
 
     def _on_run_notice(self, run_id: str, kind: str, message: str) -> None:
-        spec = self.session.specs.get(run_id)
-        title = spec.title if spec else run_id
-        if self.presentation.active:  # an audience sees the cards' flags, not a developer's banner
-            self.status.showMessage(f"{title}: {message}", 8000)
-        elif kind == "warning" and message.startswith(ALLOCATOR_PREFIX) and spec is not None and not spec.allocator:
-            self.banner.show_message("warning", f"{title}: the allocator", message[len(ALLOCATOR_PREFIX):],
-                                     action=("Run the allocator A/B", lambda: self.start_allocator_ab(spec)))
-        elif kind in ("warning", "throttle"):
-            self.banner.show_message("warning", f"{title}: {kind}", message)
-        else:
-            self.status.showMessage(f"{title}: {message}", 8000)
+        show_notice(self, self.session.specs.get(run_id), run_id, kind, message)
+
+    def presenting(self) -> bool:
+        return self.presentation.active
 
     def _on_run_finished(self, run_id: str, finished: RunResult) -> None:
         result = finished.to_dict()  # the window's views read a finished run as history stores it
