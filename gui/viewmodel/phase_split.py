@@ -101,7 +101,8 @@ def final_phase_values(result: Mapping[str, Any]) -> PhaseBarValues:
     summary = result.get("phases")
     if not isinstance(summary, Mapping) or not summary.get("mean_s"):
         return PhaseBarValues(na=NA_NONE)
-    found = result.get("verdict") if isinstance(result.get("verdict"), Mapping) else {}
+    verdict = result.get("verdict")
+    found: Mapping[str, Any] = verdict if isinstance(verdict, Mapping) else {}
     n = int(summary.get("sampled_steps") or 0)
     return PhaseBarValues(
         _segments(summary), str(found.get("message") or ""), str(found.get("kind") or ""),
