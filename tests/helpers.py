@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import stat
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -194,6 +196,38 @@ def no_worker_left() -> bool:
         except psutil.NoSuchProcess:
             pass
     return not alive
+
+
+#: how long a condition may take on a loaded machine before a test gives up on it
+WAIT_S = 60.0
+WAIT_MS = int(WAIT_S * 1000)  # the same, for qtbot.waitUntil
+
+
+def wait_until(condition: Callable[[], object], timeout_s: float = WAIT_S, what: str = "the condition") -> None:
+    """Poll ``condition`` until it holds; AssertionError after ``timeout_s`` (generous: a busy
+    machine is slow, never wrong). The way tests wait: never a fixed sleep."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not hold within {timeout_s:g} s")
+        time.sleep(0.01)
+
+
+def stop_process(proc: subprocess.Popen[Any], group: bool = False) -> None:
+    """Kill ``proc`` (its whole process group with ``group``) if it still runs and reap it: call
+    it in a ``finally`` so that no test leaves a child behind, whatever failed."""
+    if proc.poll() is None:
+        try:
+            if group:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        proc.communicate(timeout=WAIT_S)
+    except (subprocess.TimeoutExpired, ValueError):
+        pass
 
 
 def scale_result(run_id: str, world_size: int, step_s: float, splits: list[tuple[float, float, float]] | None = None,

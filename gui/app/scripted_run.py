@@ -79,9 +79,9 @@ class ScriptedRun(QObject):
         controls = getattr(self.window, "controls", None)
         if controls is None:
             return
-        index = controls.size.findText(spec.size)
+        index = controls.size_preset.findText(spec.size)
         if index >= 0:
-            controls.size.setCurrentIndex(index)
+            controls.size_preset.setCurrentIndex(index)
         controls.batch.setValue(spec.batch_size or 0)
         index = controls.precision.findText(spec.precision)
         if index >= 0:

@@ -157,7 +157,7 @@ def check_qt_platform(choice: dict[str, str]) -> str:
 
     app = QApplication.instance()
     if app is not None:
-        return f"{app.platformName()} (Qt already running)"
+        return f"{QApplication.platformName()} (Qt already running)"
     forced = os.environ.get("QT_QPA_PLATFORM")
     if forced in ("offscreen", "minimal"):
         return f"{forced} (QT_QPA_PLATFORM)"
@@ -224,7 +224,7 @@ def check_window(platform_name: str | None) -> dict[str, Any]:
         if image.isNull():
             raise RuntimeError("the main window could not be painted")
         return {
-            "platform": app.platformName(),
+            "platform": QApplication.platformName(),
             "title": window.windowTitle(),
             "size_px": [window.width(), window.height()],
         }

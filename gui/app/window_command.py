@@ -113,7 +113,7 @@ def _open_window(args: argparse.Namespace, spec: object) -> int:
     log_path = setup_logging()
     app = QApplication.instance() or QApplication(["horsepower"])
     app.setApplicationName("Horsepower")
-    app.setWindowIcon(app_icon())
+    QApplication.setWindowIcon(app_icon())
     collector = GuiThreadCollector(app)  # Qt objects must never be destroyed on a worker thread
     collector.start()
     apply_theme(app, args.dark or args.demo)  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 def load_catalog() -> Catalog:
     """Discover devices and workloads. Slow (imports torch); call it off the GUI thread."""
+    log.info("device discovery started")
     with engine_imports():
         import torch
 

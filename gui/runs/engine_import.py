@@ -27,5 +27,5 @@ def engine_imports() -> Iterator[None]:
 def import_worker() -> None:
     """Import the worker and runner packages (torch with them) under the lock."""
     with _LOCK:
-        import profiler.runner
+        import profiler.runner.loop
         import profiler.worker.supervisor  # noqa: F401

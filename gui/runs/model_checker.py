@@ -84,7 +84,8 @@ class ModelChecker(QObject):
         """Check ``reference`` with its factory's defaults on ``device``; False (and
         ``sig_check_failed`` at once) when the reference itself is wrong."""
         try:
-            spec = RunSpec(**model_spec_fields(reference), device=device, duration_s=1.0)
+            fields: dict[str, Any] = dict(model_spec_fields(reference))
+            spec = RunSpec(**fields, device=device, duration_s=1.0)
         except ModelRefError as exc:
             self.sig_check_failed.emit(reference, str(exc), "")
             return False

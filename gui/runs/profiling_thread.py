@@ -1,9 +1,9 @@
 """A QThread that owns runs: it supervises the engine's worker process, one run at a time.
 
-The training itself runs in a spawned child process (``profiler.worker.supervise``), so a
-native crash in torch cannot take the window down and the GUI's Python work cannot steal
-the training loop's GIL. This thread only blocks in ``supervise`` and forwards the events
-the child sends (through the bus) to the bridge.
+Each run goes through ``profiler.worker.run_one``, as the CLI's does: training runs in a
+spawned child process, so a native crash in torch cannot take the window down and the GUI's
+Python work cannot steal the training loop's GIL. This thread only blocks in ``run_one`` and
+forwards the events the child sends (through the bus) to the bridge.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from gui.runs.event_ingest import EventIngest
 from gui.runs.history_link import HistoryLink
 from gui.runs.job_runner import JobRunner, JobThread
 from gui.runs.profiling_thread import SuperviseFn, default_supervise
-from gui.viewmodel import phases
+from gui.viewmodel import run_states
 from gui.viewmodel.series_store import SeriesStore
 from profiler.events import Event, EventBus, RunStateChanged
 from profiler.results.result import RunResult, new_run_id
@@ -99,7 +99,7 @@ class SweepThread(JobThread):
 
         def on_event(event: Event) -> None:
             if isinstance(event, RunStateChanged):
-                self.runner.sig_point_state.emit(f"{label}: {phases.words(event.state)}", self._done,
+                self.runner.sig_point_state.emit(f"{label}: {run_states.words(event.state)}", self._done,
                                                  self.total)
 
         bus.subscribe(on_event)

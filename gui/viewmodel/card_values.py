@@ -3,7 +3,7 @@
 Built on the GUI thread from the ``SeriesStore`` (live: the engine's live figures of the
 timed window's last seconds) or from a finished result dict (``RunResult.to_dict``). Every
 figure comes from ``profiler.metrics``; this module only picks and labels them. The chip
-follows the run's state (``phases``), the same words the status bar uses. MFU is said
+follows the run's state (``run_states``), the same words the status bar uses. MFU is said
 against both references (``metrics.references``: "43% of hardware peak, 45% of the best GEMM
 measured here"), and warnings that start with ``figures.ERROR_PREFIX`` are errors, kept apart.
 """
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gui.viewmodel import phases
+from gui.viewmodel import run_states
 from gui.viewmodel import series_store as sk
 from gui.viewmodel.series_store import SeriesStore
 from profiler.metrics import keys
@@ -98,7 +98,7 @@ class CardValues:
     @property
     def chip(self) -> tuple[str, str]:
         """(kind, text) of the chip above the cards."""
-        return phases.chip(self.state or ("measuring" if self.live else "completed"))
+        return run_states.chip(self.state or ("measuring" if self.live else "completed"))
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ def live_values(store: SeriesStore, run_id: str, run: Mapping[str, Any], caption
     if live is not None:
         basis = f"live · {live.basis}"
     else:
-        basis = phases.words(state)
+        basis = run_states.words(state)
     alarm = mfu_alarm(live, flops, peak, peak_source) if live is not None else None
     references = tuple(references_of(peak, peak_source, info.peak_inputs, info.ceiling_flops_per_s,
                                      info.ceiling_source)) if info else ()

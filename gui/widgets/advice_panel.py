@@ -11,6 +11,7 @@ line sits under the chart whenever its figures are in the table.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -28,6 +29,9 @@ from PySide6.QtWidgets import (
 
 from gui.widgets.cost_time_chart import CostTimeChart
 from gui.widgets.form_parts import section_label
+
+if TYPE_CHECKING:
+    from gui.viewmodel.advice_view import AdviceView
 
 MEASURED_INK = "#15803D"
 INFEASIBLE_INK = "#9CA3AF"
@@ -55,7 +59,7 @@ class AdvicePanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="advicePanel")
-        self.view = None
+        self.view: AdviceView | None = None
         self.box = QFrame(objectName="advisorAnswer")
         self.warnings = QLabel("", objectName="warningChip", wordWrap=True)
         self.warnings.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -109,7 +113,7 @@ class AdvicePanel(QWidget):
         layout.addWidget(self.calibration)
         layout.addWidget(self.calibration_hint)
 
-    def show_advice(self, view: object) -> None:
+    def show_advice(self, view: AdviceView) -> None:
         """Display ``view`` (an ``AdviceView``)."""
         self.view = view
         self.title.setText(f"Recommendation for {view.title}")
@@ -128,7 +132,7 @@ class AdvicePanel(QWidget):
         self.credits.setVisible(bool(view.credits))
         self.credits_title.setVisible(bool(view.credits))
 
-    def _fill_rows(self, view: object) -> None:
+    def _fill_rows(self, view: AdviceView) -> None:
         table = self.table
         table.clear()
         table.setColumnCount(len(view.headers))
@@ -155,7 +159,7 @@ class AdvicePanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(False)
 
-    def _fill_calibration(self, view: object) -> None:
+    def _fill_calibration(self, view: AdviceView) -> None:
         table = self.calibration
         table.clear()
         table.setColumnCount(len(view.calibration_headers))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -22,6 +23,9 @@ from PySide6.QtWidgets import QWidget
 from gui.widgets.plot_kit import PageChart
 from gui.widgets.theme import PLOT_BG, PLOT_FG
 from profiler import units
+
+if TYPE_CHECKING:
+    from gui.viewmodel.advice_view import ChartPoint
 
 MEASURED_COLOUR = "#16A34A"
 PROJECTED_COLOUR = "#2563EB"
@@ -86,7 +90,7 @@ class CostTimeChart(PageChart):
         self.currency = "USD"
         self.dark = False
 
-    def show_points(self, points: Sequence, currency: str = "USD") -> None:
+    def show_points(self, points: Sequence[ChartPoint], currency: str = "USD") -> None:
         """Replace the chart with ``points`` (``ChartPoint``s; time in s, cost in ``currency``)."""
         item = self.getPlotItem()
         item.clear()
@@ -123,7 +127,8 @@ class CostTimeChart(PageChart):
                 self._label(p, x > middle, below=crowded)  # a near neighbour's label is above: go below
                 placed.append((x, y))
 
-    def _scatter(self, points: Sequence, symbol: str, fill: str | None, line: str, name: str) -> pg.ScatterPlotItem:
+    def _scatter(self, points: Sequence[ChartPoint], symbol: str, fill: str | None, line: str,
+                 name: str) -> pg.ScatterPlotItem:
         scatter = pg.ScatterPlotItem(
             [lg(p.time_s) for p in points], [lg(p.cost) for p in points], symbol=symbol, size=11,
             pen=pg.mkPen(line, width=2), brush=pg.mkBrush(fill or PLOT_BG["dark" if self.dark else "light"]),
@@ -134,7 +139,7 @@ class CostTimeChart(PageChart):
     def _on_hovered(self, _scatter: object, hovered: Sequence, _event: object) -> None:
         self.setToolTip(str(hovered[0].data()) if len(hovered) else "")
 
-    def _bands(self, points: Sequence) -> None:
+    def _bands(self, points: Sequence[ChartPoint]) -> None:
         """Low-high whiskers of each projected point (in the log axes' coordinates)."""
         shown = [p for p in points if not p.measured]
         if not shown:
@@ -148,7 +153,7 @@ class CostTimeChart(PageChart):
             bottom=y - np.array([lg(p.cost_low) for p in shown]), beam=0.0, pen=pg.mkPen(BAND_COLOUR, width=1))
         self.getPlotItem().addItem(whiskers)
 
-    def _label(self, p: object, leftwards: bool, below: bool = False) -> None:
+    def _label(self, p: ChartPoint, leftwards: bool, below: bool = False) -> None:
         ink = PLOT_FG["dark" if self.dark else "light"]
         colour = MEASURED_COLOUR if p.measured else (FRONT_COLOUR if p.on_front else ink)
         rise = -0.1 if below else 1.1
@@ -161,7 +166,7 @@ class CostTimeChart(PageChart):
         self.getPlotItem().addItem(text)
         self.labels.append(text)
 
-    def _axes(self, points: Sequence) -> None:
+    def _axes(self, points: Sequence[ChartPoint]) -> None:
         item = self.getPlotItem()
         times = [v for p in points for v in (p.time_low_s, p.time_high_s, p.time_s) if v > 0]
         costs = [v for p in points for v in (p.cost_low, p.cost_high, p.cost) if v > 0]

@@ -18,8 +18,9 @@ def narrow_fields(form: QFormLayout, max_width: int = 360) -> None:
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
     for row in range(form.rowCount()):
         item = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
-        if item is not None and item.widget() is not None:
-            item.widget().setMinimumWidth(max_width)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widget.setMinimumWidth(max_width)
 
 
 def section_label(text: str) -> QLabel:

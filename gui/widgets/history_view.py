@@ -226,8 +226,7 @@ class HistoryView(QWidget):
                           ("html", "Report of the selected run (HTML)"),
                           ("csv", "Step series of the selected run (CSV)"),
                           ("json", "The selected run as JSON (re-importable)")):
-            self.export_actions[fmt] = self.export_menu.addAction(
-                text, lambda f=fmt: self._on_export_clicked(f))
+            self.export_actions[fmt] = self.export_menu.addAction(text, self._export_action(fmt))
         self.export_button.setMenu(self.export_menu)
         buttons.addWidget(self.export_button)
         top = QHBoxLayout()
@@ -467,6 +466,10 @@ class HistoryView(QWidget):
         if run_ids and self.ask_yes("Delete damaged runs",
                                     f"Delete the damaged run(s) {names} and their series from history?"):
             self.delete(run_ids)
+
+    def _export_action(self, fmt: str) -> Callable[[], None]:
+        """The menu action's slot for ``fmt`` (takes no argument: Qt passes none to it)."""
+        return lambda: self._on_export_clicked(fmt)
 
     def _on_export_clicked(self, fmt_name: str) -> None:
         ids = self.selected_ids()

@@ -92,7 +92,7 @@ class MachinePlots:
         self._lines: list[Line] = []
         self._runs: list[RunTrace] = []
         self._accelerators: tuple[str, ...] = ()
-        self._seen = (-1, ())
+        self._seen: tuple[int, tuple[str, ...]] = (-1, ())
         self._mem_top = 1.0
         self._ram_label = "machine RAM used"
         for name, unit in (("util", "%"), ("memory", "GiB")):

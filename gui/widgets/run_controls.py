@@ -62,9 +62,9 @@ class RunControls(QWidget):
         self.workload.setEnabled(False)
         self.workload.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.workload.setMinimumContentsLength(12)
-        self.size = QComboBox(self)
-        self.size.addItems(list(SIZES))
-        self.size.setToolTip("Model size preset: S fits anywhere, L stresses big accelerators.")
+        self.size_preset = QComboBox(self)
+        self.size_preset.addItems(list(SIZES))
+        self.size_preset.setToolTip("Model size preset: S fits anywhere, L stresses big accelerators.")
         self.batch = QSpinBox(self, minimum=0, maximum=65536, singleStep=32)
         self.batch.setSpecialValueText("preset default")
         self.batch.setToolTip("Samples per step; 'preset default' uses the workload's batch for the size.")
@@ -101,7 +101,7 @@ class RunControls(QWidget):
             "Chrome/Perfetto trace kept with the run; open or save it from the History tab.")
         self._layout()
         self.workload.currentIndexChanged.connect(self._on_workload_changed)
-        self.size.currentIndexChanged.connect(self._on_workload_changed)
+        self.size_preset.currentIndexChanged.connect(self._on_workload_changed)
         self.start_button.clicked.connect(self.sig_start_requested)
         self.stop_button.clicked.connect(self.sig_stop_requested)
         self.start_button.setEnabled(False)
@@ -148,7 +148,7 @@ class RunControls(QWidget):
         form.addRow(self.workload)  # the whole width: long workload titles are not cut off
         form.addRow(self.description)
         form.addRow(self.model_picker)
-        form.addRow("Size", self.size)
+        form.addRow("Size", self.size_preset)
         form.addRow("Batch", self.batch)
         form.addRow("Precision", self.precision)
         form.addRow("Duration", self.duration)
@@ -205,7 +205,7 @@ class RunControls(QWidget):
         name = self.workload_name()
         if not name:
             return []
-        fields: dict[str, Any] = {"workload": name, "size": self.size.currentText()}
+        fields: dict[str, Any] = {"workload": name, "size": self.size_preset.currentText()}
         if name == USER_WORKLOAD:
             fields = {**model_spec_fields(self.model_picker.text()), "knobs": self.model_picker.knob_overrides()}
         return [
@@ -227,7 +227,7 @@ class RunControls(QWidget):
     def size_words(self) -> str:
         """``size S``, or a user model's knobs set away from their defaults."""
         if not self.user_model:
-            return f"size {self.size.currentText()}"
+            return f"size {self.size_preset.currentText()}"
         return " ".join(f"{k}={v}" for k, v in self.model_picker.knob_overrides().items()) or "default knobs"
 
     def set_model_facts(self, facts: ModelFacts) -> None:
@@ -263,7 +263,7 @@ class RunControls(QWidget):
 
     # ---- remembered across restarts ---------------------------------------------------
     def settings(self) -> dict[str, Any]:
-        return {"workload": self.workload_name() or "", "size": self.size.currentText(),
+        return {"workload": self.workload_name() or "", "size": self.size_preset.currentText(),
                 "batch": self.batch.value(), "precision": self.precision.currentText(),
                 "duration": self.duration.value(), "threads": self.threads.value(),
                 "race": self.race, "model_ref": self.model_picker.text(), **self.input_fields(),
@@ -285,7 +285,7 @@ class RunControls(QWidget):
         if isinstance(knobs, dict):
             self._saved_knobs = {str(k): v for k, v in knobs.items() if isinstance(v, (int, float, str))}
         pick(self.workload, values.get("workload"), data=True)
-        pick(self.size, values.get("size"))
+        pick(self.size_preset, values.get("size"))
         pick(self.precision, values.get("precision"))
         for box, key in ((self.batch, "batch"), (self.threads, "threads")):
             if isinstance(values.get(key), int) and not isinstance(values.get(key), bool):
@@ -306,7 +306,7 @@ class RunControls(QWidget):
     def set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running and bool(self.workloads))
         self.stop_button.setEnabled(running)
-        for w in (self.workload, self.size, self.batch, self.precision, self.duration,
+        for w in (self.workload, self.size_preset, self.batch, self.precision, self.duration,
                   self.threads, self.mode, self.record_trace, self.input):
             w.setEnabled(not running and (w is not self.workload or bool(self.workloads)))
         self._on_input_changed()
@@ -319,7 +319,7 @@ class RunControls(QWidget):
     def _on_workload_changed(self) -> None:
         user = self.user_model
         self.model_picker.setVisible(user)
-        self.form.setRowVisible(self.size, not user)  # size presets are the built-ins' own
+        self.form.setRowVisible(self.size_preset, not user)  # size presets are the built-ins' own
         if user:
             facts = self.model_picker.facts
             self.description.setText(YOUR_MODEL_HELP)
@@ -330,10 +330,10 @@ class RunControls(QWidget):
         if info is None:
             return
         self.description.setText(info.description)
-        default = info.default_batch.get(self.size.currentText())
+        default = info.default_batch.get(self.size_preset.currentText())
         self.batch.setSpecialValueText(f"preset default ({default})" if default else "preset default")
-        knobs = info.presets.get(self.size.currentText(), {})
-        self.size.setToolTip(
+        knobs = info.presets.get(self.size_preset.currentText(), {})
+        self.size_preset.setToolTip(
             "Model size preset: " + ", ".join(f"{k}={v}" for k, v in knobs.items())
             if knobs else "Model size preset."
         )

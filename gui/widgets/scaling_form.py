@@ -45,8 +45,8 @@ class ScalingForm(QWidget):
         super().__init__(parent)
         self.workload = QComboBox()
         self.workload.setToolTip("The sample model every rank trains (the same seed on every rank)")
-        self.size = QComboBox()
-        self.size.addItems(list(SIZES))
+        self.size_preset = QComboBox()
+        self.size_preset.addItems(list(SIZES))
         self.device = QComboBox()
         self.device.setToolTip("Rank r trains on <kind>:r; on the CPU every rank is a process with one thread")
         self.nproc = QLineEdit(DEFAULT_NPROC)
@@ -78,7 +78,7 @@ class ScalingForm(QWidget):
     def _layout(self) -> None:
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
-        for col, (label, widget) in enumerate((("Workload", self.workload), ("Size", self.size),
+        for col, (label, widget) in enumerate((("Workload", self.workload), ("Size", self.size_preset),
                                                ("Device", self.device), ("World sizes", self.nproc),
                                                ("Scaling", self.mode), ("Parallelism", self.strategy),
                                                ("Batch", self.batch), ("Seconds per size", self.duration))):
@@ -121,7 +121,7 @@ class ScalingForm(QWidget):
         self.open_button.setEnabled(bool(labels))
 
     def request(self) -> dict[str, Any]:
-        return {"workload": self.workload.currentText(), "size": self.size.currentText(),
+        return {"workload": self.workload.currentText(), "size": self.size_preset.currentText(),
                 "device": self.device.currentText(), "nproc": self.nproc.text(),
                 "mode": self.mode.currentText(), "strategy": self.strategy.currentText(),
                 "batch_size": self.batch.value() or None, "duration_s": self.duration.value()}
@@ -135,7 +135,7 @@ class ScalingForm(QWidget):
 
     def apply_settings(self, values: Mapping[str, Any]) -> None:
         """The form as it was left last time (values it cannot show are skipped)."""
-        for key, box in (("workload", self.workload), ("size", self.size), ("mode", self.mode),
+        for key, box in (("workload", self.workload), ("size", self.size_preset), ("mode", self.mode),
                          ("strategy", self.strategy)):
             if isinstance(values.get(key), str) and box.findText(values[key]) >= 0:
                 box.setCurrentText(values[key])

@@ -177,14 +177,14 @@ class ValueView(QWidget):
             try:
                 return float(text)
             except ValueError:
-                raise ValueError(f"{self.prices_table.horizontalHeaderItem(col).text()} of "
-                                 f"{self.prices_table.item(row, 0).text()} is not a number: {text!r}") from None
+                raise ValueError(f"{_text(self.prices_table.horizontalHeaderItem(col))} of "
+                                 f"{_text(self.prices_table.item(row, 0))} is not a number: {text!r}") from None
 
         currency = self.currency.text().strip() or "USD"
         book = PriceBook(self.electricity.value() or None, currency, self.book.devices)
         for row in range(self.prices_table.rowCount()):
             book = book.with_device(DevicePrice(
-                self.prices_table.item(row, 0).text(), purchase_price=cell(row, 1),
+                _text(self.prices_table.item(row, 0)), purchase_price=cell(row, 1),
                 amortise_years=cell(row, 2) or 3.0, hours_per_day=cell(row, 3) or 8.0,
                 cloud_per_h=cell(row, 4)))
         return book_from_dict(book_to_dict(book))  # the engine checks every figure
@@ -261,3 +261,8 @@ class ValueView(QWidget):
         fit_table_height(self.prices_table)
         for table in (self.prices_table, self.projection):
             table.resizeColumnsToContents()
+
+
+def _text(item: QTableWidgetItem | None) -> str:
+    """A table cell's text; "" for a cell with no item."""
+    return item.text() if item is not None else ""

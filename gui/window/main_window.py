@@ -36,7 +36,7 @@ from gui.runs.machine_feed import MachineFeed
 from gui.runs.profiling_thread import SuperviseFn
 from gui.runs.run_manager import RunManager
 from gui.runs.trace_request import TraceUnavailable
-from gui.viewmodel import phases
+from gui.viewmodel import run_states
 from gui.viewmodel.preferences import Preferences
 from gui.viewmodel.series_store import SeriesStore, description
 from gui.viewmodel.session import Session
@@ -356,12 +356,12 @@ class MainWindow(QMainWindow):
             self.presentation.round_started(run_id)
         traces = [*self.plots.runs, RunTrace(run_id, spec.device, spec.title)]
         self.plots.set_runs(traces)
-        self.status.showMessage(f"{spec.title}: {phases.words(RunState.PENDING)}…")
+        self.status.showMessage(f"{spec.title}: {run_states.words(RunState.PENDING)}…")
         self._update_refresh_rate()
 
     def _on_run_state_changed(self, run_id: str, state: str, message: str) -> None:
         if (spec := self.session.specs.get(run_id)) is not None:
-            self.status.showMessage(f"{spec.title}: {phases.words(state)}")
+            self.status.showMessage(f"{spec.title}: {run_states.words(state)}")
 
     def _on_run_notice(self, run_id: str, kind: str, message: str) -> None:
         show_notice(self, self.session.specs.get(run_id), run_id, kind, message)
@@ -387,7 +387,7 @@ class MainWindow(QMainWindow):
         rate = finished.samples_per_s
         if run_id == self.session.focus and rate:
             self.plots.run_plots.show_final(rate, finished.sample_unit)
-        self.status.showMessage(f"{title}: {phases.words(status)}", 10000)
+        self.status.showMessage(f"{title}: {run_states.words(status)}", 10000)
         self.presentation.on_result(list(self.session.results.values()))
         self._update_refresh_rate()
         self.tick()

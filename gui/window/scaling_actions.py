@@ -6,12 +6,37 @@ signals) are set up by ``WorkspaceTabs``."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import SignalInstance
 
 from gui.runs.scale_runner import ScaleFn, ScaleRequestError
 
+if TYPE_CHECKING:
+    from gui.runs.background import BackgroundCall
+    from gui.runs.scale_runner import ScaleRunner
+    from gui.runs.sweep_runner import SweepRunner
+    from gui.window.pages.history_page import HistoryPage
+    from gui.window.pages.scaling_page import ScalingPage
+    from profiler.history.store import HistoryStore
+
 
 class ScalingActions:
+    # What the host (``WorkspaceTabs``) sets up; declared so the mixin is checked against it.
+    sig_status: SignalInstance
+    sig_message: SignalInstance
+    scaling: ScalingPage
+    scales: ScaleRunner
+    sweeps: SweepRunner
+    history: HistoryPage
+    busy_fn: Callable[[], bool]
+    scale_check: Callable[[dict[str, Any]], tuple[Any, list[int]]]
+    scale_fn: ScaleFn | None
+    scale_groups: BackgroundCall
+    store: HistoryStore | None
+    _closed: bool
+    show_tab: Callable[[str], object]
     @property
     def jobs_busy(self) -> bool:
         """A knob sweep or a scale sweep is running."""

@@ -25,10 +25,6 @@ THROTTLE_PERIOD_S, THROTTLE_START_S, THROTTLE_LEN_S = 60.0, 40.0, 6.0
 KEYS = frozenset(READINGS)  # a simulated device reports every reading there is
 
 
-def is_simulated(device_id: str) -> bool:
-    return device_id.split(":")[0] == "sim"
-
-
 def _phase(t_s: float) -> float:
     return 2.0 * math.pi * t_s / WAVE_PERIOD_S
 

@@ -52,16 +52,3 @@ def steps_from_result(
         loss = float(losses[i]) if len(losses) == len(times) else None
         rows.append((i, "timed", t_s, step_time_s, per_step, loss))
     return rows
-
-
-def throughput_points(series: dict[str, Any], phase: str | None = "timed") -> tuple[list[float], list[float]]:
-    """(t_s, samples/s) per recorded step, optionally only of one phase."""
-    s = series["steps"]
-    xs, ys = [], []
-    for i, t_s in enumerate(s["t_s"]):
-        if phase is not None and s["phase"][i] != phase:
-            continue
-        if s["step_time_s"][i] > 0:
-            xs.append(float(t_s))
-            ys.append(s["samples"][i] / s["step_time_s"][i])
-    return xs, ys

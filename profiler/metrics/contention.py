@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from profiler import units
 from profiler.metrics import keys
-from profiler.metrics.cpu_share import CONTENDED_POINTS, cpu_shares
+from profiler.metrics.cpu_share import CONTENDED_POINTS, contended_points, cpu_shares
 
 #: others' median share of the machine (percent of all logical CPUs) over the timed window above
 #: which a run is contended (``cpu_share.CONTENDED_POINTS``, 15): room for light background work,
@@ -164,9 +164,12 @@ def clock_words(clock_mhz: float | None, how: str = "") -> str:
 
 def judge(window: OthersStats | None, before: OthersStats | None = None, mean_fallback: float | None = None,
           load_avg_1m: float | None = None, logical_cpus: int | None = None, clock_mhz: float | None = None,
-          clock_how: str = "", threshold_percent: float = CONTENDED_OTHERS_PERCENT) -> Contention:
+          clock_how: str = "", threshold_percent: float | None = None) -> Contention:
     """The decision: contended when others' median over the window (else, for results stored
-    before medians were kept, their window mean) is above ``threshold_percent``."""
+    before medians were kept, their window mean) is above ``threshold_percent`` (None: the one in
+    force, ``cpu_share.contended_points``)."""
+    if threshold_percent is None:
+        threshold_percent = contended_points()
     if window is not None and window.median_percent is not None:
         median, p90, n = window.median_percent, window.p90_percent, window.samples
         basis = f"median of {n} samples over the timed window"

@@ -32,7 +32,3 @@ def partial_reason(run: Mapping[str, Any]) -> str:
     of = f" of a planned {units.seconds(float(planned))}" if isinstance(planned, (int, float)) and planned else ""
     return (f"partial: {how}{span}{of} timed window ({steps} steps); "
             "the figures cover only the steps measured")
-
-
-def is_partial(run: Mapping[str, Any]) -> bool:
-    return bool(partial_reason(run))

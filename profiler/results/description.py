@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from profiler.metrics.flop_coverage import StepFlops
+
 if TYPE_CHECKING:
     from profiler.results.result import RunResult
 
@@ -29,8 +31,9 @@ class RunDescription:
     what from, for a tooltip); ``ceiling_flops_per_s`` the best GEMM measured here
     (``ceiling_source``, ``ceiling_inputs``). ``model`` is the model in words (``mlp-S``,
     ``gpt2 (hf)``); ``architecture`` what was built (a library model's layers, width, heads);
-    ``tokens_per_sample`` is set for sequence models. ``environment`` is the
-    worker's (threads, CPUs, library versions), so a run whose worker dies keeps it.
+    ``tokens_per_sample`` is set for sequence models. ``environment`` is the worker's (threads,
+    CPUs, library versions), so a run whose worker dies keeps it, as it keeps ``flop_coverage``
+    (which ops the FLOP count covers).
     """
 
     batch_size: int = 0
@@ -50,6 +53,7 @@ class RunDescription:
     model: str = ""
     architecture: str = ""
     environment: Mapping[str, Any] = field(default_factory=dict)
+    flop_coverage: StepFlops | None = None
 
     def __post_init__(self) -> None:
         for name in ("peak_inputs", "ceiling_inputs", "device_info", "environment"):
@@ -75,6 +79,7 @@ class RunDescription:
             device_info=result.device_info, sample_unit=result.sample_unit,
             tokens_per_sample=result.tokens_per_sample, model=model, environment=result.environment,
             architecture=result.architecture,
+            flop_coverage=result.flop_coverage,
         )
 
     def fill(self, result: RunResult) -> None:
@@ -92,3 +97,4 @@ class RunDescription:
         result.tokens_per_sample = self.tokens_per_sample
         result.environment = dict(self.environment)
         result.architecture = self.architecture
+        result.flop_coverage = self.flop_coverage

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from profiler.metrics.phases import PhaseRecord
 from profiler.results.result import RunResult, RunState
@@ -26,15 +27,18 @@ def finish(
     energy_j: float | None = None,
     throttle: Sequence[str] = (),
     phase_record: PhaseRecord | None = None,
+    others_cpu: dict[str, Any] | None = None,
 ) -> RunResult:
     """Complete ``result`` (its ``status`` already set) and stamp ``ended_at``; returns it.
 
     ``telemetry`` is the timed window's summary (``summarize_samples``; None keeps the result's),
     ``energy_j`` the device energy inside the window (None keeps the result's), ``throttle`` one
-    message per throttling episode (added as warnings) and ``phase_record`` the phase-sampled
-    steps (kept when it holds any). Then the step-time quality warnings (when anything was timed,
-    or the run completed without a timed step), the reference warnings (MFU above the peak, CPU
-    contention), a NaN/infinite loss warning and, for a one-process CPU run, the threads it used.
+    message per throttling episode (added as warnings), ``phase_record`` the phase-sampled steps
+    (kept when it holds any) and ``others_cpu`` the other processes' CPU before and during the
+    run (``TelemetrySampler.others_cpu``; None keeps the result's). Then the step-time quality
+    warnings (when anything was timed, or the run completed without a timed step), the reference
+    warnings (MFU above the peak, CPU contention), a NaN/infinite loss warning and, for a
+    one-process CPU run, the threads it used.
     """
     if phase_record is not None and phase_record.samples:
         result.phase_record = phase_record
@@ -42,6 +46,8 @@ def finish(
         result.telemetry = telemetry
     if energy_j is not None:
         result.energy_j = energy_j
+    if others_cpu is not None:
+        result.others_cpu = others_cpu  # before the warnings: they judge contention from it
     result.warnings.extend(throttle)
     if result.step_times_s or result.status == RunState.COMPLETED:
         result.warnings.extend(quality_warnings(result.step_times_s))

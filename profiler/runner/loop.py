@@ -468,10 +468,10 @@ class _Run:
         result, sampler = self.result, self.sampler
         if sampler is not None:
             sampler.stop()
-            result.others_cpu = sampler.others_cpu()  # before finish(): its warnings judge contention
         finish(result, telemetry=sampler.summary() if sampler else None,
                energy_j=sampler.energy_delta_j() if sampler else None,
-               throttle=sampler.throttle_messages if sampler else (), phase_record=self.phase_log.record)
+               throttle=sampler.throttle_messages if sampler else (), phase_record=self.phase_log.record,
+               others_cpu=sampler.others_cpu() if sampler else None)
         self.bus.publish(RunStateChanged(result.run_id, result.status, result.error or ""))
         self.bus.publish(RunFinished(result.run_id, result))
 

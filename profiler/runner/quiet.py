@@ -16,13 +16,14 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import psutil
 
 from profiler import units
-from profiler.metrics.contention import CONTENDED_OTHERS_PERCENT, DEFAULT_WAIT_S, clock_words, load_words
+from profiler.metrics.contention import DEFAULT_WAIT_S, clock_words, load_words
+from profiler.metrics.cpu_share import contended_points
 from profiler.runner.host import load_avg_1m
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class QuietReading:
     load_avg_1m: float | None = None
     logical_cpus: int | None = None
     clock_mhz: float | None = None
-    threshold_percent: float = CONTENDED_OTHERS_PERCENT
+    threshold_percent: float = field(default_factory=contended_points)  # the one in force now
     #: how the clock was found ("measured", "" for the OS's reading)
     clock_how: str = ""
 

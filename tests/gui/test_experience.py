@@ -91,7 +91,7 @@ def test_closing_mid_run_asks_first_and_stores_a_partial_run(qtbot, answer_close
 
 def test_settings_are_remembered_across_restarts(qtbot):
     win = make(qtbot)
-    win.controls.size.setCurrentText("M")
+    win.controls.size_preset.setCurrentText("M")
     win.controls.batch.setValue(64)
     win.controls.duration.setValue(7)
     win.set_dark(True)
@@ -101,7 +101,7 @@ def test_settings_are_remembered_across_restarts(qtbot):
     assert Preferences().get("dark", False) is True
     again = make(qtbot)
     try:
-        assert again.controls.size.currentText() == "M" and again.controls.batch.value() == 64
+        assert again.controls.size_preset.currentText() == "M" and again.controls.batch.value() == 64
         assert again.controls.duration.value() == 7 and again.dark
         again.workspace.show_tab("Sweep")
         assert again.workspace.sweep.view.values.text() == "8,16"

@@ -51,7 +51,7 @@ def test_fake_sweep_shows_progress_curves_and_break_even(qtbot):
 def test_sweep_points_use_the_sidebar_settings(qtbot):
     win = make_window(qtbot)
     qtbot.waitUntil(lambda: win.controls.workload_name() == "mlp", timeout=5000)
-    win.controls.size.setCurrentText("M")
+    win.controls.size_preset.setCurrentText("M")
     win.controls.precision.setCurrentText("bf16")
     win.controls.threads.setValue(1)
     seen: list[RunSpec] = []

@@ -106,6 +106,7 @@ def test_model_without_training_json_interface_and_cpu_needs_a_run() -> None:
     assert cpus and all(r["samples_per_s"] is None and "needs a measurement" in r["projection"]["reason"] for r in cpus)
 
 
+@pytest.mark.contention
 @pytest.mark.parametrize(("change", "why"), [({"status": "failed"}, "did not complete"),
                                              ({"other_cpu_percent": 60.0}, "busy machine"),
                                              ({"timed_steps": 2}, "fewer than 5"),

@@ -16,7 +16,7 @@ import profiler.history.recorder as recorder_module
 from profiler.events import EventBus, RunFinished, RunStateChanged, StepFinished
 from profiler.history import HistoryStore, RunRecorder, recording
 from profiler.history.recorder import HistoryOutcome
-from tests.helpers import fabricated, mounted_tmpfs, publish_run
+from tests.helpers import fabricated, mounted_tmpfs, publish_run, stop_process
 
 LOCK_HOLDER = """
 import sqlite3, sys, time
@@ -107,8 +107,10 @@ def test_locked_database_never_stalls_the_publishing_thread(tmp_path: Path) -> N
         bus.publish(RunFinished("locked", fabricated("locked")))
         outcome = recorder.close()
     finally:
-        blocker.wait(30)
-        blocker.stdout.close()
+        try:
+            blocker.wait(30)
+        finally:
+            stop_process(blocker)
     assert worst_s < 0.1, f"a publish waited {worst_s:.2f} s on the database"
     assert outcome.complete and outcome.steps_stored == 147
     with HistoryStore(tmp_path) as store:

@@ -7,6 +7,7 @@ import time
 
 from profiler.events import TelemetrySample
 from profiler.runner.machine import MACHINE, MachineMonitor
+from tests.helpers import wait_until
 
 
 class FakeBackend:
@@ -58,9 +59,11 @@ def test_monitor_publishes_machine_readings_until_stopped():
 def test_monitor_rate_can_be_lowered():
     monitor = MachineMonitor(lambda e: None, hz=50.0, open_device=lambda d: [])
     monitor.start()
-    time.sleep(0.3)
-    monitor.set_rate(2.0)
-    ticks = monitor.ticks
-    time.sleep(0.6)
-    assert monitor.ticks - ticks <= 3
-    assert monitor.stop(2.0)
+    try:
+        wait_until(lambda: monitor.ticks >= 3, what="ticks at 50 Hz")
+        monitor.set_rate(2.0)
+        ticks, since = monitor.ticks, time.monotonic()
+        wait_until(lambda: monitor.ticks >= ticks + 2, what="two ticks at 2 Hz")
+        assert time.monotonic() - since >= 0.45  # two periods of 0.5 s, less a tick's jitter
+    finally:
+        assert monitor.stop(2.0)

@@ -40,6 +40,7 @@ def test_mfu_above_the_hardware_peak_is_an_error_naming_flops_and_peak() -> None
     assert mfu_alarm(figures([0.1], 32, 1e9, None), 1e9, None, None) is None
 
 
+@pytest.mark.contention
 def test_contention_other_processes_above_15_points() -> None:
     shares = cpu_shares(telemetry(host=100.0, process_core=96.0), cpus=2)  # the run holds 48% of 2 cores
     assert (shares.host_percent, shares.run_percent, shares.others_percent) == (100.0, 48.0, 52.0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 
@@ -59,23 +58,28 @@ def test_step_count_bounds_the_window() -> None:
 
 
 def test_cancel_stops_within_one_step_and_keeps_data() -> None:
+    """Cancel from another thread, as Stop does: the run ends after the step in flight (counted
+    in steps, not seconds: a busy machine makes steps slow, not more of them)."""
     bus = EventBus()
     cancel = threading.Event()
-    asked: list[float] = []
+    timed: list[StepFinished] = []
+    at_cancel: list[int] = []
+
+    def stop() -> None:
+        at_cancel.append(len(timed))
+        cancel.set()
 
     def on_event(event: object) -> None:
-        if isinstance(event, StepFinished) and event.phase == "timed" and not asked:
-            asked.append(time.perf_counter())
-            threading.Timer(0.3, cancel.set).start()
+        if isinstance(event, StepFinished) and event.phase == "timed":
+            timed.append(event)
+            if len(timed) == 1:
+                threading.Timer(0.3, stop).start()
 
     bus.subscribe(on_event)
-    start = time.perf_counter()
     result = run_training(tiny(duration_s=30.0), bus=bus, cancel=cancel)
-    elapsed_after_cancel = time.perf_counter() - asked[0] - 0.3
     assert result.status == RunState.STOPPED
-    assert result.step_times_s, "steps measured before the stop are kept"
-    assert elapsed_after_cancel < 1.0, f"took {elapsed_after_cancel:.2f} s to stop"
-    assert time.perf_counter() - start < 10
+    assert result.step_times_s and len(result.step_times_s) == len(timed), "steps measured before the stop are kept"
+    assert len(timed) <= at_cancel[0] + 2, f"{len(timed) - at_cancel[0]} steps after the stop"
 
 
 @pytest.mark.parametrize(

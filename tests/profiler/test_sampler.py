@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 from typing import Any
 
 import psutil
@@ -12,6 +13,7 @@ from profiler.devices.telemetry import Capabilities, TelemetryBackend
 from profiler.events import EventBus, TelemetrySample
 from profiler.runner.host import HostReader
 from profiler.runner.sampler import TelemetrySampler, summarize_samples
+from tests.helpers import wait_until
 
 
 class PartialBackend(TelemetryBackend):
@@ -40,6 +42,10 @@ def test_cpu_frequency_unavailable_is_none_not_zero(monkeypatch: pytest.MonkeyPa
     assert len(values["cpu_per_core_percent"]) == psutil.cpu_count()
 
 
+def _hosts(samples: list[TelemetrySample]) -> int:
+    return sum(1 for s in list(samples) if s.source == "host")
+
+
 def test_sampler_publishes_at_its_rate_and_summarizes_the_window() -> None:
     bus = EventBus()
     samples: list[TelemetrySample] = []
@@ -47,14 +53,20 @@ def test_sampler_publishes_at_its_rate_and_summarizes_the_window() -> None:
     t0 = time.perf_counter()
     sampler = TelemetrySampler("r1", bus, t0, hz=20, device_id="sim:0", open_backends=lambda: [PartialBackend("sim:0")])
     sampler.start()
-    time.sleep(0.3)
-    sampler.mark_window(time.perf_counter() - t0)
-    time.sleep(0.5)
-    sampler.close_window(time.perf_counter() - t0)
-    sampler.stop()
+    try:
+        wait_until(lambda: _hosts(samples) >= 3, what="3 samples before the window")
+        sampler.mark_window(time.perf_counter() - t0)
+        before = _hosts(samples)
+        wait_until(lambda: _hosts(samples) >= before + 8, what="8 samples in the window")
+        sampler.close_window(time.perf_counter() - t0)
+    finally:
+        sampler.stop()
+    elapsed = time.perf_counter() - t0
     host = [s for s in samples if s.source == "host"]
     device = [s for s in samples if s.source == "sim:0"]
-    assert 10 <= len(host) <= 20, len(host)
+    assert len(host) <= elapsed * 20 + 2, (len(host), elapsed)  # never faster than its rate
+    gaps = sorted(b.t_s - a.t_s for a, b in pairwise(host))
+    assert gaps[len(gaps) // 2] >= 0.8 / 20  # the median gap is a period (a stall is not made up in a burst)
     assert len(device) == len(host)
     summary = sampler.summary()
     assert summary["sim:0.mem_used_bytes"] == {"mean": 123.0, "max": 123.0}
@@ -70,8 +82,10 @@ def test_a_backend_that_raises_does_not_stop_host_sampling() -> None:
     sampler = TelemetrySampler("r2", bus, time.perf_counter(), hz=20, device_id="sim:0",
                                open_backends=lambda: [ExplodingBackend("sim:0")])
     sampler.start()
-    time.sleep(0.3)
-    sampler.stop()
+    try:
+        wait_until(lambda: _hosts(seen) >= 2, what="host samples after the backend raised")
+    finally:
+        sampler.stop()
     assert any(s.source == "host" for s in seen)
 
 
@@ -98,25 +112,35 @@ class EnergyCounter(PartialBackend):
 
 def test_energy_over_the_window_is_interpolated_at_its_edges() -> None:
     t0 = time.perf_counter()
-    sampler = TelemetrySampler("e", EventBus(), t0, hz=20, device_id="sim:0",
+    bus = EventBus()
+    times: list[float] = []
+    bus.subscribe(lambda e: times.append(e.t_s) if isinstance(e, TelemetrySample) and e.source == "sim:0" else None)
+    sampler = TelemetrySampler("e", bus, t0, hz=20, device_id="sim:0",
                                open_backends=lambda: [EnergyCounter("sim:0", t0)])
     sampler.start()
-    time.sleep(0.33)
-    start = time.perf_counter() - t0
-    sampler.mark_window(start)
-    time.sleep(0.57)
-    end = time.perf_counter() - t0
-    sampler.close_window(end)
-    time.sleep(0.3)  # samples after the window must not count
-    sampler.stop()
+    try:
+        wait_until(lambda: len(times) >= 2, what="readings before the window")
+        start = time.perf_counter() - t0
+        sampler.mark_window(start)
+        wait_until(lambda: sum(1 for t in list(times) if t > start) >= 6, what="readings in the window")
+        end = time.perf_counter() - t0
+        sampler.close_window(end)
+        wait_until(lambda: sum(1 for t in list(times) if t > end) >= 3, what="readings after the window")
+    finally:
+        sampler.stop()  # the readings after the window must not count
     assert sampler.energy_delta_j() == pytest.approx(100.0 * (end - start), rel=0.02)
     assert sampler.summary()["sim:0.power_w"]["mean"] == 100.0
 
 
 def test_no_timed_window_means_no_summary() -> None:
-    sampler = TelemetrySampler("w", EventBus(), time.perf_counter(), hz=20)
+    bus = EventBus()
+    seen: list[TelemetrySample] = []
+    bus.subscribe(lambda e: seen.append(e) if isinstance(e, TelemetrySample) else None)
+    sampler = TelemetrySampler("w", bus, time.perf_counter(), hz=20)
     sampler.start()
-    time.sleep(0.2)
-    sampler.stop()
+    try:
+        wait_until(lambda: len(seen) >= 3, what="samples with no window")
+    finally:
+        sampler.stop()
     assert sampler.summary() == {}
     assert sampler.energy_delta_j() is None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import types
 
 import pytest
@@ -12,6 +11,7 @@ import torch
 from profiler.devices.allocator import ALLOC_KEYS, CPU_REASON, AllocatorBackend
 from profiler.devices.mps import PRIVILEGED_REASON, MpsBackend, apple_gpu_name
 from profiler.devices.xpu import XpuBackend
+from tests.helpers import WAIT_S, wait_until
 
 
 def test_cpu_allocator_is_all_none_with_reason():
@@ -45,30 +45,36 @@ def fake_xpu(monkeypatch):
 
 
 def test_xpu_memory_and_slow_utilization_thread(monkeypatch):
+    """torch.xpu.utilization blocks ~100 ms: it runs on the backend's own thread, and read()
+    never waits for it (here it blocks until the test lets it go: a read that waited would hang)."""
     state = fake_xpu(monkeypatch)
     calls = []
     first_call = threading.Event()
+    release = threading.Event()
 
     def slow_util(index):
         calls.append(index)
-        time.sleep(0.05)  # torch.xpu.utilization blocks ~100 ms
         first_call.set()
+        release.wait(WAIT_S)
         return 42
 
     backend = XpuBackend("xpu:1", util_fn=slow_util, period_s=0.01)
     try:
-        t0 = time.perf_counter()
-        reading = backend.read()
-        assert time.perf_counter() - t0 < 0.03  # read never waits for the slow call
+        assert first_call.wait(WAIT_S)
+        box = {}
+        reader = threading.Thread(target=lambda: box.update(reading=backend.read()))
+        reader.start()
+        reader.join(WAIT_S)
+        assert not reader.is_alive() and not release.is_set()  # read() returned while the call blocks
+        reading = box["reading"]
         assert reading["alloc_bytes"] == 1000 and reading["reserved_bytes"] == 4096
         assert reading["peak_alloc_bytes"] == 2000 and state["peak_resets"] == 1
-        assert first_call.wait(2.0)
-        deadline = time.monotonic() + 2.0
-        while backend.read()["util_percent"] is None and time.monotonic() < deadline:
-            time.sleep(0.01)
+        release.set()
+        wait_until(lambda: backend.read()["util_percent"] is not None, what="the utilization reading")
         assert backend.read()["util_percent"] == 42.0
         assert calls[0] == 1
     finally:
+        release.set()
         backend.close()
     assert backend._thread is None
 
@@ -81,9 +87,7 @@ def test_xpu_utilization_failure_is_na_with_reason(monkeypatch):
 
     backend = XpuBackend("xpu:0", util_fn=broken, period_s=0.01)
     try:
-        deadline = time.monotonic() + 2.0
-        while backend.capabilities.supports("util_percent") and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: not backend.capabilities.supports("util_percent"), what="util_percent n/a")
         assert backend.read()["util_percent"] is None
         assert "UNSUPPORTED" in (backend.capabilities.why_missing("util_percent") or "")
     finally:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
 from profiler.events import RunFinished, StepFinished
-from profiler.results.result import RunState
+from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
 from profiler.runner import SpecError
 from profiler.worker.supervisor import describe_exit, supervise
-from tests.helpers import collect, no_worker_left
+from tests.helpers import WAIT_S, collect, no_worker_left
 
 
 def tiny(**changes: object) -> RunSpec:
@@ -33,23 +32,30 @@ def test_worker_run_completes_and_relays_events() -> None:
     assert no_worker_left()
 
 
-def test_stop_ends_a_worker_run_within_a_second() -> None:
+def test_stop_ends_a_worker_run_and_keeps_every_step() -> None:
+    """Stop ends the run after its current step, or the supervisor kills the worker after
+    ``STOP_GRACE_S`` (1 s): either way a stopped result with every step sent. No wall-clock
+    limit here: a busy machine makes the worker slow, not wrong."""
     bus, events = collect()
     cancel = threading.Event()
     measuring = threading.Event()
+    finished = threading.Event()
     bus.subscribe(lambda e: measuring.set() if isinstance(e, StepFinished) and e.phase == "timed" else None)
+    bus.subscribe(lambda e: finished.set() if isinstance(e, RunFinished) else None)
     box: dict[str, object] = {}
     thread = threading.Thread(target=lambda: box.update(result=supervise(tiny(duration_s=60), bus, cancel)))
     thread.start()
-    assert measuring.wait(60)
-    asked = time.perf_counter()
-    cancel.set()
-    while not any(isinstance(e, RunFinished) for e in events):
-        assert time.perf_counter() - asked < 1.0, "no result within 1 s of Stop"
-        time.sleep(0.01)
-    thread.join(5)
+    try:
+        assert measuring.wait(WAIT_S)
+    finally:
+        cancel.set()
+        assert finished.wait(WAIT_S), "no result after Stop"
+        thread.join(WAIT_S)
     assert not thread.is_alive()
-    assert box["result"].status == RunState.STOPPED  # type: ignore[attr-defined]
+    result = box["result"]
+    assert isinstance(result, RunResult) and result.status == RunState.STOPPED
+    timed = [e for e in events if isinstance(e, StepFinished) and e.phase == "timed"]
+    assert len(result.step_times_s) == len(timed) > 0
     assert no_worker_left()
 
 

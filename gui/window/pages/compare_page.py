@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 class ComparePage(Page):
     """Runs side by side; saves a PNG, an HTML report or a CSV of the comparison."""
 
-    def __init__(self, go_history: Callable[[], None], parent: QWidget | None = None) -> None:
+    def __init__(self, go_history: Callable[[], object], parent: QWidget | None = None) -> None:
         super().__init__("Compare runs", "Speedups are shown only between comparable runs: the "
                          "same model and settings on another device, or other settings on one device.",
                          parent)

@@ -31,7 +31,7 @@ class EmptyState(QWidget):
         self.text.setFixedWidth(520)  # a wrapped label needs a width to size its height
         self.button = QPushButton("", self, objectName="emptyAction")
         self.button.hide()
-        self._action: Callable[[], None] | None = None
+        self._action: Callable[[], object] | None = None
         self.button.clicked.connect(self._on_button_clicked)
         layout = QVBoxLayout(self)
         layout.addStretch(2)
@@ -42,7 +42,7 @@ class EmptyState(QWidget):
         layout.addStretch(3)
 
     def set_state(self, title: str, text: str, action: str = "",
-                  on_action: Callable[[], None] | None = None) -> None:
+                  on_action: Callable[[], object] | None = None) -> None:
         self.title.setText(title)
         self.text.setText(text)
         self.text.setFixedHeight(max(self.text.heightForWidth(self.text.width()), 0))
@@ -62,15 +62,15 @@ class Page(QWidget):
         super().__init__(parent, objectName="workspacePage")
         self.title = QLabel(title, objectName="pageTitle")
         self.subtitle = QLabel(subtitle, objectName="pageSubtitle", wordWrap=True)
-        self.actions = QHBoxLayout()
-        self.actions.setSpacing(6)
+        self.action_row = QHBoxLayout()
+        self.action_row.setSpacing(6)
         head = QHBoxLayout()
         words = QVBoxLayout()
         words.setSpacing(2)
         words.addWidget(self.title)
         words.addWidget(self.subtitle)
         head.addLayout(words, 1)
-        head.addLayout(self.actions)
+        head.addLayout(self.action_row)
         self.empty = EmptyState()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
@@ -80,14 +80,14 @@ class Page(QWidget):
         layout.addLayout(head)
         layout.addWidget(self.stack, 1)
 
-    def add_action(self, text: str, slot: Callable[[], None] | None = None,
+    def add_action(self, text: str, slot: Callable[[], object] | None = None,
                    tip: str = "") -> QPushButton:
         """A button at the header's right; ``slot`` may be connected later by the owner."""
         button = QPushButton(text, objectName="pageAction")
         button.setToolTip(tip)
         if slot is not None:
             button.clicked.connect(slot)
-        self.actions.addWidget(button)
+        self.action_row.addWidget(button)
         return button
 
     def set_content(self, widget: QWidget) -> None:
@@ -95,7 +95,7 @@ class Page(QWidget):
         self.stack.addWidget(widget)
 
     def show_empty(self, title: str, text: str, action: str = "",
-                   on_action: Callable[[], None] | None = None) -> None:
+                   on_action: Callable[[], object] | None = None) -> None:
         self.empty.set_state(title, text, action, on_action)
         self.stack.setCurrentWidget(self.empty)
 

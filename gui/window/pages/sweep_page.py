@@ -130,7 +130,7 @@ class SweepPage(Page):
             return
         run_id, device, label = point
         t, v, _ = runner.point_store.snapshot(run_id, keys.run("samples_per_s"))
-        self.view.show_point(t, v, device, label)
+        self.view.show_point(t.tolist(), v.tolist(), device, label)
 
     def set_running(self, running: bool) -> None:
         self.stop_button.setEnabled(running)

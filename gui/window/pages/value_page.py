@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 class ValuePage(Page):
     """Prices and job projections for the selected runs' devices."""
 
-    def __init__(self, go_history: Callable[[], None], parent: QWidget | None = None) -> None:
+    def __init__(self, go_history: Callable[[], object], parent: QWidget | None = None) -> None:
         super().__init__("Value", "Samples per joule and per unit of money, and what a "
                          "training job would take and cost on each device. Prices apply as you type.",
                          parent)

@@ -1,4 +1,4 @@
-"""The words for a run's phase, one table for the cards' chip and the status bar. Qt-free.
+"""The words for a run's state, one table for the cards' chip and the status bar. Qt-free.
 
 The chip above the cards and the status bar read the same run state
 (``profiler.results.result.RunState``) through this table, so they never disagree
@@ -8,7 +8,7 @@ The chip above the cards and the status bar read the same run state
 from __future__ import annotations
 
 #: state -> (chip kind for the stylesheet, chip text, words for the status bar)
-PHASES: dict[str, tuple[str, str, str]] = {
+STATE_WORDS: dict[str, tuple[str, str, str]] = {
     "pending": ("preparing", "STARTING", "starting the worker process"),
     "preparing": ("preparing", "PREPARING", "preparing: building the model, counting FLOPs, probing the peak"),
     "warming": ("warmup", "WARM-UP", "warming up until step time settles (not measured)"),
@@ -24,10 +24,10 @@ IDLE = ("idle", "IDLE", "idle")
 
 def chip(state: str) -> tuple[str, str]:
     """(stylesheet kind, text) of the chip for ``state``."""
-    kind, text, _ = PHASES.get(state, IDLE)
+    kind, text, _ = STATE_WORDS.get(state, IDLE)
     return kind, text
 
 
 def words(state: str) -> str:
     """The status bar's words for ``state``."""
-    return PHASES.get(state, (state, state, state))[2]
+    return STATE_WORDS.get(state, (state, state, state))[2]
