@@ -192,6 +192,9 @@ def _check_spec(spec: dict[str, Any]) -> None:
         _in_range(f"spec {name}", spec.get(name), bounds)
     for knob, value in (spec.get("knobs") or {}).items():
         builtin = spec.get("workload") != USER_WORKLOAD  # a built-in's knobs are sizes; a model's any value
+        if builtin and not _is(INT, value):
+            raise ImportRejected(f"spec field knobs: {knob[:40]} of a built-in workload must be a whole number, "
+                                 f"got {type(value).__name__}")
         _in_range(f"spec knob {knob[:40]}", value, (1, MAX_COUNT) if builtin else (-MAX_COUNT, MAX_COUNT))
         if isinstance(value, str) and len(value) > MAX_NAME_CHARS:
             raise ImportRejected(f"spec knob {knob[:40]} is longer than {MAX_NAME_CHARS} characters")

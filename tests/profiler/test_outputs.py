@@ -136,23 +136,25 @@ def test_export_writes_through_devices_and_symlinks(tmp_path: Path) -> None:
     assert link.is_symlink() and target.read_text().startswith("t_s,step")
 
 
-def test_json_dash_keeps_stdout_for_json_only(monkeypatch: pytest.MonkeyPatch,
-                                              capfd: pytest.CaptureFixture[str]) -> None:
-    """Anything printed during the run (Python or native, on fd 1) goes to stderr."""
-    import profiler.runner as runner
-
-    real = runner.run_training
-
-    def noisy(*args: object, **kwargs: object) -> object:
-        print("python noise on stdout", flush=True)
-        os.write(1, b"native noise on fd 1\n")
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(runner, "run_training", noisy)
-    code = cli.main(["run", "--knob", "width=64", "--knob", "depth=1", "--batch-size", "32", "--threads", "1",
-                     "--duration", "0.3", "--json", "-", "--no-history"])
+def test_json_dash_keeps_stdout_for_json_only(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """Anything a model prints while it is checked and trained (Python or native, on fd 1, in
+    the check process and the training worker) goes to stderr: stdout carries the JSON only."""
+    model = tmp_path / "noisy.py"
+    model.write_text(
+        "import os\n"
+        "import torch\n"
+        "from torch import nn\n\n"
+        "def build():\n"
+        "    print('python noise on stdout', flush=True)\n"
+        "    os.write(1, b'native noise on fd 1\\n')\n"
+        "    def make_batch(device, batch_size):\n"
+        "        x = torch.randn(batch_size, 8, device=device)\n"
+        "        return x, (x[:, 0] > 0).long()\n"
+        "    return {'model': nn.Linear(8, 2), 'make_batch': make_batch, 'loss': nn.functional.cross_entropy}\n")
+    code = cli.main(["run", "--model", f"{model}:build", "--threads", "1", "--steps", "3",
+                     "--json", "-", "--no-history"])
     out, err = capfd.readouterr()
-    assert code == 0
+    assert code == 0, err
     assert json.loads(out)["status"] == "completed"
     assert "python noise" in err and "native noise" in err
 
