@@ -2,8 +2,8 @@
 
 The device catalogue loads on its own thread, a scripted or early run imports the worker on
 a profiling thread, and the machine monitor on its own: Python's per-module import locks do
-not stop two threads from each importing one half of ``profiler.runner`` (its package
-``__init__`` imports the loop, which imports the validator another thread is importing),
+not stop two threads from each importing one half of ``profiler.runner`` (the loop imports
+the validator another thread is importing),
 which ends in "partially initialized module" errors. Every background import of the engine
 goes through ``engine_imports()`` instead.
 """

@@ -151,3 +151,15 @@ def test_the_results_table_status_says_busy_machine(qtbot, monkeypatch) -> None:
     table.add_result(measured("quiet-run", 1.0, monkeypatch), None)
     statuses = sorted(table.item(r, STATUS_COL).text() for r in range(table.rowCount()))
     assert statuses[0] == "completed" and statuses[1].startswith("completed · busy machine")
+
+
+def test_the_gate_and_its_reader_import_without_torch():
+    """The gate is built at window start-up, before the first paint: it must not pull in torch."""
+    import subprocess
+    import sys
+    code = ("import sys, gui.window.quiet_gate; from gui.window.quiet_gate import QuietGate; "
+            "from profiler.runner.quiet import QuietReader; QuietReader().read(); "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "False"
