@@ -199,6 +199,6 @@ class Presentation:
             prices = load_prices()
         except PricesError:
             prices = None
-        line = headline(results, prices)
+        line = headline(results, prices, plain=True)  # an audience: the model in words, not "mlp-S"
         if line is not None:
             self.window.live.header.set_headline(line.sentence, line.basis)

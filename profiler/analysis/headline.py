@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from profiler import units
+from profiler.analysis.model_words import model_words
 from profiler.analysis.value import PriceBook, device_value, measured_from_result
 from profiler.metrics.comparison import DEVICE, SETTINGS, Speedup, speedup
 from profiler.metrics.contention import NOT_CAPABILITY, contention_of_dict
@@ -126,13 +127,19 @@ def _basis(*runs: Mapping[str, Any]) -> str:
 def _sentence(head: str, extras: Sequence[str]) -> str:
     text = head + (", " + ", ".join(extras) if extras else "")
     first = text.split(" ", 1)[0]
-    return text[:1].upper() + text[1:] if first in ("this", "the") else text
+    return text[:1].upper() + text[1:] if first in ("this", "the", "a", "an", "your") else text
 
 
 def headline(runs: Sequence[Mapping[str, Any]], prices: PriceBook | None = None,
-             baseline_id: str | None = None) -> Headline | None:
+             baseline_id: str | None = None, plain: bool = False) -> Headline | None:
     """The headline of ``runs`` (result dicts); None when no run measured anything.
-    ``baseline_id`` restricts speedups to that baseline (a comparison's choice)."""
+    ``baseline_id`` restricts speedups to that baseline (a comparison's choice). ``plain``
+    (an audience: presentation mode) names the model in words ("a small multilayer
+    perceptron (2 hidden layers of 1024)", ``model_words``) instead of ``mlp-S``."""
+
+    def model_of(run: Mapping[str, Any]) -> str:
+        return model_words(run) if plain else model_part(part(run, "spec") or run)
+
     usable = [r for r in runs if _usable(r)]
     if not usable:
         return None
@@ -142,18 +149,19 @@ def headline(runs: Sequence[Mapping[str, Any]], prices: PriceBook | None = None,
         if pair is None:
             continue
         run, base, found = pair
-        model = model_part(part(run, "spec") or run)
+        model = model_of(run)
         if kind == DEVICE:
             sentence = (f"{device_words(run)} is {units.ratio(found.value)} faster than "
                         f"{device_words(base)} on {model}")
         else:
             changed = found.label.rsplit(" on ", 1)[0]
             new, sep, old = changed.partition(" vs ")
+            on_model = f", training {model}" if plain else f" ({model})"
             if sep and "," not in changed:
                 sentence = (f"{new} is {units.ratio(found.value)} faster than {old} on "
-                            f"{device_words(run)} ({model})")
+                            f"{device_words(run)}{on_model}")
             else:
-                sentence = f"{changed}: {units.ratio(found.value)} faster on {device_words(run)} ({model})"
+                sentence = f"{changed}: {units.ratio(found.value)} faster on {device_words(run)}{on_model}"
         extras = _extras(run, prices)
         text = _sentence(sentence, extras)
         return Headline(text, _basis(run, base), _caveats(run, base), str(run.get("run_id")),
@@ -163,11 +171,11 @@ def headline(runs: Sequence[Mapping[str, Any]], prices: PriceBook | None = None,
     run = chosen or max(quiet or usable, key=lambda r: float(r["samples_per_s"]))
     busy = contention_of_dict(run)
     if busy.contended:
-        model = model_part(part(run, "spec") or run)
+        model = model_of(run)
         sentence = (f"{model} on {device_words(run)}: {NOT_CAPABILITY} (other processes used a median "
                     f"{units.pct(busy.others_median_percent)} of the CPU)")
         return Headline(_sentence(sentence, ()), _basis(run), _caveats(run), str(run.get("run_id")), contended=True)
-    model = model_part(part(run, "spec") or run)
+    model = model_of(run)
     mfu = f" ({units.share(run['mfu'])} of its hardware peak)" if run.get("mfu") else ""
     sentence = f"{device_words(run)} trains {model} at {units.rate(run['samples_per_s'])}{mfu}"
     extras = _extras(run, prices)

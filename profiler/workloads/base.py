@@ -109,6 +109,13 @@ class Workload(ABC):
     default_batch: ClassVar[dict[str, int]]
     knob_help: ClassVar[dict[str, str]]
 
+    #: the model for an audience, without jargon: "multilayer perceptron" (presentation headlines)
+    plain_name: ClassVar[str] = ""
+
+    def plain_detail(self, knobs: Mapping[str, Any]) -> str:
+        """The one fact an audience can picture, from resolved ``knobs``: ``4 layers``."""
+        return ""
+
     @abstractmethod
     def factory(self, knobs: dict[str, Any]) -> ModelWorkload:
         """Call the workload's factory with resolved knobs (on the CPU, or under meta)."""

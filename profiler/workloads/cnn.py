@@ -7,7 +7,8 @@ a linear classifier. ``depth=1`` is ResNet-8 (1 stem conv + 3*2 block convs + 1 
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -110,6 +111,10 @@ class CNN(Workload):
         "L": {"width": 128, "depth": 3, "classes": 100},
     }
     default_batch: ClassVar[dict[str, int]] = {"S": 64, "M": 128, "L": 256}
+    plain_name: ClassVar[str] = "ResNet-style image classifier"
+
+    def plain_detail(self, knobs: Mapping[str, Any]) -> str:
+        return f"ResNet-{6 * int(knobs['depth']) + 2}"  # 3 stages of 2-conv blocks, the stem and the head
     knob_help: ClassVar[dict[str, str]] = {
         "width": "channels of the first stage (doubled at each of the 3 stages)",
         "depth": "residual blocks per stage (1 = ResNet-8, 3 = ResNet-20)",

@@ -9,7 +9,8 @@ synthetic sequences with a learnable rule (see ``data.token_batch``).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -115,6 +116,11 @@ class GPT(Workload):
         "L": {"vocab": 32768, "d_model": 1024, "n_layers": 16, "n_heads": 16, "seq_len": 512},
     }
     default_batch: ClassVar[dict[str, int]] = {"S": 16, "M": 16, "L": 8}
+    plain_name: ClassVar[str] = "GPT-style transformer"
+
+    def plain_detail(self, knobs: Mapping[str, Any]) -> str:
+        layers = int(knobs["n_layers"])
+        return f"{layers} layer{'s' if layers != 1 else ''}"
     knob_help: ClassVar[dict[str, str]] = {
         "vocab": "vocabulary size (token ids and output classes)",
         "d_model": "embedding width of every layer (divisible by n_heads)",

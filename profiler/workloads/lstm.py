@@ -7,7 +7,8 @@ sequences with a learnable rule (see ``data.token_batch``).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -49,6 +50,11 @@ class LSTM(Workload):
         "L": {"vocab": 16384, "hidden": 1024, "layers": 3, "seq_len": 256},
     }
     default_batch: ClassVar[dict[str, int]] = {"S": 32, "M": 64, "L": 64}
+    plain_name: ClassVar[str] = "LSTM language model"
+
+    def plain_detail(self, knobs: Mapping[str, Any]) -> str:
+        layers = int(knobs["layers"])
+        return f"{layers} layer{'s' if layers != 1 else ''}"
     #: step FLOPs are exactly affine in this knob (see ``flops.count_train_flops``)
     flops_affine_knob: ClassVar[str] = "seq_len"
     knob_help: ClassVar[dict[str, str]] = {

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import pairwise
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -48,6 +49,11 @@ class MLP(Workload):
         "L": {"in_features": 784, "width": 4096, "depth": 4, "classes": 10},
     }
     default_batch: ClassVar[dict[str, int]] = {"S": 256, "M": 256, "L": 512}
+    plain_name: ClassVar[str] = "multilayer perceptron"
+
+    def plain_detail(self, knobs: Mapping[str, Any]) -> str:
+        depth = int(knobs["depth"])
+        return f"{depth} hidden layer{'s' if depth != 1 else ''} of {knobs['width']}"
     knob_help: ClassVar[dict[str, str]] = {
         "in_features": "input features per sample (784 = 28x28)",
         "width": "neurons in each hidden layer",

@@ -102,6 +102,7 @@ def test_presentation_headline_says_busy_machine(window, monkeypatch) -> None:
     window.presentation.set_active(True)
     window.presentation.on_result([busy])
     assert NOT_CAPABILITY in window.live.header.headline.text()
+    assert "multilayer perceptron" in window.live.header.headline.text()  # the model in words
     window.presentation.set_active(False)
 
 

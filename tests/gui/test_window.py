@@ -112,6 +112,7 @@ def test_demo_mode_loops_rounds(qtbot):
     qtbot.waitUntil(lambda: win.demo.rounds >= 2, timeout=8000)
     qtbot.waitUntil(lambda: "faster" in win.live.header.headline.text()
                     or "trains" in win.live.header.headline.text(), timeout=5000)
+    assert "-S" not in win.live.header.headline.text()  # plain words for an audience, not "mlp-S"
     assert all(s.origin == "demo" for s in win.session.specs.values())
     win.demo.leave()
     assert not win.presentation.active and not win.dark and win.sidebar.isVisible()
