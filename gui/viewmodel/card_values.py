@@ -25,6 +25,7 @@ from profiler.metrics.cpu_share import others_percent, shares_sentence
 from profiler.metrics.figures import ERROR_PREFIX, MFU_PLAUSIBLE, Figures, mfu_alarm
 from profiler.metrics.quality import partial_reason
 from profiler.metrics.references import mfu_parts, reference_lines, references_of
+from profiler.metrics.slot_figure import SlotFigure
 from profiler.results.result import RunState
 
 NA_WARMING = "n/a: still warming up; figures start with the timed window (warm-up steps never count)."
@@ -35,6 +36,9 @@ NA_NO_STEPS = "n/a: the run ended before any timed step was measured."
 NA_NO_BASELINE = ("n/a: run the same workload, size, batch and precision on the CPU in this "
                   "session to get a baseline.")
 BASELINE = "baseline"
+FIGURE = "figure"  # speedup_kind: the slot shows ``CardValues.slot`` (nothing to compare)
+NA_NOTHING_TO_COMPARE = ("n/a: this machine has only the CPU, so there is no speedup to show, and the run "
+                         "measured neither its energy nor its MFU.")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,9 @@ class CardValues:
     ``mfu_ceiling`` is MFU against the best GEMM measured here, ``references`` says where
     both references come from (a line each); ``errors`` are error-level warnings (no prefix),
     shown in red; ``cpu`` is this run's CPU share beside the machine's, in words.
+    ``samples_per_j`` is the engine's measured energy figure (final only); ``slot`` a figure
+    shown in the comparison card's place when there is nothing to compare (``speedup_kind``
+    "figure": presentation on a CPU-only machine).
     """
 
     device: str
@@ -80,6 +87,8 @@ class CardValues:
     references: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
     cpu: str = ""
+    samples_per_j: float | None = None
+    slot: SlotFigure | None = None
 
     @property
     def mfu_lines(self) -> tuple[str, str]:
@@ -235,7 +244,7 @@ def final_values(result: Mapping[str, Any], caption: str, baseline: Mapping[str,
         failed=failed, na=na,
         speedup_kind=parts.kind if steps else "", spread=parts.spread, state=status, partial=partial,
         mfu_ceiling=result.get("mfu_ceiling"), references=_references(result), errors=errors,
-        cpu=_final_cpu(result),
+        cpu=_final_cpu(result), samples_per_j=result.get("samples_per_j"),
     )
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from gui.viewmodel.card_values import FIGURE
 from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.metric_help import na_tip, tip
 from gui.widgets.theme import device_colour
@@ -200,6 +201,13 @@ class SummaryCards(QWidget):
 
     def _show_speedup(self, values: CardValues, accent: str) -> None:
         kind = values.speedup_kind
+        if kind == FIGURE:  # nothing to compare (a CPU-only machine): the engine's figure in its place
+            slot = values.slot
+            _set_text(self.speedup.title, slot.title if slot else "MEASURED HERE")
+            self.speedup.show_value(slot.text if slot else None, slot.caption if slot else "", accent,
+                                    values.na.get("speedup", ""))
+            _set_flag(self.speedup.value, "muted", False)
+            return
         title = {"repeat": "RUN-TO-RUN SPREAD", "settings": "SPEEDUP (SETTINGS)"}.get(kind, "SPEEDUP VS CPU")
         _set_text(self.speedup.title, title)
         if kind == "baseline":

@@ -175,13 +175,31 @@ class Presentation:
         between rounds): the card shows the baseline instead."""
         if not self.active:
             return values
-        if values is not None and values.speedup_kind == "repeat":
+        if values is not None and values.speedup_kind in ("repeat", "baseline") and self.cpu_only():
+            values = self._figure_instead(values)
+        elif values is not None and values.speedup_kind == "repeat":
             values = replace(values, speedup_kind="baseline", spread=None,
                              speedup_label="baseline for the other devices")
         if values is not None and (not values.live or not values.warming_up):
             self._last_values = values
             return values
         return self._last_values or values
+
+    def cpu_only(self) -> bool:
+        """True when the machine offers no usable device but the CPU (nothing to compare with)."""
+        devices = self.window.picker.devices
+        return bool(devices) and all(d.kind == "cpu" for d in devices if d.available)
+
+    @staticmethod
+    def _figure_instead(values: CardValues) -> CardValues:
+        """The comparison slot on a CPU-only machine: a true figure of the run (the engine's
+        ``slot_figure``: samples per joule, else MFU), never "baseline" for devices there are not."""
+        from gui.viewmodel.card_values import FIGURE, NA_NOTHING_TO_COMPARE
+        from profiler.metrics.slot_figure import slot_figure
+
+        figure = slot_figure(values.samples_per_j, values.mfu, values.mfu_ceiling, values.sample_unit)
+        na = {**values.na, "speedup": NA_NOTHING_TO_COMPARE if figure is None else ""}
+        return replace(values, speedup_kind=FIGURE, spread=None, slot=figure, na=na)
 
     def on_result(self, results: list[dict[str, Any]]) -> None:
         """A run finished: the headline of this round's runs once they all finished (the last

@@ -86,3 +86,27 @@ def test_no_banner_over_presentation(window, qtbot):
     window._on_run_notice("r1", "warning", allocator_finding("cpu", "", 978_000, 400, 10.0))
     assert not window.banner.isVisible()
     window.presentation.active = False
+
+
+def test_on_a_cpu_only_machine_presentation_shows_a_true_figure_not_baseline(window):
+    from gui.viewmodel.card_values import FIGURE, final_values
+    from tests.helpers import fabricated
+
+    assert window.presentation.cpu_only()  # the fake machine: the CPU and an unavailable GPU
+    window.presentation.set_active(True)
+    try:
+        metered = fabricated("metered", "cpu", step_s=0.02, energy_j=10.0).to_dict()
+        values = window.presentation.card_values(final_values(metered, "this CPU", None))
+        assert values is not None and values.speedup_kind == FIGURE
+        window.cards.display(values)
+        assert window.cards.speedup.title.text() == "SAMPLES PER JOULE"
+        assert window.cards.speedup.plain_value() == "64 samples/J"  # the engine's samples_per_j
+        unmetered = fabricated("plain", "cpu", step_s=0.02).to_dict()
+        unmetered["mfu_ceiling"] = 0.45
+        window.cards.display(window.presentation.card_values(final_values(unmetered, "this CPU", None)))
+        assert window.cards.speedup.title.text() == "OF THE BEST GEMM HERE"
+        assert "baseline" not in window.cards.speedup.plain_value()
+    finally:
+        window.presentation.set_active(False)
+    outside = window.presentation.card_values(final_values(metered, "this CPU", None))
+    assert outside is not None and outside.speedup_kind == "baseline"  # the window itself is unchanged
