@@ -95,6 +95,7 @@ EMPTY_TEXT = "Finished runs land here, one row each: sort by any column, hover a
 EMPTY_TEXT_COLOUR = "#9CA3AF"
 GREY = "\x00"  # prefix: show the cell's text greyed (a word, not a figure)
 HEADER_PAD_PX = 16  # section padding (QSS: 6 px a side) and a little air
+RESULT_ROLE = Qt.ItemDataRole.UserRole + 1  # column 0: the index of the row's result in ``results``
 
 COLUMNS: list[tuple[str, str, Extractor]] = [
     ("Device", "", lambda r, _: (r.get("device"), None, "")),
@@ -182,6 +183,7 @@ class ResultsTable(QTableWidget):
                 item.setToolTip(tip(metric) + note + (flagged if metric in MEASURED else ""))
             if col == 0:
                 item.setIcon(colour_icon(device_colour(str(result.get("device", "")))))
+                item.setData(RESULT_ROLE, len(self.results) - 1)  # rows sort: each knows its result
             if col == RUN_COL and result.get("notices"):  # e.g. "FLOPs counted on cpu (…)"
                 item.setToolTip("\n".join(f"\u24d8 {n}" for n in result["notices"]))
                 item.setText(f"{item.text()}  \u24d8")
@@ -205,6 +207,12 @@ class ResultsTable(QTableWidget):
         self.setSortingEnabled(True)
         self.setColumnHidden(TOKENS_COL, not any(r.get("tokens_per_s") for r in self.results))
         self.fit_columns()
+
+    def result_at(self, row: int) -> dict[str, Any] | None:
+        """The result shown in ``row`` (whatever the sort order), or None."""
+        item = self.item(row, 0)
+        index = item.data(RESULT_ROLE) if item is not None else None
+        return self.results[index] if isinstance(index, int) and 0 <= index < len(self.results) else None
 
     def fit_columns(self) -> None:
         """Columns as wide as their cells or header text, without the room Qt's

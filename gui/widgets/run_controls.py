@@ -303,6 +303,20 @@ class RunControls(QWidget):
         if isinstance(delay, (int, float)) and not isinstance(delay, bool):
             self.loader_delay.setValue(float(delay))
 
+    def show_spec(self, spec: RunSpec) -> None:
+        """Show ``spec``'s settings (the run in focus) in the fields; nothing starts. A device
+        is the picker's; knobs of a built-in workload have no field here."""
+        values: dict[str, Any] = {
+            "workload": spec.workload, "size": spec.size, "batch": spec.batch_size or 0,
+            "precision": spec.precision, "threads": spec.threads or 0,
+            "input_pipeline": spec.input_pipeline, "loader_workers": spec.loader_workers,
+            "pin_memory": spec.pin_memory, "loader_delay_ms": spec.loader_delay_ms}
+        if spec.duration_s:
+            values["duration"] = float(spec.duration_s)
+        if spec.is_user_model:
+            values |= {"model_ref": spec.model, "model_knobs": dict(spec.knobs)}
+        self.apply_settings(values)
+
     def set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running and bool(self.workloads))
         self.stop_button.setEnabled(running)

@@ -50,6 +50,7 @@ from gui.widgets.theme import app_icon
 from gui.window import closing
 from gui.window.about import about_box
 from gui.window.demo_mode import DemoController
+from gui.window.focus_follow import FocusFollow
 from gui.window.geometry import fit_to_screen
 from gui.window.notices import show_notice
 from gui.window.observer_meter import ObserverMeter
@@ -73,11 +74,8 @@ class MainWindow(QMainWindow):
     """Device picker and run controls on the left; tabs on the right: Live (cards, plots,
     results), History, Compare, Value and Sweep."""
 
-    def __init__(
-        self, catalog_fn: Callable[[], Catalog] = load_catalog,
-        supervise_fn: SuperviseFn | None = None, log_path: str = "",
-        preferences: Preferences | None = None,
-    ) -> None:
+    def __init__(self, catalog_fn: Callable[[], Catalog] = load_catalog, supervise_fn: SuperviseFn | None = None,
+                 log_path: str = "", preferences: Preferences | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Horsepower — what your hardware is worth to PyTorch")
         self.setWindowIcon(app_icon())
@@ -94,6 +92,7 @@ class MainWindow(QMainWindow):
         self.confirm_close: Callable[[str], bool] = lambda text: closing.ask_to_quit(self, text)
         self._build_widgets(supervise_fn)
         self.user_model = UserModelFlow(self, parent=self)  # "Your model…": checks off the GUI thread
+        self.focus_follow = FocusFollow(self)  # the sidebar shows the run in focus (before _wire: re-run)
         self._wire()
         self._refresh = QTimer(self, interval=REFRESH_IDLE_MS)
         self._refresh.timeout.connect(self.tick)
@@ -381,9 +380,7 @@ class MainWindow(QMainWindow):
                 "error", f"{'Out of memory' if status == 'oom' else 'Run failed'}: {title}",
                 finished.error or "the run ended without a reason",
                 finished.advice or ADVICE.get(status, ADVICE["failed"]),
-                f"Log file: {self.log_path}" if self.log_path else "",
-                details=finished.error_details or "",
-            )
+                f"Log file: {self.log_path}" if self.log_path else "", details=finished.error_details or "")
         rate = finished.samples_per_s
         if run_id == self.session.focus and rate:
             self.plots.run_plots.show_final(rate, finished.sample_unit)

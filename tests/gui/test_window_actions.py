@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from gui.window.main_window import MainWindow
 from profiler.metrics.allocator import allocator_finding
@@ -110,3 +111,29 @@ def test_on_a_cpu_only_machine_presentation_shows_a_true_figure_not_baseline(win
         window.presentation.set_active(False)
     outside = window.presentation.card_values(final_values(metered, "this CPU", None))
     assert outside is not None and outside.speedup_kind == "baseline"  # the window itself is unchanged
+
+
+def test_the_sidebar_shows_the_run_in_focus_without_starting_anything(window, qtbot):
+    from tests.helpers import fabricated
+
+    first = fabricated("first", "cpu", batch=64, precision="bf16", threads=1).to_dict()
+    second = fabricated("second", "cpu", batch=128, size="M").to_dict()
+    for result in (first, second):
+        window.session.started(result["run_id"], RunSpec.from_dict(result["spec"]))
+        window.session.finished(result["run_id"], result)
+        window.table.add_result(result, None)
+    window.table.sortItems(2, Qt.SortOrder.DescendingOrder)  # rows no longer in run order
+    row = next(r for r in range(window.table.rowCount()) if window.table.result_at(r)["run_id"] == "first")
+    window.table.selectRow(row)
+    c = window.controls
+    assert window.session.focus == "first"
+    assert (c.batch.value(), c.precision.currentText(), c.size.currentText(), c.threads.value()) == (64, "bf16", "S", 1)
+    assert window.picker.selected_ids() == ["cpu"] and not window.runs.busy  # nothing started
+    row = next(r for r in range(window.table.rowCount()) if window.table.result_at(r)["run_id"] == "second")
+    window.table.selectRow(row)
+    assert window.session.focus == "second"
+    assert (c.batch.value(), c.precision.currentText(), c.size.currentText()) == (128, "fp32", "M")
+    # History's Re-run: the sidebar says what runs
+    window.workspace.sig_rerun_requested.emit(RunSpec(workload="mlp", size="L", batch_size=32, duration_s=1.0))
+    assert (c.batch.value(), c.size.currentText(), c.duration.value()) == (32, "L", 1.0)
+    qtbot.waitUntil(lambda: not window.runs.busy, timeout=15000)
