@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Sequence
 
 NA = "n/a"
@@ -169,6 +170,18 @@ def duration(value: float | None) -> str:
     if value < 172800:
         return f"{value / 3600:.1f} h"
     return f"{value / 86400:.1f} days"
+
+
+def started_text(started_at: float | None) -> str:
+    """A run's start, the one way every view shows it: ``2026-12-07 10:58:31`` (local time;
+    seconds since the epoch in). n/a when unknown."""
+    if not isinstance(started_at, (int, float)) or isinstance(started_at, bool) or not _finite(started_at) \
+            or started_at <= 0:
+        return NA
+    try:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started_at))
+    except (OverflowError, OSError, ValueError):  # beyond what this platform's clock can show
+        return NA
 
 
 def money(value: float | None, currency: str = "USD") -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -96,9 +95,9 @@ NO_TRACE_TIP = ("Select one run that recorded a trace (tick \u201cRecord a trace
 
 
 def when(created_at: float) -> str:
-    """``11:26:33`` today, ``2026-11-30 09:12`` before."""
-    today = time.strftime("%Y-%m-%d") == time.strftime("%Y-%m-%d", time.localtime(created_at))
-    return time.strftime("%H:%M:%S" if today else "%Y-%m-%d %H:%M", time.localtime(created_at))
+    """When a stored run started (its row is made as it starts), as the report and the details
+    pane say it: ``2026-12-07 10:58:31`` (``units.started_text``)."""
+    return units.started_text(created_at)
 
 
 def _status(run: RunSummary) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from dataclasses import asdict
 from typing import Any
 
@@ -73,10 +72,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def _when(created_at: float) -> str:
-    try:
-        return time.strftime("%Y-%m-%d %H:%M", time.localtime(created_at))
-    except (OverflowError, OSError, ValueError):
-        return "?"
+    """The run's start, as every view shows it (``units.started_text``)."""
+    return units.started_text(created_at)
 
 
 def cmd_history_delete(args: argparse.Namespace) -> int:

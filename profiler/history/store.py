@@ -172,16 +172,18 @@ class HistoryStore:
         """Store the final result of a recorded run (a ``RunResult``, made a dict here, at the SQLite
         edge, or a result dict; a trace it names is copied into the history first:
         ``profiler.history.traces``); ``incomplete`` says why its stored steps are fewer than it
-        measured (None: history holds them all)."""
+        measured (None: history holds them all). The row's time becomes the result's
+        ``started_at``, so History shows the start the report and the details pane show."""
         result = keep_trace(self.path.parent, run_id, _as_dict(result))
+        started = finite(result.get("started_at"))
         with self._lock, self._conn:
             self._conn.execute(
                 "UPDATE runs SET status=?, result=?, name=?, samples_per_s=?,"
                 " achieved_flops_per_s=?, mfu=?, samples_per_j=?, energy_j=?, updated_at=?,"
-                " incomplete=? WHERE id=?",
+                " incomplete=?, created_at=coalesce(?, created_at) WHERE id=?",
                 (str(result.get("status", RunState.COMPLETED)), json.dumps(result),
                  str(result.get("name", run_id)), *self._figures(result), time.time(), incomplete,
-                 run_id),
+                 started if started and started > 0 else None, run_id),
             )
             if isinstance(result.get("spec"), dict):
                 self._conn.execute(

@@ -8,7 +8,6 @@ the time goes" section, the window's run details pane and the copied details (``
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -73,13 +72,6 @@ def diagnosis_section(results: Sequence[RunResult | None], labels: Sequence[str]
     return section("Where the time goes", "".join(parts))
 
 
-def started_text(started_at: float | None) -> str:
-    """A run's start, the one way every view shows it: ``2026-12-07 10:58:31`` (local time)."""
-    if not isinstance(started_at, (int, float)) or isinstance(started_at, bool) or started_at <= 0:
-        return units.NA
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started_at))
-
-
 def details_text(result: RunResult) -> str:
     """A run's details as plain text (the window's details pane, "Copy run details"): what ran,
     its verdict and where the step time goes first, then where, the figures, when it started."""
@@ -88,7 +80,7 @@ def details_text(result: RunResult) -> str:
     rows = [
         ("Run", result.name), *verdict, *(row for row in diagnosis if row[0] != "Verdict"),
         ("Run id", result.run_id), ("Status", result.status),
-        ("Started", started_text(result.started_at)), ("Device", result.spec.device),
+        ("Started", units.started_text(result.started_at)), ("Device", result.spec.device),
         ("Batch", str(result.batch_size) if result.batch_size else units.NA),
         ("Precision", result.spec.precision),
         ("Samples/s", units.count(result.samples_per_s)),

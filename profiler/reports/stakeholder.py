@@ -26,7 +26,7 @@ from profiler.metrics.quality import partial_reason
 from profiler.metrics.references import describe_peak, mfu_sentence
 from profiler.metrics.series import series_throughput
 from profiler.reports import svg
-from profiler.reports.diagnosis import diagnosis_section, input_settings, started_text, typed
+from profiler.reports.diagnosis import diagnosis_section, input_settings, typed
 from profiler.reports.glossary import meanings
 from profiler.reports.html_parts import bullet_list, esc, kv, page, section, table
 
@@ -261,7 +261,7 @@ def _run_details(run: Run, label: str) -> str:
     spec = part(run, "spec")
     batch = run.get("batch_size") or spec.get("batch_size")
     batch_text = f"{batch}" + ("" if spec.get("batch_size") else " (size preset default)") if batch else units.NA
-    when = started_text(run.get("started_at"))
+    when = units.started_text(run.get("started_at"))
     status = str(run.get("status") or units.NA)
     partial = partial_reason(run)
     warm = (f"{run.get('warmup_steps')} steps ({units.seconds(run.get('warmup_s'))})"

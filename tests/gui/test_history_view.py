@@ -145,3 +145,28 @@ def test_history_details_pane_context_menu_and_ctrl_c_copy(qtbot, store):
     assert view.model.runs[1].run_id in QGuiApplication.clipboard().text()
     menu.close()
     view.close_watch()
+
+
+def test_one_start_time_in_history_the_details_pane_and_the_report(qtbot, tmp_path):
+    """A run recorded live: its row is made as it is launched, its result says when it started
+    (seconds later, after preparing); History, the details pane and the report show that one."""
+    from profiler import units
+    from profiler.reports.stakeholder import stakeholder_report
+
+    result = fabricated("live-run", "cpu", step_s=0.02)
+    result.started_at = 1_780_000_000.0
+    store = HistoryStore(tmp_path)
+    try:
+        store.begin_run(result.run_id, result.spec, status="running")  # the launch: a few seconds earlier
+        store.finish_run(result.run_id, result.to_dict())
+        view = HistoryView(store)
+        qtbot.addWidget(view)
+        started = units.started_text(result.started_at)
+        assert started == units.started_text(1_780_000_000) and len(started) == 19  # 2026-05-28 20:26:40
+        assert cell(view, 0, COLUMNS.index("Started")) == started
+        view.table.selectRow(0)
+        assert started in view.details.text.toPlainText()
+        assert started in stakeholder_report([result.to_dict()])
+        view.close_watch()
+    finally:
+        store.close()

@@ -39,3 +39,12 @@ def test_counts_ratios_money():
 def test_columns_align_and_rule():
     text = units.columns([("a", "bb"), ("ccc", "d")], right=(1,))
     assert text.splitlines() == ["a    bb", "---  --", "ccc   d"]
+
+
+def test_one_start_time_format_and_na_when_unknown():
+    import time
+
+    stamp = 1_780_000_000.0
+    assert units.started_text(stamp) == time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
+    for unknown in (None, 0, -5.0, True, float("nan"), float("inf"), 1e30):
+        assert units.started_text(unknown) == units.NA  # type: ignore[arg-type]
