@@ -127,13 +127,14 @@ def test_the_sidebar_shows_the_run_in_focus_without_starting_anything(window, qt
     window.table.selectRow(row)
     c = window.controls
     assert window.session.focus == "first"
-    assert (c.batch.value(), c.precision.currentText(), c.size.currentText(), c.threads.value()) == (64, "bf16", "S", 1)
+    shown = (c.batch.value(), c.precision.currentText(), c.size_preset.currentText(), c.threads.value())
+    assert shown == (64, "bf16", "S", 1)
     assert window.picker.selected_ids() == ["cpu"] and not window.runs.busy  # nothing started
     row = next(r for r in range(window.table.rowCount()) if window.table.result_at(r)["run_id"] == "second")
     window.table.selectRow(row)
     assert window.session.focus == "second"
-    assert (c.batch.value(), c.precision.currentText(), c.size.currentText()) == (128, "fp32", "M")
+    assert (c.batch.value(), c.precision.currentText(), c.size_preset.currentText()) == (128, "fp32", "M")
     # History's Re-run: the sidebar says what runs
     window.workspace.sig_rerun_requested.emit(RunSpec(workload="mlp", size="L", batch_size=32, duration_s=1.0))
-    assert (c.batch.value(), c.size.currentText(), c.duration.value()) == (32, "L", 1.0)
+    assert (c.batch.value(), c.size_preset.currentText(), c.duration.value()) == (32, "L", 1.0)
     qtbot.waitUntil(lambda: not window.runs.busy, timeout=15000)

@@ -54,6 +54,7 @@ def test_the_plain_headline_has_no_jargon_and_the_default_keeps_the_names():
     assert settings.sentence.endswith("training a small multilayer perceptron (2 hidden layers of 1024)")
 
 
+@pytest.mark.contention  # keeps the engine's busy threshold (tests/conftest.py)
 def test_the_busy_machine_wording_stays_in_plain_words(monkeypatch: pytest.MonkeyPatch) -> None:
     busy: dict[str, Any] = measured("busy", 60.0, monkeypatch)
     line = headline([busy], plain=True)
