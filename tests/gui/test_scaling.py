@@ -156,7 +156,7 @@ def test_compare_says_when_runs_differ_in_world_size(window):
     assert "different numbers of ranks (1, 2)" in view.baseline_label.text()
     devices = [view.table.item(r, 3).text() for r in range(2)]
     assert devices == ["cpu", "cpu x2"]
-    assert view.comparison.rows[1].speedup_note == "2 ranks vs 1 rank on cpu"
+    assert view.comparison.rows[1].speedup_note == "2 ranks: 1.60x faster than 1"
 
 
 def rank_processes() -> list[psutil.Process]:

@@ -122,7 +122,7 @@ def test_results_table_speedup_only_between_comparable_runs(qtbot):
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
     col = headers.index("Speedup")
     gpu, lstm, other_cpu = (table.item(r, col) for r in range(3))
-    assert gpu.text() == "4.00×" and "vs cpu" in gpu.toolTip()
+    assert gpu.text() == "4.00×" and "4.00x faster than cpu" in gpu.toolTip()
     assert lstm.text() == "not comparable" and "different workloads" in lstm.toolTip()
     assert other_cpu.text().endswith("repeat") and "not a speedup" in other_cpu.toolTip()
 
