@@ -173,23 +173,42 @@ def saved_activation_bytes(model: nn.Module, loss_fn: LossFn, batch: Batch,
                            loss_of: Callable[[nn.Module, Batch], torch.Tensor] | None = None) -> int:
     """Bytes of the distinct storages autograd saves for backward in one forward and loss of
     ``batch`` (parameters' own storages left out). Run it on meta: nothing is allocated."""
-    skip = {_storage_key(p) for p in model.parameters()}
-    seen: dict[int, int] = {}
-
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        key = _storage_key(t)
-        if key not in skip and key not in seen:
-            seen[key] = t.untyped_storage().nbytes()
-        return t
-
     model.train()
     guess = ValueGuess()
-    with guess, torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+    with guess, SavedTensorMeter(model) as meter:
         loss = loss_of(model, batch) if loss_of is not None else forward_loss(model, loss_fn, batch)  # kept alive
     del loss
     if guess.reads:
         log.info("%d value read(s) on meta answered False/0 while measuring activations", guess.reads)
-    return sum(seen.values())
+    return meter.total_bytes
+
+
+class SavedTensorMeter:
+    """While active, counts the distinct storages autograd saves for backward (bytes), leaving
+    out ``model``'s parameters: the one measure of a step's activations (the footprint, the
+    advisor's model facts and its replay census all use it)."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self._skip = {_storage_key(p) for p in model.parameters()}
+        self._seen: dict[int, int] = {}
+        self._hooks = torch.autograd.graph.saved_tensors_hooks(self._pack, lambda t: t)
+
+    def _pack(self, t: torch.Tensor) -> torch.Tensor:
+        key = _storage_key(t)
+        if key not in self._skip and key not in self._seen:
+            self._seen[key] = t.untyped_storage().nbytes()
+        return t
+
+    def __enter__(self) -> SavedTensorMeter:
+        self._hooks.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._hooks.__exit__(*exc)
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(self._seen.values())
 
 
 class ValueGuess(TorchDispatchMode):

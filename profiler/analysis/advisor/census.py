@@ -26,6 +26,7 @@ from torch.utils._pytree import tree_flatten
 
 from profiler.analysis.advisor.bands import Band
 from profiler.workloads import WORKLOADS, Workload, WorkloadError
+from profiler.workloads.footprint import SavedTensorMeter
 
 log = logging.getLogger(__name__)
 
@@ -96,15 +97,7 @@ def _replay(workload: Workload, size: str, batch: int | None, knobs: Mapping[str
     with torch.random.fork_rng(devices=[]), torch.device("meta"):
         built = workload.build("meta", size, batch, knobs, channels_last)
     model = built.model.train()
-    params = {id(p) for p in model.parameters()}
-    saved: dict[int, float] = {}
-
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        base = t._base if t._base is not None else t
-        if id(base) not in params and id(t) not in params:
-            saved[id(base)] = float(base.numel() * base.element_size())
-        return t
-
+    meter = SavedTensorMeter(model)
     rnn_layers = sum(getattr(m, "num_layers", 1) * (2 if getattr(m, "bidirectional", False) else 1)
                      for m in model.modules() if isinstance(m, torch.nn.RNNBase))
     rnn_fwd = _Census()  # nested inside the census: sees the recurrent layers' forward ops too
@@ -119,7 +112,7 @@ def _replay(workload: Workload, size: str, batch: int | None, knobs: Mapping[str
     hooks = [m.register_forward_pre_hook(enter) for m in rnns] + [m.register_forward_hook(leave) for m in rnns]
     inputs, targets = built.make_batch()
     census = _Census()
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), census:
+    with meter, census:
         loss = built.loss_fn(model(inputs), targets)
     forward_kernels = census.kernels
     with census:
@@ -131,7 +124,7 @@ def _replay(workload: Workload, size: str, batch: int | None, knobs: Mapping[str
         # cuDNN runs each recurrent layer as a few fused kernels, not one per time step
         rnn_share = min(1.0, rnn_fwd.kernels / forward_kernels)
         kernels = kernels * (1 - rnn_share) + RNN_KERNELS_PER_LAYER * rnn_layers
-    return kernels, census.bytes, sum(saved.values()), float(rnn_layers)
+    return kernels, census.bytes, float(meter.total_bytes), float(rnn_layers)
 
 
 def replay_counts(workload: Workload, size: str, batch: int | None, knobs: Mapping[str, int],

@@ -93,17 +93,10 @@ def _measure(built: Any, on_meta: bool) -> tuple[float, float, float]:
 
     from profiler.workloads.batching import forward_loss
     from profiler.workloads.flop_formulas import formulas
+    from profiler.workloads.footprint import SavedTensorMeter
 
     model = built.model.train()
-    params = {id(p) for p in model.parameters()}
-    saved: dict[int, float] = {}
-
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        base = t._base if t._base is not None else t
-        if id(base) not in params and id(t) not in params:
-            saved[id(base)] = float(base.numel() * base.element_size())
-        return t
-
+    meter = SavedTensorMeter(model)
     counter = FlopCounterMode(display=False, custom_mapping=formulas())  # the engine's formulas (flop_formulas)
     with ExitStack() as stack:
         stack.enter_context(torch.random.fork_rng(devices=[]))
@@ -113,12 +106,12 @@ def _measure(built: Any, on_meta: bool) -> tuple[float, float, float]:
                 warnings.filterwarnings("ignore", message=".*TF32 acceleration on top of oneDNN.*")
                 stack.enter_context(torch.backends.mkldnn.flags(enabled=False))
         stack.enter_context(counter)  # one context: re-entering a FlopCounterMode resets it
-        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        with meter:
             loss = forward_loss(model, built.loss_fn, built.make_batch())
         loss.backward()
     counts = counter.get_flop_counts().get("Global", {})
     conv = sum(n for op, n in counts.items() if any(c in str(op) for c in _CONV_OPS))
-    return float(counter.get_total_flops()), float(conv), sum(saved.values())
+    return float(counter.get_total_flops()), float(conv), float(meter.total_bytes)
 
 
 def _on_cpu(workload: Any, size: str, knobs: Mapping[str, Any]) -> tuple[Any, tuple[float, float, float], str]:
