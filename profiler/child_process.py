@@ -24,14 +24,19 @@ def describe_exit(exitcode: int | None, running: str = "still running") -> str:
     return f"exit code {exitcode}"
 
 
-def run_json_child(cmd: list[str], what: str, timeout_s: float) -> dict[str, Any] | str:
+def run_json_child(cmd: list[str], what: str, timeout_s: float,
+                   env: dict[str, str] | None = None) -> dict[str, Any] | str:
     """Run ``cmd`` and parse the JSON object on its last stdout line.
 
     Returns that object, or one sentence naming ``what`` and why it gave nothing (timeout after
     ``timeout_s`` seconds, could not start, failed with its last stderr line, printed no JSON).
+    ``env`` defaults to ``lifeline.child_env()`` (isolated from the working directory).
     """
+    from profiler.lifeline import child_env
+
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False,
+                              env=child_env() if env is None else env, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         return f"the {what} did not finish in {timeout_s:.0f} s"
     except OSError as exc:

@@ -167,8 +167,10 @@ def check_qt_platform(choice: dict[str, str]) -> str:
             raise NotApplicable("no display (DISPLAY and WAYLAND_DISPLAY unset): the window is built offscreen")
     if not sys.platform.startswith("linux"):
         return "native (bundled platform plugin)"
+    from profiler.lifeline import child_env, python_command
+
     proc = subprocess.run(
-        [sys.executable, "-m", "gui.app.selftest", "--probe-qt"],
+        python_command("gui.app.selftest", "--probe-qt"), env=child_env(), stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, check=False,
     )
     if proc.returncode != 0:

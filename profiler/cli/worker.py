@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from typing import Any
 
 from profiler import units
 from profiler.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, check_output, write_json
+from profiler.cli.signals import stop_on_signals
 
 
 def register(sub: Any) -> None:
@@ -26,6 +28,9 @@ def register(sub: Any) -> None:
     p.add_argument("--nproc-per-node", type=int, help="ranks on this machine (default: one per device; CPU: 1)")
     p.add_argument("--rdzv-endpoint", required=True, metavar="HOST:PORT",
                    help="where the nodes meet: a host every node reaches, and a free port on it")
+    p.add_argument("--local-addr", metavar="ADDRESS",
+                   help="this node's address that the other nodes reach; the ranks' store listens there "
+                        "(default: the rendezvous host for one node, else the host name's address)")
     p.add_argument("--rdzv-id", default="horsepower", help="job id, the same on every node (default horsepower)")
     p.add_argument("--rdzv-timeout", type=float, default=120.0,
                    help="seconds to wait for the rendezvous and the other nodes (default 120)")
@@ -35,8 +40,9 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_worker)
 
 
-def _preflight(args: argparse.Namespace, config: Any) -> int:
-    """The ranks on this node; UsageError for anything that cannot run."""
+def _preflight(args: argparse.Namespace, config: Any) -> tuple[int, str | None]:
+    """The ranks on this node and its address for the ranks' store; UsageError for anything
+    that cannot run."""
     from profiler.distributed.ports import EndpointError, check_port_free, is_local, parse_endpoint, wait_reachable
     from profiler.distributed.sweep import devices_here
 
@@ -56,12 +62,13 @@ def _preflight(args: argparse.Namespace, config: Any) -> int:
         host, port = parse_endpoint(args.rdzv_endpoint)
         if is_local(host):
             if args.nnodes == 1:
-                check_port_free("0.0.0.0", port)
+                check_port_free(host, port)
         else:
             wait_reachable(host, port, args.rdzv_timeout)
     except EndpointError as exc:
         raise UsageError(str(exc)) from None
-    return int(nproc)
+    local_addr = args.local_addr or (host if args.nnodes == 1 and is_local(host) else None)
+    return int(nproc), local_addr
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -75,18 +82,27 @@ def cmd_worker(args: argparse.Namespace) -> int:
         config = from_args(args)
     except DistConfigError as exc:
         raise UsageError(str(exc)) from None
-    nproc = _preflight(args, config)
-    plan = LaunchPlan(worker_argv=[*config.to_argv(), "--run-id", new_run_id()], nproc=nproc,
+    nproc, local_addr = _preflight(args, config)
+    run_id = new_run_id()
+    plan = LaunchPlan(worker_argv=[*config.to_argv(), "--run-id", run_id], nproc=nproc,
                       rdzv_endpoint=args.rdzv_endpoint, nnodes=str(args.nnodes), rdzv_id=args.rdzv_id,
-                      join_timeout_s=args.rdzv_timeout,
+                      join_timeout_s=args.rdzv_timeout, local_addr=local_addr,
                       deadline_s=args.deadline or default_deadline_s(config) + args.rdzv_timeout)
     print(f"worker: {nproc} rank(s) here of {args.nnodes} node(s), rendezvous {args.rdzv_endpoint}", file=sys.stderr)
-    outcome = launch(plan)
+    cancel = threading.Event()
+    with stop_on_signals(cancel) as stopper:  # SIGINT/SIGTERM/SIGHUP: stop the ranks, then write --out
+        outcome = launch(plan, cancel)
     if not outcome.ok:
         print(f"horsepower: error: {outcome.reason}", file=sys.stderr)
         if args.verbose:
             print(outcome.log_tail, file=sys.stderr)
-        return EXIT_INTERRUPTED if outcome.stopped else EXIT_FAILED
+        if outcome.stopped:
+            from profiler.distributed.sweep import failed_result
+
+            write_json(args.out, failed_result(config, nproc * args.nnodes, run_id, outcome))
+            print(f"worker: stopped; wrote {args.out}", file=sys.stderr)
+            return stopper.exit_code(EXIT_INTERRUPTED)
+        return EXIT_FAILED
     if outcome.result is None:
         print("worker: this node's ranks finished; the node with rank 0 wrote the result", file=sys.stderr)
         return EXIT_OK

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from profiler.child_process import run_json_child
+from profiler.lifeline import die_with_parent, python_command
 
 ADDS_PER_ITER = 64
 FMAS_PER_ITER = 12
@@ -205,7 +206,7 @@ def run_in_subprocess(threads: int, fma_isa: str | None, timeout_s: float = 30.0
     reason = jit_unavailable()
     if reason:
         return reason
-    cmd = [sys.executable, "-m", "profiler.devices.cpu_microbench", "--threads", str(threads)]
+    cmd = python_command("profiler.devices.cpu_microbench", "--threads", str(threads))
     if fma_isa:
         cmd += ["--fma", fma_isa]
     out = run_json_child(cmd, "microbenchmark", timeout_s)
@@ -222,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--fma", choices=sorted(LANES), default=None)
     args = parser.parse_args(argv)
+    die_with_parent()
     reason = jit_unavailable()
     if reason:
         print(reason, file=sys.stderr)

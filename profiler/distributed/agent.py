@@ -2,7 +2,9 @@
 
 It parses torchrun's own flags with ``torch.distributed.run.parse_args`` and runs the same
 code torchrun runs (``config_from_args`` then ``elastic_launch``), so the ranks are started,
-watched and stopped by torch's elastic agent exactly as under ``torchrun``; what it adds is
+watched and stopped by torch's elastic agent exactly as under ``torchrun`` (with the
+``horsepower-c10d`` rendezvous, torch's c10d one bound to the given addresses: ``bound_store``);
+what it adds is
 an outcome file a program can read: every failed rank with its exit code, signal and message,
 or the error that stopped the rendezvous. PLAN.json holds ``{"torchrun_argv": [...],
 "outcome": "path"}``. Exit code 0 when every rank succeeded, 1 otherwise.
@@ -47,6 +49,12 @@ def run_plan(plan: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from profiler.distributed.bound_store import register
+    from profiler.lifeline import adopt_as_parent, die_with_parent
+
+    die_with_parent()  # the launcher's death (even SIGKILL) ends the agent, and so its ranks
+    adopt_as_parent()  # the ranks die with this agent
+    register()
     args = sys.argv[1:] if argv is None else argv
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s agent %(levelname)s %(name)s: %(message)s")
     with open(args[0], encoding="utf-8") as fh:

@@ -1,12 +1,18 @@
 """Start the ranks of one distributed run through torch's elastic agent, and always clean up.
 
-``launch`` runs ``python -m profiler.distributed.agent`` (torchrun's code path, see ``agent``)
-in a new session, waits at most ``deadline_s``, and returns a ``LaunchOutcome``: the result
+``launch`` runs ``python -P -m profiler.distributed.agent`` (torchrun's code path, see ``agent``)
+in a new session, isolated from the working directory (``lifeline``), with ``TMPDIR`` inside
+the launch's own temporary directory (so torch's ``torchelastic_*`` logs and timer files go
+when it goes), waits at most ``deadline_s``, and returns a ``LaunchOutcome``: the result
 rank 0 wrote, or the failed rank and why. The agent already stops every rank when one fails;
 on top of that this module remembers every process below the agent while it runs and, when
 the agent is gone (finished, failed, stopped or killed at the deadline), kills whatever is
-still alive, so no rank outlives the launch. The ranks also ask the kernel to kill them if the
-agent dies (``worker.die_with_parent``).
+still alive, so no rank outlives the launch. The agent and the ranks also ask the kernel to
+kill them if their parent dies (``lifeline.die_with_parent``), so a launcher killed by SIGKILL
+leaves nothing behind either.
+
+The rendezvous is torch's c10d one with stores bound to the endpoint's host and this node's
+address (``bound_store``): a single-node run listens on loopback only.
 
 Thread: the caller's; ``cancel`` (a threading.Event) stops the run early.
 """
@@ -18,7 +24,6 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -27,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+
+from profiler.lifeline import python_command
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +56,17 @@ class LaunchPlan:
     deadline_s: float = 600.0
     env: dict[str, str] = field(default_factory=dict)
 
-    def torchrun_argv(self, result_path: str, status_dir: str) -> list[str]:
-        argv = ["--nnodes", self.nnodes, "--nproc-per-node", str(self.nproc), "--rdzv-backend", "c10d",
+    def torchrun_argv(self, result_path: str, status_dir: str, log_dir: str | None = None) -> list[str]:
+        from profiler.distributed.bound_store import BACKEND
+
+        argv = ["--nnodes", self.nnodes, "--nproc-per-node", str(self.nproc), "--rdzv-backend", BACKEND,
                 "--rdzv-endpoint", self.rdzv_endpoint, "--rdzv-id", self.rdzv_id,
                 "--rdzv-conf", f"join_timeout={int(self.join_timeout_s)},read_timeout={int(self.join_timeout_s)}",
                 "--max-restarts", "0", "--monitor-interval", str(MONITOR_INTERVAL_S)]
         if self.local_addr:
             argv += ["--local-addr", self.local_addr]
+        if log_dir:
+            argv += ["--log-dir", log_dir]
         return [*argv, "-m", "profiler.distributed.worker", *self.worker_argv,
                 "--out", result_path, "--status-dir", status_dir]
 
@@ -76,17 +87,10 @@ class LaunchOutcome:
     leftover_pids: list[int] = field(default_factory=list)
 
 
-def _package_root() -> str:
-    """The directory holding the ``profiler`` package in use (so ranks import the same tree)."""
-    import profiler
+def _child_env(plan: LaunchPlan, tmp: str) -> dict[str, str]:
+    from profiler.lifeline import child_env
 
-    return str(Path(profiler.__file__).resolve().parent.parent)
-
-
-def _child_env(plan: LaunchPlan) -> dict[str, str]:
-    env = dict(os.environ)
-    root = _package_root()
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    env = child_env({"TMPDIR": tmp})
     env.setdefault("OMP_NUM_THREADS", "1")  # torchrun's default for several ranks per node
     env.update(plan.env)
     return env
@@ -152,12 +156,14 @@ def launch(plan: LaunchPlan, cancel: threading.Event | None = None) -> LaunchOut
         os.mkdir(status_dir)
         outcome_path = os.path.join(tmp, "outcome.json")
         plan_path = os.path.join(tmp, "plan.json")
+        log_dir = os.path.join(tmp, "logs")
         with open(plan_path, "w", encoding="utf-8") as fh:
-            json.dump({"torchrun_argv": plan.torchrun_argv(result_path, status_dir), "outcome": outcome_path}, fh)
+            json.dump({"torchrun_argv": plan.torchrun_argv(result_path, status_dir, log_dir),
+                       "outcome": outcome_path}, fh)
         log_path = os.path.join(tmp, "launch.log")
         with open(log_path, "wb") as log_file:
-            proc = subprocess.Popen([sys.executable, "-m", "profiler.distributed.agent", plan_path],
-                                    env=_child_env(plan), stdout=log_file, stderr=subprocess.STDOUT,
+            proc = subprocess.Popen(python_command("profiler.distributed.agent", plan_path),
+                                    env=_child_env(plan, tmp), stdout=log_file, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, start_new_session=True)
             tracker = _Tracker(proc.pid)
             timed_out = stopped = False

@@ -37,20 +37,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def die_with_parent() -> None:
-    """On Linux, have the kernel SIGKILL this rank if its launcher dies, so no rank is orphaned."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-        import signal
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        logging.getLogger(__name__).debug("prctl(PR_SET_PDEATHSIG) unavailable")
-
-
 def write_status(directory: str | None, rank: int, error: str) -> None:
     """Record why this rank failed, for the launcher (best effort, complete or absent)."""
     if not directory:
@@ -93,7 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"horsepower worker (rank {rank}): error: {exc}", file=sys.stderr)
         write_status(args.status_dir, int(rank) if rank.isdigit() else -1, f"bad input: {exc}")
         return EXIT_USAGE
-    die_with_parent()
+    from profiler.lifeline import die_with_parent
+
+    die_with_parent()  # SIGKILL if the agent dies, so no rank is orphaned
     from profiler.distributed.rank import run_rank
 
     try:

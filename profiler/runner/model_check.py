@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from profiler.child_process import describe_exit
+from profiler.lifeline import isolate_spawn
 from profiler.results.model_ref import model_label
 from profiler.results.spec import RunSpec
 from profiler.runner.deadline import passed_deadline, read_dump
@@ -120,6 +121,7 @@ def _run_child(specs: list[RunSpec]) -> list[ModelCheck]:
     from profiler.runner.model_check_child import check_child_main
 
     timeout_s = max(s.build_timeout_s for s in specs)
+    isolate_spawn()
     ctx = mp.get_context("spawn")
     recv, send = ctx.Pipe(duplex=False)
     fd, dump_path = tempfile.mkstemp(prefix="horsepower-model-check-", suffix=".txt")

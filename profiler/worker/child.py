@@ -56,23 +56,9 @@ class PipeForwarder:
                 self.on_broken()
 
 
-def _die_with_parent() -> None:
-    """On Linux, ask the kernel to SIGTERM this worker if the window's process dies."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-        import signal
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-    except (OSError, AttributeError):
-        logging.getLogger(__name__).debug("prctl(PR_SET_PDEATHSIG) unavailable")
-
-
 def _stop_on_signals(cancel_flag: threading.Event) -> None:
     """SIGINT/SIGTERM/SIGHUP (Ctrl-C reaches the whole process group; ``timeout`` and systemd
-    signal every process; the parent's death sends SIGTERM) stop the run after its current
+    signal every process) stop the run after its current
     step, so every measured step still reaches the parent; a second signal exits at once."""
     import signal
 
@@ -114,7 +100,9 @@ def child_main(spec_dict: dict[str, Any], run_id: str, device_info: dict[str, An
     watcher = threading.Thread(target=watch_cancel, name="cancel-watch", daemon=True)
     watcher.start()
     _stop_on_signals(cancel_flag)
-    _die_with_parent()
+    from profiler.lifeline import die_with_parent
+
+    die_with_parent()  # SIGKILL when the parent dies, even in a step that never returns
     forward = PipeForwarder(conn, on_broken=cancel_flag.set)
     try:
         from profiler.devices.discovery import DeviceInfo

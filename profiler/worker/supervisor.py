@@ -20,6 +20,7 @@ from typing import Any
 from profiler.child_process import describe_exit
 from profiler.devices.discovery import DeviceInfo
 from profiler.events import EventBus, RunFinished, RunStateChanged
+from profiler.lifeline import isolate_spawn
 from profiler.results.result import RunResult, RunState, new_run_id
 from profiler.results.spec import RunSpec, TraceRequest
 from profiler.runner.deadline import passed_deadline, read_dump
@@ -71,6 +72,7 @@ class _Supervision:
         self.oom_before: tuple[int | None, ...] = ()
 
     def run(self) -> RunResult:
+        isolate_spawn()
         ctx = mp.get_context("spawn")
         recv, send = ctx.Pipe(duplex=False)
         child_cancel = ctx.Event()

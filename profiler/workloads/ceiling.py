@@ -223,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--force", action="store_true", help="measure even on a busy machine")
     args = parser.parse_args(argv)
+    from profiler.lifeline import die_with_parent
+
+    die_with_parent()
     if args.threads:
         torch.set_num_threads(args.threads)
     result = measure_ceiling(args.device, args.precision, args.seconds, args.force)

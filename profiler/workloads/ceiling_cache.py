@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ import torch
 
 from profiler import paths
 from profiler.child_process import run_json_child
+from profiler.lifeline import python_command
 from profiler.workloads.ceiling import CeilingMeasurement
 
 log = logging.getLogger(__name__)
@@ -100,8 +100,8 @@ def stale_reason(entry: dict[str, Any], hardware_id: str, torch_version: str, no
 def measure_out_of_process(device: str, precision: str, threads: int | None, seconds: float = 3.0,
                            force: bool = False, timeout_s: float = 180.0) -> CeilingMeasurement | str:
     """Run ``profiler.workloads.ceiling`` in a child process; its measurement, or why not."""
-    cmd = [sys.executable, "-m", "profiler.workloads.ceiling", "--device", device, "--precision", precision,
-           "--seconds", str(seconds)]
+    cmd = python_command("profiler.workloads.ceiling", "--device", device, "--precision", precision,
+                         "--seconds", str(seconds))
     if threads:
         cmd += ["--threads", str(threads)]
     if force:
