@@ -125,3 +125,15 @@ def adopt_as_parent() -> None:
     ``HORSEPOWER_PARENT_PID``): for a child that starts children of its own with
     ``os.environ`` (the elastic agent starting ranks)."""
     os.environ[PARENT_PID_ENV] = str(os.getpid())
+
+
+def spawn_entry(target: str, *args: object) -> None:
+    """The target of every ``multiprocessing`` spawn child: ``die_with_parent`` first, then
+    ``target`` ("package.module:function") with ``args``. Spawn imports the target's module
+    before running it; this module is light, so the child is bound to its parent within
+    milliseconds instead of after importing torch."""
+    die_with_parent()
+    import importlib
+
+    module_name, _, function = target.partition(":")
+    getattr(importlib.import_module(module_name), function)(*args)

@@ -57,6 +57,9 @@ def first_line(exc: BaseException) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from profiler.lifeline import die_with_parent
+
+    die_with_parent()  # SIGKILL if the agent dies, so no rank is orphaned (before torch loads)
     args = build_parser().parse_args(argv)
     prefix = "%(asctime)s rank " + os.environ.get("RANK", "?")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -79,9 +82,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"horsepower worker (rank {rank}): error: {exc}", file=sys.stderr)
         write_status(args.status_dir, int(rank) if rank.isdigit() else -1, f"bad input: {exc}")
         return EXIT_USAGE
-    from profiler.lifeline import die_with_parent
-
-    die_with_parent()  # SIGKILL if the agent dies, so no rank is orphaned
     from profiler.distributed.rank import run_rank
 
     try:

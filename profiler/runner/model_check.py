@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from profiler.child_process import describe_exit
-from profiler.lifeline import isolate_spawn
+from profiler.lifeline import isolate_spawn, spawn_entry
 from profiler.results.model_ref import model_label
 from profiler.results.spec import RunSpec
 from profiler.runner.deadline import passed_deadline, read_dump
@@ -118,15 +118,14 @@ def forget_checks() -> None:
 
 
 def _run_child(specs: list[RunSpec]) -> list[ModelCheck]:
-    from profiler.runner.model_check_child import check_child_main
-
     timeout_s = max(s.build_timeout_s for s in specs)
     isolate_spawn()
     ctx = mp.get_context("spawn")
     recv, send = ctx.Pipe(duplex=False)
     fd, dump_path = tempfile.mkstemp(prefix="horsepower-model-check-", suffix=".txt")
     os.close(fd)
-    proc = ctx.Process(target=check_child_main, args=([s.to_dict() for s in specs], send, dump_path, timeout_s),
+    proc = ctx.Process(target=spawn_entry, args=("profiler.runner.model_check_child:check_child_main",
+                                                 [s.to_dict() for s in specs], send, dump_path, timeout_s),
                        name="horsepower-model-check", daemon=True)
     proc.start()
     send.close()

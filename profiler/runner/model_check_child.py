@@ -31,9 +31,6 @@ PROTOCOL = f"the workload protocol: {PROTOCOL_DOC}"
 
 def check_child_main(spec_dicts: list[dict[str, Any]], conn: Connection, dump_path: str, timeout_s: float) -> None:
     """Entry point of the check process (module level, for spawn)."""
-    from profiler.lifeline import die_with_parent
-
-    die_with_parent()  # a check of a model that hangs must not outlive the window or the CLI
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s model-check %(levelname)s %(name)s: %(message)s")
     open_dump(dump_path)
     offer_to_oom_killer()

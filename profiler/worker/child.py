@@ -99,10 +99,7 @@ def child_main(spec_dict: dict[str, Any], run_id: str, device_info: dict[str, An
 
     watcher = threading.Thread(target=watch_cancel, name="cancel-watch", daemon=True)
     watcher.start()
-    _stop_on_signals(cancel_flag)
-    from profiler.lifeline import die_with_parent
-
-    die_with_parent()  # SIGKILL when the parent dies, even in a step that never returns
+    _stop_on_signals(cancel_flag)  # the parent's death is a SIGKILL (``lifeline.spawn_entry``)
     forward = PipeForwarder(conn, on_broken=cancel_flag.set)
     try:
         from profiler.devices.discovery import DeviceInfo

@@ -20,12 +20,11 @@ from typing import Any
 from profiler.child_process import describe_exit
 from profiler.devices.discovery import DeviceInfo
 from profiler.events import EventBus, RunFinished, RunStateChanged
-from profiler.lifeline import isolate_spawn
+from profiler.lifeline import isolate_spawn, spawn_entry
 from profiler.results.result import RunResult, RunState, new_run_id
 from profiler.results.spec import RunSpec, TraceRequest
 from profiler.runner.deadline import passed_deadline, read_dump
 from profiler.runner.validate import SpecError, validate_spec
-from profiler.worker.child import child_main
 from profiler.worker.oom import oom_kill_counts, oom_killed, oom_sentence
 from profiler.worker.partial import PartialRun
 
@@ -88,10 +87,10 @@ class _Supervision:
 
     def _run(self, ctx: Any, recv: Any, send: Any, child_cancel: Any) -> RunResult:
         proc = ctx.Process(
-            target=child_main,
-            args=(self.spec.to_dict(), self.run_id, self.device_info.to_dict(), send, child_cancel,
-                  logging.getLogger().getEffectiveLevel(), self.trace.to_dict() if self.trace else None,
-                  self.dump_path),
+            target=spawn_entry,  # dies with this process, then runs ``child_main``
+            args=("profiler.worker.child:child_main", self.spec.to_dict(), self.run_id,
+                  self.device_info.to_dict(), send, child_cancel, logging.getLogger().getEffectiveLevel(),
+                  self.trace.to_dict() if self.trace else None, self.dump_path),
             name=f"horsepower-worker-{self.run_id}",
             daemon=False,  # a daemonic process may not start DataLoader workers; we reap it ourselves
         )
