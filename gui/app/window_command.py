@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gui.app.display_check import display_problem
+from profiler import numbers
 
 log = logging.getLogger(__name__)
 
@@ -22,22 +23,24 @@ STRAGGLER_WAIT_S = 25.0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    from profiler.cli.common import OneLineParser
+
+    p = OneLineParser(
         prog="horsepower gui", description="Open the live profiling window."
     )
     p.add_argument("--run", metavar="DEVICE:WORKLOAD", help="start this run at once, e.g. cpu:mlp")
-    p.add_argument("--duration", type=float, default=None, metavar="S",
+    p.add_argument("--duration", type=numbers.DURATION_S.arg(), default=None, metavar="S",
                    help="timed seconds of the --run (default 10)")
     p.add_argument("--size", default="S", help="size preset of the --run (S, M, L)")
-    p.add_argument("--batch-size", type=int, default=None, help="batch size of the --run")
+    p.add_argument("--batch-size", type=numbers.BATCH.arg(), default=None, help="batch size of the --run")
     p.add_argument("--precision", default="fp32", help="precision of the --run")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
+    p.add_argument("--threads", type=numbers.THREADS.arg(), default=None, help="CPU threads (default: all cores)")
     p.add_argument("--screenshot", metavar="FILE",
                    help="save a PNG of the window when done (or mid-run with --screenshot-at)")
-    p.add_argument("--screenshot-at", type=float, default=None, metavar="SECONDS",
+    p.add_argument("--screenshot-at", type=numbers.DURATION_S.arg(), default=None, metavar="SECONDS",
                    help="take the --screenshot this many seconds into the timed window of the --run")
     p.add_argument("--json", metavar="FILE", help="write the run's result JSON when done")
-    p.add_argument("--quit-after", type=float, metavar="SECONDS",
+    p.add_argument("--quit-after", type=numbers.DURATION_S.arg(), metavar="SECONDS",
                    help="quit after this many seconds (stopping a run still going)")
     p.add_argument("--demo", action="store_true", help="start in demo mode (full screen loop)")
     p.add_argument("--dark", action="store_true", help="dark theme")
@@ -89,10 +92,12 @@ def run_app(argv: Sequence[str] | None = None) -> int:
             print(f"horsepower gui: {exc}", file=sys.stderr)
             return 2
     from profiler.outputs import OutputPathError, check_output_path
+    from profiler.run_inputs import check_not_input
 
     try:
         for path in (args.json, args.screenshot):
             check_output_path(path)
+            check_not_input(path, spec.model if spec is not None else "")
     except OutputPathError as exc:
         print(f"horsepower gui: {exc}", file=sys.stderr)
         return 2

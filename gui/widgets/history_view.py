@@ -362,9 +362,17 @@ class HistoryView(QWidget):
         self.refresh()
 
     def delete(self, run_ids: list[str]) -> None:
+        from profiler.history.store import RunInProgress
+
+        refused = []
         for run_id in run_ids:
-            self.store.delete(run_id)
+            try:
+                self.store.delete(run_id)
+            except RunInProgress as exc:
+                refused.append(str(exc))
         self.refresh()
+        if refused:
+            QMessageBox.information(self, "Run still running", "\n".join(refused))
 
     def rerun(self, run_id: str) -> None:
         run = self.run(run_id)

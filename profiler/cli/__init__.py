@@ -17,13 +17,13 @@ from collections.abc import Sequence
 from profiler import __version__
 from profiler.cli import advise, compare, devices, history, run, scale, sweep, value, worker
 from profiler.cli.boundary import guarded
-from profiler.cli.common import EXIT_USAGE
+from profiler.cli.common import EXIT_USAGE, OneLineParser
 
 COMMAND_MODULES = (devices, run, history, compare, sweep, value, advise, scale, worker)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="horsepower",
         description="Measure what this machine's hardware is worth to PyTorch. "
         "With no command, opens the window.",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from profiler import units
 from profiler.outputs import OutputPathError, check_output_path, write_text
@@ -14,6 +15,13 @@ if TYPE_CHECKING:
     from profiler.history import HistoryStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose bad input is one line (``horsepower run: error: ...``) and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {units.plain(message)}\n")
 
 
 class UsageError(Exception):
@@ -33,10 +41,14 @@ def usage_error(exc: BaseException) -> UsageError:
     return UsageError(str(exc), str(getattr(exc, "details", "") or ""))
 
 
-def check_output(path: str | None) -> None:
-    """UsageError unless ``path`` can be written (checked before any work starts)."""
+def check_output(path: str | None, model: str = "") -> None:
+    """UsageError unless ``path`` can be written and is none of the command's inputs
+    (Horsepower's own files, the user's ``model`` and its modules): checked before any work."""
+    from profiler.run_inputs import check_not_input
+
     try:
         check_output_path(path)
+        check_not_input(path, model)
     except OutputPathError as exc:
         raise UsageError(str(exc)) from None
 

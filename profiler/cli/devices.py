@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from profiler import units
+from profiler import numbers, units
 from profiler.cli.common import UsageError, print_json
 
 
@@ -16,9 +16,9 @@ def register(sub: Any) -> None:
     p = sub.add_parser("probe", help="the hardware peak and the best GEMM measured here, per precision, "
                                       "and the memory bandwidth")
     p.add_argument("--device", default="cpu", help="device to probe (default: cpu)")
-    p.add_argument("--seconds", type=float, default=3.0,
+    p.add_argument("--seconds", type=numbers.Bound("seconds", 0, 600, low_open=True).arg(), default=3.0,
                    help="time budget of each GEMM ceiling measurement (default: 3)")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's default)")
+    p.add_argument("--threads", type=numbers.THREADS.arg(), default=None, help="CPU threads (default: torch's default)")
     p.add_argument("--remeasure", action="store_true",
                    help="measure the GEMM ceilings now, even when a fresh one is cached")
     p.add_argument("--busy-ok", action="store_true",

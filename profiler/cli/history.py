@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from profiler import units
+from profiler import numbers, units
 from profiler.cli.common import UsageError, check_output, match_ref, open_store, print_json, resolve_run
 
 EXPORT_FORMATS = ("csv", "json", "html")
@@ -20,8 +20,8 @@ def register(sub: Any) -> None:
     p.add_argument("--device", help="only runs on this device")
     p.add_argument("--status", help="only runs with this status (completed, failed, ...)")
     p.add_argument("--search", help="text to find in name, id, workload or device")
-    p.add_argument("--ranks", type=int, help="only runs of this many ranks (world size)")
-    p.add_argument("--limit", type=int, default=50, help="at most this many runs (default 50)")
+    p.add_argument("--ranks", type=numbers.NODES.arg(), help="only runs of this many ranks (world size)")
+    p.add_argument("--limit", type=numbers.COUNT.arg(), default=50, help="at most this many runs (default 50)")
     p.set_defaults(func=cmd_history)
     actions = p.add_subparsers(dest="history_action", metavar="ACTION")
     delete = actions.add_parser("delete", help="remove stored runs and their time series from history")
@@ -82,6 +82,12 @@ def cmd_history_delete(args: argparse.Namespace) -> int:
         summaries = {s.run_id: s for s in store.list_runs()}
         ids = list(summaries)
         chosen = list(dict.fromkeys(match_ref(ref, ids, "run") for ref in args.runs))
+        for run_id in chosen:  # a run still being recorded is refused, and then nothing goes
+            owner = store.live_owner(run_id)
+            if owner is not None:
+                where = f"process {owner}" if owner else "another machine"
+                raise UsageError(f"run {run_id} is still running ({where} records it); stop it first, "
+                                 "then delete it (nothing was deleted)")
         for run_id in chosen:
             store.delete(run_id)
             s = summaries[run_id]

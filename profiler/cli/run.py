@@ -11,7 +11,7 @@ from contextlib import nullcontext
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from profiler import units
+from profiler import numbers, units
 from profiler.cli.common import EXIT_FAILED, EXIT_OK, UsageError, check_output, usage_error
 from profiler.cli.quiet_gate import add_wait_arguments, gate
 from profiler.cli.signals import say, stop_on_signals
@@ -31,36 +31,38 @@ def register(sub: Any) -> None:
     p.add_argument("--workload", help="a built-in workload: mlp (default), cnn, gpt, lstm")
     add_model_argument(p)
     p.add_argument("--size", choices=SIZES, help="size preset of a built-in workload (default S)")
-    p.add_argument("--batch-size", type=int, help="samples per step (default: the preset's or the model's)")
+    p.add_argument("--batch-size", type=numbers.BATCH.arg(),
+                   help="samples per step (default: the preset's or the model's)")
     p.add_argument("--knob", action="append", default=[], metavar="NAME=VALUE",
                    help="override a workload knob, e.g. --knob width=2048 (repeatable); a model's knobs are "
                         "its factory's keyword arguments (int, float, bool or str: --knob dropout=0.1, "
                         "--knob bias=false, --knob rnn_type=GRU)")
     p.add_argument("--precision", default="fp32", choices=PRECISIONS, help="numeric precision (default fp32)")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--duration", type=float, help="timed window in seconds (default 10)")
-    group.add_argument("--steps", type=int, help="timed window in steps")
-    p.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
+    group.add_argument("--duration", type=numbers.DURATION_S.arg(), help="timed window in seconds (default 10)")
+    group.add_argument("--steps", type=numbers.STEPS.arg(), help="timed window in steps")
+    p.add_argument("--threads", type=numbers.THREADS.arg(), help="CPU threads for torch (default: all cores)")
     p.add_argument("--channels-last", action="store_true", help="channels_last memory format (CNN)")
     p.add_argument("--compile", action="store_true", help="torch.compile the model (falls back to eager)")
     p.add_argument("--input-pipeline", action="store_true",
                    help="feed batches from host memory through a DataLoader")
-    p.add_argument("--workers", type=int, default=2, help="DataLoader workers in --input-pipeline mode")
-    p.add_argument("--loader-delay-ms", type=float, default=0.0, metavar="MS",
-                   help="make each sample this much slower to load in --input-pipeline mode (0-1000 ms; "
-                        "to demonstrate an input-bound run)")
+    p.add_argument("--workers", type=numbers.LOADER_WORKERS.arg(), default=2,
+                   help="DataLoader workers in --input-pipeline mode")
+    p.add_argument("--loader-delay-ms", type=numbers.Bound("loader delay", 0, 1000, unit="ms").arg(), default=0.0,
+                   metavar="MS", help="make each sample this much slower to load in --input-pipeline mode "
+                                      "(0-1000 ms; to demonstrate an input-bound run)")
     p.add_argument("--allocator", choices=("default", "tuned"), default="default",
                    help="the C allocator in the training process: default, or tuned (glibc keeps freed buffers "
                         "instead of faulting them in again every step)")
     p.add_argument("--no-pin-memory", dest="pin_memory", action="store_false",
                    help="do not pin host memory in --input-pipeline mode (pinning applies to accelerators)")
-    p.add_argument("--phase-every", type=int, default=10, metavar="N",
+    p.add_argument("--phase-every", type=numbers.Bound("", 0, 1_000_000, integer=True).arg(), default=10, metavar="N",
                    help="time the phases of a step (data, forward, backward, ...) every N timed steps, "
                         "at most 4 per second; those steps are not in the figures (0: off; default 10)")
     p.add_argument("--trace", metavar="FILE",
                    help="after the timed window, record a few steps with torch.profiler into FILE "
                         "(Chrome/Perfetto trace JSON; .gz compresses); kept in the history")
-    p.add_argument("--trace-steps", type=int, metavar="N",
+    p.add_argument("--trace-steps", type=numbers.Bound("", 1, 100_000, integer=True).arg(), metavar="N",
                    help=f"steps in the --trace (default {DEFAULT_TRACE_STEPS})")
     p.add_argument("--isolated", action="store_true",
                    help="kept for older scripts: every run trains in a supervised worker process, as in the window")
@@ -90,7 +92,10 @@ def parse_knobs(items: list[str], typed: bool = False) -> dict[str, Any]:
             raise UsageError(f"--knob takes NAME=INTEGER, got {units.plain(item)[:80]!r}")
         if len(value.strip().lstrip("-")) > MAX_KNOB_DIGITS:
             raise UsageError(f"--knob {name.strip()[:40]} is too large ({len(value.strip())} digits)")
-        knobs[name.strip()] = int(value)
+        try:
+            knobs[name.strip()] = numbers.KNOB.named(f"--knob {name.strip()[:40]}").parse(value)
+        except numbers.NumberError as exc:
+            raise UsageError(str(exc)) from None
     return knobs
 
 
@@ -143,7 +148,7 @@ def trace_from_args(args: argparse.Namespace) -> TraceRequest | None:
         raise UsageError(f"--trace-steps must be a positive number of steps, got {steps}")
     if args.json and args.json != "-" and os.path.abspath(args.json) == os.path.abspath(args.trace):
         raise UsageError("--trace and --json name the same file")
-    check_output(args.trace)
+    check_output(args.trace, getattr(args, "model", None) or "")
     return TraceRequest(args.trace, steps)
 
 
@@ -159,7 +164,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     machine = QuietReader()  # the machine is read from here to the gate: over the checks below
     spec = spec_from_args(args)
-    check_output(args.json)
+    check_output(args.json, spec.model)
     trace = trace_from_args(args)
     try:
         device_info = validate_spec(spec)

@@ -10,7 +10,7 @@ import sys
 import threading
 from typing import Any
 
-from profiler import units
+from profiler import numbers, units
 from profiler.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, check_output, write_json
 from profiler.cli.signals import stop_on_signals
 
@@ -22,8 +22,10 @@ def register(sub: Any) -> None:
                                      "scaling efficiency and where each rank's time goes")
     add_arguments(p)
     p.add_argument("--nproc", default="1,2", help="world sizes to run, comma-separated (default 1,2)")
-    p.add_argument("--port", type=int, help="rendezvous port on 127.0.0.1 (default: a free one per world size)")
-    p.add_argument("--deadline", type=float, help="seconds one world size may take before it is stopped")
+    p.add_argument("--port", type=numbers.PORT.arg(),
+                   help="rendezvous port on 127.0.0.1 (default: a free one per world size)")
+    p.add_argument("--deadline", type=numbers.TIMEOUT_S.arg(),
+                   help="seconds one world size may take before it is stopped")
     p.add_argument("--json", metavar="FILE", help="write the points and their results as JSON ('-' for stdout)")
     p.add_argument("--no-history", action="store_true", help="do not store the runs in the history")
     p.set_defaults(func=cmd_scale)

@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from profiler import units
+from profiler import numbers, units
 from profiler.cli.common import UsageError, check_output, print_json, usage_error
 from profiler.cli.run import add_model_argument, model_fields
 from profiler.cli.signals import say, stop_on_signals
@@ -31,7 +31,7 @@ def register(sub: Any) -> None:
     p.add_argument("--values", required=True, help="comma-separated positive integers")
     p.add_argument("--device", action="append", required=True, dest="devices",
                    help="device to run on (repeat: --device cpu --device cuda:0)")
-    p.add_argument("--duration", type=float, default=3.0, help="timed seconds per point (default 3)")
+    p.add_argument("--duration", type=numbers.DURATION_S.arg(), default=3.0, help="timed seconds per point (default 3)")
     p.add_argument("--json", action="store_true", help="print the sweep as JSON")
     p.add_argument("--html", metavar="FILE", help="also write a one-page HTML report")
     p.add_argument("--no-history", action="store_true", help="do not store the sweep's runs")
@@ -40,10 +40,10 @@ def register(sub: Any) -> None:
 
 def parse_values(text: str) -> list[int]:
     try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        values = []
-    if not values or any(v <= 0 for v in values):
+        values = [numbers.COUNT.named("--values").parse(v) for v in text.split(",") if v.strip()]
+    except numbers.NumberError as exc:
+        raise UsageError(f"{exc} (in {units.plain(text)[:80]!r})") from None
+    if not values:
         raise UsageError(f"--values takes comma-separated positive integers, got {text!r}")
     return values
 

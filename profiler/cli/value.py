@@ -6,7 +6,7 @@ import argparse
 from dataclasses import asdict, replace
 from typing import Any
 
-from profiler import units
+from profiler import numbers, units
 from profiler.cli.common import UsageError, print_json, resolve_runs
 
 
@@ -17,19 +17,21 @@ def register(sub: Any) -> None:
     show.set_defaults(func=cmd_value_show)
     setp = vsub.add_parser("set", help="set a device's price or the electricity price")
     setp.add_argument("device", nargs="?", help="device id (cpu, cuda:0, ...)")
-    setp.add_argument("--purchase", type=float, help="purchase price")
-    setp.add_argument("--years", type=float, default=3.0, help="years to amortise over (default 3)")
-    setp.add_argument("--hours-per-day", type=float, default=8.0, help="hours of use a day (default 8)")
-    setp.add_argument("--cloud", type=float, help="cloud rate per hour (includes electricity)")
-    setp.add_argument("--electricity", type=float, help="electricity price per kWh")
+    setp.add_argument("--purchase", type=numbers.MONEY.arg(), help="purchase price")
+    setp.add_argument("--years", type=numbers.YEARS.arg(), default=3.0, help="years to amortise over (default 3)")
+    setp.add_argument("--hours-per-day", type=numbers.HOURS_PER_DAY.arg(), default=8.0,
+                      help="hours of use a day (default 8)")
+    setp.add_argument("--cloud", type=numbers.MONEY.arg(), help="cloud rate per hour (includes electricity)")
+    setp.add_argument("--electricity", type=numbers.MONEY.arg(), help="electricity price per kWh")
     setp.add_argument("--currency", help="currency code, e.g. USD or EUR")
     setp.set_defaults(func=cmd_value_set)
     reset = vsub.add_parser("reset", help="set the prices file aside (kept as prices.json.old-...) and start over")
     reset.set_defaults(func=cmd_value_reset)
     proj = vsub.add_parser("project", help="time, energy and cost of a job on stored runs' devices")
     proj.add_argument("runs", nargs="+", metavar="RUN")
-    proj.add_argument("--samples", type=float, required=True, help="dataset size in samples (1e9 works)")
-    proj.add_argument("--epochs", type=float, default=1.0, help="epochs (default 1)")
+    proj.add_argument("--samples", type=numbers.SAMPLES.arg(), required=True,
+                      help="dataset size in samples (1e9 works)")
+    proj.add_argument("--epochs", type=numbers.EPOCHS.arg(), default=1.0, help="epochs (default 1)")
     proj.add_argument("--json", action="store_true")
     proj.set_defaults(func=cmd_value_project)
 

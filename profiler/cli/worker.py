@@ -14,7 +14,7 @@ import sys
 import threading
 from typing import Any
 
-from profiler import units
+from profiler import numbers, units
 from profiler.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, check_output, write_json
 from profiler.cli.signals import stop_on_signals
 
@@ -24,17 +24,19 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("worker", help="run this node's ranks of a multi-node run (start it on every node)")
     add_arguments(p)
-    p.add_argument("--nnodes", type=int, required=True, help="machines in the run")
-    p.add_argument("--nproc-per-node", type=int, help="ranks on this machine (default: one per device; CPU: 1)")
+    p.add_argument("--nnodes", type=numbers.NODES.arg(), required=True, help="machines in the run")
+    p.add_argument("--nproc-per-node", type=numbers.THREADS.arg(),
+                   help="ranks on this machine (default: one per device; CPU: 1)")
     p.add_argument("--rdzv-endpoint", required=True, metavar="HOST:PORT",
                    help="where the nodes meet: a host every node reaches, and a free port on it")
     p.add_argument("--local-addr", metavar="ADDRESS",
                    help="this node's address that the other nodes reach; the ranks' store listens there "
                         "(default: the rendezvous host for one node, else the host name's address)")
     p.add_argument("--rdzv-id", default="horsepower", help="job id, the same on every node (default horsepower)")
-    p.add_argument("--rdzv-timeout", type=float, default=120.0,
+    p.add_argument("--rdzv-timeout", type=numbers.TIMEOUT_S.arg(), default=120.0,
                    help="seconds to wait for the rendezvous and the other nodes (default 120)")
-    p.add_argument("--deadline", type=float, help="seconds the whole run may take before it is stopped")
+    p.add_argument("--deadline", type=numbers.TIMEOUT_S.arg(),
+                   help="seconds the whole run may take before it is stopped")
     p.add_argument("--out", metavar="FILE", default="horsepower-scale.json",
                    help="where the node with rank 0 writes the result (default horsepower-scale.json)")
     p.set_defaults(func=cmd_worker)

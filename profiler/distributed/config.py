@@ -17,6 +17,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from profiler import numbers
 from profiler.results.spec import PRECISIONS, SIZES, RunSpec
 
 MODES = ("strong", "weak")
@@ -149,26 +150,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workload", default="mlp", help="mlp, cnn, gpt, lstm")
     p.add_argument("--device", default="cpu", help=f"device kind: {', '.join(DEVICE_KINDS)} (rank r uses <kind>:r)")
     p.add_argument("--size", default="S", choices=SIZES, help="size preset (default S)")
-    p.add_argument("--batch-size", type=int, help="strong mode: global batch; weak mode: batch per rank")
+    p.add_argument("--batch-size", type=numbers.BATCH.arg(),
+                   help="strong mode: global batch; weak mode: batch per rank")
     p.add_argument("--mode", default="strong", choices=MODES,
                    help="strong: keep the global batch; weak: keep the batch per rank (default strong)")
     p.add_argument("--strategy", default="ddp", choices=STRATEGIES, help="data parallelism (default ddp)")
     p.add_argument("--knob", action="append", default=[], metavar="NAME=VALUE", help="override a workload knob")
     p.add_argument("--precision", default="fp32", choices=PRECISIONS, help="numeric precision (default fp32)")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--duration", type=float, help="timed window in seconds (default 5)")
-    group.add_argument("--steps", type=int, help="timed window in steps")
-    p.add_argument("--warmup-max-steps", type=int, default=30, help="warm-up at most this many steps")
-    p.add_argument("--warmup-max-s", type=float, default=10.0, help="warm-up at most this many seconds")
-    p.add_argument("--reference-steps", type=int, default=10,
+    group.add_argument("--duration", type=numbers.DURATION_S.arg(), help="timed window in seconds (default 5)")
+    group.add_argument("--steps", type=numbers.STEPS.arg(), help="timed window in steps")
+    p.add_argument("--warmup-max-steps", type=numbers.STEPS.arg(), default=30, help="warm-up at most this many steps")
+    p.add_argument("--warmup-max-s", type=numbers.DURATION_S.arg(), default=10.0,
+                   help="warm-up at most this many seconds")
+    p.add_argument("--reference-steps", type=numbers.STEPS.arg(), default=10,
                    help="steps without gradient sync that measure compute alone (default 10)")
-    p.add_argument("--threads", type=int, help="torch threads per rank (default: 1 on CPU)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=numbers.THREADS.arg(), help="torch threads per rank (default: 1 on CPU)")
+    p.add_argument("--seed", type=numbers.SEED.arg(), default=0)
     p.add_argument("--input-pipeline", action="store_true", help="feed batches through a DataLoader")
-    p.add_argument("--loader-workers", type=int, default=0, help="DataLoader workers per rank (default 0)")
-    p.add_argument("--probe-bytes", type=int, help="all-reduce probe size in bytes (default: by device)")
+    p.add_argument("--loader-workers", type=numbers.LOADER_WORKERS.arg(), default=0,
+                   help="DataLoader workers per rank (default 0)")
+    p.add_argument("--probe-bytes", type=numbers.BYTES.arg(),
+                   help="all-reduce probe size in bytes (default: by device)")
     p.add_argument("--no-peak", action="store_true", help="skip the matmul peak probe (MFU n/a)")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
+    p.add_argument("--timeout", type=numbers.TIMEOUT_S.arg(), default=DEFAULT_TIMEOUT_S,
                    help=f"seconds a collective may wait before the run fails (default {DEFAULT_TIMEOUT_S:g})")
     p.add_argument("--name", default="", help="a name for the run")
 
@@ -179,7 +184,10 @@ def parse_knobs(items: list[str]) -> dict[str, int]:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip().lstrip("-").isdigit():
             raise DistConfigError(f"--knob takes NAME=INTEGER, got {item!r}")
-        knobs[name.strip()] = int(value)
+        try:
+            knobs[name.strip()] = numbers.KNOB.named(f"--knob {name.strip()[:40]}").parse(value)
+        except numbers.NumberError as exc:
+            raise DistConfigError(str(exc)) from None
     return knobs
 
 

@@ -68,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from profiler.distributed.env import RankEnvError, rank_env
     from profiler.distributed.faults import configured_fault
     from profiler.outputs import OutputPathError, check_output_path, write_text
+    from profiler.run_inputs import check_not_input
 
     rank = os.environ.get("RANK", "?")
     try:
@@ -75,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         env = rank_env()
         fault = configured_fault()
         check_output_path(args.out)
+        check_not_input(args.out)
         from profiler.distributed.rank import check_rank_device
 
         info = check_rank_device(config, env)

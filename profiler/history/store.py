@@ -43,6 +43,10 @@ from profiler.results.spec import MAX_NAME_CHARS, RunSpec
 
 log = logging.getLogger(__name__)
 
+class RunInProgress(HistoryError):
+    """A run that cannot be deleted: a live process is still recording it."""
+
+
 ACTIVE_STATES = ("pending", "running", RunState.PREPARING, RunState.WARMING, RunState.MEASURING)
 STALE_FOREIGN_S = 24 * 3600.0  # a run owned by another host is interrupted after this long
 UNFINISHED = "the run ended without its final result being stored; its stored steps may be fewer than it measured"
@@ -252,8 +256,30 @@ class HistoryStore:
                     (name, json.dumps(spec), json.dumps(result) if result else None,
                      time.time(), run_id))
 
+    def live_owner(self, run_id: str) -> int | None:
+        """The pid of the process still recording ``run_id`` on this host (None: it is
+        finished, or its process is gone; a run on another host counts as live while it was
+        updated within ``STALE_FOREIGN_S``, and then the pid is 0)."""
+        marks = ",".join("?" * len(ACTIVE_STATES))
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT owner_pid, owner_host, updated_at FROM runs WHERE id=? AND status IN ({marks})",
+                (run_id, *ACTIVE_STATES)).fetchone()
+        if row is None:
+            return None
+        pid, owner, updated = row
+        if owner == socket.gethostname():
+            return pid if isinstance(pid, int) and pid > 0 and psutil.pid_exists(pid) else None
+        return 0 if time.time() - (finite(updated) or 0.0) <= STALE_FOREIGN_S else None
+
     def delete(self, run_id: str) -> bool:
-        """Remove a run, its series and its kept trace; False if there was no such run."""
+        """Remove a run, its series and its kept trace; False if there was no such run.
+        ``RunInProgress`` (nothing removed) while a live process still records it."""
+        owner = self.live_owner(run_id)
+        if owner is not None:
+            where = f"process {owner}" if owner else "another machine"
+            raise RunInProgress(f"run {run_id} is still running ({where} records it); stop it first, "
+                                "then delete it")
         with self._lock, self._conn:
             for table, column in (("steps", "run_id"), ("telemetry", "run_id"),
                                   ("notices", "run_id"), ("runs", "id")):
@@ -413,7 +439,7 @@ class HistoryStore:
         return out
 
 
-__all__ = ["HistoryError", "HistoryStore", "RunSummary"]
+__all__ = ["HistoryError", "HistoryStore", "RunInProgress", "RunSummary"]
 
 
 def _as_dict(result: RunResult | dict[str, Any]) -> dict[str, Any]:

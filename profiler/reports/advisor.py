@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from profiler import numbers
 from profiler.analysis.advisor import Advice, Catalogue, ConstraintError, Constraints, advise, load_catalogue
 from profiler.analysis.advisor.backtest import Backtest, run_backtest
 from profiler.analysis.advisor.census import step_facts
@@ -127,13 +128,19 @@ def gather_inputs(store: HistoryStore | None = None, catalogue: Catalogue | None
     return AdvisorInputs(catalogue, tuple(history), tuple(reference), tuple(problems), gpu, backtests)
 
 
+_BOUNDS = {"samples": numbers.SAMPLES, "epochs": numbers.EPOCHS, "electricity price": numbers.MONEY,
+           "years": numbers.YEARS, "hours per day": numbers.HOURS_PER_DAY}
+
+
 def _number(name: str, text: str | float | None) -> float | None:
+    """``text`` checked by ``profiler.numbers`` (finite, in range); None when not given."""
     if text is None or text == "":
         return None
+    bound = _BOUNDS[name].named(name)
     try:
-        return float(text)
-    except (TypeError, ValueError):
-        raise ConstraintError(f"{name} {text!r} is not a number") from None
+        return float(bound.parse(text) if isinstance(text, str) else bound.check(text))
+    except numbers.NumberError as exc:
+        raise ConstraintError(str(exc)) from None
 
 
 def default_electricity() -> float | None:
