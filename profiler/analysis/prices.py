@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import re
 from pathlib import Path
 from typing import Any
 
+from profiler import numbers
 from profiler.analysis.value import DevicePrice, PriceBook
 from profiler.history.paths import prices_path
 from profiler.outputs import aside_path
@@ -27,15 +27,14 @@ class PricesError(ValueError):
     """A prices file or value is invalid; the message is meant for a user."""
 
 
-def check_amount(name: str, value: Any, allow_zero: bool = True) -> float | None:
-    """``value`` as a float if it is a finite number >= 0 (> 0 without ``allow_zero``)."""
+def check_amount(name: str, value: Any, bound: numbers.Bound = numbers.MONEY) -> float | None:
+    """``value`` as a float checked by ``bound`` (``profiler.numbers``); None stays None."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise PricesError(f"{name} must be a number, got {value!r}")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise PricesError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
-    return float(value)
+    try:
+        return float(bound.named(name).check(value))
+    except numbers.NumberError as exc:
+        raise PricesError(str(exc)) from None
 
 
 def check_currency(value: Any) -> str:
@@ -53,10 +52,8 @@ def check_price(price: DevicePrice) -> DevicePrice:
         raise PricesError(f"device must be a short id such as cpu or cuda:0, got {price.device[:40]!r}")
     check_amount("purchase_price", price.purchase_price)
     check_amount("cloud_per_h", price.cloud_per_h)
-    check_amount("amortise_years", price.amortise_years, allow_zero=False)
-    hours = check_amount("hours_per_day", price.hours_per_day, allow_zero=False)
-    if hours is not None and hours > 24:
-        raise PricesError(f"hours_per_day must be at most 24, got {hours:g}")
+    check_amount("amortise_years", price.amortise_years, numbers.YEARS)
+    check_amount("hours_per_day", price.hours_per_day, numbers.HOURS_PER_DAY)
     return price
 
 
@@ -89,22 +86,28 @@ def book_from_dict(data: Any) -> PriceBook:
     )
 
 
-def load_prices(path: str | os.PathLike[str] | None = None) -> PriceBook:
-    """The saved price book; an empty one when no file exists yet. A bad file raises
-    ``PricesError`` with one line that names the file and how to fix it."""
+def load_prices(path: str | os.PathLike[str] | None = None, notices: list[str] | None = None) -> PriceBook:
+    """The saved price book; an empty one when no file exists yet. A bad file (unreadable
+    JSON, nested too deep, a figure out of range) is set aside (``prices.json.bad-<time>``)
+    and an empty book returned, with one line about it logged and added to ``notices``."""
     file = Path(path) if path is not None else prices_path()
     if not file.exists():
         return PriceBook()
-    fix = "edit it, or run `horsepower value reset` to set it aside and start over"
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0][:120]
-        raise PricesError(f"cannot read prices file {file} ({reason}): {fix}") from exc
+        return book_from_dict(numbers.json_loads(file.read_text(encoding="utf-8")))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    except (PricesError, TypeError, ValueError) as exc:
+        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
     try:
-        return book_from_dict(data)
-    except (PricesError, TypeError) as exc:
-        raise PricesError(f"prices file {file} is invalid ({str(exc)[:160]}): {fix}") from exc
+        aside = file.rename(aside_path(file, "bad"))
+        notice = f"prices file {file} was invalid ({reason}); set it aside as {aside.name} and started empty"
+    except OSError:
+        notice = f"prices file {file} is invalid ({reason}); prices are not used until it is fixed"
+    log.warning("%s", notice)
+    if notices is not None:
+        notices.append(notice)
+    return PriceBook()
 
 
 def reset_prices(path: str | os.PathLike[str] | None = None) -> Path | None:

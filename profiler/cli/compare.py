@@ -22,10 +22,14 @@ def register(sub: Any) -> None:
 def load_prices_or_exit() -> Any:
     from profiler.analysis.prices import PricesError, load_prices
 
+    notices: list[str] = []
     try:
-        return load_prices()
+        book = load_prices(notices=notices)
     except PricesError as exc:
         raise UsageError(str(exc)) from None
+    for notice in notices:
+        print(f"horsepower: notice: {notice}", file=sys.stderr)
+    return book
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -20,15 +20,16 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from profiler import paths
+from profiler import numbers, paths
 from profiler.child_process import run_json_child
 from profiler.lifeline import python_command
+from profiler.outputs import aside_path
 from profiler.workloads.ceiling import CeilingMeasurement
 
 log = logging.getLogger(__name__)
@@ -61,15 +62,50 @@ def entry_key(device: str, precision: str, threads: int | None) -> str:
     return f"{device}|{precision}|threads={threads if threads is not None else '-'}"
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _set_aside(path: Path, reason: str) -> str:
+    """Move a bad cache file aside (never deleted, never overwritten); the notice to show."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        aside = path.rename(aside_path(path, "bad"))
+        notice = f"the GEMM ceiling cache {path} was invalid ({reason}); set aside as {aside.name}"
+    except OSError as exc:
+        notice = f"the GEMM ceiling cache {path} is invalid ({reason}) and could not be set aside ({exc})"
+    log.warning("%s", notice)
+    return notice
+
+
+def _read(path: Path, notices: list[str] | None = None) -> dict[str, Any]:
+    """The cache's entries; a file that is not a cache is set aside (notice in ``notices``)."""
+    try:
+        data = numbers.json_loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        log.warning("ignoring unreadable ceiling cache %s: %s", path, exc)
+        notice = _set_aside(path, str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__)
+        if notices is not None:
+            notices.append(notice)
         return {}
-    return data.get("entries", {}) if isinstance(data, dict) else {}
+    entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(entries, dict):
+        notice = _set_aside(path, "no entries object")
+        if notices is not None:
+            notices.append(notice)
+        return {}
+    return entries
+
+
+def entry_problem(entry: Any) -> str:
+    """Why a cached entry cannot be used ("" when it can): every number is checked by
+    ``profiler.numbers`` (a string, NaN, a list, 1e-300 or a negative ceiling is refused)."""
+    if not isinstance(entry, dict):
+        return f"an entry is {type(entry).__name__}, not an object"
+    try:
+        numbers.FLOPS.named("flops_per_s").check(entry.get("flops_per_s"))
+        numbers.Bound("measured_at", 0, 1e11).check(entry.get("measured_at"))
+    except numbers.NumberError as exc:
+        return str(exc)
+    if not all(isinstance(entry.get(k), str) for k in ("hardware_id", "torch")):
+        return "hardware_id and torch must be strings"
+    return ""
 
 
 def _write(path: Path, entries: dict[str, Any]) -> None:
@@ -139,25 +175,46 @@ def ceiling_for(device: str, precision: str, threads: int | None, hardware_id: s
     key, path, now = entry_key(device, precision, threads), cache_path(), time.time()
     version = torch.__version__
     with _LOCK:
-        entry = _read(path).get(key)
-        stale = stale_reason(entry, hardware_id, version, now) if entry else "never measured"
-        if entry and not stale and not remeasure:
-            return _ceiling(entry, True, now, [])
-        if policy == "cached" and not remeasure:
-            if entry and entry.get("hardware_id") == hardware_id:
-                return _ceiling(entry, True, now, [f"the cached GEMM ceiling is stale ({stale}); "
-                                                    f"re-measure with `horsepower probe --remeasure`"])
-            return Ceiling(None, f"not measured ({stale}; `horsepower probe --remeasure` measures it)")
-        measured = measure_out_of_process(device, precision, threads, seconds, force)
-        if isinstance(measured, CeilingMeasurement) and measured.flops_per_s is not None:
-            fresh = {**measured.to_dict(), "hardware_id": hardware_id}
-            entries = _read(path)
-            entries[key] = fresh
+        notices: list[str] = []
+        entries = _read(path, notices)
+        entry = entries.get(key)
+        problem = entry_problem(entry) if entry is not None else ""
+        if problem:  # keep the bad entry beside the cache, drop it from the cache, measure anew
+            kept = path.with_name(aside_path(path, "bad").name)
+            _write(kept, {key: entry})
+            del entries[key]
             _write(path, entries)
-            return _ceiling(fresh, False, now, [])
-        why = measured if isinstance(measured, str) else (measured.refused or "; ".join(measured.notes)
-                                                          or "no GEMM ran")
+            notices.append(f"the cached GEMM ceiling for {key} was invalid ({problem}); set aside in "
+                           f"{kept.name} and measured again")
+            log.warning("%s", notices[-1])
+            entry = None
+        ceiling = _ceiling_locked(device, precision, threads, hardware_id, policy, remeasure, seconds, force,
+                                  key, path, now, version, entry)
+    return replace(ceiling, notes=(*notices, *ceiling.notes)) if notices else ceiling
+
+
+def _ceiling_locked(device: str, precision: str, threads: int | None, hardware_id: str, policy: str,
+                    remeasure: bool, seconds: float, force: bool, key: str, path: Path, now: float, version: str,
+                    entry: dict[str, Any] | None) -> Ceiling:
+    """``ceiling_for`` past the cache check, under ``_LOCK`` (``entry``: a usable one or None)."""
+    stale = stale_reason(entry, hardware_id, version, now) if entry else "never measured"
+    if entry and not stale and not remeasure:
+        return _ceiling(entry, True, now, [])
+    if policy == "cached" and not remeasure:
         if entry and entry.get("hardware_id") == hardware_id:
-            return _ceiling(entry, True, now, [f"the GEMM ceiling could not be re-measured ({why}); "
-                                               f"using the stale cached one ({stale})"])
-        return Ceiling(None, f"not measured: {why}", notes=(f"no GEMM ceiling: {why}",))
+            return _ceiling(entry, True, now, [f"the cached GEMM ceiling is stale ({stale}); "
+                                                f"re-measure with `horsepower probe --remeasure`"])
+        return Ceiling(None, f"not measured ({stale}; `horsepower probe --remeasure` measures it)")
+    measured = measure_out_of_process(device, precision, threads, seconds, force)
+    if isinstance(measured, CeilingMeasurement) and measured.flops_per_s is not None:
+        fresh = {**measured.to_dict(), "hardware_id": hardware_id}
+        entries = _read(path)
+        entries[key] = fresh
+        _write(path, entries)
+        return _ceiling(fresh, False, now, [])
+    why = measured if isinstance(measured, str) else (measured.refused or "; ".join(measured.notes)
+                                                      or "no GEMM ran")
+    if entry and entry.get("hardware_id") == hardware_id:
+        return _ceiling(entry, True, now, [f"the GEMM ceiling could not be re-measured ({why}); "
+                                           f"using the stale cached one ({stale})"])
+    return Ceiling(None, f"not measured: {why}", notes=(f"no GEMM ceiling: {why}",))

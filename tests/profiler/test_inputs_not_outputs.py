@@ -54,8 +54,8 @@ def test_own_files_are_inputs_even_before_they_exist(dirs: Path) -> None:
     (dirs / "config" / "hardware.json").write_text("{}")
     (dirs / "config" / "window.json").write_text("{}")
     (dirs / "cache" / "ceilings.json").write_text("{}")
-    for target in (dirs / "data" / "history.db", dirs / "data" / "history.db-wal",
-                   dirs / "config" / "hardware.json", dirs / "config" / "window.json", dirs / "cache" / "ceilings.json"):
+    for target in (dirs / "data" / "history.db", dirs / "data" / "history.db-wal", dirs / "config" / "hardware.json",
+                   dirs / "config" / "window.json", dirs / "cache" / "ceilings.json"):
         with pytest.raises(UsageError, match="input of this command"):
             check_output(str(target))
 

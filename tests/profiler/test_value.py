@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from profiler.analysis.prices import PricesError, load_prices, save_prices
+from profiler.analysis.prices import PricesError, check_price, load_prices, save_prices
 from profiler.analysis.value import (
     NA_ENERGY,
     DevicePrice,
@@ -98,8 +98,13 @@ def test_prices_round_trip_and_validation(tmp_path, monkeypatch):
     data = json.loads(path.read_text())
     data["devices"]["cpu"]["hours_per_day"] = 30
     path.write_text(json.dumps(data))
-    with pytest.raises(PricesError, match="hours_per_day"):
-        load_prices()
-    path.write_text("[1, 2]")
-    with pytest.raises(PricesError, match="not a Horsepower prices file"):
-        load_prices()
+    notices: list[str] = []
+    assert load_prices(notices=notices) == PriceBook()  # a bad file is set aside, never fatal
+    assert "hours_per_day" in notices[0] and not path.exists()
+    assert len(list(tmp_path.glob("prices.json.bad-*"))) == 1
+    for bad in ("[1, 2]", '{"schema": 1, "devices": {"cpu": {"amortise_years": 1e-300}}}', "[" * 5000):
+        path.write_text(bad)
+        notices.clear()
+        assert load_prices(notices=notices) == PriceBook() and "set it aside" in notices[0]
+    with pytest.raises(PricesError, match="amortise_years"):
+        check_price(DevicePrice("cpu", amortise_years=1e-300))

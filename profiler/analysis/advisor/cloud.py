@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from profiler import numbers
 from profiler.analysis.advisor.resources_io import HARDWARE_DIR, read_text
 
 FILE = "cloud_prices.json"
@@ -72,8 +72,7 @@ def parse_price(raw: Any, user: bool = False) -> CloudPrice:
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
     rate = raw["usd_per_h"]
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate) or rate <= 0:
-        raise ValueError(f"usd_per_h must be a number > 0, got {rate!r}")
+    rate = numbers.Bound("usd_per_h", 1e-4, 1e6).check(rate)  # NumberError is a ValueError
     for key in ("device", "provider", "offer", "source", "via", "note"):
         if key in raw and not isinstance(raw[key], str):
             raise ValueError(f"{key} must be text")

@@ -17,13 +17,12 @@ line naming the file, the row and the problem; nothing of the file is used then.
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from profiler import numbers
 from profiler.analysis.advisor.cloud import CloudPrice, check_date, parse_price
 from profiler.analysis.advisor.hardware import CLASSES, CPU, PRECISIONS, CoreGroup, Figure, HardwareDevice
 from profiler.history.paths import config_dir
@@ -50,10 +49,23 @@ def overrides_path() -> Path:
     return config_dir() / FILE_NAME
 
 
+#: the range of each figure a row may give (``profiler.numbers``): above any device built, and
+#: well clear of 0, so that no ratio of two of them overflows or divides by almost nothing
+_BOUNDS = {
+    "peak_flops": numbers.FLOPS,
+    "memory_bytes": numbers.Bound("memory_bytes", 1e6, 1e16),
+    "bandwidth_bytes_per_s": numbers.Bound("bandwidth_bytes_per_s", 1e6, 1e16),
+    "tdp_w": numbers.Bound("tdp_w", 0.1, 1e5),
+    "release_price_usd": numbers.Bound("release_price_usd", 0.01, 1e9),
+}
+
+
 def _positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a number > 0, got {value!r}")
-    return float(value)
+    bound = _BOUNDS.get(name.split(".")[0], numbers.Bound(name, 0, 1e21, low_open=True))
+    try:
+        return float(bound.named(name).check(value))
+    except numbers.NumberError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def check_device_row(raw: Any, known: set[str]) -> dict[str, Any]:
@@ -83,8 +95,11 @@ def check_device_row(raw: Any, known: set[str]) -> dict[str, Any]:
     for key in _AMOUNTS:
         if row.get(key) is not None:
             _positive(key, row[key])
-    if "cores" in row and (isinstance(row["cores"], bool) or not isinstance(row["cores"], int) or row["cores"] <= 0):
-        raise ValueError(f"cores must be a whole number > 0, got {row['cores']!r}")
+    if "cores" in row:
+        try:
+            numbers.Bound("cores", 1, 1_000_000, integer=True).check(row["cores"])
+        except numbers.NumberError as exc:
+            raise ValueError(str(exc)) from None
     for key in ("as_of", "release_date"):
         if key in row:
             check_date(row[key], key)
@@ -106,7 +121,7 @@ def load_overrides(known: set[str], path: Path | None = None) -> Overrides:
         return Overrides()
     where = str(file)
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = numbers.json_loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise OverrideError(f"{where}: not readable JSON ({str(exc)[:120]})") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
