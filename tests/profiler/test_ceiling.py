@@ -163,3 +163,28 @@ def test_out_of_process_measurement_runs(monkeypatch: pytest.MonkeyPatch) -> Non
     result = ceiling_cache.measure_out_of_process("cpu", "fp32", 1, seconds=0.3, force=True, timeout_s=120)
     assert isinstance(result, CeilingMeasurement), result
     assert result.flops_per_s is not None and result.threads == 1
+
+
+@pytest.mark.parametrize("bad", ["fast", float("nan"), [1, 2], 1e-300, -8.0e9, None, True])
+def test_a_bad_cached_ceiling_is_set_aside_and_measured_again(measured: list, tmp_path, monkeypatch,
+                                                              bad: object) -> None:
+    monkeypatch.setenv("HORSEPOWER_CACHE_DIR", str(tmp_path))
+    ceiling_for("cpu", "fp32", 2, HW)
+    path = tmp_path / ceiling_cache.CACHE_FILE
+    data = json.loads(path.read_text())
+    data["entries"][entry_key("cpu", "fp32", 2)]["flops_per_s"] = bad
+    path.write_text(json.dumps(data))  # NaN is written as the NaN literal, as a hand edit might
+    ceiling = ceiling_for("cpu", "fp32", 2, HW)
+    assert ceiling.flops_per_s == 5e11 and len(measured) == 2  # measured again, the run goes on
+    assert any("was invalid" in n and "set aside" in n for n in ceiling.notes)
+    assert len(list(tmp_path.glob(f"{ceiling_cache.CACHE_FILE}.bad-*"))) == 1  # kept, not deleted
+
+
+@pytest.mark.parametrize("text", ["not json", "[" * 5000, '{"entries": [1]}', '"a string"'])
+def test_a_bad_cache_file_is_set_aside_not_fatal(measured: list, tmp_path, monkeypatch, text: str) -> None:
+    monkeypatch.setenv("HORSEPOWER_CACHE_DIR", str(tmp_path))
+    (tmp_path / ceiling_cache.CACHE_FILE).write_text(text)
+    ceiling = ceiling_for("cpu", "fp32", 2, HW)
+    assert ceiling.flops_per_s == 5e11
+    assert any("set aside" in n for n in ceiling.notes)
+    assert [p.read_text() for p in tmp_path.glob(f"{ceiling_cache.CACHE_FILE}.bad-*")] == [text]
