@@ -113,10 +113,9 @@ class Bound:
 
         def parse(text: str) -> Any:
             try:
-                return replace(self, name="it").parse(text)
+                return self.parse(text)
             except NumberError as exc:
-                text = str(exc).removeprefix("it must be ").replace(", got", "; got")
-                raise argparse.ArgumentTypeError(text) from None
+                raise argparse.ArgumentTypeError(str(exc)) from None
 
         parse.__name__ = "number"
         return parse

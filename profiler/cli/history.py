@@ -108,10 +108,11 @@ def cmd_export(args: argparse.Namespace) -> int:
             except NoTrace as exc:
                 raise UsageError(str(exc)) from None
             print(f"wrote the trace of run {units.plain(run['run_id'])} to {units.plain(path)} "
-                  "(open it in https://ui.perfetto.dev)")
+                  "(open it in https://ui.perfetto.dev)", file=sys.stderr)
             return 0
     path = export_run(run, args.format, args.file)
-    print(f"wrote {args.format.upper()} of run {units.plain(run['run_id'])} to {units.plain(path)}")
+    print(f"wrote {args.format.upper()} of run {units.plain(run['run_id'])} to {units.plain(path)}",
+          file=sys.stderr)  # status: stdout may be the data (``--json -``)
     return 0
 
 

@@ -56,13 +56,14 @@ def register(sub: Any) -> None:
                         "instead of faulting them in again every step)")
     p.add_argument("--no-pin-memory", dest="pin_memory", action="store_false",
                    help="do not pin host memory in --input-pipeline mode (pinning applies to accelerators)")
-    p.add_argument("--phase-every", type=numbers.Bound("", 0, 1_000_000, integer=True).arg(), default=10, metavar="N",
+    p.add_argument("--phase-every", type=numbers.Bound("phase-every", 0, 1_000_000, integer=True).arg(), default=10,
+                   metavar="N",
                    help="time the phases of a step (data, forward, backward, ...) every N timed steps, "
                         "at most 4 per second; those steps are not in the figures (0: off; default 10)")
     p.add_argument("--trace", metavar="FILE",
                    help="after the timed window, record a few steps with torch.profiler into FILE "
                         "(Chrome/Perfetto trace JSON; .gz compresses); kept in the history")
-    p.add_argument("--trace-steps", type=numbers.Bound("", 1, 100_000, integer=True).arg(), metavar="N",
+    p.add_argument("--trace-steps", type=numbers.Bound("trace steps", 1, 100_000, integer=True).arg(), metavar="N",
                    help=f"steps in the --trace (default {DEFAULT_TRACE_STEPS})")
     p.add_argument("--isolated", action="store_true",
                    help="kept for older scripts: every run trains in a supervised worker process, as in the window")

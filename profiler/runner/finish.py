@@ -17,7 +17,8 @@ from profiler.results.result import RunResult, RunState
 from profiler.results.stats import quality_warnings
 from profiler.runner.references import reference_warnings
 
-NAN_LOSS = "loss became NaN or infinite: the numbers may not reflect real training"
+NAN_LOSS_EFFECT = "the numbers may not reflect real training"
+NAN_LOSS = f"loss became NaN or infinite: {NAN_LOSS_EFFECT}"
 
 
 def finish(
@@ -28,6 +29,7 @@ def finish(
     throttle: Sequence[str] = (),
     phase_record: PhaseRecord | None = None,
     others_cpu: dict[str, Any] | None = None,
+    nonfinite_losses: Sequence[int] = (),
 ) -> RunResult:
     """Complete ``result`` (its ``status`` already set) and stamp ``ended_at``; returns it.
 
@@ -37,7 +39,8 @@ def finish(
     (kept when it holds any) and ``others_cpu`` the other processes' CPU before and during the
     run (``TelemetrySampler.others_cpu``; None keeps the result's). Then the step-time quality
     warnings (when anything was timed, or the run completed without a timed step), the reference
-    warnings (MFU above the peak, CPU contention), a NaN/infinite loss warning and, for a
+    warnings (MFU above the peak, CPU contention), a NaN/infinite loss warning (``nonfinite_losses``:
+    the timed steps whose loss was NaN or infinite, kept out of ``losses`` as n/a) and, for a
     one-process CPU run, the threads it used.
     """
     if phase_record is not None and phase_record.samples:
@@ -52,7 +55,11 @@ def finish(
     if result.step_times_s or result.status == RunState.COMPLETED:
         result.warnings.extend(quality_warnings(result.step_times_s))
     result.warnings.extend(reference_warnings(result))
-    if result.losses and not all(math.isfinite(x) for x in result.losses):
+    if nonfinite_losses:
+        total = len(nonfinite_losses) + len(result.losses)
+        result.warnings.append(f"loss was NaN or infinite at {len(nonfinite_losses)} of {total} timed steps "
+                               f"(first at step {nonfinite_losses[0]}; shown as n/a): {NAN_LOSS_EFFECT}")
+    elif result.losses and not all(math.isfinite(x) for x in result.losses):
         result.warnings.append(NAN_LOSS)
     if result.spec.device.split(":")[0] == "cpu" and result.distributed is None:
         threads = result.environment.get("torch_threads")

@@ -99,6 +99,7 @@ class _Run:
         self.fault = faults.configured_fault()
         self.sampler: TelemetrySampler | None = None
         self.step_index = 0
+        self.nonfinite_losses: list[int] = []  # timed steps whose loss was NaN or infinite
         self.workload = workload_for(spec)  # a user's model is loaded (their code runs) in _build
         self.trace_request: TraceRequest | None = None
         self.phase_timer = PhaseTimer(self.device)
@@ -357,9 +358,13 @@ class _Run:
         now = self.now_s()
         for step_time in resolved:
             index, loss_t = pending.pop(0)
-            loss = float(loss_t)
+            value = float(loss_t)
+            loss = value if math.isfinite(value) else None  # n/a: JSON has no NaN, and none is stored
             if phase == "timed":
-                losses.append(loss)
+                if loss is None:
+                    self.nonfinite_losses.append(index)
+                else:
+                    losses.append(loss)
             else:
                 self.result.warmup_steps += 1  # counted as they happen: a crash keeps the count
             times.append(step_time)
@@ -471,7 +476,7 @@ class _Run:
         finish(result, telemetry=sampler.summary() if sampler else None,
                energy_j=sampler.energy_delta_j() if sampler else None,
                throttle=sampler.throttle_messages if sampler else (), phase_record=self.phase_log.record,
-               others_cpu=sampler.others_cpu() if sampler else None)
+               others_cpu=sampler.others_cpu() if sampler else None, nonfinite_losses=self.nonfinite_losses)
         self.bus.publish(RunStateChanged(result.run_id, result.status, result.error or ""))
         self.bus.publish(RunFinished(result.run_id, result))
 

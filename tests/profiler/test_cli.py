@@ -59,10 +59,10 @@ def test_run_writes_json_with_documented_keys(tmp_path: Path, capsys: pytest.Cap
         (["--device", "cuda:0"], "not usable: this torch is a CPU-only build"),
         (["--device", "quantum"], "valid devices: cpu"),
         (["--workload", "bert"], "choose from mlp"),
-        (["--batch-size", "0"], "batch size must be a positive integer"),
+        (["--batch-size", "0"], "batch size must be a whole number from 1"),
         (["--precision", "tf32"], "TF32 exists only on NVIDIA"),
         (["--knob", "width"], "--knob takes NAME=INTEGER"),
-        (["--steps", "0"], "steps must be a positive integer"),
+        (["--steps", "0"], "steps must be a whole number from 1"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(

@@ -111,4 +111,4 @@ def test_value_set_show_project(two_runs, capsys):
     assert gpu["projection"]["cost"] == pytest.approx(0.5)
     assert cli.main(["value", "set", "cpu", "--purchase", "1", "--cloud", "1"]) == 2
     assert cli.main(["value", "set", "cpu", "--purchase", "-5"]) == 2
-    assert "purchase_price must be >= 0" in capsys.readouterr().err
+    assert "--purchase: price must be a number from 0 to" in capsys.readouterr().err
