@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from profiler.cli.common import UsageError, check_output, open_store, print_json, resolve_run
+from profiler.cli.common import UsageError, check_output, one_data_channel, open_store, print_json, resolve_run
 from profiler.outputs import write_text
 
 
@@ -118,6 +118,7 @@ def cmd_advise(args: argparse.Namespace) -> int:
     from profiler.reports.advisor import advise_model, advise_run, gather_inputs, read_constraints
 
     check_output(args.html)
+    one_data_channel(args.json, args.html)
     batch, precision = _target(args)
     try:
         if args.catalogue:
@@ -152,7 +153,8 @@ def cmd_advise(args: argparse.Namespace) -> int:
     if args.json:
         print_json(to_dict(advice))
     else:
-        print(render(advice, limit=None if args.all or args.device else 30))
+        print(render(advice, limit=None if args.all or args.device else 30),
+              file=sys.stderr if args.html == "-" else sys.stdout)  # --html -: stdout is the HTML's
     if args.html:
         from profiler.reports.advisor_html import advice_report
 

@@ -53,6 +53,12 @@ def check_output(path: str | None, model: str = "") -> None:
         raise UsageError(str(exc)) from None
 
 
+def one_data_channel(json_to_stdout: bool, html: str | None) -> None:
+    """UsageError when two outputs would share stdout (``--json`` and ``--html -``)."""
+    if json_to_stdout and html == "-":
+        raise UsageError("--json and --html - would both print to stdout; write the HTML to a file")
+
+
 def write_json(path: str, data: Any) -> None:
     """``data`` as indented JSON to ``path`` (``-``: stdout, nothing else printed there)."""
     write_text(path, json.dumps(data, indent=2, allow_nan=False, default=str))

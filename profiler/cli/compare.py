@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from profiler.cli.common import UsageError, check_output, match_ref, print_json, resolve_runs
+from profiler.cli.common import UsageError, check_output, match_ref, one_data_channel, print_json, resolve_runs
 from profiler.outputs import write_text
 
 
@@ -36,6 +36,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from profiler.analysis.compare import compare, render_table
 
     check_output(args.html)
+    one_data_channel(args.json, args.html)
     prices = load_prices_or_exit()
     runs = resolve_runs(args.runs)
     ids = [str(r["run_id"]) for r in runs]
@@ -43,8 +44,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     comparison = compare(runs, baseline, prices)
     if args.json:
         print_json(comparison.to_dict())
-    else:
-        print(render_table(comparison))
+    else:  # with --html -, stdout is the HTML's: the table goes to stderr
+        print(render_table(comparison), file=sys.stderr if args.html == "-" else sys.stdout)
     if args.html:
         from profiler.reports.html import comparison_report
 

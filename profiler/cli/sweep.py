@@ -10,7 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from profiler import numbers, units
-from profiler.cli.common import UsageError, check_output, print_json, usage_error
+from profiler.cli.common import UsageError, check_output, one_data_channel, print_json, usage_error
 from profiler.cli.run import add_model_argument, model_fields
 from profiler.cli.signals import say, stop_on_signals
 from profiler.outputs import OutputWriteError, stdout_kept_for_data, write_text
@@ -112,6 +112,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if not 0 < args.duration <= MAX_DURATION_S:
         raise UsageError(f"--duration must be a positive number of seconds up to 30 days, got {args.duration:g}")
     check_output(args.html)
+    one_data_channel(args.json, args.html)
     base = RunSpec(**model_fields(args), duration_s=args.duration)
     check_sweep(base.workload, args.knob, values, args.devices, base)
     cancel = threading.Event()
@@ -126,8 +127,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             "the finished ones are shown and kept")
     if args.json:
         print_json(result.to_dict())
-    else:
-        print(render_sweep(result))
+    else:  # with --html -, stdout is the HTML's: the table goes to stderr
+        print(render_sweep(result), file=sys.stderr if args.html == "-" else sys.stdout)
     for outcome in outcomes:
         if outcome.message:
             say(f"horsepower: warning: {units.plain(outcome.message)}")

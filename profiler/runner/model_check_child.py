@@ -30,7 +30,9 @@ PROTOCOL = f"the workload protocol: {PROTOCOL_DOC}"
 
 
 def check_child_main(spec_dicts: list[dict[str, Any]], conn: Connection, dump_path: str, timeout_s: float) -> None:
-    """Entry point of the check process (module level, for spawn)."""
+    """Entry point of the check process (module level, for spawn). Whatever the user's code
+    prints goes to stderr: the parent's stdout may be the data channel (``--json -``)."""
+    keep_stdout_for_data()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s model-check %(levelname)s %(name)s: %(message)s")
     open_dump(dump_path)
     offer_to_oom_killer()
@@ -52,6 +54,16 @@ def check_child_main(spec_dicts: list[dict[str, Any]], conn: Connection, dump_pa
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)  # skip interpreter teardown (the user's objects may not tear down cleanly)
+
+
+def keep_stdout_for_data() -> None:
+    """Point this process's fd 1 (and ``sys.stdout``) at its stderr, for good."""
+    try:
+        sys.stdout.flush()
+        os.dup2(2, 1)
+    except (OSError, ValueError):
+        return
+    sys.stdout = sys.stderr
 
 
 def check_one(spec: RunSpec, phase: Callable[[str], None]) -> dict[str, Any]:
