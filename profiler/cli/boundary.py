@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from profiler import units
 from profiler.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, UsageError
+from profiler.cli.signals import StopSignal
 from profiler.outputs import OutputPathError, OutputWriteError
 
 log = logging.getLogger("profiler.cli")
@@ -66,6 +67,9 @@ def guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace)
     except HistoryError as exc:
         error(exc)
         return EXIT_FAILED
+    except StopSignal as exc:
+        error(f"{exc.name} before the run started; nothing was measured", "stopped")
+        return exc.exit_code
     except KeyboardInterrupt:
         error("interrupted", "stopped")
         return EXIT_INTERRUPTED

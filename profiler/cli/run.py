@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from profiler import numbers, units
 from profiler.cli.common import EXIT_FAILED, EXIT_OK, UsageError, check_output, usage_error
 from profiler.cli.quiet_gate import add_wait_arguments, gate
-from profiler.cli.signals import say, stop_on_signals
+from profiler.cli.signals import interrupt_on_signals, say, stop_on_signals
 from profiler.outputs import OutputWriteError, rescue_copy, stdout_kept_for_data, write_text
 from profiler.results.model_ref import PROTOCOL_DOC, ModelRefError, model_spec_fields
 from profiler.results.spec import DEFAULT_TRACE_STEPS, PRECISIONS, SIZES, RunSpec, TraceRequest
@@ -168,7 +168,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_output(args.json, spec.model)
     trace = trace_from_args(args)
     try:
-        device_info = validate_spec(spec)
+        with interrupt_on_signals():  # the model check runs the user's code in a child: stop it too
+            device_info = validate_spec(spec)
     except DoesNotFit as exc:  # valid input, too small a machine: one line, exit 1, nothing allocated
         error(exc)
         return EXIT_FAILED

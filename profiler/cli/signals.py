@@ -40,6 +40,45 @@ class Stopper:
         say(f"\n{name}: stopping after the current step (again to abort)...")
 
 
+class StopSignal(KeyboardInterrupt):
+    """A stop signal that arrived while nothing was running yet (``interrupt_on_signals``);
+    ``exit_code`` is ``128 + signum``."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+    @property
+    def name(self) -> str:
+        return "Ctrl-C" if self.signum == signal.SIGINT else signal.Signals(self.signum).name
+
+
+@contextmanager
+def interrupt_on_signals() -> Iterator[None]:
+    """For the block (a model check, a preflight: nothing measured yet to keep), SIGINT,
+    SIGTERM and SIGHUP raise ``StopSignal``, so ``finally`` blocks stop child processes and
+    the command exits ``128 + signum`` with one line. Main thread only; ignored signals stay
+    ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise StopSignal(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS
+                if signal.getsignal(sig) is not signal.SIG_IGN}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 def say(line: str) -> None:
     """Print to stderr, ignoring a terminal that is gone (after SIGHUP)."""
     try:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from profiler import numbers, units
 from profiler.cli.common import UsageError, check_output, one_data_channel, print_json, usage_error
 from profiler.cli.run import add_model_argument, model_fields
-from profiler.cli.signals import say, stop_on_signals
+from profiler.cli.signals import interrupt_on_signals, say, stop_on_signals
 from profiler.outputs import OutputWriteError, stdout_kept_for_data, write_text
 from profiler.results.spec import MAX_DURATION_S, RunSpec
 
@@ -114,7 +114,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     check_output(args.html)
     one_data_channel(args.json, args.html)
     base = RunSpec(**model_fields(args), duration_s=args.duration)
-    check_sweep(base.workload, args.knob, values, args.devices, base)
+    with interrupt_on_signals():  # model checks run the user's code in a child: stop it too
+        check_sweep(base.workload, args.knob, values, args.devices, base)
     cancel = threading.Event()
     outcomes: list[HistoryOutcome] = []
     quiet_stdout = stdout_kept_for_data() if args.json else nullcontext()

@@ -133,6 +133,9 @@ def _run_child(specs: list[RunSpec]) -> list[ModelCheck]:
     phases: dict[int, str] = {}
     try:
         _pump(proc, recv, results, phases, STARTUP_S + timeout_s * len(specs) + 10.0)
+    except BaseException:  # stopped (a signal, Ctrl-C, the window closing): the check goes at once
+        proc.kill()
+        raise
     finally:
         recv.close()
         _reap(proc)

@@ -129,3 +129,18 @@ def test_sigkilled_parent_leaves_no_survivor(tmp_path: Path, phase: str) -> None
             time.sleep(0.1)
         left = cmdlines(marked(token))
         assert not left, f"survived their parent's SIGKILL by {GONE_WITHIN_S:g} s: {left}"
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)])
+def test_stop_signal_during_a_hung_model_check_stops_the_check(tmp_path: Path, signum: int, code: int) -> None:
+    args = ["run", "--model", f"{MODELS / 'hangs.py'}:hangs_when_built", "--no-history"]
+    with cli(args, tmp_path) as (proc, token):
+        wait_until(lambda: (tmp_path / "hanging").exists(), "the check hanging in the factory")
+        os.kill(proc.pid, signum)
+        assert proc.wait(15) == code
+        deadline = time.monotonic() + GONE_WITHIN_S
+        while marked(token) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not cmdlines(marked(token))
+        err = (tmp_path / "stderr.txt").read_text().strip().splitlines()
+        assert len(err) == 1 and "stopped" in err[0], err
