@@ -16,6 +16,7 @@ raises ``OutputWriteError`` with one line for a user, and the target is left as 
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import stat
@@ -27,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 NEW, FILE, STREAM = "new", "file", "stream"
+FIFO_WAIT_S = 10.0  # how long a FIFO output waits for a reader
 
 
 class OutputPathError(ValueError):
@@ -109,12 +111,34 @@ def write_text(path: str, text: str) -> None:
         raise OutputWriteError(str(exc)) from None
     try:
         if kind == STREAM:
-            with open(real, "w", encoding="utf-8") as fh:
+            with os.fdopen(_open_stream(path, real), "w", encoding="utf-8") as fh:
                 fh.write(data)
         else:
             _replace_file(real, kind, data)
     except OSError as exc:
         raise OutputWriteError(f"cannot write {path}: {_reason(exc)}") from None
+
+
+def _open_stream(path: str, real: str) -> int:
+    """A write descriptor for a character device or FIFO. A FIFO is opened without blocking,
+    retried for at most ``FIFO_WAIT_S`` while no process reads it (an ``open`` that blocks
+    would hold the process, deaf to a SIGTERM, until a reader comes); OutputWriteError then."""
+    if not stat.S_ISFIFO(os.stat(real).st_mode):
+        return os.open(real, os.O_WRONLY)
+    deadline = time.monotonic() + FIFO_WAIT_S
+    while True:
+        try:
+            fd = os.open(real, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:
+                raise
+            if time.monotonic() > deadline:
+                raise OutputWriteError(f"cannot write {path}: no process reads the FIFO "
+                                       f"(waited {FIFO_WAIT_S:g} s)") from None
+            time.sleep(0.05)
+    os.set_blocking(fd, True)
+    return fd
 
 
 def _replace_file(real: str, kind: str, data: str) -> None:

@@ -190,7 +190,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                              record=record)
         progress.done()
         code = _report(args, result.to_dict(), outcomes[0] if outcomes else None)
-    return stopper.exit_code(code) if code == EXIT_OK else code
+    return stopper.exit_code(code) if code == EXIT_OK or stopper.signum is not None else code
 
 
 def _new_run_id() -> str:

@@ -200,3 +200,23 @@ def test_export_to_a_full_device_is_one_line_exit_1(tmp_path: Path, capsys: pyte
     assert cli.main(["export", "x1", "--json", str(full)]) == 1
     err = capsys.readouterr().err.strip()
     assert err == f"horsepower: error: cannot write {full}: No space left on device"
+
+
+def test_a_fifo_with_no_reader_never_holds_the_command(tmp_path, monkeypatch) -> None:
+    import time as _time
+
+    from profiler import outputs
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(outputs, "FIFO_WAIT_S", 0.3)
+    started = _time.monotonic()
+    with pytest.raises(outputs.OutputWriteError, match="no process reads the FIFO"):
+        outputs.write_text(str(fifo), "{}")
+    assert _time.monotonic() - started < 5
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # with a reader it is written as before
+    try:
+        outputs.write_text(str(fifo), '{"a": 1}')
+        assert os.read(reader, 100) == b'{"a": 1}\n'
+    finally:
+        os.close(reader)
