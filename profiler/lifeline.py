@@ -137,3 +137,44 @@ def spawn_entry(target: str, *args: object) -> None:
 
     module_name, _, function = target.partition(":")
     getattr(importlib.import_module(module_name), function)(*args)
+
+
+TEMP_TAG = "horsepower-tmp"
+_swept = threading.Event()
+
+
+def temp_prefix(kind: str) -> str:
+    """The prefix of a temporary file or directory this process owns: ``horsepower-tmp.<pid>.
+    <kind>.``. Its owner's pid is in the name, so what a killed process left behind is found
+    and removed (``remove_orphaned_temp``, run once per process before the first prefix)."""
+    if not _swept.is_set():
+        _swept.set()
+        remove_orphaned_temp()
+    return f"{TEMP_TAG}.{os.getpid()}.{kind}."
+
+
+def remove_orphaned_temp(directory: str | None = None) -> list[str]:
+    """Remove every ``horsepower-tmp.<pid>.*`` entry in the temp dir whose process is gone;
+    the paths removed. Other files (a rescued result, ``horsepower-<run>.json``) are kept."""
+    import shutil
+    import tempfile
+
+    import psutil
+
+    base = Path(directory or tempfile.gettempdir())
+    removed = []
+    for entry in base.glob(f"{TEMP_TAG}.*.*"):
+        pid_text = entry.name.split(".")[1]
+        if not pid_text.isdigit() or psutil.pid_exists(int(pid_text)):
+            continue
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed.append(str(entry))
+        except OSError as exc:
+            log.debug("could not remove %s: %s", entry, exc)
+    if removed:
+        log.info("removed %d temporary file(s) left by processes that are gone", len(removed))
+    return removed

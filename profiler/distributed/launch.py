@@ -33,7 +33,7 @@ from typing import Any
 
 import psutil
 
-from profiler.lifeline import python_command
+from profiler.lifeline import python_command, temp_prefix
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def _stop(proc: subprocess.Popen[bytes], tracker: _Tracker) -> None:
 def launch(plan: LaunchPlan, cancel: threading.Event | None = None) -> LaunchOutcome:
     """Run ``plan`` to its end (see the module doc)."""
     cancel = cancel or threading.Event()
-    with tempfile.TemporaryDirectory(prefix="horsepower-launch-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("launch")) as tmp:
         result_path = os.path.join(tmp, "result.json")
         status_dir = os.path.join(tmp, "status")
         os.mkdir(status_dir)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from profiler.child_process import describe_exit
-from profiler.lifeline import isolate_spawn, spawn_entry
+from profiler.lifeline import isolate_spawn, spawn_entry, temp_prefix
 from profiler.results.model_ref import model_label
 from profiler.results.spec import RunSpec
 from profiler.runner.deadline import passed_deadline, read_dump
@@ -122,7 +122,7 @@ def _run_child(specs: list[RunSpec]) -> list[ModelCheck]:
     isolate_spawn()
     ctx = mp.get_context("spawn")
     recv, send = ctx.Pipe(duplex=False)
-    fd, dump_path = tempfile.mkstemp(prefix="horsepower-model-check-", suffix=".txt")
+    fd, dump_path = tempfile.mkstemp(prefix=temp_prefix("model-check"), suffix=".txt")
     os.close(fd)
     proc = ctx.Process(target=spawn_entry, args=("profiler.runner.model_check_child:check_child_main",
                                                  [s.to_dict() for s in specs], send, dump_path, timeout_s),

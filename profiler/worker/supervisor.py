@@ -20,7 +20,7 @@ from typing import Any
 from profiler.child_process import describe_exit
 from profiler.devices.discovery import DeviceInfo
 from profiler.events import EventBus, RunFinished, RunStateChanged
-from profiler.lifeline import isolate_spawn, spawn_entry
+from profiler.lifeline import isolate_spawn, spawn_entry, temp_prefix
 from profiler.results.result import RunResult, RunState, new_run_id
 from profiler.results.spec import RunSpec, TraceRequest
 from profiler.runner.deadline import passed_deadline, read_dump
@@ -75,7 +75,7 @@ class _Supervision:
         ctx = mp.get_context("spawn")
         recv, send = ctx.Pipe(duplex=False)
         child_cancel = ctx.Event()
-        fd, self.dump_path = tempfile.mkstemp(prefix=f"horsepower-worker-{self.run_id}-", suffix=".txt")
+        fd, self.dump_path = tempfile.mkstemp(prefix=temp_prefix(f"worker-{self.run_id}"), suffix=".txt")
         os.close(fd)
         try:
             return self._run(ctx, recv, send, child_cancel)
