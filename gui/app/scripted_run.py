@@ -134,8 +134,12 @@ class ScriptedRun(QObject):
         QTimer.singleShot(SETTLE_MS, self._finish)
 
     def _on_deadline(self) -> None:
+        self.stop_now("--quit-after")
+
+    def stop_now(self, why: str) -> None:
+        """Stop the run (it is stored, marked stopped), write ``--json`` and quit."""
         if self.spec is not None and self.result is None:
-            log.warning("--quit-after reached before the run ended; stopping it")
+            log.warning("%s before the run ended; stopping it", why)
             self.window.stop_runs()
             self.window.runs.shutdown(2.0)
             QApplication.processEvents()  # deliver the queued finished signal

@@ -113,6 +113,7 @@ def _open_window(args: argparse.Namespace, spec: object) -> int:
     from gui.app.gui_thread_gc import GuiThreadCollector
     from gui.app.logging_setup import ErrorReporter, install_excepthooks, setup_logging
     from gui.app.scripted_run import ScriptedRun
+    from gui.app.signal_bridge import SignalBridge
     from gui.widgets.theme import app_icon, apply_theme
 
     log_path = setup_logging()
@@ -137,12 +138,22 @@ def _open_window(args: argparse.Namespace, spec: object) -> int:
         gate.call_when_open(script.start)
     if args.demo:
         window.demo.enter()
+
+    def on_signal(signum: int) -> None:  # SIGTERM, SIGINT, SIGHUP: stop, save, --json, quit
+        if script is not None:
+            script.stop_now("a stop signal")
+        else:
+            window.shutdown()
+            app.quit()
+
+    signals = SignalBridge(on_signal, app)
     log.info("window open (log: %s)", log_path)
     rc = app.exec()
+    signals.uninstall()
     gate.cancel()
     if not window.shutdown() and not window.join_stragglers(STRAGGLER_WAIT_S):
         log.error("threads still running %.0f s after close; exiting anyway", STRAGGLER_WAIT_S)
-    code = rc or (script.exit_code if script else 0)
+    code = signals.exit_code or rc or (script.exit_code if script else 0)
     sys.excepthook, threading.excepthook = sys.__excepthook__, threading.__excepthook__
     window.deleteLater()  # delete widgets while the QApplication still exists
     app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
