@@ -51,10 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _window_size(text: str) -> tuple[int, int]:
+    """``WxH`` checked by ``profiler.numbers`` (200 to 32768 pixels each; the window then
+    shrinks it to the screen)."""
     width, sep, height = text.lower().partition("x")
-    if not sep or not width.isdigit() or not height.isdigit() or int(width) < 200 or int(height) < 200:
-        raise argparse.ArgumentTypeError(f"want WIDTHxHEIGHT such as 1280x800, got {text!r}")
-    return int(width), int(height)
+    if not sep:
+        raise argparse.ArgumentTypeError(f"want WIDTHxHEIGHT such as 1280x800, got {text[:40]!r}")
+    bound = numbers.Bound("window width and height", 200, numbers.PIXELS.high, integer=True, unit="pixels")
+    try:
+        return int(bound.parse(width)), int(bound.parse(height))
+    except numbers.NumberError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def run_app(argv: Sequence[str] | None = None) -> int:
@@ -129,7 +135,9 @@ def _open_window(args: argparse.Namespace, spec: object) -> int:
     if args.dark:
         window.set_dark(True)
     if args.window_size:
-        window.resize(*args.window_size)
+        from gui.window.geometry import within_screen
+
+        window.resize(*within_screen(*args.window_size))
     window.showFullScreen() if args.full_screen else window.show()
     script = None
     if spec is not None or args.quit_after is not None:

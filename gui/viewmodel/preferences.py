@@ -3,7 +3,8 @@
 ``window.json`` in the user config dir (``HORSEPOWER_CONFIG_DIR`` overrides it, as for the
 prices) holds plain values: the sidebar's run settings, ticked devices, the theme, the
 window size, the Sweep form, the Value job and History's filter. A missing, unreadable or
-damaged file gives the defaults; a value of the wrong type is ignored, never trusted.
+damaged file is set aside and gives the defaults; a value of the wrong type is ignored, never
+trusted (numbers are checked by ``profiler.numbers`` where they are used).
 Writes are complete-or-nothing (temporary file, then rename).
 """
 
@@ -13,6 +14,9 @@ import json
 import logging
 from pathlib import Path
 from typing import Any
+
+from profiler import numbers
+from profiler.outputs import aside_path
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +39,22 @@ class Preferences:
         self.load()
 
     def load(self) -> None:
+        """Read the file; a damaged one (bad JSON, nested too deep, NaN) is set aside with a
+        notice in the log, never overwritten, and the defaults are used."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = numbers.json_loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
             log.warning("window settings %s unreadable (%s); using defaults", self.path, exc)
+            return
+        except ValueError as exc:
+            try:
+                aside = self.path.rename(aside_path(self.path, "bad"))
+                log.warning("window settings %s damaged (%s); set aside as %s, using defaults",
+                            self.path, str(exc)[:160], aside.name)
+            except OSError:
+                log.warning("window settings %s damaged (%s); using defaults", self.path, str(exc)[:160])
             return
         if isinstance(data, dict) and data.get("schema") == SCHEMA:
             self.values = {k: v for k, v in data.items() if k != "schema"}

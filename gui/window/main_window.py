@@ -51,7 +51,7 @@ from gui.window import closing
 from gui.window.about import about_box
 from gui.window.demo_mode import DemoController
 from gui.window.focus_follow import FocusFollow
-from gui.window.geometry import fit_to_screen
+from gui.window.geometry import fit_to_screen, saved_size, within_screen
 from gui.window.notices import show_notice
 from gui.window.observer_meter import ObserverMeter
 from gui.window.pages.live_page import LivePage
@@ -142,10 +142,7 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.sidebar)
         lay.addLayout(column, 1)
         self.setCentralWidget(central)
-        size = self.prefs.get("window_size", [], list)
-        remembered = (int(size[0]), int(size[1])) if len(size) >= 2 and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in size[:2]) else None
-        fit_to_screen(self, remembered)
+        fit_to_screen(self, saved_size(self.prefs.values.get("window_size")))
 
     def _sidebar(self) -> QWidget:
         side = QWidget(objectName="sidebar")
@@ -452,7 +449,7 @@ class MainWindow(QMainWindow):
             self.prefs.set("run", self.controls.settings())
             self.prefs.set("devices", self.picker.selected_ids())
         if not self.isFullScreen() and not self.presentation.active:
-            self.prefs.set("window_size", [self.width(), self.height()])
+            self.prefs.set("window_size", list(within_screen(self.width(), self.height())))
         self.workspace.save_preferences()
         self.prefs.save()
 
