@@ -117,6 +117,16 @@ class ModelChecker(QObject):
         else:
             self.sig_rejected.emit(token, message, details)
 
+    def cancel(self) -> None:
+        """Stop the check under way (its child is killed; the answer says it was stopped)."""
+        with engine_imports():
+            from profiler.runner.model_check import stop_checks
+
+        stop_checks()
+
     def shutdown(self, timeout_s: float = 2.0) -> bool:
-        """Join the check thread (a check child still running is killed by the engine's deadline)."""
+        """Stop a check under way (a hung model must not keep the window's process alive), then
+        join the check thread."""
+        if self.busy:
+            self.cancel()
         return self.calls.shutdown(timeout_s)

@@ -39,7 +39,7 @@ from profiler.results.model_ref import factories_in
 EXAMPLES = "examples/plain_model.py:build, mypackage.models:build, hf:gpt2, timm:resnet18, torchvision:resnet18"
 RECENT_MAX = 8
 NOT_CHECKED = "Press Check to build it once in a separate process and list its knobs."
-CHECKING = "Checking… building the model in a separate process (a few seconds)."
+CHECKING = "Checking… building the model in a separate process (seconds; Cancel stops it)."
 
 
 def remember(recent: list[str], reference: str) -> list[str]:
@@ -117,6 +117,8 @@ def _kind(value: object) -> str:
 class ModelPicker(QWidget):
     """A reference field with a file chooser, a Check button, the check's answer and knob fields."""
 
+    sig_cancel_requested = Signal()
+    """Cancel pressed while a check runs."""
     sig_check_requested = Signal(str)
     """(reference text) build and check this model. GUI thread."""
     sig_reference_changed = Signal(str)
@@ -145,6 +147,9 @@ class ModelPicker(QWidget):
                                      "window down), run one batch through it and list its knobs")
         self.status = QLabel(NOT_CHECKED, objectName="mutedLabel", wordWrap=True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the check (a model that hangs while it is built)")
+        self.cancel_button.setVisible(False)
         self.details_button = QPushButton("Details…")
         self.details_button.setToolTip("The traceback from your model's code")
         self.details_button.hide()
@@ -156,6 +161,7 @@ class ModelPicker(QWidget):
         self._layout()
         self.browse.clicked.connect(self._on_browse_clicked)
         self.check_button.clicked.connect(self._on_check_clicked)
+        self.cancel_button.clicked.connect(self.sig_cancel_requested)
         self.reference.returnPressed.connect(self._on_check_clicked)
         self.reference.textEdited.connect(self._on_reference_edited)
         self.details_button.clicked.connect(self.show_details)
@@ -166,6 +172,7 @@ class ModelPicker(QWidget):
         line.addWidget(self.reference, 1)
         line.addWidget(self.browse)
         line.addWidget(self.check_button)
+        line.addWidget(self.cancel_button)
         answer = QHBoxLayout()
         answer.addWidget(self.status, 1)
         answer.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -229,6 +236,7 @@ class ModelPicker(QWidget):
         self.details_button.hide()
         self._set_status(CHECKING, "")
         self.check_button.setEnabled(False)
+        self.cancel_button.setVisible(True)
 
     def set_checked(self, facts: ModelFacts, values: Mapping[str, Any] | None = None) -> None:
         """A passing check: the summary and one field per knob (``values`` restore earlier
@@ -238,6 +246,7 @@ class ModelPicker(QWidget):
         self.checking = False
         self.details_button.hide()
         self.check_button.setEnabled(True)
+        self.cancel_button.setVisible(False)
         self._set_status(facts.summary(), "ok")
         self._fill_knobs(facts.defaults, facts.knob_help, values or {})
 
@@ -247,6 +256,7 @@ class ModelPicker(QWidget):
         self.details = details
         self.checking = False
         self.check_button.setEnabled(True)
+        self.cancel_button.setVisible(False)
         self._set_status(message, "error")
         self.details_button.setVisible(bool(details))
         self._fill_knobs({}, {}, {})

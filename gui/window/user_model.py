@@ -68,6 +68,7 @@ class UserModelFlow(QObject):
         self._tokens = 0
         self.picker.sig_check_requested.connect(self.check)
         self.checker.sig_checked.connect(self._on_checked)
+        self.picker.sig_cancel_requested.connect(self.cancel_check)
         self.checker.sig_check_failed.connect(self._on_check_failed)
         self.checker.sig_validated.connect(self._on_validated)
         self.checker.sig_rejected.connect(self._on_rejected)
@@ -82,6 +83,11 @@ class UserModelFlow(QObject):
         self.picker.set_checking()
         self.window.status.showMessage(f"Checking {reference}…", 8000)
         self.checker.check(reference, device)
+
+    def cancel_check(self) -> None:
+        """Cancel: the check process is killed; its answer (a failed check) follows."""
+        self.window.status.showMessage("Stopping the model check…", 5000)
+        self.checker.cancel()
 
     def _on_checked(self, reference: str, check: dict) -> None:
         if reference != self.picker.text():

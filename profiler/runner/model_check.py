@@ -42,6 +42,20 @@ POLL_S = 0.05
 
 _cache: dict[tuple[Any, ...], ModelCheck] = {}
 _lock = threading.Lock()
+_running: set[Any] = set()  # check processes alive now (``stop_checks`` kills them)
+_stopped: set[int] = set()  # pids of the check processes ``stop_checks`` killed
+
+
+def stop_checks() -> int:
+    """Kill every model check running in this process's children (a Cancel, the window
+    closing); each waiting ``check_models`` then answers that the check was stopped. Returns
+    how many were killed. Thread-safe."""
+    with _lock:
+        procs = list(_running)
+        _stopped.update(p.pid for p in procs)
+    for proc in procs:
+        proc.kill()
+    return len(procs)
 
 
 @dataclass(frozen=True)
@@ -128,6 +142,8 @@ def _run_child(specs: list[RunSpec]) -> list[ModelCheck]:
                                                  [s.to_dict() for s in specs], send, dump_path, timeout_s),
                        name="horsepower-model-check", daemon=True)
     proc.start()
+    with _lock:
+        _running.add(proc)
     send.close()
     results: dict[int, ModelCheck] = {}
     phases: dict[int, str] = {}
@@ -139,11 +155,18 @@ def _run_child(specs: list[RunSpec]) -> list[ModelCheck]:
     finally:
         recv.close()
         _reap(proc)
+        with _lock:
+            _running.discard(proc)
+            stopped = proc.pid in _stopped
+            _stopped.discard(proc.pid)
     dump = read_dump(dump_path)
     try:
         os.unlink(dump_path)
     except OSError:
         pass
+    if stopped:
+        return [results.get(i) or ModelCheck(model_label(spec.model), error=f"{model_label(spec.model)}: the check "
+                                             "was stopped (Cancel) before it finished") for i, spec in enumerate(specs)]
     return [results.get(i) or _lost(spec, i, phases, proc.exitcode, dump, timeout_s, results)
             for i, spec in enumerate(specs)]
 
