@@ -76,8 +76,10 @@ def _probe_directory(path: str, directory: str) -> None:
 
 def check_output_path(path: str | None) -> None:
     """Raise OutputPathError unless ``path`` (None or ``-``: nothing to check) can be written."""
-    if not path or path == "-":
+    if path is None or path == "-":
         return
+    if not path.strip():
+        raise OutputPathError("the output path is empty; name a file, or - for stdout")
     real, kind = resolve_output(path)
     if kind == STREAM:
         if not os.access(real, os.W_OK):
