@@ -117,6 +117,8 @@ def write_text(path: str, text: str) -> None:
                 fh.write(data)
         else:
             _replace_file(real, kind, data)
+    except OutputWriteError:
+        raise
     except OSError as exc:
         raise OutputWriteError(f"cannot write {path}: {_reason(exc)}") from None
 
