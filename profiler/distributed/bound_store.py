@@ -99,7 +99,7 @@ def create_handler(params: Any) -> Any:
     def ranks_store(master_addr: str, master_port: int) -> Any:  # torch's hook for the shared store
         return bound_store(master_addr, master_port, timeout_s)
 
-    handler._create_tcp_store_server = ranks_store  # torch has no public hook for the bind address
+    handler._create_tcp_store_server = ranks_store  # type: ignore[method-assign]  # no public hook for the address
     return handler
 
 
