@@ -25,6 +25,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,14 @@ def temp_prefix(kind: str) -> str:
     return f"{TEMP_TAG}.{os.getpid()}.{kind}."
 
 
+def _alive(psutil: Any, pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, dead but not yet reaped, does not count)."""
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return False
+
+
 def remove_orphaned_temp(directory: str | None = None) -> list[str]:
     """Remove every ``horsepower-tmp.<pid>.*`` entry in the temp dir whose process is gone;
     the paths removed. Other files (a rescued result, ``horsepower-<run>.json``) are kept."""
@@ -165,7 +174,7 @@ def remove_orphaned_temp(directory: str | None = None) -> list[str]:
     removed = []
     for entry in base.glob(f"{TEMP_TAG}.*.*"):
         pid_text = entry.name.split(".")[1]
-        if not pid_text.isdigit() or psutil.pid_exists(int(pid_text)):
+        if not pid_text.isdigit() or _alive(psutil, int(pid_text)):
             continue
         try:
             if entry.is_dir() and not entry.is_symlink():

@@ -104,11 +104,14 @@ def _importable_in_children(name: str, path: str) -> None:
     """Make ``import <name>`` load ``path`` in child processes too (DataLoader workers, with
     any start method): a shim module of that name in a folder on ``sys.path``, which spawn and
     forkserver children receive from their parent (fork children share ``sys.modules``). So a
-    Dataset class defined in the user's file unpickles in a worker. The folder is removed at exit."""
+    Dataset class defined in the user's file unpickles in a worker. The folder is removed at exit,
+    or (a process that ends with ``os._exit`` or is killed) by the next ``lifeline.temp_prefix``."""
     global _shim_dir
     try:
         if _shim_dir is None:
-            _shim_dir = tempfile.mkdtemp(prefix="horsepower-models-")
+            from profiler.lifeline import temp_prefix  # named with this pid: swept once this process is gone
+
+            _shim_dir = tempfile.mkdtemp(prefix=temp_prefix("models"))
             atexit.register(shutil.rmtree, _shim_dir, True)
         shim = os.path.join(_shim_dir, f"{name}.py")
         if not os.path.exists(shim):
