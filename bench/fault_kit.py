@@ -135,8 +135,11 @@ class Sandbox:
     def timed_steps_stored(self) -> int:
         if not self.db.exists():
             return 0
-        with sqlite3.connect(self.db, timeout=10) as conn:
-            return int(conn.execute("SELECT count(*) FROM steps WHERE phase='timed'").fetchone()[0])
+        try:
+            with sqlite3.connect(self.db, timeout=10) as conn:
+                return int(conn.execute("SELECT count(*) FROM steps WHERE phase='timed'").fetchone()[0])
+        except sqlite3.Error:  # the database is being created right now
+            return 0
 
     def close(self) -> None:
         for proc in self.procs:
