@@ -116,11 +116,11 @@ def test_advice_on_a_stored_run_shows_the_engines_answer(window, stored, qtbot):
 
 
 @pytest.mark.parametrize(("values", "line"), [
-    ({"samples": "0"}, "samples must be a whole number more than zero"),
-    ({"epochs": "-1"}, "epochs must be more than zero"),
+    ({"samples": "0"}, "samples must be a whole number from 1 to"),
+    ({"epochs": "-1"}, "epochs must be a number above 0"),
     ({"budget": "cheap"}, "budget 'cheap' is not an amount"),
     ({"deadline": "tomorrow"}, "deadline 'tomorrow' is not a duration"),
-    ({"hours_per_day": "30"}, "hours per day must be at most 24"),
+    ({"hours_per_day": "30"}, "hours per day must be a number from 0.01 to 24 hours, got 30"),
     ({"batch": "0"}, "batch must be a whole number more than zero, got '0'"),
 ])
 def test_bad_constraints_say_one_line_and_compute_nothing(window, stored, qtbot, monkeypatch, values, line):

@@ -362,7 +362,7 @@ def test_cli_run_prints_the_split_and_writes_it_to_json(tmp_path: Any, capsys: p
     assert data["verdict"]["kind"] == "compute-bound"
     assert data["spec"]["phase_every"] == 5
     assert main(["run", "--phase-every", "-1", "--steps", "2"]) == 2
-    assert "phase sampling interval must be 0 (off) or a positive number" in capsys.readouterr().err
+    assert "phase-every must be a whole number from 0 to" in capsys.readouterr().err
 
 
 def test_the_live_sampling_sentence_says_how_often_and_what_it_costs() -> None:
