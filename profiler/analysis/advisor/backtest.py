@@ -168,13 +168,14 @@ def gpu_ranks(figures: Sequence[Figure]) -> list[tuple[str, int, float]]:
     for f in figures:
         settings.setdefault((f.model, f.key, f.precision), {}).setdefault(f.chip, []).append(f)
     ranks = []
-    for (model, _key, precision), by_gpu in sorted(settings.items()):
+    for (model, key, precision), by_gpu in sorted(settings.items()):
         if len(by_gpu) < MIN_GPUS_FOR_RANK:
             continue
         largest = [[f for f in fs if f.batch == max(g.batch for g in fs)] for fs in by_gpu.values()]
         predicted = [float(np.exp(np.mean([np.log(f.predicted) for f in fs]))) for fs in largest]
         published = [float(np.exp(np.mean([np.log(f.published) for f in fs]))) for fs in largest]
-        ranks.append((f"{model} {precision}", len(by_gpu), spearman(predicted, published)))
+        source = key.rpartition("|")[2]
+        ranks.append((f"{model} {precision} ({source})", len(by_gpu), spearman(predicted, published)))
     return ranks
 
 
