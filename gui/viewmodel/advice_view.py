@@ -123,8 +123,9 @@ def advice_view(advice: Advice) -> AdviceView:
     currency = advice.constraints.currency
     rows = tuple((*row_cells(i + 1, r, currency), CHECK_WORDS[r.meets_deadline], CHECK_WORDS[r.within_budget])
                  for i, r in enumerate(advice.rows))
+    basis = f"measured on {advice.subject}" if advice.subject else "counted, not trained here"
     return AdviceView(
-        run_id=advice.run_id, title=f"{advice.run_name}, measured on {advice.subject}", job=job_words(advice),
+        run_id=advice.run_id, title=f"{advice.run_name}, {basis}", job=job_words(advice),
         recommendation=advice.recommendation, headers=(*HEADERS, *LIMIT_HEADERS), rows=rows,
         measured=tuple(r.measured for r in advice.rows), feasible=tuple(r.feasible for r in advice.rows),
         row_tips=tuple(_row_tip(r, PROJECTED) for r in advice.rows),

@@ -63,7 +63,9 @@ def advice_section(advice: Advice, limit: int | None = 25) -> str:
            + (f", budget {units.money(c.budget_per_h, c.currency)}/h" if c.budget_per_h else ""))
     parts = [
         "<h2>Which hardware?</h2>",
-        f"<p>Measured run: {escape(advice.run_name)} on {escape(advice.subject)}. Job: {escape(job)}.</p>",
+        (f"<p>Measured run: {escape(advice.run_name)} on {escape(advice.subject)}. Job: {escape(job)}.</p>"
+         if advice.subject else f"<p>Model: {escape(advice.run_name)}, counted on the meta device, not trained "
+         f"here. Job: {escape(job)}.</p>"),
         f"<p><b>Recommendation.</b> {escape(advice.recommendation)}</p>", table,
         cost_time_chart(advice),
     ]

@@ -223,8 +223,7 @@ def advise(run: Mapping[str, Any], catalogue: Catalogue, constraints: Constraint
     extra = (CORPUS_CREDIT,) if gpu is not None and any(r.device.family == "gpu" for r in rows) else ()
     return Advice(
         run_id=str(run.get("run_id")), run_name=str(run.get("name") or run.get("run_id")),
-        subject=subject_device.name if subject_device is not None else ("nothing (counted, not trained)"
-                                                                        if counted_only else str(run.get("device"))),
+        subject=subject_device.name if subject_device is not None else ("" if counted_only else str(run.get("device"))),
         constraints=constraints, facts=subject.step, rows=tuple(rows), chart=pareto_points(rows),
         recommendation=recommendation(rows, constraints, str(run.get("run_id") or "")), calibration=calibration,
         credits=(*(credits() if catalogue.uses_epoch(shown_devices) else ()), *extra), notes=tuple(notes),

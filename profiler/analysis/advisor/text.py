@@ -79,7 +79,8 @@ def render(advice: Advice, limit: int | None = None) -> str:
     lines = [f"WARNING: {w}" for w in advice.warnings] + ([""] if advice.warnings else [])
     t = advice.target
     target = f"; target batch {t.batch}, precision {t.precision}" if t is not None else ""
-    lines += [f"Advice for {advice.run_name} ({advice.run_id}), measured on {advice.subject}{target}",
+    basis = f"measured on {advice.subject}" if advice.subject else "counted on the meta device, not trained here"
+    lines += [f"Advice for {advice.run_name} ({advice.run_id}), {basis}{target}",
              f"Job: {c.samples:,} samples x {c.epochs:g} epoch(s) = {units.count(c.total_samples)} samples"
              + (f"; deadline {units.duration(c.deadline_s)}" if c.deadline_s else "")
              + (f"; budget {units.money(c.budget_total, c.currency)}" if c.budget_total else "")
@@ -162,7 +163,7 @@ def to_dict(advice: Advice) -> dict[str, Any]:
     c = advice.constraints
     f = advice.facts
     return {
-        "run_id": advice.run_id, "run_name": advice.run_name, "measured_on": advice.subject,
+        "run_id": advice.run_id, "run_name": advice.run_name, "measured_on": advice.subject or None,
         "constraints": {"samples": c.samples, "epochs": c.epochs, "budget_total": c.budget_total,
                         "budget_per_h": c.budget_per_h, "deadline_s": c.deadline_s, "mode": c.mode,
                         "amortise_years": c.amortise_years, "hours_per_day": c.hours_per_day,
