@@ -123,8 +123,8 @@ def test_a_finished_sweep_is_stored_listed_and_reopened_from_history(window, qtb
     assert table_column(tabs.scaling.view, 0) == ["1", "2", "4"]
     stored = tabs.store.list_runs()
     assert sorted(r.world_size for r in stored) == [1, 2, 4]
-    qtbot.waitUntil(lambda: form.stored.isEnabled(), timeout=5000)  # listed off the GUI thread
-    assert "1, 2, 4 ranks" in form.stored.itemText(0)
+    # listed off the GUI thread, and listed again as the store changes: wait for the listing of the whole sweep
+    qtbot.waitUntil(lambda: form.stored.isEnabled() and "1, 2, 4 ranks" in form.stored.itemText(0), timeout=5000)
     tabs.scaling.view.table.setRowCount(0)
     form.open_button.click()
     assert table_column(tabs.scaling.view, 5) == ["100.0%", "80.0%", "60.0%"]

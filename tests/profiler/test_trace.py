@@ -83,7 +83,8 @@ def test_bad_trace_requests_are_refused(path: str, steps: Any) -> None:
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["--trace", "{tmp}/t.json", "--trace-steps", "0"], "trace steps must be a whole number from 1 to 100000, got 0"),
+        (["--trace", "{tmp}/t.json", "--trace-steps", "0"],
+         "trace steps must be a whole number from 1 to 100000, got 0"),
         (["--trace-steps", "5"], "--trace-steps needs --trace FILE"),
         (["--trace", "-"], "--trace needs a file name"),
         (["--trace", "/sys/horsepower-trace.json"], "cannot write /sys/horsepower-trace.json"),
