@@ -201,9 +201,3 @@ def advise_model(ref: str, knobs: Mapping[str, Any], batch: int, precision: str,
     advice = advise(run, inputs.catalogue, constraints, (), (), device_ids, show_all, subject=subject,
                     gpu=inputs.gpu, counted_only=True)
     return _finish(advice, inputs)
-
-
-def device_choices(catalogue: Catalogue) -> list[dict[str, Any]]:
-    """(id, name, class, featured) of every catalogue device, for a device picker."""
-    return [{"id": d.id, "name": d.name, "class": d.device_class, "featured": d.featured}
-            for d in catalogue.devices]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,18 +114,3 @@ def load_catalogue(overrides_file: str | Path | None = None, use_overrides: bool
     known = {d.id for d in (*shipped_accelerators(), *named_cpus)}
     path = Path(overrides_file) if overrides_file is not None else None
     return build_catalogue(load_overrides(known, path))
-
-
-def figure_ages(devices: list[HardwareDevice], prices: Mapping[str, CloudPrice | None],
-                today: dt.date | None = None) -> dict[str, int | None]:
-    """Oldest figure age in days per device id (peaks, memory, price): how stale the row is."""
-    ages: dict[str, int | None] = {}
-    for device in devices:
-        values = [f.age_days(today) for f in (*device.peaks.values(), device.memory_bytes,
-                                              device.bandwidth_bytes_per_s) if f is not None]
-        price = prices.get(device.id)
-        if price is not None:
-            values.append(price.age_days(today))
-        known = [v for v in values if v is not None]
-        ages[device.id] = max(known) if known else None
-    return ages

@@ -35,10 +35,6 @@ def _band(band: Band | None, fmt: Callable[[float | None], str], exact: bool) ->
     return f"{fmt(band.nominal)} ({fmt(band.low)}-{fmt(band.high)})"
 
 
-def _check(value: bool | None) -> str:
-    return {True: "yes", False: "no", None: "maybe"}[value]
-
-
 def peak_words(p: Projection) -> str:
     """The peak a row used without the device name: ``TF32 dense 156 TFLOP/s``."""
     if p.peak is None:
