@@ -14,14 +14,13 @@ so the parent process (CLI, window) can call it safely. Thread-safe.
 from __future__ import annotations
 
 import ast
-import hashlib
 import importlib.machinery
 import importlib.util
 import os
 from dataclasses import dataclass
 from typing import Any
 
-from profiler.results.model_sources import sources_hash
+from profiler.results.model_sources import sha256_file, sources_hash
 
 USER_WORKLOAD = "user"  # RunSpec.workload of every run of a user's model (RunSpec.model names it)
 PROTOCOL_DOC = "docs/YOUR_MODEL.md"
@@ -165,15 +164,6 @@ def _module_origin(dotted: str) -> str | None:
     if spec is None or not spec.has_location or not spec.origin or not os.path.isfile(spec.origin):
         return None
     return spec.origin
-
-
-def sha256_file(path: str) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def model_hash(ref: ModelRef) -> str:

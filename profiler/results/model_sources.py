@@ -40,15 +40,16 @@ def sources_hash(path: str, root: str | None = None) -> str:
     file's path relative to the folder and its bytes' sha256, the wrapper first."""
     others = local_imports(path, root)
     if not others:
-        return _file_digest(path)
+        return sha256_file(path)
     top = os.path.realpath(root or os.path.dirname(os.path.realpath(path)))
     digest = hashlib.sha256()
     for file in [os.path.realpath(path), *others]:
-        digest.update(f"{os.path.relpath(file, top)}\0{_file_digest(file)}\n".encode())
+        digest.update(f"{os.path.relpath(file, top)}\0{sha256_file(file)}\n".encode())
     return digest.hexdigest()
 
 
-def _file_digest(path: str) -> str:
+def sha256_file(path: str) -> str:
+    """Hex sha256 of a file's bytes."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
