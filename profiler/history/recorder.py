@@ -213,10 +213,10 @@ class RunRecorder:
             if not self._begun:
                 self.store.begin_run(self.run_id, self.spec, status=self._first_status)
                 self._begun = True
-            self._flush_buffers()
-            if self._final is not None and not self._final_stored:
+            final = self._flush_buffers()
+            if final is not None and not self._final_stored:
                 if self._final_row is None:
-                    self._final_row = self._final.to_dict()
+                    self._final_row = final.to_dict()
                 self.store.finish_run(self.run_id, self._final_row, incomplete=self._incomplete())
                 self._final_stored = True
         except (sqlite3.OperationalError, OSError) as exc:
@@ -238,11 +238,13 @@ class RunRecorder:
                         "retrying" if retriable else "giving up")
         return False
 
-    def _flush_buffers(self) -> None:
+    def _flush_buffers(self) -> RunResult | None:
+        """Commit what is buffered; returns the final result if it had arrived when the buffer
+        was taken (so every step published before it is committed by now), else None."""
         assert self.store is not None
         with self._lock:
             steps, telemetry, notices = list(self._steps), list(self._telemetry), list(self._notices)
-            status = self._status
+            status, final = self._status, self._final
         if steps or telemetry or notices or status is not None:
             self.store.append(self.run_id, steps, telemetry, notices, status)
         with self._lock:  # committed: only now do the rows leave the buffer
@@ -252,6 +254,7 @@ class RunRecorder:
             if self._status == status:
                 self._status = None
         self.steps_committed += len(steps)
+        return final
 
     def _incomplete(self) -> str | None:
         with self._lock:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,40 @@ def test_failed_writes_keep_rows_until_committed(tmp_path: Path, monkeypatch: py
     assert outcome.complete and outcome.steps_stored == outcome.steps_measured == 40
     run = store.get("r")
     assert run is not None and len(run["series"]["steps"]["step"]) == 40
+    assert run["history"]["incomplete"] is None
+
+
+class GatedStore(HistoryStore):
+    """A real store whose first step write waits until the test opens the gate."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self.entered, self.gate = threading.Event(), threading.Event()
+
+    def append(self, run_id: str, steps: Any, *args: Any, **kwargs: Any) -> None:
+        if steps and not self.entered.is_set():
+            self.entered.set()
+            assert self.gate.wait(10)
+        super().append(run_id, steps, *args, **kwargs)
+
+
+def test_steps_and_final_result_arriving_during_a_commit_are_not_called_lost(tmp_path: Path) -> None:
+    """The writer took the buffer, then the last steps and the final result arrived: the final
+    row waits for those steps instead of being stored as 'incomplete' (a stopped run's race)."""
+    store = GatedStore(tmp_path)
+    bus = EventBus()
+    recorder = RunRecorder(store, "r", fabricated("r").spec, flush_interval_s=0.01)
+    bus.subscribe(recorder)
+    bus.publish(RunStateChanged("r", "measuring"))
+    steps(bus, "r", 5)
+    assert store.entered.wait(10)  # the writer is committing the first 5
+    steps(bus, "r", 7, start=5)
+    bus.publish(RunFinished("r", fabricated("r")))
+    store.gate.set()
+    outcome = recorder.close()
+    assert outcome.complete and outcome.steps_stored == outcome.steps_measured == 12
+    run = store.get("r")
+    assert run is not None and len(run["series"]["steps"]["step"]) == 12
     assert run["history"]["incomplete"] is None
 
 
