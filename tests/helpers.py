@@ -266,22 +266,35 @@ def scale_result(run_id: str, world_size: int, step_s: float, splits: list[tuple
     return result.to_dict()
 
 
-def gpu_model(*devices: HardwareDevice, efficiency: float = 0.3) -> GpuModel:
-    """A GPU efficiency model fitted to a fixture corpus: three models on ``devices`` at fp32
-    and bf16, each published at ``efficiency`` of its roof rate times a small fixed spread."""
-    models = [ModelFacts(f"fixture-{i}", {}, flops, params, share, act, "fixture")
-              for i, (flops, params, share, act) in enumerate(((24e9, 25_000_000, 1.0, 9e7), (8e11, 3e8, 0.0, 1.4e9),
-                                                              (1e11, 1e8, 0.5, 3e8)))]
-    facts_by_key = {facts_key(m.ref, {}): m for m in models}
+#: the fixture corpus's models: (FLOPs per sample, parameters, convolution share, activation bytes per sample)
+FIXTURE_MODELS = ((24e9, 25_000_000, 1.0, 9e7), (8e11, 3e8, 0.0, 1.4e9), (1e11, 1e8, 0.5, 3e8),
+                  (4e10, 5e7, 0.9, 2e8), (3e11, 2e8, 0.0, 6e8), (6e10, 6e7, 0.2, 1e8))
+
+
+def fixture_corpus(*devices: HardwareDevice, efficiency: float = 0.3, models: int = 3,
+                   sources: int = 1) -> tuple[list[CorpusRow], dict[str, ModelFacts]]:
+    """Corpus rows of ``models`` fixture models (the first of family cnn, the rest bert) on
+    ``devices`` at fp32 and bf16, each measured by ``sources`` sources, published at
+    ``efficiency`` of its roof rate times a small fixed spread; and the models' counted facts."""
+    facts = [ModelFacts(f"fixture-{i}", {}, flops, params, share, act, "fixture")
+             for i, (flops, params, share, act) in enumerate(FIXTURE_MODELS[:models])]
+    facts_by_key = {facts_key(m.ref, {}): m for m in facts}
     rows = []
-    spread = (0.9, 1.0, 1.1, 0.95, 1.05)
+    spread = (0.9, 1.0, 1.1, 0.95, 1.05, 0.92, 1.08)
     for d, device in enumerate(devices):
-        for m, model in enumerate(models):
+        for m, model in enumerate(facts):
             for precision in ("fp32", "bf16"):
                 if device.peak(precision) is None:
                     continue
-                case = Case(device, precision, model, 64, "cnn" if m == 0 else "bert")
-                rate = roof_of(case).rate * efficiency * spread[(d + m) % len(spread)]
-                rows.append(CorpusRow(f"{device.id}-{m}-{precision}", case.family or "cnn", model.ref, model.ref, {},
-                                      64, precision, device, rate, "fixture", "", ""))
+                for source in range(sources):
+                    case = Case(device, precision, model, 64, "cnn" if m == 0 else "bert")
+                    rate = roof_of(case).rate * efficiency * spread[(d + m + source) % len(spread)]
+                    rows.append(CorpusRow(f"{device.id}-{m}-{precision}-{source}", case.family or "cnn", model.ref,
+                                          model.ref, {}, 64, precision, device, rate, f"fixture-{source}", "", ""))
+    return rows, facts_by_key
+
+
+def gpu_model(*devices: HardwareDevice, efficiency: float = 0.3) -> GpuModel:
+    """A GPU efficiency model fitted to a fixture corpus (``fixture_corpus``: three models)."""
+    rows, facts_by_key = fixture_corpus(*devices, efficiency=efficiency)
     return GpuModel.build(rows, facts_by_key)

@@ -96,16 +96,20 @@ def _check_named(catalogue: Any, device_ids: list[str], precision: str | None) -
 def _backtest(args: argparse.Namespace) -> int:
     from profiler.analysis.advisor import load_catalogue
     from profiler.analysis.advisor.backtest import render_backtests
-    from profiler.reports.advisor import fitted
+    from profiler.reports.advisor import fitted, memory_checked
 
     model = fitted(load_catalogue(), args.corpus)
     if model is None:
         raise UsageError("no published corpus in this installation (resources/published/training_throughput.csv)")
     results = model[1]
+    memory = memory_checked(load_catalogue(), args.corpus)
     if args.json:
-        print_json({"regimes": [r.to_dict() for r in results]})
+        print_json({"regimes": [r.to_dict() for r in results], "memory": memory.to_dict() if memory else None})
     else:
         print(render_backtests(results))
+        if memory is not None:
+            print(f"\n{memory.line()}")
+            print("\n".join(f"  {w}" for w in memory.wrong))
     return 0
 
 

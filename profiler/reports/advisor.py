@@ -25,15 +25,16 @@ from typing import TYPE_CHECKING, Any
 
 from profiler import numbers
 from profiler.analysis.advisor import Advice, Catalogue, ConstraintError, Constraints, advise, load_catalogue
-from profiler.analysis.advisor.backtest import Backtest, run_backtest
+from profiler.analysis.advisor.backtest import Backtest
 from profiler.analysis.advisor.census import step_facts
 from profiler.analysis.advisor.constraints import AUTO, DEFAULT_SAMPLES, parse_budget, parse_deadline
 from profiler.analysis.advisor.corpus import CorpusError, corpus_shipped, load_corpus
-from profiler.analysis.advisor.fit import REGIMES
 from profiler.analysis.advisor.gpu_model import GpuModel
+from profiler.analysis.advisor.memory_check import MemoryCheck, check_memory
 from profiler.analysis.advisor.model_facts import shipped_facts
 from profiler.analysis.advisor.subject import subject_of_model, subject_of_run
 from profiler.analysis.prices import PricesError, load_prices
+from profiler.reports.backtest_cache import backtests
 from profiler.reports.reference_runs import load_reference_runs
 
 if TYPE_CHECKING:
@@ -53,9 +54,11 @@ class AdvisorInputs:
     problems: tuple[str, ...] = field(default_factory=tuple)
     gpu: GpuModel | None = None
     backtests: tuple[Backtest, ...] = ()
+    memory: MemoryCheck | None = None
 
 
 _FITTED: dict[tuple[str, int], tuple[GpuModel, tuple[Backtest, ...]] | None] = {}
+_MEMORY: dict[str, MemoryCheck | None] = {}
 
 
 def _catalogue_key(catalogue: Catalogue) -> int:
@@ -79,14 +82,27 @@ def fitted(catalogue: Catalogue, corpus_file: str | None = None) -> tuple[GpuMod
         corpus = load_corpus(catalogue, corpus_file)
         facts = shipped_facts()
         try:
-            _FITTED[key] = (GpuModel.build(corpus, facts), tuple(run_backtest(corpus, facts, r) for r in REGIMES))
+            _FITTED[key] = (GpuModel.build(corpus, facts), backtests(corpus, facts))
         except ValueError as exc:
             raise CorpusError(f"{corpus_file or 'the shipped corpus'}: {exc}") from None
     return _FITTED[key]
 
 
-def quality_lines(backtests: tuple[Backtest, ...]) -> tuple[str, ...]:
-    """"How good is this advice": each regime's back-test figures against their targets."""
+def memory_checked(catalogue: Catalogue, corpus_file: str | None = None) -> MemoryCheck | None:
+    """The memory verdicts on the corpus's published batches (``memory_check``; once per file);
+    None without a corpus."""
+    key = str(corpus_file or "")
+    if key not in _MEMORY:
+        if corpus_file is None and not corpus_shipped():
+            _MEMORY[key] = None
+        else:
+            _MEMORY[key] = check_memory(load_corpus(catalogue, corpus_file), shipped_facts())
+    return _MEMORY[key]
+
+
+def quality_lines(backtests: tuple[Backtest, ...], memory: MemoryCheck | None = None) -> tuple[str, ...]:
+    """"How good is this advice": each regime's back-test figures against their targets, then
+    the memory verdicts on published batches."""
     lines: list[str] = []
     ok = {True: "met", False: "NOT met"}
     for backtest in backtests:
@@ -99,6 +115,8 @@ def quality_lines(backtests: tuple[Backtest, ...]) -> tuple[str, ...]:
                      f"(25%: {ok[met['median_abs_error']]}), median band {v['median_band_width']:.2f}x "
                      f"(2.5x: {ok[met['median_band_width']]}), worst GPU-rank Spearman {rank} "
                      f"(0.9: {ok[met['rank_correlation']]})")
+    if memory is not None:
+        lines.append(memory.line())
     return tuple(lines)
 
 
@@ -125,7 +143,8 @@ def gather_inputs(store: HistoryStore | None = None, catalogue: Catalogue | None
     reference, problems = load_reference_runs()
     history = history_runs(store) if store is not None else []
     gpu, backtests = model if model is not None else (None, ())
-    return AdvisorInputs(catalogue, tuple(history), tuple(reference), tuple(problems), gpu, backtests)
+    return AdvisorInputs(catalogue, tuple(history), tuple(reference), tuple(problems), gpu, backtests,
+                         memory_checked(catalogue, corpus_file) if model is not None else None)
 
 
 _BOUNDS = {"samples": numbers.SAMPLES, "epochs": numbers.EPOCHS, "electricity price": numbers.MONEY,
@@ -177,7 +196,8 @@ def read_constraints(samples: str | float | None = None, epochs: str | float | N
 def _finish(advice: Advice, inputs: AdvisorInputs) -> Advice:
     from dataclasses import replace
 
-    return replace(advice, notes=(*advice.notes, *inputs.problems), quality=quality_lines(inputs.backtests))
+    return replace(advice, notes=(*advice.notes, *inputs.problems),
+                   quality=quality_lines(inputs.backtests, inputs.memory))
 
 
 def advise_run(run: Mapping[str, Any], constraints: Constraints, inputs: AdvisorInputs,

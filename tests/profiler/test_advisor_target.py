@@ -133,14 +133,23 @@ def test_shipped_corpus_backtest_meets_its_targets_for_a_corpus_model() -> None:
     assert summary["figures"] >= 100 and summary["gpus"] >= 8 and summary["models"] >= 6
     met = summary["met"]
     assert met["inside_band"] and met["median_abs_error"] and met["median_band_width"], summary
-    # ranking (target not met): most settings at >= 0.9; the worst are 3-GPU settings at batch 12, where
-    # launch overhead (which the model lacks) puts an A100 below a Titan V
-    assert summary["rank_settings_at_target"] >= 0.8 * summary["rank_settings"], summary
-    new = next(b for b in model[1] if b.regime == NEW_MODEL).summary()
+    new_model = next(b for b in model[1] if b.regime == NEW_MODEL)
+    new = new_model.summary()
     assert new["figures"] == summary["figures"]
-    # a model the corpus lacks: the median error and band width targets are met, the band wider (as it should be)
-    assert new["met"]["median_abs_error"] and new["met"]["median_band_width"], new
-    assert new["values"]["inside_band"] >= 0.75, new
+    # a model the corpus lacks: the band is wider (as it should be) and the three targets hold too
+    assert new["met"]["inside_band"] and new["met"]["median_abs_error"] and new["met"]["median_band_width"], new
+    assert new["values"]["median_band_width"] > summary["values"]["median_band_width"]
+    # ranking (target not met in every setting): three quarters of the settings at >= 0.9, and where the order
+    # is wrong it only swaps GPUs whose published figures are close (at batch 12 an A100 publishes below a
+    # Titan V: a host-bound step the model cannot know). The widest swap measured is 1.65x (GNMT tf32: RTX 3080
+    # at batch 80 vs RTX A4000 at 160); this guards against a model that swaps GPUs further apart
+    for backtest in (known, new_model):
+        s = backtest.summary()
+        assert s["rank_settings_at_target"] >= 0.75 * s["rank_settings"], s
+        for rank in backtest.ranks:
+            assert rank.spearman >= 0.9 - 1e-9 or rank.swaps, rank  # a wrong order names its swaps
+            gap = rank.largest_swapped_gap
+            assert gap is None or gap < 1.7, rank
 
 
 def test_corpus_rows_are_checked() -> None:

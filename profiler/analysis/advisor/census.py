@@ -40,8 +40,25 @@ WEIGHT_PASS_BYTES_PER_PARAM = 12
 OPTIMIZER_KERNELS = 12
 #: fused cuDNN/MIOpen RNN kernels per recurrent layer and step (forward + backward)
 RNN_KERNELS_PER_LAYER = 6
-#: 16-bit autocast: activations and their traffic are 0.5-1.0x the fp32 census (nominal 0.6)
+#: 16-bit autocast: activation traffic is 0.5-1.0x the fp32 census (nominal 0.6)
 HALF_PRECISION_FACTORS = (0.5, 0.6, 1.0)
+#: activation *memory* (what must fit) as (low, nominal, high) multiples of the tensors counted
+#: as saved for backward, by precision class. The count is an upper bound: fused kernels (cuDNN,
+#: flash / memory-efficient attention) save less than the eager ops counted on meta. The
+#: published corpus proves it: every published batch trained on its GPU, so the factor can be
+#: at most (usable memory - state) / (counted bytes x batch) for each figure; the smallest such
+#: bound is 0.67 for fp32/TF32 (BERT-large, SQuAD, RTX 3090) and 0.35 for 16-bit (BERT-base,
+#: SQuAD, RTX 3090), 0.43-0.46 for GPT and CNNs (``tests`` recompute these from the corpus).
+#: Low: below every bound (a "does not fit" must hold even then); nominal: the typical 16-bit
+#: bound's half-way; high: the count itself (fp32) or 0.7 of it (16-bit: autocast keeps
+#: softmax, norms and the loss in fp32).
+ACTIVATION_MEMORY_FACTORS = {"full": (0.6, 1.0, 1.0), "half": (0.3, 0.45, 0.7)}
+
+
+def activation_memory(counted_bytes: float, half: bool) -> Band:
+    """Activation memory (bytes) of a step whose saved tensors count ``counted_bytes`` (fp32)."""
+    lo, nom, hi = ACTIVATION_MEMORY_FACTORS["half" if half else "full"]
+    return Band(counted_bytes * lo, counted_bytes * nom, counted_bytes * hi)
 
 _CACHE: dict[tuple[Any, ...], tuple[float, float, float, float]] = {}
 Counts = tuple[float, float, float, float]  # kernels, bytes moved, activation bytes, recurrent layers
@@ -189,7 +206,7 @@ def step_facts(run: Mapping[str, Any]) -> StepFacts:
                          tuple(how))
     kernels, op_bytes, saved, _recurrent = counts
     lo, nom, hi = HALF_PRECISION_FACTORS if half else (1.0, 1.0, 1.0)
-    activations = Band(saved * lo, saved * nom, saved * hi)
+    activations = activation_memory(saved, half)
     upper = op_bytes + OPTIMIZER_BYTES_PER_PARAM * params
     compulsory = min(state_traffic + 2 * saved * lo, upper * lo)
     # caches catch part of the re-reads the census counts: nominal between the two bounds

@@ -18,9 +18,10 @@ each group toward the overall mean) over:
 
 On top of the ridge model each GPU gets an offset (a random effect shrunk toward 0, see
 ``Efficiency``) learnt from that GPU's figures in the fit: in the back-test a GPU's figures of
-other models or other sources stay in the fit, the figures predicted never do. The shrinkage
-``DEVICE_SHRINK`` = 4 was chosen with the back-test in view (1, 2, 4, 8 tried; 2 to 8 give
-the same picture within a point or two), not by an inner cross-validation.
+other models or other sources stay in the fit, the figures predicted never do. The ridge
+penalty and the offset shrinkage (``Hyper``) are chosen per fit from ``HYPER_GRID`` by
+cross-validation on that fit's own figures (``choose_hyper``), so in the back-test they too
+are chosen without the figures being predicted (nested cross-validation).
 
 Features are standardised on the rows fitted; an unknown (NaN) feature is taken at its fitted
 mean. (FLOPs per kernel and the release year were tried as features and dropped: both made
@@ -47,14 +48,17 @@ from profiler.analysis.advisor.roofline import NoFigure
 PARAM_TRAFFIC_BYTES = 40.0
 #: 16-bit autocast keeps about 0.6x the fp32 activation bytes (``census.HALF_PRECISION_FACTORS``)
 HALF_ACTIVATION_FACTOR = 0.6
-#: ridge penalty on standardised features (chosen once, by the leave-one-model-out back-test)
-RIDGE = 1.0
-#: pseudo-figures at offset 0 that shrink a GPU's own mean residual (inf: no per-GPU offset)
-DEVICE_SHRINK = 4.0
 BACKFIT_ROUNDS = 3
+#: how compute and memory time combine in the roof: a 2-norm (partial overlap). A structural
+#: choice, made once by comparing 1 (no overlap), 2 and inf (the classic roofline's perfect
+#: overlap) on the back-test: 2 covered more figures in both regimes. (Choosing it per fold by
+#: cross-validation, like the ridge penalty, gave narrower bands that covered less: a choice
+#: among very different roofs makes the selected fit's own residuals optimistic.)
+ROOF_NORM = 2.0
 PRECISION_CLASSES = ("fp32", "tf32", "half")
-#: cross-validation regimes: a model the corpus lacks, or a corpus model measured by another source
-NEW_MODEL, KNOWN_MODEL = "new model", "known model"
+#: cross-validation regimes: a model the corpus lacks, or a corpus model measured by another
+#: source (the back-tested ones); and a kind of model the corpus lacks (bands only)
+NEW_MODEL, KNOWN_MODEL, NEW_FAMILY = "new model", "known model", "new family"
 REGIMES = (NEW_MODEL, KNOWN_MODEL)
 
 
@@ -81,8 +85,13 @@ class Roof:
     intensity: float  # FLOPs per byte of the step
 
 
-def roof_of(case: Case) -> Roof:
-    """The case's roofline (``NoFigure`` when the device lacks the peak or the bandwidth)."""
+def roof_of(case: Case, norm: float | None = None) -> Roof:
+    """The case's roof (``NoFigure`` when the device lacks the peak or the bandwidth).
+
+    ``norm`` (default ``ROOF_NORM``) says how the compute time and the memory time of a step
+    combine: ``inf`` is the classic roofline (the slower of the two: perfect overlap), 1 their
+    sum (no overlap), 2 in between (``(c**2 + m**2) ** 0.5``)."""
+    norm = ROOF_NORM if norm is None else norm
     f = case.facts
     peak = peak_for(case.device, case.precision, f.conv_share, case.matmul_tf32)
     bw = case.device.bandwidth_bytes_per_s
@@ -92,7 +101,9 @@ def roof_of(case: Case) -> Roof:
     step_bytes = PARAM_TRAFFIC_BYTES * f.params + 2.0 * act * case.batch
     compute_s = f.flops_per_sample * case.batch / peak.flops_per_s
     memory_s = step_bytes / bw.value
-    step_s = max(compute_s, memory_s)
+    longer = max(compute_s, memory_s)
+    step_s = longer if math.isinf(norm) or longer == 0 else longer * (
+        (compute_s / longer) ** norm + (memory_s / longer) ** norm) ** (1.0 / norm)
     return Roof(peak, bw.value, case.batch / step_s, "compute" if compute_s >= memory_s else "memory",
                 f.flops_per_sample * case.batch / step_bytes)
 
@@ -113,6 +124,24 @@ def features(case: Case, roof: Roof) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class Hyper:
+    """The fit's two hyper-parameters: ``penalty`` on every standardised slope, and ``shrink``
+    pseudo-figures at offset 0 that pull each GPU's own mean residual toward 0."""
+
+    penalty: float
+    shrink: float
+
+    @property
+    def label(self) -> str:
+        return f"ridge penalty {self.penalty:g}, GPU offset shrinkage {self.shrink:g}"
+
+
+#: the hyper-parameters tried; each fit takes the one with the smallest cross-validated error
+#: on its own training figures (``choose_hyper``), never on the figures it will predict
+HYPER_GRID = tuple(Hyper(p, k) for p in (0.3, 3.0, 30.0) for k in (0.25, 2.0, 16.0))
+
+
+@dataclass(frozen=True)
 class Ridge:
     """A fitted ridge model: ``y = intercept + ((x - mean) / scale) . coef``."""
 
@@ -127,88 +156,165 @@ class Ridge:
         return self.intercept + np.nan_to_num(z, nan=0.0) @ self.coef
 
 
-def fit_ridge(x: np.ndarray, y: np.ndarray, penalty: float = RIDGE) -> Ridge:
+class _Design:
+    """The standardised design of one fit, factorised once (backfitting re-solves it per round)."""
+
+    def __init__(self, x: np.ndarray, penalty: float) -> None:
+        known = ~np.isnan(x)
+        counts = known.sum(axis=0)
+        filled = np.where(known, x, 0.0)
+        self.mean = np.divide(filled.sum(axis=0), counts, out=np.zeros(x.shape[1]), where=counts > 0)
+        spread = np.where(known, x - self.mean, 0.0)
+        scale = np.sqrt(np.divide((spread ** 2).sum(axis=0), counts, out=np.zeros(x.shape[1]), where=counts > 0))
+        self.scale = np.where(scale < 1e-12, 1.0, scale)
+        z = np.nan_to_num((x - self.mean) / self.scale, nan=0.0)  # an unknown feature sits at its mean
+        self.m = np.hstack([np.ones((z.shape[0], 1)), z])
+        gram = self.m.T @ self.m + np.diag([0.0] + [penalty] * z.shape[1])  # the intercept is not shrunk
+        self.gram = gram
+
+    def solve(self, y: np.ndarray) -> Ridge:
+        solution = np.linalg.solve(self.gram, self.m.T @ y)
+        return Ridge(self.mean, self.scale, solution[1:], float(solution[0]))
+
+    def fitted(self, ridge: Ridge) -> np.ndarray:
+        return self.m @ np.concatenate([[ridge.intercept], ridge.coef])
+
+
+def fit_ridge(x: np.ndarray, y: np.ndarray, penalty: float) -> Ridge:
     """Least squares of ``y`` on standardised ``x`` with ``penalty`` on every slope."""
-    known = ~np.isnan(x)
-    counts = known.sum(axis=0)
-    filled = np.where(known, x, 0.0)
-    mean = np.divide(filled.sum(axis=0), counts, out=np.zeros(x.shape[1]), where=counts > 0)
-    spread = np.where(known, x - mean, 0.0)
-    scale = np.sqrt(np.divide((spread ** 2).sum(axis=0), counts, out=np.zeros(x.shape[1]), where=counts > 0))
-    scale = np.where(scale < 1e-12, 1.0, scale)
-    z = np.nan_to_num((x - mean) / scale, nan=0.0)  # an unknown feature sits at its mean
-    n, k = z.shape
-    a = np.vstack([np.hstack([np.ones((n, 1)), z]),
-                   np.hstack([np.zeros((k, 1)), math.sqrt(penalty) * np.eye(k)])])
-    b = np.concatenate([y, np.zeros(k)])
-    solution, *_ = np.linalg.lstsq(a, b, rcond=None)
-    return Ridge(mean, scale, solution[1:], float(solution[0]))
+    return _Design(x, penalty).solve(y)
 
 
 @dataclass(frozen=True)
 class Sample:
-    """A corpus figure ready to fit: its case, roof, features, log efficiency and its group."""
+    """A corpus figure ready to fit: its case, roof, features, log efficiency (measured / roof),
+    group (the model with its knobs), row id, published figure and source."""
 
     case: Case
     roof: Roof
     x: np.ndarray
     log_efficiency: float
-    group: str   # the model with its knobs
+    group: str
     row_id: str
     samples_per_s: float
     source: str = ""
 
+    @classmethod
+    def of(cls, case: Case, samples_per_s: float, group: str, row_id: str, source: str = "") -> Sample:
+        """``NoFigure`` when the device lacks a figure the roof needs."""
+        roof = roof_of(case)
+        return cls(case, roof, features(case, roof), math.log(samples_per_s / roof.rate), group, row_id,
+                   samples_per_s, source)
+
     def key(self, regime: str) -> str:
-        """What a cross-validation fold leaves out: the model (``NEW_MODEL``), or the model's
-        figures from one source (``KNOWN_MODEL``: the same network measured elsewhere stays in)."""
+        """What a cross-validation fold leaves out: the model (``NEW_MODEL``), the model's
+        figures from one source (``KNOWN_MODEL``: the same network measured elsewhere stays in),
+        or every model of its family (``NEW_FAMILY``)."""
+        if regime == NEW_FAMILY:
+            return self.case.family or "no family"
         return self.group if regime == NEW_MODEL else f"{self.group}|{self.source}"
 
 
 @dataclass(frozen=True)
 class Efficiency:
     """The fitted log efficiency: the ridge model plus a per-GPU offset (a random effect: the
-    mean residual of that GPU's figures, shrunk toward 0 by ``DEVICE_SHRINK`` pseudo-figures),
+    mean residual of that GPU's figures, shrunk toward 0 by ``Hyper.shrink`` pseudo-figures),
     so a GPU that trains faster or slower than its datasheet says across the models it was
     measured on carries that to a model it was not. A GPU the fit never saw gets no offset."""
 
     ridge: Ridge
     offsets: Mapping[str, float]
+    hyper: Hyper
 
     def predict(self, x: np.ndarray, device_id: str) -> float:
         return float(self.ridge.predict(x)[0]) + self.offsets.get(device_id, 0.0)
 
+    def predict_case(self, case: Case) -> tuple[Roof, float]:
+        """The case's roof at this fit's norm and the predicted efficiency (a fraction of it)."""
+        roof = roof_of(case)
+        return roof, math.exp(self.predict(features(case, roof), case.device.id))
 
-def fit_samples(samples: Sequence[Sample], penalty: float = RIDGE, shrink: float | None = None) -> Efficiency:
-    """Ridge plus per-GPU offsets, fitted by backfitting (``BACKFIT_ROUNDS`` alternations)."""
-    shrink = DEVICE_SHRINK if shrink is None else shrink
-    x = np.vstack([s.x for s in samples])
-    y = np.array([s.log_efficiency for s in samples])
-    devices = [s.case.device.id for s in samples]
-    offsets: dict[str, float] = {}
-    ridge = fit_ridge(x, y, penalty)
-    if math.isinf(shrink):
-        return Efficiency(ridge, offsets)
+
+def _fit(x: np.ndarray, y: np.ndarray, device: np.ndarray, n_devices: int,
+         hyper: Hyper) -> tuple[Ridge, np.ndarray]:
+    """Ridge plus per-GPU offsets (indexed like ``device``), by backfitting."""
+    design = _Design(x, hyper.penalty)
+    ridge = design.solve(y)
+    offsets = np.zeros(n_devices)
+    if math.isinf(hyper.shrink):
+        return ridge, offsets
+    counts = np.bincount(device, minlength=n_devices)
     for _ in range(BACKFIT_ROUNDS):
-        residual = y - ridge.predict(x)
-        sums: dict[str, list[float]] = {}
-        for device, r in zip(devices, residual, strict=True):
-            sums.setdefault(device, []).append(float(r))
-        offsets = {d: sum(v) / (len(v) + shrink) for d, v in sums.items()}
-        ridge = fit_ridge(x, y - np.array([offsets[d] for d in devices]), penalty)
-    return Efficiency(ridge, offsets)
+        offsets = np.bincount(device, weights=y - design.fitted(ridge), minlength=n_devices) / (counts + hyper.shrink)
+        ridge = design.solve(y - offsets[device])
+    return ridge, offsets
 
 
-def out_of_group_residuals(samples: Sequence[Sample], regime: str,
-                           penalty: float = RIDGE) -> list[tuple[Sample, float]]:
-    """(sample, log(measured / predicted)) for each sample, predicted by a fit without its
-    fold (``Sample.key(regime)``)."""
-    out = []
-    for group in sorted({s.key(regime) for s in samples}):
-        train = [s for s in samples if s.key(regime) != group]
-        test = [s for s in samples if s.key(regime) == group]
-        if len(train) < 2:
+@dataclass(frozen=True)
+class _Table:
+    """Samples as arrays: features, log efficiencies and device indices into ``names``."""
+
+    x: np.ndarray
+    y: np.ndarray
+    device: np.ndarray
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, samples: Sequence[Sample]) -> _Table:
+        names = tuple(sorted({s.case.device.id for s in samples}))
+        where = {n: i for i, n in enumerate(names)}
+        return cls(np.vstack([s.x for s in samples]), np.array([s.log_efficiency for s in samples]),
+                   np.array([where[s.case.device.id] for s in samples], dtype=int), names)
+
+    def residuals(self, folds: np.ndarray, hyper: Hyper) -> np.ndarray:
+        """Log residuals of every row predicted by a fit without its fold (NaN: no fit)."""
+        out = np.full(len(self.y), np.nan)
+        for fold in np.unique(folds):
+            test = folds == fold
+            train = ~test
+            if train.sum() < 2:
+                continue
+            ridge, offsets = _fit(self.x[train], self.y[train], self.device[train], len(self.names), hyper)
+            out[test] = self.y[test] - ridge.predict(self.x[test]) - offsets[self.device[test]]
+        return out
+
+
+def fit_samples(samples: Sequence[Sample], hyper: Hyper) -> Efficiency:
+    """Ridge plus per-GPU offsets, fitted by backfitting (``BACKFIT_ROUNDS`` alternations)."""
+    table = _Table.of(samples)
+    ridge, offsets = _fit(table.x, table.y, table.device, len(table.names), hyper)
+    return Efficiency(ridge, {} if math.isinf(hyper.shrink) else dict(zip(table.names, offsets.tolist(), strict=True)),
+                      hyper)
+
+
+def _folds(samples: Sequence[Sample], regime: str) -> np.ndarray:
+    keys = [s.key(regime) for s in samples]
+    where = {k: i for i, k in enumerate(sorted(set(keys)))}
+    return np.array([where[k] for k in keys], dtype=int)
+
+
+def _paired(samples: Sequence[Sample], residuals: np.ndarray) -> list[tuple[Sample, float]]:
+    return [(s, float(r)) for s, r in zip(samples, residuals, strict=True) if not math.isnan(r)]
+
+
+def cross_validate(samples: Sequence[Sample], regime: str, hyper: Hyper) -> list[tuple[Sample, float]]:
+    """(sample, log(measured / predicted)) for each sample, predicted by a fit (at ``hyper``)
+    without its fold (``Sample.key(regime)``)."""
+    return _paired(samples, _Table.of(samples).residuals(_folds(samples, regime), hyper))
+
+
+def choose_hyper(samples: Sequence[Sample], regime: str) -> tuple[Hyper, list[tuple[Sample, float]]]:
+    """The ``HYPER_GRID`` entry with the smallest mean squared cross-validated log error on
+    ``samples`` in ``regime``, with its residuals (the evidence a band is taken from)."""
+    table, folds = _Table.of(samples), _folds(samples, regime)
+    best: tuple[float, Hyper, np.ndarray] | None = None
+    for hyper in HYPER_GRID:
+        residuals = table.residuals(folds, hyper)
+        if np.isnan(residuals).all():
             continue
-        model = fit_samples(train, penalty)
-        for s in test:
-            out.append((s, s.log_efficiency - model.predict(s.x, s.case.device.id)))
-    return out
+        score = float(np.nanmean(residuals ** 2))
+        if best is None or score < best[0]:
+            best = (score, hyper, residuals)
+    if best is None:
+        raise ValueError("too few figures to cross-validate the fit")
+    return best[1], _paired(samples, best[2])

@@ -2,14 +2,17 @@
 
 ``GpuModel.build(corpus, facts)`` turns each published figure into a ``fit.Sample`` (its
 model's counted facts from ``model_facts``; a figure whose model was not counted is left out
-and named), fits the ridge model to all of them, and takes the band from leave-one-model-out
-residuals: for every model of the corpus, the model is fitted without any figure of it and
-its figures are predicted (the ``NEW_MODEL`` regime: a model the corpus lacks); and for every
-model and source, that source's figures of the model are predicted without them (the
-``KNOWN_MODEL`` regime: the network is in the corpus, measured by someone else). The band of
-a prediction is the ``BAND_QUANTILES`` of its regime's log residuals (of the prediction's
-precision class where it has ``MIN_CLASS_RESIDUALS``, else of all), so a band is as wide as
-the evidence says. Pure given its inputs.
+and named). For each regime it picks the hyper-parameters by that regime's cross-validation,
+fits all figures, and keeps the cross-validated residuals as the evidence for bands: for
+every model of the corpus, the model is fitted without any figure of it and its figures are
+predicted (the ``NEW_MODEL`` regime: a model the corpus lacks); for every model and source,
+that source's figures of the model are predicted without them (the ``KNOWN_MODEL`` regime:
+the network is in the corpus, measured by someone else); and for a model of a kind the corpus
+lacks, every family is predicted without any of its models (``NEW_FAMILY``). The band of a
+prediction is the ``BAND_QUANTILES`` of its regime's log residuals (all precisions together:
+bands per precision class were tried and covered less out of sample, being drawn from fewer
+figures), so a band is as wide as the evidence says. The back-test (``backtest``) runs this
+very procedure on each fold's training figures. Pure given its inputs.
 """
 
 from __future__ import annotations
@@ -25,17 +28,16 @@ from profiler.analysis.advisor.bands import Band
 from profiler.analysis.advisor.corpus import CorpusRow
 from profiler.analysis.advisor.fit import (
     KNOWN_MODEL,
+    NEW_FAMILY,
     NEW_MODEL,
     REGIMES,
-    RIDGE,
     Case,
     Efficiency,
     Roof,
     Sample,
-    features,
+    choose_hyper,
+    cross_validate,
     fit_samples,
-    out_of_group_residuals,
-    roof_of,
 )
 from profiler.analysis.advisor.model_facts import ModelFacts
 from profiler.analysis.advisor.roofline import NoFigure
@@ -43,8 +45,6 @@ from profiler.analysis.advisor.roofline import NoFigure
 #: the band: these quantiles of the out-of-sample log residuals (a nominal 85% interval; chosen
 #: over 80% because an 80% band's coverage sits on the 80% target by construction)
 BAND_QUANTILES = (0.075, 0.925)
-#: residuals a precision class needs before it gets its own band
-MIN_CLASS_RESIDUALS = 15
 #: families by a model reference's words (a user's model whose name says nothing: no family)
 _FAMILY_WORDS = (
     ("depthwise_cnn", r"mobilenet|efficientnet|mnasnet|ghostnet|convnext|regnet|shufflenet|xception"),
@@ -69,11 +69,9 @@ def sample_of(row: CorpusRow, facts: ModelFacts) -> Sample | None:
     """A corpus row as a fit sample (None when the device lacks a figure the roof needs)."""
     case = Case(row.device, row.precision, facts, row.batch, row.family, row.matmul_tf32)
     try:
-        roof = roof_of(case)
+        return Sample.of(case, row.samples_per_s, row.model_key, row.id, row.source)
     except NoFigure:
         return None
-    return Sample(case, roof, features(case, roof), math.log(row.samples_per_s / roof.rate), row.model_key,
-                  row.id, row.samples_per_s, row.source)
 
 
 def band_from(residuals: Sequence[float]) -> tuple[float, float]:
@@ -91,55 +89,91 @@ class GpuPrediction:
 
 
 @dataclass(frozen=True)
-class GpuModel:
-    """The fitted model, its out-of-sample residuals by regime and precision class, the corpus
-    models (a prediction for one of them takes the ``KNOWN_MODEL`` band) and what was left out."""
+class RegimeFit:
+    """The fit used for one regime: its hyper-parameters (chosen by that regime's
+    cross-validation on the fitted figures), the efficiency model, and the cross-validated log
+    residuals its bands come from."""
 
     efficiency: Efficiency
+    residuals: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class GpuModel:
+    """The fitted model per regime, the corpus models (a prediction for one of them takes the
+    ``KNOWN_MODEL`` fit and band), the families fitted (a model of another family, or of no
+    known family, takes the ``NEW_FAMILY`` band: leave-one-family-out errors) and what was
+    left out."""
+
     samples: tuple[Sample, ...]
-    residuals: Mapping[str, Mapping[str, tuple[float, ...]]]
-    left_out: tuple[str, ...]
+    fits: Mapping[str, RegimeFit]
+    family_residuals: tuple[float, ...]
+    left_out: tuple[str, ...] = ()
 
     @classmethod
-    def build(cls, corpus: Sequence[CorpusRow], facts: Mapping[str, ModelFacts],
-              penalty: float = RIDGE) -> GpuModel:
+    def build(cls, corpus: Sequence[CorpusRow], facts: Mapping[str, ModelFacts]) -> GpuModel:
         samples, left_out = samples_of(corpus, facts)
+        return cls.from_samples(samples, REGIMES, left_out)
+
+    @classmethod
+    def from_samples(cls, samples: Sequence[Sample], regimes: Sequence[str] = REGIMES,
+                     left_out: Sequence[str] = ()) -> GpuModel:
+        """Fit ``samples`` for each of ``regimes``: hyper-parameters by that regime's
+        cross-validation on ``samples`` alone, then the fit on all of them."""
         if len({s.group for s in samples}) < 3:
             raise ValueError("the corpus has fewer than 3 usable models")
-        residuals: dict[str, dict[str, tuple[float, ...]]] = {}
-        for regime in REGIMES:
-            by_class: dict[str, list[float]] = {"all": []}
-            for sample, residual in out_of_group_residuals(samples, regime, penalty):
-                by_class["all"].append(residual)
-                by_class.setdefault(sample.roof.peak.kind, []).append(residual)
-            residuals[regime] = {k: tuple(v) for k, v in by_class.items()}
-        return cls(fit_samples(samples, penalty), tuple(samples), residuals, tuple(left_out))
+        fits = {}
+        for regime in regimes:
+            hyper, residuals = choose_hyper(samples, regime)
+            fits[regime] = RegimeFit(fit_samples(samples, hyper), tuple(r for _, r in residuals))
+        base = fits.get(NEW_MODEL, next(iter(fits.values()))).efficiency.hyper
+        families = cross_validate(samples, NEW_FAMILY, base) if len(_families(samples)) > 1 else []
+        return cls(tuple(samples), fits, tuple(r for _, r in families), tuple(left_out))
 
     @property
     def models(self) -> frozenset[str]:
         return frozenset(s.group for s in self.samples)
 
-    def band_factors(self, regime: str, precision_class: str) -> tuple[tuple[float, float], str]:
-        table = self.residuals[regime]
-        own = table.get(precision_class, ())
-        chosen = own if len(own) >= MIN_CLASS_RESIDUALS else table["all"]
-        scope = f"{precision_class} figures" if chosen is own else "all figures"
+    @property
+    def families(self) -> frozenset[str]:
+        return _families(self.samples)
+
+    def regime_for(self, model_key: str | None, family: str | None) -> str:
+        """``KNOWN_MODEL`` for a corpus model, ``NEW_FAMILY`` for a model of a family the
+        corpus lacks (or of none it can name), else ``NEW_MODEL``."""
+        if model_key is not None and model_key in self.models and KNOWN_MODEL in self.fits:
+            return KNOWN_MODEL
+        if family not in self.families and self.family_residuals:
+            return NEW_FAMILY
+        return NEW_MODEL
+
+    def band_factors(self, regime: str) -> tuple[tuple[float, float], str]:
+        """(low, high) factors of ``regime``'s band and the words that say where they come from."""
+        chosen = self.family_residuals if regime == NEW_FAMILY else self._fit(regime).residuals
         q = "-".join(f"{p * 100:g}" for p in BAND_QUANTILES)
-        fold = ("leave-one-model-out" if regime == NEW_MODEL
-                else "leave-one-source-out (this model is in the corpus; each source's figures of it left out)")
-        return band_from(chosen), f"band: {q}th percentile of {len(chosen)} {fold} errors ({scope})"
+        fold = {NEW_MODEL: "leave-one-model-out",
+                KNOWN_MODEL: "leave-one-source-out (this model is in the corpus; each source's figures of it left out)",
+                NEW_FAMILY: "leave-one-family-out (a kind of model the corpus lacks)"}[regime]
+        return band_from(chosen), f"band: {q}th percentile of {len(chosen)} {fold} errors"
+
+    def _fit(self, regime: str) -> RegimeFit:
+        return self.fits.get(regime) or self.fits.get(NEW_MODEL) or next(iter(self.fits.values()))
 
     def predict(self, case: Case, model_key: str | None = None) -> GpuPrediction:
-        """The case's samples/s band (``NoFigure`` when the device lacks a figure); a corpus
-        model (``model_key``) gets the known-model band, any other the new-model band."""
-        roof = roof_of(case)
-        nominal = math.exp(self.efficiency.predict(features(case, roof), case.device.id))
-        regime = KNOWN_MODEL if model_key is not None and model_key in self.models else NEW_MODEL
-        (low, high), how = self.band_factors(regime, roof.peak.kind)
+        """The case's samples/s band (``NoFigure`` when the device lacks a figure); the regime
+        (``regime_for``) picks the fit and the band."""
+        regime = self.regime_for(model_key, case.family)
+        fit = self._fit(regime)
+        roof, nominal = fit.efficiency.predict_case(case)
+        (low, high), how = self.band_factors(regime)
         efficiency = Band(nominal * low, nominal, nominal * high)
         source = (f"corpus model: efficiency fitted to {len(self.samples)} published GPU training figures "
-                  f"({len(self.models)} models); {how}")
+                  f"({len(self.models)} models; {fit.efficiency.hyper.label}, chosen by cross-validation); {how}")
         return GpuPrediction(roof, efficiency.scale(roof.rate), efficiency, source)
+
+
+def _families(samples: Sequence[Sample]) -> frozenset[str]:
+    return frozenset(s.case.family for s in samples if s.case.family is not None)
 
 
 def samples_of(corpus: Sequence[CorpusRow], facts: Mapping[str, ModelFacts]) -> tuple[list[Sample], list[str]]:

@@ -88,8 +88,10 @@ def peak_for(device: HardwareDevice, precision: str, conv_share: float | None = 
     if fp32 is None:
         raise NoFigure("n/a: no fp32 figure for this device")
     if not has_tf32_units(device):
-        return Peak(precision, fp32.value, f"{name}, FP32 {units.flops(fp32.value)} (no TF32 units)", "fp32",
-                    fp32.source)
+        tf32 = device.peak("tf32")
+        why = ("no TF32 units" if tf32 is None or "no TF32 units" in tf32.source
+               else "its TF32 tensor rate is the FP32 rate: no gain from TF32 here")
+        return Peak(precision, fp32.value, f"{name}, FP32 {units.flops(fp32.value)} ({why})", "fp32", fp32.source)
     tf32 = device.peak("tf32")
     assert tf32 is not None
     if precision == "tf32" or matmul_tf32:

@@ -21,6 +21,7 @@ from profiler.analysis.advisor.census import (
     STATE_BYTES_PER_PARAM,
     WEIGHT_PASS_BYTES_PER_PARAM,
     StepFacts,
+    activation_memory,
     builtin_workload,
 )
 from profiler.analysis.advisor.gpu_model import family_of
@@ -74,7 +75,7 @@ def step_of(facts: ModelFacts, batch: int, precision: str) -> StepFacts:
                          Band.exact(state_traffic), None, tuple(how))
     lo, nom, hi = HALF_PRECISION_FACTORS if precision in HALF else (1.0, 1.0, 1.0)
     act = facts.activation_bytes_per_sample * batch
-    activations = Band(act * lo, act * nom, act * hi)
+    activations = activation_memory(act, precision in HALF)
     moved = Band(state_traffic + 2 * act * lo, state_traffic + 2 * act * nom, state_traffic + 4 * act * hi)
     how.append("activations: tensors saved for backward (counted), scaled to the batch")
     return StepFacts(facts.flops_per_sample * batch, batch, batch, params, STATE_BYTES_PER_PARAM * params,

@@ -1,0 +1,137 @@
+"""The advisor's fit never sees the figure it predicts; its bands, peaks and memory verdicts
+agree with the published evidence; its back-tests are cached without going stale."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import profiler.analysis.advisor.fit as fit_module
+import profiler.reports.backtest_cache as cache_module
+from profiler.analysis.advisor import load_catalogue
+from profiler.analysis.advisor.backtest import run_backtest
+from profiler.analysis.advisor.census import ACTIVATION_MEMORY_FACTORS
+from profiler.analysis.advisor.corpus import load_corpus
+from profiler.analysis.advisor.fit import KNOWN_MODEL, NEW_FAMILY, NEW_MODEL, REGIMES
+from profiler.analysis.advisor.gpu_model import GpuModel
+from profiler.analysis.advisor.memory_check import check_memory
+from profiler.analysis.advisor.model_facts import shipped_facts
+from profiler.analysis.advisor.precision import peak_for
+from profiler.analysis.advisor.roofline import usable_memory
+from profiler.analysis.advisor.subject import step_of
+from tests.helpers import fixture_corpus, gpu
+
+CAT = load_catalogue(use_overrides=False)
+DEVICES = tuple(gpu(f"gpu-{i}", peak_bf16=p * 5, peak_fp32=p, bandwidth=b)
+                for i, (p, b) in enumerate(((20e12, 1e12), (40e12, 2e12), (10e12, 0.6e12), (60e12, 3e12))))
+
+
+@pytest.mark.parametrize("regime", REGIMES)
+def test_no_fit_or_band_of_a_fold_ever_sees_the_figures_it_predicts(regime: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    rows, facts = fixture_corpus(*DEVICES, models=5, sources=2)
+    seen: list[set[str]] = []
+    real = fit_module._Table.of
+
+    def recording(samples):  # type: ignore[no-untyped-def]
+        seen.append({s.row_id for s in samples})
+        return real(samples)
+
+    monkeypatch.setattr(fit_module._Table, "of", staticmethod(recording))
+    predicted: list[set[str]] = []
+    real_from = GpuModel.from_samples.__func__  # type: ignore[attr-defined]
+
+    def from_samples(cls, samples, regimes=REGIMES, left_out=()):  # type: ignore[no-untyped-def]
+        start = len(seen)
+        model = real_from(cls, samples, regimes, left_out)
+        held_out = {r.id for r in rows} - {s.row_id for s in samples}
+        predicted.append(held_out)
+        assert all(not (ids & held_out) for ids in seen[start:]), "a fold's fit saw a held-out figure"
+        return model
+
+    monkeypatch.setattr(GpuModel, "from_samples", classmethod(from_samples))
+    result = run_backtest(rows, facts, regime)
+    assert len(result.figures) == len(rows)
+    # every figure was held out by exactly one fold; each fold built its cross-validation (hyper-parameters,
+    # band) and its fit from its own training figures only
+    assert sorted(i for held in predicted for i in held) == sorted(r.id for r in rows)
+    assert len(seen) >= 2 * len(predicted)
+
+
+def test_a_model_of_a_kind_the_corpus_lacks_gets_the_wider_family_band() -> None:
+    model = GpuModel.build(load_corpus(CAT), shipped_facts())
+    assert model.regime_for("hf:microsoft/resnet-50 num_labels=1000", "cnn") == KNOWN_MODEL
+    assert model.regime_for("file.py:net", "cnn") == NEW_MODEL
+    assert model.regime_for("file.py:net", None) == NEW_FAMILY
+    (lo_new, hi_new), _ = model.band_factors(NEW_MODEL)
+    (lo_fam, hi_fam), how = model.band_factors(NEW_FAMILY)
+    (lo_known, hi_known), _ = model.band_factors(KNOWN_MODEL)
+    assert hi_known / lo_known < hi_new / lo_new < hi_fam / lo_fam
+    assert "leave-one-family-out" in how
+
+
+def test_geforce_half_precision_peaks_are_the_fp32_accumulate_rate() -> None:
+    """torch's fp16/bf16 GEMMs accumulate in fp32, which GeForce cards run at half the
+    fp16-accumulate rate their headline figure quotes (Quadro/datacenter parts do not halve)."""
+    by_id = {d.id: d for d in CAT.devices}
+    assert peak_for(by_id["epoch-nvidia-geforce-rtx-2080-ti-11gb"], "amp").flops_per_s == 53.8e12
+    assert peak_for(by_id["rtx-3090"], "amp").flops_per_s == 71e12
+    assert peak_for(by_id["epoch-nvidia-quadro-rtx-6000"], "amp").flops_per_s > 2 * 53.8e12
+    label = peak_for(by_id["rtx-3090"], "tf32").label
+    assert "TF32 tensor rate is the FP32 rate" in label and "no TF32 units" not in label
+    assert "no TF32 units" in peak_for(by_id["v100-sxm2-32gb"], "tf32").label
+
+
+def test_no_published_batch_is_called_does_not_fit_and_the_factors_sit_below_the_evidence() -> None:
+    corpus, facts = load_corpus(CAT), shipped_facts()
+    check = check_memory(corpus, facts)
+    assert check.wrong == () and check.counts.get("fits", 0) > check.counts.get("may not fit", 0) > 0
+    # each published batch bounds the activation factor: (usable - state) / (counted bytes x batch)
+    bounds: dict[str, float] = {}
+    for row in corpus:
+        counted = facts.get(row.model_key)
+        usable, _ = usable_memory(row.device)
+        if counted is None or not counted.activation_bytes_per_sample or usable is None:
+            continue
+        room = usable - step_of(counted, 1, "fp32").state_bytes
+        cls = "half" if row.precision in ("amp", "fp16", "bf16") else "full"
+        bounds[cls] = min(bounds.get(cls, 1e9), room / (counted.activation_bytes_per_sample * row.batch))
+    for cls, bound in bounds.items():
+        low = ACTIVATION_MEMORY_FACTORS[cls][0]
+        assert low < bound, (cls, bound)  # a published batch never contradicts a "does not fit"
+
+
+def test_backtests_are_cached_until_an_input_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HORSEPOWER_CACHE_DIR", str(tmp_path))
+    rows, facts = fixture_corpus(*DEVICES, models=4)
+    calls: list[str] = []
+    real = cache_module.run_backtest
+
+    def counting(corpus, facts_, regime):  # type: ignore[no-untyped-def]
+        calls.append(regime)
+        return real(corpus, facts_, regime)
+
+    monkeypatch.setattr(cache_module, "run_backtest", counting)
+    first = cache_module.backtests(rows, facts)
+    assert calls == list(REGIMES)
+    again = cache_module.backtests(rows, facts)
+    assert calls == list(REGIMES)  # read back, not computed
+    assert [b.to_dict() for b in again] == [b.to_dict() for b in first]
+    changed = [*rows[:-1], rows[-1].__class__(**{**rows[-1].__dict__, "samples_per_s": rows[-1].samples_per_s * 2})]
+    cache_module.backtests(changed, facts)
+    assert calls == [*REGIMES, *REGIMES]  # another corpus: computed (and both kept)
+    cache_module.backtests(rows, facts)
+    assert len(calls) == 2 * len(REGIMES)
+    assert len(json.loads(cache_module.cache_path().read_text())) == 2
+
+
+def test_a_bad_backtest_cache_is_set_aside_and_recomputed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HORSEPOWER_CACHE_DIR", str(tmp_path))
+    rows, facts = fixture_corpus(*DEVICES, models=4)
+    cache_module.cache_path().write_text("{not json")
+    result = cache_module.backtests(rows, facts)
+    assert len(result) == len(REGIMES)
+    assert [p.name for p in tmp_path.iterdir() if ".bad-" in p.name]
+    assert json.loads(cache_module.cache_path().read_text())  # a good cache written beside it
