@@ -53,8 +53,8 @@ def fits_flag(p: Projection) -> bool | None:
 def row_cells(rank: int, row: Row, currency: str) -> list[str]:
     p = row.projection
     exact = row.measured
-    if p.status == NA:
-        return [str(rank), row.device.name, units.NA, p.reason, *[units.NA] * 8]
+    if p.status == NA:  # the reason is listed under the table (``not_projected``): it would widen every row
+        return [str(rank), row.device.name, units.NA, "not projected", *[units.NA] * 8]
     energy_exact = exact and row.power is not None and row.power.measured
     cost = _band(row.cost.amount, lambda v: units.money(v, currency), exact and energy_exact)
     fit = p.fit.status if p.fit else units.NA
@@ -62,11 +62,23 @@ def row_cells(rank: int, row: Row, currency: str) -> list[str]:
     largest = p.fit.largest_batch if p.fit else None
     return [
         str(rank), row.device.name + (" (yours)" if row.owned else ""), peak_words(p),
-        "measured" if exact else PROJECTED,
+        "measured" if exact else "projected",  # the words in full under the table
         _band(p.samples_per_s, units.num, exact), _band(row.time_s, units.duration, exact),
         _band(row.energy_wh, lambda v: f"{units.num(v)} Wh", energy_exact), f"{cost} [{row.cost.kind or '-'}]",
         fit, units.count(largest) if largest else units.NA, p.bound or ("measured" if exact else ""), confidence,
     ]
+
+
+def not_projected(rows: list[Row]) -> list[str]:
+    """Lines naming why the n/a rows are not projected, one per reason with its devices."""
+    reasons: dict[str, list[str]] = {}
+    for row in rows:
+        if row.projection.status == NA:
+            reasons.setdefault(row.projection.reason, []).append(row.device.name)
+    lines = ["", "Not projected:"] if reasons else []
+    for reason, names in reasons.items():
+        lines.append(f"  {', '.join(names)}: {reason.removeprefix('n/a: ')}")
+    return lines
 
 
 def render(advice: Advice, limit: int | None = None) -> str:
@@ -87,6 +99,7 @@ def render(advice: Advice, limit: int | None = None) -> str:
     lines.append(units.columns(table, right=(0, 4, 5, 6, 9)))
     if limit and len(advice.rows) > limit:
         lines.append(f"... {len(advice.rows) - limit} more (--all-rows)")
+    lines += not_projected(rows)
     lines += ["", "Costs:"] + [f"  {r.device.name}: {r.cost.basis}" for r in rows if r.time_s is not None]
     fits = [r for r in rows if r.projection.fit and r.projection.fit.status not in ("fits", "unknown")]
     if fits:
