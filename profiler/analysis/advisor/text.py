@@ -62,7 +62,7 @@ def row_cells(rank: int, row: Row, currency: str) -> list[str]:
     largest = p.fit.largest_batch if p.fit else None
     return [
         str(rank), row.device.name + (" (yours)" if row.owned else ""), peak_words(p),
-        "measured" if exact else "projected",  # the words in full under the table
+        "measured" if exact else PROJECTED,
         _band(p.samples_per_s, units.num, exact), _band(row.time_s, units.duration, exact),
         _band(row.energy_wh, lambda v: f"{units.num(v)} Wh", energy_exact), f"{cost} [{row.cost.kind or '-'}]",
         fit, units.count(largest) if largest else units.NA, p.bound or ("measured" if exact else ""), confidence,
