@@ -10,7 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from profiler import numbers, units
-from profiler.cli.common import UsageError, check_output, one_data_channel, print_json, usage_error
+from profiler.cli.common import EXIT_FAILED, UsageError, check_output, one_data_channel, print_json, usage_error
 from profiler.cli.run import add_model_argument, model_fields
 from profiler.cli.signals import interrupt_on_signals, say, stop_on_signals
 from profiler.outputs import OutputWriteError, stdout_kept_for_data, write_text
@@ -53,6 +53,7 @@ def check_sweep(workload_name: str, knob: str, values: list[int], devices: list[
     checked in one child process for all points)."""
     from profiler.analysis.sweep import BATCH_KNOB, spec_for
     from profiler.runner import SpecError
+    from profiler.runner.fit import DoesNotFit
     from profiler.runner.validate import validate_specs
 
     knobs = _knob_names(base)
@@ -61,6 +62,8 @@ def check_sweep(workload_name: str, knob: str, values: list[int], devices: list[
                          f"choose from {', '.join([BATCH_KNOB, *knobs])}")
     try:
         validate_specs([spec_for(workload_name, knob, value, device, base) for device in devices for value in values])
+    except DoesNotFit:
+        raise  # valid input, too small a machine: exit 1 like `horsepower run` (``cmd_sweep``)
     except SpecError as exc:
         raise usage_error(exc) from None
 
@@ -68,6 +71,7 @@ def check_sweep(workload_name: str, knob: str, values: list[int], devices: list[
 def _knob_names(base: RunSpec) -> list[str]:
     """The knobs a sweep may vary: a built-in's preset knobs, or a user model's factory's."""
     from profiler.runner import SpecError, validate_spec
+    from profiler.runner.fit import DoesNotFit
     from profiler.workloads import WorkloadError, get_workload
 
     if not base.is_user_model:
@@ -80,6 +84,8 @@ def _knob_names(base: RunSpec) -> list[str]:
 
     try:
         validate_spec(base)  # the reference, then the model itself, in a check process
+    except DoesNotFit:
+        raise
     except SpecError as exc:
         raise usage_error(exc) from None
     return list(check_model(base).knobs)  # cached by the validation above
@@ -107,6 +113,8 @@ def _progress(point: SweepPoint) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from profiler.analysis.sweep import sweep
+    from profiler.cli.boundary import error
+    from profiler.runner.fit import DoesNotFit
 
     values = parse_values(args.values)
     if not 0 < args.duration <= MAX_DURATION_S:
@@ -114,8 +122,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     check_output(args.html)
     one_data_channel(args.json, args.html)
     base = RunSpec(**model_fields(args), duration_s=args.duration)
-    with interrupt_on_signals():  # model checks run the user's code in a child: stop it too
-        check_sweep(base.workload, args.knob, values, args.devices, base)
+    try:
+        with interrupt_on_signals():  # model checks run the user's code in a child: stop it too
+            check_sweep(base.workload, args.knob, values, args.devices, base)
+    except DoesNotFit as exc:  # valid input, too small a machine: one line, exit 1, nothing allocated
+        error(exc)
+        return EXIT_FAILED
     cancel = threading.Event()
     outcomes: list[HistoryOutcome] = []
     quiet_stdout = stdout_kept_for_data() if args.json else nullcontext()

@@ -63,6 +63,17 @@ def test_builtin_that_cannot_fit_exits_1_with_one_line(small_machine: None, tmp_
     assert not out.exists()
 
 
+def test_a_sweep_of_a_model_that_cannot_fit_exits_1_like_run(small_machine: None, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "s.html"
+    code = main(["sweep", "--workload", "mlp", "--knob", "batch_size", "--values", "8,16", "--device", "cpu",
+                 "--duration", "1", "--html", str(out), "--no-history"])
+    err = capsys.readouterr().err.strip()
+    assert code == 1  # valid input, too small a machine (exit 2 is for bad input)
+    assert len(err.splitlines()) == 1 and "mlp-S does not fit" in err
+    assert not out.exists()
+
+
 def test_builtin_that_fits_at_batch_1_is_not_refused_for_its_batch(small_machine: None) -> None:
     spec = RunSpec(workload="mlp", knobs={"width": 64, "depth": 1}, batch_size=100_000, steps=1)
     with pytest.raises(DoesNotFit):
