@@ -25,6 +25,7 @@ from profiler.metrics.comparison import DEVICE, SETTINGS, Speedup, speedup
 from profiler.metrics.contention import NOT_CAPABILITY, contention_of_dict
 from profiler.metrics.naming import model_part, part, run_label
 from profiler.metrics.quality import partial_reason
+from profiler.metrics.verdict import INPUT_BOUND
 
 #: money per this many samples, the first that gives a readable amount
 PER_SAMPLES = ((1, "sample"), (1_000, "thousand samples"), (1_000_000, "million samples"),
@@ -124,6 +125,17 @@ def _basis(*runs: Mapping[str, Any]) -> str:
             "warm-up; samples/s over the whole timed window")
 
 
+def _limit(run: Mapping[str, Any]) -> str:
+    """What the single-run headline adds after the rate: for an input-bound run, the share of
+    each step spent waiting for data (its share of the hardware's peak would blame the chip for
+    the loader); otherwise the share of the peak when known."""
+    verdict = part(run, "verdict")
+    feed = verdict.get("input_fraction")
+    if verdict.get("kind") == INPUT_BOUND and isinstance(feed, (int, float)):
+        return f" (input-bound: {units.pct(100.0 * feed)} of each step waits for data)"
+    return f" ({units.share(run['mfu'])} of its hardware peak)" if run.get("mfu") else ""
+
+
 def _sentence(head: str, extras: Sequence[str]) -> str:
     text = head + (", " + ", ".join(extras) if extras else "")
     first = text.split(" ", 1)[0]
@@ -176,8 +188,7 @@ def headline(runs: Sequence[Mapping[str, Any]], prices: PriceBook | None = None,
                     f"{units.pct(busy.others_median_percent)} of the CPU)")
         return Headline(_sentence(sentence, ()), _basis(run), _caveats(run), str(run.get("run_id")), contended=True)
     model = model_of(run)
-    mfu = f" ({units.share(run['mfu'])} of its hardware peak)" if run.get("mfu") else ""
-    sentence = f"{device_words(run)} trains {model} at {units.rate(run['samples_per_s'])}{mfu}"
+    sentence = f"{device_words(run)} trains {model} at {units.rate(run['samples_per_s'])}{_limit(run)}"
     extras = _extras(run, prices)
     text = _sentence(sentence, extras)
     return Headline(text, _basis(run), _caveats(run), str(run.get("run_id")), extras=extras)

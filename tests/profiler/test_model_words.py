@@ -61,3 +61,14 @@ def test_the_busy_machine_wording_stays_in_plain_words(monkeypatch: pytest.Monke
     assert line is not None and line.contended and NOT_CAPABILITY in line.sentence
     assert line.sentence.startswith("A small multilayer perceptron (2 hidden layers of 1024) on ")
     assert "mlp-S" not in line.sentence and "trains" not in line.sentence
+
+
+def test_an_input_bound_run_is_headlined_by_its_wait_not_its_share_of_the_peak() -> None:
+    run = fabricated("slow-loader", "cpu", step_s=0.02).to_dict()
+    run["mfu"] = 0.017
+    assert "1.7% of its hardware peak" in headline([run]).sentence  # type: ignore[union-attr]
+    run["verdict"] = {"kind": "input-bound", "message": "input-bound (from 26 sampled steps): ...",
+                      "input_fraction": 0.89, "device_wait_share": None, "samples": 26}
+    line = headline([run])
+    assert line is not None and "hardware peak" not in line.sentence
+    assert line.sentence.endswith("(input-bound: 89% of each step waits for data)")
