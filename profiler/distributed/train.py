@@ -171,7 +171,8 @@ class RankTrainer:
         model = wrap_model(built.model, cfg.strategy, self.device)
         model.train()
         plan = plan_precision(str(self.device), cfg.precision)
-        step = make_step(per_rank_built, model, make_optimizer(model), plan)
+        # the workload's own optimizer over its (wrapped: DDP shares, FSDP2 shards in place) parameters
+        step = make_step(per_rank_built, model, make_optimizer(per_rank_built), plan)
         return step, batches, per_rank_built, model
 
     def close(self) -> None:
