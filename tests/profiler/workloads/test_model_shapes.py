@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import types
-from pathlib import Path
 
 import pytest
 import torch
@@ -22,8 +21,8 @@ from profiler.workloads.flops import count_train_flops
 from profiler.workloads.loss_select import SelectorError, find_loss, parse_selector
 from profiler.workloads.protocol import ProtocolError, as_model_workload
 from profiler.workloads.user import UserWorkload
+from tests.paths import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NANO = f"{EXAMPLES / 'nanogpt_shaped.py'}:build"
 GAN = f"{EXAMPLES / 'gan_train_step.py'}:build"
 SGD = f"{EXAMPLES / 'custom_optimizer.py'}:build"

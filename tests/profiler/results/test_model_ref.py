@@ -20,8 +20,9 @@ from profiler.results.model_ref import (
     sha256_file,
 )
 from profiler.results.spec import RunSpec
+from tests.paths import TEST_MODELS
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
+MODELS = TEST_MODELS
 
 
 def test_the_three_forms_parse() -> None:

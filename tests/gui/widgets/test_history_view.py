@@ -7,6 +7,7 @@ import pytest
 from gui.widgets.history_view import COLUMNS, HistoryView
 from profiler.history import HistoryStore
 from tests.helpers import fabricated
+from tests.paths import REPO_ROOT
 
 
 @pytest.fixture
@@ -97,13 +98,12 @@ def test_history_picks_up_a_run_stored_by_another_process_within_3_s(qtbot, stor
     import subprocess
     import sys
     import time
-    from pathlib import Path
 
     view = HistoryView(store)
     qtbot.addWidget(view)
     view.table.selectRow(0)
     kept = view.selected_ids()
-    root = Path(__file__).resolve().parents[2]
+    root = REPO_ROOT
     code = ("import sys; sys.path.insert(0, sys.argv[1]); from profiler.history import HistoryStore; "
             "from tests.helpers import fabricated; s = HistoryStore(sys.argv[2]); "
             "s.store_result(fabricated('elsewhere', 'cpu').to_dict()); s.close()")

@@ -19,8 +19,9 @@ from profiler.runner.model_check import check_models, forget_checks
 from profiler.workloads.hf_names import checkpoints, size_of
 from profiler.workloads.protocol import WorkloadError
 from profiler.workloads.user import UserWorkload
+from tests.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO_ROOT
 
 
 def built_params(name: str, **knobs: object) -> tuple[int, str]:

@@ -14,7 +14,7 @@ from gui.window.quiet_gate import QuietGate
 from profiler.metrics.contention import NOT_CAPABILITY
 from profiler.runner.quiet import QuietReading
 from tests.fakes.engine import fake_catalog, fake_supervise
-from tests.profiler.test_contention import measured
+from tests.profiler.metrics.test_contention import measured
 
 BUSY, CALM = QuietReading(60.0, 3.0, 2, None), QuietReading(3.0, 0.4, 2, None)
 

@@ -11,7 +11,7 @@ from profiler.analysis.headline import headline
 from profiler.analysis.model_words import article, model_words
 from profiler.metrics.contention import NOT_CAPABILITY
 from tests.helpers import fabricated
-from tests.profiler.test_contention import measured
+from tests.profiler.metrics.test_contention import measured
 
 
 def test_each_built_in_workload_is_described_from_its_module():

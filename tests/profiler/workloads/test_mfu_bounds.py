@@ -3,8 +3,6 @@ inflated (a grouped convolution counted as dense inflated MFU 3-14x)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from profiler.devices.discovery import describe_device
@@ -12,8 +10,8 @@ from profiler.results.model_ref import model_spec_fields
 from profiler.results.spec import RunSpec
 from profiler.runner import run_training
 from profiler.workloads import WORKLOADS
+from tests.paths import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SHORT = {"steps": 3, "threads": 1, "warmup_max_steps": 2, "warmup_max_s": 0.5, "phase_every": 0}
 
 

@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
+from tests.paths import TEST_MODELS
+
+MODELS = TEST_MODELS
 
 
 def test_nan_loss_run_is_summarised_saved_and_exportable(tmp_path: Path) -> None:

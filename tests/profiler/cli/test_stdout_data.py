@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
+from tests.paths import TEST_MODELS
+
+MODELS = TEST_MODELS
 
 
 def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

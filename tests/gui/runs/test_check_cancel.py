@@ -3,15 +3,14 @@ process is left running the user's code."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import psutil
 import pytest
 
 from gui.runs.model_checker import ModelChecker
 from profiler.runner.model_check import forget_checks
+from tests.paths import TEST_MODELS
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
+MODELS = TEST_MODELS
 HANGS = f"{MODELS / 'hangs.py'}:hangs_when_built"
 
 

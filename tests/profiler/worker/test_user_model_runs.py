@@ -19,9 +19,9 @@ from profiler.runner.model_check import forget_checks
 from profiler.worker.supervisor import supervise
 from tests.helpers import collect, no_worker_left
 from tests.models import tiny_mlp
+from tests.paths import EXAMPLES, REPO_ROOT, TEST_MODELS
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+MODELS = TEST_MODELS
 HAS_TRANSFORMERS = importlib.util.find_spec("transformers") is not None
 
 
@@ -185,7 +185,7 @@ def test_a_file_model_module_imports_in_loader_workers_of_any_start_method(metho
         "    assert len(batches) == 4 and batches[0][0].shape == (4, module.FEATURES)\n"
         "    print('ok')\n"
     )
-    root = str(Path(__file__).resolve().parents[2])
+    root = str(REPO_ROOT)
     child = subprocess.Popen([sys.executable, "-c", code, root, f"{MODELS / 'slow_loader.py'}:build", method],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import sys
 import types
-from pathlib import Path
 
 import pytest
 import torch
@@ -18,8 +17,9 @@ from profiler.workloads.loading import UserCodeError, factory_knobs
 from profiler.workloads.protocol import as_model_workload
 from profiler.workloads.user import UserWorkload
 from tests.models import dict_batch, reads_values, tiny_mlp
+from tests.paths import TEST_MODELS
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
+MODELS = TEST_MODELS
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import psutil
 import pytest
@@ -21,9 +20,10 @@ from profiler.distributed.config import DistConfig
 from profiler.distributed.launch import LaunchPlan, launch
 from profiler.distributed.ports import free_port
 from profiler.distributed.sweep import run_scale
+from tests.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO_ROOT
 
 
 def tiny(name: str = "", **changes: object) -> DistConfig:

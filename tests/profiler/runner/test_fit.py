@@ -19,8 +19,9 @@ from profiler.runner.fit import DoesNotFit, refusal, short_count
 from profiler.runner.model_check import ModelCheck, forget_checks
 from profiler.runner.model_check_child import check_one
 from profiler.workloads.footprint import Footprint
+from tests.paths import TEST_MODELS
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
+MODELS = TEST_MODELS
 MIB = 2**20
 
 

@@ -13,8 +13,9 @@ from profiler.results.model_ref import model_spec_fields
 from profiler.results.spec import RunSpec
 from profiler.runner import SpecError, model_check, validate_spec
 from profiler.runner.model_check import check_models, forget_checks
+from tests.paths import TEST_MODELS
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
+MODELS = TEST_MODELS
 
 
 def spec(ref: str, **fields: object) -> RunSpec:

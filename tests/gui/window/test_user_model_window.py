@@ -12,8 +12,9 @@ from gui.widgets.run_controls import YOUR_MODEL
 from gui.window.main_window import MainWindow
 from profiler.results.model_ref import USER_WORKLOAD
 from tests.fakes.engine import fake_catalog, fake_supervise
+from tests.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO_ROOT
 EXAMPLE = f"{REPO / 'examples' / 'plain_model.py'}:build"
 CHECK_TIMEOUT_MS = 90_000  # a child process imports torch and builds the model
 

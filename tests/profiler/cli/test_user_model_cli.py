@@ -12,8 +12,9 @@ from profiler.history import HistoryStore
 from profiler.metrics.comparison import speedup
 from profiler.runner.model_check import forget_checks
 from tests.models import tiny_mlp
+from tests.paths import TEST_MODELS
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
+MODELS = TEST_MODELS
 QUICK = ["--duration", "0.5", "--threads", "1"]
 
 

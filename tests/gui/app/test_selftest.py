@@ -12,8 +12,9 @@ import pytest
 
 from gui.app import selftest, selftest_checks
 from gui.app.selftest_checks import NotApplicable
+from tests.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO_ROOT
 
 
 def test_run_check_reports_ok_na_and_fail_with_a_hint() -> None:
