@@ -7,9 +7,11 @@ import os
 import subprocess
 import sys
 
+import pytest
 from PySide6.QtGui import QImage
 
 
+@pytest.mark.slow
 def test_scripted_run_writes_screenshot_and_result_json(tmp_path):
     shot, result_json = tmp_path / "window.png", tmp_path / "result.json"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}

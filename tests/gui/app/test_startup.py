@@ -7,11 +7,11 @@ import re
 import subprocess
 import sys
 import threading
-import time
 
 from PySide6.QtWidgets import QWidget
 
-from gui.app.startup_gate import StartupGate
+from gui.app.startup_gate import WAIT_LIMIT_S, StartupGate
+from tests.helpers import WAIT_S
 
 STARTUP_LINE = re.compile(r"startup: window shown after ([0-9.]+)s \(torch imported: (yes|no)\)")
 
@@ -40,12 +40,20 @@ def test_gate_holds_work_until_the_first_paint(qtbot):
     gate.watch(widget, fallback_ms=60_000)
     ran: list[str] = []
     gate.call_when_open(lambda: ran.append("callback"))
+    at_gate = threading.Event()
+    real_wait = gate.wait
+
+    def wait(timeout_s: float = WAIT_LIMIT_S) -> bool:
+        at_gate.set()
+        return real_wait(timeout_s)
+
+    gate.wait = wait  # type: ignore[method-assign]  # to see the thread reach the gate
     gated = gate.deferred(lambda: "loaded", lambda: "cancelled")
     out: list[str] = []
     worker = threading.Thread(target=lambda: out.append(gated()))
     worker.start()
-    time.sleep(0.2)
-    assert out == [] and ran == [] and not gate.is_open()
+    assert at_gate.wait(WAIT_S), "the worker never reached the gate"
+    assert out == [] and ran == [] and not gate.is_open() and worker.is_alive()
     widget.show()
     qtbot.waitUntil(gate.is_open, timeout=3000)
     worker.join(5)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from gui.window.main_window import MainWindow
 from profiler.results.spec import RunSpec
 from tests.fakes.engine import fake_catalog, worker_children
@@ -71,6 +73,7 @@ def test_sweep_points_use_the_sidebar_settings(qtbot):
     win.shutdown()
 
 
+@pytest.mark.slow
 def test_real_two_point_sweep_completes_and_is_recorded(qtbot):
     win = make_window(qtbot)
     tabs = win.workspace

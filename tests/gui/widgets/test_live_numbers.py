@@ -190,6 +190,7 @@ def test_noisy_result_is_flagged_on_cards_and_table(qtbot):
     assert warning in flops.toolTip()
 
 
+@pytest.mark.slow
 def test_screenshot_at_saves_a_png_mid_run(tmp_path):
     shot, result_json, logs = tmp_path / "mid.png", tmp_path / "result.json", tmp_path / "logs"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HORSEPOWER_LOG_DIR": str(logs)}

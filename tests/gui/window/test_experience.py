@@ -14,6 +14,7 @@ from profiler.events import RunDescribed, RunStateChanged
 from profiler.results.description import RunDescription
 from profiler.results.spec import RunSpec
 from tests.fakes.engine import fake_catalog, fake_supervise
+from tests.helpers import WAIT_MS
 
 
 def make(qtbot, supervise=fake_supervise, catalog=fake_catalog) -> MainWindow:
@@ -49,8 +50,12 @@ def test_card_plot_and_table_agree_on_one_run(window, qtbot):
     table and the plot's dashed line are the same figure (the whole timed window)."""
     [run_id] = window.start_runs([RunSpec(workload="mlp", duration_s=30)])
     qtbot.waitUntil(lambda: window.store.scalar(run_id, sk.LIVE) is not None, timeout=5000)
-    qtbot.wait(300)
-    window.tick()
+
+    def drawn() -> bool:
+        window.tick()
+        return window.plots.run_plots.last_point(run_id) is not None
+
+    qtbot.waitUntil(drawn, timeout=WAIT_MS)
     live = window.session.card_values(window.store)
     plotted = window.plots.run_plots.last_point(run_id)
     assert live.live and plotted == pytest.approx(live.samples_per_s)

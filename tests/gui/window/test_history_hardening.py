@@ -159,6 +159,7 @@ def test_a_scripted_run_whose_json_cannot_be_written_still_quits(qtbot, monkeypa
         win.shutdown()
 
 
+@pytest.mark.slow
 @needs_dev_full
 def test_scripted_json_to_a_full_device_exits_1_with_one_line(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}

@@ -175,6 +175,7 @@ def quick(form, nproc: str) -> dict:
     return {**form.request(), "steps": 5, "warmup_max_steps": 3, "reference_steps": 3, "measure_peak": False}
 
 
+@pytest.mark.slow
 def test_real_one_and_two_rank_cpu_sweep_runs_through_the_window(window, qtbot):
     tabs = window.workspace
     tabs.show_tab("Scaling")

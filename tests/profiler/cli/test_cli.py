@@ -89,6 +89,7 @@ def test_json_into_missing_directory_is_bad_input(tmp_path: Path, capsys: pytest
     assert "does not exist" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="SIGINT delivery")
 def test_ctrl_c_stops_cleanly_and_still_reports(tmp_path: Path) -> None:
     out = tmp_path / "r.json"

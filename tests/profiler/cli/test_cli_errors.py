@@ -49,6 +49,7 @@ def test_xdg_data_dir_that_is_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "cannot use directory" in one_line(capsys.readouterr().err)
 
 
+@pytest.mark.slow
 def test_read_only_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                             capsys: pytest.CaptureFixture[str]) -> None:
     with mounted_tmpfs(tmp_path / "ro", readonly=True) as ro:

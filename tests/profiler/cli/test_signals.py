@@ -65,6 +65,7 @@ def stored_timed_steps(tmp_path: Path, run_id: str) -> tuple[str, int, Any]:
 HUP_IGNORED = signal.getsignal(signal.SIGHUP) == signal.SIG_IGN if hasattr(signal, "SIGHUP") else True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("signum", "code", "group"), [
     (signal.SIGTERM, 143, False),
     pytest.param(signal.SIGHUP, 129, False, marks=pytest.mark.skipif(HUP_IGNORED, reason="SIGHUP is ignored here")),
@@ -91,6 +92,7 @@ def test_stop_signal_keeps_summary_json_and_every_step(tmp_path: Path, signum: i
     assert status == "stopped" and stored == data["timed_steps"] and incomplete is None
 
 
+@pytest.mark.slow
 def test_sigterm_stops_a_sweep_and_keeps_finished_points(tmp_path: Path) -> None:
     proc = start(["sweep", "--knob", "width", "--values", "32,64,128", "--device", "cpu",
                   "--duration", "4", "--json"], tmp_path)

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.paths import TEST_MODELS
 
 MODELS = TEST_MODELS
@@ -21,6 +23,7 @@ def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           timeout=300, check=False)
 
 
+@pytest.mark.slow
 def test_json_stdout_is_only_json_even_when_the_model_prints(tmp_path: Path) -> None:
     done = cli(tmp_path, "run", "--model", f"{MODELS / 'hangs.py'}:noisy", "--steps", "3", "--json", "-")
     assert done.returncode == 0, done.stderr

@@ -100,6 +100,7 @@ def test_an_unknown_library_model_exits_2(tmp_path: Path, capsys: pytest.Capture
     assert "unknown hf model 'gpt5'" in err and "close matches: " in err
 
 
+@pytest.mark.slow
 def test_sweep_a_model_knob_then_compare_its_runs(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["sweep", "--model", "tests/models/tiny_mlp.py:build", "--knob", "width", "--values", "8,16",
                  "--device", "cpu", "--duration", "0.5", "--json"])

@@ -10,6 +10,7 @@ import textwrap
 import pytest
 
 from profiler.history import HistoryStore
+from tests.helpers import stop_process
 
 CHILD = textwrap.dedent(
     """
@@ -51,8 +52,7 @@ def test_history_survives_killed_process(tmp_path, how):
             proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
-        proc.kill()
-        proc.stdout.close()
+        stop_process(proc)  # killed and reaped whatever failed
     assert flushed_steps >= 20
     store = HistoryStore(tmp_path)
     assert store.notices == []

@@ -129,7 +129,7 @@ def test_locked_database_never_stalls_the_publishing_thread(tmp_path: Path) -> N
     worst_s = 0.0
     try:
         start = time.perf_counter()
-        recorder = RunRecorder(lambda: HistoryStore(tmp_path, busy_timeout_s=0.5), "locked",
+        recorder = RunRecorder(lambda: HistoryStore(tmp_path, busy_timeout_s=2.0), "locked",
                                fabricated("locked").spec, flush_interval_s=0.05)
         worst_s = time.perf_counter() - start
         bus.subscribe(recorder)
@@ -146,7 +146,9 @@ def test_locked_database_never_stalls_the_publishing_thread(tmp_path: Path) -> N
             blocker.wait(30)
         finally:
             stop_process(blocker)
-    assert worst_s < 0.1, f"a publish waited {worst_s:.2f} s on the database"
+    # a publish that waited on the database would wait out the 2 s busy timeout (the writer fails
+    # once, then retries after the lock is gone), far more than a loaded machine's 1 s
+    assert worst_s < 1.0, f"a publish waited {worst_s:.2f} s on the database"
     assert outcome.complete and outcome.steps_stored == 147
     with HistoryStore(tmp_path) as store:
         run = store.get("locked")

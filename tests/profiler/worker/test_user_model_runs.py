@@ -49,6 +49,7 @@ def worker_oom_scores() -> list[int]:
     return scores
 
 
+@pytest.mark.slow
 def test_a_file_model_runs_in_the_worker_with_counted_flops() -> None:
     bus, events = collect()
     scores: list[int] = []
@@ -125,6 +126,7 @@ def test_bf16_and_channels_last_apply_to_a_user_model() -> None:
     assert any("tiny_mlp:build has no 2-D convolutions: channels_last ignored" in n for n in mlp.notices)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_TRANSFORMERS, reason="needs transformers (the test extras)")
 def test_an_hf_model_runs_with_flops_counted_on_its_device() -> None:
     knobs = {"n_layer": 1, "n_embd": 32, "n_head": 2, "vocab_size": 100, "seq_len": 16}
@@ -155,6 +157,7 @@ def test_flops_that_cannot_be_counted_are_na_with_the_reason(monkeypatch: pytest
                               "RuntimeError: Tensor.item() cannot be called on meta tensors)")
 
 
+@pytest.mark.slow
 def test_a_file_model_feeds_two_dataloader_workers_in_the_supervised_worker() -> None:
     """A Dataset class defined in the user's file unpickles in 2 DataLoader workers (the issue:
     "No module named 'horsepower_model_...'" in the loader's processes)."""

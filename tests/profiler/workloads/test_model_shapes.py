@@ -95,6 +95,7 @@ def test_a_gan_train_step_runs_whole_and_both_networks_are_counted() -> None:
     assert all(loss == loss for loss in result.losses)  # finite: the step returned its loss
 
 
+@pytest.mark.slow
 def test_the_models_own_optimizer_trains_and_the_precheck_uses_its_state() -> None:
     good = check_models([spec(SGD, knobs={"width": 16, "depth": 1})])[0]
     assert good.ok, good.error
