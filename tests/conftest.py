@@ -5,6 +5,11 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# One torch (OpenMP) thread per process unless a test or a run asks for more (--threads): under
+# ``-n 2`` on two cores, two test processes each training on every core fought over the cores
+# and spun in OpenMP barriers (a trivial step took ~50 ms instead of ~0.3 ms). Set before torch is
+# imported, here and in every process a test starts (they inherit the environment).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest
 
@@ -36,3 +41,9 @@ def _own_workers_are_not_contention(request: pytest.FixtureRequest, monkeypatch:
     about = request.module.__name__.rsplit(".", 1)[-1] in CONTENTION_TESTS
     if not about and request.node.get_closest_marker("contention") is None:
         monkeypatch.setenv("HORSEPOWER_CONTENDED_PERCENT", "100")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` run first (otherwise in collection order), so that under pytest-xdist
+    the long ones start early and spread over the workers instead of one running alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 import profiler
+from tests.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 
 
 def all_profiler_modules() -> list[str]:

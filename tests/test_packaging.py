@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import REPO_ROOT
+
+ROOT = REPO_ROOT
 PACKAGING = ROOT / "packaging"
 RESOURCES = ROOT / "resources"
 SIZES_PX = (16, 24, 32, 48, 64, 128, 256, 512)

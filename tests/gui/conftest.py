@@ -72,7 +72,7 @@ def answer_close_questions(monkeypatch):
 @pytest.fixture(autouse=True)
 def no_wait_for_quiet(monkeypatch):
     """The shared test machine is often busy: a window's Start must not wait for quiet here
-    (tests/gui/test_quiet_gate.py turns the wait on with fake readings)."""
+    (tests/gui/window/test_quiet_gate.py turns the wait on with fake readings)."""
     from gui.window import quiet_gate
 
     monkeypatch.setenv(quiet_gate.WAIT_ENV, "0")

@@ -14,8 +14,9 @@ import pytest
 
 from profiler.cli.common import UsageError, check_output
 from profiler.run_inputs import model_files
+from tests.paths import TEST_MODELS
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
+MODELS = TEST_MODELS
 
 
 @pytest.fixture

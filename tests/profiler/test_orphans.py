@@ -20,10 +20,11 @@ import pytest
 
 from profiler.distributed.ports import free_port
 from profiler.lifeline import remove_orphaned_temp
+from tests.paths import TEST_MODELS
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
+MODELS = TEST_MODELS
 MARK = "HORSEPOWER_TEST_MARK"
 TINY_DIST = ["--device", "cpu", "--workload", "mlp", "--knob", "width=64", "--knob", "depth=1",
              "--batch-size", "8", "--steps", "1000000", "--no-peak", "--reference-steps", "1"]

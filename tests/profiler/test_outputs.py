@@ -136,6 +136,7 @@ def test_export_writes_through_devices_and_symlinks(tmp_path: Path) -> None:
     assert link.is_symlink() and target.read_text().startswith("t_s,step")
 
 
+@pytest.mark.slow
 def test_json_dash_keeps_stdout_for_json_only(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     """Anything a model prints while it is checked and trained (Python or native, on fd 1, in
     the check process and the training worker) goes to stderr: stdout carries the JSON only."""
