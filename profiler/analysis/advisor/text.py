@@ -13,7 +13,7 @@ The JSON rows carry, per device, the fields the checks rely on: ``device`` (cata
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from profiler import units
@@ -69,7 +69,7 @@ def row_cells(rank: int, row: Row, currency: str) -> list[str]:
     ]
 
 
-def not_projected(rows: list[Row]) -> list[str]:
+def not_projected(rows: Sequence[Row]) -> list[str]:
     """Lines naming why the n/a rows are not projected, one per reason with its devices."""
     reasons: dict[str, list[str]] = {}
     for row in rows:
