@@ -69,7 +69,7 @@ def keep_stdout_for_data() -> None:
 def check_one(spec: RunSpec, phase: Callable[[str], None]) -> dict[str, Any]:
     """Check ``spec``'s model; a ``ModelCheck`` as a dict (one line plus details on failure)."""
     from profiler.runner.fit import DoesNotFit
-    from profiler.runner.model_check import ModelCheck
+    from profiler.runner.model_check_answer import ModelCheck
     from profiler.workloads.batching import BatchError
     from profiler.workloads.loading import LibraryError, UserCodeError, first_line
     from profiler.workloads.protocol import WorkloadError

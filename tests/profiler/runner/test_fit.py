@@ -16,7 +16,8 @@ from profiler.results.result import RunState
 from profiler.results.spec import RunSpec
 from profiler.runner import run_training
 from profiler.runner.fit import DoesNotFit, refusal, short_count
-from profiler.runner.model_check import ModelCheck, forget_checks
+from profiler.runner.model_check import forget_checks
+from profiler.runner.model_check_answer import ModelCheck
 from profiler.runner.model_check_child import check_one
 from profiler.workloads.footprint import Footprint
 from tests.paths import TEST_MODELS
