@@ -21,6 +21,8 @@ import sys
 import time
 from collections.abc import Sequence
 
+from profiler.error_text import first_line
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -48,12 +50,6 @@ def write_status(directory: str | None, rank: int, error: str) -> None:
             {"rank": rank, "host": os.uname().nodename, "pid": os.getpid(), "time": time.time(), "error": error}))
     except OSError:
         logging.getLogger(__name__).exception("cannot write the failure of rank %d", rank)
-
-
-def first_line(exc: BaseException) -> str:
-    """``TypeName: first line of the message`` (at most 300 characters)."""
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0][:300]}" if text else type(exc).__name__
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from profiler.error_text import first_line
 from profiler.events import (
     Event,
     EventBus,
@@ -35,7 +36,7 @@ from profiler.events import (
     StepFinished,
     TelemetrySample,
 )
-from profiler.history.database import HistoryError, first_line
+from profiler.history.database import HistoryError
 from profiler.history.store import HistoryStore, NoticeRow, StepRow, TelemetryRow
 from profiler.metrics import keys
 from profiler.results.result import RunResult
@@ -231,7 +232,7 @@ class RunRecorder:
 
     def _failed(self, exc: BaseException, retriable: bool) -> bool:
         self._failures += 1
-        self._error = first_line(exc, 160)
+        self._error = first_line(exc, 160, named=False)
         self._fatal = not retriable
         if self._failures == 1:
             log.info("history write for run %s failed (%s); %s", self.run_id, self._error,

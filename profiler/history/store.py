@@ -20,7 +20,8 @@ from typing import Any
 
 import psutil
 
-from profiler.history.database import BUSY_TIMEOUT_S, HistoryError, connect, first_line, is_busy
+from profiler.error_text import first_line
+from profiler.history.database import BUSY_TIMEOUT_S, HistoryError, connect, is_busy
 from profiler.history.paths import UserDirError, history_db_path
 from profiler.history.rows import (
     WORLD_SIZE_SQL,
@@ -371,7 +372,7 @@ class HistoryStore:
             try:
                 data = self._partial_result(run_id, text_of(status), json.loads(spec_json), series, created_at)
             except Exception as exc:  # a row no Horsepower could have written
-                self._note_damaged(run_id, f"its spec cannot be read ({first_line(exc, 120)})")
+                self._note_damaged(run_id, f"its spec cannot be read ({first_line(exc, 120, named=False)})")
                 return None
         for key in ("started_at", "ended_at"):
             if data.get(key) is not None and epoch_s(data[key]) is None:
@@ -391,7 +392,8 @@ class HistoryStore:
             data["telemetry"] = keys.normalize(data.get("telemetry") or {}, str(data.get("device") or ""))
             return data
         except Exception as exc:
-            self._note_damaged(run_id, f"its result cannot be read ({first_line(exc, 120)}); rebuilt from its steps")
+            self._note_damaged(run_id, f"its result cannot be read ({first_line(exc, 120, named=False)}); "
+                                       "rebuilt from its steps")
             return None
 
     @staticmethod

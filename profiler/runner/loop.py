@@ -19,6 +19,7 @@ import torch
 
 from profiler import accelerator
 from profiler.devices.discovery import DeviceInfo
+from profiler.error_text import first_line
 from profiler.events import (
     EventBus,
     PhaseSample,
@@ -51,7 +52,7 @@ from profiler.runner.validate import validate_spec
 from profiler.runner.warmup import WarmupGate
 from profiler.workloads import workload_for
 from profiler.workloads.base import BuiltWorkload
-from profiler.workloads.loading import UserCodeError, first_line
+from profiler.workloads.loading import UserCodeError
 from profiler.workloads.sync import synchronize
 from profiler.workloads.user import check_model_file
 
@@ -266,9 +267,7 @@ class _Run:
         except Exception as exc:
             if is_oom(exc):
                 raise
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            self.notice("warning",
-                        f"torch.compile failed ({type(exc).__name__}: {first_line[:160]}); ran eager instead")
+            self.notice("warning", f"torch.compile failed ({first_line(exc, 160)}); ran eager instead")
             return make_step(built, built.model, optimizer, plan)
 
     def _start_sampler(self) -> None:
@@ -422,7 +421,7 @@ class _Run:
             result.error_details = exc.details or result.error_details
         if is_oom(exc):
             result.status = RunState.OOM
-            result.error = f"out of memory: {(str(exc).splitlines() or [''])[0][:300]}"
+            result.error = f"out of memory: {first_line(exc, 300, named=False)}"
             free_device_memory(self.device)
             building = not result.batch_size  # the model (or its first batch) did not even build
             batch = result.batch_size or self._planned_batch()

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
+from profiler.error_text import first_line
 from profiler.results.model_ref import LIBRARIES, LIBRARY, PROTOCOL_DOC, ModelRefError, model_label
 from profiler.results.spec import RunSpec
 from profiler.runner.deadline import deadline, offer_to_oom_killer, open_dump
@@ -71,7 +72,7 @@ def check_one(spec: RunSpec, phase: Callable[[str], None]) -> dict[str, Any]:
     from profiler.runner.fit import DoesNotFit
     from profiler.runner.model_check_answer import ModelCheck
     from profiler.workloads.batching import BatchError
-    from profiler.workloads.loading import LibraryError, UserCodeError, first_line
+    from profiler.workloads.loading import LibraryError, UserCodeError
     from profiler.workloads.protocol import WorkloadError
     from profiler.workloads.user import UserWorkload
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from profiler.devices.discovery import DeviceInfo, describe_device
+from profiler.error_text import first_line
 from profiler.metrics.naming import ORIGINS
 from profiler.results.model_ref import (
     FILE,
@@ -184,7 +185,7 @@ def _check_fits(spec: RunSpec, device: DeviceInfo) -> None:
     except SpecError:
         raise
     except (RuntimeError, ValueError, OverflowError) as exc:  # e.g. "Storage size calculation overflowed"
-        first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-        raise SpecError(f"{spec.workload}-{spec.size} with these knobs cannot be built ({first}); "
+        raise SpecError(f"{spec.workload}-{spec.size} with these knobs cannot be built "
+                        f"({first_line(exc, 160, named=False)}); "
                         "choose smaller knobs") from None
     check_fit(label, footprint, spec.device, device)
