@@ -91,7 +91,7 @@ def parent_sigkill(kind: str) -> Callable[[Sandbox], Row]:
             proc = sb.start(_dist_args(sb, kind))
             reached = wait_until(sb.running("profiler.distributed.worker", 2))
         if not reached:
-            row.note = "phase never reached"
+            row.note = "the moment to kill never came"
             return row
         os.kill(proc.pid, signal.SIGKILL)
         row.exit_code = proc.wait(10)

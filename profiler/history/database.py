@@ -16,8 +16,9 @@ from profiler.outputs import aside_path
 
 log = logging.getLogger(__name__)
 
-#: 2: ``runs.incomplete`` says why a run's stored steps are fewer than it measured
-SCHEMA_VERSION = 2
+#: 2: ``runs.incomplete`` says why a run's stored steps are fewer than it measured;
+#: 3: ``steps.stage`` (warmup | timed | compile) was ``steps.phase``
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_S = 10.0
 
 SCHEMA = """
@@ -44,7 +45,7 @@ CREATE TABLE IF NOT EXISTS runs(
 CREATE TABLE IF NOT EXISTS steps(
     run_id TEXT NOT NULL,
     step INTEGER NOT NULL,
-    phase TEXT NOT NULL,
+    stage TEXT NOT NULL,
     t_s REAL NOT NULL,
     step_time_s REAL NOT NULL,
     samples INTEGER NOT NULL,
@@ -109,9 +110,12 @@ def _check_and_prepare(conn: sqlite3.Connection) -> None:
     if version == SCHEMA_VERSION:
         return
     columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    step_columns = {row[1] for row in conn.execute("PRAGMA table_info(steps)")}
     with conn:
         if "incomplete" not in columns:  # schema 1
             conn.execute("ALTER TABLE runs ADD COLUMN incomplete TEXT")
+        if "phase" in step_columns and "stage" not in step_columns:  # schema 1-2
+            conn.execute("ALTER TABLE steps RENAME COLUMN phase TO stage")
         conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('schema', ?)", (str(SCHEMA_VERSION),))
         log.info("run history schema %s -> %s", version, SCHEMA_VERSION)
 

@@ -66,7 +66,7 @@ def _number(value: Any) -> float | None:
 class HistoryOutcome:
     """What history kept of one run (plain data for the CLI and the window).
 
-    ``steps_measured``: steps the run published (all phases); ``steps_stored``: those committed.
+    ``steps_measured``: steps the run published (all stages); ``steps_stored``: those committed.
     ``final_stored``: the final result is in history. ``error``: the last failure, one line.
     """
 
@@ -159,7 +159,7 @@ class RunRecorder:
             if isinstance(event, StepFinished):
                 self._steps_seen += 1
                 if self._room(1, self._steps):
-                    self._steps.append((event.step, event.phase, event.t_s, event.step_time_s,
+                    self._steps.append((event.step, event.stage, event.t_s, event.step_time_s,
                                         event.samples, _number(event.loss)))
             elif isinstance(event, TelemetrySample):
                 rows = [(event.t_s, keys.key(event.source, name), v) for name, raw in event.values.items()

@@ -147,7 +147,7 @@ class HistoryStore:
                        notices: Sequence[NoticeRow]) -> None:
         """Insert series rows; the caller holds the lock and the transaction."""
         self._conn.executemany(
-            "INSERT INTO steps(run_id, step, phase, t_s, step_time_s, samples, loss)"
+            "INSERT INTO steps(run_id, step, stage, t_s, step_time_s, samples, loss)"
             " VALUES(?,?,?,?,?,?,?)", [(run_id, *row) for row in steps])
         self._conn.executemany(
             "INSERT INTO telemetry(run_id, t_s, key, value) VALUES(?,?,?,?)",
@@ -402,7 +402,7 @@ class HistoryStore:
         result = RunResult(spec=RunSpec.from_dict(spec), run_id=run_id, status=status,
                            started_at=created)
         steps = series["steps"]
-        timed = [i for i, phase in enumerate(steps["phase"]) if phase == "timed"]
+        timed = [i for i, stage in enumerate(steps["stage"]) if stage == "timed"]
         result.step_times_s = [steps["step_time_s"][i] for i in timed]
         result.losses = [steps["loss"][i] for i in timed if steps["loss"][i] is not None]
         if timed:
@@ -415,7 +415,7 @@ class HistoryStore:
         """Columnar time series of a run: steps, telemetry per key, notices."""
         with self._lock:
             steps = self._conn.execute(
-                "SELECT step, phase, t_s, step_time_s, samples, loss FROM steps"
+                "SELECT step, stage, t_s, step_time_s, samples, loss FROM steps"
                 " WHERE run_id=? ORDER BY t_s, rowid", (run_id,)).fetchall()
             tele = self._conn.execute(
                 "SELECT t_s, key, value FROM telemetry WHERE run_id=? ORDER BY t_s, rowid",

@@ -102,9 +102,9 @@ def _run_child(specs: list[RunSpec]) -> list[ModelCheck]:
         _running.add(proc)
     send.close()
     results: dict[int, ModelCheck] = {}
-    phases: dict[int, str] = {}
+    activities: dict[int, str] = {}
     try:
-        _pump(proc, recv, results, phases, STARTUP_S + timeout_s * len(specs) + 10.0)
+        _pump(proc, recv, results, activities, STARTUP_S + timeout_s * len(specs) + 10.0)
     except BaseException:  # stopped (a signal, Ctrl-C, the window closing): the check goes at once
         proc.kill()
         raise
@@ -123,11 +123,11 @@ def _run_child(specs: list[RunSpec]) -> list[ModelCheck]:
     if stopped:
         return [results.get(i) or ModelCheck(model_label(spec.model), error=f"{model_label(spec.model)}: the check "
                                              "was stopped (Cancel) before it finished") for i, spec in enumerate(specs)]
-    return [results.get(i) or _lost(spec, i, phases, proc.exitcode, dump, timeout_s, results)
+    return [results.get(i) or _lost(spec, i, activities, proc.exitcode, dump, timeout_s, results)
             for i, spec in enumerate(specs)]
 
 
-def _pump(proc: Any, recv: Any, results: dict[int, ModelCheck], phases: dict[int, str], limit_s: float) -> None:
+def _pump(proc: Any, recv: Any, results: dict[int, ModelCheck], activities: dict[int, str], limit_s: float) -> None:
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
         try:
@@ -138,8 +138,8 @@ def _pump(proc: Any, recv: Any, results: dict[int, ModelCheck], phases: dict[int
             kind, index, payload = recv.recv()
         except (EOFError, OSError):
             return
-        if kind == "phase":
-            phases[index] = str(payload)
+        if kind == "activity":
+            activities[index] = str(payload)
         elif kind == "result":
             results[index] = ModelCheck(**payload)
         elif kind == "done":
@@ -155,21 +155,21 @@ def _reap(proc: Any) -> None:
         proc.join(2.0)
 
 
-def _lost(spec: RunSpec, index: int, phases: dict[int, str], exitcode: int | None, dump: str,
+def _lost(spec: RunSpec, index: int, activities: dict[int, str], exitcode: int | None, dump: str,
           timeout_s: float, results: dict[int, ModelCheck]) -> ModelCheck:
     """The answer for a spec the child never answered: it hung, crashed, or died earlier."""
     label = model_label(spec.model)
-    if index not in phases:
-        reason = ("not checked: the check process ended at an earlier model" if results or phases
+    if index not in activities:
+        reason = ("not checked: the check process ended at an earlier model" if results or activities
                   else f"the model check process ended before checking ({_exit_text(exitcode)})")
         return ModelCheck(label, error=f"{label}: {reason}", details=dump)
-    phase = phases[index]
+    activity = activities[index]
     if passed_deadline(dump):
         return ModelCheck(label, details=dump, error=(
-            f"{label}: {phase} did not finish within {timeout_s:g} s (a factory or forward that hangs?); "
+            f"{label}: {activity} did not finish within {timeout_s:g} s (a factory or forward that hangs?); "
             "its stack when it was stopped is in the details"))
     return ModelCheck(label, details=dump, error=(
-        f"{label}: the model crashed the check process ({_exit_text(exitcode)}) while {phase}; "
+        f"{label}: the model crashed the check process ({_exit_text(exitcode)}) while {activity}; "
         "its Python stack is in the details"))
 
 
