@@ -1,6 +1,6 @@
 """The measured training run: prepare, warm up, time a window, summarize.
 
-Thread: ``run_training`` runs on the calling thread (the CLI's main thread or a worker
+Thread: ``run_training`` runs on the calling thread (the CLI's main thread or a training worker
 process). It publishes events on ``bus`` and checks ``cancel`` after every step.
 """
 

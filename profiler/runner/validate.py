@@ -121,8 +121,8 @@ def _check_settings(spec: RunSpec) -> DeviceInfo:
         raise SpecError(f"phase sampling interval must be 0 (off) or a positive number of steps, "
                         f"got {spec.phase_every!r}")
     if spec.world_size != 1:
-        raise SpecError(f"a run of {spec.world_size} ranks runs through `horsepower scale` or the distributed "
-                        "worker (profiler.distributed), not as one process")
+        raise SpecError(f"a run of {spec.world_size} ranks runs through `horsepower scale` or `horsepower node` "
+                        "(profiler.distributed), not as one process")
     if not spec.sample_hz > 0 or spec.sample_hz > 100:
         raise SpecError(f"sample rate must be in (0, 100] Hz, got {spec.sample_hz}")
     if not spec.build_timeout_s > 0:

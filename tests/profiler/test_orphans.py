@@ -1,5 +1,5 @@
 """No child outlives a parent killed by SIGKILL, at any moment: the model check, the training
-worker stuck in a step that never returns, and every process of ``scale`` and ``worker``
+worker stuck in a step that never returns, and every process of ``scale`` and ``node``
 (the elastic agent and its ranks). Each process started is marked with a token in its
 environment, so a survivor is found wherever it was re-parented."""
 
@@ -94,8 +94,8 @@ def scale_args() -> list[str]:
     return ["scale", "--nproc", "2", "--no-history", *TINY_DIST]
 
 
-def worker_args(tmp_path: Path) -> list[str]:
-    return ["worker", "--nnodes", "1", "--nproc-per-node", "2", "--rdzv-endpoint", f"127.0.0.1:{free_port()}",
+def node_args(tmp_path: Path) -> list[str]:
+    return ["node", "--nnodes", "1", "--nproc-per-node", "2", "--rdzv-endpoint", f"127.0.0.1:{free_port()}",
             "--out", str(tmp_path / "out.json"), *TINY_DIST]
 
 
@@ -112,10 +112,10 @@ MOMENTS = {
         lambda tmp, token: running(token, "profiler.distributed.agent", 1)),
     "scale (ranks training)": (
         lambda tmp: scale_args(),
-        lambda tmp, token: running(token, "profiler.distributed.worker", 2)),
-    "worker (ranks training)": (
-        worker_args,
-        lambda tmp, token: running(token, "profiler.distributed.worker", 2)),
+        lambda tmp, token: running(token, "profiler.distributed.rank_entry", 2)),
+    "node (ranks training)": (
+        node_args,
+        lambda tmp, token: running(token, "profiler.distributed.rank_entry", 2)),
 }
 
 
