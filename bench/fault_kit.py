@@ -137,7 +137,7 @@ class Sandbox:
             return 0
         try:
             with sqlite3.connect(self.db, timeout=10) as conn:
-                return int(conn.execute("SELECT count(*) FROM steps WHERE phase='timed'").fetchone()[0])
+                return int(conn.execute("SELECT count(*) FROM steps WHERE stage='timed'").fetchone()[0])
         except sqlite3.Error:  # the database is being created right now
             return 0
 

@@ -24,16 +24,16 @@ HANG_ENV = "HORSEPOWER_TEST_HANG_FILE"
 def _dist_args(sb: Sandbox, kind: str) -> list[str]:
     if kind == "scale":
         return ["scale", "--nproc", "2", "--no-history", *TINY_DIST]
-    return ["worker", "--nnodes", "1", "--nproc-per-node", "2", "--rdzv-endpoint", f"127.0.0.1:{free_port()}",
+    return ["node", "--nnodes", "1", "--nproc-per-node", "2", "--rdzv-endpoint", f"127.0.0.1:{free_port()}",
             "--out", str(sb.dir / "out.json"), *TINY_DIST]
 
 
 def listeners(kind: str) -> Callable[[Sandbox], Row]:
-    """1: while ``scale``/``worker`` trains, no marked process listens beyond loopback."""
+    """1: while ``scale``/``node`` trains, no marked process listens beyond loopback."""
     def scenario(sb: Sandbox) -> Row:
         row = Row(f"{kind} listens", "1", expected_exit="143")
         proc = sb.start(_dist_args(sb, kind))
-        if not wait_until(sb.running("profiler.distributed.worker", 2)):
+        if not wait_until(sb.running("profiler.distributed.rank_entry", 2)):
             row.note = "ranks never started: " + last_line(proc.err_path)
             return row
         wait_until(lambda: sb.listeners_beyond_loopback() > 0, timeout_s=3.0)  # give every store time to bind
@@ -59,13 +59,13 @@ def cwd_import(sb: Sandbox) -> Row:
     return row
 
 
-def worker_signal(signum: int) -> Callable[[Sandbox], Row]:
-    """3: ``worker`` on SIGTERM/SIGHUP stops its ranks, writes ``--out`` and exits 128+sig."""
+def node_signal(signum: int) -> Callable[[Sandbox], Row]:
+    """3: ``node`` on SIGTERM/SIGHUP stops its ranks, writes ``--out`` and exits 128+sig."""
     def scenario(sb: Sandbox) -> Row:
         name = signal.Signals(signum).name
-        row = Row(f"worker {name}", "3", expected_exit=str(128 + signum))
-        proc = sb.start(_dist_args(sb, "worker"))
-        if not wait_until(sb.running("profiler.distributed.worker", 2)):
+        row = Row(f"node {name}", "3", expected_exit=str(128 + signum))
+        proc = sb.start(_dist_args(sb, "node"))
+        if not wait_until(sb.running("profiler.distributed.rank_entry", 2)):
             row.note = "ranks never started"
             return row
         proc.send_signal(signum)
@@ -79,7 +79,7 @@ def worker_signal(signum: int) -> Callable[[Sandbox], Row]:
 
 
 def parent_sigkill(kind: str) -> Callable[[Sandbox], Row]:
-    """4 and 10: SIGKILL of the CLI leaves no agent, rank, check or worker (a hung step too)."""
+    """4 and 10: SIGKILL of the CLI leaves no agent, rank, check or training worker (a hung step too)."""
     def scenario(sb: Sandbox) -> Row:
         row = Row(f"{kind} SIGKILL", "10" if kind == "hung step" else "4", expected_exit="-9")
         hang = sb.dir / "hanging"
@@ -89,9 +89,9 @@ def parent_sigkill(kind: str) -> Callable[[Sandbox], Row]:
             reached = wait_until(hang.exists)
         else:
             proc = sb.start(_dist_args(sb, kind))
-            reached = wait_until(sb.running("profiler.distributed.worker", 2))
+            reached = wait_until(sb.running("profiler.distributed.rank_entry", 2))
         if not reached:
-            row.note = "phase never reached"
+            row.note = "the moment to kill never came"
             return row
         os.kill(proc.pid, signal.SIGKILL)
         row.exit_code = proc.wait(10)
@@ -247,7 +247,8 @@ def stdout_data(sb: Sandbox) -> Row:
 
 BAD_NUMBERS = [
     ["run", "--threads", "1e23"], ["run", "--batch-size", "1e23"], ["run", "--steps", "1e23"],
-    ["run", "--workers", "1000"], ["run", "--trace", "t.json", "--trace-steps", "1e23"], ["history", "--limit", "1e23"],
+    ["run", "--loader-workers", "1000"], ["run", "--trace", "t.json", "--trace-steps", "1e23"],
+    ["history", "--limit", "1e23"],
     ["sweep", "--device", "cpu", "--knob", "batch_size", "--values", "1e23"], ["scale", "--timeout", "inf"],
     ["value", "set", "cpu", "--purchase", "1000", "--years", "1e-300", "--hours-per-day", "1e-300"],
     ["advise", "x", "--samples", "nan"], ["export", "x", "--json", ""],
@@ -304,12 +305,12 @@ def last_line_text(text: str) -> str:
 
 SCENARIOS: dict[str, Callable[[Sandbox], Row]] = {
     "1-scale-listeners": listeners("scale"),
-    "1-worker-listeners": listeners("worker"),
+    "1-node-listeners": listeners("node"),
     "2-cwd-import": cwd_import,
-    "3-worker-sigterm": worker_signal(signal.SIGTERM),
-    "3-worker-sighup": worker_signal(signal.SIGHUP),
+    "3-node-sigterm": node_signal(signal.SIGTERM),
+    "3-node-sighup": node_signal(signal.SIGHUP),
     "4-scale-sigkill": parent_sigkill("scale"),
-    "4-worker-sigkill": parent_sigkill("worker"),
+    "4-node-sigkill": parent_sigkill("node"),
     "5-bad-ceiling-cache": bad_ceiling_cache,
     "6-nan-loss": nan_loss,
     "7-json-over-model": json_over_input("model"),

@@ -176,7 +176,7 @@ class Scenario:
             if row is not None:
                 self.outcome.status = row[1] + (" (incomplete)" if row[2] else "")
                 self.outcome.stored = conn.execute(
-                    "SELECT count(*) FROM steps WHERE run_id=? AND phase='timed'", (row[0],)).fetchone()[0]
+                    "SELECT count(*) FROM steps WHERE run_id=? AND stage='timed'", (row[0],)).fetchone()[0]
             else:
                 self.outcome.stored = 0
             conn.close()

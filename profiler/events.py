@@ -42,11 +42,11 @@ class RunDescribed:
 
 @dataclass(frozen=True)
 class StepFinished:
-    """One optimizer step finished. ``t_s`` is seconds since the run started."""
+    """One optimizer step finished, in ``stage`` of the run. ``t_s`` is seconds since the run started."""
 
     run_id: str
     step: int
-    phase: str  # "warmup" | "timed" | "compile"
+    stage: str  # of the run: "warmup" | "timed" | "compile"
     t_s: float
     step_time_s: float
     samples: int

@@ -111,3 +111,55 @@ def test_no_window_module_computes_a_figure() -> None:
                 if _names_figure(_names(node)):
                     offenders.append(f"{path.relative_to(REPO)}:{node.lineno}: {ast.unparse(node)}")
     assert not offenders, "compute these in profiler.metrics:\n" + "\n".join(offenders)
+
+
+def _strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of two or more modules that reach each other (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+    for root in edges:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, targets = work[-1]
+            nxt = next(targets, None)
+            if nxt is not None:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(sorted(edges[nxt]))))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    groups.append(sorted(group))
+    return groups
+
+
+def test_no_import_cycle_between_any_two_modules() -> None:
+    """Counting imports inside functions and under ``TYPE_CHECKING``, no module of ``profiler`` or
+    ``gui`` reaches itself again; and the cycle contract in pyproject.toml ignores no import."""
+    grimp = pytest.importorskip("grimp")
+    graph = grimp.build_graph("profiler", "gui", include_external_packages=False, exclude_type_checking_imports=False)
+    edges = {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+    assert _strongly_connected(edges) == []
+    assert "ignore_imports" not in (REPO / "pyproject.toml").read_text()

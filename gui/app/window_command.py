@@ -126,7 +126,7 @@ def _open_window(args: argparse.Namespace, spec: object) -> int:
     app = QApplication.instance() or QApplication(["horsepower"])
     app.setApplicationName("Horsepower")
     QApplication.setWindowIcon(app_icon())
-    collector = GuiThreadCollector(app)  # Qt objects must never be destroyed on a worker thread
+    collector = GuiThreadCollector(app)  # Qt objects must never be destroyed off the GUI thread
     collector.start()
     apply_theme(app, args.dark or args.demo)  # type: ignore[arg-type]
     window, gate = _gated_window(str(log_path))

@@ -25,10 +25,10 @@ class BackgroundCall(QObject):
     """Runs submitted callables one after another on short-lived threads."""
 
     sig_done = Signal(object, object)
-    """(token, value returned). Emitted on the worker thread; connect queued."""
+    """(token, value returned). Emitted on the job's own thread; connect queued."""
 
     sig_failed = Signal(object, object)
-    """(token, the exception raised). Emitted on the worker thread; connect queued."""
+    """(token, the exception raised). Emitted on the job's own thread; connect queued."""
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -58,7 +58,7 @@ class BackgroundCall(QObject):
                                         daemon=False)
         self._thread.start()
 
-    def _run(self, token: Any, fn: Callable[[], Any]) -> None:  # worker thread
+    def _run(self, token: Any, fn: Callable[[], Any]) -> None:  # the job's own thread
         while True:
             try:
                 value = fn()

@@ -3,9 +3,9 @@
 Called for every event (hundreds a second for fast steps), so it does cheap appends under
 the store's lock and never touches Qt. Every figure it stores comes from
 ``profiler.metrics.figures``: the live throughput curve and the cards' live figures are the
-same function over the same window (the last 2 s of the current phase's steps), so the plot
-and the card agree; warm-up and compile steps feed the curve (marked by phase) but never a
-card figure. Phase samples (a few a second at most) are kept as the run's last
+same function over the same window (the last 2 s of the current stage's steps: warm-up, compile or timed), so the plot
+and the card agree; warm-up and compile steps feed the curve (marked by stage) but never a
+card figure. Step-phase samples (a few a second at most) are kept as the run's last
 ``phases.LIVE_SAMPLES`` splits (``PHASE_SAMPLES``); the window turns them into its step-phase
 bar on its own timer.
 """
@@ -43,14 +43,14 @@ LOSS = keys.run("loss")
 
 
 class _RunTally:
-    """Steps of the current phase's last seconds and how many timed steps were seen."""
+    """Steps of the current stage's last seconds and how many timed steps were seen."""
 
-    __slots__ = ("info", "last_live_t", "offset", "phase", "phase_samples", "recent", "timed_steps", "warmup_steps")
+    __slots__ = ("info", "last_live_t", "offset", "phase_samples", "recent", "stage", "timed_steps", "warmup_steps")
 
     def __init__(self) -> None:
         self.warmup_steps = 0
         self.recent: deque[Step] = deque()
-        self.phase = ""
+        self.stage = ""
         self.last_live_t = -1.0
         self.timed_steps = 0
         self.info = RunDescription()  # None figures until the engine describes the run
@@ -58,14 +58,14 @@ class _RunTally:
         self.phase_samples: deque[dict[str, float]] = deque(maxlen=LIVE_SAMPLES)
 
     def add(self, ev: StepFinished) -> None:
-        if ev.phase != self.phase:  # a new phase starts its own window: warm-up never leaks into it
+        if ev.stage != self.stage:  # a new stage starts its own window: warm-up never leaks into it
             self.recent.clear()
-            self.phase = ev.phase
+            self.stage = ev.stage
             self.last_live_t = -1.0
         self.recent.append((ev.t_s, ev.step_time_s, ev.samples))
         while len(self.recent) > LIVE_MIN_STEPS and ev.t_s - self.recent[0][0] > 2 * LIVE_WINDOW_S:
             self.recent.popleft()
-        if ev.phase == "timed":
+        if ev.stage == "timed":
             self.timed_steps += 1
 
     def due(self, t_s: float) -> bool:
@@ -122,14 +122,14 @@ class EventIngest:
         warmup = 0
         with self._lock:
             tally = self._tallies.setdefault(ev.run_id, _RunTally())
-            first_timed = ev.phase == "timed" and tally.timed_steps == 0
+            first_timed = ev.stage == "timed" and tally.timed_steps == 0
             tally.add(ev)
-            if ev.phase == "warmup":
+            if ev.stage == "warmup":
                 tally.warmup_steps += 1
                 warmup = tally.warmup_steps
             if tally.due(ev.t_s):
                 info = tally.info
-                seen = tally.timed_steps if ev.phase == "timed" else len(tally.recent)
+                seen = tally.timed_steps if ev.stage == "timed" else len(tally.recent)
                 live = live_figures(list(tally.recent), seen, info.flops_per_step, info.peak_flops_per_s,
                                     info.ceiling_flops_per_s)
         store, run = self.store, ev.run_id
@@ -142,9 +142,9 @@ class EventIngest:
             store.append(run, LOSS, ev.t_s, ev.loss)
         if live is not None and live.samples_per_s is not None:
             store.append(run, SAMPLES_PER_S, ev.t_s, live.samples_per_s)
-            if ev.phase == "timed":
+            if ev.stage == "timed":
                 store.set_scalar(run, sk.LIVE, live)
-        store.set_scalar(run, sk.PHASE, ev.phase)
+        store.set_scalar(run, sk.STAGE, ev.stage)
         store.set_scalar(run, sk.STEPS, ev.step)
 
     def _place(self, ev: TelemetrySample) -> None:

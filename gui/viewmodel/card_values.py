@@ -128,10 +128,10 @@ def _mfu_na(peak: float | None, source: str | None, flops_reason: str | None) ->
     return None
 
 
-def _state_of_phase(phase: object) -> str:
-    """The run's state from the phase of its last step, for a run whose state was not heard."""
+def _state_of_stage(stage: object) -> str:
+    """The run's state from the stage of its last step, for a run whose state was not heard."""
     return {"warmup": RunState.WARMING, "compile": RunState.PREPARING,
-            "timed": RunState.MEASURING}.get(str(phase), RunState.PENDING)
+            "timed": RunState.MEASURING}.get(str(stage), RunState.PENDING)
 
 
 def speedup_parts(device: str, run: Mapping[str, Any] | None,
@@ -161,7 +161,7 @@ def live_values(store: SeriesStore, run_id: str, run: Mapping[str, Any], caption
     info = sk.description(store, run_id)
     live = store.scalar(run_id, sk.LIVE)
     live = live if isinstance(live, Figures) else None
-    state = str(store.scalar(run_id, sk.STATE) or _state_of_phase(store.scalar(run_id, sk.PHASE)))
+    state = str(store.scalar(run_id, sk.STATE) or _state_of_stage(store.scalar(run_id, sk.STAGE)))
     device = str(run.get("device") or "")
     warming = live is None
     measuring = state == RunState.MEASURING

@@ -7,7 +7,7 @@ The event ingest writes them and the plots and cards read them; the view state o
 STATE = "state"  # the last RunState
 STATE_MESSAGE = "state_message"  # the message of the last RunStateChanged (the start step it is on)
 WARMUP_STEPS = "warmup_steps"  # warm-up steps seen
-PHASE = "phase"  # phase of the last step: warmup | timed | compile
+STAGE = "stage"  # run stage of the last step: warmup | timed | compile
 STEPS = "steps"  # steps seen
 DESCRIBED = "described"  # the run's RunDescription (RunDescribed.description)
 LIVE = "live"  # profiler.metrics.figures.Figures of the timed window's last seconds

@@ -25,8 +25,8 @@ from gui.viewmodel.series_keys import (  # noqa: E402  (re-exported for the writ
     DESCRIBED,
     LIVE,
     MACHINE,
-    PHASE,
     PHASE_SAMPLES,
+    STAGE,
     STATE,
     STATE_MESSAGE,
     STEPS,
@@ -35,7 +35,7 @@ from gui.viewmodel.series_keys import (  # noqa: E402  (re-exported for the writ
     WARMUP_STEPS,
 )
 
-__all__ = ["CLOCK_OFFSET", "DESCRIBED", "LIVE", "MACHINE", "PHASE", "PHASE_SAMPLES", "STATE", "STATE_MESSAGE",
+__all__ = ["CLOCK_OFFSET", "DESCRIBED", "LIVE", "MACHINE", "PHASE_SAMPLES", "STAGE", "STATE", "STATE_MESSAGE",
            "STEPS", "THROTTLE", "TIMED_START", "WARMUP_STEPS", "RingBuffer", "SeriesStore", "description"]
 
 

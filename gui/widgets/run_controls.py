@@ -118,9 +118,9 @@ class RunControls(QWidget):
                               "torch.utils.data.DataLoader, as in a real job, and the verdict says whether "
                               "the run waits for its input. Pinned host memory lets the copy to an accelerator "
                               "overlap (it changes nothing for a CPU run).")
-        self.workers = QSpinBox(self, minimum=0, maximum=64, value=2)
-        self.workers.setSuffix(" workers")
-        self.workers.setToolTip("DataLoader worker processes (0: batches are loaded in the training process).")
+        self.loader_workers = QSpinBox(self, minimum=0, maximum=64, value=2)
+        self.loader_workers.setSuffix(" workers")
+        self.loader_workers.setToolTip("DataLoader worker processes (0: batches are loaded in the training process).")
         self.loader_delay = QDoubleSpinBox(self, minimum=0.0, maximum=1000.0, value=0.0, suffix=" ms/sample")
         self.loader_delay.setDecimals(1)
         self.loader_delay.setSpecialValueText("no delay")
@@ -132,7 +132,7 @@ class RunControls(QWidget):
     def _on_input_changed(self) -> None:
         """The loader's rows show only for a DataLoader (a short screen keeps its sidebar short)."""
         on = bool(self.input.currentData()[0])
-        for w in (self.workers, self.loader_delay):
+        for w in (self.loader_workers, self.loader_delay):
             w.setEnabled(on and self.input.isEnabled())
             if hasattr(self, "form"):
                 self.form.setRowVisible(w, on)
@@ -140,7 +140,7 @@ class RunControls(QWidget):
     def input_fields(self) -> dict[str, Any]:
         """The spec fields of the input settings."""
         on, pin = self.input.currentData()
-        return {"input_pipeline": bool(on), "loader_workers": self.workers.value(), "pin_memory": bool(pin),
+        return {"input_pipeline": bool(on), "loader_workers": self.loader_workers.value(), "pin_memory": bool(pin),
                 "loader_delay_ms": float(self.loader_delay.value()) if on else 0.0}
 
     def _layout(self) -> None:
@@ -154,7 +154,7 @@ class RunControls(QWidget):
         form.addRow("Duration", self.duration)
         form.addRow("Threads", self.threads)
         form.addRow("Input", self.input)
-        form.addRow("Workers", self.workers)
+        form.addRow("Workers", self.loader_workers)
         form.addRow("Slow data", self.loader_delay)
         self._on_input_changed()
         form.addRow("Devices", self.mode)
@@ -298,7 +298,7 @@ class RunControls(QWidget):
             pin = values.get("pin_memory") is not False
             self.input.setCurrentIndex(0 if not values["input_pipeline"] else 1 if pin else 2)
         if isinstance(values.get("loader_workers"), int) and not isinstance(values.get("loader_workers"), bool):
-            self.workers.setValue(int(values["loader_workers"]))
+            self.loader_workers.setValue(int(values["loader_workers"]))
         delay = values.get("loader_delay_ms")
         if isinstance(delay, (int, float)) and not isinstance(delay, bool):
             self.loader_delay.setValue(float(delay))

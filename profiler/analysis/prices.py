@@ -11,6 +11,7 @@ from typing import Any
 
 from profiler import numbers
 from profiler.analysis.value import DevicePrice, PriceBook
+from profiler.error_text import first_line
 from profiler.history.paths import prices_path
 from profiler.outputs import aside_path
 
@@ -98,7 +99,7 @@ def load_prices(path: str | os.PathLike[str] | None = None, notices: list[str] |
     except OSError as exc:
         reason = exc.strerror or str(exc)
     except (PricesError, TypeError, ValueError) as exc:
-        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        reason = first_line(exc, 160, named=False)
     try:
         aside = file.rename(aside_path(file, "bad"))
         notice = f"prices file {file} was invalid ({reason}); set it aside as {aside.name} and started empty"

@@ -1,7 +1,7 @@
 """What a Scaling view shows of a scale sweep: the data, separate from any rendering.
 
 A *scale run* is a result dict with a ``distributed`` section (``horsepower scale``, the
-window's Scaling tab, or an imported multi-node ``horsepower worker`` run). ``scale_groups``
+window's Scaling tab, or an imported multi-node ``horsepower node`` run). ``scale_groups``
 sorts such runs into sweeps: runs of the same model and settings (workload, size, knobs,
 precision, device kind, strategy, mode, batch, threads) that differ only in world size, in
 the order they were started; a world size met again starts a new sweep (the same command

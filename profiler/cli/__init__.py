@@ -15,11 +15,11 @@ import sys
 from collections.abc import Sequence
 
 from profiler import __version__
-from profiler.cli import advise, compare, devices, history, run, scale, sweep, value, worker
+from profiler.cli import advise, compare, devices, history, node, run, scale, sweep, value
 from profiler.cli.boundary import guarded
 from profiler.cli.common import EXIT_USAGE, OneLineParser
 
-COMMAND_MODULES = (devices, run, history, compare, sweep, value, advise, scale, worker)
+COMMAND_MODULES = (devices, run, history, compare, sweep, value, advise, scale, node)
 
 
 def build_parser() -> argparse.ArgumentParser:

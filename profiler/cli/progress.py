@@ -54,9 +54,9 @@ class ProgressLine:
 
     def _step(self, event: StepFinished) -> None:
         self.step, self.t_s, self.loss = event.step, event.t_s, event.loss
-        if event.phase == "warmup":
+        if event.stage == "warmup":
             self.warmup_steps += 1
-        if event.phase != "timed":
+        if event.stage != "timed":
             return
         if self.window_start is None:
             self.window_start = event.t_s - event.step_time_s

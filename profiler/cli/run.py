@@ -46,8 +46,8 @@ def register(sub: Any) -> None:
     p.add_argument("--compile", action="store_true", help="torch.compile the model (falls back to eager)")
     p.add_argument("--input-pipeline", action="store_true",
                    help="feed batches from host memory through a DataLoader")
-    p.add_argument("--workers", type=numbers.LOADER_WORKERS.arg(), default=2,
-                   help="DataLoader workers in --input-pipeline mode")
+    p.add_argument("--loader-workers", "--workers", type=numbers.LOADER_WORKERS.arg(), default=2,
+                   help="DataLoader worker processes in --input-pipeline mode (--workers: its older name)")
     p.add_argument("--loader-delay-ms", type=numbers.Bound("loader delay", 0, 1000, unit="ms").arg(), default=0.0,
                    metavar="MS", help="make each sample this much slower to load in --input-pipeline mode "
                                       "(0-1000 ms; to demonstrate an input-bound run)")
@@ -128,7 +128,7 @@ def spec_from_args(args: argparse.Namespace) -> RunSpec:
         knobs=parse_knobs(args.knob, typed=args.model is not None), precision=args.precision,
         duration_s=duration, steps=args.steps,
         threads=args.threads, channels_last=args.channels_last, compile=args.compile,
-        input_pipeline=args.input_pipeline, loader_workers=args.workers,
+        input_pipeline=args.input_pipeline, loader_workers=args.loader_workers,
         pin_memory=getattr(args, "pin_memory", True), loader_delay_ms=getattr(args, "loader_delay_ms", 0.0),
         allocator="" if getattr(args, "allocator", "default") == "default" else args.allocator,
         name=args.name,

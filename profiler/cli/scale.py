@@ -1,6 +1,6 @@
 """``horsepower scale``: the same workload at several world sizes, and where the time goes.
 
-``horsepower worker``: this node's share of a multi-node run, started on every machine.
+``horsepower node``: this node's share of a multi-node run, started on every machine.
 """
 
 from __future__ import annotations

@@ -25,19 +25,20 @@ THROTTLE_PERIOD_S, THROTTLE_START_S, THROTTLE_LEN_S = 60.0, 40.0, 6.0
 KEYS = frozenset(READINGS)  # a simulated device reports every reading there is
 
 
-def _phase(t_s: float) -> float:
+def _angle_rad(t_s: float) -> float:
+    """Where ``t_s`` falls in the power wave, in radians."""
     return 2.0 * math.pi * t_s / WAVE_PERIOD_S
 
 
 def power_at(t_s: float) -> float:
     """Board power in W at ``t_s`` seconds after open."""
-    return POWER_IDLE_W + POWER_SWING_W * (1.0 + math.sin(_phase(t_s))) / 2.0
+    return POWER_IDLE_W + POWER_SWING_W * (1.0 + math.sin(_angle_rad(t_s))) / 2.0
 
 
 def energy_at(t_s: float) -> float:
     """Exact integral of ``power_at`` from 0 to ``t_s``, in J."""
     mean = POWER_IDLE_W + POWER_SWING_W / 2.0
-    wave = POWER_SWING_W / 2.0 * WAVE_PERIOD_S / (2.0 * math.pi) * (1.0 - math.cos(_phase(t_s)))
+    wave = POWER_SWING_W / 2.0 * WAVE_PERIOD_S / (2.0 * math.pi) * (1.0 - math.cos(_angle_rad(t_s)))
     return mean * t_s + wave
 
 
@@ -65,7 +66,7 @@ class SimulatedBackend(TelemetryBackend):
     def read(self) -> dict[str, Any]:
         t = self._clock() - self._t0
         ts = t + self._offset_s
-        wave = (1.0 + math.sin(_phase(ts))) / 2.0
+        wave = (1.0 + math.sin(_angle_rad(ts))) / 2.0
         alloc = int(6 * 2**30 + 2 * 2**30 * wave)
         self._peak_alloc = max(self._peak_alloc, alloc)
         throttled = throttled_at(t)

@@ -1,7 +1,7 @@
 """What every rank of a distributed run measures, and how it travels on a command line.
 
 ``DistConfig`` is frozen and checked once (``check``) before anything starts; the launcher
-passes it to each rank as ``python -m profiler.distributed.worker <argv>`` (``to_argv``), so
+passes it to each rank as ``python -m profiler.distributed.rank_entry <argv>`` (``to_argv``), so
 a rank started by hand under ``torchrun``, Ray Train or a Kubernetes job reads the same flags.
 
 Batches: in ``strong`` mode ``batch_size`` is the global batch and must divide by the world
@@ -146,7 +146,7 @@ class DistConfig:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The flags of ``DistConfig`` (shared by the worker entry point and the CLI)."""
+    """The flags of ``DistConfig`` (shared by the rank entry point and the CLI)."""
     p.add_argument("--workload", default="mlp", help="mlp, cnn, gpt, lstm")
     p.add_argument("--device", default="cpu", help=f"device kind: {', '.join(DEVICE_KINDS)} (rank r uses <kind>:r)")
     p.add_argument("--size", default="S", choices=SIZES, help="size preset (default S)")

@@ -2,7 +2,7 @@
 
 When one rank dies the others fail soon after (their collectives lose a peer), so the first
 cause is chosen, not the last: a rank killed by a signal other than the agent's own SIGTERM
-first, then the rank whose own failure record (``worker.write_status``) is earliest, then the
+first, then the rank whose own failure record (``rank_entry.write_status``) is earliest, then the
 agent's first failure. A rendezvous that never completed is blamed on no rank.
 """
 

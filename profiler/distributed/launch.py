@@ -46,7 +46,7 @@ MONITOR_INTERVAL_S = 0.2  # how often the agent checks its ranks
 class LaunchPlan:
     """One launch: ``nproc`` ranks on this node of ``nnodes``, joining ``rdzv_endpoint``."""
 
-    worker_argv: list[str]
+    rank_argv: list[str]
     nproc: int
     rdzv_endpoint: str
     nnodes: str = "1"
@@ -67,7 +67,7 @@ class LaunchPlan:
             argv += ["--local-addr", self.local_addr]
         if log_dir:
             argv += ["--log-dir", log_dir]
-        return [*argv, "-m", "profiler.distributed.worker", *self.worker_argv,
+        return [*argv, "-m", "profiler.distributed.rank_entry", *self.rank_argv,
                 "--out", result_path, "--status-dir", status_dir]
 
 

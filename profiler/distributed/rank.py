@@ -1,6 +1,6 @@
 """``run_rank``: everything one rank does, callable from any launcher.
 
-``python -m profiler.distributed.worker`` calls it under ``torchrun``; a Ray Train
+``python -m profiler.distributed.rank_entry`` calls it under ``torchrun``; a Ray Train
 ``train_loop_per_worker`` or a Kubernetes job's container can call it directly: it reads the
 standard environment (``profiler.distributed.env``) and joins the default process group,
 creating it (``env://``) when the launcher has not. Rank 0 returns the result dict of the whole

@@ -138,7 +138,7 @@ def run_scale(config: DistConfig, nprocs: Sequence[int], port: int | None = None
             break
         run_id = new_run_id()
         rdzv_port = port if port is not None else free_port(LOOPBACK)
-        plan = LaunchPlan(worker_argv=[*config.to_argv(), "--run-id", run_id], nproc=n,
+        plan = LaunchPlan(rank_argv=[*config.to_argv(), "--run-id", run_id], nproc=n,
                           rdzv_endpoint=f"{LOOPBACK}:{rdzv_port}", rdzv_id=f"horsepower-{run_id}",
                           local_addr=LOOPBACK, deadline_s=deadline_s or default_deadline_s(config),
                           env=dict(env or {}))

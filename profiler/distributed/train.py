@@ -1,7 +1,7 @@
 """One rank's measured training: the same workload and step as a single-device run, wrapped in
-DDP or FSDP, with the phases every rank runs in lock-step.
+DDP or FSDP, with the stages every rank runs in lock-step.
 
-Phases: warm-up until every rank's step time settled (``WarmupGate``; the ranks agree after
+Stages: warm-up until every rank's step time settled (``WarmupGate``; the ranks agree after
 each step), a timed window of the same number of steps on every rank (``StepClock``: device
 events on accelerators, the host clock on the CPU), then reference steps without gradient
 synchronisation (DDP ``no_sync``, FSDP ``set_requires_gradient_sync(False)``) that measure

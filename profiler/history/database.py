@@ -11,12 +11,14 @@ import logging
 import sqlite3
 from pathlib import Path
 
+from profiler.error_text import first_line
 from profiler.outputs import aside_path
 
 log = logging.getLogger(__name__)
 
-#: 2: ``runs.incomplete`` says why a run's stored steps are fewer than it measured
-SCHEMA_VERSION = 2
+#: 2: ``runs.incomplete`` says why a run's stored steps are fewer than it measured;
+#: 3: ``steps.stage`` (warmup | timed | compile) was ``steps.phase``
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_S = 10.0
 
 SCHEMA = """
@@ -43,7 +45,7 @@ CREATE TABLE IF NOT EXISTS runs(
 CREATE TABLE IF NOT EXISTS steps(
     run_id TEXT NOT NULL,
     step INTEGER NOT NULL,
-    phase TEXT NOT NULL,
+    stage TEXT NOT NULL,
     t_s REAL NOT NULL,
     step_time_s REAL NOT NULL,
     samples INTEGER NOT NULL,
@@ -85,13 +87,6 @@ def is_busy(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
-def first_line(exc: BaseException, limit: int = 200) -> str:
-    """The first line of an error's message, at most ``limit`` characters."""
-    lines = str(exc).strip().splitlines()
-    text = lines[0] if lines else type(exc).__name__
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
     """A damaged or foreign file, as opposed to a locked or unreachable one."""
     return not isinstance(exc, sqlite3.OperationalError) or "malformed" in str(exc)
@@ -115,9 +110,12 @@ def _check_and_prepare(conn: sqlite3.Connection) -> None:
     if version == SCHEMA_VERSION:
         return
     columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    step_columns = {row[1] for row in conn.execute("PRAGMA table_info(steps)")}
     with conn:
         if "incomplete" not in columns:  # schema 1
             conn.execute("ALTER TABLE runs ADD COLUMN incomplete TEXT")
+        if "phase" in step_columns and "stage" not in step_columns:  # schema 1-2
+            conn.execute("ALTER TABLE steps RENAME COLUMN phase TO stage")
         conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('schema', ?)", (str(SCHEMA_VERSION),))
         log.info("run history schema %s -> %s", version, SCHEMA_VERSION)
 
@@ -152,10 +150,10 @@ def _open(path: Path, timeout_s: float) -> sqlite3.Connection:
 
 def _unusable(path: Path, exc: BaseException) -> HistoryError:
     if is_busy(exc):
-        return HistoryError(f"run history {path} is locked by another process ({first_line(exc)})",
+        return HistoryError(f"run history {path} is locked by another process ({first_line(exc, 200, named=False)})",
                             retriable=True)
     return HistoryError(
-        f"cannot use run history {path}: {first_line(exc)} (is the directory writable? "
+        f"cannot use run history {path}: {first_line(exc, 200, named=False)} (is the directory writable? "
         "HORSEPOWER_DATA_DIR chooses another)"
     )
 
@@ -178,7 +176,7 @@ def connect(path: Path, notices: list[str], timeout_s: float = BUSY_TIMEOUT_S) -
             moved = move_aside(path)
         except OSError as move_exc:
             raise _unusable(path, move_exc) from move_exc
-        message = (f"run history {path} was damaged ({first_line(exc, 120)}); it was moved to "
+        message = (f"run history {path} was damaged ({first_line(exc, 120, named=False)}); it was moved to "
                    f"{moved.name} and a new, empty history was started")
         log.info(message)
         notices.append(message)

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from profiler.error_text import first_line
 from profiler.events import (
     Event,
     EventBus,
@@ -35,7 +36,7 @@ from profiler.events import (
     StepFinished,
     TelemetrySample,
 )
-from profiler.history.database import HistoryError, first_line
+from profiler.history.database import HistoryError
 from profiler.history.store import HistoryStore, NoticeRow, StepRow, TelemetryRow
 from profiler.metrics import keys
 from profiler.results.result import RunResult
@@ -65,7 +66,7 @@ def _number(value: Any) -> float | None:
 class HistoryOutcome:
     """What history kept of one run (plain data for the CLI and the window).
 
-    ``steps_measured``: steps the run published (all phases); ``steps_stored``: those committed.
+    ``steps_measured``: steps the run published (all stages); ``steps_stored``: those committed.
     ``final_stored``: the final result is in history. ``error``: the last failure, one line.
     """
 
@@ -158,7 +159,7 @@ class RunRecorder:
             if isinstance(event, StepFinished):
                 self._steps_seen += 1
                 if self._room(1, self._steps):
-                    self._steps.append((event.step, event.phase, event.t_s, event.step_time_s,
+                    self._steps.append((event.step, event.stage, event.t_s, event.step_time_s,
                                         event.samples, _number(event.loss)))
             elif isinstance(event, TelemetrySample):
                 rows = [(event.t_s, keys.key(event.source, name), v) for name, raw in event.values.items()
@@ -231,7 +232,7 @@ class RunRecorder:
 
     def _failed(self, exc: BaseException, retriable: bool) -> bool:
         self._failures += 1
-        self._error = first_line(exc, 160)
+        self._error = first_line(exc, 160, named=False)
         self._fatal = not retriable
         if self._failures == 1:
             log.info("history write for run %s failed (%s); %s", self.run_id, self._error,

@@ -13,7 +13,7 @@ from typing import Any
 from profiler.metrics.contention import BUSY_TAG, contention_of_dict
 from profiler.results.spec import MAX_EPOCH_S
 
-StepRow = tuple[int, str, float, float, int, "float | None"]  # step, phase, t_s, step_time_s, ...
+StepRow = tuple[int, str, float, float, int, "float | None"]  # step, stage, t_s, step_time_s, ...
 TelemetryRow = tuple[float, str, float]  # t_s, key, value
 NoticeRow = tuple[float, str, str]  # t_s, kind, message
 
@@ -152,7 +152,7 @@ def _json_object(text: Any) -> dict[str, Any] | None:
 
 
 def step_ok(row: Sequence[Any]) -> bool:
-    step, phase, t_s, step_time_s, samples, loss = row
-    return (isinstance(step, int) and isinstance(phase, str) and isinstance(samples, int)
+    step, stage, t_s, step_time_s, samples, loss = row
+    return (isinstance(step, int) and isinstance(stage, str) and isinstance(samples, int)
             and finite(t_s) is not None and finite(step_time_s) is not None
             and (loss is None or finite(loss) is not None))

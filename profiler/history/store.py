@@ -20,7 +20,8 @@ from typing import Any
 
 import psutil
 
-from profiler.history.database import BUSY_TIMEOUT_S, HistoryError, connect, first_line, is_busy
+from profiler.error_text import first_line
+from profiler.history.database import BUSY_TIMEOUT_S, HistoryError, connect, is_busy
 from profiler.history.paths import UserDirError, history_db_path
 from profiler.history.rows import (
     WORLD_SIZE_SQL,
@@ -146,7 +147,7 @@ class HistoryStore:
                        notices: Sequence[NoticeRow]) -> None:
         """Insert series rows; the caller holds the lock and the transaction."""
         self._conn.executemany(
-            "INSERT INTO steps(run_id, step, phase, t_s, step_time_s, samples, loss)"
+            "INSERT INTO steps(run_id, step, stage, t_s, step_time_s, samples, loss)"
             " VALUES(?,?,?,?,?,?,?)", [(run_id, *row) for row in steps])
         self._conn.executemany(
             "INSERT INTO telemetry(run_id, t_s, key, value) VALUES(?,?,?,?)",
@@ -371,7 +372,7 @@ class HistoryStore:
             try:
                 data = self._partial_result(run_id, text_of(status), json.loads(spec_json), series, created_at)
             except Exception as exc:  # a row no Horsepower could have written
-                self._note_damaged(run_id, f"its spec cannot be read ({first_line(exc, 120)})")
+                self._note_damaged(run_id, f"its spec cannot be read ({first_line(exc, 120, named=False)})")
                 return None
         for key in ("started_at", "ended_at"):
             if data.get(key) is not None and epoch_s(data[key]) is None:
@@ -391,7 +392,8 @@ class HistoryStore:
             data["telemetry"] = keys.normalize(data.get("telemetry") or {}, str(data.get("device") or ""))
             return data
         except Exception as exc:
-            self._note_damaged(run_id, f"its result cannot be read ({first_line(exc, 120)}); rebuilt from its steps")
+            self._note_damaged(run_id, f"its result cannot be read ({first_line(exc, 120, named=False)}); "
+                                       "rebuilt from its steps")
             return None
 
     @staticmethod
@@ -400,7 +402,7 @@ class HistoryStore:
         result = RunResult(spec=RunSpec.from_dict(spec), run_id=run_id, status=status,
                            started_at=created)
         steps = series["steps"]
-        timed = [i for i, phase in enumerate(steps["phase"]) if phase == "timed"]
+        timed = [i for i, stage in enumerate(steps["stage"]) if stage == "timed"]
         result.step_times_s = [steps["step_time_s"][i] for i in timed]
         result.losses = [steps["loss"][i] for i in timed if steps["loss"][i] is not None]
         if timed:
@@ -413,7 +415,7 @@ class HistoryStore:
         """Columnar time series of a run: steps, telemetry per key, notices."""
         with self._lock:
             steps = self._conn.execute(
-                "SELECT step, phase, t_s, step_time_s, samples, loss FROM steps"
+                "SELECT step, stage, t_s, step_time_s, samples, loss FROM steps"
                 " WHERE run_id=? ORDER BY t_s, rowid", (run_id,)).fetchall()
             tele = self._conn.execute(
                 "SELECT t_s, key, value FROM telemetry WHERE run_id=? ORDER BY t_s, rowid",

@@ -22,7 +22,7 @@ def timed_throughput(
     t_s: Sequence[float],
     step_time_s: Sequence[float],
     samples: Sequence[int],
-    phase: Sequence[str],
+    stage: Sequence[str],
     window_s: float = SMOOTH_WINDOW_S,
     max_points: int = MAX_POINTS,
 ) -> tuple[list[float], list[float]]:
@@ -32,8 +32,8 @@ def timed_throughput(
     ys: list[float] = []
     recent: deque[tuple[float, int]] = deque()
     span, count, start = 0.0, 0, None
-    for t, dt, n, ph in zip(t_s, step_time_s, samples, phase, strict=True):
-        if ph != "timed" or dt <= 0:
+    for t, dt, n, st in zip(t_s, step_time_s, samples, stage, strict=True):
+        if st != "timed" or dt <= 0:
             continue
         if start is None:
             start = float(t) - float(dt)
@@ -57,5 +57,5 @@ def series_throughput(series: dict[str, object], window_s: float = SMOOTH_WINDOW
     steps = series.get("steps") if isinstance(series, dict) else None
     if not isinstance(steps, dict) or not steps.get("t_s"):
         return [], []
-    return timed_throughput(steps["t_s"], steps["step_time_s"], steps["samples"], steps["phase"],
+    return timed_throughput(steps["t_s"], steps["step_time_s"], steps["samples"], steps["stage"],
                             window_s)

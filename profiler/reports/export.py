@@ -49,13 +49,13 @@ def run_to_csv(run: dict[str, Any]) -> str:
         series = empty_series()
         series["steps"] = series_from_steps(steps_from_result(run, None))
     keys = sorted(series["telemetry"])
-    header = ["t_s", "step", "phase", "step_time_s", "samples_per_s", "loss", *keys]
+    header = ["t_s", "step", "stage", "step_time_s", "samples_per_s", "loss", *keys]
     rows: list[tuple[float, int, list[Any]]] = []
     steps = series["steps"]
     for i, t_s in enumerate(steps["t_s"]):
         st = steps["step_time_s"][i]
         sps = steps["samples"][i] / st if st > 0 else None
-        rows.append((t_s, 0, [t_s, steps["step"][i], steps["phase"][i], st, sps, steps["loss"][i]]
+        rows.append((t_s, 0, [t_s, steps["step"][i], steps["stage"][i], st, sps, steps["loss"][i]]
                      + [None] * len(keys)))
     for col, key in enumerate(keys):
         tele = series["telemetry"][key]

@@ -1,8 +1,9 @@
 """Strict validation of a run file before import: anything unexpected is rejected.
 
-Accepts the export envelope (``{"format": "horsepower-run", "schema": 1, "run": {...},
-"series": {...}}``) or a bare result dict (``horsepower run --json``). Errors are
-``ImportRejected`` with a one-line message naming what is wrong.
+Accepts the export envelope (``{"format": "horsepower-run", "schema": 2, "run": {...},
+"series": {...}}``; schema 1, whose steps called their stage "phase", is read too) or a bare
+result dict (``horsepower run --json``). Errors are ``ImportRejected`` with a one-line message
+naming what is wrong.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from profiler.history.series import STEP_COLUMNS
+from profiler.history.series import STEP_COLUMNS, upgrade_series
 from profiler.metrics.phases import PhaseRecord
 from profiler.results.model_ref import USER_WORKLOAD
 from profiler.results.result import LEGACY_KEYS, RunResult, RunState
@@ -22,7 +23,9 @@ from profiler.results.result import SCHEMA as RESULT_SCHEMA
 from profiler.results.spec import MAX_DURATION_S, MAX_EPOCH_S, MAX_NAME_CHARS, RunSpec
 
 FORMAT = "horsepower-run"
-SCHEMA = 1  # of the export envelope
+#: of the export envelope; 2: ``series.steps.stage`` (schema 1 called it ``phase``)
+SCHEMA = 2
+ENVELOPE_SCHEMAS = (1, SCHEMA)
 #: 1: telemetry keys before the one key scheme; 1-2: the in-process probe as "peak" (both rewritten
 #: on import), no distributed section
 RESULT_SCHEMAS = (1, 2, RESULT_SCHEMA)
@@ -309,8 +312,8 @@ def check_series(series: Any) -> None:
     cols = [steps[c] for c in STEP_COLUMNS]
     if not all(isinstance(c, list) for c in cols) or len({len(c) for c in cols}) != 1:
         raise ImportRejected("series.steps columns must be lists of one length")
-    step, phase, t_s, step_time, samples, loss = cols
-    if not (all(_is(INT, x) for x in step) and all(isinstance(x, str) for x in phase)
+    step, stage, t_s, step_time, samples, loss = cols
+    if not (all(_is(INT, x) for x in step) and all(isinstance(x, str) for x in stage)
             and all(_is(NUM, x) for x in t_s + step_time) and all(_is(INT, x) for x in samples)
             and all(x is None or _is(NUM, x) for x in loss)):
         raise ImportRejected("series.steps has a value of the wrong type")
@@ -365,11 +368,14 @@ def read_run_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any] | No
         raise ImportRejected("a run file must hold one JSON object")
     _check_tree(data)
     if "format" in data:
-        if data.get("format") != FORMAT or data.get("schema") != SCHEMA:
-            raise ImportRejected(f"not a {FORMAT} file of schema {SCHEMA}")
+        if data.get("format") != FORMAT or data.get("schema") not in ENVELOPE_SCHEMAS:
+            readable = " or ".join(str(s) for s in ENVELOPE_SCHEMAS)
+            raise ImportRejected(f"not a {FORMAT} file of schema {readable}")
         if set(data) - {"format", "schema", "exported_at", "horsepower", "run", "series"}:
             raise ImportRejected("unknown key(s) in the file envelope")
         run, series = data.get("run"), data.get("series")
+        if isinstance(series, dict):
+            upgrade_series(series)
         if series is not None:
             check_series(series)
     else:

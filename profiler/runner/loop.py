@@ -1,6 +1,6 @@
 """The measured training run: prepare, warm up, time a window, summarize.
 
-Thread: ``run_training`` runs on the calling thread (the CLI's main thread or a worker
+Thread: ``run_training`` runs on the calling thread (the CLI's main thread or a training worker
 process). It publishes events on ``bus`` and checks ``cancel`` after every step.
 """
 
@@ -19,6 +19,7 @@ import torch
 
 from profiler import accelerator
 from profiler.devices.discovery import DeviceInfo
+from profiler.error_text import first_line
 from profiler.events import (
     EventBus,
     PhaseSample,
@@ -51,13 +52,13 @@ from profiler.runner.validate import validate_spec
 from profiler.runner.warmup import WarmupGate
 from profiler.workloads import workload_for
 from profiler.workloads.base import BuiltWorkload
-from profiler.workloads.loading import UserCodeError, first_line
+from profiler.workloads.loading import UserCodeError
 from profiler.workloads.sync import synchronize
 from profiler.workloads.user import check_model_file
 
 log = logging.getLogger(__name__)
 
-#: decides after each step whether a phase is over: (resolved step times, unresolved steps) -> stop?
+#: decides after each step whether a stage (warm-up, timed) is over: (resolved step times, unresolved steps) -> stop?
 StopRule = Callable[[list[float], int], bool]
 
 PIPELINE_SAMPLES = 4096  # host-resident samples behind the DataLoader in input-pipeline mode
@@ -121,7 +122,7 @@ class _Run:
             self.result.notices.append(message)
         self.bus.publish(RunNotice(self.result.run_id, kind, message, self.now_s()))
 
-    # ---- phases ----------------------------------------------------------------------
+    # ---- stages ----------------------------------------------------------------------
     def execute(self) -> RunResult:
         result = self.result
         self.set_state(RunState.PREPARING, step_message(0, f"building {self.spec.model_label} on {self.spec.device}"))
@@ -266,9 +267,7 @@ class _Run:
         except Exception as exc:
             if is_oom(exc):
                 raise
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            self.notice("warning",
-                        f"torch.compile failed ({type(exc).__name__}: {first_line[:160]}); ran eager instead")
+            self.notice("warning", f"torch.compile failed ({first_line(exc, 160)}); ran eager instead")
             return make_step(built, built.model, optimizer, plan)
 
     def _start_sampler(self) -> None:
@@ -283,24 +282,24 @@ class _Run:
         )
         self.sampler.start()
 
-    def _run_steps(self, step: StepFn, batches: BatchFeed, clock: StepClock, phase: str,
+    def _run_steps(self, step: StepFn, batches: BatchFeed, clock: StepClock, stage: str,
                    stop_when: StopRule, times: list[float]) -> None:
         """Run steps until ``stop_when`` says so, appending synchronized step times (s) to ``times``
-        as they resolve: a failure mid-phase keeps every step measured so far. In the timed
-        phase the phase schedule picks steps to time phase by phase: on the CPU they stay timed
+        as they resolve: a failure mid-stage keeps every step measured so far. In the timed
+        stage the phase schedule picks steps to time phase by phase: on the CPU they stay timed
         steps (a few clock reads change nothing); on an accelerator, where the phases are
         synchronized, they are left out of the timed window."""
         samples = self.result.samples_per_step
         pending: list[tuple[int, torch.Tensor]] = []
         losses = self.result.losses
         run_id = self.result.run_id
-        timed = phase == "timed"
+        timed = stage == "timed"
         track_wait = self.result.input_wait_s is not None and timed
         clock.start()
         while not self.cancel.is_set():
             sample = timed and self.phase_schedule.due(len(times) + len(pending))
             if sample and self.phase_timer.synchronizes:
-                self._emit(clock.pause(), pending, times, losses, run_id, phase, samples)
+                self._emit(clock.pause(), pending, times, losses, run_id, stage, samples)
                 self.step_index += 1
                 _loss, excluded = self._sample_phases(step, batches, len(times), track_wait=False)
                 self.bus.publish(PhaseSample(run_id, self.step_index, self.now_s(), excluded))
@@ -323,12 +322,12 @@ class _Run:
                 loss = step(batches.next())
             pending.append((self.step_index, loss))
             if clock.step_done():
-                self._emit(clock.collect(), pending, times, losses, run_id, phase, samples)
+                self._emit(clock.collect(), pending, times, losses, run_id, stage, samples)
             if phases is not None:
                 self.bus.publish(PhaseSample(run_id, self.step_index, self.now_s(), phases))
             if stop_when(times, len(pending)):
                 break
-        self._emit(clock.finish(), pending, times, losses, run_id, phase, samples)
+        self._emit(clock.finish(), pending, times, losses, run_id, stage, samples)
 
     def _sample_phases(self, step: StepFn, batches: BatchFeed, timed_steps: int,
                        track_wait: bool) -> tuple[torch.Tensor, dict[str, float]]:
@@ -354,13 +353,13 @@ class _Run:
                                    "the run's figures are unaffected")
 
     def _emit(self, resolved: list[float], pending: list[tuple[int, torch.Tensor]], times: list[float],
-              losses: list[float], run_id: str, phase: str, samples: int) -> None:
+              losses: list[float], run_id: str, stage: str, samples: int) -> None:
         now = self.now_s()
         for step_time in resolved:
             index, loss_t = pending.pop(0)
             value = float(loss_t)
             loss = value if math.isfinite(value) else None  # n/a: JSON has no NaN, and none is stored
-            if phase == "timed":
+            if stage == "timed":
                 if loss is None:
                     self.nonfinite_losses.append(index)
                 else:
@@ -368,7 +367,7 @@ class _Run:
             else:
                 self.result.warmup_steps += 1  # counted as they happen: a crash keeps the count
             times.append(step_time)
-            self.bus.publish(StepFinished(run_id, index, phase, now, step_time, samples, loss))
+            self.bus.publish(StepFinished(run_id, index, stage, now, step_time, samples, loss))
 
     def _warm_up(self, step: StepFn, batches: BatchFeed) -> None:
         self.set_state(RunState.WARMING, step_message(3, "warming up until step time settles"))
@@ -422,7 +421,7 @@ class _Run:
             result.error_details = exc.details or result.error_details
         if is_oom(exc):
             result.status = RunState.OOM
-            result.error = f"out of memory: {(str(exc).splitlines() or [''])[0][:300]}"
+            result.error = f"out of memory: {first_line(exc, 300, named=False)}"
             free_device_memory(self.device)
             building = not result.batch_size  # the model (or its first batch) did not even build
             batch = result.batch_size or self._planned_batch()

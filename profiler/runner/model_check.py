@@ -17,7 +17,6 @@ so a sweep checks each distinct model once, all of them in one child. Thread-saf
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import multiprocessing as mp
 import os
@@ -25,7 +24,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from profiler.child_process import describe_exit
@@ -33,6 +31,7 @@ from profiler.lifeline import isolate_spawn, spawn_entry, temp_prefix
 from profiler.results.model_ref import model_label
 from profiler.results.spec import RunSpec
 from profiler.runner.deadline import passed_deadline, read_dump
+from profiler.runner.model_check_answer import ModelCheck
 
 log = logging.getLogger(__name__)
 
@@ -56,49 +55,6 @@ def stop_checks() -> int:
     for proc in procs:
         proc.kill()
     return len(procs)
-
-
-@dataclass(frozen=True)
-class ModelCheck:
-    """What checking a user's model found. ``error`` is one line ("" when the model passed);
-    ``details`` the traceback or stack dump from their code. On success the facts: resolved
-    ``knobs`` (defaults and overrides) with ``knob_help``, ``params``, the default or given
-    ``batch_size``, ``sample_unit``, ``tokens_per_sample``, whether it has a ``host_dataset``
-    for the input pipeline, where the batch was run (``checked_on``: meta or a device) and
-    the ``library`` that builds it. ``footprint`` is the model's training memory counted on
-    meta (``Footprint.to_dict``; None if not counted); ``does_not_fit`` marks an ``error``
-    that says the model cannot train here at any batch (refused before allocating).
-    ``knob_kinds`` gives each knob's type (int, float, bool, str) and ``knob_choices`` a str
-    knob's choices. ``loss_source`` says where the loss came from (``output[1]: a (logits,
-    loss) tuple``), ``architecture`` what was built (libraries), ``optimizer`` the optimizer(s)
-    trained with, whose state after one real step is the footprint's optimizer state."""
-
-    label: str
-    error: str = ""
-    details: str = ""
-    knobs: dict[str, int | float | bool | str] = field(default_factory=dict)
-    knob_help: dict[str, str] = field(default_factory=dict)
-    knob_kinds: dict[str, str] = field(default_factory=dict)
-    knob_choices: dict[str, list[str]] = field(default_factory=dict)
-    params: int = 0
-    batch_size: int = 0
-    sample_unit: str = "samples"
-    tokens_per_sample: int | None = None
-    host_dataset: bool = False
-    checked_on: str = ""
-    library: str = ""
-    footprint: dict[str, Any] | None = None
-    does_not_fit: bool = False
-    loss_source: str = ""
-    architecture: str = ""
-    optimizer: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 def cache_key(spec: RunSpec) -> tuple[Any, ...]:
@@ -146,9 +102,9 @@ def _run_child(specs: list[RunSpec]) -> list[ModelCheck]:
         _running.add(proc)
     send.close()
     results: dict[int, ModelCheck] = {}
-    phases: dict[int, str] = {}
+    activities: dict[int, str] = {}
     try:
-        _pump(proc, recv, results, phases, STARTUP_S + timeout_s * len(specs) + 10.0)
+        _pump(proc, recv, results, activities, STARTUP_S + timeout_s * len(specs) + 10.0)
     except BaseException:  # stopped (a signal, Ctrl-C, the window closing): the check goes at once
         proc.kill()
         raise
@@ -167,11 +123,11 @@ def _run_child(specs: list[RunSpec]) -> list[ModelCheck]:
     if stopped:
         return [results.get(i) or ModelCheck(model_label(spec.model), error=f"{model_label(spec.model)}: the check "
                                              "was stopped (Cancel) before it finished") for i, spec in enumerate(specs)]
-    return [results.get(i) or _lost(spec, i, phases, proc.exitcode, dump, timeout_s, results)
+    return [results.get(i) or _lost(spec, i, activities, proc.exitcode, dump, timeout_s, results)
             for i, spec in enumerate(specs)]
 
 
-def _pump(proc: Any, recv: Any, results: dict[int, ModelCheck], phases: dict[int, str], limit_s: float) -> None:
+def _pump(proc: Any, recv: Any, results: dict[int, ModelCheck], activities: dict[int, str], limit_s: float) -> None:
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
         try:
@@ -182,8 +138,8 @@ def _pump(proc: Any, recv: Any, results: dict[int, ModelCheck], phases: dict[int
             kind, index, payload = recv.recv()
         except (EOFError, OSError):
             return
-        if kind == "phase":
-            phases[index] = str(payload)
+        if kind == "activity":
+            activities[index] = str(payload)
         elif kind == "result":
             results[index] = ModelCheck(**payload)
         elif kind == "done":
@@ -199,21 +155,21 @@ def _reap(proc: Any) -> None:
         proc.join(2.0)
 
 
-def _lost(spec: RunSpec, index: int, phases: dict[int, str], exitcode: int | None, dump: str,
+def _lost(spec: RunSpec, index: int, activities: dict[int, str], exitcode: int | None, dump: str,
           timeout_s: float, results: dict[int, ModelCheck]) -> ModelCheck:
     """The answer for a spec the child never answered: it hung, crashed, or died earlier."""
     label = model_label(spec.model)
-    if index not in phases:
-        reason = ("not checked: the check process ended at an earlier model" if results or phases
+    if index not in activities:
+        reason = ("not checked: the check process ended at an earlier model" if results or activities
                   else f"the model check process ended before checking ({_exit_text(exitcode)})")
         return ModelCheck(label, error=f"{label}: {reason}", details=dump)
-    phase = phases[index]
+    activity = activities[index]
     if passed_deadline(dump):
         return ModelCheck(label, details=dump, error=(
-            f"{label}: {phase} did not finish within {timeout_s:g} s (a factory or forward that hangs?); "
+            f"{label}: {activity} did not finish within {timeout_s:g} s (a factory or forward that hangs?); "
             "its stack when it was stopped is in the details"))
     return ModelCheck(label, details=dump, error=(
-        f"{label}: the model crashed the check process ({_exit_text(exitcode)}) while {phase}; "
+        f"{label}: the model crashed the check process ({_exit_text(exitcode)}) while {activity}; "
         "its Python stack is in the details"))
 
 

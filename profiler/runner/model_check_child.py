@@ -1,7 +1,8 @@
 """The model-check process (see ``model_check``): import, build, run one batch, report.
 
-Runs in a spawned child only: it imports and runs the user's code. Each check reports its
-phase before it starts, so the parent can say what a crash or a hang interrupted.
+Runs in a spawned child only: it imports and runs the user's code. Each check reports each
+activity (importing, building, running one batch) before it starts it, so the parent can say
+what a crash or a hang interrupted.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
+from profiler.error_text import first_line
 from profiler.results.model_ref import LIBRARIES, LIBRARY, PROTOCOL_DOC, ModelRefError, model_label
 from profiler.results.spec import RunSpec
 from profiler.runner.deadline import deadline, offer_to_oom_killer, open_dump
@@ -42,11 +44,11 @@ def check_child_main(spec_dicts: list[dict[str, Any]], conn: Connection, dump_pa
         for index, data in enumerate(spec_dicts):
             spec = RunSpec.from_dict(data)
 
-            def phase(text: str, index: int = index) -> None:
-                conn.send(("phase", index, text))
+            def activity(text: str, index: int = index) -> None:
+                conn.send(("activity", index, text))
 
             with deadline(timeout_s):
-                answer = check_one(spec, phase)
+                answer = check_one(spec, activity)
             conn.send(("result", index, answer))
         conn.send(("done", -1, None))
     finally:
@@ -66,12 +68,12 @@ def keep_stdout_for_data() -> None:
     sys.stdout = sys.stderr
 
 
-def check_one(spec: RunSpec, phase: Callable[[str], None]) -> dict[str, Any]:
+def check_one(spec: RunSpec, activity: Callable[[str], None]) -> dict[str, Any]:
     """Check ``spec``'s model; a ``ModelCheck`` as a dict (one line plus details on failure)."""
     from profiler.runner.fit import DoesNotFit
-    from profiler.runner.model_check import ModelCheck
+    from profiler.runner.model_check_answer import ModelCheck
     from profiler.workloads.batching import BatchError
-    from profiler.workloads.loading import LibraryError, UserCodeError, first_line
+    from profiler.workloads.loading import LibraryError, UserCodeError
     from profiler.workloads.protocol import WorkloadError
     from profiler.workloads.user import UserWorkload
 
@@ -79,10 +81,10 @@ def check_one(spec: RunSpec, phase: Callable[[str], None]) -> dict[str, Any]:
     workload = None
     try:
         workload = UserWorkload(spec.model, spec.model_hash)
-        phase(f"importing {label}")
+        activity(f"importing {label}")
         source = workload.source
         knobs = workload.resolve_knobs(spec.size, spec.knobs)
-        built, where, footprint = _run_one_batch(workload, spec, phase, label)
+        built, where, footprint = _run_one_batch(workload, spec, activity, label)
         batch_size = spec.batch_size or workload.last_batch_size or built.batch_size
         return ModelCheck(
             label, knobs=knobs, knob_help={k.name: k.help for k in source.knobs.values()},
@@ -116,7 +118,7 @@ def check_one(spec: RunSpec, phase: Callable[[str], None]) -> dict[str, Any]:
             f"({PROTOCOL})")).to_dict()
 
 
-def _run_one_batch(workload: Any, spec: RunSpec, phase: Callable[[str], None],
+def _run_one_batch(workload: Any, spec: RunSpec, activity: Callable[[str], None],
                    label: str) -> tuple[Any, str, Footprint | None]:
     """Build on ``meta``, refuse a model that cannot fit here (``DoesNotFit``, before anything
     is allocated), then run one whole training step (the workload's optimizer and
@@ -129,7 +131,7 @@ def _run_one_batch(workload: Any, spec: RunSpec, phase: Callable[[str], None],
     from profiler.workloads.footprint import parameter_footprint
     from profiler.workloads.protocol import ProtocolError
 
-    phase(f"building {label} on meta")
+    activity(f"building {label} on meta")
     meta = workload.build("meta", spec.size, spec.batch_size, spec.knobs, spec.channels_last, spec.seed)
     try:  # the workload's optimizer stepped on meta copies; the real step below corrects it
         footprint = parameter_footprint(meta.model, meta.optimizer_factory)
@@ -137,11 +139,11 @@ def _run_one_batch(workload: Any, spec: RunSpec, phase: Callable[[str], None],
         log.info("%s: optimizer state not countable on copies (%s)", label, exc)
         footprint = parameter_footprint(meta.model)
     check_fit(label, footprint, spec.device)  # weights, gradients and optimizer state alone
-    phase(f"counting the activations of {label} on meta")
+    activity(f"counting the activations of {label} on meta")
     footprint = _with_activations(workload, spec, meta, footprint)
     check_fit(label, footprint, spec.device)  # and one sample's activations
     try:
-        phase(f"running one batch through {label} on meta")
+        activity(f"running one batch through {label} on meta")
         footprint = _with_state(footprint, _step(meta))
         check_fit(label, footprint, spec.device)
         return meta, "meta", footprint
@@ -151,9 +153,9 @@ def _run_one_batch(workload: Any, spec: RunSpec, phase: Callable[[str], None],
         log.info("%s does not run on meta (%s); checking on %s", label, exc, spec.device)
     del meta
     batch = min(spec.batch_size or FALLBACK_BATCH, FALLBACK_BATCH)
-    phase(f"building {label} on {spec.device}")
+    activity(f"building {label} on {spec.device}")
     built = workload.build(spec.device, spec.size, batch, spec.knobs, spec.channels_last, spec.seed)
-    phase(f"running one batch through {label} on {spec.device}")
+    activity(f"running one batch through {label} on {spec.device}")
     footprint = _with_state(footprint, _step(built))
     check_fit(label, footprint, spec.device)
     return built, spec.device, footprint

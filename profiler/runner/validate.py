@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from profiler.devices.discovery import DeviceInfo, describe_device
+from profiler.error_text import first_line
 from profiler.metrics.naming import ORIGINS
 from profiler.results.model_ref import (
     FILE,
@@ -120,8 +121,8 @@ def _check_settings(spec: RunSpec) -> DeviceInfo:
         raise SpecError(f"phase sampling interval must be 0 (off) or a positive number of steps, "
                         f"got {spec.phase_every!r}")
     if spec.world_size != 1:
-        raise SpecError(f"a run of {spec.world_size} ranks runs through `horsepower scale` or the distributed "
-                        "worker (profiler.distributed), not as one process")
+        raise SpecError(f"a run of {spec.world_size} ranks runs through `horsepower scale` or `horsepower node` "
+                        "(profiler.distributed), not as one process")
     if not spec.sample_hz > 0 or spec.sample_hz > 100:
         raise SpecError(f"sample rate must be in (0, 100] Hz, got {spec.sample_hz}")
     if not spec.build_timeout_s > 0:
@@ -184,7 +185,7 @@ def _check_fits(spec: RunSpec, device: DeviceInfo) -> None:
     except SpecError:
         raise
     except (RuntimeError, ValueError, OverflowError) as exc:  # e.g. "Storage size calculation overflowed"
-        first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-        raise SpecError(f"{spec.workload}-{spec.size} with these knobs cannot be built ({first}); "
+        raise SpecError(f"{spec.workload}-{spec.size} with these knobs cannot be built "
+                        f"({first_line(exc, 160, named=False)}); "
                         "choose smaller knobs") from None
     check_fit(label, footprint, spec.device, device)

@@ -55,21 +55,21 @@ class PartialRun:
         self.phase_samples: list[dict[str, float]] = []
         self.phase_steps = 0
         self.window: tuple[float, float] | None = None  # (start, end) t_s of the timed steps seen
-        #: the worker's last resident set size reading, any phase (bytes; None before one)
+        #: the worker's last resident set size reading, any stage (bytes; None before one)
         self.last_rss_bytes: float | None = None
 
     def observe(self, event: Event) -> None:
         if isinstance(event, StepFinished):
             self.samples_per_step = event.samples
-            if event.phase == "timed":
+            if event.stage == "timed":
                 self.step_times_s.append(event.step_time_s)
                 if event.loss is not None:
                     self.losses.append(event.loss)
                 start = self.window[0] if self.window else event.t_s - event.step_time_s
                 self.window = (start, event.t_s)
-            elif event.phase == "warmup":
+            elif event.stage == "warmup":
                 self.warmup_steps += 1
-            elif event.phase == "compile":
+            elif event.stage == "compile":
                 self.compile_s = event.step_time_s
         elif isinstance(event, TelemetrySample):
             if event.source != keys.HOST and len(self.energy) < MAX_KEPT_SAMPLES:

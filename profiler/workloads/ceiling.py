@@ -31,6 +31,7 @@ import psutil
 import torch
 import torch.nn.functional as F
 
+from profiler.error_text import first_line
 from profiler.metrics.cpu_share import others_percent
 from profiler.workloads.probes import PRECISION_DTYPES, cuda_fp32_matmul, dtype_name, timed_repeats
 from profiler.workloads.sync import synchronize
@@ -160,8 +161,8 @@ def _ramp(dev: torch.device, dtype: torch.dtype, backend: str, sizes: tuple[int,
                 break  # a size that takes most of its share alone says little; larger ones fit less
             times = timed_repeats(dev, op, max(share_s, 2 * once_s), REPEATS)
         except (RuntimeError, NotImplementedError, TypeError) as exc:
-            notes.append(f"{backend} {dtype_name(dtype)} n={n} unavailable: {type(exc).__name__}: "
-                         f"{str(exc).splitlines()[0][:160] if str(exc) else ''}")
+            notes.append(f"{backend} {dtype_name(dtype)} n={n} unavailable: "
+                         f"{first_line(exc, 160)}")
             break
         rates = [2 * n**3 / t for t in times]
         out[n] = (max(rates), (max(rates) - min(rates)) / max(rates))

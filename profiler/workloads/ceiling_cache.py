@@ -28,6 +28,7 @@ import torch
 
 from profiler import numbers, paths
 from profiler.child_process import run_json_child
+from profiler.error_text import first_line
 from profiler.lifeline import python_command
 from profiler.outputs import aside_path
 from profiler.workloads.ceiling import CeilingMeasurement
@@ -80,7 +81,7 @@ def _read(path: Path, notices: list[str] | None = None) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        notice = _set_aside(path, str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__)
+        notice = _set_aside(path, first_line(exc, 160, named=False))
         if notices is not None:
             notices.append(notice)
         return {}

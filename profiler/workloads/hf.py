@@ -26,6 +26,7 @@ from typing import Any
 
 import torch
 
+from profiler.error_text import first_line
 from profiler.results.model_ref import ModelRef
 from profiler.workloads.companions import BROKEN, OPTIONAL_COMPANIONS
 from profiler.workloads.hf_names import Recipe, recipe
@@ -93,7 +94,7 @@ def _build_config(transformers: Any, how: Recipe, knobs: dict[str, KnobValue]) -
         config = transformers.AutoConfig.for_model(how.model_type, **values)
     except (ValueError, TypeError, KeyError) as exc:
         raise WorkloadError(f"hf {how.model_type} config from {how.origin} cannot be built with "
-                            f"{_short(knobs) or 'its values'}: {str(exc).splitlines()[0][:200]}") from None
+                            f"{_short(knobs) or 'its values'}: {first_line(exc, 200, named=False)}") from None
     if hasattr(config, "use_cache"):
         config.use_cache = False  # training: no key/value cache
     if getattr(config, "is_encoder_decoder", False) and getattr(config, "decoder_start_token_id", None) is None:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from profiler.error_text import first_line
 from profiler.results.model_ref import FILE, PROTOCOL_DOC, ModelRef
 from profiler.workloads.knobs import Knob, knob_from_parameter
 from profiler.workloads.protocol import ProtocolError, WorkloadError
@@ -54,12 +55,6 @@ class UserCodeError(WorkloadError):
 
 class LibraryError(UserCodeError):
     """A model library that is installed but does not import (``details``: its traceback)."""
-
-
-def first_line(exc: BaseException, limit: int = 300) -> str:
-    """``ValueError: the first line of the message`` (at most ``limit`` characters)."""
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0][:limit]}" if text else type(exc).__name__
 
 
 def traceback_of(exc: BaseException) -> str:

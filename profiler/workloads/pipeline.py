@@ -2,7 +2,7 @@
 
 The default mode cycles a small pool of batches already on the device, which measures the
 training step alone. This mode measures what a real job pays as well: per-sample indexing
-and collation in ``workers`` processes, optional pinned memory and the host-to-device copy.
+and collation in ``loader_workers`` processes, optional pinned memory and the host-to-device copy.
 
 ``InputPipeline`` owns the loader and its worker processes; use it as a context manager (or
 call ``close()``) so no worker outlives the run. Not thread-safe: one consumer thread.
@@ -54,19 +54,19 @@ class DelayedDataset(torch.utils.data.Dataset):
         return self.dataset[index]
 
 
-def make_loader(built: BuiltWorkload, n_samples: int, workers: int, pin_memory: bool,
+def make_loader(built: BuiltWorkload, n_samples: int, loader_workers: int, pin_memory: bool,
                 delay_ms: float = 0.0) -> DataLoader:
     """A shuffling DataLoader over ``built.host_dataset(n_samples)`` in batches of the step.
 
-    Drops the last partial batch; keeps ``workers`` processes alive across epochs; pins
+    Drops the last partial batch; keeps ``loader_workers`` processes alive across epochs; pins
     host memory only when asked and the model is on an accelerator (pinning for a CPU
     model costs a copy and buys nothing). Batches of a ``channels_last`` workload come out
     in that layout. ``delay_ms`` > 0 makes each sample that much slower to load (``DelayedDataset``).
     """
     if n_samples < built.batch_size:
         raise ValueError(f"n_samples ({n_samples}) must be at least one batch ({built.batch_size})")
-    if workers < 0:
-        raise ValueError(f"workers must be >= 0, got {workers}")
+    if loader_workers < 0:
+        raise ValueError(f"loader_workers must be >= 0, got {loader_workers}")
     if built.host_dataset is None:
         raise WorkloadError("this workload has no host_dataset(n), so it cannot feed an input pipeline")
     pin = bool(pin_memory) and is_accelerator(model_device(built))
@@ -78,8 +78,8 @@ def make_loader(built: BuiltWorkload, n_samples: int, workers: int, pin_memory: 
         batch_size=built.batch_size,
         shuffle=True,
         drop_last=True,
-        num_workers=workers,
-        persistent_workers=workers > 0,
+        num_workers=loader_workers,
+        persistent_workers=loader_workers > 0,
         pin_memory=pin,
         collate_fn=channels_last_collate if built.channels_last else None,
     )
@@ -131,13 +131,13 @@ class InputPipeline:
     ``pipeline.make_batch()`` returns the next device batch, like ``BuiltWorkload.make_batch``.
     """
 
-    def __init__(self, built: BuiltWorkload, n_samples: int, workers: int, pin_memory: bool) -> None:
+    def __init__(self, built: BuiltWorkload, n_samples: int, loader_workers: int, pin_memory: bool) -> None:
         self.device = model_device(built)
-        self.loader = make_loader(built, n_samples, workers, pin_memory)
+        self.loader = make_loader(built, n_samples, loader_workers, pin_memory)
         self._batches: Generator[Batch, None, None] | None = device_batches(self.loader, self.device)
         log.debug(
-            "input pipeline: %d samples, %d workers, pin_memory=%s",
-            n_samples, workers, self.loader.pin_memory,
+            "input pipeline: %d samples, %d loader workers, pin_memory=%s",
+            n_samples, loader_workers, self.loader.pin_memory,
         )
 
     def make_batch(self) -> Batch:

@@ -3,7 +3,7 @@
 ``hangs_when_built``: the factory never returns (the model check hangs). ``build``: real
 forwards hang from the fifth call (the worker is stuck in a step). ``noisy``: prints to stdout
 when built and on every forward (stdout must stay the data channel). A hang touches
-``$HORSEPOWER_TEST_HANG_FILE`` first, so a test knows the phase is reached.
+``$HORSEPOWER_TEST_HANG_FILE`` first, so a test knows the hang is reached.
 """
 
 import os

@@ -43,13 +43,14 @@ def test_json_loads_refuses_deep_nesting_and_nan() -> None:
 
 @pytest.mark.parametrize("args", [
     ["run", "--threads", "1e23"], ["run", "--batch-size", "1e23"], ["run", "--steps", "1e23"],
-    ["run", "--workers", "1000"], ["run", "--trace", "t.json", "--trace-steps", "1e23"],
+    ["run", "--loader-workers", "1000"], ["run", "--workers", "1000"],
+    ["run", "--trace", "t.json", "--trace-steps", "1e23"],
     ["run", "--duration", "nan"], ["run", "--knob", "width=99999999999999999999"],
     ["history", "--limit", "1e23"], ["scale", "--timeout", "inf"], ["scale", "--seed", "-1"],
     ["sweep", "--device", "cpu", "--knob", "batch_size", "--values", "8,1e23"],
     ["value", "set", "cpu", "--purchase", "1000", "--years", "1e-300", "--hours-per-day", "1e-300"],
     ["value", "project", "r", "--samples", "nan"], ["devices", "--seconds", "inf"],
-    ["worker", "--nnodes", "1e9", "--rdzv-endpoint", "127.0.0.1:1"],
+    ["node", "--nnodes", "1e9", "--rdzv-endpoint", "127.0.0.1:1"],
 ])
 def test_cli_refuses_bad_numbers_in_one_line(tmp_path: Path, args: list[str]) -> None:
     env = {**os.environ, "HORSEPOWER_DATA_DIR": str(tmp_path / "d"), "HORSEPOWER_CONFIG_DIR": str(tmp_path / "c"),

@@ -1,5 +1,5 @@
-"""No child outlives a parent killed by SIGKILL, at any phase: the model check, the training
-worker stuck in a step that never returns, and every process of ``scale`` and ``worker``
+"""No child outlives a parent killed by SIGKILL, at any moment: the model check, the training
+worker stuck in a step that never returns, and every process of ``scale`` and ``node``
 (the elastic agent and its ranks). Each process started is marked with a token in its
 environment, so a survivor is found wherever it was re-parented."""
 
@@ -94,13 +94,13 @@ def scale_args() -> list[str]:
     return ["scale", "--nproc", "2", "--no-history", *TINY_DIST]
 
 
-def worker_args(tmp_path: Path) -> list[str]:
-    return ["worker", "--nnodes", "1", "--nproc-per-node", "2", "--rdzv-endpoint", f"127.0.0.1:{free_port()}",
+def node_args(tmp_path: Path) -> list[str]:
+    return ["node", "--nnodes", "1", "--nproc-per-node", "2", "--rdzv-endpoint", f"127.0.0.1:{free_port()}",
             "--out", str(tmp_path / "out.json"), *TINY_DIST]
 
 
-PHASES = {
-    # name: (argv, condition that says the phase is reached)
+MOMENTS = {
+    # name: (argv, condition that says the moment is reached)
     "model check (factory hangs)": (
         lambda tmp: ["run", "--model", f"{MODELS / 'hangs.py'}:hangs_when_built", "--no-history"],
         lambda tmp, token: lambda: (tmp / "hanging").exists()),
@@ -112,20 +112,20 @@ PHASES = {
         lambda tmp, token: running(token, "profiler.distributed.agent", 1)),
     "scale (ranks training)": (
         lambda tmp: scale_args(),
-        lambda tmp, token: running(token, "profiler.distributed.worker", 2)),
-    "worker (ranks training)": (
-        worker_args,
-        lambda tmp, token: running(token, "profiler.distributed.worker", 2)),
+        lambda tmp, token: running(token, "profiler.distributed.rank_entry", 2)),
+    "node (ranks training)": (
+        node_args,
+        lambda tmp, token: running(token, "profiler.distributed.rank_entry", 2)),
 }
 
 
-@pytest.mark.parametrize("phase", list(PHASES))
-def test_sigkilled_parent_leaves_no_survivor(tmp_path: Path, phase: str) -> None:
-    argv, reached = PHASES[phase]
+@pytest.mark.parametrize("moment", list(MOMENTS))
+def test_sigkilled_parent_leaves_no_survivor(tmp_path: Path, moment: str) -> None:
+    argv, reached = MOMENTS[moment]
     with cli(argv(tmp_path), tmp_path) as (proc, token):
-        wait_until(reached(tmp_path, token), phase)
+        wait_until(reached(tmp_path, token), moment)
         children = [p for p in marked(token) if p.pid != proc.pid]
-        assert children, "the phase started no child process"
+        assert children, "that moment started no child process"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
         deadline = time.monotonic() + GONE_WITHIN_S

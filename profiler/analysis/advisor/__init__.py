@@ -9,7 +9,7 @@ points with the Pareto front, calibration, a recommendation). Every projected fi
 ``Band`` labelled "projected, not measured". Qt-free; no thread of its own.
 """
 
-from profiler.analysis.advisor.advise import Advice, Row, advise
+from profiler.analysis.advisor.advise import Advice, advise
 from profiler.analysis.advisor.bands import PROJECTED, Band
 from profiler.analysis.advisor.catalogue import Catalogue, credits, load_catalogue
 from profiler.analysis.advisor.constraints import (
@@ -23,6 +23,7 @@ from profiler.analysis.advisor.constraints import (
 )
 from profiler.analysis.advisor.epoch import EPOCH_CREDIT
 from profiler.analysis.advisor.overrides import OverrideError, overrides_path
+from profiler.analysis.advisor.row import Row
 
 __all__ = [
     "AUTO", "BUY", "EPOCH_CREDIT", "PROJECTED", "RENT", "Advice", "Band", "Catalogue", "ConstraintError",

@@ -21,52 +21,16 @@ from profiler.analysis.advisor.catalogue import Catalogue, credits
 from profiler.analysis.advisor.census import StepFacts, step_facts
 from profiler.analysis.advisor.constraints import Constraints
 from profiler.analysis.advisor.corpus import CORPUS_CREDIT
-from profiler.analysis.advisor.costs import BOUGHT, Cost, Power, energy_wh, job_cost, power_of
+from profiler.analysis.advisor.costs import BOUGHT, Cost, energy_wh, job_cost, power_of
 from profiler.analysis.advisor.efficiency import Point, measure_point
 from profiler.analysis.advisor.gpu_model import GpuModel
 from profiler.analysis.advisor.hardware import HardwareDevice
 from profiler.analysis.advisor.pareto import pareto_points
-from profiler.analysis.advisor.project import MEASURED, NA, Projection, calibration_points, project_all, run_device
+from profiler.analysis.advisor.project import NA, Projection, calibration_points, project_all, run_device
 from profiler.analysis.advisor.recommend import recommendation
-from profiler.analysis.advisor.roofline import NO_FIT
+from profiler.analysis.advisor.row import Row
 from profiler.analysis.advisor.soundness import refusal, unsound_reason
 from profiler.analysis.advisor.subject import Subject, subject_of_run
-
-
-@dataclass(frozen=True)
-class Row:
-    """One device of the answer. Figures are bands; exact when ``projection.status`` is measured
-    (time and rate; energy is measured only when ``power.measured``)."""
-
-    projection: Projection
-    time_s: Band | None
-    energy_wh: Band | None
-    power: Power | None
-    cost: Cost
-    owned: bool
-    meets_deadline: bool | None
-    within_budget: bool | None
-    blind: Projection | None = None
-
-    @property
-    def device(self) -> HardwareDevice:
-        return self.projection.device
-
-    @property
-    def measured(self) -> bool:
-        return self.projection.status == MEASURED
-
-    @property
-    def feasible_fit(self) -> bool:
-        """Projected or measured, and not known to run out of memory."""
-        fit = self.projection.fit
-        return self.projection.status != NA and (fit is None or fit.status != NO_FIT)
-
-    @property
-    def feasible(self) -> bool:
-        fit = self.projection.fit
-        return (self.projection.status != NA and (fit is None or fit.status != NO_FIT)
-                and self.meets_deadline is not False and self.within_budget is not False)
 
 
 @dataclass(frozen=True)

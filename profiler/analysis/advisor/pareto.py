@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from profiler.analysis.advisor.advise import Row
+    from profiler.analysis.advisor.row import Row
 
 
 def front(points: Sequence[tuple[float, float]]) -> list[bool]:

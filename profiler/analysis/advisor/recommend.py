@@ -18,7 +18,7 @@ from profiler.analysis.advisor.constraints import Constraints
 from profiler.analysis.advisor.costs import BOUGHT, OWN, RENTED
 
 if TYPE_CHECKING:
-    from profiler.analysis.advisor.advise import Row
+    from profiler.analysis.advisor.row import Row
 
 
 def _time(band: Band, measured: bool) -> str:

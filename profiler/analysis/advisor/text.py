@@ -17,11 +17,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from profiler import units
-from profiler.analysis.advisor.advise import Advice, Row
+from profiler.analysis.advisor.advise import Advice
 from profiler.analysis.advisor.bands import PROJECTED, Band
 from profiler.analysis.advisor.catalogue import device_to_dict
 from profiler.analysis.advisor.project import MEASURED, NA, Projection
 from profiler.analysis.advisor.roofline import FITS, NO_FIT
+from profiler.analysis.advisor.row import Row
 
 HEADERS = ("#", "device", "peak used", "figures", "samples/s", "time to train", "energy", "cost", "fits",
            "max batch", "bound", "confidence")

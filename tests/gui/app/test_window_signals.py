@@ -22,7 +22,7 @@ def timed_step_stored(db: Path) -> bool:
         return False
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
-            return bool(conn.execute("SELECT 1 FROM steps WHERE phase='timed'").fetchone())
+            return bool(conn.execute("SELECT 1 FROM steps WHERE stage='timed'").fetchone())
     except sqlite3.Error:
         return False
 
@@ -62,5 +62,5 @@ def test_signal_stops_saves_and_writes_json(tmp_path: Path, signum: int, code: i
     assert result["status"] == "stopped" and result["timed_steps"] > 0
     with sqlite3.connect(db) as conn:
         assert [row[0] for row in conn.execute("SELECT status FROM runs")] == ["stopped"]
-        stored = conn.execute("SELECT count(*) FROM steps WHERE phase='timed'").fetchone()[0]
+        stored = conn.execute("SELECT count(*) FROM steps WHERE stage='timed'").fetchone()[0]
     assert stored == result["timed_steps"]  # every measured step kept

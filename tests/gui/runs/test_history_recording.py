@@ -27,6 +27,6 @@ def test_real_cpu_run_is_stored_with_its_steps_and_listed(qtbot):
     assert run["status"] == "completed", run.get("error")
     assert run["samples_per_s"] > 0
     steps = run["series"]["steps"]
-    timed = [p for p in steps["phase"] if p == "timed"]
+    timed = [s for s in steps["stage"] if s == "timed"]
     assert len(timed) == run["timed_steps"] > 0
     assert run["series"]["telemetry"], "host telemetry was recorded"

@@ -56,7 +56,7 @@ def test_ingest_computes_rolling_throughput_and_skips_na():
     handle(StepFinished("r", 1, "warmup", 0.1, 0.1, 64, 2.0))
     handle(StepFinished("r", 2, "timed", 0.2, 0.05, 64, 1.5))
     _, rate, _ = store.snapshot("r", ingest.SAMPLES_PER_S)
-    assert rate.tolist() == pytest.approx([640.0, 64 / 0.05])  # each phase has its own window
+    assert rate.tolist() == pytest.approx([640.0, 64 / 0.05])  # each stage has its own window
     assert store.scalar("r", sk.LIVE).samples_per_s == pytest.approx(64 / 0.05)  # the one timed step
     _, ms, _ = store.snapshot("r", ingest.STEP_TIME_MS)
     assert ms.tolist() == pytest.approx([100.0, 50.0])

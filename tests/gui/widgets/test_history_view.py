@@ -51,7 +51,7 @@ def test_history_view_rerun_and_export(qtbot, store, tmp_path):
     target = tmp_path / "out.csv"
     with qtbot.waitSignal(view.sig_export_finished):
         view.export(selected[0], "csv", str(target))
-    assert target.read_text().startswith("t_s,step,phase")
+    assert target.read_text().startswith("t_s,step,stage")
 
 
 def test_history_names_runs_apart_and_hides_generated_ones(qtbot, tmp_path):

@@ -1,5 +1,5 @@
 """The window as a person uses it: the machine live when idle, one figure in three places,
-closing mid-run, settings kept, only the precisions a device can run, phases in agreement."""
+closing mid-run, settings kept, only the precisions a device can run, states in agreement."""
 
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ def test_no_tf32_is_offered_on_a_cpu(qtbot):
         win.shutdown()
 
 
-def test_the_chip_and_the_status_bar_say_the_same_phase(window, qtbot):
+def test_the_chip_and_the_status_bar_say_the_same_state(window, qtbot):
     [run_id] = window.start_runs([RunSpec(workload="mlp", duration_s=30)])
     qtbot.waitUntil(lambda: window.store.scalar(run_id, sk.LIVE) is not None, timeout=5000)
     window.stop_runs()

@@ -50,13 +50,13 @@ def test_input_pipeline_controls_make_the_spec_and_are_remembered(window, qtbot)
     window.show()
     qtbot.waitUntil(lambda: bool(window.controls.workloads), timeout=5000)
     controls = window.controls
-    assert not controls.workers.isEnabled() and not controls.workers.isVisible()  # no DataLoader: no rows
+    assert not controls.loader_workers.isEnabled() and not controls.loader_workers.isVisible()  # no DataLoader: no rows
     [plain] = controls.specs_for(["cpu"])
     assert not plain.input_pipeline and plain.loader_delay_ms == 0.0
     controls.input.setCurrentIndex(1)
-    controls.workers.setValue(0)
+    controls.loader_workers.setValue(0)
     controls.loader_delay.setValue(2.0)
-    assert controls.workers.isEnabled() and controls.loader_delay.isEnabled()
+    assert controls.loader_workers.isEnabled() and controls.loader_delay.isEnabled()
     [spec] = controls.specs_for(["cpu"])
     assert spec.input_pipeline and spec.loader_workers == 0 and spec.loader_delay_ms == 2.0
     assert "loader 0 workers +2 ms/sample" in spec.title and spec.pin_memory
@@ -65,13 +65,13 @@ def test_input_pipeline_controls_make_the_spec_and_are_remembered(window, qtbot)
     controls.input.setCurrentIndex(1)
     saved = controls.settings()
     controls.input.setCurrentIndex(0)
-    controls.workers.setValue(5)
+    controls.loader_workers.setValue(5)
     controls.apply_settings(saved)
-    assert controls.input.currentIndex() == 1 and controls.workers.value() == 0
+    assert controls.input.currentIndex() == 1 and controls.loader_workers.value() == 0
     controls.set_running(True)
-    assert not controls.workers.isEnabled() and not controls.input.isEnabled()
+    assert not controls.loader_workers.isEnabled() and not controls.input.isEnabled()
     controls.set_running(False)
-    assert controls.workers.isEnabled()
+    assert controls.loader_workers.isEnabled()
 
 
 def test_a_wheel_over_a_chart_in_a_page_scrolls_the_page_not_the_chart(qtbot):

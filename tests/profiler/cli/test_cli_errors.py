@@ -88,6 +88,29 @@ def test_schema_version_is_recorded_and_old_databases_migrate(tmp_path: Path) ->
         assert store.list_runs()[0].incomplete is None
 
 
+def test_a_schema_2_database_whose_steps_name_their_stage_phase_keeps_its_steps(tmp_path: Path) -> None:
+    """Schema 3 renamed ``steps.phase`` (a step's run stage: warmup | timed) to ``steps.stage``."""
+    with HistoryStore(tmp_path) as store:
+        store.store_result(fabricated("before").to_dict())
+        written = store.series("before")["steps"]
+    conn = sqlite3.connect(tmp_path / "history.db")
+    conn.execute("ALTER TABLE steps RENAME COLUMN stage TO phase")  # as schema 2 wrote it
+    conn.execute("UPDATE meta SET value='2' WHERE key='schema'")
+    conn.commit()
+    conn.close()
+    with HistoryStore(tmp_path) as store:
+        read = store.series("before")["steps"]
+        store.store_result(fabricated("after").to_dict())
+        assert store.series("after")["steps"]["stage"]
+    assert read == written and set(read["stage"]) == {"timed"}
+    conn = sqlite3.connect(tmp_path / "history.db")
+    try:
+        assert {row[1] for row in conn.execute("PRAGMA table_info(steps)")} >= {"stage"}
+        assert conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == (str(SCHEMA_VERSION),)
+    finally:
+        conn.close()
+
+
 def damaged_database(path: Path) -> None:
     """A real SQLite file whose integrity check reports ~200 lines of damage."""
     conn = sqlite3.connect(path)

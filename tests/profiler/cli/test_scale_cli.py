@@ -1,4 +1,4 @@
-"""``horsepower scale`` and ``horsepower worker``: bad input is one line and exit 2 with nothing
+"""``horsepower scale`` and ``horsepower node``: bad input is one line and exit 2 with nothing
 started or written; a CPU sweep prints the table, writes its JSON and stores each world size."""
 
 from __future__ import annotations
@@ -67,20 +67,22 @@ def test_a_port_in_use_is_refused_before_anything_starts(capsys):
     assert history_ids() == []
 
 
-def test_worker_refuses_an_unreachable_rendezvous_within_its_timeout(capsys, tmp_path):
+def test_node_refuses_an_unreachable_rendezvous_within_its_timeout(capsys, tmp_path):
     # 192.0.2.1 is TEST-NET-1 (RFC 5737): never a host here
-    assert main(["worker", *TINY, "--nnodes", "2", "--rdzv-endpoint", "192.0.2.1:29400",
+    assert main(["node", *TINY, "--nnodes", "2", "--rdzv-endpoint", "192.0.2.1:29400",
                  "--rdzv-timeout", "1", "--out", str(tmp_path / "r.json")]) == 2
     assert "cannot reach the rendezvous at 192.0.2.1:29400 within 1 s" in one_error_line(capsys)
     assert not (tmp_path / "r.json").exists()
 
 
-def test_worker_refuses_a_port_in_use_on_a_single_node(capsys):
+def test_node_refuses_a_port_in_use_on_a_single_node_and_answers_to_its_older_name_worker(capsys):
     with socket.socket() as listener:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("0.0.0.0", 0))
         listener.listen()
         port = listener.getsockname()[1]
+        assert main(["node", *TINY, "--nnodes", "1", "--rdzv-endpoint", f"127.0.0.1:{port}"]) == 2
+        assert "is in use" in one_error_line(capsys)
         assert main(["worker", *TINY, "--nnodes", "1", "--rdzv-endpoint", f"127.0.0.1:{port}"]) == 2
     assert "is in use" in one_error_line(capsys)
 

@@ -56,8 +56,8 @@ def stored_timed_steps(tmp_path: Path, run_id: str) -> tuple[str, int, Any]:
     with HistoryStore(tmp_path / "data") as store:
         run = store.get(run_id)
     assert run is not None
-    phases = run["series"]["steps"]["phase"]
-    return run["status"], sum(1 for p in phases if p == "timed"), run["history"]["incomplete"]
+    stages = run["series"]["steps"]["stage"]
+    return run["status"], sum(1 for s in stages if s == "timed"), run["history"]["incomplete"]
 
 
 #: a process started with SIGHUP ignored (``nohup``, some CI runners) passes that on to its

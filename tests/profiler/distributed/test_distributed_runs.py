@@ -105,7 +105,7 @@ def test_the_multi_node_worker_under_torchrun_writes_one_importable_result(tmp_p
     out = tmp_path / "scale.json"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc-per-node", "2",
            "--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{free_port()}", "--local-addr", "127.0.0.1",
-           "-m", "profiler.distributed.worker", *tiny().to_argv(), "--out", str(out)]
+           "-m", "profiler.distributed.rank_entry", *tiny().to_argv(), "--out", str(out)]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=240,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -88,7 +88,7 @@ def test_import_rebuilds_steps_and_refuses_duplicates(tmp_path):
     store = HistoryStore(tmp_path)
     store.store_result(fabricated("a").to_dict())
     steps = store.get("a")["series"]["steps"]
-    assert len(steps["t_s"]) == 20 and steps["phase"][0] == "timed"
+    assert len(steps["t_s"]) == 20 and steps["stage"][0] == "timed"
     assert steps["t_s"][-1] == pytest.approx(0.2)
     with pytest.raises(HistoryError, match="already in history"):
         store.store_result(fabricated("a").to_dict())

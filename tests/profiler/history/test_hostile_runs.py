@@ -64,7 +64,7 @@ def test_spec_and_series_ranges(tmp_path: Path) -> None:
     assert run is not None
     series = run["series"]
     series["steps"]["t_s"][0] = 1e300
-    envelope = {"format": "horsepower-run", "schema": 1, "run": fabricated("t").to_dict(), "series": series}
+    envelope = {"format": "horsepower-run", "schema": 2, "run": fabricated("t").to_dict(), "series": series}
     path.write_text(json.dumps(envelope))
     with pytest.raises(ImportRejected, match=r"series\.steps\.t_s"):
         read_run_file(path)

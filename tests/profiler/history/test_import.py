@@ -102,3 +102,18 @@ def test_a_run_exported_mid_run_is_imported_as_interrupted(tmp_path):
     run_id = import_run(path, store)
     assert store.get(run_id)["status"] == "interrupted"
     store.close()
+
+
+def test_a_schema_1_file_whose_steps_name_their_stage_phase_still_imports(tmp_path):
+    """Before schema 2 of the envelope a step's run stage (warmup | timed) was its "phase"."""
+    steps = {"step": [0, 1, 2], "phase": ["warmup", "timed", "timed"], "t_s": [0.1, 0.2, 0.3],
+             "step_time_s": [0.1, 0.1, 0.1], "samples": [32, 32, 32], "loss": [1.0, 0.9, None]}
+    envelope = {"format": "horsepower-run", "schema": 1, "run": fabricated("old-1").to_dict(),
+                "series": {"steps": steps, "telemetry": {}, "notices": []}}
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(envelope))
+    with HistoryStore(tmp_path / "db") as store:
+        assert import_run(path, store) == "old-1"
+        stored = store.series("old-1")["steps"]
+    assert stored["stage"] == ["warmup", "timed", "timed"] and "phase" not in stored
+    assert stored["loss"] == [1.0, 0.9, None]

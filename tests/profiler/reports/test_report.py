@@ -82,7 +82,7 @@ def test_svg_charts_handle_missing_data():
 def test_csv_has_steps_and_telemetry(tmp_path):
     run = recorded_store(tmp_path).get("r1")
     rows = list(csv.DictReader(io.StringIO(run_to_csv(run))))
-    assert list(rows[0]) == ["t_s", "step", "phase", "step_time_s", "samples_per_s", "loss",
+    assert list(rows[0]) == ["t_s", "step", "stage", "step_time_s", "samples_per_s", "loss",
                              "cuda:0.power_w", "host.cpu_util_percent"]
     steps = [r for r in rows if r["step"]]
     assert len(steps) == 5 and float(steps[0]["samples_per_s"]) == 320.0
@@ -93,7 +93,7 @@ def test_csv_has_steps_and_telemetry(tmp_path):
 
 def test_csv_neutralises_formula_text():
     run = fabricated("x").to_dict()
-    run["series"] = {"steps": {"step": [0], "phase": ["=CMD()"], "t_s": [0.1],
+    run["series"] = {"steps": {"step": [0], "stage": ["=CMD()"], "t_s": [0.1],
                                "step_time_s": [0.1], "samples": [1], "loss": [None]},
                      "telemetry": {}, "notices": []}
     assert "'=CMD()" in run_to_csv(run)

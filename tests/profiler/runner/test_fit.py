@@ -16,7 +16,8 @@ from profiler.results.result import RunState
 from profiler.results.spec import RunSpec
 from profiler.runner import run_training
 from profiler.runner.fit import DoesNotFit, refusal, short_count
-from profiler.runner.model_check import ModelCheck, forget_checks
+from profiler.runner.model_check import forget_checks
+from profiler.runner.model_check_answer import ModelCheck
 from profiler.runner.model_check_child import check_one
 from profiler.workloads.footprint import Footprint
 from tests.paths import TEST_MODELS
@@ -87,12 +88,12 @@ def test_builtin_that_fits_at_batch_1_is_not_refused_for_its_batch(small_machine
 def test_check_process_refuses_before_any_allocation(small_machine: None) -> None:
     """wide_reader cannot run on meta, so the check would fall back to building it on the CPU:
     the footprint refuses it first."""
-    phases: list[str] = []
+    activities: list[str] = []
     spec = RunSpec(**model_spec_fields("tests.models.wide_reader:build"), steps=1)  # type: ignore[arg-type]
-    answer = check_one(spec.replace(knobs={"width": 4096}), phases.append)
+    answer = check_one(spec.replace(knobs={"width": 4096}), activities.append)
     assert answer["does_not_fit"] is True
     assert "does not fit: needs about" in answer["error"] and "(a test limit)" in answer["error"]
-    assert not any("on cpu" in p for p in phases), phases  # never built for real
+    assert not any("on cpu" in a for a in activities), activities  # never built for real
 
 
 def test_user_model_refusal_reaches_the_cli_as_exit_1(small_machine: None, monkeypatch: pytest.MonkeyPatch,
@@ -100,7 +101,7 @@ def test_user_model_refusal_reaches_the_cli_as_exit_1(small_machine: None, monke
     import profiler.runner.model_check as model_check
 
     def in_process(specs: list[RunSpec]) -> list[ModelCheck]:  # the check child's code, without the child
-        return [ModelCheck(**check_one(s, lambda _phase: None)) for s in specs]
+        return [ModelCheck(**check_one(s, lambda _activity: None)) for s in specs]
 
     monkeypatch.setattr(model_check, "_run_child", in_process)
     out = tmp_path / "r.json"
@@ -113,7 +114,7 @@ def test_user_model_refusal_reaches_the_cli_as_exit_1(small_machine: None, monke
 
 def test_a_model_that_fits_carries_its_footprint_through_the_check() -> None:
     spec = RunSpec(**model_spec_fields(f"{MODELS / 'tiny_mlp.py'}:build"), steps=1)  # type: ignore[arg-type]
-    answer = ModelCheck(**check_one(spec, lambda _phase: None))
+    answer = ModelCheck(**check_one(spec, lambda _activity: None))
     assert answer.ok and answer.footprint is not None
     params = 32 * 16 + 16 + 16 * 4 + 4
     # AdamW's state after one real step: two fp32 moments per parameter plus a 4-byte step

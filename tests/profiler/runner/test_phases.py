@@ -221,7 +221,7 @@ def test_cpu_sampled_steps_stay_timed_steps() -> None:
     result, events = recorded(spec())
     data = result.to_dict()
     samples = [e for e in events if isinstance(e, PhaseSample)]
-    timed = {e.step: e for e in events if isinstance(e, StepFinished) and e.phase == "timed"}
+    timed = {e.step: e for e in events if isinstance(e, StepFinished) and e.stage == "timed"}
     phases = data["phases"]
     assert samples and phases["sampled_steps"] == len(samples) == len(result.phase_record.samples)
     assert phases["in_timed_window"] is True
@@ -250,7 +250,7 @@ def test_synchronized_sampled_steps_are_left_out_of_the_timed_window(monkeypatch
     result, events = recorded(spec(input_pipeline=True, loader_workers=0))
     data = result.to_dict()
     samples = [e for e in events if isinstance(e, PhaseSample)]
-    timed = [e for e in events if isinstance(e, StepFinished) and e.phase == "timed"]
+    timed = [e for e in events if isinstance(e, StepFinished) and e.stage == "timed"]
     assert samples and data["phases"]["in_timed_window"] is False
     assert {s.step for s in samples}.isdisjoint({e.step for e in timed})
     assert len(timed) == len(result.step_times_s)
@@ -277,7 +277,7 @@ def test_phase_times_add_up_to_the_step_time(slow_workload: str) -> None:
     assert phases["sampled_steps"] >= 3
     # Each sampled step's phases add up to that very step's time, taken by the step clock:
     # the phases cover the step but for the loop's own bookkeeping between steps.
-    step_time = {e.step: e.step_time_s for e in events if isinstance(e, StepFinished) and e.phase == "timed"}
+    step_time = {e.step: e.step_time_s for e in events if isinstance(e, StepFinished) and e.stage == "timed"}
     ratios = sorted(sum(e.phases.values()) / step_time[e.step] for e in events if isinstance(e, PhaseSample))
     assert all(r <= 1.0 + 1e-9 for r in ratios), ratios  # a part never exceeds the whole
     assert ratios[len(ratios) // 2] == pytest.approx(1.0, rel=0.05), ratios

@@ -46,7 +46,7 @@ def test_completed_run_has_measured_numbers_and_json_keys() -> None:
     states = [e.state for e in events if isinstance(e, RunStateChanged)]
     changes = [s for i, s in enumerate(states) if i == 0 or s != states[i - 1]]  # preparing repeats with its progress
     assert changes[:3] == [RunState.PREPARING, RunState.WARMING, RunState.MEASURING]
-    timed = [e for e in events if isinstance(e, StepFinished) and e.phase == "timed"]
+    timed = [e for e in events if isinstance(e, StepFinished) and e.stage == "timed"]
     assert len(timed) == len(steps)
     assert any(isinstance(e, TelemetrySample) and e.source == "host" for e in events)
     assert isinstance(events[-1], RunFinished)
@@ -71,7 +71,7 @@ def test_cancel_stops_within_one_step_and_keeps_data() -> None:
         cancel.set()
 
     def on_event(event: object) -> None:
-        if isinstance(event, StepFinished) and event.phase == "timed":
+        if isinstance(event, StepFinished) and event.stage == "timed":
             timed.append(event)
             if len(timed) == 1:
                 threading.Timer(0.3, stop).start()

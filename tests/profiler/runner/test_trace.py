@@ -43,7 +43,7 @@ def test_trace_is_chrome_json_with_the_steps_asked_for_outside_the_timed_window(
     assert profiler_steps(trace) == ["ProfilerStep#1", "ProfilerStep#2", "ProfilerStep#3"]
     # The timed window is exactly the 6 steps asked for; the traced steps are in no figure.
     assert len(result.step_times_s) == 6
-    timed = [e for e in events if isinstance(e, StepFinished) and e.phase == "timed"]
+    timed = [e for e in events if isinstance(e, StepFinished) and e.stage == "timed"]
     assert len(timed) == 6
     notice = next(i for i, e in enumerate(events) if isinstance(e, RunNotice) and "trace" in e.message)
     assert not any(isinstance(e, StepFinished) for e in events[notice:])

@@ -25,7 +25,7 @@ def test_worker_run_completes_and_relays_events() -> None:
     result = supervise(tiny(), bus, threading.Event())
     assert result.status == RunState.COMPLETED
     assert result.samples_per_s and result.samples_per_s > 0
-    timed = [e for e in events if isinstance(e, StepFinished) and e.phase == "timed"]
+    timed = [e for e in events if isinstance(e, StepFinished) and e.stage == "timed"]
     assert len(timed) == len(result.step_times_s)
     finished = [e for e in events if isinstance(e, RunFinished)]
     assert len(finished) == 1 and finished[0].result.status == "completed"
@@ -40,7 +40,7 @@ def test_stop_ends_a_worker_run_and_keeps_every_step() -> None:
     cancel = threading.Event()
     measuring = threading.Event()
     finished = threading.Event()
-    bus.subscribe(lambda e: measuring.set() if isinstance(e, StepFinished) and e.phase == "timed" else None)
+    bus.subscribe(lambda e: measuring.set() if isinstance(e, StepFinished) and e.stage == "timed" else None)
     bus.subscribe(lambda e: finished.set() if isinstance(e, RunFinished) else None)
     box: dict[str, object] = {}
     thread = threading.Thread(target=lambda: box.update(result=supervise(tiny(duration_s=60), bus, cancel)))
@@ -54,7 +54,7 @@ def test_stop_ends_a_worker_run_and_keeps_every_step() -> None:
     assert not thread.is_alive()
     result = box["result"]
     assert isinstance(result, RunResult) and result.status == RunState.STOPPED
-    timed = [e for e in events if isinstance(e, StepFinished) and e.phase == "timed"]
+    timed = [e for e in events if isinstance(e, StepFinished) and e.stage == "timed"]
     assert len(result.step_times_s) == len(timed) > 0
     assert no_worker_left()
 

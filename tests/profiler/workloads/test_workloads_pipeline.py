@@ -52,7 +52,7 @@ def _built(name: str, **kw: object):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("name", list(WORKLOADS))
 def test_in_process_loader_yields_device_batches(name: str) -> None:
     built = _built(name)
-    loader = make_loader(built, n_samples=20, workers=0, pin_memory=True)
+    loader = make_loader(built, n_samples=20, loader_workers=0, pin_memory=True)
     assert loader.pin_memory is False  # a CPU model gains nothing from pinned memory
     pool_x, pool_y = built.make_batch()
     batches = device_batches(loader, "cpu")
@@ -67,7 +67,7 @@ def test_in_process_loader_yields_device_batches(name: str) -> None:
 
 def test_worker_processes_are_shut_down() -> None:
     built = _built("mlp")
-    loader = make_loader(built, n_samples=64, workers=2, pin_memory=False)
+    loader = make_loader(built, n_samples=64, loader_workers=2, pin_memory=False)
     batches = device_batches(loader, "cpu")
     for _ in range(20):  # 8 batches an epoch: crosses epochs with persistent workers
         x, _ = next(batches)
@@ -80,7 +80,7 @@ def test_worker_processes_are_shut_down() -> None:
 
 def test_input_pipeline_trains_and_closes() -> None:
     built = _built("cnn", channels_last=True)
-    with InputPipeline(built, n_samples=32, workers=1, pin_memory=True) as pipe:
+    with InputPipeline(built, n_samples=32, loader_workers=1, pin_memory=True) as pipe:
         opt = torch.optim.SGD(built.model.parameters(), lr=0.01)
         for _ in range(3):
             x, y = pipe.make_batch()
@@ -99,14 +99,14 @@ def test_input_pipeline_trains_and_closes() -> None:
 def test_loader_validates_sizes() -> None:
     built = _built("mlp")
     with pytest.raises(ValueError, match="at least one batch"):
-        make_loader(built, n_samples=3, workers=0, pin_memory=False)
+        make_loader(built, n_samples=3, loader_workers=0, pin_memory=False)
     with pytest.raises(ValueError, match="workers"):
-        make_loader(built, n_samples=16, workers=-1, pin_memory=False)
+        make_loader(built, n_samples=16, loader_workers=-1, pin_memory=False)
 
 
 def test_loader_shuffles_and_drops_last() -> None:
     built = _built("lstm")
-    loader = make_loader(built, n_samples=10, workers=0, pin_memory=False)
+    loader = make_loader(built, n_samples=10, loader_workers=0, pin_memory=False)
     assert len(loader) == 2  # 10 samples, batch 4, last partial batch dropped
     firsts = {tuple(next(iter(loader))[0][:, 0].tolist()) for _ in range(5)}
     assert len(firsts) > 1

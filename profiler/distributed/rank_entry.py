@@ -1,9 +1,9 @@
-"""The rank entry point: ``python -m profiler.distributed.worker [flags] --out result.json``.
+"""The rank entry point: ``python -m profiler.distributed.rank_entry [flags] --out result.json``.
 
 Start it under any launcher that sets the standard environment, e.g. on each of two machines::
 
     torchrun --nnodes 2 --nproc-per-node 8 --rdzv-backend c10d --rdzv-endpoint node0:29400 \\
-        --rdzv-id gpt-scale -m profiler.distributed.worker --workload gpt --device cuda --out gpt.json
+        --rdzv-id gpt-scale -m profiler.distributed.rank_entry --workload gpt --device cuda --out gpt.json
 
 Rank 0 writes one result (``horsepower import gpt.json`` adds it to the history); every
 rank exits 0 when the run completed, 1 when it failed (the failing rank writes its reason to
@@ -21,13 +21,15 @@ import sys
 import time
 from collections.abc import Sequence
 
+from profiler.error_text import first_line
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
     from profiler.distributed.config import add_arguments
 
-    p = argparse.ArgumentParser(prog="python -m profiler.distributed.worker",
+    p = argparse.ArgumentParser(prog="python -m profiler.distributed.rank_entry",
                                 description="One rank of a distributed Horsepower run (start it with torchrun).")
     add_arguments(p)
     p.add_argument("--out", help="rank 0 writes the run's result JSON here (default: print it)")
@@ -48,12 +50,6 @@ def write_status(directory: str | None, rank: int, error: str) -> None:
             {"rank": rank, "host": os.uname().nodename, "pid": os.getpid(), "time": time.time(), "error": error}))
     except OSError:
         logging.getLogger(__name__).exception("cannot write the failure of rank %d", rank)
-
-
-def first_line(exc: BaseException) -> str:
-    """``TypeName: first line of the message`` (at most 300 characters)."""
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0][:300]}" if text else type(exc).__name__
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         info = check_rank_device(config, env)
     except (DistConfigError, RankEnvError, OutputPathError, ValueError) as exc:
-        print(f"horsepower worker (rank {rank}): error: {exc}", file=sys.stderr)
+        print(f"horsepower rank {rank}: error: {exc}", file=sys.stderr)
         write_status(args.status_dir, int(rank) if rank.isdigit() else -1, f"bad input: {exc}")
         return EXIT_USAGE
     from profiler.distributed.rank import run_rank

@@ -1,9 +1,12 @@
-"""``horsepower worker``: this machine's share of a multi-node run; start it on every node.
+"""``horsepower node``: this machine's share of a multi-node run; start it on every node.
+
+(``horsepower worker``, its name before, still works: a worker means the supervised training
+process of ``profiler.worker`` everywhere else.)
 
 It checks what it can before anything starts (the flags, the devices, the rendezvous: a port
 in use on the node that hosts it, an endpoint the other nodes cannot reach within
 ``--rdzv-timeout``), then runs torch's elastic agent exactly as ``torchrun`` would, with
-``python -m profiler.distributed.worker`` as the training program. The node that gets rank 0
+``python -m profiler.distributed.rank_entry`` as the training program. The node that gets rank 0
 writes the result to ``--out``. See docs/SCALING.md.
 """
 
@@ -22,7 +25,8 @@ from profiler.cli.signals import stop_on_signals
 def register(sub: Any) -> None:
     from profiler.distributed.config import add_arguments
 
-    p = sub.add_parser("worker", help="run this node's ranks of a multi-node run (start it on every node)")
+    p = sub.add_parser("node", aliases=["worker"],
+                       help="run this node's ranks of a multi-node run (start it on every node)")
     add_arguments(p)
     p.add_argument("--nnodes", type=numbers.NODES.arg(), required=True, help="machines in the run")
     p.add_argument("--nproc-per-node", type=numbers.THREADS.arg(),
@@ -39,7 +43,7 @@ def register(sub: Any) -> None:
                    help="seconds the whole run may take before it is stopped")
     p.add_argument("--out", metavar="FILE", default="horsepower-scale.json",
                    help="where the node with rank 0 writes the result (default horsepower-scale.json)")
-    p.set_defaults(func=cmd_worker)
+    p.set_defaults(func=cmd_node)
 
 
 def _preflight(args: argparse.Namespace, config: Any) -> tuple[int, str | None]:
@@ -73,7 +77,7 @@ def _preflight(args: argparse.Namespace, config: Any) -> tuple[int, str | None]:
     return int(nproc), local_addr
 
 
-def cmd_worker(args: argparse.Namespace) -> int:
+def cmd_node(args: argparse.Namespace) -> int:
     from profiler.distributed.config import DistConfigError, from_args
     from profiler.distributed.launch import LaunchPlan, launch
     from profiler.distributed.sweep import default_deadline_s
@@ -86,11 +90,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     nproc, local_addr = _preflight(args, config)
     run_id = new_run_id()
-    plan = LaunchPlan(worker_argv=[*config.to_argv(), "--run-id", run_id], nproc=nproc,
+    plan = LaunchPlan(rank_argv=[*config.to_argv(), "--run-id", run_id], nproc=nproc,
                       rdzv_endpoint=args.rdzv_endpoint, nnodes=str(args.nnodes), rdzv_id=args.rdzv_id,
                       join_timeout_s=args.rdzv_timeout, local_addr=local_addr,
                       deadline_s=args.deadline or default_deadline_s(config) + args.rdzv_timeout)
-    print(f"worker: {nproc} rank(s) here of {args.nnodes} node(s), rendezvous {args.rdzv_endpoint}", file=sys.stderr)
+    print(f"node: {nproc} rank(s) here of {args.nnodes} node(s), rendezvous {args.rdzv_endpoint}", file=sys.stderr)
     cancel = threading.Event()
     with stop_on_signals(cancel) as stopper:  # SIGINT/SIGTERM/SIGHUP: stop the ranks, then write --out
         outcome = launch(plan, cancel)
@@ -102,15 +106,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
             from profiler.distributed.sweep import failed_result
 
             write_json(args.out, failed_result(config, nproc * args.nnodes, run_id, outcome))
-            print(f"worker: stopped; wrote {args.out}", file=sys.stderr)
+            print(f"node: stopped; wrote {args.out}", file=sys.stderr)
             return stopper.exit_code(EXIT_INTERRUPTED)
         return EXIT_FAILED
     if outcome.result is None:
-        print("worker: this node's ranks finished; the node with rank 0 wrote the result", file=sys.stderr)
+        print("node: this node's ranks finished; the node with rank 0 wrote the result", file=sys.stderr)
         return EXIT_OK
     write_json(args.out, outcome.result)
     section = outcome.result.get("distributed") or {}
-    print(f"worker: {section.get('world_size')} ranks on {section.get('nodes')} node(s): "
+    print(f"node: {section.get('world_size')} ranks on {section.get('nodes')} node(s): "
           f"{units.count(outcome.result.get('samples_per_s'), 1)} samples/s; wrote {args.out} "
           f"(add it to the history with `horsepower import {args.out}`)")
     return EXIT_OK
