@@ -78,6 +78,7 @@ def test_geforce_half_precision_peaks_are_the_fp32_accumulate_rate() -> None:
     by_id = {d.id: d for d in CAT.devices}
     assert peak_for(by_id["epoch-nvidia-geforce-rtx-2080-ti-11gb"], "amp").flops_per_s == 53.8e12
     assert peak_for(by_id["rtx-3090"], "amp").flops_per_s == 71e12
+    assert peak_for(by_id["epoch-nvidia-geforce-rtx-3090-ti"], "bf16").flops_per_s == 80e12  # Epoch: 160
     assert peak_for(by_id["epoch-nvidia-quadro-rtx-6000"], "amp").flops_per_s > 2 * 53.8e12
     label = peak_for(by_id["rtx-3090"], "tf32").label
     assert "TF32 tensor rate is the FP32 rate" in label and "no TF32 units" not in label
