@@ -22,16 +22,16 @@ from gui.viewmodel.utilization_view import UtilizationView
 from profiler.metrics.comparison import REPEAT, SETTINGS, device_baseline, speedup
 from profiler.metrics.start_progress import StartProgress, start_progress
 from profiler.results.description import RunDescription
+from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
 
 
 def running_result(spec: RunSpec, info: RunDescription | None = None, run_id: str = "") -> dict[str, Any]:
-    """A running run as the partial result dict the engine's comparisons read."""
-    return {
-        "run_id": run_id, "device": spec.device, "workload": spec.workload, "size": spec.size,
-        "precision": spec.precision, "batch_size": (info.batch_size if info else None) or spec.batch_size,
-        "spec": spec.to_dict(), "device_info": dict(info.device_info) if info else {},
-    }
+    """A running run as the engine's result dict (``RunResult.to_dict``: the one form the
+    comparisons read), with what its description already says: batch and device."""
+    batch = (info.batch_size if info else None) or spec.batch_size or 0
+    return RunResult(spec=spec, run_id=run_id, status=RunState.MEASURING, batch_size=batch,
+                     device_info=dict(info.device_info) if info else {}).to_dict()
 
 
 @dataclass
