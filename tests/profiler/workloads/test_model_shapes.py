@@ -97,7 +97,10 @@ def test_a_gan_train_step_runs_whole_and_both_networks_are_counted() -> None:
 
 @pytest.mark.slow
 def test_the_models_own_optimizer_trains_and_the_precheck_uses_its_state() -> None:
-    good = check_models([spec(SGD, knobs={"width": 16, "depth": 1})])[0]
+    # one check process for the three models (as a sweep checks its points), not one each
+    good, gan, nano = check_models([spec(SGD, knobs={"width": 16, "depth": 1}),
+                                    spec(GAN, knobs={"latent": 16, "hidden": 32, "image": 64}),
+                                    spec(NANO, knobs=NANO_KNOBS)])
     assert good.ok, good.error
     footprint = footprint_from_dict(good.footprint)
     assert footprint is not None and good.optimizer == "SGD"
@@ -107,11 +110,9 @@ def test_the_models_own_optimizer_trains_and_the_precheck_uses_its_state() -> No
     assert refusal(good.label, footprint, room, "test") == ""
     adamw = dataclasses.replace(footprint, optimizer_state_bytes=2 * footprint.grads_bytes, optimizer="AdamW")
     assert "AdamW state" in refusal(good.label, adamw, room, "test")
-    gan = check_models([spec(GAN, knobs={"latent": 16, "hidden": 32, "image": 64})])[0]
     gan_footprint = footprint_from_dict(gan.footprint)
     assert gan.ok and gan_footprint is not None and gan.optimizer == "Adam + Adam"
     assert gan_footprint.optimizer_state_bytes == 2 * gan_footprint.grads_bytes + 8 * 4  # moments + a step per tensor
-    nano = check_models([spec(NANO, knobs=NANO_KNOBS)])[0]
     assert nano.ok and nano.loss_source == "output[1]: a (logits, loss) tuple" and nano.checked_on == "meta"
 
 
