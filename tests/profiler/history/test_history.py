@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 
 import pytest
 
@@ -16,7 +15,7 @@ from profiler.events import (
 from profiler.history import HistoryError, HistoryStore, RunRecorder, recording
 from profiler.results.result import RunResult
 from profiler.results.spec import RunSpec
-from tests.helpers import fabricated, publish_run
+from tests.helpers import fabricated, publish_run, wait_until
 
 
 def test_recorder_stores_series_and_result(tmp_path):
@@ -49,9 +48,7 @@ def test_recorder_flushes_periodically_without_finish(tmp_path):
     recorder = RunRecorder(store, "r2", RunSpec(workload="mlp"), flush_interval_s=0.0)
     recorder(RunStateChanged("r2", "measuring"))
     recorder(StepFinished("r2", 0, "timed", 0.2, 0.2, 16, None))
-    deadline = time.monotonic() + 5
-    while recorder.steps_committed < 1 and time.monotonic() < deadline:  # the writer thread commits
-        time.sleep(0.01)
+    wait_until(lambda: recorder.steps_committed >= 1, what="the writer thread's commit")
     other = HistoryStore(tmp_path)  # a second connection sees committed rows only
     run = other.get("r2")
     assert run["status"] == "measuring"
