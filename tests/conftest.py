@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # One torch (OpenMP) thread per process unless a test or a run asks for more (--threads): under
@@ -10,8 +11,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # and spun in OpenMP barriers (a trivial step took ~50 ms instead of ~0.3 ms). Set before torch is
 # imported, here and in every process a test starts (they inherit the environment).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# Compiled modules are cached (``__pycache__``, git-ignored) even where the environment asks not
+# to (PYTHONDONTWRITEBYTECODE): the suite starts about 150 Python processes (workers, model
+# checks, ranks, the CLI, the window), and each would compile the engine's modules again.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 import pytest
+
+sys.dont_write_bytecode = False  # and this process
 
 
 @pytest.fixture(autouse=True)

@@ -91,9 +91,9 @@ def test_a_rank_that_raises_is_named_with_its_error():
 def test_a_hung_rank_is_stopped_at_the_deadline_with_no_orphans():
     marker = f"hang-{uuid.uuid4().hex[:8]}"
     plan = LaunchPlan(tiny(marker, timeout_s=300.0).to_argv(), 2, f"127.0.0.1:{free_port()}",
-                      local_addr="127.0.0.1", deadline_s=20, env={"HORSEPOWER_DIST_FAULT": "hang:1:2"})
-    outcome = launch(plan)
-    assert outcome.timed_out and not outcome.ok and "within 20 s" in outcome.reason
+                      local_addr="127.0.0.1", deadline_s=12, env={"HORSEPOWER_DIST_FAULT": "hang:1:2"})
+    outcome = launch(plan)  # hung at step 2, or (a slow start) still starting: stopped at 12 s either way
+    assert outcome.timed_out and not outcome.ok and "within 12 s" in outcome.reason
     assert processes_named(marker) == []
 
 
