@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -19,6 +20,12 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 import pytest
 
 sys.dont_write_bytecode = False  # and this process
+# A suite started from a background job (``cmd &`` in a script) inherits SIGINT ignored, and so
+# would every process it starts (an ignored signal stays ignored across exec): the tests that stop
+# a run with SIGINT, as Ctrl+C does, need it delivered. A handler here is reset to the default in
+# each child. (SIGHUP ignored under nohup is left as it is: those tests skip.)
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
