@@ -77,11 +77,7 @@ class RankSetting:
     gpus: int
     spearman: float
     swaps: tuple[str, ...] = ()
-
-    @property
-    def largest_swapped_gap(self) -> float | None:
-        gaps = [float(s.rpartition(" ")[0].rpartition(" ")[2].rstrip("x")) for s in self.swaps]
-        return max(gaps) if gaps else None
+    largest_swapped_gap: float | None = None  # the widest published gap among ``swaps`` (x)
 
 
 @dataclass(frozen=True)
@@ -133,15 +129,17 @@ class Backtest:
         names = [f.name for f in dataclass_fields(Figure)]
         figures = tuple(Figure(**{k: f[k] for k in names}) for f in data["figures"])
         ranks = tuple(RankSetting(str(r["setting"]), int(r["gpus"]), float(r["spearman"]),
-                                  tuple(str(x) for x in r.get("swaps") or ())) for r in data["ranks"])
+                                  tuple(str(x) for x in r.get("swaps") or ()),
+                                  None if r.get("largest_swapped_gap") is None else float(r["largest_swapped_gap"]))
+                      for r in data["ranks"])
         return cls(str(data["regime"]), figures, ranks, tuple(str(x) for x in data["left_out"]))
 
     def to_dict(self) -> dict[str, Any]:
         method = ("leave-one-model-out" if self.regime == NEW_MODEL else "leave-one-source-out per model")
         return {"regime": self.regime, "method": f"{method} (fit and band both without the figures predicted)",
                 "summary": self.summary(),
-                "ranks": [{"setting": r.setting, "gpus": r.gpus, "spearman": r.spearman, "swaps": list(r.swaps)}
-                          for r in self.ranks],
+                "ranks": [{"setting": r.setting, "gpus": r.gpus, "spearman": r.spearman, "swaps": list(r.swaps),
+                           "largest_swapped_gap": r.largest_swapped_gap} for r in self.ranks],
                 "figures": [{**f.__dict__, "inside": f.inside, "error": f.error} for f in self.figures],
                 "left_out": list(self.left_out)}
 
@@ -205,15 +203,16 @@ def gpu_ranks(figures: Sequence[Figure]) -> list[RankSetting]:
         predicted = [float(np.exp(np.mean([np.log(f.predicted) for f in fs]))) for fs in largest]
         published = [float(np.exp(np.mean([np.log(f.published) for f in fs]))) for fs in largest]
         source = key.rpartition("|")[2]
-        swaps = []
+        swaps, gaps = [], []
         for i in range(len(largest)):
             for j in range(i + 1, len(largest)):
                 if (predicted[i] - predicted[j]) * (published[i] - published[j]) < 0:
                     a, b = largest[i][0], largest[j][0]
                     gap = max(published[i], published[j]) / min(published[i], published[j])
                     swaps.append(f"{a.device} bs{a.batch} vs {b.device} bs{b.batch}: published {gap:.2f}x apart")
+                    gaps.append(gap)
         ranks.append(RankSetting(f"{model} {precision} ({source})", len(by_gpu), spearman(predicted, published),
-                                 tuple(swaps)))
+                                 tuple(swaps), max(gaps, default=None)))
     return ranks
 
 

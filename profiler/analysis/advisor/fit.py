@@ -85,13 +85,10 @@ class Roof:
     intensity: float  # FLOPs per byte of the step
 
 
-def roof_of(case: Case, norm: float | None = None) -> Roof:
-    """The case's roof (``NoFigure`` when the device lacks the peak or the bandwidth).
-
-    ``norm`` (default ``ROOF_NORM``) says how the compute time and the memory time of a step
-    combine: ``inf`` is the classic roofline (the slower of the two: perfect overlap), 1 their
-    sum (no overlap), 2 in between (``(c**2 + m**2) ** 0.5``)."""
-    norm = ROOF_NORM if norm is None else norm
+def roof_of(case: Case) -> Roof:
+    """The case's roof (``NoFigure`` when the device lacks the peak or the bandwidth): the
+    compute time and the memory time of a step combined as a ``ROOF_NORM``-norm
+    (``(c**2 + m**2) ** 0.5``; inf would be the classic roofline's max, 1 their sum)."""
     f = case.facts
     peak = peak_for(case.device, case.precision, f.conv_share, case.matmul_tf32)
     bw = case.device.bandwidth_bytes_per_s
@@ -102,8 +99,8 @@ def roof_of(case: Case, norm: float | None = None) -> Roof:
     compute_s = f.flops_per_sample * case.batch / peak.flops_per_s
     memory_s = step_bytes / bw.value
     longer = max(compute_s, memory_s)
-    step_s = longer if math.isinf(norm) or longer == 0 else longer * (
-        (compute_s / longer) ** norm + (memory_s / longer) ** norm) ** (1.0 / norm)
+    step_s = longer if longer == 0 else longer * (
+        (compute_s / longer) ** ROOF_NORM + (memory_s / longer) ** ROOF_NORM) ** (1.0 / ROOF_NORM)
     return Roof(peak, bw.value, case.batch / step_s, "compute" if compute_s >= memory_s else "memory",
                 f.flops_per_sample * case.batch / step_bytes)
 
@@ -169,8 +166,7 @@ class _Design:
         self.scale = np.where(scale < 1e-12, 1.0, scale)
         z = np.nan_to_num((x - self.mean) / self.scale, nan=0.0)  # an unknown feature sits at its mean
         self.m = np.hstack([np.ones((z.shape[0], 1)), z])
-        gram = self.m.T @ self.m + np.diag([0.0] + [penalty] * z.shape[1])  # the intercept is not shrunk
-        self.gram = gram
+        self.gram = self.m.T @ self.m + np.diag([0.0] + [penalty] * z.shape[1])  # the intercept is not shrunk
 
     def solve(self, y: np.ndarray) -> Ridge:
         solution = np.linalg.solve(self.gram, self.m.T @ y)
@@ -178,11 +174,6 @@ class _Design:
 
     def fitted(self, ridge: Ridge) -> np.ndarray:
         return self.m @ np.concatenate([[ridge.intercept], ridge.coef])
-
-
-def fit_ridge(x: np.ndarray, y: np.ndarray, penalty: float) -> Ridge:
-    """Least squares of ``y`` on standardised ``x`` with ``penalty`` on every slope."""
-    return _Design(x, penalty).solve(y)
 
 
 @dataclass(frozen=True)
