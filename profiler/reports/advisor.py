@@ -113,8 +113,9 @@ def quality_lines(backtests: tuple[Backtest, ...], memory: MemoryCheck | None = 
                      f"{s['gpus']} GPUs) predicted out of sample: {v['inside_band']:.0%} inside their band "
                      f"(target 80%: {ok[met['inside_band']]}), median error {v['median_abs_error']:.0%} "
                      f"(25%: {ok[met['median_abs_error']]}), median band {v['median_band_width']:.2f}x "
-                     f"(2.5x: {ok[met['median_band_width']]}), worst GPU-rank Spearman {rank} "
-                     f"(0.9: {ok[met['rank_correlation']]})")
+                     f"(2.5x: {ok[met['median_band_width']]}), worst GPU-rank Spearman {rank}, "
+                     f"{s['rank_settings_at_target']} of {s['rank_settings']} model settings at 0.9 or above "
+                     f"(every one: {ok[met['rank_correlation']]})")
     if memory is not None:
         lines.append(memory.line())
     return tuple(lines)

@@ -17,8 +17,8 @@ the new-model regime) takes the leave-one-family-out band, as advice for such a 
 
 Reported per regime: the share of figures inside their band, the median |error|
 (|predicted / published - 1|), the median band width (high / low) and the Spearman rank
-correlation of GPUs per model, precision and source (one software stack) with 3 or more
-distinguishable GPUs.
+correlation of GPUs per model, precision, source and software stack (``CorpusRow.stack``: the
+GPU is then the one thing that differs) with 3 or more distinguishable GPUs.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class Figure:
     low: float
     high: float
     peak_label: str
-    key: str   # the model with its knobs (one network at one input size) and the source
+    key: str   # the model with its knobs (one network at one input size), the source and its software stack
     chip: str  # GPUs with the same peak and bandwidth (to 2 digits) cannot be told apart
 
     @property
@@ -69,9 +69,10 @@ class Figure:
 
 @dataclass(frozen=True)
 class RankSetting:
-    """GPUs of one model setting (model, precision, source) ordered by prediction and by the
-    published figures: Spearman's rho, and each pair the prediction swaps with the published
-    gap between them ("A100 bs12 vs Titan V bs12: published 1.06x apart")."""
+    """GPUs of one model setting (model, precision, source, software stack) ordered by
+    prediction and by the published figures: Spearman's rho, and each pair the prediction
+    swaps with the published gap between them ("A100 bs12 vs Titan V bs12: published 1.06x
+    apart")."""
 
     setting: str
     gpus: int
@@ -178,7 +179,7 @@ def run_backtest(corpus: Sequence[CorpusRow], facts: Mapping[str, ModelFacts], r
             row = rows[s.row_id]
             figures.append(Figure(s.row_id, row.model, row.precision, row.batch, row.device.name, s.samples_per_s,
                                   band.nominal, band.low, band.high, s.roof.peak.label,
-                                  f"{s.group}|{s.source}",
+                                  f"{s.group}|{s.source}|{row.stack}",
                                   f"{s.roof.peak.flops_per_s:.2g}/{s.roof.bandwidth_bytes_per_s:.2g}"))
     if not figures:
         raise ValueError("the corpus has no figure that can be predicted out of sample")
@@ -187,7 +188,9 @@ def run_backtest(corpus: Sequence[CorpusRow], facts: Mapping[str, ModelFacts], r
 
 def gpu_ranks(figures: Sequence[Figure]) -> list[RankSetting]:
     """Spearman correlation of the GPUs' order, predicted versus published, per model (with its
-    knobs: one input size), source (one software stack) and precision. GPUs the catalogue
+    knobs: one input size), source, software stack and precision (one source's figures on two
+    stacks, such as ryujaehun's A100 on NGC 20.10 and its other GPUs on PyTorch 1.4, differ by
+    more than the GPU). GPUs the catalogue
     cannot tell apart (the same peak and bandwidth to 2 digits: V100 SXM2 16 and 32 GB) are one
     entry; an entry with figures at several batches enters at its largest (the batch a buyer
     would train with there), several figures at that batch with their geometric mean; settings
@@ -202,7 +205,7 @@ def gpu_ranks(figures: Sequence[Figure]) -> list[RankSetting]:
         largest = [[f for f in fs if f.batch == max(g.batch for g in fs)] for fs in by_gpu.values()]
         predicted = [float(np.exp(np.mean([np.log(f.predicted) for f in fs]))) for fs in largest]
         published = [float(np.exp(np.mean([np.log(f.published) for f in fs]))) for fs in largest]
-        source = key.rpartition("|")[2]
+        _, source, stack = key.split("|")[-3:]
         swaps, gaps = [], []
         for i in range(len(largest)):
             for j in range(i + 1, len(largest)):
@@ -211,8 +214,8 @@ def gpu_ranks(figures: Sequence[Figure]) -> list[RankSetting]:
                     gap = max(published[i], published[j]) / min(published[i], published[j])
                     swaps.append(f"{a.device} bs{a.batch} vs {b.device} bs{b.batch}: published {gap:.2f}x apart")
                     gaps.append(gap)
-        ranks.append(RankSetting(f"{model} {precision} ({source})", len(by_gpu), spearman(predicted, published),
-                                 tuple(swaps), max(gaps, default=None)))
+        ranks.append(RankSetting(f"{model} {precision} ({source}, {stack})", len(by_gpu),
+                                 spearman(predicted, published), tuple(swaps), max(gaps, default=None)))
     return ranks
 
 

@@ -31,6 +31,9 @@ REQUIRED = ("id", "model_family", "model", "model_ref", "batch", "precision", "g
 #: software that turns TF32 on for fp32 matmuls: NGC PyTorch containers
 #: (TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1) and PyTorch 1.7-1.11, whose default it was
 _MATMUL_TF32 = re.compile(r"\bNGC\b|\b\d\d\.\d\d-py3\b|\b(?:py)?torch[ =-]?v?1\.(?:[7-9]|1[01])\b", re.IGNORECASE)
+#: the software stack a row names: the first version after "PyTorch" or "NGC" (a container tag
+#: such as 20.10, or a PyTorch release such as 1.4)
+_STACK_VERSION = re.compile(r"(?:pytorch|ngc)[^0-9]{0,12}(\d+\.\d+)", re.IGNORECASE)
 CORPUS_CREDIT = ("Published GPU training throughputs: resources/published/training_throughput.csv "
                  "(NVIDIA DeepLearningExamples, Lambda's deeplearning-benchmark and others; one source per row)")
 
@@ -60,6 +63,14 @@ class CorpusRow:
     def matmul_tf32(self) -> bool:
         """The published fp32 figure ran its matmuls in TF32 (see ``_MATMUL_TF32``)."""
         return self.precision == "fp32" and bool(_MATMUL_TF32.search(self.software))
+
+    @property
+    def stack(self) -> str:
+        """The row's software stack in a few words ("PyTorch/NGC 20.10"; the whole text when
+        it names no version): figures of one source on different stacks (Lambda's 2020-2022
+        table spans NGC 20.01 and 20.10) differ by more than the GPU."""
+        found = _STACK_VERSION.search(self.software)
+        return f"PyTorch/NGC {found.group(1)}" if found else (self.software or "software not stated")
 
     @property
     def model_key(self) -> str:

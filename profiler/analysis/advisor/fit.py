@@ -16,9 +16,13 @@ each group toward the overall mean) over:
   launches, the optimizer, Python) is a larger share of a short step, so a fast GPU at a small
   batch runs further below its roof than a slow one.
 
-On top of the ridge model each GPU gets an offset (a random effect shrunk toward 0, see
-``Efficiency``) learnt from that GPU's figures in the fit: in the back-test a GPU's figures of
-other models or other sources stay in the fit, the figures predicted never do. The ridge
+On top of the ridge model each GPU gets an offset, and each GPU at each precision class a
+second one around it (random effects shrunk toward 0, see ``Efficiency`` and
+``OFFSET_LEVELS``), learnt from that GPU's figures in the fit: in the back-test a GPU's
+figures of other models or other sources stay in the fit, the figures predicted never do. (The
+second level exists because a part can sustain its FP32 peak and not its 16-bit tensor peak:
+the Turing Quadros' full-rate FP32-accumulate figure is one; it took 3 GPU rank settings of 36
+from below 0.9 in each regime.) The ridge
 penalty and the offset shrinkage (``Hyper``) are chosen per fit from ``HYPER_GRID`` by
 cross-validation on that fit's own figures (``choose_hyper``), so in the back-test they too
 are chosen without the figures being predicted (nested cross-validation).
@@ -206,56 +210,91 @@ class Sample:
         return self.group if regime == NEW_MODEL else f"{self.group}|{self.source}"
 
 
+def gpu_key(case: Case, roof: Roof) -> str:
+    """The GPU a figure ran on."""
+    return case.device.id
+
+
+def gpu_precision_key(case: Case, roof: Roof) -> str:
+    """The GPU and the precision class of the peak used (``PRECISION_CLASSES``): a part's
+    16-bit tensor peak can be further from what it sustains than its FP32 one (a Turing
+    Quadro's full-rate FP32-accumulate tensor peak is one)."""
+    return f"{case.device.id}|{roof.peak.kind}"
+
+
+#: the random effects on top of the ridge model, outermost first: each GPU's offset, then each
+#: GPU and precision class's offset around it; each level shrunk toward 0 by ``Hyper.shrink``
+OFFSET_LEVELS = (gpu_key, gpu_precision_key)
+
+
 @dataclass(frozen=True)
 class Efficiency:
-    """The fitted log efficiency: the ridge model plus a per-GPU offset (a random effect: the
-    mean residual of that GPU's figures, shrunk toward 0 by ``Hyper.shrink`` pseudo-figures),
-    so a GPU that trains faster or slower than its datasheet says across the models it was
-    measured on carries that to a model it was not. A GPU the fit never saw gets no offset."""
+    """The fitted log efficiency: the ridge model plus shrunk offsets (random effects) per
+    ``OFFSET_LEVELS``: the mean residual of a GPU's figures, then of that GPU's figures at one
+    precision class, each shrunk toward 0 by ``Hyper.shrink`` pseudo-figures, so a GPU that
+    trains faster or slower than its datasheet says across the models it was measured on
+    carries that to a model it was not. A GPU (or precision class of it) the fit never saw
+    gets no offset at that level."""
 
     ridge: Ridge
-    offsets: Mapping[str, float]
+    offsets: tuple[Mapping[str, float], ...]
     hyper: Hyper
 
-    def predict(self, x: np.ndarray, device_id: str) -> float:
-        return float(self.ridge.predict(x)[0]) + self.offsets.get(device_id, 0.0)
+    def offset(self, case: Case, roof: Roof) -> float:
+        """The summed offsets of ``case`` (log efficiency)."""
+        return sum(level.get(key(case, roof), 0.0) for level, key in zip(self.offsets, OFFSET_LEVELS, strict=True))
 
     def predict_case(self, case: Case) -> tuple[Roof, float]:
-        """The case's roof at this fit's norm and the predicted efficiency (a fraction of it)."""
+        """The case's roof and the predicted efficiency (a fraction of it)."""
         roof = roof_of(case)
-        return roof, math.exp(self.predict(features(case, roof), case.device.id))
+        return roof, math.exp(float(self.ridge.predict(features(case, roof))[0]) + self.offset(case, roof))
 
 
-def _fit(x: np.ndarray, y: np.ndarray, device: np.ndarray, n_devices: int,
-         hyper: Hyper) -> tuple[Ridge, np.ndarray]:
-    """Ridge plus per-GPU offsets (indexed like ``device``), by backfitting."""
+def _fit(x: np.ndarray, y: np.ndarray, levels: Sequence[np.ndarray], sizes: Sequence[int],
+         hyper: Hyper) -> tuple[Ridge, list[np.ndarray]]:
+    """Ridge plus one set of shrunk offsets per level (``OFFSET_LEVELS``; row ``i`` of level
+    ``l`` takes offset ``levels[l][i]``), by backfitting."""
     design = _Design(x, hyper.penalty)
     ridge = design.solve(y)
-    offsets = np.zeros(n_devices)
+    offsets = [np.zeros(n) for n in sizes]
     if math.isinf(hyper.shrink):
         return ridge, offsets
-    counts = np.bincount(device, minlength=n_devices)
+    counts = [np.bincount(index, minlength=n) for index, n in zip(levels, sizes, strict=True)]
     for _ in range(BACKFIT_ROUNDS):
-        offsets = np.bincount(device, weights=y - design.fitted(ridge), minlength=n_devices) / (counts + hyper.shrink)
-        ridge = design.solve(y - offsets[device])
+        for level, (index, n) in enumerate(zip(levels, sizes, strict=True)):
+            others = sum((o[i] for k, (o, i) in enumerate(zip(offsets, levels, strict=True)) if k != level),
+                         np.zeros(len(y)))
+            rest = y - design.fitted(ridge) - others
+            offsets[level] = np.bincount(index, weights=rest, minlength=n) / (counts[level] + hyper.shrink)
+        ridge = design.solve(y - sum((o[i] for o, i in zip(offsets, levels, strict=True)), np.zeros(len(y))))
     return ridge, offsets
 
 
 @dataclass(frozen=True)
 class _Table:
-    """Samples as arrays: features, log efficiencies and device indices into ``names``."""
+    """Samples as arrays: features, log efficiencies and, per offset level, each row's index
+    into that level's ``names``."""
 
     x: np.ndarray
     y: np.ndarray
-    device: np.ndarray
-    names: tuple[str, ...]
+    levels: tuple[np.ndarray, ...]
+    names: tuple[tuple[str, ...], ...]
 
     @classmethod
     def of(cls, samples: Sequence[Sample]) -> _Table:
-        names = tuple(sorted({s.case.device.id for s in samples}))
-        where = {n: i for i, n in enumerate(names)}
+        levels, names = [], []
+        for key in OFFSET_LEVELS:
+            keys = [key(s.case, s.roof) for s in samples]
+            level_names = tuple(sorted(set(keys)))
+            where = {n: i for i, n in enumerate(level_names)}
+            levels.append(np.array([where[k] for k in keys], dtype=int))
+            names.append(level_names)
         return cls(np.vstack([s.x for s in samples]), np.array([s.log_efficiency for s in samples]),
-                   np.array([where[s.case.device.id] for s in samples], dtype=int), names)
+                   tuple(levels), tuple(names))
+
+    def _fit_rows(self, rows: np.ndarray, hyper: Hyper) -> tuple[Ridge, list[np.ndarray]]:
+        return _fit(self.x[rows], self.y[rows], [index[rows] for index in self.levels],
+                    [len(n) for n in self.names], hyper)
 
     def residuals(self, folds: np.ndarray, hyper: Hyper) -> np.ndarray:
         """Log residuals of every row predicted by a fit without its fold (NaN: no fit)."""
@@ -265,17 +304,20 @@ class _Table:
             train = ~test
             if train.sum() < 2:
                 continue
-            ridge, offsets = _fit(self.x[train], self.y[train], self.device[train], len(self.names), hyper)
-            out[test] = self.y[test] - ridge.predict(self.x[test]) - offsets[self.device[test]]
+            ridge, offsets = self._fit_rows(train, hyper)
+            out[test] = (self.y[test] - ridge.predict(self.x[test])
+                         - sum((o[index[test]] for o, index in zip(offsets, self.levels, strict=True)),
+                               np.zeros(int(test.sum()))))
         return out
 
 
 def fit_samples(samples: Sequence[Sample], hyper: Hyper) -> Efficiency:
-    """Ridge plus per-GPU offsets, fitted by backfitting (``BACKFIT_ROUNDS`` alternations)."""
+    """Ridge plus offsets per ``OFFSET_LEVELS``, fitted by backfitting (``BACKFIT_ROUNDS``)."""
     table = _Table.of(samples)
-    ridge, offsets = _fit(table.x, table.y, table.device, len(table.names), hyper)
-    return Efficiency(ridge, {} if math.isinf(hyper.shrink) else dict(zip(table.names, offsets.tolist(), strict=True)),
-                      hyper)
+    ridge, offsets = table._fit_rows(np.ones(len(table.y), dtype=bool), hyper)
+    named = tuple({} if math.isinf(hyper.shrink) else dict(zip(names, o.tolist(), strict=True))
+                  for names, o in zip(table.names, offsets, strict=True))
+    return Efficiency(ridge, named, hyper)
 
 
 def _folds(samples: Sequence[Sample], regime: str) -> np.ndarray:

@@ -97,6 +97,7 @@ def test_advice_on_a_stored_run_shows_the_engines_answer(window, stored, qtbot):
     assert table.item(measured[0], 1).font().bold() and not table.item(0 if measured[0] else 1, 1).font().bold()
     assert PROJECTED in table.item(0 if measured[0] else 1, 1).toolTip()
     assert panel.quality_title.isVisible() and "inside their band" in panel.quality.text()
+    assert "model settings at 0.9 or above" in panel.quality.text()
     assert panel.quality.text() == "\n".join(expected.quality)
 
     chart = panel.chart

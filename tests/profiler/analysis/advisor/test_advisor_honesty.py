@@ -4,6 +4,7 @@ agree with the published evidence; its back-tests are cached without going stale
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 import profiler.analysis.advisor.fit as fit_module
 import profiler.reports.backtest_cache as cache_module
 from profiler.analysis.advisor import load_catalogue
-from profiler.analysis.advisor.backtest import run_backtest
+from profiler.analysis.advisor.backtest import Figure, gpu_ranks, run_backtest
 from profiler.analysis.advisor.census import ACTIVATION_MEMORY_FACTORS
 from profiler.analysis.advisor.corpus import load_corpus
 from profiler.analysis.advisor.fit import KNOWN_MODEL, NEW_FAMILY, NEW_MODEL, REGIMES
@@ -136,3 +137,56 @@ def test_a_bad_backtest_cache_is_set_aside_and_recomputed(tmp_path: Path, monkey
     assert len(result) == len(REGIMES)
     assert [p.name for p in tmp_path.iterdir() if ".bad-" in p.name]
     assert json.loads(cache_module.cache_path().read_text())  # a good cache written beside it
+
+
+def _half_slow_corpus(slow: float = 0.5):  # type: ignore[no-untyped-def]
+    """A fixture corpus whose gpu-1 trains at ``slow`` x its datasheet at 16-bit only (a Turing
+    Quadro's full-rate tensor peak it cannot sustain), and as the datasheet says at fp32."""
+    rows, facts = fixture_corpus(*DEVICES, models=5)
+    return [r.__class__(**{**r.__dict__, "samples_per_s": r.samples_per_s * slow})
+            if r.device.id == "gpu-1" and r.precision == "bf16" else r for r in rows], facts
+
+
+@pytest.mark.parametrize("levels", ["gpu and precision", "gpu only"])
+def test_a_gpu_slow_only_at_16_bit_is_predicted_slow_only_there(levels: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    if levels == "gpu only":  # the fit before GPU x precision offsets: the control that shows the need
+        monkeypatch.setattr(fit_module, "OFFSET_LEVELS", (fit_module.gpu_key,))
+    rows, facts = _half_slow_corpus()
+    result = run_backtest(rows, facts, NEW_MODEL)  # each model predicted by a fit without it
+    errors = {p: sorted(abs(f.error) for f in result.figures if f.device == "GPU-1" and f.precision == p)
+              for p in ("fp32", "bf16")}
+    worst_median = max(statistics.median(e) for e in errors.values())
+    if levels == "gpu only":
+        assert worst_median > 0.2, errors  # one offset per GPU splits the difference: both precisions off
+    else:
+        assert worst_median < 0.1, errors  # the fixture's own spread is +-10%
+
+
+def test_the_software_stack_is_read_from_the_row() -> None:
+    row = load_corpus(CAT)[0]
+
+    def stack(text: str) -> str:
+        return row.__class__(**{**row.__dict__, "software": text}).stack
+
+    assert stack("NGC pytorch:20.01-py3 (PyTorch 1.4; Lambda's 'version 0')") == "PyTorch/NGC 20.01"
+    assert stack("README environment: PyTorch 1.4, CUDA 10.0, cuDNN 7.6") == "PyTorch/NGC 1.4"
+    assert stack("nvcr.io/nvidia/pytorch:20.10-py3; torchvision model") == "PyTorch/NGC 20.10"
+    assert stack("pytorch-1.12.0a0+bd13bc6 (NGC container), CUDA 11.6") == "PyTorch/NGC 1.12"
+    assert stack("PyTorch (version not stated), no torch.compile") == "PyTorch (version not stated), no torch.compile"
+    assert stack("") == "software not stated"
+
+
+def test_gpus_measured_on_different_software_stacks_are_not_ranked_together() -> None:
+    """A source's figures on two stacks (ryujaehun's A100 on NGC 20.10, its other GPUs on
+    PyTorch 1.4) differ by more than the GPU: each stack is its own rank setting."""
+    def figure(device: str, stack: str, published: float, predicted: float) -> Figure:
+        return Figure(f"{device}-{stack}", "Net", "fp32", 64, device, published, predicted, predicted / 2,
+                      predicted * 2, "peak", f"net|src|{stack}", device)
+
+    figures = [figure(f"G{i}", "PyTorch/NGC 1.4", 100.0 * (i + 1), 90.0 * (i + 1)) for i in range(3)]
+    figures += [figure(f"H{i}", "PyTorch/NGC 20.10", 100.0 * (3 - i), 90.0 * (i + 1)) for i in range(3)]
+    ranks = {r.setting: r for r in gpu_ranks(figures)}
+    assert set(ranks) == {"Net fp32 (src, PyTorch/NGC 1.4)", "Net fp32 (src, PyTorch/NGC 20.10)"}
+    assert ranks["Net fp32 (src, PyTorch/NGC 1.4)"].spearman == pytest.approx(1.0)
+    assert ranks["Net fp32 (src, PyTorch/NGC 20.10)"].spearman == pytest.approx(-1.0)
