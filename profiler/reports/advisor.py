@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from profiler import numbers
 from profiler.analysis.advisor import Advice, Catalogue, ConstraintError, Constraints, advise, load_catalogue
-from profiler.analysis.advisor.backtest import Backtest
+from profiler.analysis.advisor.backtest import Backtest, PairOrder
 from profiler.analysis.advisor.census import step_facts
 from profiler.analysis.advisor.constraints import AUTO, DEFAULT_SAMPLES, parse_budget, parse_deadline
 from profiler.analysis.advisor.corpus import CorpusError, corpus_shipped, load_corpus
@@ -55,6 +55,11 @@ class AdvisorInputs:
     gpu: GpuModel | None = None
     backtests: tuple[Backtest, ...] = ()
     memory: MemoryCheck | None = None
+
+    @property
+    def pair_orders(self) -> dict[str, tuple[PairOrder, ...]]:
+        """Per back-test regime, how often two GPUs' projections were in the published order."""
+        return {b.regime: b.pair_orders for b in self.backtests}
 
 
 _FITTED: dict[tuple[str, int], tuple[GpuModel, tuple[Backtest, ...]] | None] = {}
@@ -208,7 +213,7 @@ def advise_run(run: Mapping[str, Any], constraints: Constraints, inputs: Advisor
     ``precision`` and ``batch`` (default: the run's); ``SubjectError`` when GPU rows cannot be made."""
     subject = subject_of_run(run, step_facts(run), precision, batch)
     advice = advise(run, inputs.catalogue, constraints, inputs.history, inputs.reference, device_ids, show_all,
-                    subject=subject, gpu=inputs.gpu)
+                    subject=subject, gpu=inputs.gpu, pair_orders=inputs.pair_orders)
     return _finish(advice, inputs)
 
 
@@ -220,5 +225,5 @@ def advise_model(ref: str, knobs: Mapping[str, Any], batch: int, precision: str,
            "batch_size": batch, "precision": precision, "params": subject.facts.params,
            "flops_per_step": subject.step.flops, "samples_per_step": batch, "spec": {"model": ref}}
     advice = advise(run, inputs.catalogue, constraints, (), (), device_ids, show_all, subject=subject,
-                    gpu=inputs.gpu, counted_only=True)
+                    gpu=inputs.gpu, counted_only=True, pair_orders=inputs.pair_orders)
     return _finish(advice, inputs)

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from profiler.analysis.advisor.backtest import PairOrder
 from profiler.analysis.advisor.bands import Band
 from profiler.analysis.advisor.catalogue import Catalogue, credits
 from profiler.analysis.advisor.census import StepFacts, step_facts
@@ -23,6 +24,7 @@ from profiler.analysis.advisor.constraints import Constraints
 from profiler.analysis.advisor.corpus import CORPUS_CREDIT
 from profiler.analysis.advisor.costs import BOUGHT, Cost, energy_wh, job_cost, power_of
 from profiler.analysis.advisor.efficiency import Point, measure_point
+from profiler.analysis.advisor.fit import NEW_MODEL
 from profiler.analysis.advisor.gpu_model import GpuModel
 from profiler.analysis.advisor.hardware import HardwareDevice
 from profiler.analysis.advisor.pareto import pareto_points
@@ -129,13 +131,26 @@ def _self_check(calibration: Sequence[Mapping[str, Any]], run_id: str) -> str | 
             f"{own['measured_samples_per_s']:,.0f} ({own['error']:+.0%}); treat the projections with care.")
 
 
+def _orders(pair_orders: Mapping[str, Sequence[PairOrder]], gpu: GpuModel | None,
+            subject: Subject) -> Sequence[PairOrder]:
+    """The back-test pair orders of the regime the GPU rows were projected in (a kind of model
+    the corpus lacks has no back-test of its own: the new-model one)."""
+    if gpu is None:
+        return ()
+    regime = gpu.regime_for(subject.model_key, subject.family)
+    return pair_orders.get(regime) or pair_orders.get(NEW_MODEL) or ()
+
+
 def advise(run: Mapping[str, Any], catalogue: Catalogue, constraints: Constraints,
            history: Sequence[Mapping[str, Any]] = (), reference: Sequence[Mapping[str, Any]] = (),
            device_ids: Sequence[str] | None = None, show_all: bool = False, subject: Subject | None = None,
-           gpu: GpuModel | None = None, counted_only: bool = False) -> Advice:
+           gpu: GpuModel | None = None, counted_only: bool = False,
+           pair_orders: Mapping[str, Sequence[PairOrder]] | None = None) -> Advice:
     """Project ``subject`` (default: ``run``'s model at its own batch and precision) onto the
     catalogue under ``constraints``; GPU rows need ``gpu`` (the fitted corpus model), else they
-    are n/a. ``counted_only``: no run was measured (``advise --model``)."""
+    are n/a. ``counted_only``: no run was measured (``advise --model``). ``pair_orders``: per
+    back-test regime, how often two GPUs' projections were in the published order
+    (``backtest.pair_orders``), for the recommendation's "too close to call"."""
     facts = step_facts(run) if not counted_only else None
     if subject is None:
         subject = subject_of_run(run, facts if facts is not None else step_facts(run))
@@ -189,7 +204,8 @@ def advise(run: Mapping[str, Any], catalogue: Catalogue, constraints: Constraint
         run_id=str(run.get("run_id")), run_name=str(run.get("name") or run.get("run_id")),
         subject=subject_device.name if subject_device is not None else ("" if counted_only else str(run.get("device"))),
         constraints=constraints, facts=subject.step, rows=tuple(rows), chart=pareto_points(rows),
-        recommendation=recommendation(rows, constraints, str(run.get("run_id") or "")), calibration=calibration,
+        recommendation=recommendation(rows, constraints, str(run.get("run_id") or ""),
+                                      _orders(pair_orders or {}, gpu, subject)), calibration=calibration,
         credits=(*(credits() if catalogue.uses_epoch(shown_devices) else ()), *extra), notes=tuple(notes),
         warnings=tuple(warnings), target=subject,
     )

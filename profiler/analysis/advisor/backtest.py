@@ -18,11 +18,15 @@ the new-model regime) takes the leave-one-family-out band, as advice for such a 
 Reported per regime: the share of figures inside their band, the median |error|
 (|predicted / published - 1|), the median band width (high / low) and the Spearman rank
 correlation of GPUs per model, precision, source and software stack (``CorpusRow.stack``: the
-GPU is then the one thing that differs) with 3 or more distinguishable GPUs.
+GPU is then the one thing that differs) with 3 or more distinguishable GPUs; and, for every
+pair of GPUs of a setting, how often the faster projection was the faster published figure by
+how far apart the two were projected (``pair_orders``: the advice calls two GPUs projected
+closer than that evidence can order too close to call).
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -101,6 +105,11 @@ class Backtest:
         return statistics.median(f.high / f.low for f in self.figures)
 
     @property
+    def pair_orders(self) -> tuple[PairOrder, ...]:
+        """How often two GPUs' projections were in the published order, by how far apart."""
+        return pair_orders(self.figures)
+
+    @property
     def worst_rank(self) -> float | None:
         return min((r.spearman for r in self.ranks), default=None)
 
@@ -139,6 +148,8 @@ class Backtest:
         method = ("leave-one-model-out" if self.regime == NEW_MODEL else "leave-one-source-out per model")
         return {"regime": self.regime, "method": f"{method} (fit and band both without the figures predicted)",
                 "summary": self.summary(),
+                "pair_order": [{"low": o.low, "high": None if math.isinf(o.high) else o.high, "pairs": o.pairs,
+                                "in_order": o.in_order} for o in self.pair_orders],
                 "ranks": [{"setting": r.setting, "gpus": r.gpus, "spearman": r.spearman, "swaps": list(r.swaps),
                            "largest_swapped_gap": r.largest_swapped_gap} for r in self.ranks],
                 "figures": [{**f.__dict__, "inside": f.inside, "error": f.error} for f in self.figures],
@@ -186,37 +197,105 @@ def run_backtest(corpus: Sequence[CorpusRow], facts: Mapping[str, ModelFacts], r
     return Backtest(regime, tuple(figures), tuple(gpu_ranks(figures)), tuple(left_out))
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """One GPU of a rank setting: its figures at its largest batch, and their geometric means."""
+
+    figure: Figure
+    predicted: float
+    published: float
+
+
+def _settings(figures: Sequence[Figure]) -> dict[tuple[str, str, str], list[_Entry]]:
+    """The figures per model (with its knobs), source with its software stack, and precision;
+    GPUs the catalogue cannot tell apart (the same peak and bandwidth to 2 digits: V100 SXM2 16
+    and 32 GB) are one entry, which enters at its largest batch (the batch a buyer would train
+    with there), several figures at that batch with their geometric mean."""
+    grouped: dict[tuple[str, str, str], dict[str, list[Figure]]] = {}
+    for f in figures:
+        grouped.setdefault((f.model, f.key, f.precision), {}).setdefault(f.chip, []).append(f)
+    settings = {}
+    for setting, by_gpu in sorted(grouped.items()):
+        entries = []
+        for fs in by_gpu.values():
+            largest = [f for f in fs if f.batch == max(g.batch for g in fs)]
+            entries.append(_Entry(largest[0], float(np.exp(np.mean([np.log(f.predicted) for f in largest]))),
+                                  float(np.exp(np.mean([np.log(f.published) for f in largest])))))
+        settings[setting] = entries
+    return settings
+
+
 def gpu_ranks(figures: Sequence[Figure]) -> list[RankSetting]:
     """Spearman correlation of the GPUs' order, predicted versus published, per model (with its
-    knobs: one input size), source, software stack and precision (one source's figures on two
-    stacks, such as ryujaehun's A100 on NGC 20.10 and its other GPUs on PyTorch 1.4, differ by
-    more than the GPU). GPUs the catalogue
-    cannot tell apart (the same peak and bandwidth to 2 digits: V100 SXM2 16 and 32 GB) are one
-    entry; an entry with figures at several batches enters at its largest (the batch a buyer
-    would train with there), several figures at that batch with their geometric mean; settings
-    with fewer than ``MIN_GPUS_FOR_RANK`` entries are skipped."""
-    settings: dict[tuple[str, str, str], dict[str, list[Figure]]] = {}
-    for f in figures:
-        settings.setdefault((f.model, f.key, f.precision), {}).setdefault(f.chip, []).append(f)
+    knobs: one input size), source, software stack and precision (``_settings``: one source's
+    figures on two stacks, such as ryujaehun's A100 on NGC 20.10 and its other GPUs on PyTorch
+    1.4, differ by more than the GPU); settings with fewer than ``MIN_GPUS_FOR_RANK`` GPUs are
+    skipped."""
     ranks = []
-    for (model, key, precision), by_gpu in sorted(settings.items()):
-        if len(by_gpu) < MIN_GPUS_FOR_RANK:
+    for (model, key, precision), entries in _settings(figures).items():
+        if len(entries) < MIN_GPUS_FOR_RANK:
             continue
-        largest = [[f for f in fs if f.batch == max(g.batch for g in fs)] for fs in by_gpu.values()]
-        predicted = [float(np.exp(np.mean([np.log(f.predicted) for f in fs]))) for fs in largest]
-        published = [float(np.exp(np.mean([np.log(f.published) for f in fs]))) for fs in largest]
         _, source, stack = key.split("|")[-3:]
         swaps, gaps = [], []
-        for i in range(len(largest)):
-            for j in range(i + 1, len(largest)):
-                if (predicted[i] - predicted[j]) * (published[i] - published[j]) < 0:
-                    a, b = largest[i][0], largest[j][0]
-                    gap = max(published[i], published[j]) / min(published[i], published[j])
-                    swaps.append(f"{a.device} bs{a.batch} vs {b.device} bs{b.batch}: published {gap:.2f}x apart")
+        for i, a in enumerate(entries):
+            for b in entries[i + 1:]:
+                if (a.predicted - b.predicted) * (a.published - b.published) < 0:
+                    gap = max(a.published, b.published) / min(a.published, b.published)
+                    swaps.append(f"{a.figure.device} bs{a.figure.batch} vs {b.figure.device} bs{b.figure.batch}: "
+                                 f"published {gap:.2f}x apart")
                     gaps.append(gap)
-        ranks.append(RankSetting(f"{model} {precision} ({source}, {stack})", len(by_gpu),
-                                 spearman(predicted, published), tuple(swaps), max(gaps, default=None)))
+        ranks.append(RankSetting(f"{model} {precision} ({source}, {stack})", len(entries),
+                                 spearman([e.predicted for e in entries], [e.published for e in entries]),
+                                 tuple(swaps), max(gaps, default=None)))
     return ranks
+
+
+@dataclass(frozen=True)
+class PairOrder:
+    """Pairs of GPUs of one setting whose projections are ``low``-``high`` x apart (the faster
+    over the slower), and how many of them the projections put in the published order."""
+
+    low: float
+    high: float
+    pairs: int
+    in_order: int
+
+    @property
+    def share(self) -> float:
+        return self.in_order / self.pairs
+
+    @property
+    def label(self) -> str:
+        gap = f"{self.low:.1f}x or more" if math.isinf(self.high) else f"{self.low:.1f}-{self.high:.1f}x"
+        return f"projected {gap} apart: {self.in_order} of {self.pairs} in the published order ({self.share:.0%})"
+
+
+#: the projected gaps (x) the pairs are binned by
+PAIR_GAP_EDGES = (1.0, 1.1, 1.2, 1.3, 1.5, math.inf)
+#: a pair of GPUs is too close to call when pairs projected that far apart were in the
+#: published order less often than this in the back-test
+CLOSE_CALL_SHARE = 0.8
+
+
+def pair_orders(figures: Sequence[Figure]) -> tuple[PairOrder, ...]:
+    """Every pair of GPUs within a setting (``_settings``; two GPUs are enough), binned by how
+    far apart they were projected (``PAIR_GAP_EDGES``): how often the faster projection was
+    the faster published figure. Empty bins are left out."""
+    counts = [[0, 0] for _ in PAIR_GAP_EDGES[1:]]
+    for entries in _settings(figures).values():
+        for i, a in enumerate(entries):
+            for b in entries[i + 1:]:
+                gap = max(a.predicted, b.predicted) / min(a.predicted, b.predicted)
+                slot = next(k for k, high in enumerate(PAIR_GAP_EDGES[1:]) if gap < high)
+                counts[slot][0] += 1
+                counts[slot][1] += (a.predicted - b.predicted) * (a.published - b.published) > 0
+    return tuple(PairOrder(PAIR_GAP_EDGES[k], PAIR_GAP_EDGES[k + 1], n, right)
+                 for k, (n, right) in enumerate(counts) if n)
+
+
+def order_at(orders: Sequence[PairOrder], gap: float) -> PairOrder | None:
+    """The bin of ``orders`` a pair projected ``gap`` x apart falls in (None: no evidence)."""
+    return next((o for o in orders if o.low <= gap < o.high), None)
 
 
 def render_backtest(result: Backtest) -> str:
@@ -242,6 +321,8 @@ def render_backtest(result: Backtest) -> str:
              f"  GPU rank correlation    worst {worst}, median {median_rank}; {s['rank_settings_at_target']} of "
              f"{len(result.ranks)} model settings >= {t['rank_correlation']} (target: every one: "
              f"{mark('rank_correlation')})", ""]
+    lines += ["  Which of two GPUs is faster (every pair of one setting):",
+              *[f"    {o.label}" for o in result.pair_orders], ""]
     for r in result.ranks:
         lines.append(f"  {r.setting}: {r.gpus} GPUs, Spearman {r.spearman:.2f}")
         if r.spearman < t["rank_correlation"] - 1e-9:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -239,3 +240,22 @@ def test_a_budget_never_recommends_hardware_priced_above_it() -> None:
                                                         electricity_per_kwh=0.3))
     assert rows_by_id(advice)["gpu-a"].within_budget is False  # 1,000 USD up front > 50 USD
     assert "Buying GPU-A" not in advice.recommendation
+
+
+def test_two_gpus_projected_closer_than_the_backtest_can_order_are_too_close_to_call() -> None:
+    from profiler.analysis.advisor.backtest import PairOrder
+
+    twin = gpu("gpu-a2", peak_fp32=20.4e12, pattern=r"Test GPU A2\b")  # 2% above GPU-A's peak
+    cat = catalogue(CPU, GPU_A, twin)
+    coin_toss = {"new model": (PairOrder(1.0, 1.1, 46, 23), PairOrder(1.1, math.inf, 90, 88))}
+    advice = advise(result("cpu-run"), cat, JOB, gpu=gpu_model(GPU_A, twin), pair_orders=coin_toss)
+    a2, a = (rows_by_id(advice)[i] for i in ("gpu-a2", "gpu-a"))
+    gap = a.time_s.nominal / a2.time_s.nominal
+    assert 1.0 < gap < 1.1
+    assert (f"Too close to call: GPU-A2 and GPU-A are projected {gap:.2f}x apart, and GPU pairs projected this "
+            "close were in the published order 23 of 46 times (50%) in the back-test") in advice.recommendation
+    sure = {"new model": (PairOrder(1.0, 1.1, 46, 44),)}  # evidence that orders such pairs: no caveat
+    assert "Too close" not in advise(result("cpu-run"), cat, JOB, gpu=gpu_model(GPU_A, twin),
+                                     pair_orders=sure).recommendation
+    far = advise(result("cpu-run"), CAT, JOB, pair_orders=coin_toss)  # GPU-B is about 2x GPU-A
+    assert "Too close" not in far.recommendation

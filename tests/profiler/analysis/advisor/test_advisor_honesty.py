@@ -4,6 +4,7 @@ agree with the published evidence; its back-tests are cached without going stale
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 import profiler.analysis.advisor.fit as fit_module
 import profiler.reports.backtest_cache as cache_module
 from profiler.analysis.advisor import load_catalogue
-from profiler.analysis.advisor.backtest import Figure, gpu_ranks, run_backtest
+from profiler.analysis.advisor.backtest import Figure, gpu_ranks, order_at, pair_orders, run_backtest
 from profiler.analysis.advisor.census import ACTIVATION_MEMORY_FACTORS
 from profiler.analysis.advisor.corpus import load_corpus
 from profiler.analysis.advisor.fit import KNOWN_MODEL, NEW_FAMILY, NEW_MODEL, REGIMES
@@ -190,3 +191,22 @@ def test_gpus_measured_on_different_software_stacks_are_not_ranked_together() ->
     assert set(ranks) == {"Net fp32 (src, PyTorch/NGC 1.4)", "Net fp32 (src, PyTorch/NGC 20.10)"}
     assert ranks["Net fp32 (src, PyTorch/NGC 1.4)"].spearman == pytest.approx(1.0)
     assert ranks["Net fp32 (src, PyTorch/NGC 20.10)"].spearman == pytest.approx(-1.0)
+
+
+def test_pairs_are_binned_by_projected_gap_and_counted_in_or_out_of_published_order() -> None:
+    def figure(device: str, model: str, published: float, predicted: float, batch: int = 64) -> Figure:
+        return Figure(f"{device}-{model}-{batch}", model, "amp", batch, device, published, predicted,
+                      predicted / 2, predicted * 2, "peak", f"{model}|src|PyTorch/NGC 1.4", device)
+
+    figures = [figure("A", "m", 100.0, 100.0), figure("B", "m", 95.0, 105.0),   # 1.05x apart, swapped
+               figure("C", "m", 300.0, 250.0),                                  # 2.4-2.5x from A and B: in order
+               figure("A", "n", 100.0, 100.0), figure("B", "n", 110.0, 125.0),  # 1.25x apart, in order
+               figure("A", "n", 500.0, 50.0, batch=8)]                          # a smaller batch: not the entry
+    orders = {(o.low, o.high): o for o in pair_orders(figures)}
+    assert set(orders) == {(1.0, 1.1), (1.2, 1.3), (1.5, math.inf)}
+    assert (orders[(1.0, 1.1)].pairs, orders[(1.0, 1.1)].in_order) == (1, 0)
+    assert (orders[(1.2, 1.3)].pairs, orders[(1.2, 1.3)].in_order) == (1, 1)
+    assert (orders[(1.5, math.inf)].pairs, orders[(1.5, math.inf)].in_order) == (2, 2)
+    assert orders[(1.5, math.inf)].label == "projected 1.5x or more apart: 2 of 2 in the published order (100%)"
+    assert order_at(pair_orders(figures), 1.05) == orders[(1.0, 1.1)]
+    assert order_at(pair_orders(figures), 1.15) is None  # no pair that far apart: no evidence
