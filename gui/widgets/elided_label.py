@@ -1,7 +1,10 @@
 """A one-line label that asks for its whole text's width but shrinks to a stub, eliding the
-end ("…"), so a long message never makes the window wider than the screen. GUI thread."""
+end ("…"), so a long message never makes the window wider than the screen; a text with a short
+form ("MFU OF HARDWARE PEAK" -> "MFU") shows that form before it elides. GUI thread."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
@@ -11,13 +14,16 @@ MIN_WIDTH_PX = 80  # the narrowest it shrinks to (stylesheet padding included)
 
 
 class ElidedLabel(QLabel):
-    """``text()`` is the whole text; the label shows as much of it as fits."""
+    """``text()`` is the whole text; the label shows it when it fits, else its form in
+    ``shorts`` (whole text -> short form) when that fits, else as much of it as fits."""
 
-    def __init__(self, text: str = "", parent: QWidget | None = None, objectName: str = "") -> None:
+    def __init__(self, text: str = "", parent: QWidget | None = None, objectName: str = "",
+                 shorts: Mapping[str, str] | None = None) -> None:
         super().__init__(parent)
         if objectName:
             self.setObjectName(objectName)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self._shorts = dict(shorts or {})
         self._full = ""
         self._full_hint = QSize(0, 0)
         self.setText(text)
@@ -42,9 +48,18 @@ class ElidedLabel(QLabel):
         super().resizeEvent(event)
         self._elide()
 
+    def shown_text(self) -> str:
+        """What the label shows at its present width."""
+        return super().text()
+
     def _elide(self) -> None:
         metrics = self.fontMetrics()
         padding = max(0, self._full_hint.width() - metrics.horizontalAdvance(self._full))
-        shown = metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, max(0, self.width() - padding))
+        room = max(0, self.width() - padding)
+        short = self._shorts.get(self._full, "")
+        if metrics.horizontalAdvance(self._full) > room and short and metrics.horizontalAdvance(short) <= room:
+            shown = short
+        else:
+            shown = metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, room)
         if super().text() != shown:
             super().setText(shown)

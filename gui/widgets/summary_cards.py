@@ -59,10 +59,12 @@ def _set_flag(widget: QWidget, name: str, on: bool) -> None:
 class Card(QFrame):
     """Title (with a warning flag), one big number with its unit, and a caption."""
 
-    def __init__(self, title: str, metric: str, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, metric: str, parent: QWidget | None = None,
+                 shorts: dict[str, str] | None = None) -> None:
         super().__init__(parent, objectName="card")
         self.metric_name = metric
-        self.title = QLabel(title.upper(), self, objectName="cardTitle")
+        # a narrow card shows a title's short form (``shorts``), then elides it: never clips a letter
+        self.title = ElidedLabel(title.upper(), self, objectName="cardTitle", shorts=shorts)
         self.flag = QLabel(WARNING_SIGN, self, objectName="cardFlag")
         self.flag.hide()
         self.value = QLabel("n/a", self, objectName="cardValue")
@@ -139,9 +141,11 @@ class SummaryCards(QWidget):
         self.warning = ElidedLabel("", self, objectName="warningChip")  # never widens the window
         self.warning.hide()
         self.samples = Card("Samples / s", "samples_per_s", self)
-        self.tflops = Card("Achieved FLOP / s", "tflops", self)
-        self.mfu = Card("MFU of hardware peak", "mfu", self)
-        self.speedup = Card("Speedup vs CPU", "speedup", self)
+        self.tflops = Card("Achieved FLOP / s", "tflops", self, {"ACHIEVED FLOP / S": "FLOP / S"})
+        self.mfu = Card("MFU of hardware peak", "mfu", self, {"MFU OF HARDWARE PEAK": "MFU OF PEAK"})
+        self.speedup = Card("Speedup vs CPU", "speedup", self,
+                            {"SPEEDUP VS CPU": "SPEEDUP", "RUN-TO-RUN SPREAD": "SPREAD",
+                             "SPEEDUP (SETTINGS)": "SPEEDUP"})
         strip = QHBoxLayout()
         strip.setContentsMargins(2, 0, 2, 0)
         strip.addWidget(self.badge)

@@ -59,6 +59,7 @@ class AdvisorPage(Page):
         self.link = AdvisorLink(advise_fn, self)
         self._token = 0
         self._closed = False
+        self.dark = False  # the theme a panel made later must start in
         self.html_button = self.add_action("Save HTML", None, "Save this advice as a one-page HTML report")
         self.html_button.setEnabled(False)
         self.form = AdvisorForm()
@@ -179,6 +180,7 @@ class AdvisorPage(Page):
             from gui.widgets.advice_panel import AdvicePanel
 
             self.panel = AdvicePanel()
+            self.panel.set_dark(self.dark)  # made on the first answer, maybe long after the theme was set
             self._column.insertWidget(self._column.count() - 1, self.panel, 1)
         return self.panel
 
@@ -198,6 +200,7 @@ class AdvisorPage(Page):
         self.form.apply_settings(values)
 
     def set_dark(self, dark: bool) -> None:
+        self.dark = dark
         if self.panel is not None:
             self.panel.set_dark(dark)
 

@@ -140,3 +140,25 @@ def test_a_long_warning_never_widens_the_cards(qtbot) -> None:
     assert label.text().startswith("step time had not settled")  # the whole text stays readable
     label.resize(label.sizeHint().width() + 10, 20)
     assert super(ElidedLabel, label).text() == label.text()
+
+
+def test_a_narrow_card_shows_its_title_short_form_before_it_elides_and_never_clips_a_letter(qtbot) -> None:
+    from gui.widgets.summary_cards import SummaryCards
+
+    cards = SummaryCards()
+    qtbot.addWidget(cards)
+    cards.show()
+    title = cards.mfu.title
+    metrics = title.fontMetrics()
+    for width in (900, 560, 360):
+        cards.resize(width, 160)
+        qtbot.waitUntil(lambda w=width: cards.width() == w)
+        shown = title.shown_text()
+        assert title.text() == "MFU OF HARDWARE PEAK"  # what tests and screen readers read stays whole
+        assert metrics.horizontalAdvance(shown) <= title.width(), (width, shown)  # nothing cut mid-letter
+        if shown != title.text():
+            assert shown == "MFU OF PEAK" or shown.endswith("…"), shown
+    cards.resize(900, 160)
+    qtbot.waitUntil(lambda: title.shown_text() == "MFU OF HARDWARE PEAK")
+    cards.resize(560, 160)
+    qtbot.waitUntil(lambda: title.shown_text() == "MFU OF PEAK")

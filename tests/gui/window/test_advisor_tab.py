@@ -235,3 +235,14 @@ def test_chart_labels_keep_the_core_count_that_tells_two_slices_apart() -> None:
     assert one != two and one.endswith("…, 1 core") and two.endswith("…, 2 cores")
     assert len(two) <= LABEL_CHARS
     assert short("NVIDIA GeForce RTX 5090") == "NVIDIA GeForce RTX 5090"
+
+
+def test_advice_first_shown_in_dark_mode_draws_its_chart_dark(window, stored, qtbot):
+    from gui.widgets.theme import PLOT_BG
+
+    window.set_dark(True)  # before the Advisor tab has made its answer panel
+    page = window.workspace.show_tab("Advisor")
+    assert page.panel is None
+    advise_and_wait(qtbot, page)
+    chart = page.panel.chart
+    assert chart.dark and chart.backgroundBrush().color().name().lower() == PLOT_BG["dark"].lower()
