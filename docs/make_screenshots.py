@@ -301,7 +301,7 @@ def diagnosis_shots(d: Driver, run_ids: list[str], seconds: float) -> None:
 
     controls, tabs = d.win.controls, d.win.workspace
     controls.input.setCurrentIndex(1)
-    controls.workers.setValue(0)
+    controls.loader_workers.setValue(0)
     controls.loader_delay.setValue(2.0)
     controls.batch.setValue(64)
     controls.duration.setValue(seconds)
