@@ -121,6 +121,10 @@ def quality_lines(backtests: tuple[Backtest, ...], memory: MemoryCheck | None = 
                      f"(2.5x: {ok[met['median_band_width']]}), worst GPU-rank Spearman {rank}, "
                      f"{s['rank_settings_at_target']} of {s['rank_settings']} model settings at 0.9 or above "
                      f"(every one: {ok[met['rank_correlation']]})")
+        orders = backtest.pair_orders
+        if orders:
+            lines.append("  Which of two GPUs is faster, by how far apart they are projected: "
+                         + ", ".join(f"{o.span} {o.share:.0%} right" for o in orders))
     if memory is not None:
         lines.append(memory.line())
     return tuple(lines)

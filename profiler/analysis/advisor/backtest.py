@@ -265,9 +265,13 @@ class PairOrder:
         return self.in_order / self.pairs
 
     @property
+    def span(self) -> str:
+        """The bin's gaps in words: "1.1-1.2x", "1.5x or more"."""
+        return f"{self.low:.1f}x or more" if math.isinf(self.high) else f"{self.low:.1f}-{self.high:.1f}x"
+
+    @property
     def label(self) -> str:
-        gap = f"{self.low:.1f}x or more" if math.isinf(self.high) else f"{self.low:.1f}-{self.high:.1f}x"
-        return f"projected {gap} apart: {self.in_order} of {self.pairs} in the published order ({self.share:.0%})"
+        return f"projected {self.span} apart: {self.in_order} of {self.pairs} in the published order ({self.share:.0%})"
 
 
 #: the projected gaps (x) the pairs are binned by

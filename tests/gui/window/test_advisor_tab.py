@@ -98,6 +98,7 @@ def test_advice_on_a_stored_run_shows_the_engines_answer(window, stored, qtbot):
     assert PROJECTED in table.item(0 if measured[0] else 1, 1).toolTip()
     assert panel.quality_title.isVisible() and "inside their band" in panel.quality.text()
     assert "model settings at 0.9 or above" in panel.quality.text()
+    assert "Which of two GPUs is faster, by how far apart they are projected: 1.0-1.1x" in panel.quality.text()
     assert panel.quality.text() == "\n".join(expected.quality)
 
     chart = panel.chart
