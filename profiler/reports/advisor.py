@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from profiler import numbers
 from profiler.analysis.advisor import Advice, Catalogue, ConstraintError, Constraints, advise, load_catalogue
-from profiler.analysis.advisor.backtest import Backtest, PairOrder
+from profiler.analysis.advisor.backtest import Backtest, PairOrder, title
 from profiler.analysis.advisor.census import step_facts
 from profiler.analysis.advisor.constraints import AUTO, DEFAULT_SAMPLES, parse_budget, parse_deadline
 from profiler.analysis.advisor.corpus import CorpusError, corpus_shipped, load_corpus
@@ -114,7 +114,7 @@ def quality_lines(backtests: tuple[Backtest, ...], memory: MemoryCheck | None = 
         s = backtest.summary()
         v, met = s["values"], s["met"]
         rank = "n/a" if v["rank_correlation"] is None else f"{v['rank_correlation']:.2f}"
-        lines.append(f"{backtest.regime.capitalize()}: {s['figures']} published GPU figures ({s['models']} models, "
+        lines.append(f"{title(backtest.regime)}: {s['figures']} published GPU figures ({s['models']} models, "
                      f"{s['gpus']} GPUs) predicted out of sample: {v['inside_band']:.0%} inside their band "
                      f"(target 80%: {ok[met['inside_band']]}), median error {v['median_abs_error']:.0%} "
                      f"(25%: {ok[met['median_abs_error']]}), median band {v['median_band_width']:.2f}x "

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from profiler.analysis.advisor.backtest import PairOrder
+from profiler.analysis.advisor.backtest import OrderEvidence, PairOrder
 from profiler.analysis.advisor.bands import Band
 from profiler.analysis.advisor.catalogue import Catalogue, credits
 from profiler.analysis.advisor.census import StepFacts, step_facts
@@ -24,7 +24,7 @@ from profiler.analysis.advisor.constraints import Constraints
 from profiler.analysis.advisor.corpus import CORPUS_CREDIT
 from profiler.analysis.advisor.costs import BOUGHT, Cost, energy_wh, job_cost, power_of
 from profiler.analysis.advisor.efficiency import Point, measure_point
-from profiler.analysis.advisor.fit import NEW_MODEL
+from profiler.analysis.advisor.fit import NEW_GPU, NEW_MODEL
 from profiler.analysis.advisor.gpu_model import GpuModel
 from profiler.analysis.advisor.hardware import HardwareDevice
 from profiler.analysis.advisor.pareto import pareto_points
@@ -131,14 +131,16 @@ def _self_check(calibration: Sequence[Mapping[str, Any]], run_id: str) -> str | 
             f"{own['measured_samples_per_s']:,.0f} ({own['error']:+.0%}); treat the projections with care.")
 
 
-def _orders(pair_orders: Mapping[str, Sequence[PairOrder]], gpu: GpuModel | None,
-            subject: Subject) -> Sequence[PairOrder]:
-    """The back-test pair orders of the regime the GPU rows were projected in (a kind of model
-    the corpus lacks has no back-test of its own: the new-model one)."""
-    if gpu is None:
-        return ()
+def _evidence(pair_orders: Mapping[str, Sequence[PairOrder]], gpu: GpuModel | None,
+              subject: Subject) -> OrderEvidence | None:
+    """The back-tests' pair orders for the recommendation: of the regime the GPU rows were
+    projected in (a kind of model the corpus lacks has no back-test of its own: the new-model
+    one), and the leave-one-GPU-out one for a GPU the corpus lacks."""
+    if gpu is None or not pair_orders:
+        return None
     regime = gpu.regime_for(subject.model_key, subject.family)
-    return pair_orders.get(regime) or pair_orders.get(NEW_MODEL) or ()
+    seen = pair_orders.get(regime) or pair_orders.get(NEW_MODEL) or ()
+    return OrderEvidence(gpu.devices, tuple(seen), tuple(pair_orders.get(NEW_GPU) or ()))
 
 
 def advise(run: Mapping[str, Any], catalogue: Catalogue, constraints: Constraints,
@@ -205,7 +207,7 @@ def advise(run: Mapping[str, Any], catalogue: Catalogue, constraints: Constraint
         subject=subject_device.name if subject_device is not None else ("" if counted_only else str(run.get("device"))),
         constraints=constraints, facts=subject.step, rows=tuple(rows), chart=pareto_points(rows),
         recommendation=recommendation(rows, constraints, str(run.get("run_id") or ""),
-                                      _orders(pair_orders or {}, gpu, subject)), calibration=calibration,
+                                      _evidence(pair_orders or {}, gpu, subject)), calibration=calibration,
         credits=(*(credits() if catalogue.uses_epoch(shown_devices) else ()), *extra), notes=tuple(notes),
         warnings=tuple(warnings), target=subject,
     )

@@ -1,13 +1,15 @@
 """``horsepower advise --backtest``: how good the GPU advice is, measured out of sample.
 
-Two regimes, as a user meets them (``fit.REGIMES``):
+Three regimes, as a user meets them (``fit.REGIMES``):
 
 - new model (leave-one-model-out): for every model of the corpus, the efficiency model is
   fitted without any figure of that model (all its GPUs, batches, precisions and sources) and
   predicts each of them: a network the corpus has never seen;
 - known model (leave-one-source-out): for every model and source, that source's figures of the
   model are predicted by a fit without them; the same network measured by another source stays
-  in: the user's model is in the corpus (ResNet-50, BERT...).
+  in: the user's model is in the corpus (ResNet-50, BERT...);
+- new GPU (leave-one-GPU-out): every figure of one GPU is predicted by a fit without any figure
+  of that GPU (its offsets go too): a GPU the corpus lacks (an RTX 5090, an L40S).
 
 Each fold runs the advice's own procedure on the other folds' figures (``GpuModel``): the
 hyper-parameters are chosen and the band is taken from a cross-validation of those figures
@@ -36,13 +38,15 @@ from typing import Any
 import numpy as np
 
 from profiler.analysis.advisor.corpus import CorpusRow
-from profiler.analysis.advisor.fit import NEW_MODEL
+from profiler.analysis.advisor.fit import KNOWN_MODEL, NEW_GPU, NEW_MODEL
 from profiler.analysis.advisor.gpu_model import GpuModel, samples_of
 from profiler.analysis.advisor.model_facts import ModelFacts
 
 #: the issue's targets: share inside the band, median |error|, median band width, rank correlation
 TARGETS = {"inside_band": 0.80, "median_abs_error": 0.25, "median_band_width": 2.5, "rank_correlation": 0.9}
 MIN_GPUS_FOR_RANK = 3
+METHODS = {NEW_MODEL: "leave-one-model-out", KNOWN_MODEL: "leave-one-source-out per model",
+           NEW_GPU: "leave-one-GPU-out"}
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,7 @@ class Backtest:
         return cls(str(data["regime"]), figures, ranks, tuple(str(x) for x in data["left_out"]))
 
     def to_dict(self) -> dict[str, Any]:
-        method = ("leave-one-model-out" if self.regime == NEW_MODEL else "leave-one-source-out per model")
+        method = METHODS.get(self.regime, self.regime)
         return {"regime": self.regime, "method": f"{method} (fit and band both without the figures predicted)",
                 "summary": self.summary(),
                 "pair_order": [{"low": o.low, "high": None if math.isinf(o.high) else o.high, "pairs": o.pairs,
@@ -297,6 +301,27 @@ def pair_orders(figures: Sequence[Figure]) -> tuple[PairOrder, ...]:
                  for k, (n, right) in enumerate(counts) if n)
 
 
+@dataclass(frozen=True)
+class OrderEvidence:
+    """How often two GPUs' projections were in the published order, by how far apart: from the
+    back-test of the model's regime when both GPUs are in the corpus (``seen_gpus``), else from
+    the leave-one-GPU-out back-test (a GPU the corpus lacks is ordered less reliably)."""
+
+    seen_gpus: frozenset[str]
+    seen: tuple[PairOrder, ...]
+    unseen: tuple[PairOrder, ...]
+
+    def orders_for(self, a: str, b: str) -> tuple[PairOrder, ...]:
+        """The evidence for GPUs ``a`` and ``b`` (catalogue ids)."""
+        both_seen = a in self.seen_gpus and b in self.seen_gpus
+        return self.seen if both_seen or not self.unseen else self.unseen
+
+
+def title(regime: str) -> str:
+    """A regime as a heading: "New model", "New GPU"."""
+    return regime[:1].upper() + regime[1:]
+
+
 def order_at(orders: Sequence[PairOrder], gap: float) -> PairOrder | None:
     """The bin of ``orders`` a pair projected ``gap`` x apart falls in (None: no evidence)."""
     return next((o for o in orders if o.low <= gap < o.high), None)
@@ -312,9 +337,10 @@ def render_backtest(result: Backtest) -> str:
 
     worst = "n/a" if v["rank_correlation"] is None else f"{v['rank_correlation']:.2f}"
     median_rank = "n/a" if s["median_rank_correlation"] is None else f"{s['median_rank_correlation']:.2f}"
-    how = ("a model the corpus lacks: leave-one-model-out" if result.regime == NEW_MODEL
-           else "a model the corpus has, measured by another source: leave-one-source-out per model")
-    lines = [f"{result.regime.capitalize()} ({how}): {s['figures']} published figures, {s['models']} models, "
+    how = {NEW_MODEL: "a model the corpus lacks", KNOWN_MODEL: "a model the corpus has, measured by another source",
+           NEW_GPU: "a GPU the corpus lacks"}.get(result.regime, result.regime) + ": " + \
+        METHODS.get(result.regime, result.regime)
+    lines = [f"{title(result.regime)} ({how}): {s['figures']} published figures, {s['models']} models, "
              f"{s['gpus']} GPUs; the figures predicted are in neither the fit nor their band", "",
              f"  inside their band       {v['inside_band']:.0%}   (target >= {t['inside_band']:.0%}: "
              f"{mark('inside_band')})",

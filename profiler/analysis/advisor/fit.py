@@ -60,10 +60,11 @@ BACKFIT_ROUNDS = 3
 #: among very different roofs makes the selected fit's own residuals optimistic.)
 ROOF_NORM = 2.0
 PRECISION_CLASSES = ("fp32", "tf32", "half")
-#: cross-validation regimes: a model the corpus lacks, or a corpus model measured by another
-#: source (the back-tested ones); and a kind of model the corpus lacks (bands only)
-NEW_MODEL, KNOWN_MODEL, NEW_FAMILY = "new model", "known model", "new family"
-REGIMES = (NEW_MODEL, KNOWN_MODEL)
+#: cross-validation regimes: a model the corpus lacks, a corpus model measured by another
+#: source, and a GPU the corpus lacks (the back-tested ones); and a kind of model the corpus
+#: lacks (bands only)
+NEW_MODEL, KNOWN_MODEL, NEW_GPU, NEW_FAMILY = "new model", "known model", "new GPU", "new family"
+REGIMES = (NEW_MODEL, KNOWN_MODEL, NEW_GPU)
 
 
 @dataclass(frozen=True)
@@ -204,9 +205,12 @@ class Sample:
     def key(self, regime: str) -> str:
         """What a cross-validation fold leaves out: the model (``NEW_MODEL``), the model's
         figures from one source (``KNOWN_MODEL``: the same network measured elsewhere stays in),
-        or every model of its family (``NEW_FAMILY``)."""
+        every figure of its GPU (``NEW_GPU``: its offsets go with them) or every model of its
+        family (``NEW_FAMILY``)."""
         if regime == NEW_FAMILY:
             return self.case.family or "no family"
+        if regime == NEW_GPU:
+            return self.case.device.id
         return self.group if regime == NEW_MODEL else f"{self.group}|{self.source}"
 
 

@@ -7,7 +7,9 @@ fits all figures, and keeps the cross-validated residuals as the evidence for ba
 every model of the corpus, the model is fitted without any figure of it and its figures are
 predicted (the ``NEW_MODEL`` regime: a model the corpus lacks); for every model and source,
 that source's figures of the model are predicted without them (the ``KNOWN_MODEL`` regime:
-the network is in the corpus, measured by someone else); and for a model of a kind the corpus
+the network is in the corpus, measured by someone else); for every GPU, its figures are
+predicted without any of them (the ``NEW_GPU`` regime: a GPU the corpus lacks, such as an RTX
+5090, whose band is the wider of this and its model's); and for a model of a kind the corpus
 lacks, every family is predicted without any of its models (``NEW_FAMILY``). The band of a
 prediction is the ``BAND_QUANTILES`` of its regime's log residuals (all precisions together:
 bands per precision class were tried and covered less out of sample, being drawn from fewer
@@ -29,6 +31,7 @@ from profiler.analysis.advisor.corpus import CorpusRow
 from profiler.analysis.advisor.fit import (
     KNOWN_MODEL,
     NEW_FAMILY,
+    NEW_GPU,
     NEW_MODEL,
     REGIMES,
     Case,
@@ -109,6 +112,7 @@ class GpuModel:
     fits: Mapping[str, RegimeFit]
     family_residuals: tuple[float, ...]
     left_out: tuple[str, ...] = ()
+    gpu_residuals: tuple[float, ...] = ()  # leave-one-GPU-out errors: the band of a GPU the corpus lacks
 
     @classmethod
     def build(cls, corpus: Sequence[CorpusRow], facts: Mapping[str, ModelFacts]) -> GpuModel:
@@ -128,7 +132,12 @@ class GpuModel:
             fits[regime] = RegimeFit(fit_samples(samples, hyper), tuple(r for _, r in residuals))
         base = fits.get(NEW_MODEL, next(iter(fits.values()))).efficiency.hyper
         families = cross_validate(samples, NEW_FAMILY, base) if len(_families(samples)) > 1 else []
-        return cls(tuple(samples), fits, tuple(r for _, r in families), tuple(left_out))
+        if NEW_GPU in fits:
+            gpus = fits[NEW_GPU].residuals
+        else:
+            several = len({s.case.device.id for s in samples}) > 1
+            gpus = tuple(r for _, r in cross_validate(samples, NEW_GPU, base)) if several else ()
+        return cls(tuple(samples), fits, tuple(r for _, r in families), tuple(left_out), tuple(gpus))
 
     @property
     def models(self) -> frozenset[str]:
@@ -137,6 +146,15 @@ class GpuModel:
     @property
     def families(self) -> frozenset[str]:
         return _families(self.samples)
+
+    @property
+    def devices(self) -> frozenset[str]:
+        """The GPUs the corpus has figures of (catalogue ids)."""
+        return frozenset(s.case.device.id for s in self.samples)
+
+    @property
+    def vendors(self) -> frozenset[str]:
+        return frozenset(s.case.device.vendor for s in self.samples)
 
     def regime_for(self, model_key: str | None, family: str | None) -> str:
         """``KNOWN_MODEL`` for a corpus model, ``NEW_FAMILY`` for a model of a family the
@@ -149,10 +167,12 @@ class GpuModel:
 
     def band_factors(self, regime: str) -> tuple[tuple[float, float], str]:
         """(low, high) factors of ``regime``'s band and the words that say where they come from."""
-        chosen = self.family_residuals if regime == NEW_FAMILY else self._fit(regime).residuals
+        chosen = {NEW_FAMILY: self.family_residuals, NEW_GPU: self.gpu_residuals}.get(regime)
+        chosen = self._fit(regime).residuals if chosen is None else chosen
         q = "-".join(f"{p * 100:g}" for p in BAND_QUANTILES)
         fold = {NEW_MODEL: "leave-one-model-out",
                 KNOWN_MODEL: "leave-one-source-out (this model is in the corpus; each source's figures of it left out)",
+                NEW_GPU: "leave-one-GPU-out (a GPU the corpus lacks: every figure of it left out)",
                 NEW_FAMILY: "leave-one-family-out (a kind of model the corpus lacks)"}[regime]
         return band_from(chosen), f"band: {q}th percentile of {len(chosen)} {fold} errors"
 
@@ -161,11 +181,23 @@ class GpuModel:
 
     def predict(self, case: Case, model_key: str | None = None) -> GpuPrediction:
         """The case's samples/s band (``NoFigure`` when the device lacks a figure); the regime
-        (``regime_for``) picks the fit and the band."""
+        (``regime_for``) picks the fit and the band. A GPU the corpus lacks takes the
+        ``NEW_GPU`` fit (when there is one) and, side by side, the wider of its model regime's
+        band and the leave-one-GPU-out band (their combination is not measured: neither is
+        narrower than the evidence); a vendor the corpus lacks is named."""
         regime = self.regime_for(model_key, case.family)
-        fit = self._fit(regime)
+        unseen = case.device.id not in self.devices and bool(self.gpu_residuals)
+        fit = self.fits.get(NEW_GPU, self._fit(regime)) if unseen else self._fit(regime)
         roof, nominal = fit.efficiency.predict_case(case)
         (low, high), how = self.band_factors(regime)
+        if unseen:
+            (gpu_low, gpu_high), gpu_how = self.band_factors(NEW_GPU)
+            low, high = min(low, gpu_low), max(high, gpu_high)
+            how = (f"a GPU the corpus lacks, so the wider, side by side, of two bands: {how}; "
+                   f"{gpu_how}")
+        if case.device.vendor not in self.vendors:
+            how += (f"; no {case.device.vendor} GPU is in the corpus: projected at the efficiency "
+                    f"{', '.join(sorted(self.vendors))} GPUs reach, which its software stack may not")
         efficiency = Band(nominal * low, nominal, nominal * high)
         source = (f"corpus model: efficiency fitted to {len(self.samples)} published GPU training figures "
                   f"({len(self.models)} models; {fit.efficiency.hyper.label}, chosen by cross-validation); {how}")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from profiler import units
-from profiler.analysis.advisor.backtest import CLOSE_CALL_SHARE, PairOrder, order_at
+from profiler.analysis.advisor.backtest import CLOSE_CALL_SHARE, OrderEvidence, order_at
 from profiler.analysis.advisor.bands import PROJECTED, Band
 from profiler.analysis.advisor.constraints import Constraints
 from profiler.analysis.advisor.costs import BOUGHT, OWN, RENTED
@@ -59,10 +59,12 @@ def sentence(row: Row, currency: str) -> str:
     return f"{_who(row)} finishes in {_time(row.time_s, row.measured)} for {_cost(row, currency)}{_energy(row)}"
 
 
-def close_call(rows: Sequence[Row], orders: Sequence[PairOrder]) -> str:
+def close_call(rows: Sequence[Row], evidence: OrderEvidence | None) -> str:
     """A sentence when the two fastest feasible projected GPUs are closer than the back-test
     can order (pairs projected that far apart were in the published order less than
-    ``CLOSE_CALL_SHARE`` of the time: ``orders``), else ""."""
+    ``CLOSE_CALL_SHARE`` of the time: ``evidence``), else ""."""
+    if evidence is None:
+        return ""
     gpus = sorted((r for r in rows if r.feasible and r.time_s is not None and not r.measured
                    and r.device.family == "gpu"), key=lambda r: r.time_s.nominal if r.time_s else 0.0)
     if len(gpus) < 2:
@@ -70,7 +72,7 @@ def close_call(rows: Sequence[Row], orders: Sequence[PairOrder]) -> str:
     first, second = gpus[0], gpus[1]
     assert first.time_s is not None and second.time_s is not None
     gap = second.time_s.nominal / first.time_s.nominal
-    order = order_at(orders, gap)
+    order = order_at(evidence.orders_for(first.device.id, second.device.id), gap)
     if order is None or order.share >= CLOSE_CALL_SHARE:
         return ""
     return (f"Too close to call: {first.device.name} and {second.device.name} are projected {gap:.2f}x apart, and "
@@ -79,10 +81,10 @@ def close_call(rows: Sequence[Row], orders: Sequence[PairOrder]) -> str:
 
 
 def recommendation(rows: Sequence[Row], constraints: Constraints, run_id: str = "",
-                   orders: Sequence[PairOrder] = ()) -> str:
+                   evidence: OrderEvidence | None = None) -> str:
     """A few sentences: the fastest and the cheapest feasible device, whether the two fastest
-    GPUs are too close to call (``close_call`` on the back-test's ``orders``), and this machine
-    (as the advised run ``run_id`` measured it, when its row is in ``rows``)."""
+    GPUs are too close to call (``close_call`` on the back-test's ``evidence``), and this
+    machine (as the advised run ``run_id`` measured it, when its row is in ``rows``)."""
     usable = [r for r in rows if r.time_s is not None]
     feasible = [r for r in usable if r.feasible]
     if not usable:
@@ -127,7 +129,7 @@ def recommendation(rows: Sequence[Row], constraints: Constraints, run_id: str = 
             assert cheapest.time_s is not None and fastest.time_s is not None
             slower = cheapest.time_s.nominal / fastest.time_s.nominal
             parts.append(f"Cheapest: {sentence(cheapest, cur)} ({units.ratio(slower)} the fastest's time).")
-        parts.append(close_call(rows, orders))
+        parts.append(close_call(rows, evidence))
     if mine is not None and mine.time_s is not None:
         parts.append(f"This machine ({mine.device.name}) would need {_time(mine.time_s, True)}.")
     return " ".join(p for p in parts if p)

@@ -16,8 +16,9 @@ from profiler.analysis.advisor import load_catalogue
 from profiler.analysis.advisor.backtest import Figure, gpu_ranks, order_at, pair_orders, run_backtest
 from profiler.analysis.advisor.census import ACTIVATION_MEMORY_FACTORS
 from profiler.analysis.advisor.corpus import load_corpus
-from profiler.analysis.advisor.fit import KNOWN_MODEL, NEW_FAMILY, NEW_MODEL, REGIMES
+from profiler.analysis.advisor.fit import KNOWN_MODEL, NEW_FAMILY, NEW_GPU, NEW_MODEL, REGIMES, Case
 from profiler.analysis.advisor.gpu_model import GpuModel
+from profiler.analysis.advisor.hardware import HardwareDevice
 from profiler.analysis.advisor.memory_check import check_memory
 from profiler.analysis.advisor.model_facts import shipped_facts
 from profiler.analysis.advisor.precision import peak_for
@@ -210,3 +211,32 @@ def test_pairs_are_binned_by_projected_gap_and_counted_in_or_out_of_published_or
     assert orders[(1.5, math.inf)].label == "projected 1.5x or more apart: 2 of 2 in the published order (100%)"
     assert order_at(pair_orders(figures), 1.05) == orders[(1.0, 1.1)]
     assert order_at(pair_orders(figures), 1.15) is None  # no pair that far apart: no evidence
+
+
+def test_a_gpu_the_corpus_lacks_gets_the_leave_one_gpu_out_band_and_a_foreign_vendor_is_named() -> None:
+    rows, facts = fixture_corpus(*DEVICES, models=5)
+    model = GpuModel.build(rows, facts)
+    assert NEW_GPU in model.fits and model.gpu_residuals and model.devices == {d.id for d in DEVICES}
+    seen, facts_of = DEVICES[1], next(iter(facts.values()))
+    unseen = gpu("gpu-new", peak_bf16=200e12, peak_fp32=40e12, bandwidth=2e12)
+    foreign = HardwareDevice(**{**unseen.__dict__, "id": "gpu-other", "vendor": "Other"})
+    at_seen = model.predict(Case(seen, "bf16", facts_of, 64, "bert"))
+    at_unseen = model.predict(Case(unseen, "bf16", facts_of, 64, "bert"))
+    (gpu_low, gpu_high), _ = model.band_factors(NEW_GPU)
+    (low, high), _ = model.band_factors(model.regime_for(None, "bert"))
+    for band, (lo, hi) in ((at_unseen.efficiency, (min(low, gpu_low), max(high, gpu_high))),
+                           (at_seen.efficiency, (low, high))):
+        assert band.low == pytest.approx(band.nominal * lo) and band.high == pytest.approx(band.nominal * hi)
+    assert "leave-one-GPU-out" in at_unseen.source and "leave-one-GPU-out" not in at_seen.source
+    assert "no Other GPU is in the corpus" in model.predict(Case(foreign, "bf16", facts_of, 64, "bert")).source
+    assert "is in the corpus" not in at_unseen.source
+
+
+def test_two_gpus_are_ordered_on_the_evidence_for_gpus_like_them() -> None:
+    from profiler.analysis.advisor.backtest import OrderEvidence, PairOrder
+
+    seen, unseen = (PairOrder(1.0, math.inf, 10, 9),), (PairOrder(1.0, math.inf, 10, 6),)
+    evidence = OrderEvidence(frozenset({"a", "b"}), seen, unseen)
+    assert evidence.orders_for("a", "b") == seen
+    assert evidence.orders_for("a", "new") == unseen and evidence.orders_for("new", "b") == unseen
+    assert OrderEvidence(frozenset({"a"}), seen, ()).orders_for("a", "new") == seen  # no such back-test

@@ -192,6 +192,9 @@ def test_backtest_cli_prints_the_table(capsys: pytest.CaptureFixture[str]) -> No
     assert "inside their band" in out and "median |error|" in out and "GPU rank correlation" in out
     assert main(["advise", "--backtest", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    new, known = data["regimes"]
+    new, known, new_gpu = data["regimes"]
     assert new["summary"]["figures"] == len(new["figures"]) and new["method"].startswith("leave-one-model-out")
     assert known["method"].startswith("leave-one-source-out")
+    assert new_gpu["regime"] == "new GPU" and new_gpu["method"].startswith("leave-one-GPU-out")
+    assert sum(o["pairs"] for o in new_gpu["pair_order"]) > 100
+    assert "New GPU (a GPU the corpus lacks: leave-one-GPU-out)" in out
