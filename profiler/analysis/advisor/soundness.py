@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from profiler.metrics.contention import contention_of_dict
+from profiler.metrics.quality import partial_reason
 
 #: fewer timed steps than this: the rate is not a measurement
 MIN_TIMED_STEPS = 5
@@ -40,8 +41,9 @@ def unsound_reason(run: Mapping[str, Any]) -> str | None:
     status = str(run.get("status") or "")
     if status not in SOUND_STATUSES:
         return f"the run did not complete (status {status or 'unknown'})"
-    if run.get("partial"):
-        return "the run is partial (its window was cut short)"
+    partial = partial_reason(run)  # the engine's one definition: a stopped run measured part of its window
+    if partial:
+        return f"the run is {partial}"
     steps = _number(run.get("timed_steps"))
     if steps is not None and steps < MIN_TIMED_STEPS:
         return f"the run timed {steps:.0f} step(s), fewer than {MIN_TIMED_STEPS}"

@@ -110,7 +110,7 @@ def test_model_without_training_json_interface_and_cpu_needs_a_run() -> None:
 @pytest.mark.parametrize(("change", "why"), [({"status": "failed"}, "did not complete"),
                                              ({"other_cpu_percent": 60.0}, "busy machine"),
                                              ({"timed_steps": 2}, "fewer than 5"),
-                                             ({"partial": True}, "partial")])
+                                             ({"status": "stopped", "timed_steps": 40}, "partial: stopped after 10 s")])
 def test_unsound_runs_are_no_basis_for_cpu_advice(change: dict[str, object], why: str) -> None:
     run = result("bad-run", workload="cnn", **change)
     run["spec"] = {**run["spec"], "model": None}
