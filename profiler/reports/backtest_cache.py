@@ -1,12 +1,13 @@
-"""The advisor's back-tests, kept on disk: computing them takes about 10 s of CPU (a nested
-cross-validation over the corpus), and every piece of advice shows their summary.
+"""The advisor's back-tests, kept on disk: computing them takes about 15 s of CPU (a nested
+cross-validation over the corpus, three regimes), and every piece of advice shows their summary.
 
 ``backtests(corpus, facts)`` returns one ``Backtest`` per regime, read from
 ``<cache dir>/advisor_backtests.json`` (``HORSEPOWER_CACHE_DIR``) when its key matches, else
 computed and written there. The key is a digest of everything the result depends on: each
-usable corpus figure as fitted (its row, model, device, features, log efficiency, peak and
-bandwidth), the figures left out, and the source of the fitting and back-test code. A file that
-is not a cache is set aside (never deleted); a write that fails is logged and advice goes on.
+usable corpus figure as fitted (its row, model, device, software stack, features, log
+efficiency, peak and bandwidth), the figures left out, and the source of the fitting and
+back-test code. A file that is not a cache is set aside (never deleted); a write that fails
+is logged and advice goes on.
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ def cache_key(corpus: Sequence[CorpusRow], facts: Mapping[str, ModelFacts]) -> s
     for s in samples:
         row = rows[s.row_id]
         h.update(repr((s.row_id, s.group, s.source, s.case.family, s.case.precision, s.case.batch,
-                       s.case.device.id, row.model, row.device.name, row.precision, row.batch, s.samples_per_s,
-                       s.log_efficiency, s.roof.peak.label, s.roof.peak.flops_per_s, s.roof.bandwidth_bytes_per_s,
-                       s.x.tobytes().hex())).encode())
+                       s.case.device.id, row.model, row.device.name, row.precision, row.batch, row.stack,
+                       s.samples_per_s, s.log_efficiency, s.roof.peak.label, s.roof.peak.flops_per_s,
+                       s.roof.bandwidth_bytes_per_s, s.x.tobytes().hex())).encode())
     h.update(repr(tuple(left_out)).encode())
     return h.hexdigest()
 
