@@ -1,6 +1,6 @@
 """A one-line label that asks for its whole text's width but shrinks to a stub, eliding the
 end ("…"), so a long message never makes the window wider than the screen; a text with a short
-form ("MFU OF HARDWARE PEAK" -> "MFU") shows that form before it elides. GUI thread."""
+form ("MFU OF HARDWARE PEAK" -> "MFU OF PEAK") shows that form before it elides. GUI thread."""
 
 from __future__ import annotations
 

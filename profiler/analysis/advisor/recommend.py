@@ -5,6 +5,7 @@ projected, not measured) for about 1.60 USD, using about 280 Wh; an RTX 4090 ...
 (measured) would need 41 h." Every projected figure says so; a measured one says "measured".
 When this machine meets the deadline the answer is "nothing to buy"; a bought device names its
 up-front price, and with a budget no device whose up-front price exceeds it is recommended.
+Two fastest GPUs projected closer than the back-test can order are called too close to call.
 """
 
 from __future__ import annotations
