@@ -1,4 +1,4 @@
-"""The advisor's back-tests, kept on disk: computing them takes about 15 s of CPU (a nested
+"""The advisor's back-tests, kept on disk: computing them takes about 10 s of CPU (a nested
 cross-validation over the corpus, three regimes), and every piece of advice shows their summary.
 
 ``backtests(corpus, facts)`` returns one ``Backtest`` per regime, read from

@@ -159,7 +159,8 @@ class Ridge:
 
 
 class _Design:
-    """The standardised design of one fit, factorised once (backfitting re-solves it per round)."""
+    """The standardised design of one fit at one ridge penalty, factorised once: backfitting
+    re-solves it each round, and every offset shrinkage tried at that penalty shares it."""
 
     def __init__(self, x: np.ndarray, penalty: float) -> None:
         known = ~np.isnan(x)
@@ -171,10 +172,12 @@ class _Design:
         self.scale = np.where(scale < 1e-12, 1.0, scale)
         z = np.nan_to_num((x - self.mean) / self.scale, nan=0.0)  # an unknown feature sits at its mean
         self.m = np.hstack([np.ones((z.shape[0], 1)), z])
-        self.gram = self.m.T @ self.m + np.diag([0.0] + [penalty] * z.shape[1])  # the intercept is not shrunk
+        gram = self.m.T @ self.m + np.diag([0.0] + [penalty] * z.shape[1])  # the intercept is not shrunk
+        # y -> [intercept, coefficients]: the normal equations solved once for every right-hand side
+        self.solver = np.linalg.solve(gram, self.m.T)
 
     def solve(self, y: np.ndarray) -> Ridge:
-        solution = np.linalg.solve(self.gram, self.m.T @ y)
+        solution = self.solver @ y
         return Ridge(self.mean, self.scale, solution[1:], float(solution[0]))
 
     def fitted(self, ridge: Ridge) -> np.ndarray:
@@ -255,10 +258,11 @@ class Efficiency:
 
 
 def _fit(x: np.ndarray, y: np.ndarray, levels: Sequence[np.ndarray], sizes: Sequence[int],
-         hyper: Hyper) -> tuple[Ridge, list[np.ndarray]]:
+         hyper: Hyper, design: _Design | None = None) -> tuple[Ridge, list[np.ndarray]]:
     """Ridge plus one set of shrunk offsets per level (``OFFSET_LEVELS``; row ``i`` of level
-    ``l`` takes offset ``levels[l][i]``), by backfitting."""
-    design = _Design(x, hyper.penalty)
+    ``l`` takes offset ``levels[l][i]``), by backfitting; ``design``: ``x`` already factorised
+    at ``hyper.penalty``."""
+    design = design if design is not None else _Design(x, hyper.penalty)
     ridge = design.solve(y)
     offsets = [np.zeros(n) for n in sizes]
     if math.isinf(hyper.shrink):
@@ -296,22 +300,32 @@ class _Table:
         return cls(np.vstack([s.x for s in samples]), np.array([s.log_efficiency for s in samples]),
                    tuple(levels), tuple(names))
 
-    def _fit_rows(self, rows: np.ndarray, hyper: Hyper) -> tuple[Ridge, list[np.ndarray]]:
+    def _fit_rows(self, rows: np.ndarray, hyper: Hyper,
+                  design: _Design | None = None) -> tuple[Ridge, list[np.ndarray]]:
         return _fit(self.x[rows], self.y[rows], [index[rows] for index in self.levels],
-                    [len(n) for n in self.names], hyper)
+                    [len(n) for n in self.names], hyper, design)
 
     def residuals(self, folds: np.ndarray, hyper: Hyper) -> np.ndarray:
         """Log residuals of every row predicted by a fit without its fold (NaN: no fit)."""
-        out = np.full(len(self.y), np.nan)
+        return self.residuals_per_hyper(folds, (hyper,))[hyper]
+
+    def residuals_per_hyper(self, folds: np.ndarray, hypers: Sequence[Hyper]) -> dict[Hyper, np.ndarray]:
+        """``residuals`` for each of ``hypers``; each fold is factorised once per ridge penalty."""
+        out = {hyper: np.full(len(self.y), np.nan) for hyper in hypers}
         for fold in np.unique(folds):
             test = folds == fold
             train = ~test
             if train.sum() < 2:
                 continue
-            ridge, offsets = self._fit_rows(train, hyper)
-            out[test] = (self.y[test] - ridge.predict(self.x[test])
-                         - sum((o[index[test]] for o, index in zip(offsets, self.levels, strict=True)),
-                               np.zeros(int(test.sum()))))
+            designs: dict[float, _Design] = {}
+            for hyper in hypers:
+                design = designs.get(hyper.penalty)
+                if design is None:
+                    design = designs[hyper.penalty] = _Design(self.x[train], hyper.penalty)
+                ridge, offsets = self._fit_rows(train, hyper, design)
+                out[hyper][test] = (self.y[test] - ridge.predict(self.x[test])
+                                    - sum((o[index[test]] for o, index in zip(offsets, self.levels, strict=True)),
+                                          np.zeros(int(test.sum()))))
         return out
 
 
@@ -345,8 +359,7 @@ def choose_hyper(samples: Sequence[Sample], regime: str) -> tuple[Hyper, list[tu
     ``samples`` in ``regime``, with its residuals (the evidence a band is taken from)."""
     table, folds = _Table.of(samples), _folds(samples, regime)
     best: tuple[float, Hyper, np.ndarray] | None = None
-    for hyper in HYPER_GRID:
-        residuals = table.residuals(folds, hyper)
+    for hyper, residuals in table.residuals_per_hyper(folds, HYPER_GRID).items():
         if np.isnan(residuals).all():
             continue
         score = float(np.nanmean(residuals ** 2))
