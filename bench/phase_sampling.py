@@ -5,8 +5,8 @@ average, the default) and off, alternating the order each round so drift on a no
 hits both, and prints each round's samples/s ratio (on / off) and the median. Target: >= 0.98.
 
 ``--mode split`` prints the phase split and verdict of three runs: the MLP, the CNN through
-the DataLoader (``--input-pipeline``), and the MLP fed by a deliberately slow Dataset (its
-``__getitem__`` sleeps 1 ms per sample).
+the DataLoader (``--input-pipeline``), and the MLP fed by a deliberately slow Dataset (the
+spec's ``loader_delay_ms``: 1 ms more per sample).
 
     python bench/phase_sampling.py [--mode cost|split] [--rounds 6] [--seconds 8] [--workload mlp] [--device cpu]
 """
@@ -15,43 +15,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from typing import Any
-
-from torch.utils.data import Dataset
 
 from profiler import units
 from profiler.metrics.phases import SHORT_LABELS
 from profiler.results.spec import RunSpec
 from profiler.runner import run_training
-from profiler.workloads import WORKLOADS
-from profiler.workloads.mlp import MLP
-from profiler.workloads.protocol import ModelWorkload
-
-
-class SleepyDataset(Dataset[Any]):
-    """Wraps a dataset; every ``__getitem__`` sleeps ``delay_s`` first."""
-
-    def __init__(self, inner: Dataset[Any], delay_s: float) -> None:
-        self.inner, self.delay_s = inner, delay_s
-
-    def __len__(self) -> int:
-        return len(self.inner)  # type: ignore[arg-type]
-
-    def __getitem__(self, index: int) -> Any:
-        time.sleep(self.delay_s)
-        return self.inner[index]
-
-
-class SlowDataMLP(MLP):
-    name = "mlp-slowdata"
-
-    def factory(self, knobs: dict[str, int]) -> ModelWorkload:
-        parts = super().factory(knobs)
-        fast = parts.host_dataset
-        assert fast is not None
-        parts.host_dataset = lambda n: SleepyDataset(fast(n), 0.001)
-        return parts
 
 
 def describe(label: str, data: dict[str, Any]) -> str:
@@ -68,13 +37,13 @@ def describe(label: str, data: dict[str, Any]) -> str:
 
 
 def split_mode(args: argparse.Namespace) -> None:
-    WORKLOADS[SlowDataMLP.name] = SlowDataMLP()
     runs = [
         ("mlp-S", RunSpec(workload="mlp", device=args.device, duration_s=args.seconds)),
         ("cnn-S --input-pipeline", RunSpec(workload="cnn", device=args.device, duration_s=args.seconds,
                                            input_pipeline=True)),
         ("mlp-S, slow Dataset (1 ms/sample), 2 workers",
-         RunSpec(workload=SlowDataMLP.name, device=args.device, duration_s=args.seconds, input_pipeline=True)),
+         RunSpec(workload="mlp", device=args.device, duration_s=args.seconds, input_pipeline=True,
+                 loader_delay_ms=1.0)),
     ]
     for label, spec in runs:
         print(describe(label, run_training(spec).to_dict()), flush=True)

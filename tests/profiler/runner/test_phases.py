@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import torch
-from torch.utils.data import Dataset
 
 from profiler.events import EventBus, PhaseSample, StepFinished
 from profiler.metrics.phases import PHASES, PhaseRecord, phase_summary
@@ -19,47 +18,11 @@ from profiler.runner.clock import StepClock
 from profiler.runner.phases import BatchFeed, PhaseLog, PhaseSchedule, PhaseTimer, sampled_step
 from profiler.runner.precision import plan_precision
 from profiler.runner.step import make_optimizer, make_step
-from profiler.workloads import WORKLOADS, get_workload
-from profiler.workloads.mlp import MLP
+from profiler.workloads import get_workload
 from profiler.workloads.pipeline import batch_to_device
-from profiler.workloads.protocol import ModelWorkload
 
 TINY_MLP = {"width": 64, "depth": 1}
-SAMPLE_DELAY_S = 0.001  # per sample: a batch of 32 takes ~32 ms to load
-
-
-class SleepyDataset(Dataset[Any]):
-    """A dataset whose ``__getitem__`` sleeps: a deliberately slow input pipeline."""
-
-    def __init__(self, inner: Dataset[Any], delay_s: float) -> None:
-        self.inner = inner
-        self.delay_s = delay_s
-
-    def __len__(self) -> int:
-        return len(self.inner)  # type: ignore[arg-type]
-
-    def __getitem__(self, index: int) -> Any:
-        time.sleep(self.delay_s)
-        return self.inner[index]
-
-
-class SlowDataMLP(MLP):
-    """The MLP workload fed from a ``SleepyDataset`` in input-pipeline mode."""
-
-    name = "slowdata"
-
-    def factory(self, knobs: dict[str, int]) -> ModelWorkload:
-        parts = super().factory(knobs)
-        fast = parts.host_dataset
-        assert fast is not None
-        parts.host_dataset = lambda n: SleepyDataset(fast(n), SAMPLE_DELAY_S)
-        return parts
-
-
-@pytest.fixture
-def slow_workload(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setitem(WORKLOADS, SlowDataMLP.name, SlowDataMLP())
-    return SlowDataMLP.name
+SLOW_DATA = {"input_pipeline": True, "loader_delay_ms": 1.0}  # a batch of 32 takes ~32 ms to load
 
 
 def spec(**changes: Any) -> RunSpec:
@@ -268,11 +231,10 @@ def test_phase_sampling_off_leaves_no_split() -> None:
     assert data["phases"] is None and data["verdict"] is None
 
 
-def test_phase_times_add_up_to_the_step_time(slow_workload: str) -> None:
+def test_phase_times_add_up_to_the_step_time() -> None:
     """A slow pipeline (~32 ms of loading per step) makes the step time steady enough to
     compare: the mean sampled split must equal the median timed step within 5%."""
-    result, events = recorded(spec(workload=slow_workload, input_pipeline=True, loader_workers=0,
-                              duration_s=2.5, phase_every=5))
+    result, events = recorded(spec(**SLOW_DATA, loader_workers=0, duration_s=2.5, phase_every=5))
     phases = result.to_dict()["phases"]
     assert phases["sampled_steps"] >= 3
     # Each sampled step's phases add up to that very step's time, taken by the step clock:
@@ -288,9 +250,9 @@ def test_phase_times_add_up_to_the_step_time(slow_workload: str) -> None:
     assert phases["sampled_step_median_s"] == pytest.approx(phases["timed_step_median_s"], rel=0.25)
 
 
-def test_verdict_on_a_slow_pipeline_is_input_bound(slow_workload: str) -> None:
+def test_verdict_on_a_slow_pipeline_is_input_bound() -> None:
     # 4 s: phase samples come at most every 0.25 s and a verdict needs 5 (a busy machine takes some of them)
-    result, _ = recorded(spec(workload=slow_workload, input_pipeline=True, loader_workers=2, duration_s=4.0))
+    result, _ = recorded(spec(**SLOW_DATA, loader_workers=2, duration_s=4.0))
     data = result.to_dict()
     verdict = data["verdict"]
     assert verdict is not None, data["phases"]
