@@ -28,6 +28,7 @@ closer than that evidence can order too close to call).
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 from collections.abc import Mapping, Sequence
@@ -108,9 +109,10 @@ class Backtest:
     def median_band_width(self) -> float:
         return statistics.median(f.high / f.low for f in self.figures)
 
-    @property
+    @functools.cached_property
     def pair_orders(self) -> tuple[PairOrder, ...]:
-        """How often two GPUs' projections were in the published order, by how far apart."""
+        """How often two GPUs' projections were in the published order, by how far apart
+        (computed once: every advice and quality line reads it)."""
         return pair_orders(self.figures)
 
     @property

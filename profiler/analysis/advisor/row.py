@@ -43,6 +43,5 @@ class Row:
 
     @property
     def feasible(self) -> bool:
-        fit = self.projection.fit
-        return (self.projection.status != NA and (fit is None or fit.status != NO_FIT)
-                and self.meets_deadline is not False and self.within_budget is not False)
+        """``feasible_fit``, and not known to miss the deadline or the budget."""
+        return self.feasible_fit and self.meets_deadline is not False and self.within_budget is not False

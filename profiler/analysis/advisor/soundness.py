@@ -18,6 +18,8 @@ from profiler.metrics.quality import partial_reason
 
 #: fewer timed steps than this: the rate is not a measurement
 MIN_TIMED_STEPS = 5
+#: a stopped run passes this first check only to be named for what it is next: partial
+#: (``metrics.quality.partial_reason``), or a run that measured nothing
 SOUND_STATUSES = ("completed", "stopped")
 
 
