@@ -17,6 +17,7 @@ from profiler.analysis.advisor.text import row_cells
 from profiler.reports import advisor as advisor_facade
 from profiler.reports.advisor import advise_run, gather_inputs, read_constraints
 from tests.fakes.engine import fake_catalog, fake_supervise
+from tests.gui.window.window_kit import open_window
 from tests.helpers import fabricated
 
 RYZEN = "AMD Ryzen 9 9950X 16-Core Processor"
@@ -33,13 +34,8 @@ def ryzen_run(run_id: str = "20261201-000000-abcdef", name: str = "mlp on the Ry
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    win = MainWindow(catalog_fn=fake_catalog, supervise_fn=fake_supervise,
-                     preferences=Preferences(tmp_path / "window.json"))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.workspace.store is not None, timeout=5000)
-    yield win
-    win.shutdown()
+    with open_window(qtbot, ready="store", preferences=Preferences(tmp_path / "window.json")) as win:
+        yield win
 
 
 @pytest.fixture

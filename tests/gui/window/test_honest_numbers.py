@@ -20,14 +20,14 @@ from gui.widgets.phase_bar import PhaseBar
 from gui.widgets.results_table import COLUMNS, STATUS_COL, ResultsTable
 from gui.widgets.summary_cards import SummaryCards
 from gui.widgets.theme import ERROR_COLOUR, WARNING_COLOUR
-from gui.window.main_window import MainWindow
 from profiler.cli.summary import render_summary
 from profiler.events import PhaseSample, RunStateChanged
 from profiler.metrics.figures import ERROR_PREFIX
 from profiler.metrics.references import mfu_sentence
 from profiler.metrics.utilization import TASK_MANAGER_NOTE
 from profiler.results.spec import RunSpec, TraceRequest
-from tests.fakes.engine import FAKE_PEAK_INPUTS, fake_catalog, phased_supervise
+from tests.fakes.engine import FAKE_PEAK_INPUTS, phased_supervise
+from tests.gui.window.window_kit import open_window
 from tests.helpers import fabricated
 
 #: a slow input pipeline: 60% of each sampled step waits for data
@@ -148,13 +148,9 @@ def test_a_fast_pipeline_is_compute_bound(qtbot):
 @pytest.fixture
 def window(qtbot):
     traces: list[TraceRequest | None] = []
-    win = MainWindow(catalog_fn=fake_catalog, supervise_fn=phased_supervise(SLOW_INPUT, seen=traces))
-    win.traces_seen = traces
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: bool(win.controls.workloads), timeout=5000)
-    yield win
-    win.shutdown()
+    with open_window(qtbot, supervise_fn=phased_supervise(SLOW_INPUT, seen=traces)) as win:
+        win.traces_seen = traces
+        yield win
 
 
 def test_a_running_window_shows_the_live_bar_then_the_final_split(window, qtbot):

@@ -9,11 +9,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from gui.widgets.quiet_wait_bar import QuietWaitBar
-from gui.window.main_window import MainWindow
 from gui.window.quiet_gate import QuietGate
 from profiler.metrics.contention import NOT_CAPABILITY
 from profiler.runner.quiet import QuietReading
-from tests.fakes.engine import fake_catalog, fake_supervise
+from tests.gui.window.window_kit import open_window
 from tests.profiler.metrics.test_contention import measured
 
 BUSY, CALM = QuietReading(60.0, 3.0, 2, None), QuietReading(3.0, 0.4, 2, None)
@@ -79,12 +78,8 @@ def test_the_wait_is_bounded_and_quiet_or_run_now_starts(gate, qtbot) -> None:
 @pytest.fixture
 def window(qtbot, monkeypatch):
     monkeypatch.setenv("HORSEPOWER_WAIT_FOR_QUIET_S", "30")
-    win = MainWindow(catalog_fn=fake_catalog, supervise_fn=fake_supervise)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: bool(win.controls.workloads), timeout=5000)
-    yield win
-    win.shutdown()
+    with open_window(qtbot) as win:
+        yield win
 
 
 def test_the_window_says_the_machine_is_busy_before_starting(window) -> None:

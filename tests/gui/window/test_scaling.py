@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import psutil
 import pytest
 
-from gui.window.main_window import MainWindow
 from profiler.results.result import RunResult
-from tests.fakes.engine import fake_catalog, fake_supervise, worker_children
+from tests.fakes.engine import worker_children
+from tests.gui.window.window_kit import open_window
 from tests.helpers import scale_result
 
 REAL_SCALE_TIMEOUT_MS = 120_000
@@ -19,13 +19,9 @@ REAL_SCALE_TIMEOUT_MS = 120_000
 
 @pytest.fixture
 def window(qtbot):
-    win = MainWindow(catalog_fn=fake_catalog, supervise_fn=fake_supervise)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.workspace.store is not None, timeout=5000)
-    qtbot.waitUntil(lambda: win.workspace.scaling.form.workload.count() > 0, timeout=5000)
-    yield win
-    win.shutdown()
+    with open_window(qtbot, ready="store") as win:
+        qtbot.waitUntil(lambda: win.workspace.scaling.form.workload.count() > 0, timeout=5000)
+        yield win
 
 
 def sweep(t0: float = 1.0e9) -> list[dict]:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import ast
 
 from gui.viewmodel.preferences import Preferences
-from gui.window.main_window import MainWindow
-from tests.fakes.engine import fake_catalog, fake_supervise
+from tests.gui.window.window_kit import open_window
 from tests.paths import REPO_ROOT
 
 SCRIPT = REPO_ROOT / "docs" / "make_screenshots.py"
@@ -33,11 +32,9 @@ def _chains() -> set[tuple[str, ...]]:
 
 
 def test_the_screenshot_script_reaches_only_what_the_window_has(qtbot, tmp_path) -> None:
-    win = MainWindow(catalog_fn=fake_catalog, supervise_fn=fake_supervise, preferences=Preferences(tmp_path / "w.json"))
-    qtbot.addWidget(win)
     chains = _chains()
     assert ("controls", "workload") in chains and len(chains) > 10  # the parse found the paths
-    try:
+    with open_window(qtbot, preferences=Preferences(tmp_path / "w.json")) as win:
         missing = []
         for chain in sorted(chains):
             target: object = win
@@ -46,6 +43,4 @@ def test_the_screenshot_script_reaches_only_what_the_window_has(qtbot, tmp_path)
                     missing.append(".".join(chain[:depth + 1]))
                     break
                 target = getattr(target, name)
-        assert not missing, f"docs/make_screenshots.py reaches for what the window lacks: {missing}"
-    finally:
-        win.shutdown()
+    assert not missing, f"docs/make_screenshots.py reaches for what the window lacks: {missing}"

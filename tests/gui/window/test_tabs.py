@@ -15,17 +15,14 @@ from gui.window.tabs import TABS
 from profiler.history import HistoryStore
 from profiler.results.spec import RunSpec
 from tests.fakes.engine import fake_catalog, fake_supervise
+from tests.gui.window.window_kit import open_window
 from tests.helpers import fabricated
 
 
 @pytest.fixture
 def window(qtbot):
-    win = MainWindow(catalog_fn=fake_catalog, supervise_fn=fake_supervise)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.workspace.store is not None, timeout=5000)
-    yield win
-    win.shutdown()
+    with open_window(qtbot, ready="store") as win:
+        yield win
 
 
 @pytest.fixture

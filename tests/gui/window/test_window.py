@@ -12,17 +12,14 @@ from gui.viewmodel import series_store as sk
 from gui.window.main_window import MainWindow
 from profiler.results.spec import RunSpec
 from tests.fakes.engine import CUDA_REASON, fake_catalog, fake_supervise, raising_supervise
+from tests.gui.window.window_kit import open_window
 from tests.helpers import WAIT_MS
 
 
 @pytest.fixture
 def window(qtbot):
-    win = MainWindow(catalog_fn=fake_catalog, supervise_fn=fake_supervise)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: bool(win.controls.workloads), timeout=5000)
-    yield win
-    win.shutdown()
+    with open_window(qtbot) as win:
+        yield win
 
 
 def spec(device: str = "cpu", duration_s: float = 0.6) -> RunSpec:

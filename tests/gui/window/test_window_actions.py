@@ -5,20 +5,15 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from gui.window.main_window import MainWindow
 from profiler.metrics.allocator import allocator_finding
 from profiler.results.spec import RunSpec
-from tests.fakes.engine import fake_catalog, fake_supervise
+from tests.gui.window.window_kit import open_window
 
 
 @pytest.fixture
 def window(qtbot):
-    win = MainWindow(catalog_fn=fake_catalog, supervise_fn=fake_supervise)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: bool(win.controls.workloads), timeout=5000)
-    yield win
-    win.shutdown()
+    with open_window(qtbot) as win:
+        yield win
 
 
 def test_a_high_fault_rate_is_named_and_offers_an_alternating_ab_run(window, qtbot):
