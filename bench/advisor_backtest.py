@@ -67,17 +67,19 @@ def predict(anchor: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
     from profiler.analysis.advisor.census import step_facts
     from profiler.analysis.advisor.efficiency import choose, measure_point, model_key
     from profiler.analysis.advisor.project import project, run_device
+    from profiler.results.result import RunResult
 
     catalogue = load_catalogue(use_overrides=False)
-    anchor_device, how = run_device(anchor, catalogue)
-    target_device, _ = run_device(target, catalogue)
+    anchor_run, target_run = RunResult.from_dict(anchor), RunResult.from_dict(target)
+    anchor_device, how = run_device(anchor_run, catalogue)
+    target_device, _ = run_device(target_run, catalogue)
     if anchor_device is None or target_device is None:
         raise SystemExit(f"this CPU is not in the catalogue: {how}")
-    blind = {k: v for k, v in target.items() if k not in ("samples_per_s", "step_times_s", "step_time_s")}
-    point = measure_point(anchor, anchor_device, "subject")
+    point = measure_point(anchor_run, anchor_device, "subject")
     assert point is not None
-    choice = choose(target_device, point, [], model_key(blind), str(target.get("precision")))
-    projection = project(step_facts(blind), target_device, str(target.get("precision")), choice)
+    # the target's own timing is never read: only its spec, batch and counted FLOPs
+    choice = choose(target_device, point, [], model_key(target_run), target_run.spec.precision)
+    projection = project(step_facts(target_run), target_device, target_run.spec.precision, choice)
     band = projection.samples_per_s
     measured = float(target["samples_per_s"])
     if band is None:

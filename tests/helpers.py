@@ -176,6 +176,30 @@ def result(run_id: str, device: str = "cpu", samples_per_s: float = 1000.0, flop
     }
 
 
+def run_result(run_id: str, device: str = "cpu", samples_per_s: float = 1000.0, flops_per_step: float = 1e11,
+               batch: int = 100, device_name: str = TEST_CPU_NAME, threads: int = 16, precision: str = "fp32",
+               workload: str = "user", hostname: str | None = None, steps: int = 100, model: str = "tests:own",
+               **fields: Any) -> RunResult:
+    """A run measured at ``samples_per_s`` over ``steps`` equal timed steps (10 s by default), of
+    a model the advisor estimates from its 1,000 parameters (``workload="user"``) or a built-in
+    (``workload="cnn"``...): every figure derives from its raw fields as in a real run.
+    ``fields`` set any other ``RunResult`` field (``status``, ``energy_j``, ``telemetry``...)."""
+    spec = RunSpec(workload=workload, device=device, batch_size=batch, precision=precision, threads=threads,
+                   name=run_id, model=model if workload == "user" else "")
+    run = RunResult(
+        spec=spec, run_id=run_id, status="completed", batch_size=batch, samples_per_step=batch, params=1000,
+        flops_per_step=flops_per_step, step_times_s=[batch / samples_per_s] * steps, started_at=1_790_000_000.0,
+        device_info={"name": device_name, "memory_bytes": 64e9,
+                     "details": {"physical_cores": threads, "torch_threads": threads}},
+        environment={"cpu_model": device_name if device == "cpu" else cpu_model(),
+                     "hostname": hostname or socket.gethostname(), "torch": "2.13.0", "torch_threads": threads})
+    for name, value in fields.items():
+        if not hasattr(run, name):
+            raise TypeError(f"RunResult has no field {name!r}")
+        setattr(run, name, value)
+    return run
+
+
 def collect() -> tuple[EventBus, list[object]]:
     """A bus and the list every event published on it lands in."""
     bus = EventBus()

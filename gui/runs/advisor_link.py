@@ -3,7 +3,7 @@
 ``AdvisorLink.ask(token, form, run=..., run_id=...)`` runs, on a background thread and in
 this order, the same calls as ``horsepower advise`` (``profiler.cli.advise``):
 ``read_constraints`` (a bad field raises ``ConstraintError`` before anything is computed),
-the run (the given result dict, or the stored one without its time series),
+the run (the given result dict, or the stored one, rebuilt as a ``RunResult``),
 ``gather_inputs(store)`` (the catalogue with the user's ``hardware.json``, history and
 reference runs), ``advise_run`` and the tab's plain view of the answer
 (``gui.viewmodel.advice_view``). It answers on the GUI thread with ``sig_answered(token,
@@ -57,6 +57,7 @@ def engine_advise(form: Mapping[str, str], run: Mapping[str, Any] | None, run_id
         from profiler.analysis.advisor.precision import PrecisionError, check_precision
         from profiler.analysis.advisor.subject import SubjectError, check_batch
         from profiler.reports.advisor import advise_run, gather_inputs, read_constraints
+        from profiler.results.result import RunResult
 
     from gui.viewmodel.advice_view import advice_view
 
@@ -65,7 +66,11 @@ def engine_advise(form: Mapping[str, str], run: Mapping[str, Any] | None, run_id
                                        mode=form.get("mode") or "auto")
         batch = check_batch(form.get("batch") or None)
         precision = check_precision(form["precision"]) if form.get("precision") else None
-        subject = dict(run) if run is not None else stored_run(store, run_id)
+        data = dict(run) if run is not None else stored_run(store, run_id)
+        try:
+            subject = RunResult.from_dict(data)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AdviceRejected(f"run {run_id!r} cannot be read as a run ({exc}); pick another") from None
         inputs = gather_inputs(store)
         advice = advise_run(subject, constraints, inputs, precision=precision, batch=batch)
     except (ConstraintError, OverrideError, CorpusError, PrecisionError, SubjectError) as exc:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from profiler.metrics import keys
+from profiler.results.result import RunResult
 
 NA_ENERGY = "n/a: energy not measured"
 DAYS_PER_YEAR = 365.0
@@ -108,17 +109,28 @@ class Projection:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def measured_from_result(result: Mapping[str, Any]) -> Measured:
-    """Mean power from ``energy_j`` over the timed window, else mean power telemetry."""
-    device = str(result.get("device", ""))
-    sps = result.get("samples_per_s")
-    energy_j, timed_s = result.get("energy_j"), result.get("timed_s")
+def measured_power(device: str, samples_per_s: float | None, energy_j: float | None, timed_s: float | None,
+                   telemetry: Mapping[str, Any]) -> Measured:
+    """Mean power (W) from ``energy_j`` over ``timed_s`` seconds of timed window, else the mean
+    power telemetry of ``device``; n/a when neither was measured."""
     if energy_j and timed_s:
-        return Measured(device, sps, energy_j / timed_s, "energy counter")
-    mean = keys.stat(result.get("telemetry") or {}, device, "power_w")
+        return Measured(device, samples_per_s, energy_j / timed_s, "energy counter")
+    mean = keys.stat(telemetry, device, "power_w")
     if mean:
-        return Measured(device, sps, mean, "mean power telemetry")
-    return Measured(device, sps, None, NA_ENERGY)
+        return Measured(device, samples_per_s, mean, "mean power telemetry")
+    return Measured(device, samples_per_s, None, NA_ENERGY)
+
+
+def measured_from_result(result: Mapping[str, Any]) -> Measured:
+    """``measured_power`` of a result dict (``RunResult.to_dict`` keys)."""
+    return measured_power(str(result.get("device", "")), result.get("samples_per_s"), result.get("energy_j"),
+                          result.get("timed_s"), result.get("telemetry") or {})
+
+
+def measured_of(result: RunResult) -> Measured:
+    """``measured_power`` of a run."""
+    return measured_power(result.spec.device, result.samples_per_s, result.energy_j, result.timed_s,
+                          result.telemetry)
 
 
 def device_value(measured: Measured, price: DevicePrice | None,

@@ -14,6 +14,7 @@ from typing import Any
 
 from profiler.cli.common import UsageError, check_output, one_data_channel, open_store, print_json, resolve_run
 from profiler.outputs import write_text
+from profiler.results.result import RunResult
 
 
 def register(sub: Any) -> None:
@@ -48,24 +49,26 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_advise, mode="auto")
 
 
-def _run(ref: str) -> tuple[dict[str, Any], Any]:
+def _run(ref: str) -> tuple[RunResult, Any]:
     """(the run, the open store) for a history id or a run file path."""
     store = open_store()
-    if Path(ref).is_file():
-        from profiler.reports.validate import ImportRejected, read_run_file
-
-        try:
-            run, _series = read_run_file(ref)
-        except ImportRejected as exc:
-            store.close()
-            raise UsageError(f"{ref}: {exc}") from None
-        return run, store
     try:
-        run = resolve_run(store, ref)
+        if Path(ref).is_file():
+            from profiler.reports.validate import ImportRejected, read_run_file
+
+            try:
+                data, _series = read_run_file(ref)
+            except ImportRejected as exc:
+                raise UsageError(f"{ref}: {exc}") from None
+        else:
+            data = resolve_run(store, ref)
+        try:
+            return RunResult.from_dict(data), store
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UsageError(f"{ref}: not a run Horsepower can read ({exc})") from None
     except UsageError:
         store.close()
         raise
-    return {k: v for k, v in run.items() if k not in ("series", "history")}, store
 
 
 def _target(args: argparse.Namespace) -> tuple[int | None, str | None]:

@@ -7,7 +7,7 @@ call replays the model on the meta device, 0.1-2 s):
     inputs = gather_inputs()                       # catalogue + corpus model + history + reference runs
     constraints = read_constraints(samples="1e6", epochs="3", budget="2/h", deadline="24h",
                                    mode="rent")    # ConstraintError: one line for the field
-    advice = advise_run(run_dict, constraints, inputs, precision="amp", batch=256)
+    advice = advise_run(run, constraints, inputs, precision="amp", batch=256)   # run: a RunResult
     advice = advise_model("hf:gpt2", {}, 8, "bf16", constraints, inputs)   # no run: counted on meta
     text.to_dict(advice)  # rows, chart (points + on_front), calibration, recommendation, credits
 
@@ -36,6 +36,7 @@ from profiler.analysis.advisor.subject import subject_of_model, subject_of_run
 from profiler.analysis.prices import PricesError, load_prices
 from profiler.reports.backtest_cache import backtests
 from profiler.reports.reference_runs import load_reference_runs
+from profiler.results.result import RunResult
 
 if TYPE_CHECKING:
     from profiler.history import HistoryStore
@@ -49,8 +50,8 @@ HISTORY_LIMIT = 300
 @dataclass(frozen=True)
 class AdvisorInputs:
     catalogue: Catalogue
-    history: tuple[dict[str, Any], ...] = ()
-    reference: tuple[dict[str, Any], ...] = ()
+    history: tuple[RunResult, ...] = ()
+    reference: tuple[RunResult, ...] = ()
     problems: tuple[str, ...] = field(default_factory=tuple)
     gpu: GpuModel | None = None
     backtests: tuple[Backtest, ...] = ()
@@ -130,16 +131,21 @@ def quality_lines(backtests: tuple[Backtest, ...], memory: MemoryCheck | None = 
     return tuple(lines)
 
 
-def history_runs(store: HistoryStore, limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
-    """Completed single-rank runs of the history (newest first), without their time series.
+def history_runs(store: HistoryStore, limit: int = HISTORY_LIMIT) -> list[RunResult]:
+    """Completed single-rank runs of the history (newest first).
 
     A torch.distributed run's samples/s is several processes' together, not one device's rate:
-    it neither calibrates a device nor stands as "measured" for it."""
+    it neither calibrates a device nor stands as "measured" for it. A stored result that cannot
+    be rebuilt is left out (logged): it calibrates nothing."""
     runs = []
     for summary in store.list_runs(status="completed", limit=limit, world_size=1):
-        run = store.get(summary.run_id)
-        if run is not None:
-            runs.append({k: v for k, v in run.items() if k not in ("series", "history")})
+        data = store.get(summary.run_id)
+        if data is None:
+            continue
+        try:
+            runs.append(RunResult.from_dict(data))
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("run %s is not used for calibration: %s", summary.run_id, exc)
     return runs
 
 
@@ -210,10 +216,10 @@ def _finish(advice: Advice, inputs: AdvisorInputs) -> Advice:
                    quality=quality_lines(inputs.backtests, inputs.memory))
 
 
-def advise_run(run: Mapping[str, Any], constraints: Constraints, inputs: AdvisorInputs,
+def advise_run(run: RunResult, constraints: Constraints, inputs: AdvisorInputs,
                device_ids: Sequence[str] | None = None, show_all: bool = False, precision: str | None = None,
                batch: int | None = None) -> Advice:
-    """The advisor's answer for ``run`` (a result dict from history, an import or a live run) at
+    """The advisor's answer for ``run`` (from history, an import or a live run) at
     ``precision`` and ``batch`` (default: the run's); ``SubjectError`` when GPU rows cannot be made."""
     subject = subject_of_run(run, step_facts(run), precision, batch)
     advice = advise(run, inputs.catalogue, constraints, inputs.history, inputs.reference, device_ids, show_all,
@@ -225,9 +231,6 @@ def advise_model(ref: str, knobs: Mapping[str, Any], batch: int, precision: str,
                  inputs: AdvisorInputs, device_ids: Sequence[str] | None = None, show_all: bool = False) -> Advice:
     """The answer for a model nobody trained here: counted on meta (``SubjectError`` if it cannot be)."""
     subject = subject_of_model(ref, knobs, batch, precision)
-    run = {"run_id": "counted", "name": f"{ref} bs{batch} {precision}", "status": "counted", "device": "none",
-           "batch_size": batch, "precision": precision, "params": subject.facts.params,
-           "flops_per_step": subject.step.flops, "samples_per_step": batch, "spec": {"model": ref}}
-    advice = advise(run, inputs.catalogue, constraints, (), (), device_ids, show_all, subject=subject,
-                    gpu=inputs.gpu, counted_only=True, pair_orders=inputs.pair_orders)
+    advice = advise(None, inputs.catalogue, constraints, (), (), device_ids, show_all, subject=subject,
+                    gpu=inputs.gpu, pair_orders=inputs.pair_orders)
     return _finish(advice, inputs)

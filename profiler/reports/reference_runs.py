@@ -18,6 +18,7 @@ from typing import Any
 from profiler.analysis.advisor.hardware import section
 from profiler.analysis.advisor.resources_io import REFERENCE_DIR, resource_dir
 from profiler.reports.validate import ImportRejected, read_run_file
+from profiler.results.result import RunResult
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,8 @@ def check_reference(run: Mapping[str, Any]) -> None:
                              "(environment.driver or device_info.details.driver)")
 
 
-def load_reference_runs(directory: str | Path | None = None) -> tuple[list[dict[str, Any]], list[str]]:
-    """(valid reference result dicts, one line per rejected file), files in name order."""
+def load_reference_runs(directory: str | Path | None = None) -> tuple[list[RunResult], list[str]]:
+    """(valid reference runs, one line per rejected file), files in name order."""
     try:
         folder = Path(directory) if directory is not None else resource_dir(REFERENCE_DIR)
     except FileNotFoundError as exc:
@@ -52,9 +53,10 @@ def load_reference_runs(directory: str | Path | None = None) -> tuple[list[dict[
     runs, problems = [], []
     for path in sorted(folder.glob("*.json")):
         try:
-            run, _series = read_run_file(path)
-            check_reference(run)
-        except ImportRejected as exc:
+            data, _series = read_run_file(path)
+            check_reference(data)
+            run = RunResult.from_dict(data)
+        except (ImportRejected, KeyError, TypeError, ValueError) as exc:
             problems.append(f"reference run {path.name} skipped: {exc}")
             log.warning("reference run %s skipped: %s", path, exc)
             continue

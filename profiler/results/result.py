@@ -13,6 +13,7 @@ from profiler.metrics.cpu_share import CpuShares, cpu_shares
 from profiler.metrics.figures import Figures, figures, tokens_per_s
 from profiler.metrics.flop_coverage import StepFlops
 from profiler.metrics.phases import PhaseRecord, phase_summary
+from profiler.metrics.quality import partial_reason
 from profiler.metrics.verdict import Verdict, verdict
 from profiler.results.spec import RunSpec
 from profiler.results.stats import StepTimeSummary, summarize
@@ -164,6 +165,14 @@ class RunResult:
     def contention(self) -> Contention:
         """Was the machine busy during the timed window (``profiler.metrics.contention``)."""
         return contention_of(self)
+
+    @property
+    def partial(self) -> str:
+        """Why the figures cover only part of the planned window ("" when they cover all of it):
+        the engine's one verdict, ``profiler.metrics.quality.partial_reason``."""
+        return partial_reason({"status": self.status, "timed_steps": len(self.step_times_s),
+                               "samples_per_s": self.samples_per_s, "timed_s": self.timed_s,
+                               "spec": {"duration_s": self.spec.duration_s}})
 
     @property
     def tokens_per_s(self) -> float | None:

@@ -1,7 +1,8 @@
 """The advisor's answer for one subject: a ranked table, cost-versus-time chart data with the
 Pareto front, predicted-versus-measured calibration, and a recommendation in words.
 
-``advise(run, catalogue, constraints, subject=..., gpu=..., history=..., reference=...)`` is
+``advise(run, catalogue, constraints, subject=..., gpu=..., history=..., reference=...)`` (runs
+as ``RunResult``; ``run`` None for a model counted without training) is
 pure given its inputs (no I/O beyond the catalogue and the fitted GPU model already loaded);
 the facade in ``profiler.reports.advisor`` builds the subject (a measured run at the target
 batch and precision, or a model counted without training) and gathers history and reference
@@ -23,7 +24,7 @@ from profiler.analysis.advisor.census import StepFacts, step_facts
 from profiler.analysis.advisor.constraints import Constraints
 from profiler.analysis.advisor.corpus import CORPUS_CREDIT
 from profiler.analysis.advisor.costs import BOUGHT, Cost, energy_wh, job_cost, power_of
-from profiler.analysis.advisor.efficiency import Point, measure_point
+from profiler.analysis.advisor.efficiency import Point, measure_point, model_key
 from profiler.analysis.advisor.fit import NEW_GPU, NEW_MODEL
 from profiler.analysis.advisor.gpu_model import GpuModel
 from profiler.analysis.advisor.hardware import HardwareDevice
@@ -33,6 +34,7 @@ from profiler.analysis.advisor.recommend import recommendation
 from profiler.analysis.advisor.row import Row
 from profiler.analysis.advisor.soundness import refusal, unsound_reason
 from profiler.analysis.advisor.subject import Subject, subject_of_run
+from profiler.results.result import RunResult
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def _within(value: Band | None, limit: float | None) -> bool | None:
     return False if value.low > limit else None
 
 
-def _row(projection: Projection, blind: Projection | None, run_for_power: Mapping[str, Any] | None,
+def _row(projection: Projection, blind: Projection | None, run_for_power: RunResult | None,
          constraints: Constraints, catalogue: Catalogue, owned: bool) -> Row:
     if projection.samples_per_s is None or projection.status == NA:
         return Row(projection, None, None, None, Cost(None, None, "", projection.reason or NA), owned,
@@ -143,71 +145,91 @@ def _evidence(pair_orders: Mapping[str, Sequence[PairOrder]], gpu: GpuModel | No
     return OrderEvidence(gpu.devices, tuple(seen), tuple(pair_orders.get(NEW_GPU) or ()))
 
 
-def advise(run: Mapping[str, Any], catalogue: Catalogue, constraints: Constraints,
-           history: Sequence[Mapping[str, Any]] = (), reference: Sequence[Mapping[str, Any]] = (),
+#: ``Advice.run_id`` of advice for a model counted on meta, not trained (``advise --model``)
+COUNTED = "counted"
+
+
+def advise(run: RunResult | None, catalogue: Catalogue, constraints: Constraints,
+           history: Sequence[RunResult] = (), reference: Sequence[RunResult] = (),
            device_ids: Sequence[str] | None = None, show_all: bool = False, subject: Subject | None = None,
-           gpu: GpuModel | None = None, counted_only: bool = False,
-           pair_orders: Mapping[str, Sequence[PairOrder]] | None = None) -> Advice:
+           gpu: GpuModel | None = None, pair_orders: Mapping[str, Sequence[PairOrder]] | None = None) -> Advice:
     """Project ``subject`` (default: ``run``'s model at its own batch and precision) onto the
     catalogue under ``constraints``; GPU rows need ``gpu`` (the fitted corpus model), else they
-    are n/a. ``counted_only``: no run was measured (``advise --model``). ``pair_orders``: per
-    back-test regime, how often two GPUs' projections were in the published order
-    (``backtest.pair_orders``), for the recommendation's "too close to call"."""
-    facts = step_facts(run) if not counted_only else None
-    if subject is None:
-        subject = subject_of_run(run, facts if facts is not None else step_facts(run))
-    facts = facts if facts is not None else subject.step
+    are n/a. ``run`` None: no run was measured (``advise --model``; ``subject`` is then the
+    model counted on meta). ``pair_orders``: per back-test regime, how often two GPUs'
+    projections were in the published order (``backtest.pair_orders``), for the
+    recommendation's "too close to call"."""
+    if run is None:
+        if subject is None:
+            raise ValueError("advice without a measured run needs the subject (a model counted on meta)")
+        return _advise(None, subject, subject.step, catalogue, constraints, history, reference, device_ids,
+                       show_all, gpu, pair_orders)
+    facts = step_facts(run)
+    return _advise(run, subject or subject_of_run(run, facts), facts, catalogue, constraints, history, reference,
+                   device_ids, show_all, gpu, pair_orders)
+
+
+def _advise(run: RunResult | None, subject: Subject, facts: StepFacts, catalogue: Catalogue,
+            constraints: Constraints, history: Sequence[RunResult], reference: Sequence[RunResult],
+            device_ids: Sequence[str] | None, show_all: bool, gpu: GpuModel | None,
+            pair_orders: Mapping[str, Sequence[PairOrder]] | None) -> Advice:
     warnings: list[str] = []
-    refused = ""
-    if counted_only:
+    if run is None:
         refused = ("a CPU target needs a measurement: `horsepower run --model ... --device cpu`, "
                    "then `horsepower advise RUN`")
         subject_device, how = None, "no run: the model was counted, not trained"
     else:
+        refused = ""
         subject_device, how = run_device(run, catalogue)
         reason = unsound_reason(run)
         if reason is not None:
             warnings.append(refusal(reason))
             refused = f"not projected: {reason}"
+    run_id = run.run_id if run is not None else COUNTED
     own = None
-    if subject_device is not None and not refused:
+    if run is not None and subject_device is not None and not refused:
         own = measure_point(run, subject_device, "subject", facts)
-    others = [r for r in history if r.get("run_id") != run.get("run_id")]
+    others = [r for r in history if r.run_id != run_id]
     points = calibration_points(others, catalogue, "history") + calibration_points(reference, catalogue, "reference")
-    runs_by_id = {str(r.get("run_id")): r for r in (*others, *reference)}
-    runs_by_id[str(run.get("run_id"))] = run
+    runs_by_id = {r.run_id: r for r in (*others, *reference)}
+    if run is not None:
+        runs_by_id[run_id] = run
     host = socket.gethostname()
-    run_host = (run.get("environment") or {}).get("hostname")
+    run_host = run.environment.get("hostname") if run is not None else None
     mine = subject_device is not None and run_host in (None, "", host)  # an imported run is someone else's
     owned_ids = {subject_device.id} if mine and subject_device is not None else set()
     owned_ids |= {p.device.id for p in points if p.origin == "history"
-                  and (runs_by_id[p.run_id].get("environment") or {}).get("hostname") == host}
+                  and runs_by_id[p.run_id].environment.get("hostname") == host}
     rows = []
     targets = _targets(catalogue, subject_device, points, device_ids, show_all)
-    for shown, blind in project_all(run, subject, own, targets, points, gpu, refused):
+    for shown, blind in project_all(model_key(run) if run is not None else "", subject, own, targets, points, gpu,
+                                    refused):
         measured_run = runs_by_id.get(shown.measured_run or "")
         rows.append(_row(shown, blind, measured_run, constraints, catalogue, shown.device.id in owned_ids))
     rows.sort(key=lambda r: _rank_key(r, constraints))
     notes = [f"this run's device: {how}",
              f"target: batch {subject.batch}, precision {subject.precision}"
-             + ("" if subject.same_as_run or counted_only else " (not what the run measured: no row is 'measured')"),
+             + ("" if subject.same_as_run or run is None else " (not what the run measured: no row is 'measured')"),
              *subject.notes]
-    if subject_device is None and not counted_only:
+    if subject_device is None and run is not None:
         notes.append("its own efficiency cannot be used: projections rest on measured runs and priors")
     if not constraints.samples_given:
         notes.append(f"no --samples given: figures are for a job of {constraints.samples:,} samples")
     calibration = _calibration(rows)
-    check = _self_check(calibration, str(run.get("run_id")))
+    check = _self_check(calibration, run_id)
     if check:
         warnings.append(check)
     shown_devices = [r.device for r in rows]
     extra = (CORPUS_CREDIT,) if gpu is not None and any(r.device.family == "gpu" for r in rows) else ()
+    if run is None:
+        run_name, measured_on = f"{subject.name} bs{subject.batch} {subject.precision}", ""
+    else:
+        run_name = run.name or run_id
+        measured_on = subject_device.name if subject_device is not None else run.spec.device
     return Advice(
-        run_id=str(run.get("run_id")), run_name=str(run.get("name") or run.get("run_id")),
-        subject=subject_device.name if subject_device is not None else ("" if counted_only else str(run.get("device"))),
+        run_id=run_id, run_name=run_name, subject=measured_on,
         constraints=constraints, facts=subject.step, rows=tuple(rows), chart=pareto_points(rows),
-        recommendation=recommendation(rows, constraints, str(run.get("run_id") or ""),
-                                      _evidence(pair_orders or {}, gpu, subject)), calibration=calibration,
-        credits=(*(credits() if catalogue.uses_epoch(shown_devices) else ()), *extra), notes=tuple(notes),
-        warnings=tuple(warnings), target=subject,
+        recommendation=recommendation(rows, constraints, run_id, _evidence(pair_orders or {}, gpu, subject)),
+        calibration=calibration, credits=(*(credits() if catalogue.uses_epoch(shown_devices) else ()), *extra),
+        notes=tuple(notes), warnings=tuple(warnings), target=subject,
     )

@@ -25,6 +25,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
 from profiler.analysis.advisor.bands import Band
+from profiler.results.result import RunResult
 from profiler.workloads import WORKLOADS, Workload, WorkloadError
 from profiler.workloads.footprint import SavedTensorMeter
 
@@ -144,7 +145,7 @@ def _replay(workload: Workload, size: str, batch: int | None, knobs: Mapping[str
     return kernels, census.bytes, float(meter.total_bytes), float(rnn_layers)
 
 
-def replay_counts(workload: Workload, size: str, batch: int | None, knobs: Mapping[str, int],
+def replay_counts(workload: Workload, size: str, batch: int | None, knobs: Mapping[str, Any],
                   channels_last: bool = False) -> Counts:
     """(kernels, bytes moved, activation bytes, recurrent layers) per fwd+bwd step; a knob the
     step is affine in (``flops_affine_knob``) is replayed at 2 and 3 and extrapolated."""
@@ -165,37 +166,27 @@ def replay_counts(workload: Workload, size: str, batch: int | None, knobs: Mappi
     return _CACHE[key]
 
 
-def _spec(run: Mapping[str, Any]) -> Mapping[str, Any]:
-    spec = run.get("spec")
-    return spec if isinstance(spec, Mapping) else {}
-
-
-def builtin_workload(run: Mapping[str, Any]) -> Workload | None:
+def builtin_workload(run: RunResult) -> Workload | None:
     """The built-in workload a run trained, or None (a user's own model)."""
-    spec = _spec(run)
-    if spec.get("model"):
-        return None
-    return WORKLOADS.get(str(run.get("workload") or spec.get("workload") or ""))
+    return None if run.spec.model else WORKLOADS.get(run.spec.workload)
 
 
-def step_facts(run: Mapping[str, Any]) -> StepFacts:
-    """Per-step facts of a result dict (built-in: replayed on meta; else from params)."""
-    params = int(run.get("params") or 0)
-    batch = int(run.get("batch_size") or 0)
-    samples = int(run.get("samples_per_step") or batch or 0)
-    flops = run.get("flops_per_step")
-    flops = float(flops) if isinstance(flops, (int, float)) and flops > 0 else None
-    precision = str(run.get("precision") or "fp32")
+def step_facts(run: RunResult) -> StepFacts:
+    """Per-step facts of a run (built-in: replayed on meta; else from params)."""
+    params = int(run.params or 0)
+    batch = int(run.batch_size or 0)
+    samples = int(run.samples_per_step or batch or 0)
+    flops = run.flops_per_step if run.flops_per_step and run.flops_per_step > 0 else None
+    precision = run.spec.precision or "fp32"
     half = precision in ("bf16", "fp16")
     state_traffic = (OPTIMIZER_BYTES_PER_PARAM + WEIGHT_PASS_BYTES_PER_PARAM) * params
     how = [f"state: {STATE_BYTES_PER_PARAM} bytes/parameter (fp32 weights, gradients, AdamW's 2 moments)"]
     workload = builtin_workload(run)
     counts = None
     if workload is not None:
-        spec = _spec(run)
         try:
-            counts = replay_counts(workload, str(run.get("size") or spec.get("size") or "S"), batch or None,
-                                   dict(spec.get("knobs") or {}), bool(spec.get("channels_last")))
+            counts = replay_counts(workload, run.spec.size or "S", batch or None, dict(run.spec.knobs),
+                                   run.spec.channels_last)
         except (WorkloadError, RuntimeError, TypeError, ValueError) as exc:
             log.warning("could not replay %s on meta: %s", workload.name, exc)
             how.append(f"meta replay failed ({exc}); traffic from parameters only")

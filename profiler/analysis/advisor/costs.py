@@ -9,9 +9,7 @@ cheapest listed on-demand rate, which includes electricity.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from profiler import units
 from profiler.analysis.advisor.bands import Band
@@ -19,7 +17,8 @@ from profiler.analysis.advisor.catalogue import Catalogue
 from profiler.analysis.advisor.cloud import CloudPrice
 from profiler.analysis.advisor.constraints import BUY, RENT, Constraints
 from profiler.analysis.advisor.hardware import HardwareDevice
-from profiler.analysis.value import DevicePrice, measured_from_result
+from profiler.analysis.value import DevicePrice, measured_of
+from profiler.results.result import RunResult
 
 POWER_FRACTION = (0.5, 0.8, 1.0)
 OWN, BOUGHT, RENTED = "own", "buy", "rent"
@@ -43,10 +42,10 @@ class Cost:
     price: CloudPrice | None = None
 
 
-def power_of(device: HardwareDevice, run: Mapping[str, Any] | None) -> Power | None:
+def power_of(device: HardwareDevice, run: RunResult | None) -> Power | None:
     """The device's power while training: measured from ``run`` when it measured it."""
     if run is not None:
-        measured = measured_from_result(run)
+        measured = measured_of(run)
         if measured.power_w:
             return Power(Band.exact(measured.power_w), True, measured.power_source)
     if device.tdp_w is None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from profiler.analysis.advisor.hardware import CPU, CoreGroup, Figure, HardwareDevice, section
 from profiler.analysis.advisor.resources_io import HARDWARE_DIR, read_text
+from profiler.results.result import RunResult
 from profiler.results.spec import cpu_model
 
 log = logging.getLogger(__name__)
@@ -163,13 +164,13 @@ def match_generic(info: CpuInfo, generic: tuple[tuple[HardwareDevice, dict[str, 
     return None
 
 
-def _run_host(run: Mapping[str, Any]) -> tuple[str, str]:
-    env, info = section(run, "environment"), section(run, "device_info")
+def _run_host(run: RunResult) -> tuple[str, str]:
+    env, info = run.environment, run.device_info
     name = str(env.get("cpu_model") or info.get("name") or "")
     return name, str(env.get("hostname") or "")
 
 
-def identify_cpu(run: Mapping[str, Any], named: tuple[HardwareDevice, ...],
+def identify_cpu(run: RunResult, named: tuple[HardwareDevice, ...],
                  generic: tuple[tuple[HardwareDevice, dict[str, Any]], ...],
                  cpuinfo: CpuInfo | None = None) -> tuple[HardwareDevice | None, str]:
     """(catalogue CPU of the run's machine or None, how it was identified, in words)."""
@@ -190,11 +191,11 @@ def identify_cpu(run: Mapping[str, Any], named: tuple[HardwareDevice, ...],
     return generic_cpu, f"class from this machine's /proc/cpuinfo flags ({name!r} names no part)"
 
 
-def cores_used(run: Mapping[str, Any]) -> int | None:
+def cores_used(run: RunResult) -> int | None:
     """Physical cores a CPU run used: its thread count, at most the physical cores."""
-    spec, env, info = section(run, "spec"), section(run, "environment"), section(run, "device_info")
+    env, info = run.environment, run.device_info
     details = section(info, "details")
-    threads = spec.get("threads") or env.get("torch_threads") or details.get("torch_threads")
+    threads = run.spec.threads or env.get("torch_threads") or details.get("torch_threads")
     physical = details.get("physical_cores") or info.get("compute_units") or env.get("logical_cpus")
     if not isinstance(threads, int) or threads <= 0:
         threads = physical if isinstance(physical, int) else None

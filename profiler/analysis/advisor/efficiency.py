@@ -21,9 +21,8 @@ measurements of the target's precision count (an fp32 run says nothing about AMX
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from profiler.analysis.advisor.bands import Band
 from profiler.analysis.advisor.census import StepFacts, step_facts
@@ -31,6 +30,7 @@ from profiler.analysis.advisor.hardware import HardwareDevice
 from profiler.analysis.advisor.roofline import NoFigure, roof
 from profiler.analysis.advisor.soundness import unsound_reason
 from profiler.metrics.comparison import model_title
+from profiler.results.result import RunResult
 
 #: band factors on a measured efficiency, by how far the projection reaches (from the
 #: back-test on this machine: bench/advisor_backtest.py, see docs/advisor.md)
@@ -111,22 +111,22 @@ class Choice:
     points: tuple[str, ...] = ()
 
 
-def model_key(run: Mapping[str, Any]) -> str:
+def model_key(run: RunResult) -> str:
     """Model, batch and precision: runs with the same key trained the same step."""
-    return f"{model_title(run)} bs{run.get('batch_size')} {run.get('precision')}"
+    return f"{model_title({'spec': run.spec.to_dict()})} bs{run.batch_size} {run.spec.precision}"
 
 
-def measure_point(run: Mapping[str, Any], device: HardwareDevice, origin: str,
+def measure_point(run: RunResult, device: HardwareDevice, origin: str,
                   facts: StepFacts | None = None) -> Point | None:
     """The efficiency (or launch cost) a measured run shows on ``device``; None if unusable."""
-    samples_per_s = run.get("samples_per_s")
+    samples_per_s = run.samples_per_s
     if unsound_reason(run) is not None or not samples_per_s:
         return None  # failed, partial, too few steps or on a busy machine: calibrates nothing
     facts = facts or step_facts(run)
     if not facts.samples:
         return None
-    step_s = facts.samples / float(samples_per_s)
-    precision = str(run.get("precision") or "fp32")
+    step_s = facts.samples / samples_per_s
+    precision = run.spec.precision or "fp32"
     try:
         ideal = roof(facts, device, precision).ideal_s.nominal
     except NoFigure:
@@ -137,8 +137,8 @@ def measure_point(run: Mapping[str, Any], device: HardwareDevice, origin: str,
     if not device.is_cpu and facts.kernels and launch is not None:
         if facts.kernels * launch.nominal >= LAUNCH_BOUND_SHARE * step_s:
             efficiency, per_kernel = None, step_s / facts.kernels
-    return Point(str(run.get("run_id")), origin, device, model_key(run), precision, step_s,
-                 float(samples_per_s), efficiency, per_kernel, facts)
+    return Point(run.run_id, origin, device, model_key(run), precision, step_s, samples_per_s, efficiency,
+                 per_kernel, facts)
 
 
 def _spread(values: Sequence[float], factors: tuple[float, float]) -> Band:

@@ -13,22 +13,22 @@ need a sound measured run: without one they are n/a with the reason.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from profiler import units
 from profiler.analysis.advisor.bands import PROJECTED, Band
 from profiler.analysis.advisor.catalogue import Catalogue
 from profiler.analysis.advisor.census import StepFacts
 from profiler.analysis.advisor.cpus import cores_used, identify_cpu
-from profiler.analysis.advisor.efficiency import Choice, Point, choose, measure_point, model_key
+from profiler.analysis.advisor.efficiency import Choice, Point, choose, measure_point
 from profiler.analysis.advisor.fit import Case
 from profiler.analysis.advisor.gpu_model import GpuModel
-from profiler.analysis.advisor.hardware import HardwareDevice, section
+from profiler.analysis.advisor.hardware import HardwareDevice
 from profiler.analysis.advisor.precision import HALF, Peak, peak_for
 from profiler.analysis.advisor.roofline import FITS, MemoryFit, NoFigure, memory_fit, step_time
 from profiler.analysis.advisor.subject import Subject
+from profiler.results.result import RunResult
 
 MEASURED, PROJECTED_STATUS, NA = "measured", "projected", "n/a"
 
@@ -54,11 +54,11 @@ class Projection:
         return {MEASURED: "measured", PROJECTED_STATUS: PROJECTED}.get(self.status, self.reason or NA)
 
 
-def run_device(run: Mapping[str, Any], catalogue: Catalogue) -> tuple[HardwareDevice | None, str]:
+def run_device(run: RunResult, catalogue: Catalogue) -> tuple[HardwareDevice | None, str]:
     """(catalogue device the run was measured on, how it was identified); a CPU run gets the
     slice of cores it used and the host's RAM."""
-    device_id = str(run.get("device") or "")
-    info = section(run, "device_info")
+    device_id = run.spec.device
+    info = run.device_info
     if device_id == "cpu":
         generic = catalogue.generic_cpus
         cpu, how = identify_cpu(run, catalogue.cpus(), generic)
@@ -76,7 +76,7 @@ def run_device(run: Mapping[str, Any], catalogue: Catalogue) -> tuple[HardwareDe
     return device, f"torch name {name!r} matches {device.name}"
 
 
-def calibration_points(runs: Sequence[Mapping[str, Any]], catalogue: Catalogue, origin: str) -> list[Point]:
+def calibration_points(runs: Sequence[RunResult], catalogue: Catalogue, origin: str) -> list[Point]:
     """Usable measured points of ``runs`` (history or reference runs) on catalogue devices."""
     points = []
     for run in runs:
@@ -143,7 +143,7 @@ def measured(point: Point) -> Projection:
                       measured_run=point.run_id, peak=plain_peak(point.device, point.precision))
 
 
-def _one(run: Mapping[str, Any], subject: Subject, own: Point | None, target: HardwareDevice,
+def _one(run_key: str, subject: Subject, own: Point | None, target: HardwareDevice,
          points: Sequence[Point], gpu: GpuModel | None, refused: str) -> Projection:
     if target.family == "gpu":
         if gpu is None:
@@ -152,20 +152,20 @@ def _one(run: Mapping[str, Any], subject: Subject, own: Point | None, target: Ha
         return project_gpu(subject, target, gpu)
     if refused:
         return Projection(target, NA, reason=f"n/a: {refused}", fit=memory_fit(subject.step, target))
-    key = model_key(run)
-    return project(subject.step, target, subject.precision, choose(target, own, points, key, subject.precision))
+    return project(subject.step, target, subject.precision, choose(target, own, points, run_key, subject.precision))
 
 
-def project_all(run: Mapping[str, Any], subject: Subject, own: Point | None, targets: Sequence[HardwareDevice],
+def project_all(run_key: str, subject: Subject, own: Point | None, targets: Sequence[HardwareDevice],
                 points: Sequence[Point], gpu: GpuModel | None = None,
                 refused: str = "") -> list[tuple[Projection, Projection | None]]:
     """For each target: (what to show, the blind prediction when the target was measured).
 
     A target with a measured run of this model at the target batch and precision shows that
     run; its prediction is made as if that device had never been measured (its own runs left
-    out of the calibration). ``refused``: why non-GPU targets cannot be projected (an unsound
-    run, or no run at all)."""
-    key = model_key(run) if subject.same_as_run else None
+    out of the calibration). ``run_key``: the measured run's ``model_key`` ("" when no run was
+    measured); ``refused``: why non-GPU targets cannot be projected (an unsound run, or no run
+    at all)."""
+    key = run_key if subject.same_as_run and run_key else None
     out: list[tuple[Projection, Projection | None]] = []
     for target in targets:
         here = [p for p in points if key is not None and p.device.id == target.id and p.model_key == key]
@@ -174,7 +174,7 @@ def project_all(run: Mapping[str, Any], subject: Subject, own: Point | None, tar
         if here:
             blind_points = [p for p in points if p.device.id.split("@")[0] != target.id.split("@")[0]]
             blind_own = own if own is not None and own.device.id != target.id else None
-            out.append((measured(here[0]), _one(run, subject, blind_own, target, blind_points, gpu, refused)))
+            out.append((measured(here[0]), _one(run_key, subject, blind_own, target, blind_points, gpu, refused)))
             continue
-        out.append((_one(run, subject, own, target, points, gpu, refused), None))
+        out.append((_one(run_key, subject, own, target, points, gpu, refused), None))
     return out

@@ -10,11 +10,7 @@ saying why, or None for a sound run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from profiler.metrics.contention import contention_of_dict
-from profiler.metrics.quality import partial_reason
+from profiler.results.result import RunResult
 
 #: fewer timed steps than this: the rate is not a measurement
 MIN_TIMED_STEPS = 5
@@ -23,14 +19,10 @@ MIN_TIMED_STEPS = 5
 SOUND_STATUSES = ("completed", "stopped")
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def busy_reason(run: Mapping[str, Any]) -> str | None:
+def busy_reason(run: RunResult) -> str | None:
     """Why the run counts as measured on a busy machine (the engine's one verdict,
     ``metrics.contention``: others' median CPU share over the timed window), or None."""
-    verdict = contention_of_dict(run)
+    verdict = run.contention
     if not verdict.contended:
         return None
     share = verdict.others_median_percent
@@ -38,18 +30,17 @@ def busy_reason(run: Mapping[str, Any]) -> str | None:
                                                    if share is not None else "")
 
 
-def unsound_reason(run: Mapping[str, Any]) -> str | None:
+def unsound_reason(run: RunResult) -> str | None:
     """One line on why ``run`` cannot be a basis for CPU advice, or None when it can."""
-    status = str(run.get("status") or "")
-    if status not in SOUND_STATUSES:
-        return f"the run did not complete (status {status or 'unknown'})"
-    partial = partial_reason(run)  # the engine's one definition: a stopped run measured part of its window
+    if run.status not in SOUND_STATUSES:
+        return f"the run did not complete (status {run.status or 'unknown'})"
+    partial = run.partial  # the engine's one definition: a stopped run measured part of its window
     if partial:
         return f"the run is {partial}"
-    steps = _number(run.get("timed_steps"))
-    if steps is not None and steps < MIN_TIMED_STEPS:
-        return f"the run timed {steps:.0f} step(s), fewer than {MIN_TIMED_STEPS}"
-    if not _number(run.get("samples_per_s")):
+    steps = len(run.step_times_s)
+    if steps < MIN_TIMED_STEPS:
+        return f"the run timed {steps} step(s), fewer than {MIN_TIMED_STEPS}"
+    if not run.samples_per_s:
         return "the run measured no samples/s"
     return busy_reason(run)
 

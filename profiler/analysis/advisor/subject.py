@@ -27,6 +27,7 @@ from profiler.analysis.advisor.census import (
 from profiler.analysis.advisor.gpu_model import family_of
 from profiler.analysis.advisor.model_facts import CountError, ModelFacts, count_model, facts_key
 from profiler.analysis.advisor.precision import HALF, default_precision
+from profiler.results.result import RunResult
 
 log = logging.getLogger(__name__)
 
@@ -100,29 +101,21 @@ def scale_step(step: StepFacts, batch: int) -> StepFacts:
                                    "parameter traffic unchanged"))
 
 
-def _spec(run: Mapping[str, Any]) -> Mapping[str, Any]:
-    spec = run.get("spec")
-    return spec if isinstance(spec, Mapping) else {}
+def _run_family(run: RunResult) -> str | None:
+    if run.spec.model:
+        return family_of(run.spec.model)
+    return _FAMILY_OF_WORKLOAD.get(run.spec.workload)
 
 
-def _run_family(run: Mapping[str, Any]) -> str | None:
-    spec = _spec(run)
-    model = str(spec.get("model") or "")
-    if model:
-        return family_of(model)
-    return _FAMILY_OF_WORKLOAD.get(str(run.get("workload") or spec.get("workload") or ""))
-
-
-def _counted(run: Mapping[str, Any]) -> ModelFacts | None:
+def _counted(run: RunResult) -> ModelFacts | None:
     """The run's model counted on meta: a built-in workload, or an ``hf:`` model (library code,
     random weights); None for a file model (its code is not run here) or one meta cannot run."""
-    spec = _spec(run)
-    knobs = dict(spec.get("knobs") or {})
+    knobs = dict(run.spec.knobs)
     workload = builtin_workload(run)
-    model = str(spec.get("model") or "")
+    model = run.spec.model
     try:
         if workload is not None:
-            return count_model(workload.name, knobs, str(run.get("size") or "S"))
+            return count_model(workload.name, knobs, run.spec.size or "S")
         if model.startswith("hf:"):
             return count_model(model, knobs, cpu_fallback=False)
     except CountError as exc:
@@ -139,11 +132,11 @@ def _conv_share(counted: ModelFacts | None, family: str | None) -> tuple[float, 
     return share, f"taken as {share:.0%} from the model family ({family or 'unknown'})"
 
 
-def subject_of_run(run: Mapping[str, Any], step: StepFacts, precision: str | None = None,
+def subject_of_run(run: RunResult, step: StepFacts, precision: str | None = None,
                    batch: int | None = None) -> Subject:
     """The run's model at ``batch`` (default: the run's) and ``precision`` (default: what the
     run's dtype setting means on a target, ``precision.default_precision``)."""
-    run_precision = str(run.get("precision") or "fp32")
+    run_precision = run.spec.precision or "fp32"
     target_precision = precision or default_precision(run_precision)
     target_batch = batch or step.batch_size or 1
     if not step.flops or not step.samples:
@@ -152,7 +145,7 @@ def subject_of_run(run: Mapping[str, Any], step: StepFacts, precision: str | Non
     counted = _counted(run)
     share, share_how = _conv_share(counted, family)
     per_sample = step.activations_per_sample()
-    facts = ModelFacts(str(run.get("name") or run.get("workload") or "run"), {}, step.flops / step.samples,
+    facts = ModelFacts(run.name or run.spec.workload or "run", {}, step.flops / step.samples,
                        step.params, share, per_sample.nominal if per_sample else None, "the run's own count")
     notes = [f"convolution share of the FLOPs {share_how}"]
     if step.activation_bytes is None and counted is not None and counted.activation_bytes_per_sample:
@@ -166,9 +159,9 @@ def subject_of_run(run: Mapping[str, Any], step: StepFacts, precision: str | Non
                      "`horsepower advise --model REF` counts them")
     scaled = scale_step(step, target_batch)
     same = target_batch == step.batch_size and target_precision == run_precision
-    model = str(_spec(run).get("model") or "")
-    key = facts_key(model, dict(_spec(run).get("knobs") or {})) if model else None
-    return Subject(str(run.get("name") or run.get("run_id")), facts, family, target_batch, target_precision,
+    model = run.spec.model
+    key = facts_key(model, dict(run.spec.knobs)) if model else None
+    return Subject(run.name or run.run_id, facts, family, target_batch, target_precision,
                    scaled, same, tuple(notes), key)
 
 

@@ -16,6 +16,7 @@ from profiler.analysis.advisor import EPOCH_CREDIT, PROJECTED
 from profiler.analysis.advisor.text import row_cells
 from profiler.reports import advisor as advisor_facade
 from profiler.reports.advisor import advise_run, gather_inputs, read_constraints
+from profiler.results.result import RunResult
 from tests.fakes.engine import fake_catalog, fake_supervise
 from tests.gui.window.window_kit import open_window
 from tests.helpers import fabricated
@@ -75,7 +76,7 @@ def test_advice_on_a_stored_run_shows_the_engines_answer(window, stored, qtbot):
     assert not page.message.isVisible() and page.panel is not None and page.panel.isVisible()
 
     # the same calls as `horsepower advise`, made here independently
-    expected = advise_run(stored, read_constraints(samples="1e8", epochs="3", electricity="0.3"),
+    expected = advise_run(RunResult.from_dict(stored), read_constraints(samples="1e8", epochs="3", electricity="0.3"),
                           gather_inputs(window.workspace.store))
     panel = page.panel
     assert panel.recommendation.text() == expected.recommendation
@@ -142,6 +143,18 @@ def test_a_bad_answer_after_a_good_one_hides_the_stale_answer(window, stored, qt
     advise_and_wait(qtbot, page)
     assert "deadline 'soon' is not a duration" in page.message.text()
     assert not page.panel.isVisible() and page.shown_advice() is None
+
+
+def test_a_stored_run_this_version_cannot_read_is_one_line(window, stored, qtbot):
+    future = ryzen_run("20261201-000002-f00000", name="from a newer Horsepower")
+    future["spec"]["hologram_mode"] = True  # a spec field this version does not know
+    window.workspace.store.store_result(future)
+    page = window.workspace.show_tab("Advisor")
+    assert page.form.select_run(future["run_id"])
+    advise_and_wait(qtbot, page)
+    assert page.message.text() == ("Cannot advise: run '20261201-000002-f00000' cannot be read as a run "
+                                   "(unknown run spec field(s): hologram_mode); pick another")
+    assert page.panel is None
 
 
 def test_no_run_yet_says_what_to_do(window):

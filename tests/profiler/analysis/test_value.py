@@ -14,6 +14,7 @@ from profiler.analysis.value import (
     PriceBook,
     device_value,
     measured_from_result,
+    measured_of,
     project,
     value_table,
 )
@@ -108,3 +109,17 @@ def test_prices_round_trip_and_validation(tmp_path, monkeypatch):
         assert load_prices(notices=notices) == PriceBook() and "set it aside" in notices[0]
     with pytest.raises(PricesError, match="amortise_years"):
         check_price(DevicePrice("cpu", amortise_years=1e-300))
+
+
+def test_a_run_and_its_dict_measure_the_same_power():
+    from tests.helpers import run_result
+
+    metered = run_result("gpu", device="cuda:0", device_name="Test GPU A", energy_j=2500.0)  # 10 s window
+    assert measured_of(metered) == measured_from_result(metered.to_dict())
+    assert measured_of(metered).power_w == pytest.approx(250.0)
+    assert measured_of(metered).power_source == "energy counter"
+    sampled = run_result("gpu", device="cuda:0", device_name="Test GPU A",
+                         telemetry={"cuda:0.power_w": {"mean": 180.0, "max": 200.0}})
+    assert measured_of(sampled) == measured_from_result(sampled.to_dict())
+    assert measured_of(sampled).power_w == 180.0
+    assert measured_of(run_result("cpu")).power_w is None  # not measured: n/a, never 0

@@ -55,6 +55,16 @@ def test_partial_figures_are_marked():
     assert partial_reason({"status": "failed", "timed_steps": 0}) == ""  # nothing measured: no figure
 
 
+def test_a_run_and_its_dict_get_the_same_partial_verdict():
+    stopped = fabricated("s")
+    stopped.status = "stopped"
+    assert stopped.partial == partial_reason(stopped.to_dict()) != ""
+    assert fabricated("c").partial == ""
+    empty = fabricated("e")
+    empty.status, empty.step_times_s = "failed", []
+    assert empty.partial == ""  # nothing measured: no figure to mark
+
+
 def test_names_show_the_input_pipeline_and_its_workers():
     from profiler.metrics.naming import auto_name
     zero = auto_name({"workload": "mlp", "size": "S", "input_pipeline": True, "loader_workers": 0})

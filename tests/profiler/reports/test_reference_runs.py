@@ -37,7 +37,7 @@ def test_good_and_bad_reference_files(tmp_path: Path) -> None:
     (tmp_path / "g.json").write_text("{broken")
     (tmp_path / "h.json").write_text(json.dumps({**good_cpu, "surprise": 1}))
     runs, problems = load_reference_runs(tmp_path)
-    assert [r["run_id"] for r in runs] == ["good-cpu", "good-gpu", "wrapped"]
+    assert [r.run_id for r in runs] == ["good-cpu", "good-gpu", "wrapped"]
     assert len(problems) == 5 and all(p.startswith("reference run ") for p in problems)
     text = "\n".join(problems)
     assert "d.json skipped: a reference run must record environment.torch" in text

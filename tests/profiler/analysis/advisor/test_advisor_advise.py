@@ -13,7 +13,7 @@ from profiler.analysis.advisor.constraints import parse_budget, parse_deadline
 from profiler.analysis.advisor.corpus import CORPUS_CREDIT
 from profiler.analysis.advisor.text import render, to_dict
 from profiler.reports.advisor_html import advice_section
-from tests.helpers import catalogue, cpu, gpu, gpu_model, price, result
+from tests.helpers import catalogue, cpu, gpu, gpu_model, price, run_result
 
 # Hand-worked: the subject is a 16-core 4 GHz x 64 FLOP/cycle CPU = 4.096 TFLOP/s; a step of
 # 1e11 FLOP at 1,000 samples/s (batch 100) takes 0.1 s against a 24.4 ms roofline: 24.4% efficient.
@@ -36,7 +36,7 @@ def rows_by_id(advice):  # type: ignore[no-untyped-def]
 
 
 def test_projection_arithmetic_through_the_whole_answer() -> None:
-    advice = advise(result("cpu-run"), CAT, JOB)
+    advice = advise(run_result("cpu-run"), CAT, JOB)
     rows = rows_by_id(advice)
     mine = rows["test-cpu"]
     assert mine.measured and mine.owned and mine.time_s.nominal == pytest.approx(1000.0)
@@ -62,12 +62,12 @@ def test_projection_arithmetic_through_the_whole_answer() -> None:
 
 
 def test_without_a_fitted_model_gpu_rows_are_na_not_a_prior() -> None:
-    rows = rows_by_id(advise(result("cpu-run"), CAT, JOB, gpu=None))
+    rows = rows_by_id(advise(run_result("cpu-run"), CAT, JOB, gpu=None))
     assert rows["gpu-a"].projection.status == "n/a" and "no published corpus" in rows["gpu-a"].projection.reason
 
 
 def test_measured_and_projected_are_never_mixed_up() -> None:
-    advice = advise(result("cpu-run"), CAT, JOB)
+    advice = advise(run_result("cpu-run"), CAT, JOB)
     text = render(advice)
     cpu_line = next(line for line in text.splitlines() if "Test CPU 9000" in line and "measured" in line)
     assert PROJECTED not in cpu_line
@@ -83,11 +83,11 @@ def test_measured_and_projected_are_never_mixed_up() -> None:
 
 
 def test_pareto_front_and_deadline_budget_ranking() -> None:
-    advice = advise(result("cpu-run"), CAT, JOB)
+    advice = advise(run_result("cpu-run"), CAT, JOB)
     front = {p["device"]: p["on_front"] for p in advice.chart}
     # the cpu (1000 s) is beaten on time and cost by gpu-a; gpu-b is fastest
     assert front["gpu-b"] and front["gpu-a"] and not front["test-cpu"]
-    timed = advise(result("cpu-run"), CAT, Constraints(samples=1_000_000, electricity_per_kwh=0.3, deadline_s=900))
+    timed = advise(run_result("cpu-run"), CAT, Constraints(samples=1_000_000, electricity_per_kwh=0.3, deadline_s=900))
     rows = rows_by_id(timed)
     assert rows["test-cpu"].meets_deadline is False and not rows["test-cpu"].feasible
     assert [r.device.id for r in timed.rows][:2] == ["gpu-a", "gpu-b"]  # a deadline ranks by cost
@@ -95,19 +95,21 @@ def test_pareto_front_and_deadline_budget_ranking() -> None:
     assert "as this job's share of its amortised price and electricity" in timed.recommendation
     assert "Fastest: renting GPU-B (Cloud, 2.00 USD/h)" in timed.recommendation
     assert "This machine (Test CPU 9000) would need 16.7 min (measured rate)" in timed.recommendation
-    broke = advise(result("cpu-run"), CAT, Constraints(samples=1_000_000, electricity_per_kwh=0.3, budget_total=0.02))
+    broke = advise(run_result("cpu-run"), CAT,
+                   Constraints(samples=1_000_000, electricity_per_kwh=0.3, budget_total=0.02))
     assert rows_by_id(broke)["gpu-b"].within_budget is False
-    hourly = advise(result("cpu-run"), CAT, Constraints(samples=1_000_000, electricity_per_kwh=0.3, budget_per_h=1.0))
+    hourly = advise(run_result("cpu-run"), CAT,
+                    Constraints(samples=1_000_000, electricity_per_kwh=0.3, budget_per_h=1.0))
     assert rows_by_id(hourly)["gpu-b"].within_budget is False
-    nothing = advise(result("cpu-run"), CAT, Constraints(samples=10**9, deadline_s=1.0))
+    nothing = advise(run_result("cpu-run"), CAT, Constraints(samples=10**9, deadline_s=1.0))
     assert nothing.recommendation.startswith("No listed device meets the 1 s deadline")
 
 
 def test_rent_and_buy_modes() -> None:
-    rent = rows_by_id(advise(result("cpu-run"), CAT, Constraints(mode="rent")))
+    rent = rows_by_id(advise(run_result("cpu-run"), CAT, Constraints(mode="rent")))
     assert rent["gpu-a"].cost.amount is None and "no cloud price" in rent["gpu-a"].cost.basis
     assert rent["test-cpu"].cost.kind == "own"  # a device you have is never rented
-    buy = rows_by_id(advise(result("cpu-run"), CAT, Constraints(mode="buy")))
+    buy = rows_by_id(advise(run_result("cpu-run"), CAT, Constraints(mode="buy")))
     assert buy["gpu-b"].cost.amount is None and "no purchase price" in buy["gpu-b"].cost.basis
     assert "cost excludes" not in buy["gpu-a"].cost.basis and "no electricity price" in buy["gpu-a"].cost.basis
 
@@ -115,8 +117,8 @@ def test_rent_and_buy_modes() -> None:
 def test_calibration_predicted_versus_measured() -> None:
     # GPU-A was measured for this model at 5,000 samples/s: its row shows that, and the corpus
     # model's prediction for it (made as if never measured) is set against it
-    gpu_run = result("gpu-run", device="cuda:0", device_name="Test GPU A", samples_per_s=5000.0)
-    advice = advise(result("cpu-run"), CAT, JOB, history=[gpu_run])
+    gpu_run = run_result("gpu-run", device="cuda:0", device_name="Test GPU A", samples_per_s=5000.0)
+    advice = advise(run_result("cpu-run"), CAT, JOB, history=[gpu_run])
     rows = rows_by_id(advice)
     assert rows["gpu-a"].measured and rows["gpu-a"].projection.measured_run == "gpu-run"
     assert rows["gpu-a"].owned  # measured on this host: priced as owned (electricity)
@@ -129,20 +131,20 @@ def test_calibration_predicted_versus_measured() -> None:
 
 
 def test_reference_runs_show_as_measured_elsewhere() -> None:
-    reference = result("ref-run", device="cuda:0", device_name="Test GPU A", samples_per_s=5000.0,
+    reference = run_result("ref-run", device="cuda:0", device_name="Test GPU A", samples_per_s=5000.0,
                        hostname="reference-lab")
-    advice = advise(result("cpu-run"), CAT, JOB, reference=[reference])
+    advice = advise(run_result("cpu-run"), CAT, JOB, reference=[reference])
     rows = rows_by_id(advice)
     assert rows["gpu-a"].measured and not rows["gpu-a"].owned  # measured elsewhere: not yours
     assert rows["gpu-b"].projection.choice.basis == "corpus"
 
 
 def test_credit_line_wherever_epoch_figures_appear() -> None:
-    plain = advise(result("cpu-run"), CAT, JOB)
+    plain = advise(run_result("cpu-run"), CAT, JOB)
     assert EPOCH_CREDIT not in plain.credits and EPOCH_CREDIT not in render(plain)
     assert CORPUS_CREDIT in plain.credits  # GPU rows rest on the published corpus: credited
     credited = catalogue(CPU, gpu("gpu-e", epoch=True, pattern="Test GPU E"))
-    advice = advise(result("cpu-run"), credited, JOB)
+    advice = advise(run_result("cpu-run"), credited, JOB)
     assert EPOCH_CREDIT in advice.credits
     assert EPOCH_CREDIT in render(advice)
     assert EPOCH_CREDIT in to_dict(advice)["credits"]
@@ -151,13 +153,13 @@ def test_credit_line_wherever_epoch_figures_appear() -> None:
 
 def test_html_section_escapes_names() -> None:
     evil = gpu("gpu-x", pattern="X").__class__(**{**gpu("gpu-x").__dict__, "name": "<script>alert(1)</script>"})
-    advice = advise(result("cpu-run"), catalogue(CPU, evil), JOB)
+    advice = advise(run_result("cpu-run"), catalogue(CPU, evil), JOB)
     html = advice_section(advice)
     assert "<script>" not in html and "&lt;script&gt;" in html and "<svg" in html
 
 
 def test_unknown_cpu_falls_back_to_priors_and_says_so() -> None:
-    advice = advise(result("x", device_name="Mystery CPU", hostname="elsewhere"), CAT, JOB)
+    advice = advise(run_result("x", device_name="Mystery CPU", hostname="elsewhere"), CAT, JOB)
     assert any("not in the catalogue" in n for n in advice.notes)
     assert all(not r.measured for r in advice.rows)
     assert rows_by_id(advice)["test-cpu"].projection.choice.basis == "prior"
@@ -192,7 +194,7 @@ def test_bad_constraints(kwargs: dict[str, object]) -> None:
 
 
 def test_an_imported_run_from_another_host_is_not_yours() -> None:
-    advice = advise(result("imported", hostname="colleague-box"), CAT, JOB)
+    advice = advise(run_result("imported", hostname="colleague-box"), CAT, JOB)
     mine = rows_by_id(advice)["test-cpu"]
     assert mine.measured and not mine.owned and mine.cost.kind != "own"
 
@@ -200,9 +202,9 @@ def test_an_imported_run_from_another_host_is_not_yours() -> None:
 def test_with_a_budget_a_device_of_unknown_cost_is_not_the_recommendation() -> None:
     unpriced = gpu("gpu-d", peak_fp32=80e12, bandwidth=4e12, price=None, pattern=r"Test GPU D\b")  # fastest
     cat = catalogue(CPU, GPU_A, GPU_B, unpriced, prices=(price("gpu-b", 2.0),))
-    free = advise(result("cpu-run"), cat, Constraints(samples=1_000_000, mode="rent"))
+    free = advise(run_result("cpu-run"), cat, Constraints(samples=1_000_000, mode="rent"))
     assert free.rows[0].device.id == "gpu-d" and free.recommendation.startswith("GPU-D")
-    budget = advise(result("cpu-run"), cat, Constraints(samples=1_000_000, mode="rent", budget_total=50.0))
+    budget = advise(run_result("cpu-run"), cat, Constraints(samples=1_000_000, mode="rent", budget_total=50.0))
     assert budget.recommendation.startswith("Renting GPU-B (Cloud, 2.00 USD/h)")
     assert "Fastest: GPU-D" in budget.recommendation  # still named, without a price
 
@@ -215,28 +217,46 @@ def test_history_gives_the_advisor_single_rank_runs_only(tmp_path) -> None:  # t
     with HistoryStore(tmp_path) as store:
         store.store_result(fabricated("one-rank").to_dict())
         store.store_result(fabricated("two-ranks", world_size=2).to_dict())
-        assert [r["run_id"] for r in history_runs(store)] == ["one-rank"]
+        assert [r.run_id for r in history_runs(store)] == ["one-rank"]
+
+
+def test_a_stored_run_this_version_cannot_read_calibrates_nothing_and_breaks_nothing(tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    from profiler.history import HistoryStore
+    from profiler.reports.advisor import history_runs
+    from tests.helpers import fabricated
+
+    future = fabricated("from-a-newer-horsepower").to_dict()
+    future["spec"]["hologram_mode"] = True  # a spec field this version does not know
+    with HistoryStore(tmp_path) as store:
+        store.store_result(future)
+        store.store_result(fabricated("readable").to_dict())
+        runs = history_runs(store)
+    assert [r.run_id for r in runs] == ["readable"]
+    assert "from-a-newer-horsepower is not used for calibration: unknown run spec field(s): hologram_mode" \
+        in caplog.text
+    assert advise(run_result("cpu-run"), CAT, JOB, history=runs).rows  # the rest still advises
 
 
 def test_this_machine_is_the_advised_runs_own_measurement() -> None:
     # another run on 4 of this CPU's cores measured faster (another config), so it ranks first;
     # the sentence must still speak of the advised 16-core run
-    quarter = result("quarter", threads=4, samples_per_s=2000.0)
-    advice = advise(result("cpu-run"), CAT, JOB, history=[quarter])
+    quarter = run_result("quarter", threads=4, samples_per_s=2000.0)
+    advice = advise(run_result("cpu-run"), CAT, JOB, history=[quarter])
     own = [r for r in advice.rows if r.owned and r.measured]
     assert [r.projection.measured_run for r in own] == ["quarter", "cpu-run"]
     assert "This machine (Test CPU 9000) would need 16.7 min (measured rate)" in advice.recommendation
 
 
 def test_this_machine_meeting_the_deadline_means_nothing_to_buy() -> None:
-    advice = advise(result("cpu-run"), CAT, Constraints(samples=1_000_000, electricity_per_kwh=0.3, deadline_s=7200))
+    advice = advise(run_result("cpu-run"), CAT,
+                    Constraints(samples=1_000_000, electricity_per_kwh=0.3, deadline_s=7200))
     assert advice.recommendation.startswith("This machine meets your deadline: nothing to buy. Test CPU 9000 "
                                             "finishes in 16.7 min (measured rate)")
     assert "Only if you want it sooner:" in advice.recommendation and "e-0" not in advice.recommendation
 
 
 def test_a_budget_never_recommends_hardware_priced_above_it() -> None:
-    advice = advise(result("cpu-run"), CAT, Constraints(samples=1_000_000, mode="buy", budget_total=50.0,
+    advice = advise(run_result("cpu-run"), CAT, Constraints(samples=1_000_000, mode="buy", budget_total=50.0,
                                                         electricity_per_kwh=0.3))
     assert rows_by_id(advice)["gpu-a"].within_budget is False  # 1,000 USD up front > 50 USD
     assert "Buying GPU-A" not in advice.recommendation
@@ -248,14 +268,14 @@ def test_two_gpus_projected_closer_than_the_backtest_can_order_are_too_close_to_
     twin = gpu("gpu-a2", peak_fp32=20.4e12, pattern=r"Test GPU A2\b")  # 2% above GPU-A's peak
     cat = catalogue(CPU, GPU_A, twin)
     coin_toss = {"new model": (PairOrder(1.0, 1.1, 46, 23), PairOrder(1.1, math.inf, 90, 88))}
-    advice = advise(result("cpu-run"), cat, JOB, gpu=gpu_model(GPU_A, twin), pair_orders=coin_toss)
+    advice = advise(run_result("cpu-run"), cat, JOB, gpu=gpu_model(GPU_A, twin), pair_orders=coin_toss)
     a2, a = (rows_by_id(advice)[i] for i in ("gpu-a2", "gpu-a"))
     gap = a.time_s.nominal / a2.time_s.nominal
     assert 1.0 < gap < 1.1
     assert (f"Too close to call: GPU-A2 and GPU-A are projected {gap:.2f}x apart, and GPU pairs projected this "
             "close were in the published order 23 of 46 times (50%) in the back-test") in advice.recommendation
     sure = {"new model": (PairOrder(1.0, 1.1, 46, 44),)}  # evidence that orders such pairs: no caveat
-    assert "Too close" not in advise(result("cpu-run"), cat, JOB, gpu=gpu_model(GPU_A, twin),
+    assert "Too close" not in advise(run_result("cpu-run"), cat, JOB, gpu=gpu_model(GPU_A, twin),
                                      pair_orders=sure).recommendation
-    far = advise(result("cpu-run"), CAT, JOB, pair_orders=coin_toss)  # GPU-B is about 2x GPU-A
+    far = advise(run_result("cpu-run"), CAT, JOB, pair_orders=coin_toss)  # GPU-B is about 2x GPU-A
     assert "Too close" not in far.recommendation

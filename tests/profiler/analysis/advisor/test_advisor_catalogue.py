@@ -12,6 +12,7 @@ from profiler.analysis.advisor.cpus import CpuInfo, identify_cpu, last_level_cac
 from profiler.analysis.advisor.epoch import load_epoch
 from profiler.analysis.advisor.overrides import OverrideError, overrides_path
 from profiler.history.paths import config_dir
+from tests.helpers import run_result
 
 
 def test_shipped_catalogue_joins_epoch_with_the_datasheet_table() -> None:
@@ -68,10 +69,10 @@ def test_generic_cpu_class_from_cpuinfo(tmp_path: Path) -> None:
     assert match_generic(amx, cat.generic_cpus).id == "generic-intel-xeon-amx"
     assert match_generic(zen5, cat.generic_cpus).id == "generic-amd-zen5"
     assert match_generic(avx2, cat.generic_cpus) is None
-    named = identify_cpu({"environment": {"cpu_model": "AMD Ryzen 9 9950X 16-Core Processor"}},
+    named = identify_cpu(run_result("r", device_name="AMD Ryzen 9 9950X 16-Core Processor"),
                          cat.cpus(), cat.generic_cpus)
     assert named[0].id == "ryzen-9-9950x"
-    elsewhere = identify_cpu({"environment": {"cpu_model": "Mystery CPU", "hostname": "another-host"}},
+    elsewhere = identify_cpu(run_result("r", device_name="Mystery CPU", hostname="another-host"),
                              cat.cpus(), cat.generic_cpus)
     assert elsewhere[0] is None and "not in the catalogue" in elsewhere[1]
     cache = tmp_path / "cache"

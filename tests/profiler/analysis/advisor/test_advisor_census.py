@@ -11,13 +11,17 @@ from profiler.analysis.advisor.census import (
     replay_counts,
     step_facts,
 )
+from profiler.results.result import RunResult
 from profiler.workloads import get_workload
+from tests.helpers import run_result
 
 
-def mlp_run(precision: str = "fp32") -> dict[str, object]:
-    return {"workload": "mlp", "size": "S", "batch_size": 32, "samples_per_step": 32, "precision": precision,
-            "params": 784 * 64 + 64 + 64 * 10 + 10, "flops_per_step": 1e7,
-            "spec": {"knobs": {"width": 64, "depth": 1}, "channels_last": False}}
+def mlp_run(precision: str = "fp32", batch: int = 32) -> RunResult:
+    """A measured run of the built-in MLP, 64 wide and 1 deep (its knobs), at ``batch``."""
+    run = run_result("mlp", workload="mlp", batch=batch, precision=precision, flops_per_step=1e7)
+    run.spec = run.spec.replace(size="S", knobs={"width": 64, "depth": 1})
+    run.params = 784 * 64 + 64 + 64 * 10 + 10
+    return run
 
 
 def test_mlp_activations_and_launches_by_hand() -> None:
@@ -33,13 +37,13 @@ def test_mlp_activations_and_launches_by_hand() -> None:
 def test_step_facts_bands_and_sources() -> None:
     run = mlp_run()
     facts = step_facts(run)
-    params = int(run["params"])  # type: ignore[call-overload]
+    params = run.params
     assert facts.state_bytes == 16 * params and facts.kernels == 14 + OPTIMIZER_KERNELS
     compulsory = (OPTIMIZER_BYTES_PER_PARAM + WEIGHT_PASS_BYTES_PER_PARAM) * params + 2 * 110084
     moved = facts.bytes_moved
     assert moved.low == min(compulsory, moved.high)  # a tiny model's census can be below the formula
     assert moved.nominal == pytest.approx((moved.low * moved.high) ** 0.5)
-    big = step_facts({**run, "batch_size": 4096, "samples_per_step": 4096}).bytes_moved
+    big = step_facts(mlp_run(batch=4096)).bytes_moved
     assert big.high > big.nominal > big.low  # activations dominate: the two bounds part
     assert any("meta device" in how for how in facts.how)
     half = step_facts(mlp_run("bf16"))
@@ -57,8 +61,7 @@ def test_recurrent_launches_do_not_grow_with_the_sequence() -> None:
 
 
 def test_a_users_own_model_is_estimated_from_parameters_and_says_so() -> None:
-    facts = step_facts({"workload": "mine", "params": 1000, "batch_size": 8, "precision": "fp32",
-                        "flops_per_step": 1e9, "spec": {"model": "pkg.mod:factory"}})
+    facts = step_facts(run_result("mine", batch=8, flops_per_step=1e9, model="pkg.mod:factory"))
     assert facts.activation_bytes is None and facts.kernels is None
     assert facts.bytes_moved.nominal == (OPTIMIZER_BYTES_PER_PARAM + WEIGHT_PASS_BYTES_PER_PARAM) * 1000
     assert any("activations unknown" in how for how in facts.how)

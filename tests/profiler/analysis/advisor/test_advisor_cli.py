@@ -56,6 +56,17 @@ def test_advise_a_run_file(stored: str, tmp_path: Path, capsys: pytest.CaptureFi
     assert "NVIDIA L4" in capsys.readouterr().out
 
 
+def test_a_stored_run_this_version_cannot_read_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    future = fabricated("20261201-000000-f00000").to_dict()
+    future["spec"]["hologram_mode"] = True  # written by a newer Horsepower
+    with HistoryStore.open() as store:
+        store.store_result(future)
+    assert main(["advise", "20261201-000000-f00000"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("20261201-000000-f00000: not a run Horsepower can read "
+                        "(unknown run spec field(s): hologram_mode)") and "\n" not in err
+
+
 @pytest.mark.parametrize(("args", "fragment"), [
     (["nope"], "no run 'nope'"),
     (["RUN", "--samples", "0"], "samples must be a whole number from 1 to"),

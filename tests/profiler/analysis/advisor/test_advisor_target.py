@@ -18,7 +18,7 @@ from profiler.analysis.advisor.subject import SubjectError, check_batch, scale_s
 from profiler.analysis.advisor.text import to_dict
 from profiler.cli import main
 from profiler.reports.advisor import advise_model, advise_run, fitted, gather_inputs
-from tests.helpers import result
+from tests.helpers import run_result
 
 CAT = load_catalogue(use_overrides=False)
 JOB = Constraints(samples=1_000_000, electricity_per_kwh=0.30)
@@ -107,13 +107,14 @@ def test_model_without_training_json_interface_and_cpu_needs_a_run() -> None:
 
 
 @pytest.mark.contention
-@pytest.mark.parametrize(("change", "why"), [({"status": "failed"}, "did not complete"),
-                                             ({"other_cpu_percent": 60.0}, "busy machine"),
-                                             ({"timed_steps": 2}, "fewer than 5"),
-                                             ({"status": "stopped", "timed_steps": 40}, "partial: stopped after 10 s")])
+@pytest.mark.parametrize(("change", "why"), [
+    ({"status": "failed"}, "did not complete"),
+    ({"others_cpu": {"window": {"samples": 50, "median_percent": 60.0, "p90_percent": 70.0}}}, "busy machine"),
+    ({"steps": 2}, "fewer than 5"),
+    ({"status": "stopped", "steps": 40}, "partial: stopped after 4 s of a planned 10 s timed window (40 steps)"),
+])
 def test_unsound_runs_are_no_basis_for_cpu_advice(change: dict[str, object], why: str) -> None:
-    run = result("bad-run", workload="cnn", **change)
-    run["spec"] = {**run["spec"], "model": None}
+    run = run_result("bad-run", workload="cnn", **change)  # type: ignore[arg-type]
     reason = unsound_reason(run)
     assert reason is not None and why in reason
     advice = advise_run(run, JOB, gather_inputs(None, CAT))
