@@ -236,7 +236,11 @@ def wants(d: Driver, *names: str) -> bool:
 
 
 def advisor_shot(d: Driver, run_id: str) -> None:
-    """The Advisor tab's answer for a real run here: 10 M samples x 3 epochs, electricity 0.30/kWh."""
+    """The Advisor tab's answer for a real run here: 10 M samples x 3 epochs, electricity 0.30/kWh;
+    then scrolled to how good the advice is."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QScrollArea
+
     tabs = d.win.workspace
     page = tabs.show_tab("Advisor")
     page.refresh_runs()
@@ -247,6 +251,12 @@ def advisor_shot(d: Driver, run_id: str) -> None:
     d.wait(120, lambda: page.form.advise_button.isEnabled())
     d.wait(1.0)
     d.shot("advisor")
+    if page.panel is not None:  # scrolled to "How good is this advice" (the back-test's tables)
+        scroll = page.findChild(QScrollArea, "advisorScroll")
+        top = page.panel.quality_title.mapTo(scroll.widget(), QPoint(0, 0)).y()
+        scroll.verticalScrollBar().setValue(top - 12)
+        d.wait(0.5)
+        d.shot("advisor-quality")
 
 
 def your_model_shot(d: Driver) -> None:
@@ -415,7 +425,7 @@ def main() -> int:
             presentation_shots(d, seconds)
         if wants(d, "history"):
             history_shot(d)
-        if wants(d, "advisor"):
+        if wants(d, "advisor", "advisor-quality"):
             advisor_shot(d, run_ids[0])
         if wants(d, "your-model"):
             your_model_shot(d)

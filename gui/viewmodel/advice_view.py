@@ -43,6 +43,41 @@ class ChartPoint:
 
 
 @dataclass(frozen=True)
+class QualityTables:
+    """"How good is this advice" as two small tables: per back-test regime, its four scores
+    against their targets (``met``: each score's verdict), then how often the faster of two
+    GPUs was named right, by how far apart they were projected; and the memory line."""
+
+    score_headers: tuple[tuple[str, str], ...] = ()  # (what, its target)
+    scores: tuple[tuple[str, ...], ...] = ()  # the regime, then each score
+    met: tuple[tuple[bool, ...], ...] = ()
+    order_headers: tuple[str, ...] = ()  # the projected gaps
+    orders: tuple[tuple[str, ...], ...] = ()  # the regime, then the share named right per gap ("" none)
+    memory: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.scores and not self.memory
+
+
+def quality_tables(advice: Advice) -> QualityTables:
+    """The tables of ``advice.scorecards`` (empty without a fitted corpus)."""
+    from profiler.analysis.advisor.backtest import order_grid
+
+    cards = advice.scorecards
+    if not cards:
+        return QualityTables(memory=advice.memory_line)
+    spans, grid = order_grid(cards)
+    orders = tuple((card.title, *(f"{o.share:.0%}" if o is not None else "" for o in row))
+                   for card, row in zip(cards, grid, strict=True))
+    return QualityTables(
+        score_headers=tuple((score.name, score.target) for score in cards[0].scores),
+        scores=tuple((card.title, *(score.value for score in card.scores)) for card in cards),
+        met=tuple(tuple(score.met for score in card.scores) for card in cards),
+        order_headers=spans, orders=orders, memory=advice.memory_line)
+
+
+@dataclass(frozen=True)
 class AdviceView:
     """Everything the Advisor tab shows for one answer."""
 
@@ -63,7 +98,8 @@ class AdviceView:
     credits: tuple[str, ...] = ()
     projected_words: str = "projected, not measured"
     warnings: tuple[str, ...] = ()
-    quality: tuple[str, ...] = ()  # "How good is this advice": the back-test against its targets
+    quality: tuple[str, ...] = ()  # "How good is this advice": the back-test against its targets, in words
+    quality_tables: QualityTables = QualityTables()  # the same as tables
 
 
 def job_words(advice: Advice) -> str:
@@ -135,4 +171,5 @@ def advice_view(advice: Advice) -> AdviceView:
                               "FLOPs and memory traffic times an efficiency (GPUs: fitted to published "
                               "measurements; others: drawn from measured runs)."),
         credits=advice.credits, projected_words=PROJECTED, warnings=advice.warnings, quality=advice.quality,
+        quality_tables=quality_tables(advice),
     )

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from gui.widgets.cost_time_chart import CostTimeChart
 from gui.widgets.form_parts import section_label
+from gui.widgets.quality_tables import quality_html
 
 if TYPE_CHECKING:
     from gui.viewmodel.advice_view import AdviceView
@@ -92,6 +93,7 @@ class AdvicePanel(QWidget):
         side.addWidget(self.notes)
         self.quality_title = section_label("How good is this advice")
         self.quality = QLabel("", objectName="mutedLabel", wordWrap=True)
+        self.quality.setTextFormat(Qt.TextFormat.RichText)
         self.quality.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         side.addWidget(self.quality_title)
         side.addWidget(self.quality)
@@ -126,9 +128,11 @@ class AdvicePanel(QWidget):
         self.credits.setText("\n".join(view.credits))
         self.warnings.setText("\n".join(f"⚠ {w}" for w in view.warnings))
         self.warnings.setVisible(bool(view.warnings))
-        self.quality.setText("\n".join(view.quality))
-        self.quality.setVisible(bool(view.quality))
-        self.quality_title.setVisible(bool(view.quality))
+        tables = view.quality_tables
+        self.quality.setText(quality_html(tables))
+        self.quality.setToolTip("\n".join(view.quality))  # the same in words, with every figure
+        self.quality.setVisible(not tables.empty)
+        self.quality_title.setVisible(not tables.empty)
         self.credits.setVisible(bool(view.credits))
         self.credits_title.setVisible(bool(view.credits))
 

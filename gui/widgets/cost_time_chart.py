@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QWidget
 
 from gui.widgets.plot_kit import PageChart
@@ -72,6 +72,46 @@ def short(name: str) -> str:
     return name[:LABEL_CHARS - 1] + "…"
 
 
+#: a label's box: x, y of its point, width and height of its text (data units: decades)
+Box = tuple[float, float, float, float]
+
+
+def label_rect(box: Box, leftwards: bool, below: bool) -> tuple[float, float, float, float]:
+    """(left, right, bottom, top) of a label placed beside its point as ``_label`` anchors it."""
+    x, y, w, h = box
+    left = x - 1.06 * w if leftwards else x + 0.06 * w
+    bottom = y - 1.1 * h if below else y + 0.1 * h
+    return left, left + w, bottom, bottom + h
+
+
+def place_labels(boxes: Sequence[Box], middle: float) -> list[tuple[bool, bool]]:
+    """(leftwards, below) for each label in turn: the first spot around its point, preferred
+    side first (right of the point, left of it past ``middle``), above before below, that
+    overlaps no label placed before it; the preferred spot when every one does."""
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for box in boxes:
+        side = box[0] > middle
+        spots = [(side, False), (side, True), (not side, False), (not side, True)]
+        rects = [label_rect(box, *spot) for spot in spots]
+        free = [i for i, a in enumerate(rects)
+                if all(a[1] <= b[0] or b[1] <= a[0] or a[3] <= b[2] or b[3] <= a[2] for b in placed)]
+        chosen = free[0] if free else 0
+        placed.append(rects[chosen])
+        out.append(spots[chosen])
+    return out
+
+
+def _label_font() -> QFont:
+    font = QFont()
+    font.setPointSize(9)
+    return font
+
+
+def _label_text(p: ChartPoint) -> str:
+    return short(p.name) + (" (measured)" if p.measured else "")
+
+
 class CostTimeChart(PageChart):
     """Log-log scatter of the advisor's devices with the Pareto front."""
 
@@ -118,14 +158,16 @@ class CostTimeChart(PageChart):
                                       name="Pareto front: nothing is faster and cheaper")
             item.addItem(ring)
         self._axes(points)
-        middle = sum(item.viewRange()[0]) / 2  # labels right of the point, left of it past the middle
-        placed: list[tuple[float, float]] = []
-        for p in sorted(points, key=lambda p: p.time_s):
-            if p.on_front or p.measured:
-                x, y = lg(p.time_s), lg(p.cost)
-                crowded = any(abs(x - px) < 0.4 and abs(y - py) < 0.15 for px, py in placed)
-                self._label(p, x > middle, below=crowded)  # a near neighbour's label is above: go below
-                placed.append((x, y))
+        (x_lo, x_hi), (y_lo, y_hi) = item.viewRange()
+        box = item.getViewBox()  # its size now (a panel not yet laid out: a typical one)
+        px_x = (x_hi - x_lo) / (box.width() if box.width() > 100 else 480.0)
+        px_y = (y_hi - y_lo) / (box.height() if box.height() > 100 else 300.0)
+        metrics = QFontMetrics(_label_font())
+        named = [p for p in sorted(points, key=lambda p: p.time_s) if p.on_front or p.measured]
+        boxes = [(lg(p.time_s), lg(p.cost), metrics.horizontalAdvance(_label_text(p)) * px_x, metrics.height() * px_y)
+                 for p in named]
+        for p, (leftwards, below) in zip(named, place_labels(boxes, (x_lo + x_hi) / 2), strict=True):
+            self._label(p, leftwards, below)
 
     def _scatter(self, points: Sequence[ChartPoint], symbol: str, fill: str | None, line: str,
                  name: str) -> pg.ScatterPlotItem:
@@ -158,10 +200,8 @@ class CostTimeChart(PageChart):
         colour = MEASURED_COLOUR if p.measured else (FRONT_COLOUR if p.on_front else ink)
         rise = -0.1 if below else 1.1
         anchor = (1.06, rise) if leftwards else (-0.06, rise)
-        text = pg.TextItem(short(p.name) + (" (measured)" if p.measured else ""), color=colour, anchor=anchor)
-        font = QFont()
-        font.setPointSize(9)
-        text.setFont(font)
+        text = pg.TextItem(_label_text(p), color=colour, anchor=anchor)
+        text.setFont(_label_font())
         text.setPos(lg(p.time_s), lg(p.cost))
         self.getPlotItem().addItem(text)
         self.labels.append(text)

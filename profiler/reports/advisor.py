@@ -213,7 +213,9 @@ def _finish(advice: Advice, inputs: AdvisorInputs) -> Advice:
     from dataclasses import replace
 
     return replace(advice, notes=(*advice.notes, *inputs.problems),
-                   quality=quality_lines(inputs.backtests, inputs.memory))
+                   quality=quality_lines(inputs.backtests, inputs.memory),
+                   scorecards=tuple(b.scorecard() for b in inputs.backtests),
+                   memory_line=inputs.memory.line() if inputs.memory is not None else "")
 
 
 def advise_run(run: RunResult, constraints: Constraints, inputs: AdvisorInputs,

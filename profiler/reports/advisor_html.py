@@ -13,6 +13,7 @@ from html import escape
 
 from profiler import __version__, units
 from profiler.analysis.advisor import PROJECTED, Advice
+from profiler.analysis.advisor.backtest import order_grid
 from profiler.analysis.advisor.text import HEADERS, row_cells
 from profiler.reports import svg
 from profiler.reports.html import CSS, _table
@@ -51,9 +52,33 @@ def cost_time_chart(advice: Advice, width: int = 640, height: int = 360) -> str:
     return svg._svg(width, height, title, body)
 
 
+def quality_section(advice: Advice) -> str:
+    """"How good is this advice": each back-test regime's scores against their targets, how
+    often the faster of two GPUs was named right by how far apart they were projected, and
+    the memory verdicts ("" without a fitted corpus)."""
+    cards = advice.scorecards
+    if not cards:
+        return f'<p class="muted">{escape(advice.memory_line)}</p>' if advice.memory_line else ""
+    heads = ["case", *(f"{score.name} ({score.target})" for score in cards[0].scores)]
+    rows = [(f"{card.title}: {card.case}, {card.figures} figures",
+             *(f"{score.value} {'met' if score.met else 'NOT met'}" for score in card.scores)) for card in cards]
+    spans, grid = order_grid(cards)
+    order_rows = [(card.title, *(f"{o.in_order} of {o.pairs} ({o.share:.0%})" if o is not None else ""
+                                 for o in orders)) for card, orders in zip(cards, grid, strict=True)]
+    parts = ["<h3>How good is this advice</h3>",
+             "<p>GPU figures predicted out of sample against published measurements: the figure predicted "
+             "is in neither the fit nor its band.</p>", _table(heads, rows),
+             "<p>Which of two GPUs is faster: how often the one projected faster was the faster published "
+             "figure, by how far apart the two were projected.</p>",
+             _table(["case", *(f"projected {s} apart" for s in spans)], order_rows)]
+    if advice.memory_line:
+        parts.append(f'<p class="muted">{escape(advice.memory_line)}</p>')
+    return "".join(parts)
+
+
 def advice_section(advice: Advice, limit: int | None = 25) -> str:
-    """``<h2>Which hardware?</h2>`` with the job, the ranked table, chart, calibration,
-    recommendation and credits."""
+    """``<h2>Which hardware?</h2>`` with the warnings, the job, the recommendation, the ranked
+    table, chart, calibration, how good the advice is, notes and credits."""
     c = advice.constraints
     rows = advice.rows[:limit] if limit else advice.rows
     table = _table(HEADERS, [row_cells(i + 1, r, c.currency) for i, r in enumerate(rows)])
@@ -63,6 +88,7 @@ def advice_section(advice: Advice, limit: int | None = 25) -> str:
            + (f", budget {units.money(c.budget_per_h, c.currency)}/h" if c.budget_per_h else ""))
     parts = [
         "<h2>Which hardware?</h2>",
+        *(f'<p class="warn"><b>Warning.</b> {escape(w)}</p>' for w in advice.warnings),
         (f"<p>Measured run: {escape(advice.run_name)} on {escape(advice.subject)}. Job: {escape(job)}.</p>"
          if advice.subject else f"<p>Model: {escape(advice.run_name)}, counted on the meta device, not trained "
          f"here. Job: {escape(job)}.</p>"),
@@ -77,6 +103,7 @@ def advice_section(advice: Advice, limit: int | None = 25) -> str:
                      "yes" if cal["inside_band"] else "no") for cal in advice.calibration]
         parts += ["<h3>Predicted versus measured</h3>",
                   _table(("device", "predicted samples/s", "band", "measured", "error", "inside band"), cal_rows)]
+    parts.append(quality_section(advice))
     notes = [*advice.notes, f"Projected figures are {PROJECTED}."]
     parts.append("<ul class=\"muted\">" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>")
     if advice.credits:

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from profiler.analysis.advisor.backtest import OrderEvidence, PairOrder
+from profiler.analysis.advisor.backtest import OrderEvidence, PairOrder, Scorecard
 from profiler.analysis.advisor.bands import Band
 from profiler.analysis.advisor.catalogue import Catalogue, credits
 from profiler.analysis.advisor.census import StepFacts, step_facts
@@ -53,6 +53,8 @@ class Advice:
     warnings: tuple[str, ...] = field(default_factory=tuple)  # shown above everything else
     target: Subject | None = None
     quality: tuple[str, ...] = field(default_factory=tuple)  # "How good is this advice" lines
+    scorecards: tuple[Scorecard, ...] = ()  # the same back-tests, a row per regime (the tables)
+    memory_line: str = ""  # the memory verdicts on the corpus's published batches, one line
 
 
 def _within(value: Band | None, limit: float | None) -> bool | None:

@@ -48,6 +48,38 @@ TARGETS = {"inside_band": 0.80, "median_abs_error": 0.25, "median_band_width": 2
 MIN_GPUS_FOR_RANK = 3
 METHODS = {NEW_MODEL: "leave-one-model-out", KNOWN_MODEL: "leave-one-source-out per model",
            NEW_GPU: "leave-one-GPU-out"}
+#: the case each regime stands for, in a buyer's words
+CASES = {NEW_MODEL: "a model the corpus lacks", KNOWN_MODEL: "a model the corpus has, measured by another source",
+         NEW_GPU: "a GPU the corpus lacks"}
+
+
+@dataclass(frozen=True)
+class Score:
+    """One back-test figure beside its target, as shown: ``value`` "84%", ``target`` ">= 80%"."""
+
+    name: str
+    value: str
+    target: str
+    met: bool
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """A regime's back-test as one row of "How good is this advice": the case it stands for,
+    what it predicted, its four scores (inside the band, median error, band width, GPU order)
+    and how often two GPUs' projections were in the published order, by how far apart."""
+
+    regime: str
+    case: str
+    figures: int
+    models: int
+    gpus: int
+    scores: tuple[Score, ...]
+    orders: tuple[PairOrder, ...]
+
+    @property
+    def title(self) -> str:
+        return title(self.regime)
 
 
 @dataclass(frozen=True)
@@ -138,6 +170,22 @@ class Backtest:
                 "rank_settings": len(self.ranks), "rank_settings_at_target": at_target,
                 "gpus": len({f.device for f in self.figures}), "values": values,
                 "median_rank_correlation": self.median_rank, "targets": TARGETS, "met": met}
+
+    def scorecard(self) -> Scorecard:
+        """The four figures against their targets, formatted once for every view."""
+        s = self.summary()
+        v, met, t = s["values"], s["met"], s["targets"]
+        scores = (
+            Score("inside their band", f"{v['inside_band']:.0%}", f">= {t['inside_band']:.0%}", met["inside_band"]),
+            Score("median error", f"{v['median_abs_error']:.0%}", f"<= {t['median_abs_error']:.0%}",
+                  met["median_abs_error"]),
+            Score("median band", f"{v['median_band_width']:.2f}x", f"<= {t['median_band_width']}x",
+                  met["median_band_width"]),
+            Score("GPU order", f"{s['rank_settings_at_target']} of {s['rank_settings']}",
+                  f"every setting >= {t['rank_correlation']}", met["rank_correlation"]),
+        )
+        return Scorecard(self.regime, f"{CASES.get(self.regime, self.regime)} ({METHODS.get(self.regime, '')})",
+                         s["figures"], s["models"], s["gpus"], scores, self.pair_orders)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Backtest:
@@ -319,6 +367,17 @@ class OrderEvidence:
         return self.seen if both_seen or not self.unseen else self.unseen
 
 
+def order_grid(cards: Sequence[Scorecard]) -> tuple[tuple[str, ...], tuple[tuple[PairOrder | None, ...], ...]]:
+    """The projected-gap bins any of ``cards`` has (``PairOrder.span``), and each card's pair
+    order in each bin (None: it had no pairs that far apart): the rows of a table."""
+    spans = tuple(dict.fromkeys(o.span for card in cards for o in card.orders))
+    grid = []
+    for card in cards:
+        by_span = {o.span: o for o in card.orders}
+        grid.append(tuple(by_span.get(span) for span in spans))
+    return spans, tuple(grid)
+
+
 def title(regime: str) -> str:
     """A regime as a heading: "New model", "New GPU"."""
     return regime[:1].upper() + regime[1:]
@@ -339,9 +398,7 @@ def render_backtest(result: Backtest) -> str:
 
     worst = "n/a" if v["rank_correlation"] is None else f"{v['rank_correlation']:.2f}"
     median_rank = "n/a" if s["median_rank_correlation"] is None else f"{s['median_rank_correlation']:.2f}"
-    how = {NEW_MODEL: "a model the corpus lacks", KNOWN_MODEL: "a model the corpus has, measured by another source",
-           NEW_GPU: "a GPU the corpus lacks"}.get(result.regime, result.regime) + ": " + \
-        METHODS.get(result.regime, result.regime)
+    how = f"{CASES.get(result.regime, result.regime)}: {METHODS.get(result.regime, result.regime)}"
     lines = [f"{title(result.regime)} ({how}): {s['figures']} published figures, {s['models']} models, "
              f"{s['gpus']} GPUs; the figures predicted are in neither the fit nor their band", "",
              f"  inside their band       {v['inside_band']:.0%}   (target >= {t['inside_band']:.0%}: "

@@ -8,6 +8,7 @@ from html import escape
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
 
 from gui.viewmodel.preferences import Preferences
 from gui.window import exports as export_actions
@@ -93,10 +94,19 @@ def test_advice_on_a_stored_run_shows_the_engines_answer(window, stored, qtbot):
     assert figures.count(PROJECTED) == len(figures) - 1
     assert table.item(measured[0], 1).font().bold() and not table.item(0 if measured[0] else 1, 1).font().bold()
     assert PROJECTED in table.item(0 if measured[0] else 1, 1).toolTip()
-    assert panel.quality_title.isVisible() and "inside their band" in panel.quality.text()
-    assert "model settings at 0.9 or above" in panel.quality.text()
-    assert "Which of two GPUs is faster, by how far apart they are projected: 1.0-1.1x" in panel.quality.text()
-    assert panel.quality.text() == "\n".join(expected.quality)
+    assert panel.quality_title.isVisible() and expected.scorecards
+    doc = QTextDocument()
+    doc.setHtml(panel.quality.text())
+    shown = doc.toPlainText()
+    for card in expected.scorecards:  # each regime's four figures, each marked met or not
+        assert card.title in shown
+        for score in card.scores:
+            assert score.name in shown and f"{score.value} {'✓' if score.met else '✗'}" in shown
+        for order in card.orders:
+            assert f"{order.share:.0%}" in shown
+    assert "✗" in shown  # the GPU-order target is not met: the table says so
+    assert expected.memory_line and expected.memory_line in shown
+    assert panel.quality.toolTip() == "\n".join(expected.quality)  # the same in words
 
     chart = panel.chart
     assert len(chart.points) == len(expected.chart)
@@ -245,6 +255,25 @@ def test_chart_labels_keep_the_core_count_that_tells_two_slices_apart() -> None:
     assert one != two and one.endswith("…, 1 core") and two.endswith("…, 2 cores")
     assert len(two) <= LABEL_CHARS
     assert short("NVIDIA GeForce RTX 5090") == "NVIDIA GeForce RTX 5090"
+
+
+def test_chart_labels_move_to_a_free_spot_rather_than_overlap() -> None:
+    from gui.widgets.cost_time_chart import label_rect, place_labels
+
+    def overlap(a, b) -> bool:
+        return not (a[1] <= b[0] or b[1] <= a[0] or a[3] <= b[2] or b[3] <= a[2])
+
+    # four labels 1 decade wide, 0.1 high; the first three at one cost, a decade apart in time
+    boxes = [(1.0, 0.0, 1.0, 0.1), (1.5, 0.0, 1.0, 0.1), (1.6, 0.0, 1.0, 0.1), (4.0, 2.0, 1.0, 0.1)]
+    spots = place_labels(boxes, middle=3.0)
+    assert spots[0] == (False, False)  # right of its point, above: the preferred spot
+    assert spots[1] == (False, True)   # right and above would cover the first: below instead
+    assert spots[2] == (True, True)    # both right-hand spots are taken: left, and left-above holds the first
+    assert spots[3] == (True, False)   # past the middle: left of its point, nothing in the way
+    rects = [label_rect(b, *spot) for b, spot in zip(boxes, spots, strict=True)]
+    assert not any(overlap(a, b) for i, a in enumerate(rects) for b in rects[i + 1:])
+    crowd = [(1.0, 0.0, 5.0, 0.1)] * 5  # nowhere free: the preferred spot, never an error
+    assert place_labels(crowd, middle=3.0)[4] == (False, False)
 
 
 def test_advice_first_shown_in_dark_mode_draws_its_chart_dark(window, stored, qtbot):

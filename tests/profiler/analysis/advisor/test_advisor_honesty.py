@@ -213,6 +213,29 @@ def test_pairs_are_binned_by_projected_gap_and_counted_in_or_out_of_published_or
     assert order_at(pair_orders(figures), 1.15) is None  # no pair that far apart: no evidence
 
 
+def test_a_scorecard_shows_each_figure_against_its_target_and_the_pair_orders_line_up() -> None:
+    from profiler.analysis.advisor.backtest import Backtest, RankSetting, order_grid
+
+    def figure(device: str, model: str, published: float, predicted: float, low: float, high: float) -> Figure:
+        return Figure(f"{device}-{model}", model, "amp", 64, device, published, predicted, low, high, "peak",
+                      f"{model}|src|PyTorch/NGC 1.4", device)
+
+    # errors -50%, +10%, +20%; bands 1.5x, 2x, 4x wide; one published figure outside its band
+    figures = (figure("A", "m", 200.0, 100.0, 80.0, 120.0), figure("B", "m", 100.0, 110.0, 70.0, 140.0),
+               figure("C", "n", 100.0, 120.0, 50.0, 200.0))
+    ranks = (RankSetting("m (src)", 4, 1.0), RankSetting("n (src)", 4, 0.8, ("A vs B",), 1.05))
+    card = Backtest(NEW_MODEL, figures, ranks, ()).scorecard()
+    assert card.title == "New model" and card.case == "a model the corpus lacks (leave-one-model-out)"
+    assert (card.figures, card.models, card.gpus) == (3, 2, 3)
+    shown = [(s.name, s.value, s.target, s.met) for s in card.scores]
+    assert shown == [("inside their band", "67%", ">= 80%", False), ("median error", "20%", "<= 25%", True),
+                     ("median band", "2.00x", "<= 2.5x", True), ("GPU order", "1 of 2", "every setting >= 0.9", False)]
+    other = Backtest(NEW_GPU, figures[:1], (), ()).scorecard()  # one GPU: no pair, every cell empty
+    spans, grid = order_grid((card, other))
+    assert spans == tuple(o.span for o in card.orders)  # every bin any card has, in order
+    assert grid[0] == card.orders and grid[1] == (None,) * len(spans)
+
+
 def test_a_gpu_the_corpus_lacks_gets_the_leave_one_gpu_out_band_and_a_foreign_vendor_is_named() -> None:
     rows, facts = fixture_corpus(*DEVICES, models=5)
     model = GpuModel.build(rows, facts)

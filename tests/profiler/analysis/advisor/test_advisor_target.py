@@ -126,6 +126,25 @@ def test_unsound_runs_are_no_basis_for_cpu_advice(change: dict[str, object], why
     assert not advice.calibration
 
 
+@pytest.mark.contention
+def test_the_html_report_says_the_warnings_first_and_how_good_the_advice_is() -> None:
+    from profiler.reports.advisor_html import advice_report
+
+    busy = {"window": {"samples": 50, "median_percent": 60.0, "p90_percent": 70.0}}
+    advice = advise_run(run_result("busy-run", workload="cnn", others_cpu=busy), JOB, gather_inputs(None, CAT))
+    page = advice_report(advice)
+    assert page.index("<b>Warning.</b> Not a basis for CPU advice: it was measured on a busy machine") \
+        < page.index("<b>Recommendation.</b>")
+    assert "<h3>How good is this advice</h3>" in page and advice.scorecards
+    for card in advice.scorecards:
+        assert card.case in page
+        for score in card.scores:
+            assert f"{score.value} {'met' if score.met else 'NOT met'}" in page
+        for order in card.orders:
+            assert f"{order.in_order} of {order.pairs} ({order.share:.0%})" in page
+    assert advice.memory_line in page
+
+
 def test_shipped_corpus_backtest_meets_its_targets_for_a_corpus_model() -> None:
     model = fitted(CAT)
     assert model is not None
