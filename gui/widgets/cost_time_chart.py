@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QWidget
 from gui.widgets.plot_kit import PageChart
 from gui.widgets.theme import PLOT_BG, PLOT_FG
 from profiler import units
+from profiler.reports.label_layout import place_labels
 
 if TYPE_CHECKING:
     from gui.viewmodel.advice_view import ChartPoint
@@ -70,36 +71,6 @@ def short(name: str) -> str:
     if comma and len(tail) <= LABEL_CHARS // 2:
         return head[:LABEL_CHARS - len(tail) - 3].rstrip() + "…, " + tail
     return name[:LABEL_CHARS - 1] + "…"
-
-
-#: a label's box: x, y of its point, width and height of its text (data units: decades)
-Box = tuple[float, float, float, float]
-
-
-def label_rect(box: Box, leftwards: bool, below: bool) -> tuple[float, float, float, float]:
-    """(left, right, bottom, top) of a label placed beside its point as ``_label`` anchors it."""
-    x, y, w, h = box
-    left = x - 1.06 * w if leftwards else x + 0.06 * w
-    bottom = y - 1.1 * h if below else y + 0.1 * h
-    return left, left + w, bottom, bottom + h
-
-
-def place_labels(boxes: Sequence[Box], middle: float) -> list[tuple[bool, bool]]:
-    """(leftwards, below) for each label in turn: the first spot around its point, preferred
-    side first (right of the point, left of it past ``middle``), above before below, that
-    overlaps no label placed before it; the preferred spot when every one does."""
-    placed: list[tuple[float, float, float, float]] = []
-    out = []
-    for box in boxes:
-        side = box[0] > middle
-        spots = [(side, False), (side, True), (not side, False), (not side, True)]
-        rects = [label_rect(box, *spot) for spot in spots]
-        free = [i for i, a in enumerate(rects)
-                if all(a[1] <= b[0] or b[1] <= a[0] or a[3] <= b[2] or b[3] <= a[2] for b in placed)]
-        chosen = free[0] if free else 0
-        placed.append(rects[chosen])
-        out.append(spots[chosen])
-    return out
 
 
 def _label_font() -> QFont:
@@ -166,8 +137,9 @@ class CostTimeChart(PageChart):
         named = [p for p in sorted(points, key=lambda p: p.time_s) if p.on_front or p.measured]
         boxes = [(lg(p.time_s), lg(p.cost), metrics.horizontalAdvance(_label_text(p)) * px_x, metrics.height() * px_y)
                  for p in named]
-        for p, (leftwards, below) in zip(named, place_labels(boxes, (x_lo + x_hi) / 2), strict=True):
-            self._label(p, leftwards, below)
+        for p, spot in zip(named, place_labels(boxes, (x_lo + x_hi) / 2), strict=True):
+            assert spot is not None  # keep_all: every label is placed
+            self._label(p, *spot)
 
     def _scatter(self, points: Sequence[ChartPoint], symbol: str, fill: str | None, line: str,
                  name: str) -> pg.ScatterPlotItem:

@@ -17,6 +17,10 @@ from profiler.analysis.advisor.backtest import order_grid
 from profiler.analysis.advisor.text import HEADERS, row_cells
 from profiler.reports import svg
 from profiler.reports.html import CSS, _table
+from profiler.reports.label_layout import label_rect, place_labels
+
+#: the chart's point labels: font size (px), most characters shown, and the width of one (px, sans-serif)
+LABEL_SIZE, LABEL_CHARS, LABEL_CHAR_PX = 10, 28, 5.8
 
 
 def _scale(values: list[float], lo_px: float, hi_px: float) -> tuple[float, float, float]:
@@ -32,14 +36,17 @@ def cost_time_chart(advice: Advice, width: int = 640, height: int = 360) -> str:
     title = "Cost versus time to train (Pareto front filled)"
     if not points:
         return ""
-    left, right, top, bottom = 70, 20, 30, 40
+    left, right, top, bottom = 70, 20, 48, 40
     tlo, _thi, tk = _scale([p["time_s"] for p in points], left, width - right)
     clo, _chi, ck = _scale([p["cost"] for p in points], 0, height - top - bottom)
     body = [svg._text(8, 18, title, size=14, weight="bold"),
             f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#999"/>',
             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#999"/>',
             svg._text((left + width - right) / 2, height - 8, "time to train (log)", anchor="middle"),
-            svg._text(12, top - 6, "cost, USD (log)")]
+            svg._text(12, top - 10, "cost, USD (log)")]
+    # the title and the axis label, in the labels' y-up pixels: no label covers them
+    avoid = [(0.0, float(width), -26.0, 0.0), (0.0, 110.0, -(top - 4.0), -(top - 24.0))]
+    boxes = []
     for i, p in enumerate(points):
         x = left + (math.log10(p["time_s"]) - tlo) * tk
         y = height - bottom - (math.log10(p["cost"]) - clo) * ck
@@ -48,7 +55,12 @@ def cost_time_chart(advice: Advice, width: int = 640, height: int = 360) -> str:
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{fill}" stroke="{colour}" stroke-width="2">'
                     f'<title>{escape(p["name"])}: {escape(units.duration(p["time_s"]))}, '
                     f'{escape(units.money(p["cost"], "USD"))}</title></circle>')
-        body.append(svg._text(x + 7, y - 6, p["name"][:28], size=10))
+        boxes.append((x, -y, len(p["name"][:LABEL_CHARS]) * LABEL_CHAR_PX, LABEL_SIZE * 1.2))  # y up
+    # a label with no free spot is left out (its point's tooltip and the table still name it)
+    for p, box, spot in zip(points, boxes, place_labels(boxes, width / 2, keep_all=False, avoid=avoid), strict=True):
+        if spot is not None:
+            rect = label_rect(box, *spot)
+            body.append(svg._text(rect[0], -rect[2] - 0.2 * LABEL_SIZE, p["name"][:LABEL_CHARS], size=LABEL_SIZE))
     return svg._svg(width, height, title, body)
 
 

@@ -257,25 +257,6 @@ def test_chart_labels_keep_the_core_count_that_tells_two_slices_apart() -> None:
     assert short("NVIDIA GeForce RTX 5090") == "NVIDIA GeForce RTX 5090"
 
 
-def test_chart_labels_move_to_a_free_spot_rather_than_overlap() -> None:
-    from gui.widgets.cost_time_chart import label_rect, place_labels
-
-    def overlap(a, b) -> bool:
-        return not (a[1] <= b[0] or b[1] <= a[0] or a[3] <= b[2] or b[3] <= a[2])
-
-    # four labels 1 decade wide, 0.1 high; the first three at one cost, a decade apart in time
-    boxes = [(1.0, 0.0, 1.0, 0.1), (1.5, 0.0, 1.0, 0.1), (1.6, 0.0, 1.0, 0.1), (4.0, 2.0, 1.0, 0.1)]
-    spots = place_labels(boxes, middle=3.0)
-    assert spots[0] == (False, False)  # right of its point, above: the preferred spot
-    assert spots[1] == (False, True)   # right and above would cover the first: below instead
-    assert spots[2] == (True, True)    # both right-hand spots are taken: left, and left-above holds the first
-    assert spots[3] == (True, False)   # past the middle: left of its point, nothing in the way
-    rects = [label_rect(b, *spot) for b, spot in zip(boxes, spots, strict=True)]
-    assert not any(overlap(a, b) for i, a in enumerate(rects) for b in rects[i + 1:])
-    crowd = [(1.0, 0.0, 5.0, 0.1)] * 5  # nowhere free: the preferred spot, never an error
-    assert place_labels(crowd, middle=3.0)[4] == (False, False)
-
-
 def test_advice_first_shown_in_dark_mode_draws_its_chart_dark(window, stored, qtbot):
     from gui.widgets.theme import PLOT_BG
 

@@ -1,0 +1,50 @@
+"""Chart labels go to a free spot around their point, never over another label."""
+
+from __future__ import annotations
+
+from profiler.reports.label_layout import label_rect, overlaps, place_labels
+
+# four labels 1 unit wide, 0.1 high; the first three at one height, close together
+BOXES = [(1.0, 0.0, 1.0, 0.1), (1.5, 0.0, 1.0, 0.1), (1.6, 0.0, 1.0, 0.1), (4.0, 2.0, 1.0, 0.1)]
+
+
+def test_each_label_takes_the_first_free_spot_in_order_of_preference() -> None:
+    spots = place_labels(BOXES, middle=3.0)
+    assert spots[0] == (False, False)  # right of its point, above: the preferred spot
+    assert spots[1] == (False, True)   # right and above would cover the first: below instead
+    assert spots[2] == (True, True)    # both right-hand spots are taken: left, and left-above holds the first
+    assert spots[3] == (True, False)   # past the middle: left of its point, nothing in the way
+    rects = [label_rect(b, *spot) for b, spot in zip(BOXES, spots, strict=True) if spot is not None]
+    assert not any(overlaps(a, b) for i, a in enumerate(rects) for b in rects[i + 1:])
+
+
+def test_with_no_free_spot_a_label_takes_its_preferred_one_or_is_left_out() -> None:
+    crowd = [(1.0, 0.0, 5.0, 0.1)] * 5  # every spot of the fifth is taken by the first four
+    assert place_labels(crowd, middle=3.0)[4] == (False, False)  # the window: never an error, never lost
+    assert place_labels(crowd, middle=3.0, keep_all=False) == [(False, False), (False, True), (True, False),
+                                                                (True, True), None]  # the report: left out
+
+
+def test_a_label_beside_its_point_leaves_a_gap() -> None:
+    left, right, bottom, top = label_rect((10.0, 5.0, 2.0, 1.0), leftwards=False, below=False)
+    assert (left, right) == (10.12, 12.12) and (bottom, top) == (5.1, 6.1)
+    left, right, bottom, top = label_rect((10.0, 5.0, 2.0, 1.0), leftwards=True, below=True)
+    assert right < 10.0 and top < 5.0
+
+
+def test_the_reports_chart_leaves_out_a_label_that_has_no_free_spot() -> None:
+    import re
+    from types import SimpleNamespace
+
+    from profiler.reports.advisor_html import LABEL_SIZE, cost_time_chart
+
+    def point(name: str, time_s: float, cost: float) -> dict[str, object]:
+        return {"name": name, "time_s": time_s, "cost": cost, "on_front": False}
+
+    crowd = [point(f"GPU {i}", 100.0, 1.0) for i in range(6)]  # six devices on one spot
+    apart = [point("Far slow", 1e5, 0.01), point("Far fast", 1.0, 100.0)]
+    chart = cost_time_chart(SimpleNamespace(chart=(*crowd, *apart)))  # type: ignore[arg-type]
+    labels = re.findall(rf'<text x="[\d.]+" y="[\d.]+" font-size="{LABEL_SIZE}"[^>]*>([^<]+)</text>', chart)
+    assert chart.count("<circle") == 8  # every point is drawn and named in its tooltip
+    assert len([name for name in labels if name.startswith("GPU ")]) == 4  # four spots around one point
+    assert "Far slow" in labels and "Far fast" in labels
