@@ -52,7 +52,8 @@ def cache_key(corpus: Sequence[CorpusRow], facts: Mapping[str, ModelFacts]) -> s
     for s in samples:
         row = rows[s.row_id]
         h.update(repr((s.row_id, s.group, s.source, s.case.family, s.case.precision, s.case.batch,
-                       s.case.device.id, row.model, row.device.name, row.precision, row.batch, row.stack,
+                       s.case.device.id, s.case.device.architecture, row.model, row.device.name, row.precision,
+                       row.batch, row.stack,
                        s.samples_per_s, s.log_efficiency, s.roof.peak.label, s.roof.peak.flops_per_s,
                        s.roof.bandwidth_bytes_per_s, s.x.tobytes().hex())).encode())
     h.update(repr(tuple(left_out)).encode())

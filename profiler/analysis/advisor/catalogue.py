@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from profiler.analysis.advisor.accelerators import shipped_accelerators
+from profiler.analysis.advisor.architecture import architecture_of
 from profiler.analysis.advisor.cloud import CloudPrice, shipped_prices
 from profiler.analysis.advisor.cpus import shipped_cpus
 from profiler.analysis.advisor.epoch import EPOCH_CREDIT
@@ -103,7 +104,15 @@ def build_catalogue(overrides: Overrides) -> Catalogue:
     devices: dict[str, HardwareDevice] = {d.id: d for d in (*shipped_accelerators(), *named_cpus)}
     for row in overrides.devices:
         devices[row["id"]] = apply_row(devices.get(row["id"]), row, overrides.path or "")
-    return Catalogue(tuple(devices.values()), generic, (*shipped_prices(), *overrides.prices), overrides.path)
+    named = tuple(_with_architecture(d) for d in devices.values())
+    return Catalogue(named, generic, (*shipped_prices(), *overrides.prices), overrides.path)
+
+
+def _with_architecture(device: HardwareDevice) -> HardwareDevice:
+    """A GPU with its architecture read from its name, unless a row set it."""
+    if device.family != "gpu" or device.architecture:
+        return device
+    return replace(device, architecture=architecture_of(device.name, device.vendor))
 
 
 def load_catalogue(overrides_file: str | Path | None = None, use_overrides: bool = True) -> Catalogue:

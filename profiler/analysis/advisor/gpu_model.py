@@ -42,6 +42,7 @@ from profiler.analysis.advisor.fit import (
     cross_validate,
     fit_samples,
 )
+from profiler.analysis.advisor.hardware import HardwareDevice
 from profiler.analysis.advisor.model_facts import ModelFacts
 from profiler.analysis.advisor.roofline import NoFigure
 
@@ -156,6 +157,12 @@ class GpuModel:
     def vendors(self) -> frozenset[str]:
         return frozenset(s.case.device.vendor for s in self.samples)
 
+    def siblings(self, architecture: str | None) -> tuple[str, ...]:
+        """The corpus GPUs of ``architecture`` (names, sorted); none for an unknown one."""
+        if not architecture:
+            return ()
+        return tuple(sorted({s.case.device.name for s in self.samples if s.case.device.architecture == architecture}))
+
     def regime_for(self, model_key: str | None, family: str | None) -> str:
         """``KNOWN_MODEL`` for a corpus model, ``NEW_FAMILY`` for a model of a family the
         corpus lacks (or of none it can name), else ``NEW_MODEL``."""
@@ -179,6 +186,16 @@ class GpuModel:
     def _fit(self, regime: str) -> RegimeFit:
         return self.fits.get(regime) or self.fits.get(NEW_MODEL) or next(iter(self.fits.values()))
 
+    def _kin(self, device: HardwareDevice) -> str:
+        """What a GPU the corpus lacks inherits: its architecture's offset, from which GPUs."""
+        siblings = self.siblings(device.architecture)
+        if siblings:
+            shown = ", ".join(siblings[:4]) + (f" and {len(siblings) - 4} more" if len(siblings) > 4 else "")
+            return f"with the offset of its architecture ({device.architecture}: {shown} in the corpus)"
+        if device.architecture:
+            return f"no {device.architecture} GPU is in the corpus: no architecture offset"
+        return "its architecture is not known: no architecture offset"
+
     def predict(self, case: Case, model_key: str | None = None) -> GpuPrediction:
         """The case's samples/s band (``NoFigure`` when the device lacks a figure); the regime
         (``regime_for``) picks the fit and the band. A GPU the corpus lacks takes the
@@ -194,7 +211,7 @@ class GpuModel:
             (gpu_low, gpu_high), gpu_how = self.band_factors(NEW_GPU)
             low, high = min(low, gpu_low), max(high, gpu_high)
             how = (f"a GPU the corpus lacks, so the wider, side by side, of two bands: {how}; "
-                   f"{gpu_how}")
+                   f"{gpu_how}; {self._kin(case.device)}")
         if case.device.vendor not in self.vendors:
             how += (f"; no {case.device.vendor} GPU is in the corpus: projected at the efficiency "
                     f"{', '.join(sorted(self.vendors))} GPUs reach, which its software stack may not")

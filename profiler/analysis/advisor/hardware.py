@@ -92,6 +92,8 @@ class HardwareDevice:
     estimate: bool = False
     notes: tuple[str, ...] = ()
     origin: str = ""
+    #: a GPU's architecture ("NVIDIA Ampere": ``architecture.architecture_of``); None: not known
+    architecture: str | None = None
 
     @property
     def family(self) -> str:

@@ -4,7 +4,8 @@
      "devices": [{"id": "rtx-4090", "release_price_usd": 1499, "source": "my invoice"},
                  {"id": "my-gpu", "name": "Lab GPU", "class": "consumer-gpu", "vendor": "NVIDIA",
                   "peak_flops": {"fp32": 4.0e13, "bf16": 1.6e14}, "memory_bytes": 2.4e10,
-                  "bandwidth_bytes_per_s": 1.0e12, "tdp_w": 350, "source": "vendor sheet",
+                  "bandwidth_bytes_per_s": 1.0e12, "tdp_w": 350, "architecture": "NVIDIA Ada Lovelace",
+                  "source": "vendor sheet",
                   "as_of": "2026-11-30"}],
      "prices": [{"device": "rtx-4090", "provider": "my lab", "usd_per_h": 0.20,
                  "read_on": "2026-11-30", "source": "internal rate"}]}
@@ -30,7 +31,8 @@ from profiler.history.paths import config_dir
 FILE_NAME = "hardware.json"
 SCHEMA = 1
 DEVICE_FIELDS = {"id", "name", "vendor", "class", "peak_flops", "memory_bytes", "bandwidth_bytes_per_s",
-                 "tdp_w", "release_price_usd", "release_date", "pattern", "featured", "cores", "source", "as_of"}
+                 "tdp_w", "release_price_usd", "release_date", "pattern", "featured", "cores", "source", "as_of",
+                 "architecture"}
 _AMOUNTS = ("memory_bytes", "bandwidth_bytes_per_s", "tdp_w", "release_price_usd")
 
 
@@ -80,7 +82,7 @@ def check_device_row(raw: Any, known: set[str]) -> dict[str, Any]:
         raise ValueError("id must be a non-empty text")
     if not isinstance(row.get("source"), str) or not row["source"].strip():
         raise ValueError("source must say where the figures come from")
-    for key in ("name", "vendor", "pattern"):
+    for key in ("name", "vendor", "pattern", "architecture"):
         if key in row and not isinstance(row[key], str):
             raise ValueError(f"{key} must be text")
     if "class" in row and row["class"] not in CLASSES:
@@ -167,6 +169,8 @@ def apply_row(base: HardwareDevice | None, row: Mapping[str, Any], where: str) -
     for key in ("name", "vendor"):
         if key in row:
             changes[key] = row[key]
+    if row.get("architecture"):
+        changes["architecture"] = row["architecture"].strip()
     if "class" in row:
         changes["device_class"] = row["class"]
     for key in _AMOUNTS:

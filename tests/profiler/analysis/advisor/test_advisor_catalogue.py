@@ -100,7 +100,9 @@ def test_overrides_change_and_add_rows_and_prices() -> None:
         {"id": "rtx-4090", "release_price_usd": 1499, "source": "my invoice", "as_of": "2026-11-30"},
         {"id": "lab-gpu", "name": "Lab GPU", "class": "consumer-gpu", "peak_flops": {"fp32": 4e13, "bf16": 1.6e14},
          "memory_bytes": 2.4e10, "bandwidth_bytes_per_s": 1e12, "tdp_w": 350, "source": "vendor sheet",
-         "pattern": "Lab GPU"},
+         "pattern": "Lab GPU", "architecture": "NVIDIA Ada Lovelace"},
+        {"id": "lab-gpu-2", "name": "Lab GPU 2000", "class": "consumer-gpu", "peak_flops": {"fp32": 4e13},
+         "source": "vendor sheet"},
         {"id": "lab-cpu", "name": "Lab CPU", "class": "cpu", "cores": 8, "peak_flops": {"fp32": 1e12},
          "source": "measured FMA loop"}],
         "prices": [{"device": "lab-gpu", "provider": "our cluster", "usd_per_h": 0.2, "read_on": "2026-11-30",
@@ -113,6 +115,30 @@ def test_overrides_change_and_add_rows_and_prices() -> None:
     assert cat.get("lab-gpu").peak("bf16").value == 1.6e14 and cat.match_accelerator("Lab GPU 2").id == "lab-gpu"
     assert cat.get("lab-cpu").slice(2).peak("fp32").value == pytest.approx(0.25e12)
     assert cat.prices_for("lab-gpu")[0].usd_per_h == 0.2 and cat.prices_for("lab-gpu")[0].user
+    assert cat.get("lab-gpu").architecture == "NVIDIA Ada Lovelace"  # as the row says
+    assert cat.get("lab-gpu-2").architecture is None  # no row says, no pattern knows: n/a
+    assert rtx.architecture == "NVIDIA Ada Lovelace"  # an override keeps what the name says
+
+
+def test_a_gpus_architecture_is_read_from_its_name() -> None:
+    from profiler.analysis.advisor.architecture import architecture_of
+
+    nvidia = {"NVIDIA Quadro RTX 5000": "NVIDIA Turing",  # not a Blackwell "RTX 50x0"
+              "NVIDIA GeForce RTX 5090": "NVIDIA Blackwell", "NVIDIA GB200": "NVIDIA Blackwell",
+              "NVIDIA H100 SXM5 80GB": "NVIDIA Hopper", "NVIDIA L40S": "NVIDIA Ada Lovelace",
+              "NVIDIA RTX 6000 Ada Generation": "NVIDIA Ada Lovelace", "NVIDIA A10G": "NVIDIA Ampere",
+              "NVIDIA RTX A6000": "NVIDIA Ampere", "NVIDIA Tesla T4": "NVIDIA Turing",
+              "NVIDIA Titan V": "NVIDIA Volta", "NVIDIA TITAN Xp": "NVIDIA Pascal",
+              "NVIDIA GeForce GTX TITAN X": "NVIDIA Maxwell",  # the 2015 one; the Pascal one is "TITAN X (Pascal)"
+              "NVIDIA Tesla K80": "NVIDIA Kepler", "NVIDIA GeForce GTX 580": None}
+    for name, arch in nvidia.items():
+        assert architecture_of(name, "NVIDIA") == arch, name
+    assert architecture_of("AMD Instinct MI300X", "AMD") == "AMD CDNA 3"
+    assert architecture_of("AMD Instinct MI355X", "AMD") == "AMD CDNA 4"
+    assert architecture_of("NVIDIA A100", "AMD") is None  # the vendor must match too
+    cat = load_catalogue(use_overrides=False)
+    assert all(d.architecture is None for d in cat.devices if d.family != "gpu")
+    assert cat.get("t4").architecture == "NVIDIA Turing" and cat.get("mi300x").architecture == "AMD CDNA 3"
 
 
 @pytest.mark.parametrize(("doc", "fragment"), [
@@ -127,6 +153,7 @@ def test_overrides_change_and_add_rows_and_prices() -> None:
      "needs at least one peak_flops"),
     ({"schema": 1, "devices": [{"id": "t4", "peak_flops": {"int8": 1e14}, "source": "s"}]}, "unknown precision 'int8'"),
     ({"schema": 1, "devices": [{"id": "t4", "colour": "red", "source": "s"}]}, "unknown field(s) colour"),
+    ({"schema": 1, "devices": [{"id": "t4", "architecture": 7, "source": "s"}]}, "architecture must be text"),
     ({"schema": 1, "devices": [{"id": "c", "name": "C", "class": "cpu", "peak_flops": {"fp32": 1e12}, "source": "s"}]},
      "a new CPU needs cores"),
     ({"schema": 1, "devices": [{"id": "t4", "as_of": "2099-01-01", "source": "s"}]},

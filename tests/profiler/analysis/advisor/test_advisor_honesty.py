@@ -165,6 +165,30 @@ def test_a_gpu_slow_only_at_16_bit_is_predicted_slow_only_there(levels: str,
         assert worst_median < 0.1, errors  # the fixture's own spread is +-10%
 
 
+@pytest.mark.parametrize("levels", ["architecture, gpu and precision", "gpu and precision"])
+def test_a_gpu_the_corpus_lacks_inherits_its_architectures_offset(levels: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    if levels == "gpu and precision":  # the fit before architecture offsets: the control
+        monkeypatch.setattr(fit_module, "OFFSET_LEVELS", (fit_module.gpu_key, fit_module.gpu_precision_key))
+    # two architectures of three GPUs each, their datasheets interleaved; one trains at half
+    # the efficiency of the other on every model and precision
+    slow = tuple(replace(gpu(f"slow-{i}", peak_bf16=p * 5, peak_fp32=p, bandwidth=p / 20), architecture="Slow")
+                 for i, p in enumerate((20e12, 40e12, 60e12)))
+    fast = tuple(replace(gpu(f"fast-{i}", peak_bf16=p * 5, peak_fp32=p, bandwidth=p / 20), architecture="Fast")
+                 for i, p in enumerate((25e12, 45e12, 65e12)))
+    rows, facts = fixture_corpus(*slow, *fast, models=4)
+    rows = [r.__class__(**{**r.__dict__, "samples_per_s": r.samples_per_s * 0.5}) if r.device.architecture == "Slow"
+            else r for r in rows]
+    result = run_backtest(rows, facts, NEW_GPU)  # each GPU predicted by a fit without any of its figures
+    median = statistics.median(abs(f.error) for f in result.figures)
+    if levels == "gpu and precision":
+        assert median > 0.25  # nothing tells an unseen GPU which half it belongs to
+    else:
+        assert median < 0.12  # its siblings do (the fixture's own spread is +-10%)
+
+
 def test_the_software_stack_is_read_from_the_row() -> None:
     row = load_corpus(CAT)[0]
 

@@ -59,6 +59,8 @@ def test_every_gpu_is_a_catalogue_device(rows: list[dict[str, str]]) -> None:
     unknown = sorted({r["gpu"] for r in rows if catalogue.get(r["gpu"]) is None})
     assert unknown == []
     assert all(not catalogue.get(r["gpu"]).is_cpu for r in rows)
+    # each has an architecture, so its siblings' offset is shared (``fit.OFFSET_LEVELS``)
+    assert sorted({r["gpu"] for r in rows if catalogue.get(r["gpu"]).architecture is None}) == []
 
 
 def test_tf32_rows_are_on_gpus_that_have_tf32(rows: list[dict[str, str]]) -> None:
