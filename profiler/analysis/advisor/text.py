@@ -18,6 +18,7 @@ from typing import Any
 
 from profiler import units
 from profiler.analysis.advisor.advise import Advice
+from profiler.analysis.advisor.backtest import order_grid
 from profiler.analysis.advisor.bands import PROJECTED, Band
 from profiler.analysis.advisor.catalogue import device_to_dict
 from profiler.analysis.advisor.project import MEASURED, NA, Projection
@@ -82,6 +83,31 @@ def not_projected(rows: Sequence[Row]) -> list[str]:
     return lines
 
 
+def quality_text(advice: Advice) -> list[str]:
+    """"How good is this advice" as two text tables (each regime's figures against their
+    targets; how often the faster of two GPUs was named right, by projected gap) and the
+    memory line; the plain lines when the advice carries no scorecards."""
+    cards = advice.scorecards
+    if not cards:
+        return ["How good is this advice (GPU rows):", *(f"  {q}" for q in advice.quality), ""] if advice.quality \
+            else []
+    head = ["case", *(f"{score.name} ({score.target})" for score in cards[0].scores)]
+    scores = [[f"{card.title}: {card.figures} figures", *(f"{score.value} {'met' if score.met else 'NOT met'}"
+                                                        for score in card.scores)] for card in cards]
+    spans, grid = order_grid(cards)
+    orders = [[card.title, *(f"{o.in_order} of {o.pairs} ({o.share:.0%})" if o is not None else "" for o in row)]
+              for card, row in zip(cards, grid, strict=True)]
+    lines = ["How good is this advice (GPU rows): published GPU figures predicted out of sample "
+             "(`horsepower advise --backtest` lists them)",
+             *(f"  {line}" for line in units.columns([head, *scores]).splitlines()), "",
+             "Which of two GPUs is faster: how often the one projected faster was the faster published figure",
+             *(f"  {line}" for line in units.columns([["projected apart", *spans], *orders],
+                                                     right=tuple(range(1, len(spans) + 1))).splitlines())]
+    if advice.memory_line:
+        lines += ["", advice.memory_line]
+    return [*lines, ""]
+
+
 def render(advice: Advice, limit: int | None = None) -> str:
     """The whole answer as text: job, table, notes, calibration, recommendation, credits."""
     c = advice.constraints
@@ -115,8 +141,7 @@ def render(advice: Advice, limit: int | None = None) -> str:
                          f"{units.num(cal['measured_samples_per_s'])}: error {cal['error']:+.0%}, "
                          f"{'inside' if cal['inside_band'] else 'outside'} the band")
     lines += ["", "Recommendation: " + advice.recommendation, ""]
-    if advice.quality:
-        lines += ["How good is this advice (GPU rows):", *[f"  {q}" for q in advice.quality], ""]
+    lines += quality_text(advice)
     lines += [f"Note: {n}" for n in advice.notes]
     lines.append(f"Projected figures are {PROJECTED}: a roofline of the model's counted FLOPs and traffic times "
                  "an efficiency (GPUs: fitted to published measurements; others: drawn from measured runs); "

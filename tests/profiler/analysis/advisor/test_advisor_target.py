@@ -15,7 +15,7 @@ from profiler.analysis.advisor.precision import PrecisionError, check_precision,
 from profiler.analysis.advisor.roofline import NoFigure
 from profiler.analysis.advisor.soundness import unsound_reason
 from profiler.analysis.advisor.subject import SubjectError, check_batch, scale_step, subject_of_model
-from profiler.analysis.advisor.text import to_dict
+from profiler.analysis.advisor.text import render, to_dict
 from profiler.cli import main
 from profiler.reports.advisor import advise_model, advise_run, fitted, gather_inputs
 from tests.helpers import run_result
@@ -143,6 +143,14 @@ def test_the_html_report_says_the_warnings_first_and_how_good_the_advice_is() ->
         for order in card.orders:
             assert f"{order.in_order} of {order.pairs} ({order.share:.0%})" in page
     assert advice.memory_line in page
+    text = render(advice)  # the CLI's answer: the same as two text tables
+    assert text.index("WARNING: Not a basis for CPU advice") < text.index("Recommendation:")
+    lines = [line.strip() for line in text.splitlines()]
+    for card in advice.scorecards:
+        row = next(line for line in lines if line.startswith(f"{card.title}: {card.figures} figures"))
+        assert [f"{s.value} {'met' if s.met else 'NOT met'}" in row for s in card.scores] == [True] * 4
+        orders = next(line for line in lines if line.startswith(card.title + " ") and "figures" not in line)
+        assert all(f"{o.in_order} of {o.pairs} ({o.share:.0%})" in orders for o in card.orders)
 
 
 def test_shipped_corpus_backtest_meets_its_targets_for_a_corpus_model() -> None:
