@@ -150,6 +150,7 @@ def test_spec_collects_resources_and_our_modules() -> None:
     datas = {(Path(src).relative_to(ROOT).as_posix(), dest) for src, dest in analysis["datas"]}
     assert ("resources/horsepower.desktop", "resources") in datas
     assert ("resources/horsepower.svg", "resources") in datas
+    assert ("resources/published/backtests.json.gz", "resources/published") in datas  # first advice: 1 s, not 15
     for size_px in SIZES_PX:
         assert (f"resources/icons/horsepower-{size_px}.png", "resources/icons") in datas
     hidden = set(analysis["hiddenimports"])

@@ -1,17 +1,20 @@
-"""The advisor's back-tests, kept on disk: computing them takes about 10 s of CPU (a nested
+"""The advisor's back-tests, kept on disk: computing them takes about 15 s of CPU (a nested
 cross-validation over the corpus, three regimes), and every piece of advice shows their summary.
 
-``backtests(corpus, facts)`` returns one ``Backtest`` per regime, read from
-``<cache dir>/advisor_backtests.json`` (``HORSEPOWER_CACHE_DIR``) when its key matches, else
-computed and written there. The key is a digest of everything the result depends on: each
-usable corpus figure as fitted (its row, model, device, software stack, features, log
-efficiency, peak and bandwidth), the figures left out, and the source of the fitting and
-back-test code. A file that is not a cache is set aside (never deleted); a write that fails
-is logged and advice goes on.
+``backtests(corpus, facts)`` returns one ``Backtest`` per regime: from
+``<cache dir>/advisor_backtests.json`` (``HORSEPOWER_CACHE_DIR``) when its key matches; else
+from the back-tests shipped for the shipped corpus (``resources/published/backtests.json.gz``,
+written by ``bench/ship_backtests.py``) when theirs does, so the first advice on a new machine
+takes a second, not fifteen; else computed and written to the cache. The key is a digest of
+everything the result depends on: each usable corpus figure as fitted (its row, model, device
+and its architecture, software stack, features, log efficiency, peak and bandwidth), the
+figures left out, and the source of the fitting and back-test code. A cache file that is not a
+cache is set aside (never deleted); a write that fails is logged and advice goes on.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import logging
@@ -29,11 +32,14 @@ from profiler.analysis.advisor.corpus import CorpusRow
 from profiler.analysis.advisor.fit import REGIMES
 from profiler.analysis.advisor.gpu_model import samples_of
 from profiler.analysis.advisor.model_facts import ModelFacts
+from profiler.analysis.advisor.resources_io import PUBLISHED_DIR, resource_dir
 from profiler.outputs import aside_path
 
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "advisor_backtests.json"
+#: the shipped back-tests of the shipped corpus, in ``resources/published``
+SHIPPED_FILE = "backtests.json.gz"
 #: entries kept (one per corpus and code version: an override corpus does not evict the shipped one)
 MAX_ENTRIES = 4
 
@@ -70,12 +76,53 @@ def backtests(corpus: Sequence[CorpusRow], facts: Mapping[str, ModelFacts]) -> t
             return tuple(Backtest.from_dict(d) for d in cached["regimes"])
         except (KeyError, TypeError, ValueError) as exc:
             log.warning("advisor back-test cache entry unreadable (%s): computing it again", exc)
+    shipped = _shipped(key)
+    if shipped is not None:
+        return shipped
     results = tuple(run_backtest(corpus, facts, regime) for regime in REGIMES)
     entries = {k: v for k, v in entries.items() if k != key}
     kept = dict(list(entries.items())[-(MAX_ENTRIES - 1):])
     kept[key] = {"regimes": [r.to_dict() for r in results]}
     _write(cache_path(), kept)
     return results
+
+
+def shipped_path() -> Path:
+    """The back-tests shipped with the corpus (they may be absent, or of other code)."""
+    try:
+        return resource_dir(PUBLISHED_DIR) / SHIPPED_FILE
+    except FileNotFoundError:
+        return Path(SHIPPED_FILE)  # no published folder: a name that does not exist
+
+
+def _shipped(key: str) -> tuple[Backtest, ...] | None:
+    """The shipped back-tests when they were computed for ``key``, else None."""
+    try:
+        data = numbers.json_loads(gzip.decompress(shipped_path().read_bytes()).decode("utf-8"))
+        if not isinstance(data, dict) or data.get("key") != key:
+            return None
+        return tuple(Backtest.from_dict(d) for d in data["regimes"])
+    except FileNotFoundError:
+        return None
+    except (OSError, EOFError, UnicodeDecodeError, KeyError, TypeError, ValueError) as exc:
+        log.warning("the shipped advisor back-tests %s are unreadable (%s): computing them", shipped_path(), exc)
+        return None
+
+
+def ship(corpus: Sequence[CorpusRow], facts: Mapping[str, ModelFacts], path: Path) -> str:
+    """Compute the back-tests of ``corpus`` afresh and write them, with their key, to ``path``
+    (gzipped JSON, complete or not at all); the key."""
+    key = cache_key(corpus, facts)
+    results = tuple(run_backtest(corpus, facts, regime) for regime in REGIMES)
+    body = gzip.compress(json.dumps({"key": key, "regimes": [r.to_dict() for r in results]}).encode("utf-8"),
+                         compresslevel=9, mtime=0)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(body)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return key
 
 
 def _read(path: Path) -> dict[str, Any]:
