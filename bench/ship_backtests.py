@@ -28,7 +28,7 @@ OUT = ROOT / "resources" / "published" / backtest_cache.SHIPPED_FILE
 def main() -> int:
     corpus, facts = load_corpus(load_catalogue(use_overrides=False)), shipped_facts()
     key = backtest_cache.ship(corpus, facts, OUT)
-    shipped = backtest_cache._shipped(key)
+    shipped = backtest_cache.read_shipped(key)
     assert shipped is not None, "the file just written does not read back"
     for result in shipped:
         card = result.scorecard()

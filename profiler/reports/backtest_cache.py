@@ -76,7 +76,7 @@ def backtests(corpus: Sequence[CorpusRow], facts: Mapping[str, ModelFacts]) -> t
             return tuple(Backtest.from_dict(d) for d in cached["regimes"])
         except (KeyError, TypeError, ValueError) as exc:
             log.warning("advisor back-test cache entry unreadable (%s): computing it again", exc)
-    shipped = _shipped(key)
+    shipped = read_shipped(key)
     if shipped is not None:
         return shipped
     results = tuple(run_backtest(corpus, facts, regime) for regime in REGIMES)
@@ -95,7 +95,7 @@ def shipped_path() -> Path:
         return Path(SHIPPED_FILE)  # no published folder: a name that does not exist
 
 
-def _shipped(key: str) -> tuple[Backtest, ...] | None:
+def read_shipped(key: str) -> tuple[Backtest, ...] | None:
     """The shipped back-tests when they were computed for ``key``, else None."""
     try:
         data = numbers.json_loads(gzip.decompress(shipped_path().read_bytes()).decode("utf-8"))

@@ -138,7 +138,7 @@ def test_the_shipped_backtests_are_those_of_the_shipped_corpus_and_this_code(
     monkeypatch.setenv("HORSEPOWER_CACHE_DIR", str(tmp_path))
     corpus, facts = load_corpus(CAT), shipped_facts()
     key = cache_module.cache_key(corpus, facts)
-    shipped = cache_module._shipped(key)
+    shipped = cache_module.read_shipped(key)
     assert shipped is not None, "stale resources/published/backtests.json.gz: run python bench/ship_backtests.py"
     assert [b.regime for b in shipped] == list(REGIMES)
 
@@ -159,11 +159,11 @@ def test_shipped_backtests_of_other_code_or_a_broken_file_are_not_used(
     file = tmp_path / "backtests.json.gz"
     monkeypatch.setattr(cache_module, "shipped_path", lambda: file)
     key = cache_module.ship(rows, facts, file)
-    assert cache_module._shipped(key) is not None and cache_module._shipped("another key") is None
+    assert cache_module.read_shipped(key) is not None and cache_module.read_shipped("another key") is None
     file.write_bytes(gzip.compress(b"{not json"))
-    assert cache_module._shipped(key) is None  # a broken file: computed instead, never a crash
+    assert cache_module.read_shipped(key) is None  # a broken file: computed instead, never a crash
     file.write_bytes(b"not gzip at all")
-    assert cache_module._shipped(key) is None
+    assert cache_module.read_shipped(key) is None
     assert len(cache_module.backtests(rows, facts)) == len(REGIMES)
 
 
