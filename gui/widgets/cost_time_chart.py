@@ -137,7 +137,8 @@ class CostTimeChart(PageChart):
         named = [p for p in sorted(points, key=lambda p: p.time_s) if p.on_front or p.measured]
         boxes = [(lg(p.time_s), lg(p.cost), metrics.horizontalAdvance(_label_text(p)) * px_x, metrics.height() * px_y)
                  for p in named]
-        for p, spot in zip(named, place_labels(boxes, (x_lo + x_hi) / 2), strict=True):
+        spots = place_labels(boxes, (x_lo + x_hi) / 2, within=(x_lo, x_hi))
+        for p, spot in zip(named, spots, strict=True):
             assert spot is not None  # keep_all: every label is placed
             self._label(p, *spot)
 

@@ -57,7 +57,8 @@ def cost_time_chart(advice: Advice, width: int = 640, height: int = 360) -> str:
                     f'{escape(units.money(p["cost"], "USD"))}</title></circle>')
         boxes.append((x, -y, len(p["name"][:LABEL_CHARS]) * LABEL_CHAR_PX, LABEL_SIZE * 1.2))  # y up
     # a label with no free spot is left out (its point's tooltip and the table still name it)
-    for p, box, spot in zip(points, boxes, place_labels(boxes, width / 2, keep_all=False, avoid=avoid), strict=True):
+    for p, box, spot in zip(points, boxes, place_labels(boxes, width / 2, keep_all=False, avoid=avoid,
+                                                            within=(0.0, float(width))), strict=True):
         if spot is not None:
             rect = label_rect(box, *spot)
             body.append(svg._text(rect[0], -rect[2] - 0.2 * LABEL_SIZE, p["name"][:LABEL_CHARS], size=LABEL_SIZE))

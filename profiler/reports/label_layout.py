@@ -3,8 +3,9 @@ chart and the HTML report's). Pure arithmetic in the caller's units (decades of 
 log axes, pixels of an SVG); y grows upwards (an SVG caller passes -y).
 
 Each label may sit right or left of its point, above or below it; the first free spot in
-order of preference wins: the preferred side first (right of the point, left of it past the
-chart's ``middle``, so that labels stay inside the plot), above before below.
+order of preference wins: above before below, and on each level the preferred side first
+(right of the point, left of it past the chart's ``middle``, so that labels stay inside the
+plot). A label that must move keeps touching its own point, so it is never read as another's.
 """
 
 from __future__ import annotations
@@ -33,18 +34,21 @@ def overlaps(a: Rect, b: Rect) -> bool:
     return not (a[1] <= b[0] or b[1] <= a[0] or a[3] <= b[2] or b[3] <= a[2])
 
 
-def place_labels(boxes: Sequence[Box], middle: float, keep_all: bool = True,
-                 avoid: Sequence[Rect] = ()) -> list[Spot | None]:
-    """The spot of each label in turn: the first that overlaps no label placed before it and
-    nothing in ``avoid`` (a title, an axis label). When none is free: the preferred spot with
-    ``keep_all``, else None (the label is left out)."""
+def place_labels(boxes: Sequence[Box], middle: float, keep_all: bool = True, avoid: Sequence[Rect] = (),
+                 within: tuple[float, float] | None = None) -> list[Spot | None]:
+    """The spot of each label in turn: the first that overlaps no label placed before it,
+    nothing in ``avoid`` (a title, an axis label) and stays ``within`` (left, right: the plot)
+    when given. When none is free: the preferred spot with ``keep_all``, else None (the label
+    is left out)."""
     placed: list[Rect] = list(avoid)
     out: list[Spot | None] = []
     for box in boxes:
         side = box[0] > middle
-        spots = [(side, False), (side, True), (not side, False), (not side, True)]
+        spots = [(side, False), (not side, False), (side, True), (not side, True)]
         rects = [label_rect(box, *spot) for spot in spots]
-        free = [i for i, rect in enumerate(rects) if not any(overlaps(rect, other) for other in placed)]
+        free = [i for i, rect in enumerate(rects)
+                if not any(overlaps(rect, other) for other in placed)
+                and (within is None or (within[0] <= rect[0] and rect[1] <= within[1]))]
         if not free and not keep_all:
             out.append(None)
             continue

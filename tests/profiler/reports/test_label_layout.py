@@ -11,7 +11,7 @@ BOXES = [(1.0, 0.0, 1.0, 0.1), (1.5, 0.0, 1.0, 0.1), (1.6, 0.0, 1.0, 0.1), (4.0,
 def test_each_label_takes_the_first_free_spot_in_order_of_preference() -> None:
     spots = place_labels(BOXES, middle=3.0)
     assert spots[0] == (False, False)  # right of its point, above: the preferred spot
-    assert spots[1] == (False, True)   # right and above would cover the first: below instead
+    assert spots[1] == (False, True)   # above, right or left, would cover the first: below, right
     assert spots[2] == (True, True)    # both right-hand spots are taken: left, and left-above holds the first
     assert spots[3] == (True, False)   # past the middle: left of its point, nothing in the way
     rects = [label_rect(b, *spot) for b, spot in zip(BOXES, spots, strict=True) if spot is not None]
@@ -21,8 +21,14 @@ def test_each_label_takes_the_first_free_spot_in_order_of_preference() -> None:
 def test_with_no_free_spot_a_label_takes_its_preferred_one_or_is_left_out() -> None:
     crowd = [(1.0, 0.0, 5.0, 0.1)] * 5  # every spot of the fifth is taken by the first four
     assert place_labels(crowd, middle=3.0)[4] == (False, False)  # the window: never an error, never lost
-    assert place_labels(crowd, middle=3.0, keep_all=False) == [(False, False), (False, True), (True, False),
+    assert place_labels(crowd, middle=3.0, keep_all=False) == [(False, False), (True, False), (False, True),
                                                                 (True, True), None]  # the report: left out
+
+
+def test_a_label_stays_inside_the_plot() -> None:
+    near_edge = [(9.5, 0.0, 1.0, 0.1)]  # left of the middle: right is preferred, but would leave the plot
+    assert place_labels(near_edge, middle=10.0) == [(False, False)]
+    assert place_labels(near_edge, middle=10.0, within=(0.0, 10.0)) == [(True, False)]
 
 
 def test_a_label_beside_its_point_leaves_a_gap() -> None:
