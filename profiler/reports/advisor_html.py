@@ -21,6 +21,8 @@ from profiler.reports.label_layout import label_rect, place_labels
 
 #: the chart's point labels: font size (px), most characters shown, and the width of one (px, sans-serif)
 LABEL_SIZE, LABEL_CHARS, LABEL_CHAR_PX = 10, 28, 5.8
+#: half the width of a point's circle with its stroke (px): no other point's label covers it
+MARKER_PX = 6.0
 
 
 def _scale(values: list[float], lo_px: float, hi_px: float) -> tuple[float, float, float]:
@@ -44,9 +46,10 @@ def cost_time_chart(advice: Advice, width: int = 640, height: int = 360) -> str:
             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#999"/>',
             svg._text((left + width - right) / 2, height - 8, "time to train (log)", anchor="middle"),
             svg._text(12, top - 10, "cost, USD (log)")]
-    # the title and the axis label, in the labels' y-up pixels: no label covers them
+    # the title, the axis label and every point, in the labels' y-up pixels: no label covers them
     avoid = [(0.0, float(width), -26.0, 0.0), (0.0, 110.0, -(top - 4.0), -(top - 24.0))]
-    boxes = []
+    boxes: list[tuple[float, float, float, float]] = []
+    markers: list[tuple[float, float, float, float]] = []
     for i, p in enumerate(points):
         x = left + (math.log10(p["time_s"]) - tlo) * tk
         y = height - bottom - (math.log10(p["cost"]) - clo) * ck
@@ -56,9 +59,10 @@ def cost_time_chart(advice: Advice, width: int = 640, height: int = 360) -> str:
                     f'<title>{escape(p["name"])}: {escape(units.duration(p["time_s"]))}, '
                     f'{escape(units.money(p["cost"], "USD"))}</title></circle>')
         boxes.append((x, -y, len(p["name"][:LABEL_CHARS]) * LABEL_CHAR_PX, LABEL_SIZE * 1.2))  # y up
+        markers.append((x - MARKER_PX, x + MARKER_PX, -y - MARKER_PX, -y + MARKER_PX))  # no label over a point
     # a label with no free spot is left out (its point's tooltip and the table still name it)
-    for p, box, spot in zip(points, boxes, place_labels(boxes, width / 2, keep_all=False, avoid=avoid,
-                                                            within=(0.0, float(width))), strict=True):
+    spots = place_labels(boxes, width / 2, keep_all=False, avoid=avoid, within=(0.0, float(width)), markers=markers)
+    for p, box, spot in zip(points, boxes, spots, strict=True):
         if spot is not None:
             rect = label_rect(box, *spot)
             body.append(svg._text(rect[0], -rect[2] - 0.2 * LABEL_SIZE, p["name"][:LABEL_CHARS], size=LABEL_SIZE))

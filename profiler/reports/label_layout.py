@@ -35,19 +35,21 @@ def overlaps(a: Rect, b: Rect) -> bool:
 
 
 def place_labels(boxes: Sequence[Box], middle: float, keep_all: bool = True, avoid: Sequence[Rect] = (),
-                 within: tuple[float, float] | None = None) -> list[Spot | None]:
+                 within: tuple[float, float] | None = None, markers: Sequence[Rect] = ()) -> list[Spot | None]:
     """The spot of each label in turn: the first that overlaps no label placed before it,
-    nothing in ``avoid`` (a title, an axis label) and stays ``within`` (left, right: the plot)
-    when given. When none is free: the preferred spot with ``keep_all``, else None (the label
-    is left out)."""
+    nothing in ``avoid`` (a title, an axis label), no other point's marker (``markers``, one
+    per box, when given; a point drawn on the very same spot counts as its own) and stays
+    ``within`` (left, right: the plot) when given. When none is free: the preferred spot with
+    ``keep_all``, else None (the label is left out)."""
     placed: list[Rect] = list(avoid)
     out: list[Spot | None] = []
-    for box in boxes:
+    for n, box in enumerate(boxes):
         side = box[0] > middle
         spots = [(side, False), (not side, False), (side, True), (not side, True)]
         rects = [label_rect(box, *spot) for spot in spots]
+        others = [m for k, m in enumerate(markers) if k != n and m != markers[n]]
         free = [i for i, rect in enumerate(rects)
-                if not any(overlaps(rect, other) for other in placed)
+                if not any(overlaps(rect, other) for other in (*placed, *others))
                 and (within is None or (within[0] <= rect[0] and rect[1] <= within[1]))]
         if not free and not keep_all:
             out.append(None)

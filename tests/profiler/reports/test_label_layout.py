@@ -54,3 +54,13 @@ def test_the_reports_chart_leaves_out_a_label_that_has_no_free_spot() -> None:
     assert chart.count("<circle") == 8  # every point is drawn and named in its tooltip
     assert len([name for name in labels if name.startswith("GPU ")]) == 4  # four spots around one point
     assert "Far slow" in labels and "Far fast" in labels
+
+
+def test_a_label_never_covers_another_point_but_may_touch_its_own() -> None:
+    boxes = [(0.0, 0.0, 1.0, 0.1), (0.5, 0.05, 1.0, 0.1)]  # the second point sits where the first's label goes
+    markers = [(x - 0.02, x + 0.02, y - 0.02, y + 0.02) for x, y, _w, _h in boxes]
+    assert place_labels(boxes, middle=3.0)[0] == (False, False)  # without markers: over the second point
+    spots = place_labels(boxes, middle=3.0, markers=markers)
+    assert spots[0] != (False, False)
+    assert not overlaps(label_rect(boxes[0], *spots[0]), markers[1])
+    assert spots[1] == (False, False)  # its own marker is no obstacle
