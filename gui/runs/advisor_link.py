@@ -57,7 +57,7 @@ def engine_advise(form: Mapping[str, str], run: Mapping[str, Any] | None, run_id
         from profiler.analysis.advisor.precision import PrecisionError, check_precision
         from profiler.analysis.advisor.subject import SubjectError, check_batch
         from profiler.reports.advisor import advise_run, gather_inputs, read_constraints
-        from profiler.results.result import RunResult
+        from profiler.results.result import UnreadableResult, read_result
 
     from gui.viewmodel.advice_view import advice_view
 
@@ -68,8 +68,8 @@ def engine_advise(form: Mapping[str, str], run: Mapping[str, Any] | None, run_id
         precision = check_precision(form["precision"]) if form.get("precision") else None
         data = dict(run) if run is not None else stored_run(store, run_id)
         try:
-            subject = RunResult.from_dict(data)
-        except (KeyError, TypeError, ValueError) as exc:
+            subject = read_result(data)
+        except UnreadableResult as exc:
             raise AdviceRejected(f"run {run_id!r} cannot be read as a run ({exc}); pick another") from None
         inputs = gather_inputs(store)
         advice = advise_run(subject, constraints, inputs, precision=precision, batch=batch)

@@ -14,7 +14,7 @@ from typing import Any
 
 from profiler.cli.common import UsageError, check_output, one_data_channel, open_store, print_json, resolve_run
 from profiler.outputs import write_text
-from profiler.results.result import RunResult
+from profiler.results.result import RunResult, UnreadableResult, read_result
 
 
 def register(sub: Any) -> None:
@@ -63,8 +63,8 @@ def _run(ref: str) -> tuple[RunResult, Any]:
         else:
             data = resolve_run(store, ref)
         try:
-            return RunResult.from_dict(data), store
-        except (KeyError, TypeError, ValueError) as exc:
+            return read_result(data), store
+        except UnreadableResult as exc:
             raise UsageError(f"{ref}: not a run Horsepower can read ({exc})") from None
     except UsageError:
         store.close()

@@ -36,7 +36,7 @@ from profiler.analysis.advisor.subject import subject_of_model, subject_of_run
 from profiler.analysis.prices import PricesError, load_prices
 from profiler.reports.backtest_cache import backtests
 from profiler.reports.reference_runs import load_reference_runs
-from profiler.results.result import RunResult
+from profiler.results.result import RunResult, UnreadableResult, read_result
 
 if TYPE_CHECKING:
     from profiler.history import HistoryStore
@@ -143,8 +143,8 @@ def history_runs(store: HistoryStore, limit: int = HISTORY_LIMIT) -> list[RunRes
         if data is None:
             continue
         try:
-            runs.append(RunResult.from_dict(data))
-        except (KeyError, TypeError, ValueError) as exc:
+            runs.append(read_result(data))
+        except UnreadableResult as exc:
             log.warning("run %s is not used for calibration: %s", summary.run_id, exc)
     return runs
 

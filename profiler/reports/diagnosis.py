@@ -15,15 +15,15 @@ from profiler import units
 from profiler.metrics.phases import LABELS, sampling_sentence
 from profiler.metrics.verdict import verdict_pending
 from profiler.reports.html_parts import esc, kv, section
-from profiler.results.result import RunResult
+from profiler.results.result import RunResult, UnreadableResult, read_result
 from profiler.results.spec import RunSpec
 
 
 def typed(run: Mapping[str, Any]) -> RunResult | None:
     """The ``RunResult`` of a stored or imported result dict; None when it cannot be rebuilt."""
     try:
-        return RunResult.from_dict(dict(run))
-    except (KeyError, TypeError, ValueError):
+        return read_result(run)
+    except UnreadableResult:
         return None
 
 

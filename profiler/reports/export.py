@@ -16,7 +16,7 @@ from profiler.history.store import HistoryStore
 from profiler.history.traces import write_trace
 from profiler.outputs import write_text
 from profiler.reports.validate import FORMAT, SCHEMA, ImportRejected, read_run_file
-from profiler.results.result import RunResult
+from profiler.results.result import UnreadableResult, read_result
 
 FORMATS = ("json", "csv", "html")
 _SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -113,8 +113,8 @@ def import_run(path: str | Path, store: HistoryStore) -> str:
     """Validate ``path`` strictly and store it; returns the run id. Stores nothing on error."""
     run, series = read_run_file(path)
     try:
-        normalised = RunResult.from_dict(run)  # checked; the store recomputes its derived figures
-    except (TypeError, ValueError, KeyError) as exc:
+        normalised = read_result(run)  # checked; the store recomputes its derived figures
+    except UnreadableResult as exc:
         raise ImportRejected(f"not a valid run: {str(exc)[:160]}") from exc
     try:
         return store.store_result(normalised, series)

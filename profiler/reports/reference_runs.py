@@ -18,7 +18,7 @@ from typing import Any
 from profiler.analysis.advisor.hardware import section
 from profiler.analysis.advisor.resources_io import REFERENCE_DIR, resource_dir
 from profiler.reports.validate import ImportRejected, read_run_file
-from profiler.results.result import RunResult
+from profiler.results.result import RunResult, UnreadableResult, read_result
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,8 @@ def load_reference_runs(directory: str | Path | None = None) -> tuple[list[RunRe
         try:
             data, _series = read_run_file(path)
             check_reference(data)
-            run = RunResult.from_dict(data)
-        except (ImportRejected, KeyError, TypeError, ValueError) as exc:
+            run = read_result(data)
+        except (ImportRejected, UnreadableResult) as exc:
             problems.append(f"reference run {path.name} skipped: {exc}")
             log.warning("reference run %s skipped: %s", path, exc)
             continue

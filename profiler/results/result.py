@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -314,6 +315,20 @@ class RunResult:
         if isinstance(data.get("flop_coverage"), dict):
             result.flop_coverage = StepFlops.from_dict(data["flop_coverage"])
         return result
+
+
+class UnreadableResult(ValueError):
+    """A stored or imported result dict no ``RunResult`` can be rebuilt from (a field from a
+    newer Horsepower, a missing spec); the message is the one line that says why."""
+
+
+def read_result(data: Mapping[str, Any]) -> RunResult:
+    """``RunResult.from_dict`` of a result dict at the JSON/SQLite edge (``HistoryStore.get``,
+    an imported file); ``UnreadableResult`` when it cannot be rebuilt."""
+    try:
+        return RunResult.from_dict(dict(data))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UnreadableResult(str(exc)) from exc
 
 
 def contention_of(result: RunResult) -> Contention:
