@@ -267,6 +267,16 @@ class Efficiency:
         return roof, math.exp(float(self.ridge.predict(features(case, roof))[0]) + self.offset(case, roof))
 
 
+def _row_offsets(offsets: Sequence[np.ndarray], levels: Sequence[np.ndarray], skip: int | None = None) -> np.ndarray:
+    """Each row's offsets summed over the levels (all but ``skip``), in log efficiency; row
+    ``i`` of level ``l`` takes ``offsets[l][levels[l][i]]``."""
+    total = np.zeros(len(levels[0]))
+    for level, (offset, index) in enumerate(zip(offsets, levels, strict=True)):
+        if level != skip:
+            total += offset[index]
+    return total
+
+
 def _fit(x: np.ndarray, y: np.ndarray, levels: Sequence[np.ndarray], sizes: Sequence[int],
          hyper: Hyper, design: _Design | None = None) -> tuple[Ridge, list[np.ndarray]]:
     """Ridge plus one set of shrunk offsets per level (``OFFSET_LEVELS``; row ``i`` of level
@@ -280,11 +290,9 @@ def _fit(x: np.ndarray, y: np.ndarray, levels: Sequence[np.ndarray], sizes: Sequ
     counts = [np.bincount(index, minlength=n) for index, n in zip(levels, sizes, strict=True)]
     for _ in range(BACKFIT_ROUNDS):
         for level, (index, n) in enumerate(zip(levels, sizes, strict=True)):
-            others = sum((o[i] for k, (o, i) in enumerate(zip(offsets, levels, strict=True)) if k != level),
-                         np.zeros(len(y)))
-            rest = y - design.fitted(ridge) - others
+            rest = y - design.fitted(ridge) - _row_offsets(offsets, levels, skip=level)
             offsets[level] = np.bincount(index, weights=rest, minlength=n) / (counts[level] + hyper.shrink)
-        ridge = design.solve(y - sum((o[i] for o, i in zip(offsets, levels, strict=True)), np.zeros(len(y))))
+        ridge = design.solve(y - _row_offsets(offsets, levels))
     return ridge, offsets
 
 
@@ -334,8 +342,7 @@ class _Table:
                     design = designs[hyper.penalty] = _Design(self.x[train], hyper.penalty)
                 ridge, offsets = self._fit_rows(train, hyper, design)
                 out[hyper][test] = (self.y[test] - ridge.predict(self.x[test])
-                                    - sum((o[index[test]] for o, index in zip(offsets, self.levels, strict=True)),
-                                          np.zeros(int(test.sum()))))
+                                    - _row_offsets(offsets, [index[test] for index in self.levels]))
         return out
 
 
