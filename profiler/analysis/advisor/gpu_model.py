@@ -19,6 +19,7 @@ very procedure on each fold's training figures. Pure given its inputs.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -140,20 +141,21 @@ class GpuModel:
             gpus = tuple(r for _, r in cross_validate(samples, NEW_GPU, base)) if several else ()
         return cls(tuple(samples), fits, tuple(r for _, r in families), tuple(left_out), tuple(gpus))
 
-    @property
+    # what the corpus holds: read on every prediction, so worked out once per model
+    @functools.cached_property
     def models(self) -> frozenset[str]:
         return frozenset(s.group for s in self.samples)
 
-    @property
+    @functools.cached_property
     def families(self) -> frozenset[str]:
         return _families(self.samples)
 
-    @property
+    @functools.cached_property
     def devices(self) -> frozenset[str]:
         """The GPUs the corpus has figures of (catalogue ids)."""
         return frozenset(s.case.device.id for s in self.samples)
 
-    @property
+    @functools.cached_property
     def vendors(self) -> frozenset[str]:
         return frozenset(s.case.device.vendor for s in self.samples)
 
