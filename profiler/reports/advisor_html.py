@@ -13,8 +13,7 @@ from html import escape
 
 from profiler import __version__, units
 from profiler.analysis.advisor import PROJECTED, Advice
-from profiler.analysis.advisor.backtest import order_grid
-from profiler.analysis.advisor.text import HEADERS, row_cells
+from profiler.analysis.advisor.text import HEADERS, quality_cells, row_cells
 from profiler.reports import svg
 from profiler.reports.html import CSS, _table
 from profiler.reports.label_layout import label_rect, place_labels
@@ -76,18 +75,12 @@ def quality_section(advice: Advice) -> str:
     cards = advice.scorecards
     if not cards:
         return f'<p class="muted">{escape(advice.memory_line)}</p>' if advice.memory_line else ""
-    heads = ["case", *(f"{score.name} ({score.target})" for score in cards[0].scores)]
-    rows = [(f"{card.title}: {card.case}, {card.figures} figures",
-             *(f"{score.value} {'met' if score.met else 'NOT met'}" for score in card.scores)) for card in cards]
-    spans, grid = order_grid(cards)
-    order_rows = [(card.title, *(f"{o.in_order} of {o.pairs} ({o.share:.0%})" if o is not None else ""
-                                 for o in orders)) for card, orders in zip(cards, grid, strict=True)]
+    scores, orders = quality_cells(cards, described=True)
     parts = ["<h3>How good is this advice</h3>",
              "<p>GPU figures predicted out of sample against published measurements: the figure predicted "
-             "is in neither the fit nor its band.</p>", _table(heads, rows),
+             "is in neither the fit nor its band.</p>", _table(scores[0], scores[1:]),
              "<p>Which of two GPUs is faster: how often the one projected faster was the faster published "
-             "figure, by how far apart the two were projected.</p>",
-             _table(["case", *(f"projected {s} apart" for s in spans)], order_rows)]
+             "figure, by how far apart the two were projected.</p>", _table(orders[0], orders[1:])]
     if advice.memory_line:
         parts.append(f'<p class="muted">{escape(advice.memory_line)}</p>')
     return "".join(parts)

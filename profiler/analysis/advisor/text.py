@@ -18,7 +18,7 @@ from typing import Any
 
 from profiler import units
 from profiler.analysis.advisor.advise import Advice
-from profiler.analysis.advisor.backtest import order_grid
+from profiler.analysis.advisor.backtest import Scorecard, order_grid
 from profiler.analysis.advisor.bands import PROJECTED, Band
 from profiler.analysis.advisor.catalogue import device_to_dict
 from profiler.analysis.advisor.project import MEASURED, NA, Projection
@@ -83,26 +83,35 @@ def not_projected(rows: Sequence[Row]) -> list[str]:
     return lines
 
 
+def quality_cells(cards: Sequence[Scorecard], described: bool = False) -> tuple[list[list[str]], list[list[str]]]:
+    """The two tables of "How good is this advice" as cells, each header row first: every
+    regime's scores against their targets ("84% met"), then how often the faster of two GPUs
+    was named right by how far apart they were projected ("23 of 46 (50%)"). ``described``:
+    the case in words beside the regime's title (the report has the room)."""
+    scores = [["case", *(f"{score.name} ({score.target})" for score in cards[0].scores)]]
+    for card in cards:
+        case = f"{card.title}: {card.case}, {card.figures} figures" if described else \
+            f"{card.title}: {card.figures} figures"
+        scores.append([case, *(f"{score.value} {'met' if score.met else 'NOT met'}" for score in card.scores)])
+    spans, grid = order_grid(cards)
+    orders = [["projected apart", *spans]]
+    orders += [[card.title, *(f"{o.in_order} of {o.pairs} ({o.share:.0%})" if o is not None else "" for o in row)]
+               for card, row in zip(cards, grid, strict=True)]
+    return scores, orders
+
+
 def quality_text(advice: Advice) -> list[str]:
-    """"How good is this advice" as two text tables (each regime's figures against their
-    targets; how often the faster of two GPUs was named right, by projected gap) and the
-    memory line; the plain lines when the advice carries no scorecards."""
-    cards = advice.scorecards
-    if not cards:
+    """"How good is this advice" as two text tables (``quality_cells``) and the memory line;
+    the plain lines when the advice carries no scorecards."""
+    if not advice.scorecards:
         return ["How good is this advice (GPU rows):", *(f"  {q}" for q in advice.quality), ""] if advice.quality \
             else []
-    head = ["case", *(f"{score.name} ({score.target})" for score in cards[0].scores)]
-    scores = [[f"{card.title}: {card.figures} figures", *(f"{score.value} {'met' if score.met else 'NOT met'}"
-                                                        for score in card.scores)] for card in cards]
-    spans, grid = order_grid(cards)
-    orders = [[card.title, *(f"{o.in_order} of {o.pairs} ({o.share:.0%})" if o is not None else "" for o in row)]
-              for card, row in zip(cards, grid, strict=True)]
+    scores, orders = quality_cells(advice.scorecards)
     lines = ["How good is this advice (GPU rows): published GPU figures predicted out of sample "
              "(`horsepower advise --backtest` lists them)",
-             *(f"  {line}" for line in units.columns([head, *scores]).splitlines()), "",
+             *(f"  {line}" for line in units.columns(scores).splitlines()), "",
              "Which of two GPUs is faster: how often the one projected faster was the faster published figure",
-             *(f"  {line}" for line in units.columns([["projected apart", *spans], *orders],
-                                                     right=tuple(range(1, len(spans) + 1))).splitlines())]
+             *(f"  {line}" for line in units.columns(orders, right=tuple(range(1, len(orders[0])))).splitlines())]
     if advice.memory_line:
         lines += ["", advice.memory_line]
     return [*lines, ""]
