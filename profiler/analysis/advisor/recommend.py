@@ -102,7 +102,7 @@ def recommendation(rows: Sequence[Row], constraints: Constraints, run_id: str = 
                      default=None)
         if faster is not None and faster.time_s is not None and faster.time_s.nominal < mine.time_s.nominal:
             parts.append(f"Only if you want it sooner: {sentence(faster, cur)}.")
-        return " ".join(p for p in parts if p)
+        return " ".join(parts)
     if not feasible:
         fastest = min((r for r in usable if r.feasible_fit), key=lambda r: r.time_s.nominal if r.time_s else 0,
                       default=None)
@@ -130,7 +130,9 @@ def recommendation(rows: Sequence[Row], constraints: Constraints, run_id: str = 
             assert cheapest.time_s is not None and fastest.time_s is not None
             slower = cheapest.time_s.nominal / fastest.time_s.nominal
             parts.append(f"Cheapest: {sentence(cheapest, cur)} ({units.ratio(slower)} the fastest's time).")
-        parts.append(close_call(rows, evidence))
+        close = close_call(rows, evidence)
+        if close:
+            parts.append(close)
     if mine is not None and mine.time_s is not None:
         parts.append(f"This machine ({mine.device.name}) would need {_time(mine.time_s, True)}.")
-    return " ".join(p for p in parts if p)
+    return " ".join(parts)
