@@ -37,6 +37,11 @@ if TYPE_CHECKING:
 MEASURED_INK = "#15803D"
 INFEASIBLE_INK = "#9CA3AF"
 RIGHT = frozenset({"#", "samples/s", "time to train", "energy", "cost"})
+#: the ranked table's columns as shown, left to right: what a buyer decides on first, the
+#: peak's long wording last (the logical order stays ``text.HEADERS``, as the CLI prints it)
+SHOWN_ORDER = ("#", "device", "figures", "time to train", "cost", "fits", "samples/s", "energy", "max batch",
+               "confidence", "bound", "deadline", "budget", "peak used")
+PEAK_COLUMN_MAX_PX = 260  # wider peak words are elided; the cell's tooltip has them whole
 READING = ("Each point is one device: further left finishes sooner, lower costs less. Hollow circles are "
            "projected, not measured, with their low-high band as whiskers; green diamonds were measured. "
            "The orange ring marks the Pareto front: no other device is both faster and cheaper.")
@@ -142,14 +147,16 @@ class AdvicePanel(QWidget):
         table.setColumnCount(len(view.headers))
         table.setHorizontalHeaderLabels(list(view.headers))
         table.setRowCount(len(view.rows))
-        figures = list(view.headers).index("figures") if "figures" in view.headers else -1
+        headers = list(view.headers)
+        figures = headers.index("figures") if "figures" in headers else -1
+        peak = headers.index("peak used") if "peak used" in headers else -1
         bold = QFont()
         bold.setBold(True)
         for r, (cells, measured, feasible, tip) in enumerate(
                 zip(view.rows, view.measured, view.feasible, view.row_tips, strict=True)):
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(tip)
+                item.setToolTip(f"{text}\n\n{tip}" if c == peak else tip)
                 if view.headers[c] in RIGHT:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if measured:
@@ -162,6 +169,13 @@ class AdvicePanel(QWidget):
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(False)
+        shown = [name for name in SHOWN_ORDER if name in headers]
+        for visual, name in enumerate(shown):
+            header.moveSection(header.visualIndex(headers.index(name)), visual)
+        if peak >= 0:
+            header.setSectionResizeMode(peak, QHeaderView.ResizeMode.Interactive)
+            table.resizeColumnToContents(peak)
+            table.setColumnWidth(peak, min(table.columnWidth(peak), PEAK_COLUMN_MAX_PX))
 
     def _fill_calibration(self, view: AdviceView) -> None:
         table = self.calibration

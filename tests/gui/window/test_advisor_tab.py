@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
 
 from gui.viewmodel.preferences import Preferences
+from gui.widgets.advice_panel import PEAK_COLUMN_MAX_PX
 from gui.window import exports as export_actions
 from gui.window.main_window import MainWindow
 from profiler.analysis.advisor import EPOCH_CREDIT, PROJECTED
@@ -94,6 +95,13 @@ def test_advice_on_a_stored_run_shows_the_engines_answer(window, stored, qtbot):
     assert figures.count(PROJECTED) == len(figures) - 1
     assert table.item(measured[0], 1).font().bold() and not table.item(0 if measured[0] else 1, 1).font().bold()
     assert PROJECTED in table.item(0 if measured[0] else 1, 1).toolTip()
+    header = table.horizontalHeader()  # shown: what a buyer decides on before the peak's wording
+    shown = sorted(range(table.columnCount()), key=header.visualIndex)
+    names = [table.horizontalHeaderItem(c).text() for c in shown]
+    assert names[:6] == ["#", "device", "figures", "time to train", "cost", "fits"] and names[-1] == "peak used"
+    peak = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())].index("peak used")
+    assert table.columnWidth(peak) <= PEAK_COLUMN_MAX_PX
+    assert table.item(0, peak).toolTip().startswith(table.item(0, peak).text() + "\n\n")  # whole, where elided
     assert panel.quality_title.isVisible() and expected.scorecards
     doc = QTextDocument()
     doc.setHtml(panel.quality.text())
