@@ -108,14 +108,15 @@ def groups(results: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def reference_copy(run: dict[str, Any], out_dir: Path) -> None:
-    """Write ``run`` as a reference run (adds the accelerator driver where it can be read)."""
+def reference_copy(run: dict[str, Any], out_dir: Path, name: str | None = None) -> None:
+    """Write ``run`` as a reference run (adds the accelerator driver where it can be read),
+    named ``<device>-<workload>-<size>-<precision>.json`` unless ``name`` is given."""
     env = dict(run.get("environment") or {})
     version = Path("/proc/driver/nvidia/version")
     if run.get("device") != "cpu" and version.exists():
         env["driver"] = version.read_text().splitlines()[0][:200]
     run = {**run, "environment": env}
-    name = f"{run['device'].replace(':', '')}-{run['workload']}-{run['size']}-{run['precision']}.json"
+    name = name or f"{run['device'].replace(':', '')}-{run['workload']}-{run['size']}-{run['precision']}.json"
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / name).write_text(json.dumps(run, indent=1))
 

@@ -130,6 +130,28 @@ def test_calibration_predicted_versus_measured() -> None:
     assert "Predicted (as if never measured) versus measured" in render(advice)
 
 
+def test_a_gpu_run_is_set_against_the_prediction_made_as_if_it_had_never_run(tmp_path) -> None:
+    # what bench/gpu_reference.py reads from `horsepower advise RUN --json` on a lent GPU
+    from bench.gpu_reference import blind_prediction, main, summary
+
+    gpu_run = run_result("gpu-run", device="cuda:0", device_name="Test GPU A", samples_per_s=5000.0)
+    advice = json.loads(json.dumps(to_dict(advise(gpu_run, CAT, JOB))))
+    entry = blind_prediction(advice, "gpu-run")
+    assert entry is not None and entry["device"] == "gpu-a"
+    assert entry["measured_samples_per_s"] == pytest.approx(5000.0)
+    assert entry["predicted_samples_per_s"]["nominal"] != 5000.0  # a prediction, not the measurement
+    assert blind_prediction(advice, "another-run") is None
+    line = {"config": "mlp", "precision": "fp32", "error": entry["error"], "inside": entry["inside_band"]}
+    failed = {"config": "gpt", "precision": "bf16", "failed": "run failed (1): out of memory"}
+    total = summary([line, failed])
+    assert (total["configs"], total["predicted"], total["inside"]) == (2, 1, int(entry["inside_band"]))
+    assert total["median_abs_error"] == pytest.approx(abs(entry["error"]))
+    assert total["failed"] == ["gpt bf16: run failed (1): out of memory"]
+    with pytest.raises(SystemExit) as bad:  # a configuration it does not know: one line, nothing run or written
+        main(["--out", str(tmp_path / "out"), "--only", "resnet"])
+    assert bad.value.code == 2 and not (tmp_path / "out").exists()
+
+
 def test_reference_runs_show_as_measured_elsewhere() -> None:
     reference = run_result("ref-run", device="cuda:0", device_name="Test GPU A", samples_per_s=5000.0,
                        hostname="reference-lab")
