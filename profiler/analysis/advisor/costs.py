@@ -59,9 +59,13 @@ def energy_wh(time_s: Band, power: Power | None) -> Band | None:
     return time_s.times(power.watts).scale(1 / 3600.0) if power is not None else None
 
 
+#: a cost's basis when the user gave no electricity price (the text advice says it once)
+NO_ELECTRICITY = "no electricity price (give --electricity or `horsepower value set --electricity`)"
+
+
 def _electricity(energy: Band | None, constraints: Constraints) -> tuple[Band | None, str]:
     if constraints.electricity_per_kwh is None:
-        return None, "no electricity price (give --electricity or `horsepower value set --electricity`)"
+        return None, NO_ELECTRICITY
     if energy is None:
         return None, "energy unknown (no power figure)"
     return energy.scale(constraints.electricity_per_kwh / 1000.0), \

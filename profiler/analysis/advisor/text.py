@@ -21,6 +21,7 @@ from profiler.analysis.advisor.advise import Advice
 from profiler.analysis.advisor.backtest import Scorecard, order_grid
 from profiler.analysis.advisor.bands import PROJECTED, Band
 from profiler.analysis.advisor.catalogue import device_to_dict
+from profiler.analysis.advisor.costs import NO_ELECTRICITY
 from profiler.analysis.advisor.project import MEASURED, NA, Projection
 from profiler.analysis.advisor.roofline import FITS, NO_FIT
 from profiler.analysis.advisor.row import Row
@@ -69,6 +70,11 @@ def row_cells(rank: int, row: Row, currency: str) -> list[str]:
         _band(row.energy_wh, lambda v: f"{units.num(v)} Wh", energy_exact), f"{cost} [{row.cost.kind or '-'}]",
         fit, units.count(largest) if largest else units.NA, p.bound or ("measured" if exact else ""), confidence,
     ]
+
+
+def _once(basis: str) -> str:
+    """A cost's basis without the missing-electricity hint the Costs heading already gives."""
+    return basis.replace(f"; {NO_ELECTRICITY}", "").replace(NO_ELECTRICITY, "you own it: electricity not priced")
 
 
 def not_projected(rows: Sequence[Row]) -> list[str]:
@@ -136,7 +142,11 @@ def render(advice: Advice, limit: int | None = None) -> str:
     if limit and len(advice.rows) > limit:
         lines.append(f"... {len(advice.rows) - limit} more (--all-rows)")
     lines += not_projected(rows)
-    lines += ["", "Costs:"] + [f"  {r.device.name}: {r.cost.basis}" for r in rows if r.time_s is not None]
+    costed = [r for r in rows if r.time_s is not None]
+    unpriced = any(NO_ELECTRICITY in r.cost.basis for r in costed)
+    lines += ["", "Costs (electricity not priced: give --electricity or `horsepower value set --electricity`):"
+              if unpriced else "Costs:"]
+    lines += [f"  {r.device.name}: {_once(r.cost.basis)}" for r in costed]
     fits = [r for r in rows if r.projection.fit and r.projection.fit.status not in ("fits", "unknown")]
     if fits:
         lines += ["", "Memory:"] + [f"  {r.device.name}: {r.projection.fit.message}" for r in fits

@@ -114,6 +114,20 @@ def test_rent_and_buy_modes() -> None:
     assert "cost excludes" not in buy["gpu-a"].cost.basis and "no electricity price" in buy["gpu-a"].cost.basis
 
 
+def test_a_missing_electricity_price_is_said_once_above_the_costs() -> None:
+    from profiler.analysis.advisor.costs import NO_ELECTRICITY
+
+    unpriced = advise(run_result("cpu-run"), CAT, Constraints(samples=1_000_000, mode="buy"))
+    assert NO_ELECTRICITY in rows_by_id(unpriced)["gpu-a"].cost.basis  # each row still says it (its tooltip)
+    text = render(unpriced)
+    costs = text[text.index("\nCosts") + 1:].split("\n\n")[0].splitlines()
+    assert costs[0] == "Costs (electricity not priced: give --electricity or `horsepower value set --electricity`):"
+    assert text.count("give --electricity") == 1 and len(costs) > 2
+    assert any(line.endswith("over 3 y at 8 h/day") for line in costs)
+    priced = render(advise(run_result("cpu-run"), CAT, Constraints(samples=1_000_000, electricity_per_kwh=0.3)))
+    assert "\nCosts:\n" in priced and "not priced" not in priced
+
+
 def test_calibration_predicted_versus_measured() -> None:
     # GPU-A was measured for this model at 5,000 samples/s: its row shows that, and the corpus
     # model's prediction for it (made as if never measured) is set against it
