@@ -11,7 +11,8 @@ a summary; writes every completed run as a dated reference run (machine, driver,
     python bench/gpu_reference.py --only gpt,hf:gpt2 --precisions bf16 --out $OUT
     python bench/gpu_reference.py --dry-run --only mlp --precisions fp32 --out /tmp/ref
 
-``hf:`` models need ``transformers`` (carry its wheels to the GPU machine). ``--dry-run``
+``hf:`` models need ``transformers`` (the lent machines' image has it; here, ``pip install -e
+'.[hf]'``). ``--dry-run``
 runs on the CPU with a 1 s window to check the script where there is no GPU (fp32 only: the
 CPU has no TF32). Reference files go to resources/reference_runs/ only when a person copies
 them there after reading the summary.
