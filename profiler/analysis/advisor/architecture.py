@@ -7,7 +7,8 @@ the offset its siblings earned. The names follow the vendors' own: NVIDIA's arch
 whitepapers (Kepler GK110, Maxwell GM200, Pascal GP100, Volta GV100, Turing TU102, Ampere
 GA100/GA102, Ada Lovelace AD102, Hopper GH100, Blackwell) and AMD's CDNA whitepapers. A name no
 pattern matches has none (n/a): it gets no architecture offset. A ``hardware.json`` row may set
-it (``architecture``).
+it (``architecture``). Within an architecture the GeForce parts form a product line of their own
+(``product_line``): their tensor cores run FP32-accumulate at half rate.
 """
 
 from __future__ import annotations
@@ -37,3 +38,11 @@ def architecture_of(name: str, vendor: str) -> str | None:
         if maker.lower() == vendor.lower() and re.search(pattern, name, re.IGNORECASE):
             return arch
     return None
+
+
+GEFORCE, PROFESSIONAL = "GeForce", "professional and data-centre"
+
+
+def product_line(name: str) -> str:
+    """``GEFORCE`` for a GeForce part (by its name), else ``PROFESSIONAL``."""
+    return GEFORCE if "geforce" in name.lower() else PROFESSIONAL

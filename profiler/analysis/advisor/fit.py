@@ -16,16 +16,21 @@ each group toward the overall mean) over:
   launches, the optimizer, Python) is a larger share of a short step, so a fast GPU at a small
   batch runs further below its roof than a slow one.
 
-On top of the ridge model each GPU architecture gets an offset, each GPU a second one around
-it, and each GPU at each precision class a third around that (random effects shrunk toward 0,
-see ``Efficiency`` and ``OFFSET_LEVELS``), learnt from the figures in the fit: in the back-test
+On top of the ridge model each GPU architecture gets an offset, each of its product lines
+(GeForce, or professional and data-centre) a second one around it, each GPU a third and each
+GPU at each precision class a fourth (random effects shrunk toward 0, see ``Efficiency`` and
+``OFFSET_LEVELS``), learnt from the figures in the fit: in the back-test
 a GPU's figures of other models or other sources stay in the fit, the figures predicted never
 do. (The precision level exists because a part can sustain its FP32 peak and not its 16-bit
 tensor peak: the Turing Quadros' full-rate FP32-accumulate figure is one; it took 3 GPU rank
 settings of 36 from below 0.9 in each regime. The architecture level is what a GPU the corpus
 lacks inherits from its siblings: in the leave-one-GPU-out back-test it took the share inside
 the band from 81% to 83%, the median band from 2.27x to 2.16x and the GPU rank settings at 0.9
-from 26 to 28 of 38.) The ridge
+from 26 to 28 of 38. The product-line level is what a left-out GeForce part inherits from the
+other GeForce parts of its generation rather than from the A100s and RTX A-series beside them:
+GeForce tensor cores run FP32-accumulate at half rate, so their datasheet peak understates what
+they sustain differently. On the 418-row corpus it took the leave-one-GPU-out settings ranked
+at 0.9 or above from 23 to 29 of 38 and its median band from 2.16x to 2.09x.) The ridge
 penalty and the offset shrinkage (``Hyper``) are chosen per fit from ``HYPER_GRID`` by
 cross-validation on that fit's own figures (``choose_hyper``), so in the back-test they too
 are chosen without the figures being predicted (nested cross-validation).
@@ -45,6 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from profiler.analysis.advisor.architecture import product_line
 from profiler.analysis.advisor.corpus import FAMILIES
 from profiler.analysis.advisor.hardware import HardwareDevice
 from profiler.analysis.advisor.model_facts import ModelFacts
@@ -239,17 +245,26 @@ def gpu_precision_key(case: Case, roof: Roof) -> str:
     return f"{case.device.id}|{roof.peak.kind}"
 
 
+def product_line_key(case: Case, roof: Roof) -> str:
+    """The GPU's architecture and product line (``architecture.product_line``): GeForce parts,
+    whose tensor cores run FP32-accumulate at half rate, apart from the professional and
+    data-centre ones."""
+    return f"{architecture_key(case, roof)}|{product_line(case.device.name)}"
+
+
 #: the random effects on top of the ridge model, outermost first: each architecture's offset,
-#: each GPU's around it, then each GPU and precision class's around that; each level shrunk
-#: toward 0 by ``Hyper.shrink``. A GPU the corpus lacks has only its architecture's.
-OFFSET_LEVELS = (architecture_key, gpu_key, gpu_precision_key)
+#: each of its product lines' around it, each GPU's around that, then each GPU and precision
+#: class's; each level shrunk toward 0 by ``Hyper.shrink``. A GPU the corpus lacks has only its
+#: architecture's and its product line's.
+OFFSET_LEVELS = (architecture_key, product_line_key, gpu_key, gpu_precision_key)
 
 
 @dataclass(frozen=True)
 class Efficiency:
     """The fitted log efficiency: the ridge model plus shrunk offsets (random effects) per
-    ``OFFSET_LEVELS``: the mean residual of an architecture's figures, then of a GPU's around
-    it, then of that GPU's figures at one precision class, each shrunk toward 0 by
+    ``OFFSET_LEVELS``: the mean residual of an architecture's figures, then of its product
+    line's, then of a GPU's around that, then of that GPU's figures at one precision class,
+    each shrunk toward 0 by
     ``Hyper.shrink`` pseudo-figures, so a GPU that trains faster or slower than its datasheet
     says across the models it was measured on carries that to a model it was not, and a GPU
     the fit never saw carries its siblings'. A group the fit never saw gets no offset at that

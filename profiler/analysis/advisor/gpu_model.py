@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from profiler.analysis.advisor.architecture import product_line
 from profiler.analysis.advisor.bands import Band
 from profiler.analysis.advisor.corpus import CorpusRow
 from profiler.analysis.advisor.fit import (
@@ -189,11 +190,15 @@ class GpuModel:
         return self.fits.get(regime) or self.fits.get(NEW_MODEL) or next(iter(self.fits.values()))
 
     def _kin(self, device: HardwareDevice) -> str:
-        """What a GPU the corpus lacks inherits: its architecture's offset, from which GPUs."""
+        """What a GPU the corpus lacks inherits: its architecture's offset and its product
+        line's, from which GPUs."""
         siblings = self.siblings(device.architecture)
         if siblings:
-            shown = ", ".join(siblings[:4]) + (f" and {len(siblings) - 4} more" if len(siblings) > 4 else "")
-            return f"with the offset of its architecture ({device.architecture}: {shown} in the corpus)"
+            line = product_line(device.name)
+            same_line = [name for name in siblings if product_line(name) == line]
+            text = f"with the offset of its architecture ({device.architecture}: {_few(siblings)} in the corpus)"
+            return text + (f" and of its {line} parts ({_few(same_line)})" if same_line
+                           else f"; no {line} part of it is in the corpus")
         if device.architecture:
             return f"no {device.architecture} GPU is in the corpus: no architecture offset"
         return "its architecture is not known: no architecture offset"
@@ -221,6 +226,11 @@ class GpuModel:
         source = (f"corpus model: efficiency fitted to {len(self.samples)} published GPU training figures "
                   f"({len(self.models)} models; {fit.efficiency.hyper.label}, chosen by cross-validation); {how}")
         return GpuPrediction(roof, efficiency.scale(roof.rate), efficiency, source)
+
+
+def _few(names: Sequence[str]) -> str:
+    """Up to four names, then how many more."""
+    return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
 
 
 def _families(samples: Sequence[Sample]) -> frozenset[str]:

@@ -225,6 +225,31 @@ def test_a_gpu_the_corpus_lacks_inherits_its_architectures_offset(levels: str,
         assert median < 0.12  # its siblings do (the fixture's own spread is +-10%)
 
 
+@pytest.mark.parametrize("levels", ["with product lines", "architecture, gpu and precision"])
+def test_a_geforce_part_the_corpus_lacks_inherits_its_product_lines_offset(levels: str,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    if levels == "architecture, gpu and precision":  # the fit before product-line offsets: the control
+        monkeypatch.setattr(fit_module, "OFFSET_LEVELS",
+                            (fit_module.architecture_key, fit_module.gpu_key, fit_module.gpu_precision_key))
+    # one architecture, three GeForce parts and three others, their datasheets interleaved; the
+    # GeForce parts train at 1.8x the efficiency their (half-rate) datasheet peaks suggest
+    geforce = tuple(replace(gpu(f"geforce-{i}", peak_bf16=p * 5, peak_fp32=p, bandwidth=p / 20), architecture="Arch")
+                    for i, p in enumerate((20e12, 40e12, 60e12)))
+    others = tuple(replace(gpu(f"pro-{i}", peak_bf16=p * 5, peak_fp32=p, bandwidth=p / 20), architecture="Arch")
+                   for i, p in enumerate((25e12, 45e12, 65e12)))
+    rows, facts = fixture_corpus(*geforce, *others, models=4)
+    rows = [r.__class__(**{**r.__dict__, "samples_per_s": r.samples_per_s * 1.8}) if r.device.id.startswith("geforce")
+            else r for r in rows]
+    result = run_backtest(rows, facts, NEW_GPU)  # each GPU predicted by a fit without any of its figures
+    median = statistics.median(abs(f.error) for f in result.figures)
+    if levels == "architecture, gpu and precision":
+        assert median > 0.2  # the architecture's one offset splits the difference between the two lines
+    else:
+        assert median < 0.12  # the other GeForce parts tell it (the fixture's own spread is +-10%)
+
+
 def test_the_software_stack_is_read_from_the_row() -> None:
     row = load_corpus(CAT)[0]
 
@@ -313,6 +338,30 @@ def test_a_gpu_the_corpus_lacks_gets_the_leave_one_gpu_out_band_and_a_foreign_ve
     assert "leave-one-GPU-out" in at_unseen.source and "leave-one-GPU-out" not in at_seen.source
     assert "no Other GPU is in the corpus" in model.predict(Case(foreign, "bf16", facts_of, 64, "bert")).source
     assert "is in the corpus" not in at_unseen.source
+
+
+def test_a_gpu_the_corpus_lacks_names_the_siblings_whose_offsets_it_carries() -> None:
+    from dataclasses import replace
+
+    devices = (replace(gpu("geforce-1", peak_bf16=100e12, peak_fp32=20e12), architecture="Arch"),
+               replace(gpu("pro-1", peak_bf16=200e12, peak_fp32=40e12, bandwidth=2e12), architecture="Arch"),
+               *DEVICES[:2])
+    rows, facts = fixture_corpus(*devices, models=4)
+    model = GpuModel.build(rows, facts)
+    facts_of = next(iter(facts.values()))
+
+    def source(device_id: str, architecture: str | None) -> str:
+        device = replace(gpu(device_id, peak_bf16=150e12, peak_fp32=30e12), architecture=architecture)
+        return model.predict(Case(device, "bf16", facts_of, 64, "bert")).source
+
+    assert ("with the offset of its architecture (Arch: GEFORCE-1, PRO-1 in the corpus) and of its GeForce "
+            "parts (GEFORCE-1)") in source("geforce-2", "Arch")
+    assert "and of its professional and data-centre parts (PRO-1)" in source("pro-2", "Arch")
+    only_geforce = GpuModel.build([r for r in rows if r.device.id != "pro-1"], facts)
+    device = replace(gpu("pro-3", peak_bf16=150e12, peak_fp32=30e12), architecture="Arch")
+    assert "; no professional and data-centre part of it is in the corpus" in only_geforce.predict(
+        Case(device, "bf16", facts_of, 64, "bert")).source
+    assert "no Newer GPU is in the corpus: no architecture offset" in source("next-1", "Newer")
 
 
 def test_two_gpus_are_ordered_on_the_evidence_for_gpus_like_them() -> None:
