@@ -28,7 +28,7 @@ lacks inherits from its siblings: in the leave-one-GPU-out back-test it took the
 the band from 81% to 83%, the median band from 2.27x to 2.16x and the GPU rank settings at 0.9
 from 26 to 28 of 38. The product-line level is what a left-out GeForce part inherits from the
 other GeForce parts of its generation rather than from the A100s and RTX A-series beside them:
-GeForce tensor cores run FP32-accumulate at half rate, so their datasheet peak understates what
+GeForce tensor cores run FP32-accumulate at half rate, so their datasheet peak relates to what
 they sustain differently. On the 418-row corpus it took the leave-one-GPU-out settings ranked
 at 0.9 or above from 23 to 29 of 38 and its median band from 2.16x to 2.09x.) The ridge
 penalty and the offset shrinkage (``Hyper``) are chosen per fit from ``HYPER_GRID`` by
