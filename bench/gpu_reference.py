@@ -134,9 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         for label, run_args in CONFIGS:
             if label not in only:
                 continue
+            if args.dry_run and label.startswith("hf:"):
+                run_args = (*run_args[:2], *DRY_RUN_SHAPE)
             for precision in precisions:
-                if args.dry_run and label.startswith("hf:"):
-                    run_args = (*run_args[:2], *DRY_RUN_SHAPE)
                 line = measure(label, run_args, precision, device, duration, Path(tmp))
                 if line.get("status") == "completed":
                     reference_copy(json.loads(Path(line["path"]).read_text()), out_dir,
