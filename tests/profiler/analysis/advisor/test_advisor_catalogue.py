@@ -37,6 +37,20 @@ def test_shipped_catalogue_joins_epoch_with_the_datasheet_table() -> None:
     assert cat.match_accelerator("Quantum Accelerator 1") is None
 
 
+def test_the_lower_clocked_v100_board_is_its_own_device_with_an_estimated_peak() -> None:
+    # the driver names the DGX Max-Q board "Tesla V100-SXM2-32GB-LS"; it is not the 300 W board,
+    # and no vendor figure of its own exists, so its peak is flagged as an estimate
+    cat = load_catalogue(use_overrides=False)
+    board = cat.match_accelerator("Tesla V100-SXM2-32GB-LS")
+    full = cat.match_accelerator("Tesla V100-SXM2-32GB")
+    assert board is not None and full is not None
+    assert (board.id, full.id) == ("v100-sxm2-32gb-ls", "v100-sxm2-32gb")
+    assert board.estimate and not full.estimate
+    assert board.architecture == full.architecture == "NVIDIA Volta"
+    assert board.peak("fp16").value == full.peak("fp16").value  # an upper bound, said so in its source
+    assert "estimate" in board.peak("fp16").source and board.tdp_w is None  # unknown, never guessed
+
+
 def test_every_figure_names_a_source_and_prices_are_dated() -> None:
     cat = load_catalogue(use_overrides=False)
     for device in cat.devices:

@@ -63,6 +63,18 @@ def test_every_gpu_is_a_catalogue_device(rows: list[dict[str, str]]) -> None:
     assert sorted({r["gpu"] for r in rows if catalogue.get(r["gpu"]).architecture is None}) == []
 
 
+def test_a_row_sits_on_the_board_its_source_names(rows: list[dict[str, str]]) -> None:
+    # a device the source names in its locator ('Tesla V100-SXM2-32GB-LS') is the catalogue
+    # device torch's name would match, not a sibling board with another clock
+    catalogue = load_catalogue(use_overrides=False)
+    named = [r for r in rows if "device '" in r["source_locator"]]
+    assert len(named) >= 50  # Languini's rows name their device
+    for row in named:
+        device_name = re.search(r"device '([^']+)'", row["source_locator"]).group(1)
+        matched = catalogue.match_accelerator(device_name)
+        assert matched is not None and matched.id == row["gpu"], (row["id"], device_name)
+
+
 def test_tf32_rows_are_on_gpus_that_have_tf32(rows: list[dict[str, str]]) -> None:
     """Volta/Turing have no TF32: a 'tf32' label there would be a labelling mistake."""
     catalogue = load_catalogue(use_overrides=False)
