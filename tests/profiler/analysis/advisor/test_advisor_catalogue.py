@@ -51,6 +51,17 @@ def test_the_lower_clocked_v100_board_is_its_own_device_with_an_estimated_peak()
     assert "estimate" in board.peak("fp16").source and board.tdp_w is None  # unknown, never guessed
 
 
+def test_the_96gb_gh200_is_told_apart_from_the_hbm3e_one() -> None:
+    # torch names the 96GB HBM3 superchip after its CPU memory ("NVIDIA GH200 480GB"); it moves
+    # 4 TB/s, not the 4.9 TB/s of Epoch AI's (144GB HBM3e) GH200 row, and holds 96 GB
+    cat = load_catalogue(use_overrides=False)
+    gh200 = cat.match_accelerator("NVIDIA GH200 480GB")
+    assert gh200 is not None and gh200.id == "gh200-96gb" and gh200.architecture == "NVIDIA Hopper"
+    assert gh200.memory_bytes.value == 96e9 and gh200.bandwidth_bytes_per_s.value == 4.0e12
+    assert gh200.peak("bf16").value == cat.get("h100-sxm").peak("bf16").value  # the same GPU die and clocks
+    assert cat.get("epoch-nvidia-gh200").bandwidth_bytes_per_s.value == 4.9e12
+
+
 def test_every_figure_names_a_source_and_prices_are_dated() -> None:
     cat = load_catalogue(use_overrides=False)
     for device in cat.devices:
