@@ -217,6 +217,11 @@ def _advise(run: RunResult | None, subject: Subject, facts: StepFacts, catalogue
         notes.append("its own efficiency cannot be used: projections rest on measured runs and priors")
     if not constraints.samples_given:
         notes.append(f"no --samples given: figures are for a job of {constraints.samples:,} samples")
+    untested: dict[str, list[str]] = {}
+    for row in rows:
+        if row.projection.untested:
+            untested.setdefault(row.projection.untested, []).append(row.device.name)
+    notes += [f"untested ({', '.join(names)}): {why}; never the recommendation" for why, names in untested.items()]
     calibration = _calibration(rows)
     check = _self_check(calibration, run_id)
     if check:

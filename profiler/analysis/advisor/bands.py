@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 #: the words every projected figure carries
 PROJECTED = "projected, not measured"
+#: the confidence of a projection whose error the back-test never measured (a GPU vendor the
+#: published corpus has no figure of): its band is borrowed, not earned
+UNTESTED = "untested"
 #: band width (high / low) up to which a projection is called high / medium confidence
 HIGH_CONFIDENCE_WIDTH, MEDIUM_CONFIDENCE_WIDTH = 1.6, 3.0
 

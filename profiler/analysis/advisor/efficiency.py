@@ -104,11 +104,15 @@ class Point:
 
 @dataclass(frozen=True)
 class Choice:
+    """An efficiency (fraction of the roof) with where it came from; ``untested``: why its
+    error was never measured ("" when the back-test measured it)."""
+
     efficiency: Band
     per_kernel_s: Band | None
     basis: str  # own, calibrated, prior
     source: str
     points: tuple[str, ...] = ()
+    untested: str = ""
 
 
 def model_key(run: RunResult) -> str:

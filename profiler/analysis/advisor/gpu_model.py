@@ -88,10 +88,14 @@ def band_from(residuals: Sequence[float]) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class GpuPrediction:
+    """``untested``: why this figure's error was never measured (a vendor the corpus has no
+    figure of: the back-test cannot say how far off it is), or ""."""
+
     roof: Roof
     samples_per_s: Band
     efficiency: Band
     source: str
+    untested: str = ""
 
 
 @dataclass(frozen=True)
@@ -219,13 +223,16 @@ class GpuModel:
             low, high = min(low, gpu_low), max(high, gpu_high)
             how = (f"a GPU the corpus lacks, so the wider, side by side, of two bands: {how}; "
                    f"{gpu_how}; {self._kin(case.device)}")
+        untested = ""
         if case.device.vendor not in self.vendors:
             how += (f"; no {case.device.vendor} GPU is in the corpus: projected at the efficiency "
                     f"{', '.join(sorted(self.vendors))} GPUs reach, which its software stack may not")
+            untested = (f"no {case.device.vendor} GPU is in the published corpus, so how far off this "
+                        f"projection may be was never measured")
         efficiency = Band(nominal * low, nominal, nominal * high)
         source = (f"corpus model: efficiency fitted to {len(self.samples)} published GPU training figures "
                   f"({len(self.models)} models; {fit.efficiency.hyper.label}, chosen by cross-validation); {how}")
-        return GpuPrediction(roof, efficiency.scale(roof.rate), efficiency, source)
+        return GpuPrediction(roof, efficiency.scale(roof.rate), efficiency, source, untested)
 
 
 def _few(names: Sequence[str]) -> str:

@@ -53,6 +53,11 @@ class Projection:
     def label(self) -> str:
         return {MEASURED: "measured", PROJECTED_STATUS: PROJECTED}.get(self.status, self.reason or NA)
 
+    @property
+    def untested(self) -> str:
+        """Why a projected figure's error was never measured (``Choice.untested``), or ""."""
+        return self.choice.untested if self.status == PROJECTED_STATUS and self.choice is not None else ""
+
 
 def run_device(run: RunResult, catalogue: Catalogue) -> tuple[HardwareDevice | None, str]:
     """(catalogue device the run was measured on, how it was identified); a CPU run gets the
@@ -127,7 +132,7 @@ def project_gpu(subject: Subject, device: HardwareDevice, model: GpuModel) -> Pr
     except NoFigure as exc:
         return Projection(device, NA, reason=str(exc), fit=fit)
     rate = prediction.samples_per_s
-    choice = Choice(prediction.efficiency, None, "corpus", prediction.source)
+    choice = Choice(prediction.efficiency, None, "corpus", prediction.source, untested=prediction.untested)
     step = rate.inverse_times(float(subject.batch))
     return Projection(device, PROJECTED_STATUS, rate, step, prediction.roof.bound, choice, fit,
                       peak=prediction.roof.peak)

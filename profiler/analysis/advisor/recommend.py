@@ -6,6 +6,8 @@ projected, not measured) for about 1.60 USD, using about 280 Wh; an RTX 4090 ...
 When this machine meets the deadline the answer is "nothing to buy"; a bought device names its
 up-front price, and with a budget no device whose up-front price exceeds it is recommended.
 Two fastest GPUs projected closer than the back-test can order are called too close to call.
+A projection whose error was never measured (``Projection.untested``: a GPU vendor the corpus
+has no figure of) is never recommended: when it would have led, the answer says so and why.
 """
 
 from __future__ import annotations
@@ -67,7 +69,8 @@ def close_call(rows: Sequence[Row], evidence: OrderEvidence | None) -> str:
     if evidence is None:
         return ""
     gpus = sorted((r for r in rows if r.feasible and r.time_s is not None and not r.measured
-                   and r.device.family == "gpu"), key=lambda r: r.time_s.nominal if r.time_s else 0.0)
+                   and r.device.family == "gpu" and not r.projection.untested),
+                  key=lambda r: r.time_s.nominal if r.time_s else 0.0)
     if len(gpus) < 2:
         return ""
     first, second = gpus[0], gpus[1]
@@ -81,15 +84,37 @@ def close_call(rows: Sequence[Row], evidence: OrderEvidence | None) -> str:
             f"times ({order.share:.0%}) in the back-test: either may be the faster.")
 
 
+def _passed_over(rows: Sequence[Row], recommendable: Sequence[Row]) -> str:
+    """A sentence naming the untested rows ranked above every recommendable one, or faster
+    than all of them (``Projection.untested``), and why they are not recommended; "" if none."""
+    ranked_first = recommendable[0] if recommendable else None
+    best_s = min((r.time_s.nominal for r in recommendable if r.time_s is not None), default=None)
+    skipped = []
+    for row in rows:
+        if row is ranked_first:
+            break
+        if row.projection.untested and row.feasible and row.time_s is not None:
+            skipped.append(row)
+    skipped += [r for r in rows if r.projection.untested and r.feasible and r.time_s is not None
+                and r not in skipped and best_s is not None and r.time_s.nominal < best_s]
+    if not skipped:
+        return ""
+    each = "; ".join(f"{r.device.name}, projected to finish in {units.duration(r.time_s.nominal)} "
+                     f"({units.duration(r.time_s.low)}-{units.duration(r.time_s.high)}), as {r.projection.untested}"
+                     for r in skipped if r.time_s is not None)
+    return f"Not recommended although ranked higher: {each}."
+
+
 def recommendation(rows: Sequence[Row], constraints: Constraints, run_id: str = "",
                    evidence: OrderEvidence | None = None) -> str:
     """A few sentences: the fastest and the cheapest feasible device, whether the two fastest
     GPUs are too close to call (``close_call`` on the back-test's ``evidence``), and this
     machine (as the advised run ``run_id`` measured it, when its row is in ``rows``)."""
-    usable = [r for r in rows if r.time_s is not None]
+    usable = [r for r in rows if r.time_s is not None and not r.projection.untested]
     feasible = [r for r in usable if r.feasible]
     if not usable:
         return "No device could be projected for this run (see the n/a reasons in the table)."
+    passed_over = _passed_over(rows, feasible)
     parts: list[str] = []
     cur = constraints.currency
     own = [r for r in usable if r.owned and r.measured]
@@ -133,6 +158,8 @@ def recommendation(rows: Sequence[Row], constraints: Constraints, run_id: str = 
         close = close_call(rows, evidence)
         if close:
             parts.append(close)
+    if passed_over:
+        parts.append(passed_over)
     if mine is not None and mine.time_s is not None:
         parts.append(f"This machine ({mine.device.name}) would need {_time(mine.time_s, True)}.")
     return " ".join(parts)

@@ -19,7 +19,7 @@ from typing import Any
 from profiler import units
 from profiler.analysis.advisor.advise import Advice
 from profiler.analysis.advisor.backtest import Scorecard, order_grid
-from profiler.analysis.advisor.bands import PROJECTED, Band
+from profiler.analysis.advisor.bands import PROJECTED, UNTESTED, Band
 from profiler.analysis.advisor.catalogue import device_to_dict
 from profiler.analysis.advisor.costs import NO_ELECTRICITY
 from profiler.analysis.advisor.project import MEASURED, NA, Projection
@@ -61,7 +61,8 @@ def row_cells(rank: int, row: Row, currency: str) -> list[str]:
     energy_exact = exact and row.power is not None and row.power.measured
     cost = _band(row.cost.amount, lambda v: units.money(v, currency), exact and energy_exact)
     fit = p.fit.status if p.fit else units.NA
-    confidence = "measured" if exact else (p.samples_per_s.confidence if p.samples_per_s else units.NA)
+    confidence = "measured" if exact else UNTESTED if p.untested else (
+        p.samples_per_s.confidence if p.samples_per_s else units.NA)
     largest = p.fit.largest_batch if p.fit else None
     return [
         str(rank), row.device.name + (" (yours)" if row.owned else ""), peak_words(p),
@@ -178,6 +179,7 @@ def _projection(p: Projection) -> dict[str, Any]:
         "per_kernel_s": p.choice.per_kernel_s.to_dict() if p.choice and p.choice.per_kernel_s else None,
         "efficiency_basis": p.choice.basis if p.choice else None,
         "efficiency_source": p.choice.source if p.choice else None,
+        "untested": p.untested or None,
         "calibration_runs": list(p.choice.points) if p.choice else [],
         "memory_fit": None if p.fit is None else {
             "status": p.fit.status, "message": p.fit.message, "largest_batch": p.fit.largest_batch,

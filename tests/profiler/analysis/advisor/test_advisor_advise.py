@@ -315,3 +315,27 @@ def test_two_gpus_projected_closer_than_the_backtest_can_order_are_too_close_to_
                                      pair_orders=sure).recommendation
     far = advise(run_result("cpu-run"), CAT, JOB, pair_orders=coin_toss)  # GPU-B is about 2x GPU-A
     assert "Too close" not in far.recommendation
+
+
+def test_a_gpu_of_a_vendor_the_corpus_lacks_is_untested_and_never_the_recommendation() -> None:
+    import dataclasses
+
+    from profiler.analysis.advisor.text import row_cells
+
+    # four times GPU-A's peak, of a vendor the fixture corpus has no figure of: projected fastest,
+    # but how far off that projection may be was never measured
+    other = dataclasses.replace(gpu("gpu-x", peak_fp32=80e12, bandwidth=4e12, price=None, pattern=r"Test GPU X\b"),
+                                vendor="Other")
+    cat = catalogue(CPU, GPU_A, GPU_B, other, prices=(price("gpu-b", 2.0), price("gpu-x", 2.0)))
+    advice = advise(run_result("cpu-run"), cat, JOB, gpu=MODEL)
+    x, b = rows_by_id(advice)["gpu-x"], rows_by_id(advice)["gpu-b"]
+    assert x.time_s is not None and b.time_s is not None and x.time_s.nominal < b.time_s.nominal
+    assert "no Other GPU is in the published corpus" in x.projection.untested and not b.projection.untested
+    assert row_cells(1, x, "USD")[-1] == "untested" and row_cells(2, b, "USD")[-1] != "untested"
+    assert not advice.recommendation.startswith("Renting GPU-X")
+    assert "Not recommended although ranked higher: GPU-X, projected to finish in" in advice.recommendation
+    assert any(n.startswith("untested (GPU-X): no Other GPU") for n in advice.notes)
+    rows = {r["device_id"]: r for r in to_dict(advice)["rows"]}
+    assert "no Other GPU" in rows["gpu-x"]["projection"]["untested"] and rows["gpu-b"]["projection"]["untested"] is None
+    # a corpus vendor's GPU is never untested
+    assert all(not r.projection.untested for r in advise(run_result("cpu-run"), CAT, JOB, gpu=MODEL).rows)
