@@ -172,6 +172,32 @@ def duration(value: float | None) -> str:
     return f"{value / 86400:.1f} days"
 
 
+#: round lengths of time for a log axis (they read better than decades of seconds): (seconds, words)
+ROUND_DURATIONS = ((0.01, "10 ms"), (0.1, "0.1 s"), (1.0, "1 s"), (10.0, "10 s"), (60.0, "1 min"),
+                   (600.0, "10 min"), (3600.0, "1 h"), (36000.0, "10 h"), (86400.0, "1 day"),
+                   (604800.0, "1 week"), (2592000.0, "30 days"), (31536000.0, "1 year"),
+                   (315360000.0, "10 years"))
+
+
+def duration_ticks(lo_s: float, hi_s: float) -> list[tuple[float, str]]:
+    """(seconds, words) of ``ROUND_DURATIONS`` from the one at or below ``lo_s`` to the one at
+    or above ``hi_s``: a log time axis spanning them shows every point; a time beyond the
+    last adds its own tick."""
+    below = [i for i, (v, _w) in enumerate(ROUND_DURATIONS) if v <= lo_s]
+    above = [i for i, (v, _w) in enumerate(ROUND_DURATIONS) if v >= hi_s]
+    first = below[-1] if below else 0
+    last = above[0] if above else len(ROUND_DURATIONS) - 1
+    ticks = list(ROUND_DURATIONS[first:last + 1])
+    if hi_s > ROUND_DURATIONS[-1][0]:
+        ticks.append((hi_s, duration(hi_s)))
+    return ticks
+
+
+def decades(lo: float, hi: float) -> list[float]:
+    """The powers of ten from the one at or below ``lo`` to the one at or above ``hi`` (both > 0)."""
+    return [10.0 ** k for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)]
+
+
 def started_text(started_at: float | None) -> str:
     """A run's start, the one way every view shows it: ``2026-12-07 10:58:31`` (local time;
     seconds since the epoch in). n/a when unknown."""

@@ -40,6 +40,7 @@ class ChartPoint:
     measured: bool
     on_front: bool
     tip: str
+    untested: bool = False  # projected with an error no back-test measured (``Projection.untested``)
 
 
 @dataclass(frozen=True)
@@ -139,10 +140,11 @@ def _point(point: Mapping[str, Any], currency: str, projected: str) -> ChartPoin
     tip = (f"{point['name']} ({how})\ntime to train {units.duration(point['time_s'])} "
            f"({units.duration(t['low'])}-{units.duration(t['high'])})\ncost {units.money(point['cost'], currency)} "
            f"({units.money(c['low'], currency)}-{units.money(c['high'], currency)}) [{point.get('cost_kind') or '-'}]"
-           + ("\non the Pareto front: nothing is both faster and cheaper" if point["on_front"] else ""))
+           + ("\non the Pareto front: nothing is both faster and cheaper" if point["on_front"] else "")
+           + ("\nuntested: how far off this projection may be was never measured" if point.get("untested") else ""))
     return ChartPoint(str(point["name"]), float(point["time_s"]), float(point["cost"]), float(t["low"]),
                       float(t["high"]), float(c["low"]), float(c["high"]), bool(point["measured"]),
-                      bool(point["on_front"]), tip)
+                      bool(point["on_front"]), tip, bool(point.get("untested")))
 
 
 def _calibration_row(cal: Mapping[str, Any]) -> tuple[str, ...]:

@@ -32,10 +32,6 @@ MEASURED_COLOUR = "#16A34A"
 PROJECTED_COLOUR = "#2563EB"
 FRONT_COLOUR = "#EA580C"
 BAND_COLOUR = (147, 163, 184, 120)
-#: where time ticks go, and their words (round lengths read better than decades of seconds)
-TIME_TICKS = ((0.01, "10 ms"), (0.1, "0.1 s"), (1.0, "1 s"), (10.0, "10 s"), (60.0, "1 min"), (600.0, "10 min"),
-              (3600.0, "1 h"), (36000.0, "10 h"), (86400.0, "1 day"), (604800.0, "1 week"),
-              (2592000.0, "30 days"), (31536000.0, "1 year"), (315360000.0, "10 years"))
 LABEL_CHARS = 26
 TITLE = "Cost versus time to train (log-log): lower left is better"
 
@@ -45,21 +41,9 @@ def lg(value: float) -> float:
     return math.log10(value)
 
 
-def _decades(lo: float, hi: float) -> list[float]:
-    first, last = math.floor(lg(lo)), math.ceil(lg(hi))
-    return [10.0 ** k for k in range(first, last + 1)]
-
-
 def time_ticks(lo_s: float, hi_s: float) -> list[tuple[float, str]]:
-    """``TIME_TICKS`` from the one at or below ``lo_s`` to the one at or above ``hi_s``, at log positions."""
-    below = [i for i, (v, _w) in enumerate(TIME_TICKS) if v <= lo_s]
-    above = [i for i, (v, _w) in enumerate(TIME_TICKS) if v >= hi_s]
-    first = below[-1] if below else 0
-    last = above[0] if above else len(TIME_TICKS) - 1
-    ticks = [(lg(v), words) for v, words in TIME_TICKS[first:last + 1]]
-    if hi_s > TIME_TICKS[-1][0]:
-        ticks.append((lg(hi_s), units.duration(hi_s)))
-    return ticks
+    """``units.duration_ticks`` at log positions."""
+    return [(lg(v), words) for v, words in units.duration_ticks(lo_s, hi_s)]
 
 
 def short(name: str) -> str:
@@ -80,7 +64,7 @@ def _label_font() -> QFont:
 
 
 def _label_text(p: ChartPoint) -> str:
-    return short(p.name) + (" (measured)" if p.measured else "")
+    return short(p.name) + (" (measured)" if p.measured else " (untested)" if p.untested else "")
 
 
 class CostTimeChart(PageChart):
@@ -185,7 +169,7 @@ class CostTimeChart(PageChart):
         costs = [v for p in points for v in (p.cost_low, p.cost_high, p.cost) if v > 0]
         item.getAxis("bottom").setTicks([time_ticks(min(times), max(times)), []])
         item.getAxis("left").setTicks([[(lg(v), units.money(v, self.currency)) for v in
-                                        _decades(min(costs), max(costs))], []])
+                                        units.decades(min(costs), max(costs))], []])
         item.setLabel("bottom", "time to train (log scale)")
         item.setLabel("left", f"cost of the job, {self.currency} (log scale)")
         lo_x, hi_x = lg(min(times)), lg(max(times))

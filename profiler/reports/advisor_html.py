@@ -13,7 +13,7 @@ from html import escape
 
 from profiler import __version__, units
 from profiler.analysis.advisor import PROJECTED, Advice
-from profiler.analysis.advisor.text import HEADERS, quality_cells, row_cells
+from profiler.analysis.advisor.text import HEADERS, not_projected_reasons, quality_cells, row_cells
 from profiler.reports import svg
 from profiler.reports.html import CSS, _table
 from profiler.reports.label_layout import label_rect, place_labels
@@ -24,47 +24,63 @@ LABEL_SIZE, LABEL_CHARS, LABEL_CHAR_PX = 10, 28, 5.8
 MARKER_PX = 6.0
 
 
-def _scale(values: list[float], lo_px: float, hi_px: float) -> tuple[float, float, float]:
-    lo, hi = math.log10(min(values)), math.log10(max(values))
-    if hi - lo < 1e-9:
-        lo, hi = lo - 0.5, hi + 0.5
-    return lo, hi, (hi_px - lo_px) / (hi - lo)
-
-
-def cost_time_chart(advice: Advice, width: int = 640, height: int = 360) -> str:
-    """Log-log scatter of time to train against cost; front points filled, others hollow."""
+def cost_time_chart(advice: Advice, width: int = 760, height: int = 400) -> str:
+    """Log-log scatter of time to train against cost, with round-time and decade-of-money
+    ticks; front points filled, others hollow; a projection no back-test measured is labelled
+    "(untested)"."""
     points = [p for p in advice.chart if p["time_s"] > 0 and p["cost"] > 0]
     title = "Cost versus time to train (Pareto front filled)"
     if not points:
         return ""
-    left, right, top, bottom = 70, 20, 48, 40
-    tlo, _thi, tk = _scale([p["time_s"] for p in points], left, width - right)
-    clo, _chi, ck = _scale([p["cost"] for p in points], 0, height - top - bottom)
-    body = [svg._text(8, 18, title, size=14, weight="bold"),
-            f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#999"/>',
-            f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#999"/>',
-            svg._text((left + width - right) / 2, height - 8, "time to train (log)", anchor="middle"),
-            svg._text(12, top - 10, "cost, USD (log)")]
-    # the title, the axis label and every point, in the labels' y-up pixels: no label covers them
-    avoid = [(0.0, float(width), -26.0, 0.0), (0.0, 110.0, -(top - 4.0), -(top - 24.0))]
+    currency = advice.constraints.currency
+    left, right, top, bottom = 84, 20, 48, 52
+    x_ticks = units.duration_ticks(min(p["time_s"] for p in points), max(p["time_s"] for p in points))
+    y_ticks = units.decades(min(p["cost"] for p in points), max(p["cost"] for p in points))
+    tlo, thi = math.log10(x_ticks[0][0]), math.log10(x_ticks[-1][0])
+    clo, chi = math.log10(y_ticks[0]), math.log10(y_ticks[-1])
+    tk = (width - right - left) / max(thi - tlo, 1e-9)
+    ck = (height - top - bottom) / max(chi - clo, 1e-9)
+
+    def at_x(seconds: float) -> float:
+        return left + (math.log10(seconds) - tlo) * tk
+
+    def at_y(money: float) -> float:
+        return height - bottom - (math.log10(money) - clo) * ck
+
+    body = [svg._text(8, 18, title, size=14, weight="bold")]
+    for seconds, words in x_ticks:
+        x = at_x(seconds)
+        body += [f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" stroke="#E5E7EB"/>',
+                 svg._text(x, height - bottom + 16, words, anchor="middle", size=10)]
+    for money in y_ticks:
+        y = at_y(money)
+        body += [f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#E5E7EB"/>',
+                 svg._text(left - 6, y + 4, units.money(money, currency), anchor="end", size=10)]
+    body += [f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#999"/>',
+             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#999"/>',
+             svg._text((left + width - right) / 2, height - 10, "time to train (log scale)", anchor="middle"),
+             svg._text(12, top - 10, f"cost of the job, {currency} (log scale)")]
+    # the title, the axis title and every point, in the labels' y-up pixels: no label covers them
+    avoid = [(0.0, float(width), -26.0, 0.0), (0.0, 230.0, -(top - 4.0), -(top - 24.0))]
     boxes: list[tuple[float, float, float, float]] = []
     markers: list[tuple[float, float, float, float]] = []
-    for i, p in enumerate(points):
-        x = left + (math.log10(p["time_s"]) - tlo) * tk
-        y = height - bottom - (math.log10(p["cost"]) - clo) * ck
+    names = [p["name"][:LABEL_CHARS] + (" (untested)" if p.get("untested") else "") for p in points]
+    for i, (p, name) in enumerate(zip(points, names, strict=True)):
+        x, y = at_x(p["time_s"]), at_y(p["cost"])
         colour = svg.PALETTE[i % len(svg.PALETTE)]
         fill = colour if p["on_front"] else "none"
-        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{fill}" stroke="{colour}" stroke-width="2">'
-                    f'<title>{escape(p["name"])}: {escape(units.duration(p["time_s"]))}, '
-                    f'{escape(units.money(p["cost"], "USD"))}</title></circle>')
-        boxes.append((x, -y, len(p["name"][:LABEL_CHARS]) * LABEL_CHAR_PX, LABEL_SIZE * 1.2))  # y up
+        dash = ' stroke-dasharray="2 2"' if p.get("untested") else ""
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{fill}" stroke="{colour}" stroke-width="2"{dash}>'
+                    f'<title>{escape(name)}: {escape(units.duration(p["time_s"]))}, '
+                    f'{escape(units.money(p["cost"], currency))}</title></circle>')
+        boxes.append((x, -y, len(name) * LABEL_CHAR_PX, LABEL_SIZE * 1.2))  # y up
         markers.append((x - MARKER_PX, x + MARKER_PX, -y - MARKER_PX, -y + MARKER_PX))  # no label over a point
     # a label with no free spot is left out (its point's tooltip and the table still name it)
     spots = place_labels(boxes, width / 2, keep_all=False, avoid=avoid, within=(0.0, float(width)), markers=markers)
-    for p, box, spot in zip(points, boxes, spots, strict=True):
+    for name, box, spot in zip(names, boxes, spots, strict=True):
         if spot is not None:
             rect = label_rect(box, *spot)
-            body.append(svg._text(rect[0], -rect[2] - 0.2 * LABEL_SIZE, p["name"][:LABEL_CHARS], size=LABEL_SIZE))
+            body.append(svg._text(rect[0], -rect[2] - 0.2 * LABEL_SIZE, name, size=LABEL_SIZE))
     return svg._svg(width, height, title, body)
 
 
@@ -103,6 +119,8 @@ def advice_section(advice: Advice, limit: int | None = 25) -> str:
          if advice.subject else f"<p>Model: {escape(advice.run_name)}, counted on the meta device, not trained "
          f"here. Job: {escape(job)}.</p>"),
         f"<p><b>Recommendation.</b> {escape(advice.recommendation)}</p>", table,
+        *(f'<p class="muted"><b>Not projected:</b> {escape(", ".join(names))}: {escape(reason)}</p>'
+          for reason, names in not_projected_reasons(rows).items()),
         cost_time_chart(advice),
     ]
     if advice.calibration:

@@ -33,5 +33,6 @@ def pareto_points(rows: Sequence[Row]) -> tuple[dict[str, Any], ...]:
         out.append({"device": row.device.id, "name": row.device.name, "measured": row.measured,
                     "time_s": row.time_s.nominal, "cost": row.cost.amount.nominal,
                     "time_band_s": row.time_s.to_dict(), "cost_band": row.cost.amount.to_dict(),
-                    "cost_kind": row.cost.kind, "on_front": on_front})
+                    "cost_kind": row.cost.kind, "on_front": on_front,
+                    "untested": bool(row.projection.untested)})
     return tuple(out)

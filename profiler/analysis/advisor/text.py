@@ -78,15 +78,21 @@ def _once(basis: str) -> str:
     return basis.replace(f"; {NO_ELECTRICITY}", "").replace(NO_ELECTRICITY, "you own it: electricity not priced")
 
 
-def not_projected(rows: Sequence[Row]) -> list[str]:
-    """Lines naming why the n/a rows are not projected, one per reason with its devices."""
+def not_projected_reasons(rows: Sequence[Row]) -> dict[str, list[str]]:
+    """Why the n/a rows are not projected (without the "n/a: "), each reason with its devices."""
     reasons: dict[str, list[str]] = {}
     for row in rows:
         if row.projection.status == NA:
-            reasons.setdefault(row.projection.reason, []).append(row.device.name)
+            reasons.setdefault(row.projection.reason.removeprefix("n/a: "), []).append(row.device.name)
+    return reasons
+
+
+def not_projected(rows: Sequence[Row]) -> list[str]:
+    """Lines naming why the n/a rows are not projected, one per reason with its devices."""
+    reasons = not_projected_reasons(rows)
     lines = ["", "Not projected:"] if reasons else []
     for reason, names in reasons.items():
-        lines.append(f"  {', '.join(names)}: {reason.removeprefix('n/a: ')}")
+        lines.append(f"  {', '.join(names)}: {reason}")
     return lines
 
 

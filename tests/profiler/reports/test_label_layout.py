@@ -49,11 +49,14 @@ def test_the_reports_chart_leaves_out_a_label_that_has_no_free_spot() -> None:
 
     crowd = [point(f"GPU {i}", 100.0, 1.0) for i in range(6)]  # six devices on one spot
     apart = [point("Far slow", 1e5, 0.01), point("Far fast", 1.0, 100.0)]
-    chart = cost_time_chart(SimpleNamespace(chart=(*crowd, *apart)))  # type: ignore[arg-type]
+    advice = SimpleNamespace(chart=(*crowd, *apart), constraints=SimpleNamespace(currency="USD"))
+    chart = cost_time_chart(advice)  # type: ignore[arg-type]
     labels = re.findall(rf'<text x="[\d.]+" y="[\d.]+" font-size="{LABEL_SIZE}"[^>]*>([^<]+)</text>', chart)
     assert chart.count("<circle") == 8  # every point is drawn and named in its tooltip
     assert len([name for name in labels if name.startswith("GPU ")]) == 4  # four spots around one point
     assert "Far slow" in labels and "Far fast" in labels
+    # both axes say what a position means: round times from 1 s to 1 day, decades of money
+    assert {"1 s", "1 min", "1 h", "1 day"} <= set(labels) and {"0.01 USD", "1.00 USD", "100 USD"} <= set(labels)
 
 
 def test_a_label_never_covers_another_point_but_may_touch_its_own() -> None:

@@ -339,3 +339,12 @@ def test_a_gpu_of_a_vendor_the_corpus_lacks_is_untested_and_never_the_recommenda
     assert "no Other GPU" in rows["gpu-x"]["projection"]["untested"] and rows["gpu-b"]["projection"]["untested"] is None
     # a corpus vendor's GPU is never untested
     assert all(not r.projection.untested for r in advise(run_result("cpu-run"), CAT, JOB, gpu=MODEL).rows)
+
+
+def test_the_report_says_why_a_device_is_not_projected() -> None:
+    advice = advise(run_result("cpu-run"), CAT, JOB)
+    c = rows_by_id(advice)["gpu-c"].projection  # a bf16 figure only: an fp32 run has no peak there
+    assert c.status == "n/a" and c.reason
+    html = advice_section(advice)
+    assert f"<b>Not projected:</b> GPU-C: {c.reason.removeprefix('n/a: ')}" in html
+    assert f"  GPU-C: {c.reason.removeprefix('n/a: ')}" in render(advice)  # the same words in the text answer
