@@ -3,15 +3,14 @@
 ``advice_view(advice)`` turns the engine's ``Advice`` (``profiler.analysis.advisor.advise``)
 into what the tab displays, with the engine's own formatting: the table cells are
 ``profiler.analysis.advisor.text.row_cells`` (the CLI's and the HTML report's columns), the
-chart points are ``Advice.chart`` (``pareto.pareto_points``: nominal time and cost, their
-bands, measured or projected, on the Pareto front), the calibration rows are
-``Advice.calibration``. Nothing here works a figure out. Called on the advisor's background
+chart points are ``Advice.chart`` (``pareto.ChartPoint``: time and cost as bands, measured
+or projected, on the Pareto front), the calibration rows are ``Advice.calibration``
+(``advise.Calibration``). Nothing here works a figure out. Called on the advisor's background
 thread (the engine's modules import torch), so the GUI thread only copies strings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,8 @@ from profiler import units
 
 if TYPE_CHECKING:
     from profiler.analysis.advisor import Advice
+    from profiler.analysis.advisor.advise import Calibration
+    from profiler.analysis.advisor.pareto import ChartPoint as EnginePoint
 
 #: the limits columns the tab adds to the engine's table (the engine's ``Row`` checks)
 LIMIT_HEADERS = ("deadline", "budget")
@@ -134,23 +135,22 @@ def _row_tip(row: Any, projected: str) -> str:
     return "\n".join(lines)
 
 
-def _point(point: Mapping[str, Any], currency: str, projected: str) -> ChartPoint:
-    t, c = point["time_band_s"], point["cost_band"]
-    how = "measured" if point["measured"] else projected
-    tip = (f"{point['name']} ({how})\ntime to train {units.duration(point['time_s'])} "
-           f"({units.duration(t['low'])}-{units.duration(t['high'])})\ncost {units.money(point['cost'], currency)} "
-           f"({units.money(c['low'], currency)}-{units.money(c['high'], currency)}) [{point.get('cost_kind') or '-'}]"
-           + ("\non the Pareto front: nothing is both faster and cheaper" if point["on_front"] else "")
-           + ("\nuntested: how far off this projection may be was never measured" if point.get("untested") else ""))
-    return ChartPoint(str(point["name"]), float(point["time_s"]), float(point["cost"]), float(t["low"]),
-                      float(t["high"]), float(c["low"]), float(c["high"]), bool(point["measured"]),
-                      bool(point["on_front"]), tip, bool(point.get("untested")))
+def _point(point: EnginePoint, currency: str, projected: str) -> ChartPoint:
+    t, c = point.time_s, point.cost
+    how = "measured" if point.measured else projected
+    tip = (f"{point.name} ({how})\ntime to train {units.duration(t.nominal)} "
+           f"({units.duration(t.low)}-{units.duration(t.high)})\ncost {units.money(c.nominal, currency)} "
+           f"({units.money(c.low, currency)}-{units.money(c.high, currency)}) [{point.cost_kind or '-'}]"
+           + ("\non the Pareto front: nothing is both faster and cheaper" if point.on_front else "")
+           + ("\nuntested: how far off this projection may be was never measured" if point.untested else ""))
+    return ChartPoint(point.name, t.nominal, c.nominal, t.low, t.high, c.low, c.high, point.measured,
+                      point.on_front, tip, point.untested)
 
 
-def _calibration_row(cal: Mapping[str, Any]) -> tuple[str, ...]:
-    pred = cal["predicted_samples_per_s"]
-    return (str(cal["name"]), units.num(pred["nominal"]), f"{units.num(pred['low'])}-{units.num(pred['high'])}",
-            units.num(cal["measured_samples_per_s"]), f"{cal['error']:+.0%}", "yes" if cal["inside_band"] else "no")
+def _calibration_row(cal: Calibration) -> tuple[str, ...]:
+    pred = cal.predicted_samples_per_s
+    return (cal.name, units.num(pred.nominal), f"{units.num(pred.low)}-{units.num(pred.high)}",
+            units.num(cal.measured_samples_per_s), f"{cal.error:+.0%}", "yes" if cal.inside_band else "no")
 
 
 def advice_view(advice: Advice) -> AdviceView:
@@ -167,7 +167,8 @@ def advice_view(advice: Advice) -> AdviceView:
         recommendation=advice.recommendation, headers=(*HEADERS, *LIMIT_HEADERS), rows=rows,
         measured=tuple(r.measured for r in advice.rows), feasible=tuple(r.feasible for r in advice.rows),
         row_tips=tuple(_row_tip(r, PROJECTED) for r in advice.rows),
-        chart=tuple(_point(p, currency, PROJECTED) for p in advice.chart if p["time_s"] > 0 and p["cost"] > 0),
+        chart=tuple(_point(p, currency, PROJECTED) for p in advice.chart
+                    if p.time_s.nominal > 0 and p.cost.nominal > 0),
         currency=currency, calibration=tuple(_calibration_row(c) for c in advice.calibration),
         notes=(*advice.notes, f"Every figure not marked measured is {PROJECTED}: a roofline of the model's counted "
                               "FLOPs and memory traffic times an efficiency (GPUs: fitted to published "

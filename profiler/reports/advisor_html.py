@@ -28,14 +28,14 @@ def cost_time_chart(advice: Advice, width: int = 760, height: int = 400) -> str:
     """Log-log scatter of time to train against cost, with round-time and decade-of-money
     ticks; front points filled, others hollow; a projection no back-test measured is labelled
     "(untested)"."""
-    points = [p for p in advice.chart if p["time_s"] > 0 and p["cost"] > 0]
+    points = [p for p in advice.chart if p.time_s.nominal > 0 and p.cost.nominal > 0]
     title = "Cost versus time to train (Pareto front filled)"
     if not points:
         return ""
     currency = advice.constraints.currency
     left, right, top, bottom = 84, 20, 48, 52
-    x_ticks = units.duration_ticks(min(p["time_s"] for p in points), max(p["time_s"] for p in points))
-    y_ticks = units.decades(min(p["cost"] for p in points), max(p["cost"] for p in points))
+    x_ticks = units.duration_ticks(min(p.time_s.nominal for p in points), max(p.time_s.nominal for p in points))
+    y_ticks = units.decades(min(p.cost.nominal for p in points), max(p.cost.nominal for p in points))
     tlo, thi = math.log10(x_ticks[0][0]), math.log10(x_ticks[-1][0])
     clo, chi = math.log10(y_ticks[0]), math.log10(y_ticks[-1])
     tk = (width - right - left) / max(thi - tlo, 1e-9)
@@ -64,15 +64,15 @@ def cost_time_chart(advice: Advice, width: int = 760, height: int = 400) -> str:
     avoid = [(0.0, float(width), -26.0, 0.0), (0.0, 230.0, -(top - 4.0), -(top - 24.0))]
     boxes: list[tuple[float, float, float, float]] = []
     markers: list[tuple[float, float, float, float]] = []
-    names = [p["name"][:LABEL_CHARS] + (" (untested)" if p.get("untested") else "") for p in points]
+    names = [p.name[:LABEL_CHARS] + (" (untested)" if p.untested else "") for p in points]
     for i, (p, name) in enumerate(zip(points, names, strict=True)):
-        x, y = at_x(p["time_s"]), at_y(p["cost"])
+        x, y = at_x(p.time_s.nominal), at_y(p.cost.nominal)
         colour = svg.PALETTE[i % len(svg.PALETTE)]
-        fill = colour if p["on_front"] else "none"
-        dash = ' stroke-dasharray="2 2"' if p.get("untested") else ""
+        fill = colour if p.on_front else "none"
+        dash = ' stroke-dasharray="2 2"' if p.untested else ""
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{fill}" stroke="{colour}" stroke-width="2"{dash}>'
-                    f'<title>{escape(name)}: {escape(units.duration(p["time_s"]))}, '
-                    f'{escape(units.money(p["cost"], currency))}</title></circle>')
+                    f'<title>{escape(name)}: {escape(units.duration(p.time_s.nominal))}, '
+                    f'{escape(units.money(p.cost.nominal, currency))}</title></circle>')
         boxes.append((x, -y, len(name) * LABEL_CHAR_PX, LABEL_SIZE * 1.2))  # y up
         markers.append((x - MARKER_PX, x + MARKER_PX, -y - MARKER_PX, -y + MARKER_PX))  # no label over a point
     # a label with no free spot is left out (its point's tooltip and the table still name it)
@@ -124,11 +124,10 @@ def advice_section(advice: Advice, limit: int | None = 25) -> str:
         cost_time_chart(advice),
     ]
     if advice.calibration:
-        cal_rows = [(cal["name"], units.num(cal["predicted_samples_per_s"]["nominal"]),
-                     f"{units.num(cal['predicted_samples_per_s']['low'])}-"
-                     f"{units.num(cal['predicted_samples_per_s']['high'])}",
-                     units.num(cal["measured_samples_per_s"]), f"{cal['error']:+.0%}",
-                     "yes" if cal["inside_band"] else "no") for cal in advice.calibration]
+        cal_rows = [(cal.name, units.num(cal.predicted_samples_per_s.nominal),
+                     f"{units.num(cal.predicted_samples_per_s.low)}-{units.num(cal.predicted_samples_per_s.high)}",
+                     units.num(cal.measured_samples_per_s), f"{cal.error:+.0%}",
+                     "yes" if cal.inside_band else "no") for cal in advice.calibration]
         parts += ["<h3>Predicted versus measured</h3>",
                   _table(("device", "predicted samples/s", "band", "measured", "error", "inside band"), cal_rows)]
     parts.append(quality_section(advice))

@@ -28,13 +28,41 @@ from profiler.analysis.advisor.efficiency import Point, measure_point, model_key
 from profiler.analysis.advisor.fit import NEW_GPU, NEW_MODEL
 from profiler.analysis.advisor.gpu_model import GpuModel
 from profiler.analysis.advisor.hardware import HardwareDevice
-from profiler.analysis.advisor.pareto import pareto_points
+from profiler.analysis.advisor.pareto import ChartPoint, pareto_points
 from profiler.analysis.advisor.project import NA, Projection, calibration_points, project_all, run_device
 from profiler.analysis.advisor.recommend import recommendation
 from profiler.analysis.advisor.row import Row
 from profiler.analysis.advisor.soundness import refusal, unsound_reason
 from profiler.analysis.advisor.subject import Subject, subject_of_run
 from profiler.results.result import RunResult
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A device the model was measured on, set against the prediction made as if it had not
+    been (``Row.blind``): samples/s measured and predicted, the error (measured / predicted - 1)
+    and whether the measurement fell inside the band."""
+
+    device_id: str
+    name: str
+    run_id: str | None
+    measured_samples_per_s: float
+    predicted_samples_per_s: Band
+    predicted_from: str
+
+    @property
+    def error(self) -> float:
+        return self.measured_samples_per_s / self.predicted_samples_per_s.nominal - 1.0
+
+    @property
+    def inside_band(self) -> bool:
+        return self.predicted_samples_per_s.contains(self.measured_samples_per_s)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"device": self.device_id, "name": self.name, "run_id": self.run_id,
+                "measured_samples_per_s": self.measured_samples_per_s,
+                "predicted_samples_per_s": self.predicted_samples_per_s.to_dict(), "error": self.error,
+                "inside_band": self.inside_band, "predicted_from": self.predicted_from}
 
 
 @dataclass(frozen=True)
@@ -45,9 +73,9 @@ class Advice:
     constraints: Constraints
     facts: StepFacts
     rows: tuple[Row, ...]
-    chart: tuple[dict[str, Any], ...]
+    chart: tuple[ChartPoint, ...]
     recommendation: str
-    calibration: tuple[dict[str, Any], ...]
+    calibration: tuple[Calibration, ...]
     credits: tuple[str, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
     warnings: tuple[str, ...] = field(default_factory=tuple)  # shown above everything else
@@ -110,29 +138,25 @@ def _targets(catalogue: Catalogue, subject_device: HardwareDevice | None, points
     return list(unique.values())
 
 
-def _calibration(rows: Sequence[Row]) -> tuple[dict[str, Any], ...]:
+def _calibration(rows: Sequence[Row]) -> tuple[Calibration, ...]:
     out = []
     for row in rows:
         if not row.measured or row.blind is None or row.blind.samples_per_s is None:
             continue
-        predicted, actual = row.blind.samples_per_s, row.projection.samples_per_s
+        actual = row.projection.samples_per_s
         assert actual is not None
-        out.append({
-            "device": row.device.id, "name": row.device.name, "run_id": row.projection.measured_run,
-            "measured_samples_per_s": actual.nominal, "predicted_samples_per_s": predicted.to_dict(),
-            "error": actual.nominal / predicted.nominal - 1.0, "inside_band": predicted.contains(actual.nominal),
-            "predicted_from": row.blind.choice.source if row.blind.choice else "",
-        })
+        out.append(Calibration(row.device.id, row.device.name, row.projection.measured_run, actual.nominal,
+                               row.blind.samples_per_s, row.blind.choice.source if row.blind.choice else ""))
     return tuple(out)
 
 
-def _self_check(calibration: Sequence[Mapping[str, Any]], run_id: str) -> str | None:
-    own = next((c for c in calibration if c.get("run_id") == run_id), None)
-    if own is None or own["inside_band"]:
+def _self_check(calibration: Sequence[Calibration], run_id: str) -> str | None:
+    own = next((c for c in calibration if c.run_id == run_id), None)
+    if own is None or own.inside_band:
         return None
-    return (f"This run's own self-check is outside its band: {own['name']} was predicted "
-            f"{own['predicted_samples_per_s']['nominal']:,.0f} samples/s and measured "
-            f"{own['measured_samples_per_s']:,.0f} ({own['error']:+.0%}); treat the projections with care.")
+    return (f"This run's own self-check is outside its band: {own.name} was predicted "
+            f"{own.predicted_samples_per_s.nominal:,.0f} samples/s and measured "
+            f"{own.measured_samples_per_s:,.0f} ({own.error:+.0%}); treat the projections with care.")
 
 
 def _evidence(pair_orders: Mapping[str, Sequence[PairOrder]], gpu: GpuModel | None,

@@ -161,11 +161,11 @@ def render(advice: Advice, limit: int | None = None) -> str:
     if advice.calibration:
         lines += ["", "Predicted (as if never measured) versus measured:"]
         for cal in advice.calibration:
-            pred = cal["predicted_samples_per_s"]
-            lines.append(f"  {cal['name']}: predicted {units.num(pred['nominal'])} samples/s "
-                         f"({units.num(pred['low'])}-{units.num(pred['high'])}), measured "
-                         f"{units.num(cal['measured_samples_per_s'])}: error {cal['error']:+.0%}, "
-                         f"{'inside' if cal['inside_band'] else 'outside'} the band")
+            pred = cal.predicted_samples_per_s
+            lines.append(f"  {cal.name}: predicted {units.num(pred.nominal)} samples/s "
+                         f"({units.num(pred.low)}-{units.num(pred.high)}), measured "
+                         f"{units.num(cal.measured_samples_per_s)}: error {cal.error:+.0%}, "
+                         f"{'inside' if cal.inside_band else 'outside'} the band")
     lines += ["", "Recommendation: " + advice.recommendation, ""]
     lines += quality_text(advice)
     lines += [f"Note: {n}" for n in advice.notes]
@@ -240,7 +240,7 @@ def to_dict(advice: Advice) -> dict[str, Any]:
         "rows": [row_dict(i + 1, r, precision=advice.target.precision if advice.target else "")
                  for i, r in enumerate(advice.rows)],
         "warnings": list(advice.warnings), "quality": list(advice.quality),
-        "chart": list(advice.chart), "calibration": list(advice.calibration),
+        "chart": [p.to_dict() for p in advice.chart], "calibration": [c.to_dict() for c in advice.calibration],
         "recommendation": advice.recommendation, "notes": list(advice.notes), "credits": list(advice.credits),
         "label_projected": PROJECTED,
     }

@@ -118,8 +118,8 @@ def test_advice_on_a_stored_run_shows_the_engines_answer(window, stored, qtbot):
 
     chart = panel.chart
     assert len(chart.points) == len(expected.chart)
-    front = sorted((p for p in expected.chart if p["on_front"]), key=lambda p: p["time_s"])
-    assert chart.front_names == [p["name"] for p in front] and front
+    front = sorted((p for p in expected.chart if p.on_front), key=lambda p: p.time_s.nominal)
+    assert chart.front_names == [p.name for p in front] and front
     scatters = {item.name(): item for item in chart.getPlotItem().listDataItems() if hasattr(item, "points")}
     assert len(scatters["measured"].points()) == 1
     assert len(scatters[PROJECTED].points()) == len(expected.chart) - 1

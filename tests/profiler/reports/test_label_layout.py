@@ -42,10 +42,12 @@ def test_the_reports_chart_leaves_out_a_label_that_has_no_free_spot() -> None:
     import re
     from types import SimpleNamespace
 
+    from profiler.analysis.advisor.bands import Band
+    from profiler.analysis.advisor.pareto import ChartPoint
     from profiler.reports.advisor_html import LABEL_SIZE, cost_time_chart
 
-    def point(name: str, time_s: float, cost: float) -> dict[str, object]:
-        return {"name": name, "time_s": time_s, "cost": cost, "on_front": False}
+    def point(name: str, time_s: float, cost: float) -> ChartPoint:
+        return ChartPoint(name.lower(), name, False, Band.exact(time_s), Band.exact(cost), "rent", False)
 
     crowd = [point(f"GPU {i}", 100.0, 1.0) for i in range(6)]  # six devices on one spot
     apart = [point("Far slow", 1e5, 0.01), point("Far fast", 1.0, 100.0)]

@@ -84,7 +84,7 @@ def test_measured_and_projected_are_never_mixed_up() -> None:
 
 def test_pareto_front_and_deadline_budget_ranking() -> None:
     advice = advise(run_result("cpu-run"), CAT, JOB)
-    front = {p["device"]: p["on_front"] for p in advice.chart}
+    front = {p.device_id: p.on_front for p in advice.chart}
     # the cpu (1000 s) is beaten on time and cost by gpu-a; gpu-b is fastest
     assert front["gpu-b"] and front["gpu-a"] and not front["test-cpu"]
     timed = advise(run_result("cpu-run"), CAT, Constraints(samples=1_000_000, electricity_per_kwh=0.3, deadline_s=900))
@@ -136,11 +136,15 @@ def test_calibration_predicted_versus_measured() -> None:
     rows = rows_by_id(advice)
     assert rows["gpu-a"].measured and rows["gpu-a"].projection.measured_run == "gpu-run"
     assert rows["gpu-a"].owned  # measured on this host: priced as owned (electricity)
-    cal = next(c for c in advice.calibration if c["device"] == "gpu-a")
+    cal = next(c for c in advice.calibration if c.device_id == "gpu-a")
     blind = rows["gpu-a"].blind.samples_per_s
-    assert cal["predicted_samples_per_s"]["nominal"] == pytest.approx(blind.nominal)
-    assert cal["error"] == pytest.approx(5000 / blind.nominal - 1)
-    assert cal["inside_band"] == (blind.low <= 5000 <= blind.high)
+    assert cal.predicted_samples_per_s.nominal == pytest.approx(blind.nominal)
+    assert cal.error == pytest.approx(5000 / blind.nominal - 1)
+    assert cal.inside_band == (blind.low <= 5000 <= blind.high)
+    # the JSON edge carries the same figures as plain values
+    entry = next(c for c in to_dict(advice)["calibration"] if c["device"] == "gpu-a")
+    assert entry["predicted_samples_per_s"]["nominal"] == pytest.approx(blind.nominal)
+    assert entry["error"] == pytest.approx(cal.error) and entry["inside_band"] == cal.inside_band
     assert "Predicted (as if never measured) versus measured" in render(advice)
 
 
