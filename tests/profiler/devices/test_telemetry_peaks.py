@@ -43,11 +43,18 @@ def test_sxm_and_pcie_differ_and_name_the_row():
     assert sxm[1].startswith("H100 SXM:") and pcie[1].startswith("H100 PCIe:")
 
 
+def test_a_gh200_is_its_own_row_never_an_h200():
+    # "NVIDIA GH200 480GB" contains "H200" but is the 96GB HBM3 superchip (named after its CPU memory)
+    found = match_device("NVIDIA GH200 480GB")
+    assert found is not None and found.name == "GH200 96GB HBM3"
+    assert match_device("NVIDIA H200").name != found.name
+    assert match_device("NVIDIA GH200 144G HBM3e") is None  # the HBM3e superchip: another part, no row
+
+
 @pytest.mark.parametrize(
     "name",
     [
         "NVIDIA GeForce RTX 4090 Laptop GPU",  # a different chip budget than the desktop card
-        "NVIDIA GH200 480GB",  # contains "H200" but is not one
         "NVIDIA A100-SXM4-80GB MIG 1g.10gb",  # a slice of a GPU
         "AMD Instinct MI250X/MI250",  # ambiguous marketing name
         "Apple M3 Max",  # core count unknown: 30 or 40
