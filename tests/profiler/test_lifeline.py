@@ -31,6 +31,7 @@ def test_python_command_and_env_keep_the_working_directory_off_the_path() -> Non
     ["scale", "--nproc", "1", "--workload", "mlp", "--knob", "width=32", "--knob", "depth=1", "--batch-size", "8",
      "--steps", "3", "--no-peak", "--reference-steps", "1", "--no-history"],
 ])
+@pytest.mark.slow
 def test_no_child_imports_from_the_working_directory(tmp_path: Path, args: list[str]) -> None:
     hostile = tmp_path / "cwd"
     hostile.mkdir()

@@ -119,6 +119,7 @@ MOMENTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("moment", list(MOMENTS))
 def test_sigkilled_parent_leaves_no_survivor(tmp_path: Path, moment: str) -> None:
     argv, reached = MOMENTS[moment]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 
+import pytest
 from PySide6.QtWidgets import QWidget
 
 from gui.app.startup_gate import WAIT_LIMIT_S, StartupGate
@@ -16,6 +17,7 @@ from tests.helpers import WAIT_S
 STARTUP_LINE = re.compile(r"startup: window shown after ([0-9.]+)s \(torch imported: (yes|no)\)")
 
 
+@pytest.mark.slow
 def test_window_is_shown_before_torch_is_imported(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HORSEPOWER_REPORT_STARTUP": "1",
            "HORSEPOWER_LOG_DIR": str(tmp_path)}

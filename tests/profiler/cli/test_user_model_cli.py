@@ -30,6 +30,7 @@ def stored_runs() -> list[dict[str, object]]:
         return [r for r in (store.get(i) for i in store.run_ids()) if r is not None]
 
 
+@pytest.mark.slow
 def test_run_model_by_module_is_stored_with_its_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "r.json"
     code = main(["run", "--model", "tests.models.tiny_mlp:build", "--knob", "width=8", "--batch-size", "4",
@@ -94,6 +95,7 @@ def test_a_library_that_is_not_installed_is_named(monkeypatch: pytest.MonkeyPatc
     assert "torchvision: models need the torchvision library, which is not installed here" in err
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not __import__("importlib").util.find_spec("transformers"), reason="needs transformers")
 def test_an_unknown_library_model_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = _bad(["--model", "hf:gpt5"], tmp_path, capsys)
@@ -125,6 +127,7 @@ def test_sweep_checks_its_knob_against_the_factory(capsys: pytest.CaptureFixture
     assert "unknown knob 'height' for tiny_mlp.py:build; choose from batch_size, width, depth" in err
 
 
+@pytest.mark.slow
 def test_sweep_a_model_over_batch_size(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["sweep", "--model", "tests.models.dict_batch:build", "--knob", "batch_size", "--values", "2,4",
                  "--device", "cpu", "--duration", "0.5", "--no-history"])

@@ -312,6 +312,7 @@ def test_bad_phase_records_are_rejected(bad: dict[str, Any]) -> None:
         PhaseRecord.from_dict(bad)
 
 
+@pytest.mark.slow
 def test_cli_run_prints_the_split_and_writes_it_to_json(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
     import json
 

@@ -71,6 +71,7 @@ def test_a_file_model_runs_in_the_worker_with_counted_flops() -> None:
     assert no_worker_left()
 
 
+@pytest.mark.slow
 def test_a_dict_batch_model_reports_tokens() -> None:
     result = supervise(spec("tests.models.dict_batch:build"), EventBus(), threading.Event())
     assert result.status == RunState.COMPLETED, result.error
@@ -79,6 +80,7 @@ def test_a_dict_batch_model_reports_tokens() -> None:
     assert result.flops_per_step == 3 * 2 * 4 * 6 * 16 * 50
 
 
+@pytest.mark.slow
 def test_a_native_crash_in_forward_fails_the_run_and_keeps_the_parent() -> None:
     bus, events = collect()
     result = supervise(spec(f"{MODELS / 'crashes.py'}:build"), bus, threading.Event())
@@ -91,6 +93,7 @@ def test_a_native_crash_in_forward_fails_the_run_and_keeps_the_parent() -> None:
     assert no_worker_left()
 
 
+@pytest.mark.slow
 def test_an_exception_in_forward_keeps_the_users_traceback() -> None:
     result = supervise(spec(f"{MODELS / 'crashes.py'}:raises_later"), EventBus(), threading.Event())
     assert result.status == RunState.FAILED

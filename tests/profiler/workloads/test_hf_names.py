@@ -97,6 +97,7 @@ except LibraryError as exc:
 '''
 
 
+@pytest.mark.slow
 def test_a_broken_torchvision_is_named_and_never_breaks_hf(tmp_path: Path) -> None:
     fake = tmp_path / "site"
     (fake / "torchvision").mkdir(parents=True)
