@@ -85,24 +85,22 @@ def close_call(rows: Sequence[Row], evidence: OrderEvidence | None) -> str:
 
 
 def _passed_over(rows: Sequence[Row], recommendable: Sequence[Row]) -> str:
-    """A sentence naming the untested rows ranked above every recommendable one, or faster
-    than all of them (``Projection.untested``), and why they are not recommended; "" if none."""
-    ranked_first = recommendable[0] if recommendable else None
+    """Sentences naming the untested rows (``Projection.untested``) ranked above every
+    recommendable one, or faster than all of them, and why they are not recommended; "" if none."""
+    first = rows.index(recommendable[0]) if recommendable else len(rows)
     best_s = min((r.time_s.nominal for r in recommendable if r.time_s is not None), default=None)
-    skipped = []
-    for row in rows:
-        if row is ranked_first:
-            break
-        if row.projection.untested and row.feasible and row.time_s is not None:
-            skipped.append(row)
-    skipped += [r for r in rows if r.projection.untested and r.feasible and r.time_s is not None
-                and r not in skipped and best_s is not None and r.time_s.nominal < best_s]
-    if not skipped:
-        return ""
-    each = "; ".join(f"{r.device.name}, projected to finish in {units.duration(r.time_s.nominal)} "
-                     f"({units.duration(r.time_s.low)}-{units.duration(r.time_s.high)}), as {r.projection.untested}"
-                     for r in skipped if r.time_s is not None)
-    return f"Not recommended although ranked higher: {each}."
+    untested = [(i, r) for i, r in enumerate(rows) if r.projection.untested and r.feasible and r.time_s is not None]
+    higher = [r for i, r in untested if i < first]
+    faster = [r for i, r in untested if i > first and best_s is not None and r.time_s is not None
+              and r.time_s.nominal < best_s]
+
+    def each(group: Sequence[Row]) -> str:
+        return "; ".join(f"{r.device.name}, projected to finish in {units.duration(r.time_s.nominal)} "
+                         f"({units.duration(r.time_s.low)}-{units.duration(r.time_s.high)}), as "
+                         f"{r.projection.untested}" for r in group if r.time_s is not None)
+
+    return " ".join(f"Not recommended although {why}: {each(group)}."
+                    for why, group in (("ranked higher", higher), ("faster", faster)) if group)
 
 
 def recommendation(rows: Sequence[Row], constraints: Constraints, run_id: str = "",

@@ -352,3 +352,20 @@ def test_the_report_says_why_a_device_is_not_projected() -> None:
     html = advice_section(advice)
     assert f"<b>Not projected:</b> GPU-C: {c.reason.removeprefix('n/a: ')}" in html
     assert f"  GPU-C: {c.reason.removeprefix('n/a: ')}" in render(advice)  # the same words in the text answer
+
+
+def test_an_untested_gpu_ranked_below_the_pick_but_faster_is_named_as_faster() -> None:
+    import dataclasses
+
+    # with a deadline the rows rank by cost: the untested GPU (dear to rent) falls below the
+    # pick, yet it is the fastest (the CPU's 1,000 s miss the 900 s deadline: something to buy)
+    other = dataclasses.replace(gpu("gpu-x", peak_fp32=80e12, bandwidth=4e12, price=None, pattern=r"Test GPU X\b"),
+                                vendor="Other")
+    cat = catalogue(CPU, GPU_A, GPU_B, other, prices=(price("gpu-b", 2.0), price("gpu-x", 500.0)))
+    advice = advise(run_result("cpu-run"), cat, Constraints(samples=1_000_000, electricity_per_kwh=0.3,
+                                                            deadline_s=900), gpu=MODEL)
+    ranked = [r.device.id for r in advice.rows]
+    lead = next(r for r in advice.rows if not r.projection.untested and r.feasible)
+    assert ranked.index("gpu-x") > ranked.index(lead.device.id)
+    assert "Not recommended although faster: GPU-X, projected to finish in" in advice.recommendation
+    assert "ranked higher: GPU-X" not in advice.recommendation
