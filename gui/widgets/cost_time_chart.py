@@ -2,7 +2,8 @@
 
 Plots the engine's chart points (``gui.viewmodel.advice_view.ChartPoint``, from
 ``profiler.analysis.advisor.pareto``): a measured device is a filled green diamond, a
-projected one a hollow circle with its low-high band as whiskers; the Pareto front (nothing
+projected one a hollow circle with its low-high band as whiskers, one whose band no back-test
+measured (a GPU vendor the corpus lacks) a grey cross labelled "(untested)"; the Pareto front (nothing
 both faster and cheaper) is joined by an orange line and its devices are named. Axis ticks
 are decades labelled as durations and money (``profiler.units``); every item is placed at
 log10 of its figures on linear axes (pyqtgraph's log mode moves curves but not scatters,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 MEASURED_COLOUR = "#16A34A"
 PROJECTED_COLOUR = "#2563EB"
 FRONT_COLOUR = "#EA580C"
+UNTESTED_COLOUR = "#6B7280"
 BAND_COLOUR = (147, 163, 184, 120)
 LABEL_CHARS = 26
 TITLE = "Cost versus time to train (log-log): lower left is better"
@@ -101,10 +103,13 @@ class CostTimeChart(PageChart):
         front = sorted((p for p in points if p.on_front), key=lambda p: p.time_s)
         if len(front) > 1:
             item.plot([lg(p.time_s) for p in front], [lg(p.cost) for p in front], pen=pg.mkPen(FRONT_COLOUR, width=2))
-        projected = [p for p in points if not p.measured]
+        projected = [p for p in points if not p.measured and not p.untested]
+        untested = [p for p in points if not p.measured and p.untested]
         measured = [p for p in points if p.measured]
         if projected:
             item.addItem(self._scatter(projected, "o", None, PROJECTED_COLOUR, "projected, not measured"))
+        if untested:  # a band no back-test measured: a hollow cross, never taken for a checked projection
+            item.addItem(self._scatter(untested, "x", None, UNTESTED_COLOUR, "projected, untested"))
         if measured:
             item.addItem(self._scatter(measured, "d", MEASURED_COLOUR, MEASURED_COLOUR, "measured"))
         if front:  # front devices: an orange ring on top of their own marker

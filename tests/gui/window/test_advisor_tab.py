@@ -121,9 +121,13 @@ def test_advice_on_a_stored_run_shows_the_engines_answer(window, stored, qtbot):
     front = sorted((p for p in expected.chart if p.on_front), key=lambda p: p.time_s.nominal)
     assert chart.front_names == [p.name for p in front] and front
     scatters = {item.name(): item for item in chart.getPlotItem().listDataItems() if hasattr(item, "points")}
+    untested = [p for p in expected.chart if p.untested]
+    assert untested  # a GPU of a vendor the published corpus lacks (AMD, Intel) is in the catalogue
     assert len(scatters["measured"].points()) == 1
-    assert len(scatters[PROJECTED].points()) == len(expected.chart) - 1
-    assert scatters["measured"].opts["symbol"] != scatters[PROJECTED].opts["symbol"]  # visibly distinct
+    assert len(scatters[PROJECTED].points()) == len(expected.chart) - 1 - len(untested)
+    assert len(scatters["projected, untested"].points()) == len(untested)
+    symbols = {name: scatters[name].opts["symbol"] for name in ("measured", PROJECTED, "projected, untested")}
+    assert len(set(symbols.values())) == 3, symbols  # the three are visibly distinct
     labelled = {label.toPlainText() for label in chart.labels}
     assert any("(measured)" in text for text in labelled)
 
