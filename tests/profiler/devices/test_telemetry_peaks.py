@@ -48,7 +48,7 @@ def test_a_gh200_is_its_own_row_never_an_h200():
     found = match_device("NVIDIA GH200 480GB")
     assert found is not None and found.name == "GH200 96GB HBM3"
     assert match_device("NVIDIA H200").name != found.name
-    assert match_device("NVIDIA GH200 144G HBM3e") is None  # the HBM3e superchip: another part, no row
+    assert match_device("NVIDIA GH200 144G HBM3e").name == "GH200 144GB HBM3e"  # the other superchip, its own row
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,9 @@ def test_the_96gb_gh200_is_told_apart_from_the_hbm3e_one() -> None:
     assert gh200 is not None and gh200.id == "gh200-96gb" and gh200.architecture == "NVIDIA Hopper"
     assert gh200.memory_bytes.value == 96e9 and gh200.bandwidth_bytes_per_s.value == 4.0e12
     assert gh200.peak("bf16").value == cat.get("h100-sxm").peak("bf16").value  # the same GPU die and clocks
-    assert cat.get("epoch-nvidia-gh200").bandwidth_bytes_per_s.value == 4.9e12
+    hbm3e = cat.match_accelerator("NVIDIA GH200 144G HBM3e")  # Epoch AI's GH200 row, with its memory filled in
+    assert hbm3e is not None and hbm3e.id == "gh200-144gb" and hbm3e.bandwidth_bytes_per_s.value == 4.9e12
+    assert hbm3e.memory_bytes.value == 144e9 and cat.get("epoch-nvidia-gh200") is None  # one GH200 (HBM3e) entry
 
 
 def test_every_figure_names_a_source_and_prices_are_dated() -> None:
