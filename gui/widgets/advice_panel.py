@@ -81,7 +81,7 @@ class AdvicePanel(QWidget):
         inner.addWidget(self.job)
         inner.addWidget(self.recommendation)
         self.chart = CostTimeChart()
-        self.chart.setMinimumWidth(520)
+        self.chart.setMinimumWidth(500)  # with the notes column beside it, fits a 1280 px window
         self.calibration = _table(())
         self.calibration_hint = QLabel(NO_CALIBRATION, objectName="mutedLabel", wordWrap=True)
         self.notes = QLabel("", objectName="mutedLabel", wordWrap=True)

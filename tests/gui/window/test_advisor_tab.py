@@ -9,6 +9,7 @@ from html import escape
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QScrollArea
 
 from gui.viewmodel.preferences import Preferences
 from gui.widgets.advice_panel import PEAK_COLUMN_MAX_PX
@@ -134,6 +135,16 @@ def test_advice_on_a_stored_run_shows_the_engines_answer(window, stored, qtbot):
     assert EPOCH_CREDIT in panel.credits.text() and panel.credits.isVisible()
     assert [table.item(0, c).text() for c in (12, 13)] == ["yes", "yes"]  # no deadline, no budget: both met
     assert page.html_button.isEnabled()
+
+    # the answer fits a 1280x720 window: the page scrolls down, never sideways
+    window.show()
+    window.resize(1280, 720)
+    scroll = page.findChild(QScrollArea, "advisorScroll")
+    qtbot.waitUntil(lambda: scroll.viewport().width() < 1280 - 300, timeout=5000)
+    qtbot.wait(50)
+    assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width(), \
+        (scroll.widget().minimumSizeHint().width(), scroll.viewport().width())
+    assert scroll.horizontalScrollBar().maximum() == 0
 
 
 @pytest.mark.parametrize(("values", "line"), [
