@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
@@ -34,9 +34,24 @@ class ElidedLabel(QLabel):
     def setText(self, text: str) -> None:  # type: ignore[override]
         self._full = text
         super().setText(text)
-        self._full_hint = super().sizeHint()  # stylesheet padding and margins included
+        self._measure()
+
+    def _measure(self) -> None:
+        """The whole text's size hint in the present font and style (stylesheet padding and
+        margins included), then the text shown at the present width."""
+        shown = super().text()
+        if shown != self._full:
+            super().setText(self._full)
+        self._full_hint = super().sizeHint()
         self.updateGeometry()
         self._elide()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new font or style (an application style sheet polishing the label after it was
+        made, a theme switch) changes every width: measure again, or a letter gets clipped."""
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._measure()
 
     def sizeHint(self) -> QSize:
         return QSize(self._full_hint)
@@ -61,5 +76,10 @@ class ElidedLabel(QLabel):
             shown = short
         else:
             shown = metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, room)
+            # Qt's elision ignores the stylesheet's letter-spacing by a pixel or so: cut until it fits
+            cut = room
+            while shown and metrics.horizontalAdvance(shown) > room and cut > 0:
+                cut -= 1
+                shown = metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, cut)
         if super().text() != shown:
             super().setText(shown)
