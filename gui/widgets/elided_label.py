@@ -50,8 +50,8 @@ class ElidedLabel(QLabel):
         """A new font or style (an application style sheet polishing the label after it was
         made, a theme switch) changes every width: measure again, or a letter gets clipped."""
         super().changeEvent(event)
-        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            self._measure()
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange) and hasattr(self, "_full_hint"):
+            self._measure()  # (not while the label is still being made)
 
     def sizeHint(self) -> QSize:
         return QSize(self._full_hint)
