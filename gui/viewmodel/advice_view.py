@@ -18,13 +18,11 @@ from profiler import units
 
 if TYPE_CHECKING:
     from profiler.analysis.advisor import Advice
-    from profiler.analysis.advisor.advise import Calibration
     from profiler.analysis.advisor.pareto import ChartPoint as EnginePoint
 
 #: the limits columns the tab adds to the engine's table (the engine's ``Row`` checks)
 LIMIT_HEADERS = ("deadline", "budget")
 CHECK_WORDS = {True: "yes", False: "no", None: "maybe"}
-CALIBRATION_HEADERS = ("device", "predicted samples/s", "band", "measured", "error", "inside band")
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,7 @@ class AdviceView:
     chart: tuple[ChartPoint, ...]
     currency: str
     calibration: tuple[tuple[str, ...], ...] = ()
-    calibration_headers: tuple[str, ...] = CALIBRATION_HEADERS
+    calibration_headers: tuple[str, ...] = ()  # ``text.CALIBRATION_HEADERS``
     notes: tuple[str, ...] = ()
     credits: tuple[str, ...] = ()
     projected_words: str = "projected, not measured"
@@ -147,16 +145,10 @@ def _point(point: EnginePoint, currency: str, projected: str) -> ChartPoint:
                       point.on_front, tip, point.untested)
 
 
-def _calibration_row(cal: Calibration) -> tuple[str, ...]:
-    pred = cal.predicted_samples_per_s
-    return (cal.name, units.num(pred.nominal), f"{units.num(pred.low)}-{units.num(pred.high)}",
-            units.num(cal.measured_samples_per_s), f"{cal.error:+.0%}", "yes" if cal.inside_band else "no")
-
-
 def advice_view(advice: Advice) -> AdviceView:
     """The tab's view of ``advice``. Imports the engine's text module: call it off the GUI thread."""
     from profiler.analysis.advisor import PROJECTED
-    from profiler.analysis.advisor.text import HEADERS, row_cells
+    from profiler.analysis.advisor.text import CALIBRATION_HEADERS, HEADERS, calibration_cells, row_cells
 
     currency = advice.constraints.currency
     rows = tuple((*row_cells(i + 1, r, currency), CHECK_WORDS[r.meets_deadline], CHECK_WORDS[r.within_budget])
@@ -169,7 +161,8 @@ def advice_view(advice: Advice) -> AdviceView:
         row_tips=tuple(_row_tip(r, PROJECTED) for r in advice.rows),
         chart=tuple(_point(p, currency, PROJECTED) for p in advice.chart
                     if p.time_s.nominal > 0 and p.cost.nominal > 0),
-        currency=currency, calibration=tuple(_calibration_row(c) for c in advice.calibration),
+        currency=currency, calibration=tuple(calibration_cells(c) for c in advice.calibration),
+        calibration_headers=CALIBRATION_HEADERS,
         notes=(*advice.notes, f"Every figure not marked measured is {PROJECTED}: a roofline of the model's counted "
                               "FLOPs and memory traffic times an efficiency (GPUs: fitted to published "
                               "measurements; others: drawn from measured runs)."),

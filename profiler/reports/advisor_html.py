@@ -13,7 +13,14 @@ from html import escape
 
 from profiler import __version__, units
 from profiler.analysis.advisor import PROJECTED, Advice
-from profiler.analysis.advisor.text import HEADERS, not_projected_reasons, quality_cells, row_cells
+from profiler.analysis.advisor.text import (
+    CALIBRATION_HEADERS,
+    HEADERS,
+    calibration_cells,
+    not_projected_reasons,
+    quality_cells,
+    row_cells,
+)
 from profiler.reports import svg
 from profiler.reports.html import CSS, _table
 from profiler.reports.label_layout import label_rect, place_labels
@@ -124,12 +131,8 @@ def advice_section(advice: Advice, limit: int | None = 25) -> str:
         cost_time_chart(advice),
     ]
     if advice.calibration:
-        cal_rows = [(cal.name, units.num(cal.predicted_samples_per_s.nominal),
-                     f"{units.num(cal.predicted_samples_per_s.low)}-{units.num(cal.predicted_samples_per_s.high)}",
-                     units.num(cal.measured_samples_per_s), f"{cal.error:+.0%}",
-                     "yes" if cal.inside_band else "no") for cal in advice.calibration]
         parts += ["<h3>Predicted versus measured</h3>",
-                  _table(("device", "predicted samples/s", "band", "measured", "error", "inside band"), cal_rows)]
+                  _table(CALIBRATION_HEADERS, [calibration_cells(cal) for cal in advice.calibration])]
     parts.append(quality_section(advice))
     notes = [*advice.notes, f"Projected figures are {PROJECTED}."]
     parts.append("<ul class=\"muted\">" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>")

@@ -59,8 +59,10 @@ def energy_wh(time_s: Band, power: Power | None) -> Band | None:
     return time_s.times(power.watts).scale(1 / 3600.0) if power is not None else None
 
 
+#: how to give an electricity price
+ELECTRICITY_HINT = "give --electricity or `horsepower value set --electricity`"
 #: a cost's basis when the user gave no electricity price (the text advice says it once)
-NO_ELECTRICITY = "no electricity price (give --electricity or `horsepower value set --electricity`)"
+NO_ELECTRICITY = f"no electricity price ({ELECTRICITY_HINT})"
 
 
 def _electricity(energy: Band | None, constraints: Constraints) -> tuple[Band | None, str]:

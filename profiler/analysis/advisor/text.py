@@ -17,11 +17,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from profiler import units
-from profiler.analysis.advisor.advise import Advice
+from profiler.analysis.advisor.advise import Advice, Calibration
 from profiler.analysis.advisor.backtest import Scorecard, order_grid
 from profiler.analysis.advisor.bands import PROJECTED, UNTESTED, Band
 from profiler.analysis.advisor.catalogue import device_to_dict
-from profiler.analysis.advisor.costs import NO_ELECTRICITY
+from profiler.analysis.advisor.costs import ELECTRICITY_HINT, NO_ELECTRICITY
 from profiler.analysis.advisor.project import MEASURED, NA, Projection
 from profiler.analysis.advisor.roofline import FITS, NO_FIT
 from profiler.analysis.advisor.row import Row
@@ -71,6 +71,17 @@ def row_cells(rank: int, row: Row, currency: str) -> list[str]:
         _band(row.energy_wh, lambda v: f"{units.num(v)} Wh", energy_exact), f"{cost} [{row.cost.kind or '-'}]",
         fit, units.count(largest) if largest else units.NA, p.bound or ("measured" if exact else ""), confidence,
     ]
+
+
+#: the predicted-versus-measured table's columns (``calibration_cells``), in every front end
+CALIBRATION_HEADERS = ("device", "predicted samples/s", "band", "measured", "error", "inside band")
+
+
+def calibration_cells(cal: Calibration) -> tuple[str, ...]:
+    """One row of the predicted-versus-measured table (``CALIBRATION_HEADERS``)."""
+    pred = cal.predicted_samples_per_s
+    return (cal.name, units.num(pred.nominal), f"{units.num(pred.low)}-{units.num(pred.high)}",
+            units.num(cal.measured_samples_per_s), f"{cal.error:+.0%}", "yes" if cal.inside_band else "no")
 
 
 def _once(basis: str) -> str:
@@ -151,8 +162,7 @@ def render(advice: Advice, limit: int | None = None) -> str:
     lines += not_projected(rows)
     costed = [r for r in rows if r.time_s is not None]
     unpriced = any(NO_ELECTRICITY in r.cost.basis for r in costed)
-    lines += ["", "Costs (electricity not priced: give --electricity or `horsepower value set --electricity`):"
-              if unpriced else "Costs:"]
+    lines += ["", f"Costs (electricity not priced: {ELECTRICITY_HINT}):" if unpriced else "Costs:"]
     lines += [f"  {r.device.name}: {_once(r.cost.basis)}" for r in costed]
     fits = [r for r in rows if r.projection.fit and r.projection.fit.status not in ("fits", "unknown")]
     if fits:
