@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -11,6 +12,7 @@ from profiler.analysis.advisor import EPOCH_CREDIT, PROJECTED, ConstraintError, 
 from profiler.analysis.advisor import advise as advise_plain
 from profiler.analysis.advisor.constraints import parse_budget, parse_deadline
 from profiler.analysis.advisor.corpus import CORPUS_CREDIT
+from profiler.analysis.advisor.hardware import HardwareDevice
 from profiler.analysis.advisor.text import render, to_dict
 from profiler.reports.advisor_html import advice_section
 from tests.helpers import catalogue, cpu, gpu, gpu_model, price, run_result
@@ -321,16 +323,17 @@ def test_two_gpus_projected_closer_than_the_backtest_can_order_are_too_close_to_
     assert "Too close" not in far.recommendation
 
 
-def test_a_gpu_of_a_vendor_the_corpus_lacks_is_untested_and_never_the_recommendation() -> None:
-    import dataclasses
+def other_vendor_gpu() -> HardwareDevice:
+    """Four times GPU-A's peak, of a vendor the fixture corpus has no figure of: projected
+    fastest, but how far off that projection may be was never measured."""
+    return dataclasses.replace(gpu("gpu-x", peak_fp32=80e12, bandwidth=4e12, price=None, pattern=r"Test GPU X\b"),
+                               vendor="Other")
 
+
+def test_a_gpu_of_a_vendor_the_corpus_lacks_is_untested_and_never_the_recommendation() -> None:
     from profiler.analysis.advisor.text import row_cells
 
-    # four times GPU-A's peak, of a vendor the fixture corpus has no figure of: projected fastest,
-    # but how far off that projection may be was never measured
-    other = dataclasses.replace(gpu("gpu-x", peak_fp32=80e12, bandwidth=4e12, price=None, pattern=r"Test GPU X\b"),
-                                vendor="Other")
-    cat = catalogue(CPU, GPU_A, GPU_B, other, prices=(price("gpu-b", 2.0), price("gpu-x", 2.0)))
+    cat = catalogue(CPU, GPU_A, GPU_B, other_vendor_gpu(), prices=(price("gpu-b", 2.0), price("gpu-x", 2.0)))
     advice = advise(run_result("cpu-run"), cat, JOB, gpu=MODEL)
     x, b = rows_by_id(advice)["gpu-x"], rows_by_id(advice)["gpu-b"]
     assert x.time_s is not None and b.time_s is not None and x.time_s.nominal < b.time_s.nominal
@@ -355,13 +358,9 @@ def test_the_report_says_why_a_device_is_not_projected() -> None:
 
 
 def test_an_untested_gpu_ranked_below_the_pick_but_faster_is_named_as_faster() -> None:
-    import dataclasses
-
     # with a deadline the rows rank by cost: the untested GPU (dear to rent) falls below the
     # pick, yet it is the fastest (the CPU's 1,000 s miss the 900 s deadline: something to buy)
-    other = dataclasses.replace(gpu("gpu-x", peak_fp32=80e12, bandwidth=4e12, price=None, pattern=r"Test GPU X\b"),
-                                vendor="Other")
-    cat = catalogue(CPU, GPU_A, GPU_B, other, prices=(price("gpu-b", 2.0), price("gpu-x", 500.0)))
+    cat = catalogue(CPU, GPU_A, GPU_B, other_vendor_gpu(), prices=(price("gpu-b", 2.0), price("gpu-x", 500.0)))
     advice = advise(run_result("cpu-run"), cat, Constraints(samples=1_000_000, electricity_per_kwh=0.3,
                                                             deadline_s=900), gpu=MODEL)
     ranked = [r.device.id for r in advice.rows]
