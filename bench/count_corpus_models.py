@@ -50,7 +50,7 @@ def _hf_config(target: str, knobs: dict[str, Any], folder: Path) -> str:
     import transformers
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
 
-    from profiler.workloads.hf import documented_checkpoints
+    from profiler.workloads.hf_names import documented_checkpoints
 
     documented = documented_checkpoints()
     model_type = target if target in CONFIG_MAPPING_NAMES else documented.get(target) or documented.get(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
 from profiler.analysis.advisor import Constraints, load_catalogue
-from profiler.analysis.advisor.corpus import CorpusError, parse_corpus
+from profiler.analysis.advisor.corpus import CorpusError, parse_corpus, parse_knobs
 from profiler.analysis.advisor.fit import KNOWN_MODEL, NEW_MODEL
-from profiler.analysis.advisor.model_facts import count_model
+from profiler.analysis.advisor.model_facts import count_model, facts_key, shipped_facts
 from profiler.analysis.advisor.precision import PrecisionError, check_precision, default_precision, peak_for
 from profiler.analysis.advisor.roofline import NoFigure
 from profiler.analysis.advisor.soundness import unsound_reason
@@ -19,6 +20,7 @@ from profiler.analysis.advisor.text import render, to_dict
 from profiler.cli import main
 from profiler.reports.advisor import advise_model, advise_run, fitted, gather_inputs
 from tests.helpers import run_result
+from tests.paths import REPO_ROOT
 
 CAT = load_catalogue(use_overrides=False)
 JOB = Constraints(samples=1_000_000, electricity_per_kwh=0.30)
@@ -178,6 +180,21 @@ def test_shipped_corpus_backtest_meets_its_targets_for_a_corpus_model() -> None:
             assert rank.spearman >= 0.9 - 1e-9 or rank.swaps, rank  # a wrong order names its swaps
             gap = rank.largest_swapped_gap
             assert gap is None or gap < 1.7, rank
+
+
+def test_the_corpus_counter_reproduces_a_shipped_model_fact(tmp_path: Path) -> None:
+    # bench/count_corpus_models.py writes model_facts.json; a corpus model whose knobs are not
+    # plain integers (ResNet-18 from an hf: config with lists) is counted from a config it writes
+    spec = importlib.util.spec_from_file_location("count_corpus_models", REPO_ROOT / "bench" / "count_corpus_models.py")
+    assert spec is not None and spec.loader is not None
+    counter = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(counter)
+    knobs = parse_knobs("depths=[2,2,2,2];hidden_sizes=[64,128,256,512];layer_type=basic;num_labels=1000")
+    counted = counter.count_row("hf:resnet", knobs, tmp_path)
+    shipped = shipped_facts()[facts_key("hf:resnet", knobs)]
+    assert counted.params == shipped.params and 11e6 < counted.params < 12e6
+    assert counted.flops_per_sample == pytest.approx(shipped.flops_per_sample, rel=1e-9)
+    assert counted.activation_bytes_per_sample == pytest.approx(shipped.activation_bytes_per_sample, rel=1e-9)
 
 
 def test_corpus_rows_are_checked() -> None:
