@@ -64,6 +64,20 @@ def test_the_96gb_gh200_is_told_apart_from_the_hbm3e_one() -> None:
     assert hbm3e.memory_bytes.value == 144e9 and cat.get("epoch-nvidia-gh200") is None  # one GH200 (HBM3e) entry
 
 
+def test_the_titan_rtx_is_the_full_tu102_with_full_rate_tensor_accumulate() -> None:
+    # torch names it "NVIDIA TITAN RTX": the Quadro RTX 6000's chip and clocks (FP16 tensor with
+    # FP32 accumulate at full rate, unlike a GeForce RTX 2080 Ti's), 24 GB, no TF32 or BF16
+    cat = load_catalogue(use_overrides=False)
+    titan = cat.match_accelerator("NVIDIA TITAN RTX")
+    quadro = cat.match_accelerator("Quadro RTX 6000")
+    assert titan is not None and titan.id == "titan-rtx" and quadro is not None and quadro.id != titan.id
+    assert titan.architecture == "NVIDIA Turing" and titan.device_class == "consumer-gpu"
+    assert titan.peak("fp16").value == pytest.approx(quadro.peak("fp16").value, rel=0.01)
+    assert titan.peak("fp16").value > 2 * cat.get("epoch-nvidia-geforce-rtx-2080-ti-11gb").peak("fp16").value
+    assert titan.peak("bf16") is None and titan.peak("tf32").value == titan.peak("fp32").value
+    assert titan.memory_bytes.value == 24e9 and titan.bandwidth_bytes_per_s.value == 672e9
+
+
 def test_every_figure_names_a_source_and_prices_are_dated() -> None:
     cat = load_catalogue(use_overrides=False)
     for device in cat.devices:

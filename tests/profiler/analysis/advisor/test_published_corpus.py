@@ -16,6 +16,8 @@ COLUMNS = ["id", "model_family", "model", "model_ref", "knobs", "input_shape", "
            "samples_per_s", "unit_note", "source", "source_url", "source_locator", "published", "software", "notes"]
 FAMILIES = {"cnn", "depthwise_cnn", "vit", "bert", "gpt", "lstm"}
 PRECISIONS = {"fp32", "tf32", "fp16", "amp", "bf16"}
+#: NVIDIA architectures with TF32 tensor cores (A100 whitepaper onwards)
+TF32_ARCHITECTURES = {"NVIDIA Ampere", "NVIDIA Ada Lovelace", "NVIDIA Hopper", "NVIDIA Blackwell"}
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +80,33 @@ def test_a_row_sits_on_the_board_its_source_names(rows: list[dict[str, str]]) ->
 def test_tf32_rows_are_on_gpus_that_have_tf32(rows: list[dict[str, str]]) -> None:
     """Volta/Turing have no TF32: a 'tf32' label there would be a labelling mistake."""
     catalogue = load_catalogue(use_overrides=False)
+    tf32_rows = [r for r in rows if r["precision"] == "tf32"]
+    assert tf32_rows
+    for row in tf32_rows:  # by architecture: a GeForce Ampere part's TF32 tensor rate is its FP32 rate
+        assert catalogue.get(row["gpu"]).architecture in TF32_ARCHITECTURES, row["id"]
+    assert catalogue.get("titan-rtx").architecture not in TF32_ARCHITECTURES
+
+
+def test_the_readme_counts_the_rows_the_csv_has(rows: list[dict[str, str]]) -> None:
+    # the README's "Rows by GPU and model family" table and its precision line are the CSV's
+    text = (resource_dir("published") / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("| GPU (catalogue id) |"):]
+    table = table[:table.index("\n\n")].splitlines()
+    families = [c.strip() for c in table[0].strip("|").split("|")][2:-1]
+    shown: dict[str, Counter[str]] = {}
+    for line in table[2:-1]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        gpu = cells[0].strip("`")
+        shown[gpu] = Counter({f: int(n) for f, n in zip(families, cells[2:-1], strict=True) if n})
+        assert int(cells[-1]) == sum(shown[gpu].values()), gpu
+    counted: dict[str, Counter[str]] = {}
     for row in rows:
-        if row["precision"] == "tf32":
-            name = catalogue.get(row["gpu"]).name
-            assert not any(old in name for old in ("V100", "T4", "Quadro RTX", "2080")), row["id"]
+        counted.setdefault(row["gpu"], Counter())[row["model_family"]] += 1
+    assert shown == counted
+    assert f"**{len(rows)}** |" in table[-1]
+    precisions = Counter(r["precision"] for r in rows)
+    line = "Precisions: " + ", ".join(f"{p} {n}" for p, n in precisions.most_common()) + "."
+    assert line in text
 
 
 def test_input_shape_and_unit_match_the_family(rows: list[dict[str, str]]) -> None:
