@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +21,21 @@ from profiler.devices.peaks import PeakRow, load_table
 
 FILE = "accelerators.json"
 _CONSUMER = re.compile(r"GeForce|Radeon RX|TITAN|Titan|Quadro|RTX A\d|RTX \d+ Ada", re.IGNORECASE)
+
+
+#: accelerator memory is sized in binary units: a card sold with "8 GB" holds 8 GiB (8,192 MiB;
+#: Lambda's RTX 3070 log reports 7,982 MiB usable, more than 8e9 bytes), while Epoch AI's rows,
+#: like the vendors' spec sheets they copy, write 8e9
+GIB_PER_GB = 2**30 / 1e9
+
+
+def binary_memory(figure: Figure | None) -> Figure | None:
+    """A catalogue memory size written as whole decimal GB, read as the GiB the vendor means."""
+    if figure is None or figure.value <= 0 or figure.value % 1e9:
+        return figure
+    gb = figure.value / 1e9
+    return replace(figure, value=gb * 2**30,
+                   source=f"{figure.source} ({gb:g} GB read as {gb:g} GiB, as accelerator memory is sized)")
 
 
 def slug(name: str) -> str:
@@ -46,19 +62,24 @@ def datasheet_peaks(peak: PeakRow, as_of: str | None) -> tuple[dict[str, Figure]
 
 
 def _joined(join: Mapping[str, Any], epoch: EpochRow, peak: PeakRow) -> HardwareDevice:
+    """The Epoch row with the datasheet's peaks; a join's ``fill`` supplies a figure Epoch lacks,
+    its ``correct`` replaces one the vendor's datasheet contradicts (each with its source)."""
     peaks, notes = datasheet_peaks(peak, epoch.release_date)
     if "fp8" in epoch.peaks:
         peaks["fp8"] = epoch.peaks["fp8"]
     fill = join.get("fill") or {}
+    correct = join.get("correct") or {}
 
     def filled(key: str, figure: Figure | None) -> Figure | None:
+        if key in correct:
+            return Figure(float(correct[key]), correct["source"], correct.get("as_of"))
         if figure is not None or key not in fill:
             return figure
         return Figure(float(fill[key]), fill["source"], fill.get("as_of"))
 
     return HardwareDevice(
         id=join["id"], name=epoch.name, vendor=epoch.vendor, device_class=join["class"], peaks=peaks,
-        memory_bytes=filled("memory_bytes", epoch.memory_bytes),
+        memory_bytes=binary_memory(filled("memory_bytes", epoch.memory_bytes)),
         bandwidth_bytes_per_s=filled("bandwidth_bytes_per_s", epoch.bandwidth_bytes_per_s),
         tdp_w=filled("tdp_w", epoch.tdp_w),
         release_date=epoch.release_date, release_price_usd=epoch.release_price_usd,
@@ -76,7 +97,8 @@ def _extra(row: Mapping[str, Any], peak: PeakRow) -> HardwareDevice:
 
     return HardwareDevice(
         id=row["id"], name=row["name"], vendor=row["vendor"], device_class=row["class"], peaks=peaks,
-        memory_bytes=fig("memory_bytes"), bandwidth_bytes_per_s=fig("bandwidth_bytes_per_s"), tdp_w=fig("tdp_w"),
+        memory_bytes=binary_memory(fig("memory_bytes")), bandwidth_bytes_per_s=fig("bandwidth_bytes_per_s"),
+        tdp_w=fig("tdp_w"),
         release_date=date, release_price_usd=fig("release_price_usd"), featured=bool(row.get("featured")),
         patterns=(peak.pattern.pattern,), unified_memory=bool(row.get("unified_memory")), estimate=peak.estimate,
         notes=notes, origin="datasheet",
@@ -87,7 +109,8 @@ def _epoch_only(row: EpochRow) -> HardwareDevice:
     notes = (row.notes,) if row.notes else ()
     return HardwareDevice(
         id=f"epoch-{slug(row.name)}", name=row.name, vendor=row.vendor, device_class=epoch_class(row),
-        peaks=dict(row.peaks), memory_bytes=row.memory_bytes, bandwidth_bytes_per_s=row.bandwidth_bytes_per_s,
+        peaks=dict(row.peaks), memory_bytes=binary_memory(row.memory_bytes),
+        bandwidth_bytes_per_s=row.bandwidth_bytes_per_s,
         tdp_w=row.tdp_w, release_date=row.release_date, release_price_usd=row.release_price_usd,
         patterns=(rf"^{re.escape(row.name)}$",), notes=notes, origin="epoch",
     )

@@ -48,8 +48,9 @@ HALF_PRECISION_FACTORS = (0.5, 0.6, 1.0)
 #: flash / memory-efficient attention) save less than the eager ops counted on meta. The
 #: published corpus proves it: every published batch trained on its GPU, so the factor can be
 #: at most (usable memory - state) / (counted bytes x batch) for each figure; the smallest such
-#: bound is 0.67 for fp32/TF32 (BERT-large, SQuAD, RTX 3090) and 0.35 for 16-bit (BERT-base,
-#: SQuAD, RTX 3090), 0.43-0.46 for GPT and CNNs (``tests`` recompute these from the corpus).
+#: bound is 0.74 for fp32/TF32 (BERT-large, SQuAD, RTX 3090) and 0.38 for 16-bit (BERT-base,
+#: SQuAD, RTX 3090), 0.47-0.49 for GPT and CNNs (``tests`` recompute these from the corpus;
+#: memory sizes in GiB, ``accelerators.binary_memory``).
 #: Low: below every bound (a "does not fit" must hold even then); nominal: the typical 16-bit
 #: bound's half-way; high: the count itself (fp32) or 0.7 of it (16-bit: autocast keeps
 #: softmax, norms and the loss in fp32).

@@ -8,11 +8,15 @@ from pathlib import Path
 import pytest
 
 from profiler.analysis.advisor import EPOCH_CREDIT, credits, load_catalogue
+from profiler.analysis.advisor.accelerators import binary_memory
 from profiler.analysis.advisor.cpus import CpuInfo, identify_cpu, last_level_cache_bytes, match_generic
 from profiler.analysis.advisor.epoch import load_epoch
+from profiler.analysis.advisor.hardware import Figure
 from profiler.analysis.advisor.overrides import OverrideError, overrides_path
 from profiler.history.paths import config_dir
 from tests.helpers import run_result
+
+GIB = 2**30
 
 
 def test_shipped_catalogue_joins_epoch_with_the_datasheet_table() -> None:
@@ -22,7 +26,7 @@ def test_shipped_catalogue_joins_epoch_with_the_datasheet_table() -> None:
     assert h100 is not None and h100.featured
     assert h100.peak("bf16").value == pytest.approx(989.5e12)  # datasheet table, dense
     assert h100.peak("bf16").source.startswith("datasheet:")
-    assert h100.memory_bytes.value == 80e9 and h100.memory_bytes.epoch  # memory from Epoch
+    assert h100.memory_bytes.value == 80 * GIB and h100.memory_bytes.epoch  # memory from Epoch, its GB read as GiB
     # Epoch's RTX 4090 tensor figure is FP16-accumulate (330 TFLOP/s); the datasheet row wins
     assert cat.get("rtx-4090").peak("bf16").value == pytest.approx(165.2e12)
     # pre-Ampere NVIDIA: fp16 tensor cores, no bf16 figure (never borrowed)
@@ -57,11 +61,23 @@ def test_the_96gb_gh200_is_told_apart_from_the_hbm3e_one() -> None:
     cat = load_catalogue(use_overrides=False)
     gh200 = cat.match_accelerator("NVIDIA GH200 480GB")
     assert gh200 is not None and gh200.id == "gh200-96gb" and gh200.architecture == "NVIDIA Hopper"
-    assert gh200.memory_bytes.value == 96e9 and gh200.bandwidth_bytes_per_s.value == 4.0e12
+    assert gh200.memory_bytes.value == 96 * GIB and gh200.bandwidth_bytes_per_s.value == 4.0e12
     assert gh200.peak("bf16").value == cat.get("h100-sxm").peak("bf16").value  # the same GPU die and clocks
     hbm3e = cat.match_accelerator("NVIDIA GH200 144G HBM3e")  # Epoch AI's GH200 row, with its memory filled in
     assert hbm3e is not None and hbm3e.id == "gh200-144gb" and hbm3e.bandwidth_bytes_per_s.value == 4.9e12
-    assert hbm3e.memory_bytes.value == 144e9 and cat.get("epoch-nvidia-gh200") is None  # one GH200 (HBM3e) entry
+    assert hbm3e.memory_bytes.value == 144 * GIB and cat.get("epoch-nvidia-gh200") is None  # one GH200 (HBM3e) entry
+
+
+def test_accelerator_memory_in_gb_is_read_as_the_gib_it_is() -> None:
+    # "8 GB" on a card is 8 GiB: Lambda's RTX 3070 log reports 7,982 MiB usable, more than 8e9
+    # bytes, and an RTX 3070 trained BERT-large at batch 2 (AMP), which 8e9 bytes could not hold
+    assert binary_memory(Figure(8e9, "spec")).value == 8 * GIB
+    assert 7982 * 2**20 > 8e9 and 7982 * 2**20 < binary_memory(Figure(8e9, "spec")).value
+    assert "read as 8 GiB" in binary_memory(Figure(8e9, "spec")).source
+    assert binary_memory(Figure(8.5e9, "measured")).value == 8.5e9  # not a whole GB figure: bytes as given
+    assert binary_memory(None) is None
+    cat = load_catalogue(use_overrides=False)
+    assert cat.get("rtx-4090").memory_bytes.value == 24 * GIB  # Epoch's 24e9, read as GiB
 
 
 def test_the_titan_rtx_is_the_full_tu102_with_full_rate_tensor_accumulate() -> None:
@@ -75,7 +91,29 @@ def test_the_titan_rtx_is_the_full_tu102_with_full_rate_tensor_accumulate() -> N
     assert titan.peak("fp16").value == pytest.approx(quadro.peak("fp16").value, rel=0.01)
     assert titan.peak("fp16").value > 2 * cat.get("epoch-nvidia-geforce-rtx-2080-ti-11gb").peak("fp16").value
     assert titan.peak("bf16") is None and titan.peak("tf32").value == titan.peak("fp32").value
-    assert titan.memory_bytes.value == 24e9 and titan.bandwidth_bytes_per_s.value == 672e9
+    assert titan.memory_bytes.value == 24 * GIB and titan.bandwidth_bytes_per_s.value == 672e9
+
+
+def test_the_a100_pcie_40gb_is_matched_with_its_datasheet_bandwidth_not_the_80gb_boards() -> None:
+    # torch names it "NVIDIA A100-PCIE-40GB"; Epoch AI's "NVIDIA A100 PCIe" row holds its 40 GB but
+    # the 80GB PCIe board's 1,940 GB/s and 300 W, which the join corrects from NVIDIA's datasheet
+    cat = load_catalogue(use_overrides=False)
+    board = cat.match_accelerator("NVIDIA A100-PCIE-40GB")
+    assert board is not None and board.id == "a100-pcie-40gb"
+    assert board.bandwidth_bytes_per_s.value == 1555e9 and board.tdp_w.value == 250
+    assert "datasheet" in board.bandwidth_bytes_per_s.source and not board.bandwidth_bytes_per_s.epoch
+    assert board.memory_bytes.value == 40 * GIB and board.memory_bytes.epoch  # Epoch's figure where it is right
+    assert cat.match_accelerator("NVIDIA A100 80GB PCIe").bandwidth_bytes_per_s.value == 1935e9
+    assert cat.get("epoch-nvidia-a100-pcie") is None  # one entry for the board
+
+
+def test_the_rtx_3070_is_a_geforce_ampere_part_with_half_rate_tensor_accumulate() -> None:
+    cat = load_catalogue(use_overrides=False)
+    card = cat.match_accelerator("NVIDIA GeForce RTX 3070")
+    assert card is not None and card.id == "rtx-3070" and card.architecture == "NVIDIA Ampere"
+    assert card.peak("fp16").value == pytest.approx(2 * card.peak("fp32").value)  # FP32 accumulate, GeForce
+    assert card.memory_bytes.value == 8 * GIB and card.bandwidth_bytes_per_s.value == 448e9
+    assert cat.match_accelerator("NVIDIA GeForce RTX 3070 Ti") is None  # another chip budget: not this card
 
 
 def test_every_figure_names_a_source_and_prices_are_dated() -> None:
