@@ -63,7 +63,8 @@ def datasheet_peaks(peak: PeakRow, as_of: str | None) -> tuple[dict[str, Figure]
 
 def _joined(join: Mapping[str, Any], epoch: EpochRow, peak: PeakRow) -> HardwareDevice:
     """The Epoch row with the datasheet's peaks; a join's ``fill`` supplies a figure Epoch lacks,
-    its ``correct`` replaces one the vendor's datasheet contradicts (each with its source)."""
+    its ``correct`` replaces one the vendor's datasheet contradicts (each with its source), its
+    ``name`` tells apart a board Epoch names ambiguously."""
     peaks, notes = datasheet_peaks(peak, epoch.release_date)
     if "fp8" in epoch.peaks:
         peaks["fp8"] = epoch.peaks["fp8"]
@@ -78,7 +79,7 @@ def _joined(join: Mapping[str, Any], epoch: EpochRow, peak: PeakRow) -> Hardware
         return Figure(float(fill[key]), fill["source"], fill.get("as_of"))
 
     return HardwareDevice(
-        id=join["id"], name=epoch.name, vendor=epoch.vendor, device_class=join["class"], peaks=peaks,
+        id=join["id"], name=join.get("name") or epoch.name, vendor=epoch.vendor, device_class=join["class"], peaks=peaks,
         memory_bytes=binary_memory(filled("memory_bytes", epoch.memory_bytes)),
         bandwidth_bytes_per_s=filled("bandwidth_bytes_per_s", epoch.bandwidth_bytes_per_s),
         tdp_w=filled("tdp_w", epoch.tdp_w),

@@ -99,7 +99,7 @@ def test_the_a100_pcie_40gb_is_matched_with_its_datasheet_bandwidth_not_the_80gb
     # the 80GB PCIe board's 1,940 GB/s and 300 W, which the join corrects from NVIDIA's datasheet
     cat = load_catalogue(use_overrides=False)
     board = cat.match_accelerator("NVIDIA A100-PCIE-40GB")
-    assert board is not None and board.id == "a100-pcie-40gb"
+    assert board is not None and board.id == "a100-pcie-40gb" and board.name == "NVIDIA A100 PCIe 40GB"
     assert board.bandwidth_bytes_per_s.value == 1555e9 and board.tdp_w.value == 250
     assert "datasheet" in board.bandwidth_bytes_per_s.source and not board.bandwidth_bytes_per_s.epoch
     assert board.memory_bytes.value == 40 * GIB and board.memory_bytes.epoch  # Epoch's figure where it is right
