@@ -79,7 +79,8 @@ def _joined(join: Mapping[str, Any], epoch: EpochRow, peak: PeakRow) -> Hardware
         return Figure(float(fill[key]), fill["source"], fill.get("as_of"))
 
     return HardwareDevice(
-        id=join["id"], name=join.get("name") or epoch.name, vendor=epoch.vendor, device_class=join["class"], peaks=peaks,
+        id=join["id"], name=join.get("name") or epoch.name, vendor=epoch.vendor, device_class=join["class"],
+        peaks=peaks,
         memory_bytes=binary_memory(filled("memory_bytes", epoch.memory_bytes)),
         bandwidth_bytes_per_s=filled("bandwidth_bytes_per_s", epoch.bandwidth_bytes_per_s),
         tdp_w=filled("tdp_w", epoch.tdp_w),
