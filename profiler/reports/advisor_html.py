@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from html import escape
 
 from profiler import __version__, units
 from profiler.analysis.advisor import PROJECTED, Advice
+from profiler.analysis.advisor.row import Row
 from profiler.analysis.advisor.text import (
     CALIBRATION_HEADERS,
     HEADERS,
+    Cell,
     calibration_cells,
     not_projected_reasons,
     quality_cells,
-    row_cells,
+    row_parts,
 )
 from profiler.reports import svg
 from profiler.reports.html import CSS, _table
@@ -109,12 +112,34 @@ def quality_section(advice: Advice) -> str:
     return "".join(parts)
 
 
+#: the ranked table's columns of figures (right-aligned, each band on a muted line of its own)
+FIGURE_COLUMNS = (0, 4, 5, 6, 7, 9)
+def _cell_html(cell: Cell) -> str:
+    band = f'<span class="band">{escape(cell.band)}</span>' if cell.band else ""
+    tag = f' <span class="tag">[{escape(cell.tag)}]</span>' if cell.tag else ""
+    return escape(cell.main) + tag + band
+
+
+def ranked_table(rows: Sequence[Row], currency: str) -> str:
+    """The ranked devices (``text.row_parts``, the CLI's cells) with each projected figure's band
+    on a line of its own under it, so the columns stay readable at the report's width."""
+    def cls(i: int) -> str:
+        return ' class="num"' if i in FIGURE_COLUMNS else ""
+
+    head = "".join(f"<th{cls(i)}>{escape(h)}</th>" for i, h in enumerate(HEADERS))
+    body = []
+    for n, row in enumerate(rows):
+        cells = "".join(f"<td{cls(i)}>{_cell_html(c)}</td>" for i, c in enumerate(row_parts(n + 1, row, currency)))
+        body.append(f"<tr>{cells}</tr>")
+    return f'<table class="ranked"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
 def advice_section(advice: Advice, limit: int | None = 25) -> str:
     """``<h2>Which hardware?</h2>`` with the warnings, the job, the recommendation, the ranked
     table, chart, calibration, how good the advice is, notes and credits."""
     c = advice.constraints
     rows = advice.rows[:limit] if limit else advice.rows
-    table = _table(HEADERS, [row_cells(i + 1, r, c.currency) for i, r in enumerate(rows)])
+    table = ranked_table(rows, c.currency)
     job = (f"{c.samples:,} samples x {c.epochs:g} epoch(s)"
            + (f", deadline {units.duration(c.deadline_s)}" if c.deadline_s else "")
            + (f", budget {units.money(c.budget_total, c.currency)}" if c.budget_total else "")

@@ -31,6 +31,14 @@ table{border-collapse:collapse;margin:6px 0 10px;font-size:13px;width:100%}
 th{background:#F9FAFB;font-weight:600;text-align:left;border-bottom:1px solid #D1D5DB;padding:5px 8px}
 td{border-bottom:1px solid var(--rule);padding:5px 8px;vertical-align:top}
 td.num,th.num{text-align:right;white-space:nowrap}
+table.ranked{font-size:12.5px}
+table.ranked td,table.ranked th{padding:5px 6px}
+table.ranked td:nth-child(2){min-width:112px}
+table.ranked td:nth-child(3){min-width:128px}
+table.ranked td:nth-child(4){min-width:92px}
+table.ranked th.num{white-space:normal}
+table.ranked .band{display:block;color:var(--muted);font-size:11px}
+table.ranked .tag{color:var(--muted);font-size:11px}
 table.kv{width:auto;min-width:50%}
 table.kv td:first-child{color:#374151;font-weight:600;white-space:nowrap;padding-right:18px}
 .dim{color:#9CA3AF}
@@ -50,6 +58,8 @@ footer{margin-top:28px;color:var(--muted);font-size:12px;border-top:1px solid va
  h1{font-size:17px}h2{font-size:12px;break-after:avoid;margin:10px 0 4px}h3{font-size:10.5px;margin:6px 0 3px}
  .headline{padding:8px 12px;margin:8px 0}.headline .big{font-size:15px}.headline .basis{font-size:10px}
  table{font-size:9px;margin:3px 0 6px}td,th{padding:2px 5px}
+ table.ranked{font-size:8.5px}table.ranked .band,table.ranked .tag{font-size:7.5px}
+ table.ranked td:nth-child(2){min-width:72px}table.ranked td:nth-child(3){min-width:84px}table.ranked td:nth-child(4){min-width:60px}
  dl.meaning{font-size:9px;gap:1px 10px}
  .charts{display:flex;gap:10px;align-items:flex-start}.charts .chart{flex:1 1 50%}
  table,svg,.headline,.run,dl.meaning,.charts{break-inside:avoid}

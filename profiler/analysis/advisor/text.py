@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from profiler import units
@@ -30,12 +31,27 @@ HEADERS = ("#", "device", "peak used", "figures", "samples/s", "time to train", 
            "max batch", "bound", "confidence")
 
 
-def _band(band: Band | None, fmt: Callable[[float | None], str], exact: bool) -> str:
+@dataclass(frozen=True)
+class Cell:
+    """One cell of the ranked table: its figure, the low-high band of a projected figure ("" when
+    exact) and a tag (the cost's basis: buy, rent or own). ``text`` is the one-line form the CLI
+    and the window show; the HTML report sets the band on a line of its own."""
+
+    main: str
+    band: str = ""
+    tag: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.main + (f" ({self.band})" if self.band else "") + (f" [{self.tag}]" if self.tag else "")
+
+
+def _band(band: Band | None, fmt: Callable[[float | None], str], exact: bool) -> Cell:
     if band is None:
-        return units.NA
+        return Cell(units.NA)
     if exact:
-        return fmt(band.nominal)
-    return f"{fmt(band.nominal)} ({fmt(band.low)}-{fmt(band.high)})"
+        return Cell(fmt(band.nominal))
+    return Cell(fmt(band.nominal), f"{fmt(band.low)}-{fmt(band.high)}")
 
 
 def peak_words(p: Projection) -> str:
@@ -53,11 +69,13 @@ def fits_flag(p: Projection) -> bool | None:
     return {FITS: True, NO_FIT: False}.get(p.fit.status)
 
 
-def row_cells(rank: int, row: Row, currency: str) -> list[str]:
+def row_parts(rank: int, row: Row, currency: str) -> list[Cell]:
+    """The ranked table's cells of one row (``HEADERS``), each with its band apart."""
     p = row.projection
     exact = row.measured
     if p.status == NA:  # the reason is listed under the table (``not_projected``): it would widen every row
-        return [str(rank), row.device.name, units.NA, "not projected", *[units.NA] * 8]
+        return [Cell(str(rank)), Cell(row.device.name), Cell(units.NA), Cell("not projected"),
+                *[Cell(units.NA)] * 8]
     energy_exact = exact and row.power is not None and row.power.measured
     cost = _band(row.cost.amount, lambda v: units.money(v, currency), exact and energy_exact)
     fit = p.fit.status if p.fit else units.NA
@@ -65,12 +83,19 @@ def row_cells(rank: int, row: Row, currency: str) -> list[str]:
         p.samples_per_s.confidence if p.samples_per_s else units.NA)
     largest = p.fit.largest_batch if p.fit else None
     return [
-        str(rank), row.device.name + (" (yours)" if row.owned else ""), peak_words(p),
-        "measured" if exact else PROJECTED,
+        Cell(str(rank)), Cell(row.device.name + (" (yours)" if row.owned else "")), Cell(peak_words(p)),
+        Cell("measured" if exact else PROJECTED),
         _band(p.samples_per_s, units.num, exact), _band(row.time_s, units.duration, exact),
-        _band(row.energy_wh, lambda v: f"{units.num(v)} Wh", energy_exact), f"{cost} [{row.cost.kind or '-'}]",
-        fit, units.count(largest) if largest else units.NA, p.bound or ("measured" if exact else ""), confidence,
+        _band(row.energy_wh, lambda v: f"{units.num(v)} Wh", energy_exact),
+        Cell(cost.main, cost.band, row.cost.kind or "-"),
+        Cell(fit), Cell(units.count(largest) if largest else units.NA), Cell(p.bound or ("measured" if exact else "")),
+        Cell(confidence),
     ]
+
+
+def row_cells(rank: int, row: Row, currency: str) -> list[str]:
+    """The ranked table's cells of one row as one line each (the CLI's and the window's)."""
+    return [cell.text for cell in row_parts(rank, row, currency)]
 
 
 #: the predicted-versus-measured table's columns (``calibration_cells``), in every front end

@@ -193,6 +193,28 @@ def test_credit_line_wherever_epoch_figures_appear() -> None:
     assert "Epoch AI, &quot;Data on Machine Learning Hardware&quot;" in advice_section(advice)
 
 
+def test_html_ranked_table_is_the_text_tables_cells_with_each_band_on_its_own_line() -> None:
+    from html import escape
+
+    from profiler.analysis.advisor.text import row_cells, row_parts
+    from profiler.reports.advisor_html import ranked_table
+
+    advice = advise(run_result("cpu-run"), CAT, JOB)
+    html = ranked_table(advice.rows, "USD")
+    assert html.count("<tr>") == len(advice.rows) + 1  # the header and one row per device
+    projected = [r for r in advice.rows if not r.measured and r.projection.samples_per_s is not None]
+    assert projected
+    for rank, row in enumerate(advice.rows, start=1):
+        parts = row_parts(rank, row, "USD")
+        assert [c.text for c in parts] == row_cells(rank, row, "USD")  # one source for CLI, window, report
+        for cell in parts:
+            assert escape(cell.main) in html
+            if cell.band:  # a projected figure's band sits on its own line, never glued to the figure
+                assert f'<span class="band">{escape(cell.band)}</span>' in html
+    speed = row_parts(advice.rows.index(projected[0]) + 1, projected[0], "USD")[4]
+    assert speed.band and speed.text == f"{speed.main} ({speed.band})"
+
+
 def test_html_section_escapes_names() -> None:
     evil = gpu("gpu-x", pattern="X").__class__(**{**gpu("gpu-x").__dict__, "name": "<script>alert(1)</script>"})
     advice = advise(run_result("cpu-run"), catalogue(CPU, evil), JOB)
