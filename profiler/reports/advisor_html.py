@@ -114,6 +114,8 @@ def quality_section(advice: Advice) -> str:
 
 #: the ranked table's columns of figures (right-aligned, each band on a muted line of its own)
 FIGURE_COLUMNS = (0, 4, 5, 6, 7, 9)
+
+
 def _cell_html(cell: Cell) -> str:
     band = f'<span class="band">{escape(cell.band)}</span>' if cell.band else ""
     tag = f' <span class="tag">[{escape(cell.tag)}]</span>' if cell.tag else ""

@@ -59,7 +59,8 @@ footer{margin-top:28px;color:var(--muted);font-size:12px;border-top:1px solid va
  .headline{padding:8px 12px;margin:8px 0}.headline .big{font-size:15px}.headline .basis{font-size:10px}
  table{font-size:9px;margin:3px 0 6px}td,th{padding:2px 5px}
  table.ranked{font-size:8.5px}table.ranked .band,table.ranked .tag{font-size:7.5px}
- table.ranked td:nth-child(2){min-width:72px}table.ranked td:nth-child(3){min-width:84px}table.ranked td:nth-child(4){min-width:60px}
+ table.ranked td:nth-child(2){min-width:72px}table.ranked td:nth-child(3){min-width:84px}
+ table.ranked td:nth-child(4){min-width:60px}
  dl.meaning{font-size:9px;gap:1px 10px}
  .charts{display:flex;gap:10px;align-items:flex-start}.charts .chart{flex:1 1 50%}
  table,svg,.headline,.run,dl.meaning,.charts{break-inside:avoid}

@@ -23,14 +23,11 @@ FILE = "accelerators.json"
 _CONSUMER = re.compile(r"GeForce|Radeon RX|TITAN|Titan|Quadro|RTX A\d|RTX \d+ Ada", re.IGNORECASE)
 
 
-#: accelerator memory is sized in binary units: a card sold with "8 GB" holds 8 GiB (8,192 MiB;
-#: Lambda's RTX 3070 log reports 7,982 MiB usable, more than 8e9 bytes), while Epoch AI's rows,
-#: like the vendors' spec sheets they copy, write 8e9
-GIB_PER_GB = 2**30 / 1e9
-
-
 def binary_memory(figure: Figure | None) -> Figure | None:
-    """A catalogue memory size written as whole decimal GB, read as the GiB the vendor means."""
+    """A catalogue memory size written as whole decimal GB, read as the GiB the vendor means:
+    accelerator memory is sized in binary units (a card sold with "8 GB" holds 8 GiB, 8,192 MiB;
+    Lambda's RTX 3070 log reports 7,982 MiB usable, more than 8e9 bytes), while Epoch AI's rows,
+    like the spec sheets they copy, write 8e9."""
     if figure is None or figure.value <= 0 or figure.value % 1e9:
         return figure
     gb = figure.value / 1e9
