@@ -70,7 +70,7 @@ def test_the_96gb_gh200_is_told_apart_from_the_hbm3e_one() -> None:
 
 def test_accelerator_memory_in_gb_is_read_as_the_gib_it_is() -> None:
     # "8 GB" on a card is 8 GiB: Lambda's RTX 3070 log reports 7,982 MiB usable, more than 8e9
-    # bytes, and an RTX 3070 trained BERT-large at batch 2 (AMP), which 8e9 bytes could not hold
+    # bytes, and its published BERT-large AMP batch of 2 was called "does not fit" against 8e9
     assert binary_memory(Figure(8e9, "spec")).value == 8 * GIB
     assert 7982 * 2**20 > 8e9 and 7982 * 2**20 < binary_memory(Figure(8e9, "spec")).value
     assert "read as 8 GiB" in binary_memory(Figure(8e9, "spec")).source
