@@ -61,7 +61,8 @@ def datasheet_peaks(peak: PeakRow, as_of: str | None) -> tuple[dict[str, Figure]
 def _joined(join: Mapping[str, Any], epoch: EpochRow, peak: PeakRow) -> HardwareDevice:
     """The Epoch row with the datasheet's peaks; a join's ``fill`` supplies a figure Epoch lacks,
     its ``correct`` replaces one the vendor's datasheet contradicts (each with its source), its
-    ``name`` tells apart a board Epoch names ambiguously."""
+    ``name`` tells apart a board Epoch names ambiguously, its ``pattern`` (on torch's device name)
+    the boards that share one datasheet row."""
     peaks, notes = datasheet_peaks(peak, epoch.release_date)
     if "fp8" in epoch.peaks:
         peaks["fp8"] = epoch.peaks["fp8"]
@@ -82,7 +83,8 @@ def _joined(join: Mapping[str, Any], epoch: EpochRow, peak: PeakRow) -> Hardware
         bandwidth_bytes_per_s=filled("bandwidth_bytes_per_s", epoch.bandwidth_bytes_per_s),
         tdp_w=filled("tdp_w", epoch.tdp_w),
         release_date=epoch.release_date, release_price_usd=epoch.release_price_usd,
-        featured=bool(join.get("featured")), patterns=(peak.pattern.pattern,), estimate=peak.estimate,
+        featured=bool(join.get("featured")), patterns=(join.get("pattern") or peak.pattern.pattern,),
+        estimate=peak.estimate,
         notes=notes, origin="epoch+datasheet",
     )
 
@@ -104,6 +106,15 @@ def _extra(row: Mapping[str, Any], peak: PeakRow) -> HardwareDevice:
     )
 
 
+def _name_pattern(row: EpochRow) -> str:
+    """An Epoch row's exact name, its vendor's prefix optional (older NVIDIA drivers name a
+    "TITAN Xp" without "NVIDIA")."""
+    prefix = f"{row.vendor} "
+    if row.name.startswith(prefix):
+        return rf"^(?:{re.escape(prefix)})?{re.escape(row.name[len(prefix):])}$"
+    return rf"^{re.escape(row.name)}$"
+
+
 def _epoch_only(row: EpochRow) -> HardwareDevice:
     notes = (row.notes,) if row.notes else ()
     return HardwareDevice(
@@ -111,7 +122,7 @@ def _epoch_only(row: EpochRow) -> HardwareDevice:
         peaks=dict(row.peaks), memory_bytes=binary_memory(row.memory_bytes),
         bandwidth_bytes_per_s=row.bandwidth_bytes_per_s,
         tdp_w=row.tdp_w, release_date=row.release_date, release_price_usd=row.release_price_usd,
-        patterns=(rf"^{re.escape(row.name)}$",), notes=notes, origin="epoch",
+        patterns=(_name_pattern(row),), notes=notes, origin="epoch",
     )
 
 

@@ -116,6 +116,29 @@ def test_the_rtx_3070_is_a_geforce_ampere_part_with_half_rate_tensor_accumulate(
     assert cat.match_accelerator("NVIDIA GeForce RTX 3070 Ti") is None  # another chip budget: not this card
 
 
+@pytest.mark.parametrize(("torch_name", "device_id", "memory_gib"), [
+    # boards that share one datasheet row are told apart by the name torch reports (a 16 GB
+    # V100 SXM2 had been taken for the 32 GB one, and a V100 PCIe, an A40 or an old driver's
+    # "TITAN Xp" matched nothing)
+    ("Tesla V100-SXM2-16GB", "epoch-nvidia-tesla-v100-sxm2-16-gb", 16),
+    ("Tesla V100-SXM2-32GB", "v100-sxm2-32gb", 32),
+    ("Tesla V100-SXM2-32GB-LS", "v100-sxm2-32gb-ls", 32),
+    ("Tesla V100-SXM3-32GB", "epoch-nvidia-tesla-v100-sxm3-32-gb", 32),
+    ("Tesla V100-PCIE-16GB", "v100-pcie-16gb", 16),
+    ("Tesla V100-PCIE-32GB", "v100-pcie-32gb", 32),
+    ("Tesla V100S-PCIE-32GB", "v100s-pcie-32gb", 32),
+    ("NVIDIA A40", "a40", 48),
+    ("TITAN Xp", "epoch-nvidia-titan-xp", 12),
+    ("NVIDIA TITAN Xp", "epoch-nvidia-titan-xp", 12),
+    ("NVIDIA A100-PCIE-40GB", "a100-pcie-40gb", 40),
+    ("NVIDIA A100 80GB PCIe", "a100-pcie-80gb", 80),
+])
+def test_torchs_name_for_a_board_finds_that_board(torch_name: str, device_id: str, memory_gib: int) -> None:
+    found = load_catalogue(use_overrides=False).match_accelerator(torch_name)
+    assert found is not None and found.id == device_id, torch_name
+    assert found.memory_bytes is not None and found.memory_bytes.value == memory_gib * GIB
+
+
 def test_every_figure_names_a_source_and_prices_are_dated() -> None:
     cat = load_catalogue(use_overrides=False)
     for device in cat.devices:
