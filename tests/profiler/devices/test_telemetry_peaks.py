@@ -26,6 +26,9 @@ from profiler.devices.peaks import PRECISIONS, datasheet_peak, load_table, match
         ("AMD Instinct MI250X", "bf16", 191.5e12),
         ("Apple M2 Max (38-core GPU)", "fp32", 13.6e12),
         ("Tesla T4", "fp16", 65e12),
+        ("NVIDIA A40", "bf16", 149.7e12),  # MFU for an A40 (no row matched it before)
+        ("NVIDIA TITAN RTX", "fp16", 130e12),
+        ("NVIDIA GeForce RTX 3070", "bf16", 40.6e12),
     ],
 )
 def test_known_devices(name, precision, expected):
