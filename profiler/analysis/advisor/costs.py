@@ -33,13 +33,38 @@ class Power:
 
 @dataclass(frozen=True)
 class Cost:
-    """Money for the job (None: n/a, ``basis`` says why) and the rate per hour it implies."""
+    """Money for the job (None: n/a) and the rate per hour it implies. ``terms`` say how it is
+    priced (owned, bought, rented) or why it is not; ``electricity`` is the energy's clause ("" where
+    electricity does not enter), ``electricity_priced`` whether its money is in ``amount``."""
 
     amount: Band | None
     per_h: Band | None
     kind: str  # own, buy, rent or ""
-    basis: str
+    terms: str
     price: CloudPrice | None = None
+    electricity: str = ""
+    electricity_priced: bool = False
+
+    @property
+    def electricity_unpriced(self) -> bool:
+        """The user gave no electricity price (the text answer says how, once)."""
+        return self.electricity == NO_ELECTRICITY
+
+    @property
+    def basis(self) -> str:
+        """How the cost was worked out, in words (the JSON's ``cost_basis``, the row's tooltip)."""
+        if not self.electricity:
+            return self.terms
+        if self.kind == OWN:
+            return f"{self.terms}: {self.electricity}"
+        return f"{self.terms}{' + ' if self.electricity_priced else '; '}{self.electricity}"
+
+    @property
+    def basis_without_hint(self) -> str:
+        """``basis`` with a missing electricity price said in a word, not how to give one."""
+        if not self.electricity_unpriced:
+            return self.basis
+        return f"{self.terms}: electricity not priced" if self.kind == OWN else self.terms
 
 
 def power_of(device: HardwareDevice, run: RunResult | None) -> Power | None:
@@ -75,9 +100,9 @@ def _electricity(energy: Band | None, constraints: Constraints) -> tuple[Band | 
 
 
 def own_cost(time_s: Band, energy: Band | None, constraints: Constraints) -> Cost:
-    money, basis = _electricity(energy, constraints)
+    money, clause = _electricity(energy, constraints)
     per_h = money.scale(3600.0 / time_s.nominal) if money is not None and time_s.nominal > 0 else None
-    return Cost(money, per_h, OWN, f"you own it: {basis}" if money is not None else basis)
+    return Cost(money, per_h, OWN, "you own it", electricity=clause, electricity_priced=money is not None)
 
 
 def buy_cost(device: HardwareDevice, time_s: Band, energy: Band | None, constraints: Constraints) -> Cost:
@@ -87,14 +112,13 @@ def buy_cost(device: HardwareDevice, time_s: Band, energy: Band | None, constrai
                         amortise_years=constraints.amortise_years, hours_per_day=constraints.hours_per_day)
     hourly = price.hardware_per_h or 0.0
     hardware = time_s.scale(hourly / 3600.0)
-    electricity, basis = _electricity(energy, constraints)
+    electricity, clause = _electricity(energy, constraints)
     amount = hardware.plus(electricity) if electricity is not None else hardware
     chip = " (the chip alone)" if device.is_cpu else ""
-    text = (f"buy at {units.money(device.release_price_usd.value, 'USD')}{chip} over "
-            f"{constraints.amortise_years:g} y at {constraints.hours_per_day:g} h/day"
-            + (f" + {basis}" if electricity is not None else f"; {basis}"))
+    terms = (f"buy at {units.money(device.release_price_usd.value, 'USD')}{chip} over "
+             f"{constraints.amortise_years:g} y at {constraints.hours_per_day:g} h/day")
     per_h = amount.scale(3600.0 / time_s.nominal) if time_s.nominal > 0 else None
-    return Cost(amount, per_h, BOUGHT, text)
+    return Cost(amount, per_h, BOUGHT, terms, electricity=clause, electricity_priced=electricity is not None)
 
 
 def rent_cost(device: HardwareDevice, time_s: Band, catalogue: Catalogue) -> Cost:

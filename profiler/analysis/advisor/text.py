@@ -22,7 +22,7 @@ from profiler.analysis.advisor.advise import Advice, Calibration
 from profiler.analysis.advisor.backtest import Scorecard, order_grid
 from profiler.analysis.advisor.bands import PROJECTED, UNTESTED, Band
 from profiler.analysis.advisor.catalogue import device_to_dict
-from profiler.analysis.advisor.costs import ELECTRICITY_HINT, NO_ELECTRICITY
+from profiler.analysis.advisor.costs import ELECTRICITY_HINT
 from profiler.analysis.advisor.project import MEASURED, NA, Projection
 from profiler.analysis.advisor.roofline import FITS, NO_FIT
 from profiler.analysis.advisor.row import Row
@@ -109,11 +109,6 @@ def calibration_cells(cal: Calibration) -> tuple[str, ...]:
             units.num(cal.measured_samples_per_s), f"{cal.error:+.0%}", "yes" if cal.inside_band else "no")
 
 
-def _once(basis: str) -> str:
-    """A cost's basis without the missing-electricity hint the Costs heading already gives."""
-    return basis.replace(f"; {NO_ELECTRICITY}", "").replace(NO_ELECTRICITY, "you own it: electricity not priced")
-
-
 def not_projected_reasons(rows: Sequence[Row]) -> dict[str, list[str]]:
     """Why the n/a rows are not projected (without the "n/a: "), each reason with its devices."""
     reasons: dict[str, list[str]] = {}
@@ -186,9 +181,9 @@ def render(advice: Advice, limit: int | None = None) -> str:
         lines.append(f"... {len(advice.rows) - limit} more (--all-rows)")
     lines += not_projected(rows)
     costed = [r for r in rows if r.time_s is not None]
-    unpriced = any(NO_ELECTRICITY in r.cost.basis for r in costed)
+    unpriced = any(r.cost.electricity_unpriced for r in costed)
     lines += ["", f"Costs (electricity not priced: {ELECTRICITY_HINT}):" if unpriced else "Costs:"]
-    lines += [f"  {r.device.name}: {_once(r.cost.basis)}" for r in costed]
+    lines += [f"  {r.device.name}: {r.cost.basis_without_hint}" for r in costed]
     fits = [r for r in rows if r.projection.fit and r.projection.fit.status not in ("fits", "unknown")]
     if fits:
         lines += ["", "Memory:"] + [f"  {r.device.name}: {r.projection.fit.message}" for r in fits

@@ -130,6 +130,26 @@ def test_a_missing_electricity_price_is_said_once_above_the_costs() -> None:
     assert "\nCosts:\n" in priced and "not priced" not in priced
 
 
+def test_a_costs_words_are_built_from_its_terms_and_its_electricity_clause() -> None:
+    from profiler.analysis.advisor.bands import Band
+    from profiler.analysis.advisor.costs import NO_ELECTRICITY, buy_cost, own_cost
+
+    hour, energy = Band.exact(3600.0), Band.exact(300.0)
+    own = own_cost(hour, energy, Constraints(electricity_per_kwh=0.3))
+    assert own.basis == own.basis_without_hint == "you own it: electricity at 0.30 USD/kWh"
+    own_unpriced = own_cost(hour, energy, Constraints())
+    assert own_unpriced.amount is None and own_unpriced.electricity_unpriced
+    assert own_unpriced.basis == f"you own it: {NO_ELECTRICITY}"
+    assert own_unpriced.basis_without_hint == "you own it: electricity not priced"
+    device = CAT.get("gpu-a")
+    bought = buy_cost(device, hour, energy, Constraints(electricity_per_kwh=0.3))
+    assert bought.basis.endswith(" h/day + electricity at 0.30 USD/kWh") and bought.electricity_priced
+    unpriced = buy_cost(device, hour, energy, Constraints())
+    assert unpriced.basis == f"{unpriced.terms}; {NO_ELECTRICITY}" and unpriced.basis_without_hint == unpriced.terms
+    unknown = buy_cost(device, hour, None, Constraints(electricity_per_kwh=0.3))  # no power figure
+    assert unknown.basis.endswith("; energy unknown (no power figure)") and not unknown.electricity_unpriced
+
+
 def test_calibration_predicted_versus_measured() -> None:
     # GPU-A was measured for this model at 5,000 samples/s: its row shows that, and the corpus
     # model's prediction for it (made as if never measured) is set against it
