@@ -136,9 +136,9 @@ def _row_tip(row: Any, projected: str) -> str:
 def _point(point: EnginePoint, currency: str, projected: str) -> ChartPoint:
     t, c = point.time_s, point.cost
     how = "measured" if point.measured else projected
-    tip = (f"{point.name} ({how})\ntime to train {units.duration(t.nominal)} "
-           f"({units.duration(t.low)}-{units.duration(t.high)})\ncost {units.money(c.nominal, currency)} "
-           f"({units.money(c.low, currency)}-{units.money(c.high, currency)}) [{point.cost_kind or '-'}]"
+    tip = (f"{point.name} ({how})\ntime to train {units.duration(t.nominal)} ({t.span(units.duration)})"
+           f"\ncost {units.money(c.nominal, currency)} ({c.span(lambda v: units.money(v, currency))}) "
+           f"[{point.cost_kind or '-'}]"
            + ("\non the Pareto front: nothing is both faster and cheaper" if point.on_front else "")
            + ("\nuntested: how far off this projection may be was never measured" if point.untested else ""))
     return ChartPoint(point.name, t.nominal, c.nominal, t.low, t.high, c.low, c.high, point.measured,

@@ -9,6 +9,7 @@ comes from the high rate. Pure functions, no I/O.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 #: the words every projected figure carries
@@ -75,6 +76,10 @@ class Band:
         if self.width <= HIGH_CONFIDENCE_WIDTH:
             return "high"
         return "medium" if self.width <= MEDIUM_CONFIDENCE_WIDTH else "low"
+
+    def span(self, fmt: Callable[[float], str]) -> str:
+        """The band's range in words, low to high: ``2.5 min-6.1 min`` for ``units.duration``."""
+        return f"{fmt(self.low)}-{fmt(self.high)}"
 
     def to_dict(self) -> dict[str, float]:
         return {"low": self.low, "nominal": self.nominal, "high": self.high}

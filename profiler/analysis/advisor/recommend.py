@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 def _time(band: Band, measured: bool) -> str:
     if measured:
         return f"{units.duration(band.nominal)} (measured rate)"
-    return f"{units.duration(band.nominal)} ({units.duration(band.low)}-{units.duration(band.high)}, {PROJECTED})"
+    return f"{units.duration(band.nominal)} ({band.span(units.duration)}, {PROJECTED})"
 
 
 def _who(row: Row) -> str:
@@ -96,7 +96,7 @@ def _passed_over(rows: Sequence[Row], recommendable: Sequence[Row]) -> str:
 
     def each(group: Sequence[Row]) -> str:
         return "; ".join(f"{r.device.name}, projected to finish in {units.duration(r.time_s.nominal)} "
-                         f"({units.duration(r.time_s.low)}-{units.duration(r.time_s.high)}), as "
+                         f"({r.time_s.span(units.duration)}), as "
                          f"{r.projection.untested}" for r in group if r.time_s is not None)
 
     return " ".join(f"Not recommended although {why}: {each(group)}."

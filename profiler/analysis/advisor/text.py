@@ -51,7 +51,7 @@ def _band(band: Band | None, fmt: Callable[[float | None], str], exact: bool) ->
         return Cell(units.NA)
     if exact:
         return Cell(fmt(band.nominal))
-    return Cell(fmt(band.nominal), f"{fmt(band.low)}-{fmt(band.high)}")
+    return Cell(fmt(band.nominal), band.span(fmt))
 
 
 def peak_words(p: Projection) -> str:
@@ -105,7 +105,7 @@ CALIBRATION_HEADERS = ("device", "predicted samples/s", "band", "measured", "err
 def calibration_cells(cal: Calibration) -> tuple[str, ...]:
     """One row of the predicted-versus-measured table (``CALIBRATION_HEADERS``)."""
     pred = cal.predicted_samples_per_s
-    return (cal.name, units.num(pred.nominal), f"{units.num(pred.low)}-{units.num(pred.high)}",
+    return (cal.name, units.num(pred.nominal), pred.span(units.num),
             units.num(cal.measured_samples_per_s), f"{cal.error:+.0%}", "yes" if cal.inside_band else "no")
 
 
@@ -193,7 +193,7 @@ def render(advice: Advice, limit: int | None = None) -> str:
         for cal in advice.calibration:
             pred = cal.predicted_samples_per_s
             lines.append(f"  {cal.name}: predicted {units.num(pred.nominal)} samples/s "
-                         f"({units.num(pred.low)}-{units.num(pred.high)}), measured "
+                         f"({pred.span(units.num)}), measured "
                          f"{units.num(cal.measured_samples_per_s)}: error {cal.error:+.0%}, "
                          f"{'inside' if cal.inside_band else 'outside'} the band")
     lines += ["", "Recommendation: " + advice.recommendation, ""]

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from profiler import units
 from profiler.analysis.advisor.bands import Band, band_max, divide
 from profiler.analysis.advisor.pareto import front
 from profiler.analysis.advisor.roofline import MAYBE, NO_FIT, NoFigure, memory_fit, roof, step_time
@@ -22,6 +23,7 @@ def test_band_arithmetic_by_hand() -> None:
     assert Band.around(10.0, 0.5, 2.0) == Band(5.0, 10.0, 20.0)
     assert Band(1, 1.2, 1.5).confidence == "high" and Band(1, 2, 2.9).confidence == "medium"
     assert Band(1, 2, 10).confidence == "low" and math.isinf(Band(0, 1, 2).width)
+    assert Band(150.0, 240.0, 366.0).span(units.duration) == "2.5 min-6.1 min"  # low to high, one format
 
 
 @pytest.mark.parametrize("bad", [(2, 1, 3), (1, 3, 2), (-1, 0, 1), (0, 0, math.inf)])
