@@ -20,8 +20,8 @@ from profiler.results.result import RunResult, UnreadableResult, read_result
 def register(sub: Any) -> None:
     p = sub.add_parser("advise", help="project a measured run onto hardware you do not own")
     p.add_argument("run", metavar="RUN", nargs="?", help="a run id (or unique prefix) from history, or a run file")
-    p.add_argument("--model", metavar="REF", help="advise on a model without training it: a built-in name, "
-                   "file.py:factory, module:factory or hf:NAME (counted on the meta device)")
+    p.add_argument("--model", metavar="REF", help="advise on a model without training it: a built-in name (gpt, "
+                   "cnn-L), file.py:factory, module:factory or hf:NAME (counted on the meta device)")
     p.add_argument("--knob", action="append", default=[], metavar="NAME=INTEGER", help="a knob of --model (repeatable)")
     p.add_argument("--batch", help="the batch you will train with (default: the run's; required with --model)")
     p.add_argument("--precision", help="the precision you will train with: fp32 (PyTorch's default: TF32 "

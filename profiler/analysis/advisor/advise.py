@@ -201,8 +201,8 @@ def _advise(run: RunResult | None, subject: Subject, facts: StepFacts, catalogue
             pair_orders: Mapping[str, Sequence[PairOrder]] | None) -> Advice:
     warnings: list[str] = []
     if run is None:
-        refused = ("a CPU target needs a measurement: `horsepower run --model ... --device cpu`, "
-                   "then `horsepower advise RUN`")
+        refused = ("CPU and Apple GPU targets need a measurement: `horsepower run --model ... --device cpu` "
+                   "(or `--device mps` on a Mac), then `horsepower advise RUN`")
         subject_device, how = None, "no run: the model was counted, not trained"
     else:
         refused = ""

@@ -76,12 +76,29 @@ def facts_key(ref: str, knobs: Mapping[str, Any]) -> str:
     return f"{ref} {text}".strip()
 
 
+def builtin_model(ref: str) -> tuple[str, str] | None:
+    """(name, size) of a built-in model reference, the way a run's name writes it: ``gpt`` is
+    ``("gpt", "S")``, ``cnn-L`` is ``("cnn", "L")``; None for any other reference."""
+    from profiler.workloads import WORKLOADS
+
+    name, dash, size = ref.partition("-")
+    if name in WORKLOADS and (not dash or size.upper() in WORKLOADS[name].presets):
+        return name, size.upper() if dash else "S"
+    return None
+
+
 def _workload(ref: str) -> Any:
     from profiler.workloads import WORKLOADS
     from profiler.workloads.user import UserWorkload
 
     if ref in WORKLOADS:
         return WORKLOADS[ref]
+    if ":" not in ref:  # not a file, module or library reference: a misspelt built-in, or a library name
+        sizes = "/".join(WORKLOADS["gpt"].presets)
+        raise CountError(f"{ref!r} is not a built-in model ({', '.join(sorted(WORKLOADS))}, optionally with a "
+                         f"size: gpt-L, sizes {sizes}); a library model is hf:NAME (hf:microsoft/resnet-50) or "
+                         "torchvision:NAME (torchvision:resnet50), your own path/to/file.py:factory or "
+                         "package.module:factory")
     return UserWorkload(ref)
 
 
@@ -142,6 +159,7 @@ def count_model(ref: str, knobs: Mapping[str, Any] | None = None, size: str = "S
     it cannot run on meta and ``cpu_fallback`` is off)."""
     import torch
 
+    from profiler.results.model_ref import ModelRefError
     from profiler.workloads import WorkloadError
 
     knobs = dict(knobs or {})
@@ -160,7 +178,7 @@ def count_model(ref: str, knobs: Mapping[str, Any] | None = None, size: str = "S
             batch = 1
     except CountError:
         raise
-    except WorkloadError as exc:
+    except (WorkloadError, ModelRefError) as exc:  # their message is the one line already
         raise CountError(f"cannot count {ref}: {exc}") from None
     except Exception as exc:  # a user's or a library's code: any failure is one line
         raise CountError(f"cannot count {ref}: {type(exc).__name__}: {exc}") from None

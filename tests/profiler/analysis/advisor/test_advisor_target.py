@@ -11,7 +11,7 @@ import pytest
 from profiler.analysis.advisor import Constraints, load_catalogue
 from profiler.analysis.advisor.corpus import CorpusError, parse_corpus, parse_knobs
 from profiler.analysis.advisor.fit import KNOWN_MODEL, NEW_MODEL
-from profiler.analysis.advisor.model_facts import count_model, facts_key, shipped_facts
+from profiler.analysis.advisor.model_facts import builtin_model, count_model, facts_key, shipped_facts
 from profiler.analysis.advisor.precision import PrecisionError, check_precision, default_precision, peak_for
 from profiler.analysis.advisor.roofline import NoFigure
 from profiler.analysis.advisor.soundness import unsound_reason
@@ -75,6 +75,19 @@ def test_depthwise_backward_is_one_forward_per_gradient() -> None:
     assert 1.6e9 < facts.flops_per_sample < 2.0e9 and facts.conv_share > 0.95 and facts.how == "meta"
 
 
+def test_a_built_in_model_is_named_as_its_runs_are_and_a_misspelt_one_says_what_is() -> None:
+    assert builtin_model("cnn") == ("cnn", "S") and builtin_model("gpt-l") == ("gpt", "L")
+    assert builtin_model("cnn-XL") is None and builtin_model("resnet50") is None and builtin_model("hf:gpt2") is None
+    small, large = (subject_of_model(ref, {}, 8, "fp32") for ref in ("cnn", "cnn-L"))
+    assert large.facts.flops_per_sample > 2 * small.facts.flops_per_sample
+    assert small.notes[0].startswith("cnn counted on the meta device; family: cnn")
+    with pytest.raises(SubjectError) as refused:
+        subject_of_model("resnet50", {}, 8, "fp32")
+    words = str(refused.value)
+    assert words.startswith("'resnet50' is not a built-in model (cnn, gpt, lstm, mlp")
+    assert "hf:microsoft/resnet-50" in words and "torchvision:resnet50" in words
+
+
 def test_memory_fit_of_an_hf_model_at_batch_1_and_256() -> None:
     inputs = gather_inputs(None, CAT)
     rows = {}
@@ -103,9 +116,11 @@ def test_model_without_training_json_interface_and_cpu_needs_a_run() -> None:
         assert isinstance(row["max_batch"], int)
     a100 = next(r for r in gpus if r["device_id"] == "a100-sxm4-80gb")
     assert a100["peak_flops_per_s"] == 312e12 and "AMP (fp16 autocast) dense 312 TFLOP/s" in a100["peak_used"]
-    cpus = [r for r in to_dict(advise_model("cnn", {}, 64, "fp32", JOB, gather_inputs(None, CAT)))["rows"]
-            if r["device_info"]["class"] == "cpu"]
-    assert cpus and all(r["samples_per_s"] is None and "needs a measurement" in r["projection"]["reason"] for r in cpus)
+    rows = to_dict(advise_model("cnn", {}, 64, "fp32", JOB, gather_inputs(None, CAT)))["rows"]
+    for kind in ("cpu", "apple-gpu"):  # projected from a measured run, never from published GPU figures
+        needs_run = [r for r in rows if r["device_info"]["class"] == kind]
+        assert needs_run and all(r["samples_per_s"] is None for r in needs_run)
+        assert all("CPU and Apple GPU targets need a measurement" in r["projection"]["reason"] for r in needs_run)
 
 
 @pytest.mark.contention
