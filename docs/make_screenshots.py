@@ -259,6 +259,23 @@ def advisor_shot(d: Driver, run_id: str) -> None:
         d.shot("advisor-quality")
 
 
+def advisor_model_shot(d: Driver) -> None:
+    """The Advisor tab on a model nobody trained here: ResNet-50 at batch 256 in AMP, counted in
+    a child process and projected onto the GPUs (the published figures: docs/advisor.md)."""
+    from PySide6.QtWidgets import QScrollArea
+
+    page = d.win.workspace.show_tab("Advisor")
+    page.form.choose_model("hf:microsoft/resnet-50", "num_labels=1000")
+    page.form.fields["batch"].setText("256")
+    page.form.precision.setCurrentIndex(page.form.precision.findData("amp"))
+    page.advise()
+    d.wait(180, lambda: page.form.advise_button.isEnabled())
+    scroll = page.findChild(QScrollArea, "advisorScroll")
+    scroll.verticalScrollBar().setValue(0)  # the form above its answer
+    d.wait(1.0)
+    d.shot("advisor-model")
+
+
 def your_model_shot(d: Driver) -> None:
     """The sidebar's "Your model…" after the example model passed its check (knobs as fields)."""
     from profiler.results.model_ref import USER_WORKLOAD
@@ -427,6 +444,8 @@ def main() -> int:
             history_shot(d)
         if wants(d, "advisor", "advisor-quality"):
             advisor_shot(d, run_ids[0])
+        if wants(d, "advisor-model"):
+            advisor_model_shot(d)
         if wants(d, "your-model"):
             your_model_shot(d)
         if wants(d, "scaling"):

@@ -10,6 +10,11 @@ reference runs), ``advise_run`` and the tab's plain view of the answer
 advice, view)`` or ``sig_rejected(token, one line)``: the user's input was wrong (constraints,
 ``hardware.json``, a run no longer stored), or ``sig_failed(token, one line)``: ours, logged
 in full. The first advice replays the model on the meta device (0.1-2 s).
+
+A model not trained here (the form's ``model`` and ``knobs``: ``horsepower advise --model``)
+is counted in a child process (``profiler.analysis.advisor.count_child``: its code never runs
+in the window; seconds, tens for a large ``hf:`` model), then advised on the same way
+(``advise_model``); ``shutdown`` kills a count in progress.
 """
 
 from __future__ import annotations
@@ -47,9 +52,11 @@ def stored_run(store: HistoryStore | None, run_id: str) -> dict[str, Any]:
 
 
 def engine_advise(form: Mapping[str, str], run: Mapping[str, Any] | None, run_id: str,
-                  store: HistoryStore | None) -> tuple[Any, Any]:
-    """(``Advice``, ``AdviceView``) for ``run`` (or the stored ``run_id``) under the form's
-    constraints. Blocks (up to ~2 s); raises ``AdviceRejected`` for the user's mistakes."""
+                  store: HistoryStore | None, counter: Any = None) -> tuple[Any, Any]:
+    """(``Advice``, ``AdviceView``) for ``run`` (or the stored ``run_id``), or for the form's
+    ``model`` (with its ``knobs``) when it names one, under the form's constraints. Blocks (up
+    to ~2 s for a run; a model is counted by ``counter``, an ``OutOfProcessCount``, in a child
+    process: seconds); raises ``AdviceRejected`` for the user's mistakes."""
     with engine_imports():
         import profiler.analysis.advisor.text  # noqa: F401  (the view's cells, imported under the lock)
         from profiler.analysis.advisor import ConstraintError, OverrideError
@@ -66,6 +73,9 @@ def engine_advise(form: Mapping[str, str], run: Mapping[str, Any] | None, run_id
                                        mode=form.get("mode") or "auto")
         batch = check_batch(form.get("batch") or None)
         precision = check_precision(form["precision"]) if form.get("precision") else None
+        if form.get("model"):
+            advice = _advise_model(form, batch, precision, constraints, store, counter)
+            return advice, advice_view(advice)
         data = dict(run) if run is not None else stored_run(store, run_id)
         try:
             subject = read_result(data)
@@ -76,6 +86,26 @@ def engine_advise(form: Mapping[str, str], run: Mapping[str, Any] | None, run_id
     except (ConstraintError, OverrideError, CorpusError, PrecisionError, SubjectError) as exc:
         raise AdviceRejected(str(exc)) from None
     return advice, advice_view(advice)
+
+
+def _advise_model(form: Mapping[str, str], batch: int | None, precision: str | None, constraints: Any,
+                  store: HistoryStore | None, counter: Any) -> Any:
+    """``advise_model`` of the form's model, counted in a child process (its code never runs here)."""
+    with engine_imports():
+        from profiler.analysis.advisor.count_child import OutOfProcessCount
+        from profiler.analysis.advisor.model_facts import CountError
+        from profiler.reports.advisor import advise_model, gather_inputs
+        from profiler.workloads.knobs import KnobError, parse_knob_list
+
+    ref = form["model"].strip()
+    if batch is None or precision is None:
+        raise AdviceRejected("a model not trained here needs the batch and the precision you will train with")
+    try:
+        knobs = parse_knob_list(form.get("knobs") or "")
+        facts = (counter or OutOfProcessCount())(ref, knobs)
+    except (KnobError, CountError) as exc:
+        raise AdviceRejected(str(exc)) from None
+    return advise_model(ref, knobs, batch, precision, constraints, gather_inputs(store), facts=facts)
 
 
 class AdvisorLink(QObject):
@@ -91,6 +121,7 @@ class AdvisorLink(QObject):
     def __init__(self, advise_fn: AdviseFn | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.advise_fn: AdviseFn = advise_fn or engine_advise
+        self.counter: Any = None  # the OutOfProcessCount of a model's advice (cancelled on shutdown)
         self.calls = BackgroundCall("advisor", self)
         queued = Qt.ConnectionType.QueuedConnection
         self.calls.sig_done.connect(self._on_done, queued)
@@ -102,11 +133,24 @@ class AdvisorLink(QObject):
 
     def ask(self, token: Any, form: Mapping[str, str], run: Mapping[str, Any] | None = None, run_id: str = "",
             store: HistoryStore | None = None) -> None:
-        """Advise on ``run`` (a result dict) or the stored ``run_id``. GUI thread."""
+        """Advise on ``run`` (a result dict), the stored ``run_id``, or the form's ``model``. GUI thread."""
         form = dict(form)
         subject = dict(run) if run is not None else None
         fn = self.advise_fn
+        if fn is engine_advise and form.get("model"):
+            counter = self._counter()
+            self.calls.submit(token, lambda: engine_advise(form, None, "", store, counter))
+            return
         self.calls.submit(token, lambda: fn(form, subject, run_id, store))
+
+    def _counter(self) -> Any:
+        """The link's ``OutOfProcessCount``, made on the first model's advice. GUI thread (so
+        ``shutdown`` always sees the one a count uses)."""
+        if self.counter is None:
+            with engine_imports():
+                from profiler.analysis.advisor.count_child import OutOfProcessCount
+            self.counter = OutOfProcessCount()
+        return self.counter
 
     def _on_done(self, token: Any, value: tuple[Any, Any]) -> None:
         advice, view = value
@@ -120,4 +164,7 @@ class AdvisorLink(QObject):
         self.sig_failed.emit(token, f"the advisor failed ({type(exc).__name__}: {exc}); see the log file")
 
     def shutdown(self, timeout_s: float = 2.0) -> bool:
+        """Kill a model's count in progress, then join the call."""
+        if self.counter is not None:
+            self.counter.cancel()
         return self.calls.shutdown(timeout_s)

@@ -1,5 +1,9 @@
-"""The Advisor tab's form: which run, the batch and precision you will train with, and the job's
-constraints in the user's words. GUI thread.
+"""The Advisor tab's form: which run (or a model not trained here), the batch and precision you
+will train with, and the job's constraints in the user's words. GUI thread.
+
+The run picker ends with "A model, not trained here": it shows a model field (``gpt``,
+``cnn-L``, ``hf:bert-base-uncased``, ``path/to/model.py:build``: as ``horsepower advise
+--model`` takes them) and its knobs, and then needs a batch and a precision.
 
 Every field is text, read by the engine (``profiler.reports.advisor.read_constraints``), so
 ``1e6`` samples, a ``2/h`` budget or a ``90min`` deadline work as on the command line and a
@@ -13,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -24,10 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 CURRENT = "current"
+MODEL = "model"  # the picker's entry for a model counted, not trained
+MODEL_WORDS = "A model, not trained here (counted: GPU rows need no run)"
 MODES = (("auto", "Cheapest way: own, rent or buy"), ("rent", "Rent (cloud on-demand prices)"),
          ("buy", "Buy (amortised over the years below)"))
 BUDGET_KINDS = (("total", "in total"), ("per_h", "per hour"))
-TEXT_FIELDS = ("samples", "epochs", "budget", "deadline", "years", "hours_per_day", "electricity", "batch")
+TEXT_FIELDS = ("samples", "epochs", "budget", "deadline", "years", "hours_per_day", "electricity", "batch",
+               "model", "knobs")
+MODEL_FIELDS = ("model", "knobs")
 #: (value, words) of the precision picker; "" is the run's own setting as PyTorch runs it there
 PRECISIONS = (("", "As the run (PyTorch default)"), ("fp32", "fp32 (TF32 convolutions)"), ("tf32", "tf32"),
               ("bf16", "bf16"), ("fp16", "fp16"), ("amp", "amp (fp16 autocast)"))
@@ -41,10 +50,15 @@ HELP = {
     "electricity": "Electricity price per kWh in USD (default: the Value tab's price)",
     "batch": "The batch you will train with (default: the run's). FLOPs and activations scale with it; "
              "parameter traffic does not",
+    "model": "A model to advise on without training it: a built-in (gpt, cnn-L), hf:NAME, torchvision:NAME, "
+             "timm:NAME, path/to/model.py:factory or package.module:factory. It is built and counted in a "
+             "separate process (seconds)",
+    "knobs": "The model's knobs, NAME=VALUE separated by spaces: num_labels=1000 seq_len=512",
 }
 PLACEHOLDER = {"samples": "1,000,000", "epochs": "1", "budget": "none", "deadline": "none", "years": "3",
                "hours_per_day": "8", "electricity": "Value tab's",
-               "batch": "run's"}
+               "batch": "run's", "model": "gpt, cnn-L, hf:bert-base-uncased, path/to/model.py:build",
+               "knobs": "none"}
 
 
 class AdvisorForm(QWidget):
@@ -89,8 +103,11 @@ class AdvisorForm(QWidget):
         self.advise_button.setMinimumWidth(110)
         self.advise_button.clicked.connect(self.sig_advise_requested)
         self.mode.currentIndexChanged.connect(self._on_mode_changed)
+        self.run.currentIndexChanged.connect(self._on_run_changed)
+        self.model_labels: list[QLabel] = []
         self._layout()
         self._on_mode_changed()
+        self.set_runs(None, ())
 
     def _layout(self) -> None:
         grid = QGridLayout(self)
@@ -128,6 +145,11 @@ class AdvisorForm(QWidget):
         grid.addWidget(f["batch"], 3, 1)
         grid.addWidget(label("Precision", self.precision), 3, 2)
         grid.addWidget(self.precision, 3, 3, 1, 3)
+        self.model_labels = [label("Model", f["model"]), label("Knobs", f["knobs"])]
+        grid.addWidget(self.model_labels[0], 4, 0)
+        grid.addWidget(f["model"], 4, 1, 1, 5)
+        grid.addWidget(self.model_labels[1], 4, 6)
+        grid.addWidget(f["knobs"], 4, 7, 1, 2)
         for column in (1, 3, 5, 8):
             grid.setColumnStretch(column, 1)
 
@@ -137,11 +159,29 @@ class AdvisorForm(QWidget):
         for name in ("years", "hours_per_day"):
             self.fields[name].setEnabled(buying)
 
+    def _on_run_changed(self, _index: int = 0) -> None:
+        """A model not trained here shows its fields and needs a batch and an explicit precision
+        (there is no run whose setting "As the run" could mean)."""
+        model = self.counted()
+        for widget in (*(self.fields[name] for name in MODEL_FIELDS), *self.model_labels):
+            widget.setVisible(model)
+        self.fields["batch"].setPlaceholderText("required" if model else PLACEHOLDER["batch"])
+        choices = self.precision.model()
+        if isinstance(choices, QStandardItemModel):  # a combo box's own model
+            choices.item(0).setEnabled(not model)
+        if model and not self.precision.currentData():
+            self.precision.setCurrentIndex(self.precision.findData("fp32"))
+        self.advise_button.setToolTip("Count the model and project it onto the catalogue's GPUs (Return in a field)"
+                                      if model else "Project the run onto the catalogue's hardware (Return in a field)")
+
     # ---- runs ------------------------------------------------------------------------
     def set_runs(self, current: tuple[str, str] | None, stored: Sequence[tuple[str, str]]) -> None:
         """``current``: (run id, words) of the run just finished here; ``stored``: (run id,
-        words) of completed runs in History, newest first. Keeps the choice when it is still there."""
+        words) of completed runs in History, newest first; then the entry for a model not
+        trained here. Keeps the choice when it is still there."""
         chosen = self.run.currentData()
+        if chosen and chosen[0] == MODEL and not self.fields["model"].text().strip():
+            chosen = None  # the model entry was only the choice left: a run, once there is one
         self.run.blockSignals(True)
         self.run.clear()
         if current is not None:
@@ -149,22 +189,43 @@ class AdvisorForm(QWidget):
         for run_id, words in stored:
             if current is None or run_id != current[0]:
                 self.run.addItem(words, ("stored", run_id))
-        index = self.run.findData(chosen) if chosen is not None else -1
+        self.run.addItem(MODEL_WORDS, (MODEL, ""))
+        index = self._index_of(chosen) if chosen is not None else -1
         self.run.setCurrentIndex(index if index >= 0 else 0)
         self.run.blockSignals(False)
-        self.advise_button.setEnabled(self.run.count() > 0)
+        self._on_run_changed()
+
+    def counted(self) -> bool:
+        """True when the picker's choice is a model not trained here."""
+        data = self.run.currentData()
+        return bool(data) and data[0] == MODEL
+
+    def choose_model(self, reference: str = "", knobs: str = "") -> None:
+        """Pick "A model, not trained here" (and fill its fields when given)."""
+        self.run.setCurrentIndex(self._index_of((MODEL, "")))
+        if reference:
+            self.fields["model"].setText(reference)
+        if knobs:
+            self.fields["knobs"].setText(knobs)
+
+    def _index_of(self, data: tuple[str, str]) -> int:
+        """The picker's entry holding ``data`` ((kind, run id)), or -1. (``findData`` compares a
+        Python tuple by identity.)"""
+        return next((i for i in range(self.run.count()) if tuple(self.run.itemData(i)) == tuple(data)), -1)
 
     def select_run(self, run_id: str) -> bool:
         for i in range(self.run.count()):
-            if self.run.itemData(i)[1] == run_id:
+            data = self.run.itemData(i)
+            if data[0] != MODEL and data[1] == run_id:
                 self.run.setCurrentIndex(i)
                 return True
         return False
 
     def chosen(self) -> tuple[str, str] | None:
-        """(``"current"`` or ``"stored"``, run id), or None when there is no run to pick."""
+        """(``"current"`` or ``"stored"``, run id), or None when the choice is not a run (a
+        model not trained here: ``counted``)."""
         data = self.run.currentData()
-        return (str(data[0]), str(data[1])) if data else None
+        return (str(data[0]), str(data[1])) if data and data[0] != MODEL else None
 
     # ---- constraints -----------------------------------------------------------------
     def values(self) -> dict[str, str]:
@@ -177,6 +238,8 @@ class AdvisorForm(QWidget):
         out["precision"] = str(self.precision.currentData() or "")
         if out["mode"] == "rent":
             out["years"] = out["hours_per_day"] = ""
+        if not self.counted():  # a run is advised on; the model fields are kept for later
+            out["model"] = out["knobs"] = ""
         return out
 
     def settings(self) -> dict[str, Any]:

@@ -106,7 +106,7 @@ class WorkspaceTabs(ScalingActions, QTabWidget):
         self.value = ValuePage(lambda: self.show_tab("History"))
         self.sweep = SweepPage()
         self.scaling = ScalingPage()
-        self.advisor = AdvisorPage(self.show_live)
+        self.advisor = AdvisorPage()
         if prefs is not None:
             self.advisor.apply_settings(prefs.section("advisor"))
             self.sweep.set_settings(prefs.section("sweep"))

@@ -31,8 +31,8 @@ from profiler.analysis.advisor.constraints import AUTO, DEFAULT_SAMPLES, parse_b
 from profiler.analysis.advisor.corpus import CorpusError, corpus_shipped, load_corpus
 from profiler.analysis.advisor.gpu_model import GpuModel
 from profiler.analysis.advisor.memory_check import MemoryCheck, check_memory
-from profiler.analysis.advisor.model_facts import shipped_facts
-from profiler.analysis.advisor.subject import subject_of_model, subject_of_run
+from profiler.analysis.advisor.model_facts import ModelFacts, shipped_facts
+from profiler.analysis.advisor.subject import subject_of_facts, subject_of_model, subject_of_run
 from profiler.analysis.prices import PricesError, load_prices
 from profiler.reports.backtest_cache import backtests
 from profiler.reports.reference_runs import load_reference_runs
@@ -230,9 +230,12 @@ def advise_run(run: RunResult, constraints: Constraints, inputs: AdvisorInputs,
 
 
 def advise_model(ref: str, knobs: Mapping[str, Any], batch: int, precision: str, constraints: Constraints,
-                 inputs: AdvisorInputs, device_ids: Sequence[str] | None = None, show_all: bool = False) -> Advice:
-    """The answer for a model nobody trained here: counted on meta (``SubjectError`` if it cannot be)."""
-    subject = subject_of_model(ref, knobs, batch, precision)
+                 inputs: AdvisorInputs, device_ids: Sequence[str] | None = None, show_all: bool = False,
+                 facts: ModelFacts | None = None) -> Advice:
+    """The answer for a model nobody trained here: counted on meta here (``SubjectError`` if it
+    cannot be), or ``facts`` counted elsewhere (a child process: the window's)."""
+    subject = (subject_of_model(ref, knobs, batch, precision) if facts is None
+               else subject_of_facts(ref, knobs, facts, batch, precision))
     advice = advise(None, inputs.catalogue, constraints, (), (), device_ids, show_all, subject=subject,
                     gpu=inputs.gpu, pair_orders=inputs.pair_orders)
     return _finish(advice, inputs)

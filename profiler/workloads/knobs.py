@@ -148,3 +148,15 @@ def parse_literal(text: str) -> KnobValue:
     except ValueError:
         return body
     return number if math.isfinite(number) else body
+
+
+def parse_knob_list(text: str) -> dict[str, KnobValue]:
+    """``"num_labels=1000 seq_len=512"`` (spaces, commas or semicolons between) as knobs, each
+    value a ``parse_literal``; ``KnobError`` (one line) for a part that is not NAME=VALUE."""
+    knobs: dict[str, KnobValue] = {}
+    for part in text.replace(",", " ").replace(";", " ").split():
+        name, sep, value = part.partition("=")
+        if not sep or not name.isidentifier() or not value or len(value) > MAX_TEXT:
+            raise KnobError(f"a knob is NAME=VALUE (num_labels=1000), got {part[:80]!r}")
+        knobs[name] = parse_literal(value)
+    return knobs

@@ -1,8 +1,10 @@
 """The Advisor page: which hardware to use for a measured run, under the user's constraints. GUI thread.
 
-Pick the run just finished on Live or a completed run from History, fill in the job and its
-limits, press Advise: ``AdvisorLink`` runs the engine's advisor off the GUI thread (the same
-calls as ``horsepower advise``) and the answer fills the ``AdvicePanel``. A bad field (or a
+Pick the run just finished on Live or a completed run from History (or name a model not
+trained here: it is counted in a separate process and projected onto the GPUs, as
+``horsepower advise --model`` does), fill in the job and its limits, press Advise:
+``AdvisorLink`` runs the engine's advisor off the GUI thread (the same calls as ``horsepower
+advise``) and the answer fills the ``AdvicePanel``. A bad field (or a
 bad ``hardware.json``) is one line under the form and nothing is computed. The last answer
 per run is kept (``advice_for``) so the stakeholder report the window saves can carry it;
 Save HTML writes the advisor's one-page report (``profiler.reports.advisor_html``).
@@ -11,7 +13,7 @@ Save HTML writes the advisor's one-page report (``profiler.reports.advisor_html`
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -30,10 +32,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RUN_LIST_LIMIT = 100
-NO_RUNS = ("No measured run to advise on yet", "Run a workload on the Live tab (or keep one in History): "
-           "the advisor projects its measurement onto hardware you do not own.")
 WORKING = "Working out the advice… (the first one replays the model's step, up to a few seconds)"
-PICK_A_RUN = "Pick a run first: run one on the Live tab or keep one in History."
+COUNTING = ("Counting the model in a separate process… (seconds; a large hf: model stepped on the CPU takes "
+            "tens of seconds)")
+NO_RUN_YET = ("No measured run yet: name a model to advise on without training it (GPU rows), or run one on "
+              "the Live tab to project this machine's measurement too.")
+FILL_IN = "Fill in the job (every field is optional) and press Advise."
+NAME_A_MODEL = "Name the model first (gpt, cnn-L, hf:bert-base-uncased, path/to/model.py:build)."
 
 
 def run_words(name: str, device: str, samples_per_s: float | None, created_at: float | None) -> str:
@@ -47,11 +52,10 @@ def run_words(name: str, device: str, samples_per_s: float | None, created_at: f
 class AdvisorPage(Page):
     """The advisor's form over its answer."""
 
-    def __init__(self, go_live: Callable[[], None], advise_fn: AdviseFn | None = None,
-                 parent: QWidget | None = None) -> None:
-        super().__init__("Advisor", "Which hardware should you use? A measured run projected onto the "
-                         "catalogue's CPUs, GPUs and accelerators, with honest bands: figures not marked "
-                         "measured are projected, not measured.", parent)
+    def __init__(self, advise_fn: AdviseFn | None = None, parent: QWidget | None = None) -> None:
+        super().__init__("Advisor", "Which hardware should you use? A measured run (or a model counted, not "
+                         "trained) projected onto the catalogue's CPUs, GPUs and accelerators, with honest "
+                         "bands: figures not marked measured are projected, not measured.", parent)
         self.store: HistoryStore | None = None
         self.current: dict[str, Any] | None = None
         self.advice: dict[str, Any] = {}  # run id -> the last Advice for it (for the report)
@@ -66,8 +70,7 @@ class AdvisorPage(Page):
         self.message = QLabel("", objectName="errorLabel", wordWrap=True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
-        self.hint = QLabel("Fill in the job (every field is optional) and press Advise.", objectName="mutedLabel",
-                           wordWrap=True)
+        self.hint = QLabel(FILL_IN, objectName="mutedLabel", wordWrap=True)
         self.panel: AdvicePanel | None = None
         self._body = QWidget()
         self._column = QVBoxLayout(self._body)
@@ -87,7 +90,6 @@ class AdvisorPage(Page):
         self.link.sig_answered.connect(self._on_answered, queued)
         self.link.sig_rejected.connect(lambda token, line: self._on_refused(token, line), queued)
         self.link.sig_failed.connect(lambda token, line: self._on_refused(token, line), queued)
-        self.go_live = go_live
         self.refresh_runs()
 
     # ---- runs ------------------------------------------------------------------------
@@ -118,27 +120,27 @@ class AdvisorPage(Page):
             current = (str(c.get("run_id")), run_words(str(c.get("name") or c.get("run_id")), str(c.get("device")),
                                                        c.get("samples_per_s"), c.get("started_at")))
         self.form.set_runs(current, stored)
-        if current is None and not stored:
-            self.show_empty(*NO_RUNS, "Go to Live", self.go_live)
-        else:
-            self.show_content()
+        self.show_content()
+        if self.hint.text() in (FILL_IN, NO_RUN_YET):
+            self.hint.setText(NO_RUN_YET if current is None and not stored else FILL_IN)
 
     # ---- advising --------------------------------------------------------------------
     def advise(self) -> bool:
         """Ask the engine for advice on the chosen run; False when there is none to ask about."""
         chosen = self.form.chosen()
-        if chosen is None:
-            self._show_message(PICK_A_RUN)
+        values = self.form.values()
+        if chosen is None and not values["model"]:
+            self._show_message(NAME_A_MODEL)
             return False
-        kind, run_id = chosen
+        kind, run_id = chosen or ("", "")
         self._token += 1
         run = self.current if kind == CURRENT and self.current is not None else None
         self.form.advise_button.setEnabled(False)
         self.form.advise_button.setText("Advising…")
         self.message.hide()
-        self.hint.setText(WORKING)
+        self.hint.setText(COUNTING if chosen is None else WORKING)
         self.hint.show()
-        self.link.ask(self._token, self.form.values(), run=run, run_id=run_id, store=self.store)
+        self.link.ask(self._token, values, run=run, run_id=run_id, store=self.store)
         return True
 
     def _done(self, token: int) -> bool:

@@ -203,7 +203,7 @@ def _advise(run: RunResult | None, subject: Subject, facts: StepFacts, catalogue
     if run is None:
         refused = ("CPU and Apple GPU targets need a measurement: `horsepower run --model ... --device cpu` "
                    "(or `--device mps` on a Mac), then `horsepower advise RUN`")
-        subject_device, how = None, "no run: the model was counted, not trained"
+        subject_device, how = None, "no run: the model was counted, not trained here"
     else:
         refused = ""
         subject_device, how = run_device(run, catalogue)
@@ -233,14 +233,14 @@ def _advise(run: RunResult | None, subject: Subject, facts: StepFacts, catalogue
         measured_run = runs_by_id.get(shown.measured_run or "")
         rows.append(_row(shown, blind, measured_run, constraints, catalogue, shown.device.id in owned_ids))
     rows.sort(key=lambda r: _rank_key(r, constraints))
-    notes = [f"this run's device: {how}",
+    notes = [f"this run's device: {how}" if run is not None else how,
              f"target: batch {subject.batch}, precision {subject.precision}"
              + ("" if subject.same_as_run or run is None else " (not what the run measured: no row is 'measured')"),
              *subject.notes]
     if subject_device is None and run is not None:
         notes.append("its own efficiency cannot be used: projections rest on measured runs and priors")
     if not constraints.samples_given:
-        notes.append(f"no --samples given: figures are for a job of {constraints.samples:,} samples")
+        notes.append(f"no dataset size given: figures are for a job of {constraints.samples:,} samples")
     untested: dict[str, list[str]] = {}
     for row in rows:
         if row.projection.untested:

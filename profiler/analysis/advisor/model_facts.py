@@ -87,6 +87,13 @@ def builtin_model(ref: str) -> tuple[str, str] | None:
     return None
 
 
+def count_reference(ref: str, knobs: Mapping[str, Any] | None = None) -> ModelFacts:
+    """``count_model`` of a reference as a user writes it: a built-in at its size (``cnn-L``)
+    or any other reference (``CountError`` if it cannot be counted)."""
+    builtin = builtin_model(ref)
+    return count_model(builtin[0], knobs, builtin[1]) if builtin else count_model(ref, knobs)
+
+
 def _workload(ref: str) -> Any:
     from profiler.workloads import WORKLOADS
     from profiler.workloads.user import UserWorkload

@@ -25,7 +25,7 @@ from profiler.analysis.advisor.census import (
     builtin_workload,
 )
 from profiler.analysis.advisor.gpu_model import family_of
-from profiler.analysis.advisor.model_facts import CountError, ModelFacts, builtin_model, count_model, facts_key
+from profiler.analysis.advisor.model_facts import CountError, ModelFacts, count_model, count_reference, facts_key
 from profiler.analysis.advisor.precision import HALF, default_precision
 from profiler.results.result import RunResult
 
@@ -167,11 +167,16 @@ def subject_of_run(run: RunResult, step: StepFacts, precision: str | None = None
 
 def subject_of_model(ref: str, knobs: Mapping[str, Any], batch: int, precision: str) -> Subject:
     """``ref`` counted on meta (or one CPU step), at ``batch`` and ``precision``; ``SubjectError``."""
-    builtin = builtin_model(ref)
     try:
-        facts = count_model(builtin[0], knobs, builtin[1]) if builtin else count_model(ref, knobs)
+        facts = count_reference(ref, knobs)
     except CountError as exc:
         raise SubjectError(str(exc)) from None
+    return subject_of_facts(ref, knobs, facts, batch, precision)
+
+
+def subject_of_facts(ref: str, knobs: Mapping[str, Any], facts: ModelFacts, batch: int, precision: str) -> Subject:
+    """``ref`` with ``knobs``, already counted (``facts``: here, or in a child process), at
+    ``batch`` and ``precision``."""
     family = family_of(ref)
     how = "on the meta device" if facts.how == "meta" else f"by {facts.how}"
     notes = (f"{ref} counted {how}; family: {family or 'unknown (the efficiency model uses no family term)'}",)

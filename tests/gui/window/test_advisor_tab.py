@@ -15,6 +15,7 @@ from gui.viewmodel.preferences import Preferences
 from gui.widgets.advice_panel import PEAK_COLUMN_MAX_PX
 from gui.window import exports as export_actions
 from gui.window.main_window import MainWindow
+from gui.window.pages.advisor_page import NAME_A_MODEL, NO_RUN_YET
 from profiler.analysis.advisor import EPOCH_CREDIT, PROJECTED
 from profiler.analysis.advisor.text import row_cells
 from profiler.reports import advisor as advisor_facade
@@ -190,10 +191,34 @@ def test_a_stored_run_this_version_cannot_read_is_one_line(window, stored, qtbot
     assert page.panel is None
 
 
-def test_no_run_yet_says_what_to_do(window):
+def test_no_run_yet_offers_a_model_not_trained_here(window, qtbot):
     page = window.workspace.show_tab("Advisor")
-    assert page.showing_empty and "Live" in page.empty.text.text()
-    assert page.form.chosen() is None
+    assert not page.showing_empty and page.hint.text() == NO_RUN_YET
+    assert page.form.counted() and page.form.chosen() is None and page.form.fields["model"].isVisible()
+    assert not page.advise() and page.message.text() == f"Cannot advise: {NAME_A_MODEL}"
+
+
+def test_a_model_not_trained_here_is_counted_in_a_child_and_projected_onto_gpus(window, stored, qtbot):
+    page = window.workspace.show_tab("Advisor")
+    assert not page.form.counted() and not page.form.fields["model"].isVisible()
+    page.form.choose_model("mlp-M", "width=512")
+    assert page.form.fields["model"].isVisible() and page.form.fields["batch"].placeholderText() == "required"
+    assert page.form.precision.currentData() == "fp32"  # "As the run" means nothing without a run
+    page.form.precision.setCurrentIndex(page.form.precision.findData("amp"))
+    fill(page, batch="256")
+    advise_and_wait(qtbot, page)
+    assert not page.message.isVisible(), page.message.text()
+    assert page.answered.run_id == "counted" and page.answered.title.startswith("mlp-M bs256 amp")
+    advice = page.shown_advice()
+    a100 = next(r for r in advice.rows if r.device.id == "a100-sxm4-80gb")
+    assert a100.projection.samples_per_s.nominal > 0 and not a100.measured
+    assert advice.target is not None and advice.target.facts.knobs == {"width": 512}
+    page.form.choose_model("resnet50", " ")
+    page.form.fields["knobs"].setText("")
+    advise_and_wait(qtbot, page)
+    assert page.message.text().startswith("Cannot advise: 'resnet50' is not a built-in model (cnn, gpt, lstm, mlp")
+    page.form.select_run(stored["run_id"])
+    assert page.form.values()["model"] == "" and page.form.precision.model().item(0).isEnabled()
 
 
 def test_the_current_run_is_offered_first_and_advised_as_it_is(window, stored, qtbot):
