@@ -14,6 +14,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("value", help="show or set hardware prices; project a job's cost")
     vsub = p.add_subparsers(dest="value_command", metavar="ACTION", required=True)
     show = vsub.add_parser("show", help="print the saved prices")
+    show.add_argument("--json", action="store_true", help="print the prices file's contents as JSON")
     show.set_defaults(func=cmd_value_show)
     setp = vsub.add_parser("set", help="set a device's price or the electricity price")
     setp.add_argument("device", nargs="?", help="device id (cpu, cuda:0, ...)")
@@ -44,9 +45,34 @@ def _prices() -> Any:
 
 def cmd_value_show(args: argparse.Namespace) -> int:
     from profiler.analysis.prices import book_to_dict
+    from profiler.history.paths import prices_path
 
-    print_json(book_to_dict(_prices()))
+    book = _prices()
+    if args.json:
+        print_json(book_to_dict(book))
+        return 0
+    print(units.plain(f"Prices in {book.currency} ({prices_path()})"))
+    for line in price_lines(book):
+        print(units.plain(f"  {line}"))
     return 0
+
+
+def price_lines(book: Any) -> list[str]:
+    """The price book in words, a line per price: electricity first, then each device by id."""
+    cur = book.currency
+    lines = [f"electricity: {units.money(book.electricity_per_kwh, cur)}/kWh" if book.electricity_per_kwh is not None
+             else "electricity: not set (horsepower value set --electricity 0.30)"]
+    for price in sorted(book.devices, key=lambda p: p.device):
+        per_h = f"{units.money(price.hardware_per_h, cur)}/h"
+        if price.basis == "cloud":
+            lines.append(f"{price.device}: rented at {per_h} (taken to include electricity)")
+        else:
+            years = f"{price.amortise_years:g} year{'' if price.amortise_years == 1 else 's'}"
+            lines.append(f"{price.device}: bought at {units.money(price.purchase_price, cur)}, spread over "
+                         f"{years} at {price.hours_per_day:g} h/day = {per_h} plus electricity")
+    if not book.devices:
+        lines.append("devices: none priced (horsepower value set cpu --purchase 2000, or cuda:0 --cloud 1.20)")
+    return lines
 
 
 def cmd_value_set(args: argparse.Namespace) -> int:

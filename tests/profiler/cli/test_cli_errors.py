@@ -208,7 +208,7 @@ def test_currency_is_validated_and_a_bad_prices_file_is_not_a_lock_out(
     assert "three-letter code" in one_line(capsys.readouterr().err)
     assert cli.main(["value", "set", "--currency", "eur"]) == 0
     capsys.readouterr()
-    assert cli.main(["value", "show"]) == 0
+    assert cli.main(["value", "show", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["currency"] == "EUR"
     prices = Path(os.environ["HORSEPOWER_CONFIG_DIR"]) / "prices.json"
     prices.write_text(json.dumps({"schema": 1, "currency": "<script>", "devices": {}}))

@@ -98,9 +98,15 @@ def test_value_set_show_project(two_runs, capsys):
     assert cli.main(["value", "set", "cpu", "--purchase", "876", "--years", "1",
                      "--hours-per-day", "24"]) == 0
     capsys.readouterr()
-    assert cli.main(["value", "show"]) == 0
+    assert cli.main(["value", "show", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["currency"] == "EUR" and shown["devices"]["cuda:0"]["cloud_per_h"] == 2.0
+    assert cli.main(["value", "show"]) == 0
+    words = capsys.readouterr().out.splitlines()
+    assert words[0].startswith("Prices in EUR (") and words[1:] == [
+        "  electricity: 0.25 EUR/kWh",
+        "  cpu: bought at 876 EUR, spread over 1 year at 24 h/day = 0.10 EUR/h plus electricity",
+        "  cuda:0: rented at 2.00 EUR/h (taken to include electricity)"]
     assert cli.main(["value", "project", "cpu-run", "gpu-run", "--samples", "5760000",
                      "--json"]) == 0
     cpu, gpu = json.loads(capsys.readouterr().out)
