@@ -36,7 +36,9 @@ log = logging.getLogger(__name__)
 #: the form's fields, as ``profiler.reports.advisor.read_constraints`` names its arguments
 FORM_FIELDS = ("samples", "epochs", "budget", "deadline", "mode", "years", "hours_per_day", "electricity")
 
-AdviseFn = Callable[[Mapping[str, str], "Mapping[str, Any] | None", str, "HistoryStore | None"], tuple[Any, Any]]
+#: ``engine_advise``'s signature: (form, run dict or None, run id, store, a model's counter or None)
+AdviseFn = Callable[[Mapping[str, str], "Mapping[str, Any] | None", str, "HistoryStore | None", Any],
+                    tuple[Any, Any]]
 
 
 class AdviceRejected(ValueError):
@@ -137,11 +139,8 @@ class AdvisorLink(QObject):
         form = dict(form)
         subject = dict(run) if run is not None else None
         fn = self.advise_fn
-        if fn is engine_advise and form.get("model"):
-            counter = self._counter()
-            self.calls.submit(token, lambda: engine_advise(form, None, "", store, counter))
-            return
-        self.calls.submit(token, lambda: fn(form, subject, run_id, store))
+        counter = self._counter() if form.get("model") else None
+        self.calls.submit(token, lambda: fn(form, subject, run_id, store, counter))
 
     def _counter(self) -> Any:
         """The link's ``OutOfProcessCount``, made on the first model's advice. GUI thread (so

@@ -256,3 +256,4 @@ class AdvisorForm(QWidget):
             index = box.findData(values.get(key)) if isinstance(values.get(key), str) else -1
             if index >= 0:
                 box.setCurrentIndex(index)
+        self._on_run_changed()  # a model's advice has no "As the run" precision

@@ -213,7 +213,7 @@ def test_a_model_not_trained_here_is_counted_in_a_child_and_projected_onto_gpus(
     a100 = next(r for r in advice.rows if r.device.id == "a100-sxm4-80gb")
     assert a100.projection.samples_per_s.nominal > 0 and not a100.measured
     assert advice.target is not None and advice.target.facts.knobs == {"width": 512}
-    page.form.choose_model("resnet50", " ")
+    page.form.choose_model("resnet50")
     page.form.fields["knobs"].setText("")
     advise_and_wait(qtbot, page)
     assert page.message.text().startswith("Cannot advise: 'resnet50' is not a built-in model (cnn, gpt, lstm, mlp")
@@ -229,8 +229,8 @@ def test_the_current_run_is_offered_first_and_advised_as_it_is(window, stored, q
     assert page.form.chosen() == ("current", current["run_id"])
     seen: list[tuple] = []
     real = page.link.advise_fn
-    page.link.advise_fn = lambda form, run, run_id, store: (seen.append((run, run_id)), real(form, run, run_id,
-                                                                                           store))[1]
+    page.link.advise_fn = lambda form, run, run_id, store, counter: (
+        seen.append((run, run_id)), real(form, run, run_id, store, counter))[1]
     advise_and_wait(qtbot, page)
     assert seen[0][0]["run_id"] == current["run_id"]  # the result dict itself: not stored anywhere
     assert page.answered.title.startswith("just now")
