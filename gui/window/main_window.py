@@ -379,8 +379,8 @@ class MainWindow(QMainWindow):
                 finished.advice or ADVICE.get(status, ADVICE["failed"]),
                 f"Log file: {self.log_path}" if self.log_path else "", details=finished.error_details or "")
         rate = finished.samples_per_s
-        if run_id == self.session.focus and rate:
-            self.plots.run_plots.show_final(rate, finished.sample_unit)
+        if run_id == self.session.focus:  # no figure (stopped before a timed step): no line left from another run
+            self.plots.run_plots.show_final(rate or None, finished.sample_unit)
         self.status.showMessage(f"{title}: {run_states.words(status)}", 10000)
         self.presentation.on_result(list(self.session.results.values()))
         self._update_refresh_rate()

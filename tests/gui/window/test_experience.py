@@ -10,8 +10,9 @@ import pytest
 from gui.viewmodel import series_store as sk
 from gui.viewmodel.preferences import Preferences
 from gui.window.main_window import MainWindow
-from profiler.events import RunDescribed, RunStateChanged
+from profiler.events import RunDescribed, RunFinished, RunStateChanged
 from profiler.results.description import RunDescription
+from profiler.results.result import RunResult, RunState
 from profiler.results.spec import RunSpec
 from tests.fakes.engine import fake_catalog, fake_supervise
 from tests.helpers import WAIT_MS
@@ -72,6 +73,39 @@ def test_card_plot_and_table_agree_on_one_run(window, qtbot):
     assert card == cell and line.isVisible() and line.value() == pytest.approx(result["samples_per_s"])
     assert "whole timed window" in window.cards.samples.caption.text()
     assert "whole timed window" in window.plots.run_plots._final_label.textItem.toPlainText()
+
+
+def stopped_before_a_step(spec: RunSpec, bus, cancel, run_id: str | None = None) -> RunResult:
+    """A 30 s run measures nothing before it is stopped (still preparing); others as ``fake_supervise``."""
+    if spec.duration_s != 30:
+        return fake_supervise(spec, bus, cancel, run_id=run_id)
+    result = RunResult(spec=spec, run_id=run_id or "fake")
+    bus.publish(RunStateChanged(result.run_id, RunState.PREPARING, ""))
+    cancel.wait(WAIT_MS / 1000)
+    result.status = RunState.STOPPED
+    bus.publish(RunFinished(result.run_id, result))
+    return result
+
+
+def test_a_round_stopped_before_it_measured_leaves_no_other_runs_line(qtbot):
+    """The dashed whole-window line belongs to the focus run. Presenting, a new round keeps the
+    last round on screen until it measures; stopped before its first timed step it has no
+    figure, and the last round's line is not left on its plot as if it were this run's."""
+    window = make(qtbot, supervise=stopped_before_a_step)
+    try:
+        [first] = window.start_runs([RunSpec(workload="mlp", duration_s=2)])
+        qtbot.waitUntil(lambda: first in window.session.results, timeout=WAIT_MS)
+        assert window.plots.run_plots._final.isVisible()
+        window.presentation.active = True  # the round logic only, not the full-screen look
+        [second] = window.start_runs([RunSpec(workload="mlp", duration_s=30)])
+        assert window.plots.run_plots._final.isVisible()  # the last round, kept until this one measures
+        qtbot.waitUntil(lambda: window.session.focus == second, timeout=WAIT_MS)
+        window.stop_runs()
+        qtbot.waitUntil(lambda: second in window.session.results, timeout=WAIT_MS)
+        assert not window.session.results[second]["samples_per_s"]
+        assert not window.plots.run_plots._final.isVisible()
+    finally:
+        window.shutdown()
 
 
 def test_closing_mid_run_asks_first_and_stores_a_partial_run(qtbot, answer_close_questions):
