@@ -39,7 +39,7 @@ Features are standardised on the rows fitted; an unknown (NaN) feature is taken 
 mean. (FLOPs per kernel and the release year were tried as features and dropped: both made
 the back-test worse. So were the software's age, years from the GPU's release or from 2019 to
 the figure's publication: with the GPU offsets in place each moved the back-test by under a
-point either way.) Pure numpy, no I/O.
+point either way; and the board's TDP per peak TFLOP/s, or its TDP alone: no regime gained.) Pure numpy, no I/O.
 """
 
 from __future__ import annotations
