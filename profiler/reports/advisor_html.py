@@ -136,6 +136,14 @@ def ranked_table(rows: Sequence[Row], currency: str) -> str:
     return f'<table class="ranked"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
+def prose(text: str) -> str:
+    """``text`` escaped for HTML, its `backquoted` commands as ``<code>`` (as the CLI writes them)."""
+    pieces = escape(text).split("`")
+    if len(pieces) % 2 == 0:  # an unpaired backquote: leave the text as it is
+        return escape(text)
+    return "".join(f"<code>{piece}</code>" if i % 2 else piece for i, piece in enumerate(pieces))
+
+
 def advice_section(advice: Advice, limit: int | None = 25) -> str:
     """``<h2>Which hardware?</h2>`` with the warnings, the job, the recommendation, the ranked
     table, chart, calibration, how good the advice is, notes and credits."""
@@ -148,12 +156,12 @@ def advice_section(advice: Advice, limit: int | None = 25) -> str:
            + (f", budget {units.money(c.budget_per_h, c.currency)}/h" if c.budget_per_h else ""))
     parts = [
         "<h2>Which hardware?</h2>",
-        *(f'<p class="warn"><b>Warning.</b> {escape(w)}</p>' for w in advice.warnings),
+        *(f'<p class="warn"><b>Warning.</b> {prose(w)}</p>' for w in advice.warnings),
         (f"<p>Measured run: {escape(advice.run_name)} on {escape(advice.subject)}. Job: {escape(job)}.</p>"
-         if advice.subject else f"<p>Model: {escape(advice.run_name)}, counted on the meta device, not trained "
-         f"here. Job: {escape(job)}.</p>"),
-        f"<p><b>Recommendation.</b> {escape(advice.recommendation)}</p>", table,
-        *(f'<p class="muted"><b>Not projected:</b> {escape(", ".join(names))}: {escape(reason)}</p>'
+         if advice.subject else f"<p>Model: {escape(advice.run_name)}, counted, not trained here (the notes say "
+         f"how). Job: {escape(job)}.</p>"),
+        f"<p><b>Recommendation.</b> {prose(advice.recommendation)}</p>", table,
+        *(f'<p class="muted"><b>Not projected:</b> {escape(", ".join(names))}: {prose(reason)}</p>'
           for reason, names in not_projected_reasons(rows).items()),
         cost_time_chart(advice),
     ]
@@ -162,7 +170,7 @@ def advice_section(advice: Advice, limit: int | None = 25) -> str:
                   _table(CALIBRATION_HEADERS, [calibration_cells(cal) for cal in advice.calibration])]
     parts.append(quality_section(advice))
     notes = [*advice.notes, f"Projected figures are {PROJECTED}."]
-    parts.append("<ul class=\"muted\">" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>")
+    parts.append("<ul class=\"muted\">" + "".join(f"<li>{prose(n)}</li>" for n in notes) + "</ul>")
     if advice.credits:
         parts.append("<p class=\"muted\">" + "<br>".join(escape(line) for line in advice.credits) + "</p>")
     return "".join(parts)

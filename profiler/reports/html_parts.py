@@ -23,6 +23,8 @@ h2{font-size:16px;margin:26px 0 8px;padding-bottom:4px;border-bottom:2px solid v
 h3{font-size:14px;margin:14px 0 6px}
 p{margin:6px 0}
 .muted{color:var(--muted);font-size:12px}
+code{font-family:Consolas,"DejaVu Sans Mono",monospace;font-size:0.95em;background:#F3F4F6;padding:0 3px;
+ border-radius:3px}
 .headline{border:1px solid #BFDBFE;background:#EFF6FF;border-radius:10px;padding:14px 18px;margin:16px 0}
 .headline .big{font-size:21px;font-weight:650;line-height:1.3}
 .headline .basis{color:#374151;font-size:13px;margin-top:6px}

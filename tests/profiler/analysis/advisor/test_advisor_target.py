@@ -170,6 +170,16 @@ def test_the_html_report_says_the_warnings_first_and_how_good_the_advice_is() ->
         assert all(f"{o.in_order} of {o.pairs} ({o.share:.0%})" in orders for o in card.orders)
 
 
+def test_the_html_report_of_a_counted_model_shows_commands_as_code() -> None:
+    from profiler.reports.advisor_html import advice_report, prose
+
+    assert prose("run `horsepower run --model <m>` then") == "run <code>horsepower run --model &lt;m&gt;</code> then"
+    assert prose("a stray ` stays") == "a stray ` stays"
+    page = advice_report(advise_model("cnn", {}, 64, "fp32", JOB, gather_inputs(None, CAT)))
+    assert "Model: cnn bs64 fp32, counted, not trained here" in page and "meta device, not trained" not in page
+    assert "<code>horsepower advise RUN</code>" in page and "`" not in page
+
+
 def test_shipped_corpus_backtest_meets_its_targets_for_a_corpus_model() -> None:
     model = fitted(CAT)
     assert model is not None
