@@ -23,12 +23,17 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QSizePolicy,
+    QToolButton,
     QWidget,
 )
 
 CURRENT = "current"
+#: the published-models menu's sections
+FAMILY_WORDS = {"cnn": "CNNs", "depthwise_cnn": "Depthwise CNNs", "vit": "Vision transformers", "bert": "BERT",
+                "gpt": "GPT", "lstm": "LSTMs"}
 MODEL = "model"  # the picker's entry for a model counted, not trained
 MODEL_WORDS = "A model, not trained here (counted: GPU rows need no run)"
 MODES = (("auto", "Cheapest way: own, rent or buy"), ("rent", "Rent (cloud on-demand prices)"),
@@ -104,6 +109,12 @@ class AdvisorForm(QWidget):
         self.advise_button.clicked.connect(self.sig_advise_requested)
         self.mode.currentIndexChanged.connect(self._on_mode_changed)
         self.run.currentIndexChanged.connect(self._on_run_changed)
+        self.published = QToolButton(text="Published models ▾", objectName="publishedModels")
+        self.published.setToolTip("Pick a model the published corpus has figures of (its knobs filled in): "
+                                  "advice on it is projected with the narrower band of a corpus model")
+        self.published.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.published.setMenu(QMenu(self.published))
+        self.published.menu().aboutToShow.connect(self._fill_published)
         self.model_labels: list[QLabel] = []
         self._layout()
         self._on_mode_changed()
@@ -147,7 +158,8 @@ class AdvisorForm(QWidget):
         grid.addWidget(self.precision, 3, 3, 1, 3)
         self.model_labels = [label("Model", f["model"]), label("Knobs", f["knobs"])]
         grid.addWidget(self.model_labels[0], 4, 0)
-        grid.addWidget(f["model"], 4, 1, 1, 5)
+        grid.addWidget(f["model"], 4, 1, 1, 4)
+        grid.addWidget(self.published, 4, 5)
         grid.addWidget(self.model_labels[1], 4, 6)
         grid.addWidget(f["knobs"], 4, 7, 1, 2)
         for column in (1, 3, 5, 8):
@@ -163,7 +175,7 @@ class AdvisorForm(QWidget):
         """A model not trained here shows its fields and needs a batch and an explicit precision
         (there is no run whose setting "As the run" could mean)."""
         model = self.counted()
-        for widget in (*(self.fields[name] for name in MODEL_FIELDS), *self.model_labels):
+        for widget in (*(self.fields[name] for name in MODEL_FIELDS), *self.model_labels, self.published):
             widget.setVisible(model)
         self.fields["batch"].setPlaceholderText("required" if model else PLACEHOLDER["batch"])
         choices = self.precision.model()
@@ -200,13 +212,42 @@ class AdvisorForm(QWidget):
         data = self.run.currentData()
         return bool(data) and data[0] == MODEL
 
-    def choose_model(self, reference: str = "", knobs: str = "") -> None:
-        """Pick "A model, not trained here" (and fill its fields when given)."""
+    def choose_model(self, reference: str = "", knobs: str = "", replace: bool = False) -> None:
+        """Pick "A model, not trained here" and fill its fields with what is given (``replace``:
+        the knobs field too when ``knobs`` is empty: a published model's are all of them)."""
         self.run.setCurrentIndex(self._index_of((MODEL, "")))
         if reference:
             self.fields["model"].setText(reference)
-        if knobs:
+        if knobs or replace:
             self.fields["knobs"].setText(knobs)
+
+    def _fill_published(self) -> None:
+        """The published models by family, on the menu's first showing (the advisor's modules
+        import torch: not at window start)."""
+        menu = self.published.menu()
+        if menu.actions():
+            return
+        from gui.runs.engine_import import engine_imports
+
+        with engine_imports():
+            from profiler.analysis.advisor.corpus import published_models
+            from profiler.analysis.advisor.model_facts import facts_key, shipped_facts
+
+        counted = shipped_facts()
+        models = [m for m in published_models() if facts_key(m.ref, m.knobs) in counted]  # not: a library not here
+        names = [m.name for m in models]
+        family = None
+        for model in models:
+            if model.family != family:
+                family = model.family
+                menu.addSection(FAMILY_WORDS.get(family, family))
+            figures = f"{model.figures} published figure{'s' if model.figures != 1 else ''}"
+            size = ("" if names.count(model.name) == 1 else  # the input size tells one name's models apart
+                    f" (seq {model.knobs['seq_len']})" if "seq_len" in model.knobs else
+                    f" ({model.knobs['image_size']} px)" if "image_size" in model.knobs else "")
+            action = menu.addAction(f"{model.name}{size} · {model.ref} · {figures}")
+            action.setToolTip(model.knob_text or "no knobs")
+            action.triggered.connect(lambda _=False, m=model: self.choose_model(m.ref, m.knob_text, replace=True))
 
     def _index_of(self, data: tuple[str, str]) -> int:
         """The picker's entry holding ``data`` ((kind, run id)), or -1. (``findData`` compares a

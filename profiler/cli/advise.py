@@ -22,7 +22,8 @@ def register(sub: Any) -> None:
     p.add_argument("run", metavar="RUN", nargs="?", help="a run id (or unique prefix) from history, or a run file")
     p.add_argument("--model", metavar="REF", help="advise on a model without training it: a built-in name (gpt, "
                    "cnn-L), file.py:factory, module:factory or hf:NAME (counted on the meta device)")
-    p.add_argument("--knob", action="append", default=[], metavar="NAME=INTEGER", help="a knob of --model (repeatable)")
+    p.add_argument("--knob", action="append", default=[], metavar="NAME=VALUE",
+                   help="a knob of --model (repeatable): a number, true/false or text (depths=[3,4,6,3])")
     p.add_argument("--batch", help="the batch you will train with (default: the run's; required with --model)")
     p.add_argument("--precision", help="the precision you will train with: fp32 (PyTorch's default: TF32 "
                    "convolutions, FP32 matmuls on Ampere and newer), tf32, bf16, fp16 or amp (fp16 autocast); "
@@ -138,7 +139,7 @@ def cmd_advise(args: argparse.Namespace) -> int:
                              "or --backtest, or --catalogue")
         if args.model and (batch is None or precision is None):
             raise UsageError("--model needs --batch N and --precision (fp32, tf32, bf16, fp16 or amp)")
-        knobs = parse_knobs(args.knob)
+        knobs = parse_knobs(args.knob, typed=True)
         constraints = read_constraints(args.samples, args.epochs, args.budget, args.deadline, args.mode,
                                        args.years, args.hours_per_day, args.electricity)
         catalogue = load_catalogue()

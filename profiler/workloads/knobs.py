@@ -150,11 +150,25 @@ def parse_literal(text: str) -> KnobValue:
     return number if math.isfinite(number) else body
 
 
+def _knob_parts(text: str) -> list[str]:
+    """``text`` split at spaces, commas and semicolons outside brackets (``depths=[3,4,6,3]`` is one)."""
+    parts, current, depth = [], "", 0
+    for char in text:
+        depth += {"[": 1, "(": 1, "]": -1, ")": -1}.get(char, 0)
+        if char in " \t,;" and depth <= 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [p for p in (*parts, current) if p]
+
+
 def parse_knob_list(text: str) -> dict[str, KnobValue]:
-    """``"num_labels=1000 seq_len=512"`` (spaces, commas or semicolons between) as knobs, each
-    value a ``parse_literal``; ``KnobError`` (one line) for a part that is not NAME=VALUE."""
+    """``"num_labels=1000 seq_len=512"`` (spaces, commas or semicolons between; a bracketed list
+    such as ``depths=[3,4,6,3]`` is one value) as knobs, each value a ``parse_literal``;
+    ``KnobError`` (one line) for a part that is not NAME=VALUE."""
     knobs: dict[str, KnobValue] = {}
-    for part in text.replace(",", " ").replace(";", " ").split():
+    for part in _knob_parts(text):
         name, sep, value = part.partition("=")
         if not sep or not name.isidentifier() or not value or len(value) > MAX_TEXT:
             raise KnobError(f"a knob is NAME=VALUE (num_labels=1000), got {part[:80]!r}")

@@ -165,6 +165,40 @@ def parse_corpus(text: str, catalogue: Catalogue, name: str = CORPUS_FILE) -> tu
     return tuple(rows)
 
 
+@dataclass(frozen=True)
+class PublishedModel:
+    """A model the shipped corpus has figures of, as ``advise --model`` takes it: advice on it is
+    projected as a corpus model (its own published figures in the fit, the narrower band)."""
+
+    name: str  # as its sources name it: "ResNet-50 v1.5"
+    family: str
+    ref: str
+    knobs: Mapping[str, Any]
+    figures: int  # published figures of it in the corpus
+
+    @property
+    def knob_text(self) -> str:
+        """``num_labels=1000 seq_len=384``: the knobs as the window's Knobs field takes them."""
+        return " ".join(f"{k}={v}" for k, v in sorted(self.knobs.items()))
+
+
+def published_models() -> tuple[PublishedModel, ...]:
+    """The shipped corpus's models, one per reference and knobs, by family then name (a model
+    several sources name differently takes its most frequent name). Needs no catalogue."""
+    from profiler.analysis.advisor.model_facts import facts_key
+
+    seen: dict[str, list[Mapping[str, str]]] = {}
+    for raw in csv.DictReader(io.StringIO(read_text(PUBLISHED_DIR, CORPUS_FILE))):
+        seen.setdefault(facts_key(raw["model_ref"], _knobs(raw)), []).append(raw)
+    out = []
+    for rows in seen.values():
+        names = [r["model"] for r in rows]
+        name = max(dict.fromkeys(names), key=names.count)
+        out.append(PublishedModel(name, rows[0]["model_family"], rows[0]["model_ref"], _knobs(rows[0]), len(rows)))
+    order = {family: i for i, family in enumerate(FAMILIES)}
+    return tuple(sorted(out, key=lambda m: (order.get(m.family, len(order)), m.name.lower())))
+
+
 def corpus_shipped() -> bool:
     """True when this installation carries the corpus file."""
     try:

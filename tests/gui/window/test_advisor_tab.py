@@ -221,6 +221,23 @@ def test_a_model_not_trained_here_is_counted_in_a_child_and_projected_onto_gpus(
     assert page.form.values()["model"] == "" and page.form.precision.model().item(0).isEnabled()
 
 
+def test_a_published_model_fills_the_model_and_all_its_knobs(window):
+    page = window.workspace.show_tab("Advisor")
+    form = page.form
+    form.choose_model("mine.py:build", "width=3")
+    menu = form.published.menu()
+    menu.aboutToShow.emit()
+    names = [a.text() for a in menu.actions() if not a.isSeparator()]
+    assert any(n.startswith("ResNet-50 v1.5 · hf:microsoft/resnet-50 · ") for n in names)
+    assert any(n.startswith("BERT-large uncased (seq 384) · hf:bert · ") for n in names)
+    assert not any("timm:" in n for n in names)  # no counted facts here: not offered
+    next(a for a in menu.actions() if a.text().startswith("ResNet-50 v1.5")).trigger()
+    assert form.counted() and form.fields["model"].text() == "hf:microsoft/resnet-50"
+    assert form.fields["knobs"].text() == "num_labels=1000"
+    next(a for a in menu.actions() if a.text().startswith("GNMT")).trigger()
+    assert form.values()["model"] == "lstm" and form.values()["knobs"] == "hidden=1024 layers=4 seq_len=50 vocab=32320"
+
+
 def test_the_current_run_is_offered_first_and_advised_as_it_is(window, stored, qtbot):
     current = ryzen_run("20261201-000001-fedcba", name="just now")
     window.workspace.advisor.set_current(current)

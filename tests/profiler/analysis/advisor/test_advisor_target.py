@@ -180,6 +180,20 @@ def test_the_html_report_of_a_counted_model_shows_commands_as_code() -> None:
     assert "<code>horsepower advise RUN</code>" in page and "`" not in page
 
 
+def test_published_models_are_the_corpus_models_once_each_by_family() -> None:
+    from profiler.analysis.advisor.corpus import FAMILIES, load_corpus, published_models
+
+    models = published_models()
+    rows = load_corpus(CAT)
+    keys = [facts_key(m.ref, m.knobs) for m in models]
+    assert len(keys) == len(set(keys)) and set(keys) >= set(shipped_facts())
+    assert sum(m.figures for m in models) == len(rows)
+    assert [FAMILIES.index(m.family) for m in models] == sorted(FAMILIES.index(m.family) for m in models)
+    resnet = next(m for m in models if m.ref == "hf:microsoft/resnet-50")
+    assert resnet.name == "ResNet-50 v1.5" and resnet.knob_text == "num_labels=1000" and resnet.family == "cnn"
+    assert resnet.figures == sum(1 for r in rows if r.model_key == facts_key(resnet.ref, resnet.knobs))
+
+
 def test_shipped_corpus_backtest_meets_its_targets_for_a_corpus_model() -> None:
     model = fitted(CAT)
     assert model is not None
