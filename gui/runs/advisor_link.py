@@ -110,6 +110,17 @@ def _advise_model(form: Mapping[str, str], batch: int | None, precision: str | N
     return advise_model(ref, knobs, batch, precision, constraints, gather_inputs(store), facts=facts)
 
 
+def published_models() -> list[Any]:
+    """The corpus's models the Advisor's menu offers: those whose counted facts ship (a model of
+    a library that could not be counted there is not offered). Imports under the engine lock."""
+    with engine_imports():
+        from profiler.analysis.advisor.corpus import published_models as corpus_models
+        from profiler.analysis.advisor.model_facts import facts_key, shipped_facts
+
+    counted = shipped_facts()
+    return [m for m in corpus_models() if facts_key(m.ref, m.knobs) in counted]
+
+
 class AdvisorLink(QObject):
     """One advice at a time, off the GUI thread; the newest waiting request wins."""
 

@@ -13,7 +13,7 @@ takes; ``settings()``/``apply_settings()`` keep the form between launches.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -115,6 +115,8 @@ class AdvisorForm(QWidget):
         self.published.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.published.setMenu(QMenu(self.published))
         self.published.menu().aboutToShow.connect(self._fill_published)
+        #: the corpus's models the menu offers (``profiler.analysis.advisor.corpus.PublishedModel``s)
+        self.published_source: Callable[[], Sequence[Any]] | None = None
         self.model_labels: list[QLabel] = []
         self._layout()
         self._on_mode_changed()
@@ -222,19 +224,12 @@ class AdvisorForm(QWidget):
             self.fields["knobs"].setText(knobs)
 
     def _fill_published(self) -> None:
-        """The published models by family, on the menu's first showing (the advisor's modules
-        import torch: not at window start)."""
+        """The published models by family, on the menu's first showing (from
+        ``published_source``, set by the page: the advisor's modules import torch)."""
         menu = self.published.menu()
-        if menu.actions():
+        if menu.actions() or self.published_source is None:
             return
-        from gui.runs.engine_import import engine_imports
-
-        with engine_imports():
-            from profiler.analysis.advisor.corpus import published_models
-            from profiler.analysis.advisor.model_facts import facts_key, shipped_facts
-
-        counted = shipped_facts()
-        models = [m for m in published_models() if facts_key(m.ref, m.knobs) in counted]  # not: a library not here
+        models = list(self.published_source())
         names = [m.name for m in models]
         family = None
         for model in models:

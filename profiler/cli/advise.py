@@ -139,7 +139,7 @@ def cmd_advise(args: argparse.Namespace) -> int:
                              "or --backtest, or --catalogue")
         if args.model and (batch is None or precision is None):
             raise UsageError("--model needs --batch N and --precision (fp32, tf32, bf16, fp16 or amp)")
-        knobs = parse_knobs(args.knob, typed=True)
+        knobs = parse_knobs(args.knob, typed=True)  # a built-in's are checked whole numbers when counted
         constraints = read_constraints(args.samples, args.epochs, args.budget, args.deadline, args.mode,
                                        args.years, args.hours_per_day, args.electricity)
         catalogue = load_catalogue()

@@ -9,6 +9,7 @@ only sees ``BuiltWorkload``.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import nullcontext
@@ -161,8 +162,10 @@ def apply_knob_overrides(who: str, knobs: dict[str, Any], overrides: Mapping[str
     for key, value in (overrides or {}).items():
         if key not in knobs:
             raise WorkloadError(f"unknown knob {key!r} for {who}; choose from {', '.join(knobs) or 'none'}")
-        if int(value) <= 0:
-            raise WorkloadError(f"{key} must be a positive integer, got {value}")
+        whole = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) \
+            and value == int(value)
+        if not whole or int(value) <= 0:  # 2.5 is no width (it was truncated to 2), "abc" none at all
+            raise WorkloadError(f"{key} must be a positive integer, got {value!r}")
         knobs[key] = int(value)
     return knobs
 

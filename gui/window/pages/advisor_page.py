@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from gui.runs.advisor_link import AdviseFn, AdvisorLink
+from gui.runs.advisor_link import AdviseFn, AdvisorLink, published_models
 from gui.widgets.advisor_form import CURRENT, AdvisorForm
 from gui.widgets.history_view import short_name, when
 from gui.window.pages.page import Page
@@ -67,6 +67,7 @@ class AdvisorPage(Page):
         self.html_button = self.add_action("Save HTML", None, "Save this advice as a one-page HTML report")
         self.html_button.setEnabled(False)
         self.form = AdvisorForm()
+        self.form.published_source = published_models
         self.message = QLabel("", objectName="errorLabel", wordWrap=True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()

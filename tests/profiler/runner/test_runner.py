@@ -96,6 +96,8 @@ def test_cancel_stops_within_one_step_and_keeps_data() -> None:
         ({"precision": "fp16"}, "use bf16"),
         ({"knobs": {"width": 2_000_000, "depth": 8}}, "for weights, gradients and AdamW state at fp32"),
         ({"knobs": {"colour": 3}}, "unknown knob"),
+        ({"knobs": {"width": 2.5}}, "width must be a positive integer, got 2.5"),  # not truncated to 2
+        ({"knobs": {"width": "wide"}}, "width must be a positive integer, got 'wide'"),
         ({"size": "XL"}, "choose from S"),
         ({"duration_s": 0.0}, "duration must be a positive number"),
         ({"duration_s": None, "steps": None}, "never ends"),
