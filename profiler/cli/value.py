@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from profiler import numbers, units
 from profiler.cli.common import UsageError, print_json, resolve_runs
+
+if TYPE_CHECKING:
+    from profiler.analysis.value import PriceBook
 
 
 def register(sub: Any) -> None:
@@ -57,7 +60,7 @@ def cmd_value_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def price_lines(book: Any) -> list[str]:
+def price_lines(book: PriceBook) -> list[str]:
     """The price book in words, a line per price: electricity first, then each device by id."""
     cur = book.currency
     lines = [f"electricity: {units.money(book.electricity_per_kwh, cur)}/kWh" if book.electricity_per_kwh is not None
