@@ -248,7 +248,7 @@ def advisor_shot(d: Driver, run_id: str) -> None:
     for name, text in (("samples", "1e7"), ("epochs", "3"), ("deadline", "24h"), ("electricity", "0.30")):
         page.form.fields[name].setText(text)
     page.advise()
-    d.wait(120, lambda: page.form.advise_button.isEnabled())
+    d.wait(120, lambda: not page.form.busy)
     d.wait(1.0)
     d.shot("advisor")
     if page.panel is not None:  # scrolled to "How good is this advice" (the back-test's tables)
@@ -269,7 +269,7 @@ def advisor_model_shot(d: Driver) -> None:
     page.form.fields["batch"].setText("256")
     page.form.precision.setCurrentIndex(page.form.precision.findData("amp"))
     page.advise()
-    d.wait(180, lambda: page.form.advise_button.isEnabled())
+    d.wait(180, lambda: not page.form.busy)
     scroll = page.findChild(QScrollArea, "advisorScroll")
     scroll.verticalScrollBar().setValue(0)  # the form above its answer
     d.wait(1.0)

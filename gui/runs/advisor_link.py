@@ -14,7 +14,7 @@ in full. The first advice replays the model on the meta device (0.1-2 s).
 A model not trained here (the form's ``model`` and ``knobs``: ``horsepower advise --model``)
 is counted in a child process (``profiler.analysis.advisor.count_child``: its code never runs
 in the window; seconds, tens for a large ``hf:`` model), then advised on the same way
-(``advise_model``); ``shutdown`` kills a count in progress.
+(``advise_model``); ``stop_count`` (the user's Stop) and ``shutdown`` kill a count in progress.
 """
 
 from __future__ import annotations
@@ -172,6 +172,11 @@ class AdvisorLink(QObject):
             return
         log.error("the advisor failed", exc_info=exc)
         self.sig_failed.emit(token, f"the advisor failed ({type(exc).__name__}: {exc}); see the log file")
+
+    def stop_count(self) -> None:
+        """Kill the model count in progress (the user's Stop); its advice answers "stopped". GUI thread."""
+        if self.counter is not None:
+            self.counter.stop()
 
     def shutdown(self, timeout_s: float = 2.0) -> bool:
         """Kill a model's count in progress, then join the call."""

@@ -71,6 +71,8 @@ class AdvisorForm(QWidget):
 
     sig_advise_requested = Signal()
     """The user pressed Advise (or Return in a field). GUI thread."""
+    sig_stop_requested = Signal()
+    """The user pressed Stop counting (the button while a model is counted). GUI thread."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="advisorForm")
@@ -106,7 +108,9 @@ class AdvisorForm(QWidget):
         self.advise_button.setToolTip("Project the run onto the catalogue's hardware (Return in a field)")
         self.advise_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.advise_button.setMinimumWidth(110)
-        self.advise_button.clicked.connect(self.sig_advise_requested)
+        self.advise_button.clicked.connect(self._on_button)
+        self.busy = False  # advice is being worked out
+        self.counting = False  # a model is being counted: the button stops it
         self.mode.currentIndexChanged.connect(self._on_mode_changed)
         self.run.currentIndexChanged.connect(self._on_run_changed)
         self.published = QToolButton(text="Published models ▾", objectName="publishedModels")
@@ -166,6 +170,16 @@ class AdvisorForm(QWidget):
         grid.addWidget(f["knobs"], 4, 7, 1, 2)
         for column in (1, 3, 5, 8):
             grid.setColumnStretch(column, 1)
+
+    def _on_button(self) -> None:
+        (self.sig_stop_requested if self.counting else self.sig_advise_requested).emit()
+
+    def set_busy(self, busy: bool, counting: bool = False) -> None:
+        """While advice is worked out the button is disabled, or, while a model is counted in
+        its child process, reads "Stop counting"; idle again, it reads "Advise"."""
+        self.busy, self.counting = busy, busy and counting
+        self.advise_button.setEnabled(not busy or counting)
+        self.advise_button.setText("Stop counting" if self.counting else "Advising…" if busy else "Advise")
 
     def _on_mode_changed(self, _index: int = 0) -> None:
         """Amortisation applies to buying (and auto, which may buy); renting has no use for it."""

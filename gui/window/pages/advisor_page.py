@@ -87,6 +87,7 @@ class AdvisorPage(Page):
         scroll.setWidget(self._body)
         self.set_content(scroll)
         self.form.sig_advise_requested.connect(self.advise)
+        self.form.sig_stop_requested.connect(self.link.stop_count)
         queued = Qt.ConnectionType.QueuedConnection  # the link's signals are already on the GUI thread
         self.link.sig_answered.connect(self._on_answered, queued)
         self.link.sig_rejected.connect(lambda token, line: self._on_refused(token, line), queued)
@@ -136,8 +137,7 @@ class AdvisorPage(Page):
         kind, run_id = chosen or ("", "")
         self._token += 1
         run = self.current if kind == CURRENT and self.current is not None else None
-        self.form.advise_button.setEnabled(False)
-        self.form.advise_button.setText("Advising…")
+        self.form.set_busy(True, counting=chosen is None)
         self.message.hide()
         self.hint.setText(COUNTING if chosen is None else WORKING)
         self.hint.show()
@@ -147,8 +147,7 @@ class AdvisorPage(Page):
     def _done(self, token: int) -> bool:
         if self._closed or token != self._token:
             return False
-        self.form.advise_button.setEnabled(True)
-        self.form.advise_button.setText("Advise")
+        self.form.set_busy(False)
         return True
 
     def _on_answered(self, token: int, advice: Any, view: Any) -> None:

@@ -5,9 +5,10 @@ REF KNOBS_JSON``: the child builds the model and counts it (``model_facts.count_
 meta device, or one CPU step) and prints ``{"facts": ...}`` or ``{"error": "one line"}`` as
 its last stdout line. A user's model (``file.py:factory``, ``hf:``...) runs its own code when
 built and may crash, hang or take the memory of the process it runs in; the window counts it
-this way (its Advisor tab), the command line in its own process. ``cancel()``, from any
-thread, kills the child (the window closing); a child that outlives ``timeout_s`` is killed
-too. Every failure is a ``CountError`` with one line.
+this way (its Advisor tab), the command line in its own process. ``stop()``, from any
+thread, kills the count in progress (the user's Stop); ``cancel()`` kills it and refuses any
+later one (the window closing); a child that outlives ``timeout_s`` is killed too. Every
+failure is a ``CountError`` with one line.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from profiler.analysis.advisor.model_facts import CountError, ModelFacts, count_
 #: the longest a count may take (s): a large ``hf:`` model stepped on the CPU takes tens of seconds
 COUNT_TIMEOUT_S = 300.0
 CANCELLED = "the count was cancelled"
+STOPPED = "the count was stopped before it finished"
 
 
 class OutOfProcessCount:
@@ -34,6 +36,7 @@ class OutOfProcessCount:
         self._lock = threading.Lock()
         self._child: subprocess.Popen[str] | None = None
         self._cancelled = False
+        self._stopped = False  # the running count only (``stop``)
 
     def __call__(self, ref: str, knobs: Mapping[str, Any]) -> ModelFacts:
         """``ref`` with ``knobs`` counted in a child process (blocks up to ``timeout_s``)."""
@@ -44,6 +47,7 @@ class OutOfProcessCount:
         with self._lock:
             if self._cancelled:
                 raise CountError(CANCELLED)
+            self._stopped = False
             try:
                 child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                          stdin=subprocess.DEVNULL, env=child_env())
@@ -59,9 +63,16 @@ class OutOfProcessCount:
         finally:
             with self._lock:
                 self._child = None
-        if self._cancelled:
-            raise CountError(CANCELLED)
+        if self._cancelled or self._stopped:
+            raise CountError(CANCELLED if self._cancelled else STOPPED)
         return _facts_of(ref, child.returncode, out, err, describe_exit(child.returncode))
+
+    def stop(self) -> None:
+        """Kill the running count (if any); later counts run. Any thread (the user's Stop)."""
+        with self._lock:
+            if self._child is not None and self._child.poll() is None:
+                self._stopped = True
+                self._child.kill()
 
     def cancel(self) -> None:
         """Kill the running count (if any) and refuse later ones. Any thread."""

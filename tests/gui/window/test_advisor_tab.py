@@ -15,8 +15,9 @@ from gui.viewmodel.preferences import Preferences
 from gui.widgets.advice_panel import PEAK_COLUMN_MAX_PX
 from gui.window import exports as export_actions
 from gui.window.main_window import MainWindow
-from gui.window.pages.advisor_page import NAME_A_MODEL, NO_RUN_YET
+from gui.window.pages.advisor_page import COUNTING, NAME_A_MODEL, NO_RUN_YET
 from profiler.analysis.advisor import EPOCH_CREDIT, PROJECTED
+from profiler.analysis.advisor.count_child import STOPPED
 from profiler.analysis.advisor.text import row_cells
 from profiler.reports import advisor as advisor_facade
 from profiler.reports.advisor import advise_run, gather_inputs, read_constraints
@@ -60,7 +61,7 @@ def fill(page, **values: str) -> None:
 
 def advise_and_wait(qtbot, page) -> None:
     assert page.advise()
-    qtbot.waitUntil(lambda: page.form.advise_button.isEnabled(), timeout=ADVICE_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not page.form.busy, timeout=ADVICE_TIMEOUT_MS)
 
 
 def test_advice_on_a_stored_run_shows_the_engines_answer(window, stored, qtbot):
@@ -219,6 +220,24 @@ def test_a_model_not_trained_here_is_counted_in_a_child_and_projected_onto_gpus(
     assert page.message.text().startswith("Cannot advise: 'resnet50' is not a built-in model (cnn, gpt, lstm, mlp")
     page.form.select_run(stored["run_id"])
     assert page.form.values()["model"] == "" and page.form.precision.model().item(0).isEnabled()
+
+
+def test_stop_counting_ends_a_count_that_hangs(window, qtbot, tmp_path):
+    slow = tmp_path / "slow.py"
+    slow.write_text("import time\n\ndef build():\n    time.sleep(120)\n")
+    page = window.workspace.show_tab("Advisor")
+    page.form.choose_model(f"{slow}:build")
+    fill(page, batch="8")
+    assert page.advise()
+    button = page.form.advise_button
+    assert button.text() == "Stop counting" and button.isEnabled() and page.hint.text() == COUNTING
+    qtbot.waitUntil(lambda: page.link.counter._child is not None, timeout=30_000)  # the child runs
+    button.click()
+    qtbot.waitUntil(lambda: not page.form.busy, timeout=10_000)
+    assert page.message.text() == f"Cannot advise: {STOPPED}" and button.text() == "Advise"
+    page.form.choose_model("mlp")
+    advise_and_wait(qtbot, page)  # the next count runs
+    assert not page.message.isVisible() and page.answered.title.startswith("mlp bs8 fp32")
 
 
 def test_a_published_model_fills_the_model_and_all_its_knobs(window):

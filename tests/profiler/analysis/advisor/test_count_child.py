@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from profiler.analysis.advisor.count_child import CANCELLED, OutOfProcessCount
+from profiler.analysis.advisor.count_child import CANCELLED, STOPPED, OutOfProcessCount
 from profiler.analysis.advisor.model_facts import CountError, count_reference
 
 SLOW_MODEL = '''
@@ -33,17 +33,16 @@ def test_what_cannot_be_counted_is_the_counters_one_line(tmp_path) -> None:
         OutOfProcessCount()(f"{broken}:build", {})
 
 
-def test_cancel_kills_a_count_in_progress_and_refuses_later_ones(tmp_path) -> None:
-    slow = tmp_path / "slow.py"
-    slow.write_text(SLOW_MODEL)
+def _ended_by(end: str, slow_model: str) -> tuple[OutOfProcessCount, list[str]]:
+    """A hanging count, ended by ``stop`` or ``cancel`` once its child runs: (the counter, its errors)."""
     count = OutOfProcessCount()
-    failures: list[BaseException] = []
+    failures: list[str] = []
 
     def run() -> None:
         try:
-            count(f"{slow}:build", {})
+            count(f"{slow_model}:build", {})
         except CountError as exc:
-            failures.append(exc)
+            failures.append(str(exc))
 
     worker = threading.Thread(target=run)
     worker.start()
@@ -51,12 +50,27 @@ def test_cancel_kills_a_count_in_progress_and_refuses_later_ones(tmp_path) -> No
     while count._child is None and time.monotonic() < deadline:  # the child has started
         time.sleep(0.05)
     started = time.monotonic()
-    count.cancel()
+    getattr(count, end)()
     worker.join(timeout=10)
     assert not worker.is_alive() and time.monotonic() - started < 10
-    assert [str(e) for e in failures] == [CANCELLED]
+    return count, failures
+
+
+def test_cancel_kills_a_count_in_progress_and_refuses_later_ones(tmp_path) -> None:
+    slow = tmp_path / "slow.py"
+    slow.write_text(SLOW_MODEL)
+    count, failures = _ended_by("cancel", str(slow))
+    assert failures == [CANCELLED]
     with pytest.raises(CountError, match=CANCELLED):
         count("mlp", {})
+
+
+def test_stop_kills_the_count_in_progress_and_the_next_one_runs(tmp_path) -> None:
+    slow = tmp_path / "slow.py"
+    slow.write_text(SLOW_MODEL)
+    count, failures = _ended_by("stop", str(slow))
+    assert failures == [STOPPED]
+    assert count("mlp", {}).flops_per_sample > 0
 
 
 def test_a_count_past_its_time_is_killed(tmp_path) -> None:
