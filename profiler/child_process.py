@@ -45,9 +45,17 @@ def run_json_child(cmd: list[str], what: str, timeout_s: float,
         tail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
         return f"the {what} failed ({tail[:200]})"
     try:
-        value = json.loads(done.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError) as exc:
+        return last_line_json(done.stdout)
+    except ValueError as exc:
         return f"the {what} printed something unexpected ({exc})"
+
+
+def last_line_json(stdout: str) -> dict[str, Any]:
+    """The JSON object a child printed as its last stdout line; ValueError naming what is wrong."""
+    lines = stdout.strip().splitlines()
+    if not lines:
+        raise ValueError("nothing on stdout")
+    value = json.loads(lines[-1])
     if not isinstance(value, dict):
-        return f"the {what} printed something unexpected (not a JSON object)"
+        raise ValueError("not a JSON object")
     return value

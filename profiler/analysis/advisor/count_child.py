@@ -84,13 +84,15 @@ class OutOfProcessCount:
 
 def _facts_of(ref: str, returncode: int | None, out: str, err: str, exit_words: str) -> ModelFacts:
     """The child's answer as facts, or the one line that says why there are none."""
+    from profiler.child_process import last_line_json
+
     try:
-        answer = json.loads(out.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        answer = None
-    if isinstance(answer, dict) and isinstance(answer.get("error"), str):
+        answer: dict[str, Any] = last_line_json(out)
+    except ValueError:
+        answer = {}
+    if isinstance(answer.get("error"), str):
         raise CountError(answer["error"])
-    if returncode != 0 or not isinstance(answer, dict) or not isinstance(answer.get("facts"), dict):
+    if returncode != 0 or not isinstance(answer.get("facts"), dict):
         tail = (err.strip().splitlines() or ["no message"])[-1][:200]
         raise CountError(f"cannot count {ref}: the counting process ended with {exit_words} ({tail})")
     try:
