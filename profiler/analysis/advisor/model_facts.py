@@ -101,11 +101,12 @@ def _workload(ref: str) -> Any:
     if ref in WORKLOADS:
         return WORKLOADS[ref]
     if ":" not in ref:  # not a file, module or library reference: a misspelt built-in, or a library name
+        from profiler.results.model_ref import FORMS
+
         sizes = "/".join(WORKLOADS["gpt"].presets)
         raise CountError(f"{ref!r} is not a built-in model ({', '.join(sorted(WORKLOADS))}, optionally with a "
-                         f"size: gpt-L, sizes {sizes}); a library model is hf:NAME (hf:microsoft/resnet-50) or "
-                         "torchvision:NAME (torchvision:resnet50), your own path/to/file.py:factory or "
-                         "package.module:factory")
+                         f"size: gpt-L, sizes {sizes}); any other model is {FORMS} (ResNet-50: "
+                         "hf:microsoft/resnet-50 or torchvision:resnet50)")
     return UserWorkload(ref)
 
 
