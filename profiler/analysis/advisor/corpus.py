@@ -24,6 +24,7 @@ from profiler.analysis.advisor.catalogue import Catalogue
 from profiler.analysis.advisor.hardware import HardwareDevice
 from profiler.analysis.advisor.precision import TARGET_PRECISIONS
 from profiler.analysis.advisor.resources_io import PUBLISHED_DIR, read_text
+from profiler.workloads.knobs import parse_knob_list
 
 CORPUS_FILE = "training_throughput.csv"
 FAMILIES = ("cnn", "depthwise_cnn", "vit", "bert", "gpt", "lstm")
@@ -81,23 +82,10 @@ class CorpusRow:
 
 
 def parse_knobs(text: str) -> dict[str, Any]:
-    """``"num_labels=1000;seq_len=384"`` -> ``{"num_labels": 1000, "seq_len": 384}``."""
-    knobs: dict[str, Any] = {}
-    for part in (p.strip() for p in str(text or "").split(";")):
-        if not part:
-            continue
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"knob {part!r} is not k=v")
-        value = value.strip()
-        try:
-            knobs[key.strip()] = int(value)
-        except ValueError:
-            try:
-                knobs[key.strip()] = float(value)
-            except ValueError:
-                knobs[key.strip()] = value
-    return knobs
+    """``"num_labels=1000;seq_len=384"`` -> ``{"num_labels": 1000, "seq_len": 384}``: the knob
+    list a model's knobs are written in everywhere (``workloads.knobs.parse_knob_list``; a value
+    is a number, else its text: ``depths=[3,4,6,3]``), a ``ValueError`` for a part that is not k=v."""
+    return dict(parse_knob_list(str(text or "")))
 
 
 def _knobs(row: Mapping[str, str]) -> dict[str, Any]:
