@@ -29,6 +29,7 @@ from gui.runs.background import BackgroundCall
 from gui.runs.engine_import import engine_imports
 
 if TYPE_CHECKING:
+    from profiler.analysis.advisor.count_child import OutOfProcessCount
     from profiler.history import HistoryStore
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def stored_run(store: HistoryStore | None, run_id: str) -> dict[str, Any]:
 
 
 def engine_advise(form: Mapping[str, str], run: Mapping[str, Any] | None, run_id: str,
-                  store: HistoryStore | None, counter: Any = None) -> tuple[Any, Any]:
+                  store: HistoryStore | None, counter: OutOfProcessCount | None = None) -> tuple[Any, Any]:
     """(``Advice``, ``AdviceView``) for ``run`` (or the stored ``run_id``), or for the form's
     ``model`` (with its ``knobs``) when it names one, under the form's constraints. Blocks (up
     to ~2 s for a run; a model is counted by ``counter``, an ``OutOfProcessCount``, in a child
@@ -91,7 +92,7 @@ def engine_advise(form: Mapping[str, str], run: Mapping[str, Any] | None, run_id
 
 
 def _advise_model(form: Mapping[str, str], batch: int | None, precision: str | None, constraints: Any,
-                  store: HistoryStore | None, counter: Any) -> Any:
+                  store: HistoryStore | None, counter: OutOfProcessCount | None) -> Any:
     """``advise_model`` of the form's model, counted in a child process (its code never runs here)."""
     with engine_imports():
         from profiler.analysis.advisor.count_child import OutOfProcessCount
@@ -134,7 +135,7 @@ class AdvisorLink(QObject):
     def __init__(self, advise_fn: AdviseFn | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.advise_fn: AdviseFn = advise_fn or engine_advise
-        self.counter: Any = None  # the OutOfProcessCount of a model's advice (cancelled on shutdown)
+        self.counter: OutOfProcessCount | None = None  # a model's count (stopped, or cancelled on shutdown)
         self.calls = BackgroundCall("advisor", self)
         queued = Qt.ConnectionType.QueuedConnection
         self.calls.sig_done.connect(self._on_done, queued)
@@ -153,7 +154,7 @@ class AdvisorLink(QObject):
         counter = self._counter() if form.get("model") else None
         self.calls.submit(token, lambda: fn(form, subject, run_id, store, counter))
 
-    def _counter(self) -> Any:
+    def _counter(self) -> OutOfProcessCount:
         """The link's ``OutOfProcessCount``, made on the first model's advice. GUI thread (so
         ``shutdown`` always sees the one a count uses)."""
         if self.counter is None:
