@@ -190,7 +190,7 @@ class AdvisorForm(QWidget):
     def _on_run_changed(self, _index: int = 0) -> None:
         """A model not trained here shows its fields and needs a batch and an explicit precision
         (there is no run whose setting "As the run" could mean)."""
-        model = self.counted()
+        model = self.model_chosen()
         for widget in (*(self.fields[name] for name in MODEL_FIELDS), *self.model_labels, self.published):
             widget.setVisible(model)
         self.fields["batch"].setPlaceholderText("required" if model else PLACEHOLDER["batch"])
@@ -223,7 +223,7 @@ class AdvisorForm(QWidget):
         self.run.blockSignals(False)
         self._on_run_changed()
 
-    def counted(self) -> bool:
+    def model_chosen(self) -> bool:
         """True when the picker's choice is a model not trained here."""
         data = self.run.currentData()
         return bool(data) and data[0] == MODEL
@@ -273,7 +273,7 @@ class AdvisorForm(QWidget):
 
     def chosen(self) -> tuple[str, str] | None:
         """(``"current"`` or ``"stored"``, run id), or None when the choice is not a run (a
-        model not trained here: ``counted``)."""
+        model not trained here: ``model_chosen``)."""
         data = self.run.currentData()
         return (str(data[0]), str(data[1])) if data and data[0] != MODEL else None
 
@@ -288,7 +288,7 @@ class AdvisorForm(QWidget):
         out["precision"] = str(self.precision.currentData() or "")
         if out["mode"] == "rent":
             out["years"] = out["hours_per_day"] = ""
-        if not self.counted():  # a run is advised on; the model fields are kept for later
+        if not self.model_chosen():  # a run is advised on; the model fields are kept for later
             out["model"] = out["knobs"] = ""
         return out
 

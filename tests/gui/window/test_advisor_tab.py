@@ -195,13 +195,13 @@ def test_a_stored_run_this_version_cannot_read_is_one_line(window, stored, qtbot
 def test_no_run_yet_offers_a_model_not_trained_here(window, qtbot):
     page = window.workspace.show_tab("Advisor")
     assert not page.showing_empty and page.hint.text() == NO_RUN_YET
-    assert page.form.counted() and page.form.chosen() is None and page.form.fields["model"].isVisible()
+    assert page.form.model_chosen() and page.form.chosen() is None and page.form.fields["model"].isVisible()
     assert not page.advise() and page.message.text() == f"Cannot advise: {NAME_A_MODEL}"
 
 
 def test_a_model_not_trained_here_is_counted_in_a_child_and_projected_onto_gpus(window, stored, qtbot):
     page = window.workspace.show_tab("Advisor")
-    assert not page.form.counted() and not page.form.fields["model"].isVisible()
+    assert not page.form.model_chosen() and not page.form.fields["model"].isVisible()
     page.form.choose_model("mlp-M", "width=512")
     assert page.form.fields["model"].isVisible() and page.form.fields["batch"].placeholderText() == "required"
     assert page.form.precision.currentData() == "fp32"  # "As the run" means nothing without a run
@@ -251,7 +251,7 @@ def test_a_published_model_fills_the_model_and_all_its_knobs(window):
     assert any(n.startswith("BERT-large uncased (seq 384) · hf:bert · ") for n in names)
     assert not any("timm:" in n for n in names)  # no counted facts here: not offered
     next(a for a in menu.actions() if a.text().startswith("ResNet-50 v1.5")).trigger()
-    assert form.counted() and form.fields["model"].text() == "hf:microsoft/resnet-50"
+    assert form.model_chosen() and form.fields["model"].text() == "hf:microsoft/resnet-50"
     assert form.fields["knobs"].text() == "num_labels=1000"
     next(a for a in menu.actions() if a.text().startswith("GNMT")).trigger()
     assert form.values()["model"] == "lstm" and form.values()["knobs"] == "hidden=1024 layers=4 seq_len=50 vocab=32320"
