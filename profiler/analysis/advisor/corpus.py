@@ -175,14 +175,15 @@ def published_models() -> tuple[PublishedModel, ...]:
     several sources name differently takes its most frequent name). Needs no catalogue."""
     from profiler.analysis.advisor.model_facts import facts_key
 
-    seen: dict[str, list[Mapping[str, str]]] = {}
+    seen: dict[str, tuple[dict[str, Any], list[Mapping[str, str]]]] = {}
     for raw in csv.DictReader(io.StringIO(read_text(PUBLISHED_DIR, CORPUS_FILE))):
-        seen.setdefault(facts_key(raw["model_ref"], _knobs(raw)), []).append(raw)
+        knobs = _knobs(raw)
+        seen.setdefault(facts_key(raw["model_ref"], knobs), (knobs, []))[1].append(raw)
     out = []
-    for rows in seen.values():
+    for knobs, rows in seen.values():
         names = [r["model"] for r in rows]
         name = max(dict.fromkeys(names), key=names.count)
-        out.append(PublishedModel(name, rows[0]["model_family"], rows[0]["model_ref"], _knobs(rows[0]), len(rows)))
+        out.append(PublishedModel(name, rows[0]["model_family"], rows[0]["model_ref"], knobs, len(rows)))
     order = {family: i for i, family in enumerate(FAMILIES)}
     return tuple(sorted(out, key=lambda m: (order.get(m.family, len(order)), m.name.lower())))
 
